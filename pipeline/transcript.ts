@@ -1,0 +1,138 @@
+/**
+ * The transcript format (version 1) that the transcription stage writes, `callqa analyze` reads and a
+ * `.transcript.json` sidecar may provide. Contract: `spec/contracts.md` §1 of the shared specification;
+ * fields may be added, none renamed or removed.
+ *
+ * Units: every time is in seconds (float) from the start of the recording.
+ */
+import { z } from 'zod';
+import { BadInputError } from './errors.js';
+
+/** Who speaks a segment. `unknown` for mono recordings whose roles were not assigned. */
+export type Speaker = 'agent' | 'customer' | 'unknown';
+
+/** Marks that post-processing puts on a segment (see pipeline/transcribe/postprocess.ts). */
+export type SegmentFlag = 'decoder_loop';
+
+/** One utterance: a stretch of speech by one speaker. */
+export interface Segment {
+  /** Seconds from the start of the recording, `0 <= start <= end`. */
+  start: number;
+  /** Seconds from the start of the recording, `end <= durationSec`. */
+  end: number;
+  speaker: Speaker;
+  text: string;
+  /** ASR confidence 0..1, when the engine gives one. */
+  confidence?: number;
+  /** Post-processing marks, e.g. `decoder_loop` when repeated identical lines were collapsed into this one. */
+  flags?: SegmentFlag[];
+}
+
+/** Where a transcript came from, so a report never passes a script or sidecar off as ASR output. */
+export interface TranscriptSource {
+  /** `asr`: whisper.cpp output; `sidecar`: a `.transcript.json` that arrived beside the recording. */
+  kind: 'asr' | 'sidecar';
+  /** ASR engine and model file name, for `asr`. */
+  engine?: string;
+  model?: string;
+  /** Object key (or file name) of the sidecar, for `sidecar`. */
+  file?: string;
+}
+
+/** A whole call's transcript, format 1. */
+export interface Transcript {
+  callId: string;
+  /** Recording length in seconds. */
+  durationSec: number;
+  language?: string;
+  agentId?: string;
+  /** ISO 8601 with offset, e.g. `2026-11-28T09:15:02+08:00`. */
+  startedAt?: string;
+  segments: Segment[];
+  /** Provenance (an extension of format 1). */
+  source?: TranscriptSource;
+  /** Recording object the transcript belongs to (an extension of format 1). */
+  recording?: { bucket: string; key: string; etag: string };
+}
+
+const segmentSchema = z
+  .object({
+    start: z.number().finite().min(0),
+    end: z.number().finite().min(0),
+    speaker: z.enum(['agent', 'customer', 'unknown']),
+    text: z.string(),
+    confidence: z.number().min(0).max(1).optional(),
+    flags: z.array(z.enum(['decoder_loop'])).optional(),
+  })
+  .loose()
+  .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
+
+/** zod schema of format 1; unknown extra fields are kept. */
+export const transcriptSchema = z
+  .object({
+    callId: z.string().min(1),
+    durationSec: z.number().finite().min(0),
+    language: z.string().optional(),
+    agentId: z.string().optional(),
+    startedAt: z.string().optional(),
+    segments: z.array(segmentSchema),
+    source: z
+      .object({
+        kind: z.enum(['asr', 'sidecar']),
+        engine: z.string().optional(),
+        model: z.string().optional(),
+        file: z.string().optional(),
+      })
+      .optional(),
+    recording: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }).optional(),
+  })
+  .loose()
+  .superRefine((t, ctx) => {
+    // Allow 10 ms of rounding slack past the end of the recording.
+    t.segments.forEach((s, i) => {
+      if (s.end > t.durationSec + 0.01) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['segments', i, 'end'],
+          message: `segment ends at ${s.end} s, after the recording's ${t.durationSec} s`,
+        });
+      }
+    });
+  });
+
+/**
+ * Validates parsed JSON as a format-1 transcript and returns it with segments sorted by `start`.
+ *
+ * @param value parsed JSON
+ * @param source file name or object key, used in the error message
+ * @throws {BadInputError} code `invalid_transcript`, message `<source>: <first problems>`
+ */
+export function parseTranscript(value: unknown, source: string): Transcript {
+  const result = transcriptSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new BadInputError('invalid_transcript', `${source}: not a valid transcript: ${problems}`);
+  }
+  const transcript = result.data as Transcript;
+  return { ...transcript, segments: [...transcript.segments].sort((a, b) => a.start - b.start) };
+}
+
+/**
+ * Parses transcript JSON text.
+ *
+ * @param text UTF-8 JSON text
+ * @param source file name or object key, used in the error message
+ * @throws {BadInputError} code `invalid_transcript` when the text is not JSON or not a transcript
+ */
+export function parseTranscriptText(text: string, source: string): Transcript {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new BadInputError('invalid_transcript', `${source}: not JSON: ${(error as Error).message}`);
+  }
+  return parseTranscript(value, source);
+}

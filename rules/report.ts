@@ -1,0 +1,68 @@
+/**
+ * The report format (version 1) that `analyze` produces for one call. Contract: `spec/contracts.md` §2 of
+ * the shared specification; fields may be added, none renamed or removed. Times are seconds from the
+ * start of the recording.
+ */
+import type { Speaker, TranscriptSource } from '../pipeline/transcript.js';
+
+/** Stable rule ids from the service norms (`norms/service-norms.md`). */
+export type RuleId =
+  | 'opening_greeting'
+  | 'consent_before_hangup'
+  | 'banned_phrase'
+  | 'polite_language'
+  | 'phone_phrases'
+  | 'mandarin'
+  | 'no_argument'
+  | 'first_contact';
+
+/** `na`: the rule does not apply to this call (e.g. the caller cut the line, roles unknown). */
+export type RuleStatus = 'pass' | 'fail' | 'na';
+
+/** Evidence for a rule outcome: where in the call, who, and what was said. */
+export interface Finding {
+  /** Seconds from the start of the recording. */
+  start: number;
+  end: number;
+  speaker: Speaker;
+  /** The utterance's text as transcribed. */
+  text: string;
+  /** Banned-phrase id `B01`…`B15`, on `banned_phrase` findings. */
+  phraseId?: string;
+  /** 0..1: how sure the rule is (ASR confidence × match quality). */
+  confidence?: number;
+  /** True when a reviewer should confirm the finding before it counts as certain. */
+  needsReview?: boolean;
+  /** Short explanation in plain words, e.g. which phrase matched or what was missing. */
+  note?: string;
+}
+
+/** The outcome of one rule on one call. */
+export interface RuleResult {
+  id: RuleId;
+  status: RuleStatus;
+  findings: Finding[];
+  /** Points this rule took off the score (0 when it passed). */
+  deduction?: number;
+}
+
+/** A scored report for one call. */
+export interface Report {
+  callId: string;
+  /** 0..100, higher is better. */
+  score: number;
+  /** True when a quality officer should look at the call. */
+  flagged: boolean;
+  rules: RuleResult[];
+  /** Version of the ruleset that scored the call, e.g. `service-norms@1`. */
+  rulesetVersion: string;
+  durationSec: number;
+  agentId?: string;
+  startedAt?: string;
+  /** ISO 8601 time of analysis. */
+  analyzedAt: string;
+  /** Where the transcript came from (ASR or a sidecar). */
+  transcriptSource?: TranscriptSource;
+  /** The recording object this report is about, when it came from object storage. */
+  recording?: { bucket: string; key: string; etag: string };
+}
