@@ -1,0 +1,187 @@
+/**
+ * The one configuration of callqa, read from environment variables and validated once at start-up.
+ * Every variable is documented in README.md ("Configuration") and `.env.example`.
+ */
+import { z } from 'zod';
+import path from 'node:path';
+import os from 'node:os';
+import { projectRoot } from './paths.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number().int().positive();
+const channelIndex = z.coerce.number().int().min(0).max(7);
+
+/** The environment variables callqa reads, with defaults. Units are in the variable names. */
+const envSchema = z
+  .object({
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+      .default('callqa'),
+
+    S3_ENDPOINT: z.string().url().optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY: z.string().optional(),
+    S3_SECRET_KEY: z.string().optional(),
+    S3_PATH_STYLE: bool.default(true),
+    S3_RECORDINGS_BUCKET: z.string().min(3).default('recordings'),
+    S3_RESULTS_BUCKET: z.string().min(3).default('callqa-results'),
+    S3_LOCAL_DIR: z.string().default(path.join(projectRoot, '.callqa', 's3')),
+
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/callqa'),
+
+    WHISPER_BIN: z.string().default(path.join(projectRoot, '.callqa', 'whisper.cpp', 'main')),
+    WHISPER_MODEL: z.string().optional(),
+    WHISPER_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    WHISPER_LANGUAGE: z.string().min(2).default('zh'),
+
+    CONCURRENCY_SCAN: positiveInt.default(1),
+    CONCURRENCY_PREPARE: positiveInt.default(2),
+    CONCURRENCY_TRANSCRIBE: positiveInt.default(1),
+    CONCURRENCY_ANALYZE: positiveInt.default(4),
+
+    FFMPEG_TIME_LIMIT_MS: positiveInt.default(120_000),
+    WHISPER_TIME_LIMIT_MS: positiveInt.default(30 * 60_000),
+    JOB_ATTEMPTS: positiveInt.default(5),
+    JOB_BACKOFF_MS: positiveInt.default(10_000),
+    KEEP_COMPLETED_JOBS: positiveInt.default(1000),
+    KEEP_FAILED_JOBS: positiveInt.default(5000),
+
+    CHANNEL_AGENT: channelIndex.default(0),
+    CHANNEL_CUSTOMER: channelIndex.default(1),
+    CENTRE_NAMES: z
+      .string()
+      .default('县婚姻登记中心,常州市行政服务中心')
+      .transform((s) =>
+        s
+          .split(/[,，]/)
+          .map((n) => n.trim())
+          .filter(Boolean),
+      ),
+
+    NIGHTLY_CRON: z.string().min(9).default('0 1 * * *'),
+    NIGHTLY_TZ: z.string().default('Asia/Shanghai'),
+    NIGHTLY_PREFIX_TEMPLATE: z.string().includes('{dd}', { message: 'must contain {dd}' }).default('{yyyy}/{mm}/{dd}/'),
+
+    WORK_DIR: z.string().default(os.tmpdir()),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.CHANNEL_AGENT === env.CHANNEL_CUSTOMER) {
+      ctx.addIssue({ code: 'custom', path: ['CHANNEL_CUSTOMER'], message: 'must differ from CHANNEL_AGENT' });
+    }
+    if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY'], message: 'S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT' });
+    }
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: env.NIGHTLY_TZ });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['NIGHTLY_TZ'], message: 'unknown time zone' });
+    }
+  });
+
+/** Validated configuration. Times are in milliseconds where the name says `Ms`. */
+export interface Config {
+  redisUrl: string;
+  /** Prefix of every BullMQ key in Redis; tests use their own to stay apart. */
+  queuePrefix: string;
+  s3: {
+    /** Absent: commands that may (demo, process) start a local S3 server in `localDir`. */
+    endpoint?: string;
+    region: string;
+    accessKey?: string;
+    secretKey?: string;
+    pathStyle: boolean;
+    recordingsBucket: string;
+    /** Transcripts, reports and prepared audio go here. */
+    resultsBucket: string;
+    localDir: string;
+  };
+  databaseUrl: string;
+  whisper: {
+    binaryPath: string;
+    /** Absent: transcription fails each job with reason `no_model`. */
+    modelPath?: string;
+    threads: number;
+    language: string;
+    timeLimitMs: number;
+  };
+  concurrency: { scan: number; prepare: number; transcribe: number; analyze: number };
+  ffmpegTimeLimitMs: number;
+  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number };
+  /** Which channel of a stereo recording is the agent and which the caller (overridable per recording). */
+  channelMap: { agent: number; customer: number };
+  /** Names the greeting rule accepts, e.g. 县婚姻登记中心. */
+  centreNames: string[];
+  nightly: { cron: string; timeZone: string; prefixTemplate: string };
+  workDir: string;
+  logLevel: string;
+}
+
+/** Thrown by {@link loadConfig}: lists every bad variable, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @param env the environment, normally `process.env`; empty strings count as unset
+ * @throws {ConfigError} one message listing every bad variable and why
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      accessKey: e.S3_ACCESS_KEY,
+      secretKey: e.S3_SECRET_KEY,
+      pathStyle: e.S3_PATH_STYLE,
+      recordingsBucket: e.S3_RECORDINGS_BUCKET,
+      resultsBucket: e.S3_RESULTS_BUCKET,
+      localDir: e.S3_LOCAL_DIR,
+    },
+    databaseUrl: e.DATABASE_URL,
+    whisper: {
+      binaryPath: e.WHISPER_BIN,
+      modelPath: e.WHISPER_MODEL,
+      threads: e.WHISPER_THREADS,
+      language: e.WHISPER_LANGUAGE,
+      timeLimitMs: e.WHISPER_TIME_LIMIT_MS,
+    },
+    concurrency: {
+      scan: e.CONCURRENCY_SCAN,
+      prepare: e.CONCURRENCY_PREPARE,
+      transcribe: e.CONCURRENCY_TRANSCRIBE,
+      analyze: e.CONCURRENCY_ANALYZE,
+    },
+    ffmpegTimeLimitMs: e.FFMPEG_TIME_LIMIT_MS,
+    jobs: {
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      keepCompleted: e.KEEP_COMPLETED_JOBS,
+      keepFailed: e.KEEP_FAILED_JOBS,
+    },
+    channelMap: { agent: e.CHANNEL_AGENT, customer: e.CHANNEL_CUSTOMER },
+    centreNames: e.CENTRE_NAMES,
+    nightly: { cron: e.NIGHTLY_CRON, timeZone: e.NIGHTLY_TZ, prefixTemplate: e.NIGHTLY_PREFIX_TEMPLATE },
+    workDir: e.WORK_DIR,
+    logLevel: e.LOG_LEVEL,
+  };
+}

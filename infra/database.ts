@@ -1,0 +1,246 @@
+/**
+ * PostgreSQL: the connection pool, schema migrations (infra/migrations/NNN_name.sql, applied once each
+ * in order inside a transaction) and the queries the pipeline runs on recordings and report summaries.
+ */
+import pg from 'pg';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from './paths.js';
+
+export type Pool = pg.Pool;
+
+/** Where a recording stands. `reported` and `failed` are terminal. */
+export type RecordingStatus = 'queued' | 'preparing' | 'transcribing' | 'analyzing' | 'reported' | 'failed';
+
+/** A row of `recordings`. */
+export interface RecordingRow {
+  id: string;
+  bucket: string;
+  objectKey: string;
+  etag: string;
+  sizeBytes: number;
+  callId: string | null;
+  status: RecordingStatus;
+  failedStage: string | null;
+  reasonCode: string | null;
+  reason: string | null;
+  updatedAt: Date;
+}
+
+const MIGRATIONS_DIR = path.join(projectRoot, 'infra', 'migrations');
+
+/**
+ * Creates the database named in `databaseUrl` when it does not exist, connecting to the server's
+ * `postgres` database to do so.
+ *
+ * @throws {Error} when the server cannot be reached (message without the password)
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`cannot reach PostgreSQL at ${url.hostname}:${url.port || 5432}: ${(error as Error).message}`);
+  }
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      } catch (error) {
+        // 42P04: created by another process meanwhile.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies the migrations not yet applied. Safe to run from several processes at once (advisory lock).
+ *
+ * @returns the versions applied now
+ */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock(727001)');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const file of files) {
+      const version = Number(file.slice(0, 3));
+      if (done.has(version)) continue;
+      const sql = await readFile(path.join(MIGRATIONS_DIR, file), 'utf8');
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, file]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${file} failed: ${(error as Error).message}`);
+      }
+      applied.push(version);
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(727001)').catch(() => undefined);
+    client.release();
+  }
+  return applied;
+}
+
+/**
+ * Opens a pool on `databaseUrl`, creating the database and applying migrations first.
+ *
+ * @throws {Error} when PostgreSQL cannot be reached or a migration fails
+ */
+export async function openDatabase(databaseUrl: string): Promise<Pool> {
+  await ensureDatabase(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+  await migrate(pool);
+  return pool;
+}
+
+/** Identity and size of a recording object, as listed. */
+export interface RecordingIdentity {
+  id: string;
+  bucket: string;
+  objectKey: string;
+  etag: string;
+  sizeBytes: number;
+}
+
+/**
+ * Records that a recording was queued. An existing row keeps its status unless it had failed, which a
+ * re-enqueue (retry) resets to `queued`.
+ */
+export async function upsertQueuedRecording(pool: Pool, r: RecordingIdentity): Promise<void> {
+  await pool.query(
+    `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, status)
+     VALUES ($1, $2, $3, $4, $5, 'queued')
+     ON CONFLICT (id) DO UPDATE SET
+       status = CASE WHEN recordings.status = 'failed' THEN 'queued' ELSE recordings.status END,
+       failed_stage = CASE WHEN recordings.status = 'failed' THEN NULL ELSE recordings.failed_stage END,
+       reason_code = CASE WHEN recordings.status = 'failed' THEN NULL ELSE recordings.reason_code END,
+       reason = CASE WHEN recordings.status = 'failed' THEN NULL ELSE recordings.reason END,
+       updated_at = now()`,
+    [r.id, r.bucket, r.objectKey, r.etag, r.sizeBytes],
+  );
+}
+
+/** Moves a recording to a non-terminal stage status, and stores its call id once known. */
+export async function setRecordingStage(pool: Pool, id: string, status: RecordingStatus, callId?: string): Promise<void> {
+  await pool.query(
+    `UPDATE recordings SET status = $2, call_id = COALESCE($3, call_id), failed_stage = NULL, reason_code = NULL, reason = NULL, updated_at = now()
+     WHERE id = $1`,
+    [id, status, callId ?? null],
+  );
+}
+
+/** Marks a recording failed with the stage and reason an operator sees in `callqa status`. */
+export async function markRecordingFailed(pool: Pool, id: string, stage: string, reasonCode: string, reason: string): Promise<void> {
+  await pool.query(
+    `UPDATE recordings SET status = 'failed', failed_stage = $2, reason_code = $3, reason = $4, updated_at = now() WHERE id = $1`,
+    [id, stage, reasonCode, reason.slice(0, 2000)],
+  );
+}
+
+/** Summary of a scored call, as stored in `reports`. */
+export interface ReportSummary {
+  recordingId: string;
+  callId: string;
+  agentId?: string;
+  startedAt?: string;
+  durationSec: number;
+  score: number;
+  flagged: boolean;
+  rulesetVersion: string;
+  ruleStatuses: Record<string, string>;
+  bannedPhrases: string[];
+  transcriptKind?: string;
+  reportKey: string;
+  analyzedAt: string;
+}
+
+/** Writes (or replaces) a call's summary row and marks its recording `reported`, in one transaction. */
+export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO reports (recording_id, call_id, agent_id, started_at, duration_sec, score, flagged, ruleset_version,
+                            rule_statuses, banned_phrases, transcript_kind, report_key, analyzed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (recording_id) DO UPDATE SET
+         call_id = EXCLUDED.call_id, agent_id = EXCLUDED.agent_id, started_at = EXCLUDED.started_at,
+         duration_sec = EXCLUDED.duration_sec, score = EXCLUDED.score, flagged = EXCLUDED.flagged,
+         ruleset_version = EXCLUDED.ruleset_version, rule_statuses = EXCLUDED.rule_statuses,
+         banned_phrases = EXCLUDED.banned_phrases, transcript_kind = EXCLUDED.transcript_kind,
+         report_key = EXCLUDED.report_key, analyzed_at = EXCLUDED.analyzed_at`,
+      [
+        s.recordingId, s.callId, s.agentId ?? null, s.startedAt ?? null, s.durationSec, s.score, s.flagged,
+        s.rulesetVersion, JSON.stringify(s.ruleStatuses), s.bannedPhrases, s.transcriptKind ?? null, s.reportKey, s.analyzedAt,
+      ],
+    );
+    await client.query(
+      `UPDATE recordings SET status = 'reported', call_id = $2, failed_stage = NULL, reason_code = NULL, reason = NULL, updated_at = now() WHERE id = $1`,
+      [s.recordingId, s.callId],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function toRecordingRow(r: Record<string, unknown>): RecordingRow {
+  return {
+    id: r.id as string,
+    bucket: r.bucket as string,
+    objectKey: r.object_key as string,
+    etag: r.etag as string,
+    sizeBytes: Number(r.size_bytes),
+    callId: (r.call_id as string | null) ?? null,
+    status: r.status as RecordingStatus,
+    failedStage: (r.failed_stage as string | null) ?? null,
+    reasonCode: (r.reason_code as string | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/** Failed recordings, newest first, optionally only those whose key starts with `prefix`. */
+export async function listFailedRecordings(pool: Pool, options: { prefix?: string; limit?: number } = {}): Promise<RecordingRow[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM recordings WHERE status = 'failed' AND ($1::text IS NULL OR starts_with(object_key, $1))
+     ORDER BY updated_at DESC LIMIT $2`,
+    [options.prefix ?? null, options.limit ?? 1000],
+  );
+  return rows.map(toRecordingRow);
+}
+
+/** The rows for the given recording ids (missing ids are left out). */
+export async function getRecordings(pool: Pool, ids: string[]): Promise<RecordingRow[]> {
+  const { rows } = await pool.query('SELECT * FROM recordings WHERE id = ANY($1::text[])', [ids]);
+  return rows.map(toRecordingRow);
+}
+
+/** Number of recordings per status. */
+export async function countRecordingsByStatus(pool: Pool): Promise<Record<RecordingStatus, number>> {
+  const counts: Record<RecordingStatus, number> = { queued: 0, preparing: 0, transcribing: 0, analyzing: 0, reported: 0, failed: 0 };
+  const { rows } = await pool.query<{ status: RecordingStatus; n: string }>('SELECT status, count(*) AS n FROM recordings GROUP BY status');
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}

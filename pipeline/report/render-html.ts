@@ -1,0 +1,96 @@
+/**
+ * The readable report page for one call: the scorecard (rules and their status), then the transcript
+ * with speaker and time on every utterance and the utterances that hold a finding highlighted.
+ * Self-contained HTML (inline CSS, no scripts); every transcript string is escaped.
+ */
+import type { Transcript } from '../transcript.js';
+import type { Finding, Report } from '../../rules/report.js';
+
+const RULE_NAMES: Record<string, string> = {
+  opening_greeting: '开场问候（您好＋中心名称）',
+  consent_before_hangup: '挂机前征得对方同意',
+  banned_phrase: '禁用语',
+  polite_language: '文明用语（迎声、送声）',
+  phone_phrases: '电话用语（请稍等）',
+  mandarin: '普通话',
+  no_argument: '不与服务对象争论',
+  first_contact: '首问负责制',
+};
+const STATUS_NAMES: Record<string, string> = { pass: '通过', fail: '不通过', na: '不适用' };
+const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Formats seconds as `m:ss.s`. */
+export function formatTime(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds - m * 60;
+  return `${m}:${s.toFixed(1).padStart(4, '0')}`;
+}
+
+function findingLabel(ruleId: string, f: Finding): string {
+  return [RULE_NAMES[ruleId] ?? ruleId, f.phraseId, f.note].filter(Boolean).join(' · ');
+}
+
+/**
+ * Renders the report page.
+ *
+ * @param report the scored report
+ * @param transcript the transcript it was scored from (segments sorted by start)
+ * @returns a complete HTML document (UTF-8)
+ */
+export function renderReportHtml(report: Report, transcript: Transcript): string {
+  const marks = new Map<number, string[]>();
+  for (const rule of report.rules) {
+    for (const f of rule.findings) {
+      const index = transcript.segments.findIndex((s) => s.start === f.start && s.end === f.end && s.speaker === f.speaker);
+      if (index >= 0) marks.set(index, [...(marks.get(index) ?? []), findingLabel(rule.id, f)]);
+    }
+  }
+  const ruleRows = report.rules
+    .map(
+      (r) => `<tr class="${r.status}"><td>${escapeHtml(RULE_NAMES[r.id] ?? r.id)}<br><code>${escapeHtml(r.id)}</code></td>` +
+        `<td>${STATUS_NAMES[r.status] ?? r.status}</td><td>${r.deduction ? `-${r.deduction}` : ''}</td>` +
+        `<td>${r.findings.map((f) => `${formatTime(f.start)} ${escapeHtml(findingLabel(r.id, f))}${f.needsReview ? '（待复核）' : ''}`).join('<br>')}</td></tr>`,
+    )
+    .join('\n');
+  const utterances = transcript.segments
+    .map((s, i) => {
+      const labels = marks.get(i);
+      const cls = `${s.speaker}${labels ? ' finding' : ''}`;
+      return `<li class="${cls}"><span class="t">${formatTime(s.start)}–${formatTime(s.end)}</span> ` +
+        `<span class="who">${SPEAKER_NAMES[s.speaker] ?? s.speaker}</span> <span class="text">${escapeHtml(s.text)}</span>` +
+        (labels ? `<span class="why">${labels.map(escapeHtml).join('；')}</span>` : '') +
+        '</li>';
+    })
+    .join('\n');
+  const source = transcript.source?.kind === 'sidecar' ? '随录音提供的转写（非本系统语音识别）' : transcript.source?.kind === 'asr' ? `语音识别：${escapeHtml(transcript.source.model ?? '')}` : '未注明';
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>质检报告 ${escapeHtml(report.callId)}</title>
+<style>
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4rem;vertical-align:top;text-align:left}
+tr.fail td:nth-child(2){color:#b00;font-weight:bold}tr.pass td:nth-child(2){color:#070}
+ol{list-style:none;padding:0}li{padding:.3rem .5rem;border-left:4px solid #ddd;margin:.2rem 0}
+li.agent{border-color:#36c}li.customer{border-color:#999}li.finding{background:#fff1c2}
+.t{color:#777;font-size:.85em}.who{font-weight:bold}.why{display:block;color:#a40;font-size:.85em}
+.score{font-size:2rem}.flag{color:#b00}
+</style></head><body>
+<h1>通话质检报告</h1>
+<p class="score">得分 ${report.score}${report.flagged ? ' <span class="flag">需复核</span>' : ''}</p>
+<p>通话编号 ${escapeHtml(report.callId)}；坐席 ${escapeHtml(report.agentId ?? '未知')}；开始时间 ${escapeHtml(report.startedAt ?? '未知')}；
+时长 ${report.durationSec.toFixed(1)} 秒；规则集 ${escapeHtml(report.rulesetVersion)}；转写来源 ${source}</p>
+<h2>评分项</h2>
+<table><thead><tr><th>规范</th><th>结果</th><th>扣分</th><th>依据</th></tr></thead><tbody>
+${ruleRows}
+</tbody></table>
+<h2>通话转写</h2>
+<ol>
+${utterances}
+</ol>
+</body></html>
+`;
+}

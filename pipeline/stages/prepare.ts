@@ -1,0 +1,102 @@
+/**
+ * Prepare stage: gather the call's metadata, then either take a ready-made transcript that arrived
+ * beside the recording, or download the recording, probe and convert it (16 kHz mono 16-bit PCM per
+ * channel) and store the prepared audio for transcription.
+ */
+import { BadInputError } from '../errors.js';
+import { parseCallMetadata, type CallMetadata } from '../call-metadata.js';
+import { parseTranscriptText, type Transcript } from '../transcript.js';
+import { prepareRecording } from '../audio/prepare.js';
+import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
+import { withTempDir } from './temp-dir.js';
+import type { CallFacts, RecordingRef, StageContext } from './context.js';
+
+/** One prepared channel stored in the results bucket. `durationSec` in seconds. */
+export interface PreparedChannelRef {
+  role: 'agent' | 'customer' | 'unknown';
+  channelIndex: number;
+  key: string;
+  durationSec: number;
+}
+
+/** What the queue layer does next with the recording. */
+export type PrepareOutcome =
+  | { next: 'analyze'; call: CallFacts; transcriptKey: string; reused: 'transcript' | 'sidecar' }
+  | { next: 'transcribe'; call: CallFacts; durationSec: number; channels: PreparedChannelRef[] };
+
+/** Options of {@link runPrepareStage}. Times in milliseconds. */
+export interface PrepareOptions {
+  /** Channel map used for stereo recordings whose metadata gives none. */
+  defaultChannelMap: { agent: number; customer: number };
+  ffmpegTimeLimitMs: number;
+}
+
+/**
+ * Runs the prepare stage for one recording.
+ *
+ * Skips work that is done: a transcript already written for this version (same ETag) goes straight to
+ * analysis.
+ *
+ * @throws {BadInputError} bad metadata, bad transcript sidecar, or a recording that is not usable audio
+ * @throws {Error} storage or ffmpeg trouble that may pass (the queue retries)
+ */
+export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, options: PrepareOptions): Promise<PrepareOutcome> {
+  const { storage } = ctx;
+  const metaText = await storage.getText(rec.bucket, metadataKey(rec.key));
+  const meta: CallMetadata = metaText === undefined ? {} : parseCallMetadata(metaText, `${rec.bucket}/${metadataKey(rec.key)}`);
+  const call: CallFacts = {
+    callId: meta.callId ?? callIdFromKey(rec.key),
+    agentId: meta.agentId,
+    startedAt: meta.startedAt,
+    line: meta.line,
+  };
+
+  const outKey = transcriptKey(rec.key);
+  const existing = await storage.getText(ctx.resultsBucket, outKey);
+  if (existing !== undefined) {
+    const previous = parseTranscriptText(existing, `${ctx.resultsBucket}/${outKey}`);
+    if (previous.recording?.etag === rec.etag) {
+      ctx.log.info({ key: rec.key }, 'transcript already exists for this recording version: skipping prepare');
+      return { next: 'analyze', call: { ...call, callId: previous.callId }, transcriptKey: outKey, reused: 'transcript' };
+    }
+  }
+
+  const sidecarKey = transcriptSidecarKey(rec.key);
+  const sidecarText = await storage.getText(rec.bucket, sidecarKey);
+  if (sidecarText !== undefined) {
+    const sidecar = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
+    const transcript: Transcript = {
+      ...sidecar,
+      callId: meta.callId ?? sidecar.callId,
+      agentId: sidecar.agentId ?? call.agentId,
+      startedAt: sidecar.startedAt ?? call.startedAt,
+      source: { kind: 'sidecar', file: sidecarKey },
+      recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
+    };
+    await storage.putJson(ctx.resultsBucket, outKey, transcript);
+    ctx.log.info({ key: rec.key }, 'using the transcript that arrived beside the recording instead of ASR');
+    return { next: 'analyze', call: { ...call, callId: transcript.callId }, transcriptKey: outKey, reused: 'sidecar' };
+  }
+
+  if (rec.size === 0) {
+    throw new BadInputError('empty_file', `${rec.bucket}/${rec.key}: the recording is empty (0 bytes)`);
+  }
+
+  return withTempDir(ctx.workDir, async (dir) => {
+    const local = await storage.download(rec.bucket, rec.key, dir, rec.size);
+    const prepared = await prepareRecording(local, {
+      workDir: dir,
+      channelMap: meta.channels ?? options.defaultChannelMap,
+      timeLimitMs: options.ffmpegTimeLimitMs,
+      displayName: `${rec.bucket}/${rec.key}`,
+      signal: ctx.signal,
+    });
+    const channels: PreparedChannelRef[] = [];
+    for (const channel of prepared.channels) {
+      const key = preparedAudioKey(rec.recordingId, channel.role, channel.channelIndex);
+      await storage.putFile(ctx.resultsBucket, key, channel.path, 'audio/wav');
+      channels.push({ role: channel.role, channelIndex: channel.channelIndex, key, durationSec: channel.durationSec });
+    }
+    return { next: 'transcribe', call, durationSec: prepared.durationSec, channels };
+  });
+}

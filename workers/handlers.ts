@@ -1,0 +1,119 @@
+/**
+ * Thin stage handlers: each takes typed job data, calls into pipeline/, records the recording's status in
+ * PostgreSQL and queues the next stage. They know nothing of job objects, locks or retries.
+ */
+import { markRecordingFailed, saveReportSummary, setRecordingStage } from '../infra/database.js';
+import type { Services } from '../infra/services.js';
+import type { StageContext } from '../pipeline/stages/context.js';
+import { runPrepareStage } from '../pipeline/stages/prepare.js';
+import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
+import { runAnalyzeStage } from '../pipeline/stages/analyze.js';
+import { scanPrefix } from './enqueue.js';
+import { nightlyTarget } from './nightly.js';
+import { stageJobId, type JobData, type Queues, type Stage } from './queues.js';
+
+/** What a handler reports back (logged; also the job's return value). */
+export interface HandlerResult {
+  status: 'done' | 'skipped';
+  detail: Record<string, unknown>;
+}
+
+/** Everything a handler may use. */
+export interface HandlerDeps {
+  services: Services;
+  queues: Queues;
+}
+
+/** Handler of each stage. `firedAt`: when the job was created (the nightly run's fire time). */
+export type StageHandlers = {
+  [S in Stage]: (deps: HandlerDeps, data: JobData[S], job: { firedAt: Date; signal?: AbortSignal }) => Promise<HandlerResult>;
+};
+
+function stageContext(deps: HandlerDeps, signal?: AbortSignal): StageContext {
+  const { storage, config, log } = deps.services;
+  return { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log, signal };
+}
+
+/** The handlers of the four stages. */
+export const handlers: StageHandlers = {
+  async scan(deps, data, job) {
+    const { config, storage, db } = deps.services;
+    if ('nightly' in data) {
+      const target = nightlyTarget(job.firedAt, config);
+      // One scan per date, however many times the schedule fires or workers start.
+      await deps.queues.scan.add(
+        'scan',
+        { bucket: config.s3.recordingsBucket, prefix: target.prefix, nightlyFor: target.date },
+        { jobId: `scan-night-${target.date}` },
+      );
+      return { status: 'done', detail: { nightlyFor: target.date, prefix: target.prefix } };
+    }
+    const result = await scanPrefix({ storage, db, queues: deps.queues }, data.bucket, data.prefix);
+    return { status: 'done', detail: { prefix: data.prefix, found: result.found, queued: result.queued, alreadyKnown: result.alreadyKnown } };
+  },
+
+  async prepare(deps, rec, job) {
+    const { config, db } = deps.services;
+    await setRecordingStage(db, rec.recordingId, 'preparing');
+    const outcome = await runPrepareStage(stageContext(deps, job.signal), rec, {
+      defaultChannelMap: config.channelMap,
+      ffmpegTimeLimitMs: config.ffmpegTimeLimitMs,
+    });
+    if (outcome.next === 'analyze') {
+      await setRecordingStage(db, rec.recordingId, 'analyzing', outcome.call.callId);
+      await deps.queues.analyze.add('analyze', { ...rec, call: outcome.call, transcriptKey: outcome.transcriptKey }, { jobId: stageJobId('analyze', rec.recordingId) });
+      return { status: 'skipped', detail: { reused: outcome.reused } };
+    }
+    await setRecordingStage(db, rec.recordingId, 'transcribing', outcome.call.callId);
+    await deps.queues.transcribe.add(
+      'transcribe',
+      { ...rec, call: outcome.call, durationSec: outcome.durationSec, channels: outcome.channels },
+      { jobId: stageJobId('transcribe', rec.recordingId) },
+    );
+    return { status: 'done', detail: { durationSec: outcome.durationSec, channels: outcome.channels.map((c) => c.role) } };
+  },
+
+  async transcribe(deps, data, job) {
+    const { config, db } = deps.services;
+    await setRecordingStage(db, data.recordingId, 'transcribing', data.call.callId);
+    const result = await runTranscribeStage(stageContext(deps, job.signal), data, data, {
+      ...config.whisper,
+      centreNames: config.centreNames,
+    });
+    await setRecordingStage(db, data.recordingId, 'analyzing');
+    const { recordingId, bucket, key, etag, size, call } = data;
+    await deps.queues.analyze.add(
+      'analyze',
+      { recordingId, bucket, key, etag, size, call, transcriptKey: result.transcriptKey },
+      { jobId: stageJobId('analyze', recordingId) },
+    );
+    return { status: result.skipped ? 'skipped' : 'done', detail: { segments: result.segments, dropped: result.dropped } };
+  },
+
+  async analyze(deps, data, job) {
+    const { config, db } = deps.services;
+    const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames);
+    const { report } = outcome;
+    await saveReportSummary(db, {
+      recordingId: data.recordingId,
+      callId: report.callId,
+      agentId: report.agentId,
+      startedAt: report.startedAt,
+      durationSec: report.durationSec,
+      score: report.score,
+      flagged: report.flagged,
+      rulesetVersion: report.rulesetVersion,
+      ruleStatuses: Object.fromEntries(report.rules.map((r) => [r.id, r.status])),
+      bannedPhrases: [...new Set(report.rules.find((r) => r.id === 'banned_phrase')?.findings.map((f) => f.phraseId ?? '') ?? [])].filter(Boolean),
+      transcriptKind: report.transcriptSource?.kind,
+      reportKey: outcome.reportKey,
+      analyzedAt: report.analyzedAt,
+    });
+    return { status: outcome.reused ? 'skipped' : 'done', detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey } };
+  },
+};
+
+/** Records a recording's final failure (after retries, or at once for bad input). */
+export async function recordFailure(deps: HandlerDeps, stage: Stage, recordingId: string, code: string, reason: string): Promise<void> {
+  await markRecordingFailed(deps.services.db, recordingId, stage, code, reason);
+}
