@@ -213,11 +213,16 @@ export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[]>
         `the operator must provide a valid ggml model file`,
     );
   }
-  for (const pattern of INPUT_FAILURE_PATTERNS) {
-    const m = pattern.exec(stderr);
-    if (m) {
-      throw new BadInputError('asr_failed', `${wavPath}: whisper.cpp could not read the audio: ${m[0].trim()}`);
-    }
+  // Every matching line, in stderr order: the specific reason ("must be 16 kHz") comes before the generic one.
+  const inputFailures = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => INPUT_FAILURE_PATTERNS.some((p) => p.test(line)));
+  if (inputFailures.length) {
+    throw new BadInputError(
+      'asr_failed',
+      `${wavPath}: whisper.cpp could not read the audio: ${[...new Set(inputFailures)].slice(0, 3).join('; ')}`,
+    );
   }
   if (run.signal || run.code !== 0) {
     throw new Error(

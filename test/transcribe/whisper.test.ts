@@ -1,0 +1,248 @@
+/**
+ * whisper.ts against the REAL whisper.cpp binary (.callqa/whisper.cpp/main, built by scripts/build-whisper.sh in
+ * beforeAll when missing) and REAL empty test models: ../shared/models/for-tests-ggml-tiny.bin when present and
+ * the one written by scripts/make-test-model.mjs. The test models transcribe nothing, so these tests check the
+ * run, its arguments and failure handling, not words.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BadInputError, TimeLimitError } from '../../pipeline/errors.js';
+import {
+  buildWhisperArgs,
+  initialPrompt,
+  isSpecialToken,
+  parseWhisperJson,
+  runWhisper,
+  WhisperAbortedError,
+} from '../../pipeline/transcribe/whisper.js';
+import {
+  ensureWhisperBinary,
+  fixturesDir,
+  hasSharedModel,
+  hasSharedWav,
+  makeTestModel,
+  makeWav,
+  processRunning,
+  run,
+  sharedSpeechWav,
+  sharedTestModel,
+} from './helpers.js';
+
+if (!hasSharedModel) console.log(`SKIP shared-model cases: ${sharedTestModel} is absent (fresh clone without ../shared)`);
+if (!hasSharedWav) console.log(`NOTE: ${sharedSpeechWav} is absent; using an ffmpeg-made 16 kHz WAV instead`);
+
+describe('buildWhisperArgs', () => {
+  it('builds the exact argument array', () => {
+    expect(
+      buildWhisperArgs({
+        modelPath: '/m/ggml-small.bin',
+        wavPath: '/w/a b.wav',
+        outBase: '/t/a b.whisper',
+        threads: 4,
+        prompt: '您好，县婚姻登记中心，请讲。',
+      }),
+    ).toEqual([
+      '-m', '/m/ggml-small.bin', '-f', '/w/a b.wav', '-l', 'zh', '-t', '4', '-ojf', '-of', '/t/a b.whisper',
+      '--prompt', '您好，县婚姻登记中心，请讲。',
+    ]);
+  });
+  it('omits an empty prompt and passes the language', () => {
+    expect(buildWhisperArgs({ modelPath: 'm', wavPath: 'w', outBase: 'o', threads: 1, language: 'yue', prompt: ' ' })).toEqual(
+      ['-m', 'm', '-f', 'w', '-l', 'yue', '-t', '1', '-ojf', '-of', 'o'],
+    );
+  });
+  it('rejects a bad thread count', () => {
+    expect(() => buildWhisperArgs({ modelPath: 'm', wavPath: 'w', outBase: 'o', threads: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('initialPrompt', () => {
+  it('names the centre in Simplified Chinese', () => {
+    expect(initialPrompt(['县婚姻登记中心'])).toBe('您好，县婚姻登记中心，请讲。以下是普通话的政务服务热线电话录音。');
+    expect(initialPrompt(['縣婚姻登記中心', ' '])).toBe('您好，县婚姻登记中心，请讲。以下是普通话的政务服务热线电话录音。');
+    expect(initialPrompt([])).toBe('您好，请讲。以下是普通话的政务服务热线电话录音。');
+  });
+});
+
+describe('parseWhisperJson', () => {
+  it('returns both segments of a two-segment -ojf file, the first included', async () => {
+    const file = join(fixturesDir, 'whisper-1.5-ojf-two-segments.json');
+    const segs = parseWhisperJson(await readFile(file, 'utf8'), file);
+    expect(segs).toHaveLength(2);
+    expect(segs[0]).toMatchObject({ start: 0, end: 2.85, text: '您好，縣婚姻登記中心，請講。' });
+    expect(segs[1]).toMatchObject({ start: 3.1, end: 7.4, text: '你好，我想問一下結婚登記要帶什麼材料' });
+    // Mean p of the text tokens, [_BEG_] and [_TT_n] excluded.
+    expect(segs[0]!.confidence).toBeCloseTo(0.857, 6);
+    expect(segs[1]!.confidence).toBeCloseTo(0.8445454545, 6);
+  });
+  it('reads the captured empty output of the test model', async () => {
+    const file = join(fixturesDir, 'whisper-1.5-ojf-test-model-empty.json');
+    expect(parseWhisperJson(await readFile(file, 'utf8'), file)).toEqual([]);
+  });
+  it('tolerates raw control characters inside strings (whisper.cpp 1.5 escapes only " and \\)', () => {
+    const text = '{"transcription": [{"offsets": {"from": 10, "to": 20}, "text": "好\u0001的\n"}]}';
+    expect(parseWhisperJson(text, 'x.json')).toEqual([{ start: 0.01, end: 0.02, text: '好\u0001的\n' }]);
+  });
+  it('rejects output without a transcription', () => {
+    expect(() => parseWhisperJson('{}', 'x.json')).toThrow(/x\.json.*transcription/);
+    expect(() => parseWhisperJson('not json', 'x.json')).toThrow(/x\.json.*not JSON/);
+  });
+  it('recognises special tokens', () => {
+    for (const t of ['[_BEG_]', '[_TT_150]', '[_SOT_]', '[_LANG_zh]', '<|endoftext|>']) expect(isSpecialToken(t)).toBe(true);
+    for (const t of ['您好', '[', ' [音乐]']) expect(isSpecialToken(t)).toBe(false);
+  });
+});
+
+describe('importing whisper.ts', () => {
+  it('leaves process.cwd() unchanged and never imports the whisper-node wrapper', async () => {
+    const before = process.cwd();
+    vi.resetModules();
+    const mod = await import('../../pipeline/transcribe/whisper.js');
+    expect(typeof mod.runWhisper).toBe('function');
+    expect(process.cwd()).toBe(before);
+    const source = await readFile(new URL('../../pipeline/transcribe/whisper.ts', import.meta.url), 'utf8');
+    expect(source).not.toMatch(/from ['"]whisper-node/);
+  });
+});
+
+describe('runWhisper with the real binary', () => {
+  let binary: string;
+  let tmp: string;
+  let generatedModel: string;
+  let speechWav: string;
+  let longWav: string;
+
+  beforeAll(async () => {
+    binary = await ensureWhisperBinary();
+    tmp = await mkdtemp(join(tmpdir(), 'callqa-whisper-test-'));
+    generatedModel = await makeTestModel(join(tmp, 'generated-ggml-tiny.bin'));
+    speechWav = hasSharedWav ? sharedSpeechWav : await makeWav(join(tmp, 'speech16k.wav'), 16000, 4);
+    longWav = await makeWav(join(tmp, 'long16k.wav'), 16000, 120);
+  });
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const models: { name: string; path: () => string }[] = [
+    ...(hasSharedModel ? [{ name: 'shared for-tests-ggml-tiny.bin', path: () => sharedTestModel }] : []),
+    { name: 'model from make-test-model.mjs', path: () => generatedModel },
+  ];
+
+  describe.each(models)('$name', ({ path: model }) => {
+    it('runs on a real 16 kHz WAV and returns no segments (the test model transcribes nothing)', async () => {
+      const workDir = await mkdtemp(join(tmp, 'run-'));
+      const segs = await runWhisper({
+        binaryPath: binary,
+        modelPath: model(),
+        wavPath: speechWav,
+        threads: 2,
+        prompt: initialPrompt(['县婚姻登记中心']),
+        timeLimitMs: 60_000,
+        workDir,
+      });
+      expect(segs).toEqual([]);
+      // The JSON was written in workDir under the WAV's name.
+      const json = JSON.parse(await readFile(join(workDir, `${basename(speechWav, '.wav')}.whisper.json`), 'utf8'));
+      expect(json.params.language).toBe('zh');
+      expect(json.model.type).toBe('tiny');
+    });
+  });
+
+  it('the generated model loads as an empty test model in whisper.cpp', async () => {
+    const r = await run(binary, ['-m', generatedModel, '-f', speechWav, '-l', 'zh', '-t', '1', '-ojf', '-of', join(tmp, 'direct')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('no tensors loaded from model file - assuming empty model for testing');
+    expect(r.stderr).toContain('n_vocab       = 51865');
+    expect(r.stderr).not.toContain('unknown token');
+    expect(JSON.parse(await readFile(join(tmp, 'direct.json'), 'utf8')).transcription).toEqual([]);
+  });
+
+  it('an 8 kHz WAV → BadInputError asr_failed, although whisper.cpp exits 0', async () => {
+    const wav = await makeWav(join(tmp, 'phone8k.wav'), 8000, 2);
+    const direct = await run(binary, ['-m', generatedModel, '-f', wav, '-of', join(tmp, 'p8'), '-ojf']);
+    expect(direct.code).toBe(0); // the reason this module checks stderr
+    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: wav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as BadInputError).code).toBe('asr_failed');
+    expect((err as BadInputError).message).toContain(wav);
+    expect((err as BadInputError).message).toMatch(/16 kHz/);
+  });
+
+  it('a 32-bit float WAV → asr_failed (must be 16-bit)', async () => {
+    const wav = await makeWav(join(tmp, 'float.wav'), 16000, 1, 'pcm_f32le');
+    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: wav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as BadInputError).code).toBe('asr_failed');
+    expect((err as BadInputError).message).toMatch(/16-bit/);
+  });
+
+  it('a file that is not a WAV → asr_failed naming the file', async () => {
+    const notWav = join(tmp, 'not-audio.wav');
+    await writeFile(notWav, 'this is not a RIFF file\n'.repeat(100));
+    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: notWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as BadInputError).code).toBe('asr_failed');
+    expect((err as BadInputError).message).toContain(notWav);
+  });
+
+  it('a missing WAV → asr_failed', async () => {
+    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: join(tmp, 'nope.wav'), threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect((err as BadInputError).code).toBe('asr_failed');
+  });
+
+  it('a missing model → BadInputError no_model naming the path', async () => {
+    const missing = join(tmp, 'models', 'ggml-small.bin');
+    const err = await runWhisper({ binaryPath: binary, modelPath: missing, wavPath: speechWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as BadInputError).code).toBe('no_model');
+    expect((err as BadInputError).message).toContain(missing);
+    expect((err as BadInputError).message).toMatch(/operator must provide a ggml model/);
+  });
+
+  it('a file that is not a model → no_model', async () => {
+    const bad = join(tmp, 'bad-model.bin');
+    await writeFile(bad, 'not a model');
+    const err = await runWhisper({ binaryPath: binary, modelPath: bad, wavPath: speechWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect((err as BadInputError).code).toBe('no_model');
+  });
+
+  it('a missing binary → a plain (retryable) error saying how to build it', async () => {
+    const err = await runWhisper({ binaryPath: join(tmp, 'no-such-main'), modelPath: generatedModel, wavPath: speechWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(BadInputError);
+    expect((err as Error).message).toMatch(/build-whisper\.sh/);
+  });
+
+  it('the time limit kills the process and throws TimeLimitError', async () => {
+    const workDir = await mkdtemp(join(tmp, 'timeout-unique-'));
+    const started = Date.now();
+    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: longWav, threads: 1, timeLimitMs: 150, workDir, killGraceMs: 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeLimitError);
+    expect((err as TimeLimitError).limitMs).toBe(150);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await processRunning(workDir)).toBe(false);
+  });
+
+  it('an abort signal kills the process', async () => {
+    const workDir = await mkdtemp(join(tmp, 'abort-unique-'));
+    const controller = new AbortController();
+    const pending = runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: longWav, threads: 1, timeLimitMs: 60_000, workDir, signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await processRunning(workDir)).toBe(true);
+    controller.abort(new Error('worker shutting down'));
+    const err = await pending;
+    expect(err).toBeInstanceOf(WhisperAbortedError);
+    expect((err as Error).message).toMatch(/worker shutting down/);
+    expect(await processRunning(workDir)).toBe(false);
+  });
+
+  it('an already aborted signal does not start the process', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: longWav, threads: 1, timeLimitMs: 60_000, workDir: tmp, signal: controller.signal }),
+    ).rejects.toBeInstanceOf(WhisperAbortedError);
+  });
+});
