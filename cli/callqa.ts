@@ -1,0 +1,195 @@
+/**
+ * The `callqa` command line. Each command loads only what it needs, so `analyze` starts without
+ * touching Redis, PostgreSQL or storage.
+ */
+import { Command, Option } from 'commander';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../infra/config.js';
+import { createLogger, type Logger } from '../infra/logger.js';
+import { projectRoot } from '../infra/paths.js';
+import { STAGES, type Stage } from '../workers/queues.js';
+
+/** Prints a one-line error (no stack) and sets a failing exit code. */
+function fail(error: unknown): void {
+  const message = error instanceof ConfigError ? error.message : `callqa: ${(error as Error).message ?? String(error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exitCode = 2;
+}
+
+function setup(quietByDefault = false): { config: Config; log: Logger } {
+  const config = loadConfig();
+  const level = process.env.LOG_LEVEL ? config.logLevel : quietByDefault ? 'warn' : config.logLevel;
+  return { config, log: createLogger(level) };
+}
+
+function parseStages(value: string): Stage[] {
+  const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of stages) {
+    if (!(STAGES as readonly string[]).includes(s)) throw new Error(`unknown stage "${s}" (stages: ${STAGES.join(', ')})`);
+  }
+  return stages as Stage[];
+}
+
+const program = new Command('callqa')
+  .description('Quality checks of service-centre phone recordings against the staff code of conduct')
+  .showHelpAfterError();
+
+program
+  .command('analyze')
+  .description('score transcript files (format 1) or folders of them; no services needed')
+  .argument('<path...>', 'transcript files or folders of *.json transcripts')
+  .option('--json', 'print one report JSON per line (JSON Lines)')
+  .action(async (paths: string[], opts: { json?: boolean }) => {
+    try {
+      const { analyzeCommand } = await import('./analyze-command.js');
+      process.exitCode = await analyzeCommand(paths, { json: opts.json, centreNames: loadConfig().centreNames });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('process')
+  .description('run the whole pipeline (prepare, transcribe, analyze) on a local folder of recordings')
+  .argument('<dir>', 'folder of recordings, with optional .json / .transcript.json sidecars')
+  .requiredOption('--out <outdir>', 'where reports and summary.json are written')
+  .option('--json', 'print summary.json on stdout instead of a table')
+  .action(async (dir: string, opts: { out: string; json?: boolean }) => {
+    try {
+      const { config, log } = setup(true);
+      const { processFolder, formatSummaryTable } = await import('./process-command.js');
+      const result = await processFolder(config, log, dir, opts.out, (done, total, e) => {
+        process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`);
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('demo')
+  .description('process the bundled sample calls and print a summary table')
+  .option('--out <outdir>', 'where reports are written', path.join(projectRoot, '.callqa', 'demo-reports'))
+  .action(async (opts: { out: string }) => {
+    try {
+      const { config, log } = setup(true);
+      const { demoCommand } = await import('./demo-command.js');
+      await demoCommand(config, log, opts.out);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('scan')
+  .description('queue every recording under a prefix of the recordings bucket (e.g. a night: 2026/11/28/)')
+  .argument('[prefix]', 'key prefix to scan')
+  .option('--date <yyyy-mm-dd>', 'scan the prefix of this date, from NIGHTLY_PREFIX_TEMPLATE')
+  .option('--bucket <name>', 'bucket to scan (default S3_RECORDINGS_BUCKET)')
+  .action(async (prefixArg: string | undefined, opts: { date?: string; bucket?: string }) => {
+    try {
+      const { config, log } = setup();
+      const { openServices } = await import('../infra/services.js');
+      const { openQueues, closeQueues } = await import('../workers/queues.js');
+      const { scanPrefix } = await import('../workers/enqueue.js');
+      const { renderPrefixTemplate } = await import('../workers/nightly.js');
+      let prefix = prefixArg;
+      if (opts.date) {
+        const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(opts.date);
+        if (!m) throw new Error(`--date must be yyyy-mm-dd, got "${opts.date}"`);
+        prefix = renderPrefixTemplate(config.nightly.prefixTemplate, { year: +m[1]!, month: +m[2]!, day: +m[3]! });
+      }
+      if (prefix === undefined) throw new Error('give a prefix or --date');
+      const services = await openServices(config, log, { allowLocalS3: false });
+      const queues = openQueues(services.redis, config);
+      try {
+        const result = await scanPrefix({ storage: services.storage, db: services.db, queues }, opts.bucket ?? config.s3.recordingsBucket, prefix, (c) =>
+          process.stderr.write(`scanned ${c.found} recordings, queued ${c.queued}\n`),
+        );
+        process.stdout.write(`${prefix}: ${result.found} recordings found, ${result.queued} queued, ${result.alreadyKnown} already known\n`);
+      } finally {
+        await closeQueues(queues);
+        await services.close();
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('worker')
+  .description('run queue workers until SIGTERM/SIGINT; installs the nightly schedule')
+  .addOption(new Option('--stages <list>', `comma-separated stages to work (${STAGES.join(',')})`).default(STAGES.join(',')))
+  .option('--no-schedule', 'do not install the nightly job scheduler')
+  .action(async (opts: { stages: string; schedule: boolean }) => {
+    try {
+      const stages = parseStages(opts.stages);
+      const { config, log } = setup();
+      const { openServices } = await import('../infra/services.js');
+      const { openQueues, closeQueues } = await import('../workers/queues.js');
+      const { startWorkers } = await import('../workers/run-workers.js');
+      const { installNightlySchedule } = await import('../workers/nightly.js');
+      const services = await openServices(config, log, { allowLocalS3: false });
+      const queues = openQueues(services.redis, config);
+      if (opts.schedule) await installNightlySchedule(queues, config);
+      const running = startWorkers({ services, queues }, stages);
+      log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'stopping workers');
+        await running.close();
+        await closeQueues(queues);
+        await services.close();
+        log.info('workers stopped');
+        log.flush();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT'));
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('status')
+  .description('jobs per stage (waiting / active / done / failed) and the failed recordings with their reasons')
+  .option('--json', 'print JSON')
+  .option('--limit <n>', 'failed recordings to list', '50')
+  .action(async (opts: { json?: boolean; limit: string }) => {
+    try {
+      const { config, log } = setup(true);
+      const { statusCommand } = await import('./status-command.js');
+      await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit) });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('retry')
+  .description('queue failed recordings again (from the first stage whose output is missing)')
+  .option('--prefix <prefix>', 'only recordings whose key starts with this')
+  .option('--limit <n>', 'at most this many', '1000')
+  .action(async (opts: { prefix?: string; limit: string }) => {
+    try {
+      const { config, log } = setup(true);
+      const { openServices } = await import('../infra/services.js');
+      const { openQueues, closeQueues } = await import('../workers/queues.js');
+      const { retryFailedRecordings } = await import('../workers/enqueue.js');
+      const services = await openServices(config, log, { allowLocalS3: !config.s3.endpoint });
+      const queues = openQueues(services.redis, config);
+      try {
+        const queued = await retryFailedRecordings({ db: services.db, queues }, { prefix: opts.prefix, limit: Number(opts.limit) });
+        for (const r of queued) process.stdout.write(`queued again: ${r.bucket}/${r.key}\n`);
+        process.stdout.write(`${queued.length} failed recordings queued again\n`);
+      } finally {
+        await closeQueues(queues);
+        await services.close();
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+await program.parseAsync(process.argv);
