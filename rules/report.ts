@@ -44,6 +44,10 @@ export interface RuleResult {
   findings: Finding[];
   /** Points this rule took off the score (0 when it passed). */
   deduction?: number;
+  /** Why the rule came out as it did, in plain words (e.g. why it is `na`). */
+  note?: string;
+  /** Severity from the ruleset: `minor`, `major` or `critical`. */
+  severity?: 'minor' | 'major' | 'critical';
 }
 
 /** A scored report for one call. */

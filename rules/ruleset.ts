@@ -1,0 +1,389 @@
+/**
+ * The ruleset: a YAML file an administrator edits without code (`rules/service-norms.ruleset.yaml` is the
+ * shipped default), loaded, validated (zod) and compiled once into matchers that `analyzeTranscript` runs.
+ *
+ * Shape of the file (all times in seconds):
+ *
+ * ```yaml
+ * version: service-norms@1          # recorded in every report as rulesetVersion
+ * review: { minConfidence: 0.6 }    # findings on segments below this ASR confidence need review
+ * ignore: <condition>               # utterances dropped before any rule (known ASR hallucinations)
+ * conditions: { name: <condition> } # named conditions, used via { ref: name } and scope.after
+ * rules:
+ *   - id: opening_greeting          # a rule id of the norms (rules/report.ts RuleId)
+ *     check: require | forbid | consent
+ *     severity: minor | major | critical
+ *     deduct: { points: 10, per: once | hit, max: 30 }
+ *     redLine: false                # true: a failure sets the score to 0
+ *     precise: true                 # false: every finding needs human review
+ *     ...check-specific keys (see RuleSpec below)
+ * ```
+ *
+ * Conditions are described in `conditions.ts`; scopes in {@link ScopeSpec}.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { z } from 'zod';
+import { compileCondition, RulesetPathError, type Matcher } from './conditions.js';
+import type { RuleId } from './report.js';
+
+/** Rule ids known to the report format (`norms/service-norms.md`). */
+export const RULE_IDS = [
+  'opening_greeting',
+  'consent_before_hangup',
+  'banned_phrase',
+  'polite_language',
+  'phone_phrases',
+  'mandarin',
+  'no_argument',
+  'first_contact',
+] as const satisfies readonly RuleId[];
+
+/** Rules every ruleset must define, because every report carries them (task brief; contracts §2). */
+export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language'];
+
+/**
+ * Which utterances a condition looks at. Utterances are transcript segments sorted by start, with known
+ * hallucinations removed (`ignore`).
+ *
+ * - `speaker`: `agent`, `customer` or `any` (default `any`);
+ * - `mergeGapSec`: consecutive segments of the same speaker with no other speech between them and a gap of at
+ *   most this many seconds count as one utterance (ASR splits "您好，" / "县行政服务中心，请讲。");
+ * - `first` / `last`: only the first / last N utterances of that speaker;
+ * - `withinFirstSec`: only utterances starting at most N seconds after the call starts;
+ * - `withinLastSec`: only utterances ending at most N seconds before the call ends (`durationSec`);
+ * - `after`: a named condition; only utterances starting after the first utterance (any speaker) it hits.
+ */
+export const scopeSchema = z.strictObject({
+  speaker: z.enum(['agent', 'customer', 'any']).default('any'),
+  mergeGapSec: z.number().min(0).optional(),
+  first: z.number().int().min(1).optional(),
+  last: z.number().int().min(1).optional(),
+  withinFirstSec: z.number().positive().optional(),
+  withinLastSec: z.number().positive().optional(),
+  after: z.string().min(1).optional(),
+});
+/** A scope as written in YAML (see {@link scopeSchema}). */
+export type ScopeSpec = z.infer<typeof scopeSchema>;
+
+const deductSchema = z.strictObject({
+  points: z.number().min(0).max(100),
+  per: z.enum(['once', 'hit']).default('once'),
+  max: z.number().min(0).max(100).optional(),
+});
+
+const common = {
+  id: z.enum(RULE_IDS),
+  title: z.string().optional(),
+  norm: z.string().optional(),
+  enabled: z.boolean().default(true),
+  severity: z.enum(['minor', 'major', 'critical']).default('major'),
+  deduct: deductSchema,
+  redLine: z.boolean().default(false),
+  precise: z.boolean().default(true),
+};
+
+const requirementSchema = z.strictObject({
+  name: z.string().min(1),
+  scope: scopeSchema.default({ speaker: 'any' }),
+  when: z.unknown(),
+  missing: z.string().min(1),
+  skipIfRuleNa: z.enum(RULE_IDS).optional(),
+});
+
+const phraseRuleSchema = z.strictObject({
+  id: z.string().min(1),
+  label: z.string().optional(),
+  when: z.unknown(),
+  precise: z.boolean().optional(),
+  points: z.number().min(0).max(100).optional(),
+  redLine: z.boolean().optional(),
+});
+
+const ruleSchema = z.discriminatedUnion('check', [
+  z.strictObject({
+    ...common,
+    check: z.literal('require'),
+    requirements: z.array(requirementSchema).min(1),
+    naIfNoSpeech: z.enum(['agent', 'customer', 'any']).default('agent'),
+  }),
+  z.strictObject({
+    ...common,
+    check: z.literal('forbid'),
+    scope: scopeSchema.default({ speaker: 'any' }),
+    phrases: z.array(phraseRuleSchema).min(1),
+  }),
+  z.strictObject({
+    ...common,
+    check: z.literal('consent'),
+    ask: z.unknown(),
+    askScope: scopeSchema.default({ speaker: 'agent', last: 3 }),
+    callerClose: z.unknown(),
+    closeScope: scopeSchema.default({ speaker: 'customer', last: 3 }),
+    hangUp: z.unknown(),
+    lineCheck: z.unknown(),
+  }),
+]);
+
+const rulesetSchema = z.strictObject({
+  version: z.string().min(1),
+  description: z.string().optional(),
+  review: z.strictObject({ minConfidence: z.number().min(0).max(1).default(0.6) }).default({ minConfidence: 0.6 }),
+  ignore: z.unknown().optional(),
+  conditions: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'condition names are letters, digits, _ and -'), z.unknown()).optional(),
+  rules: z.array(ruleSchema).min(1),
+});
+
+/** A compiled scope (see {@link scopeSchema}); `after` is resolved to its matcher. */
+export interface Scope extends Omit<ScopeSpec, 'after'> {
+  after?: Matcher;
+}
+
+/** Points, severity and review settings shared by every compiled rule. */
+export interface RuleBase {
+  id: RuleId;
+  title?: string;
+  /** Where the rule comes from in the norms, e.g. `三、文明用语 2`. */
+  norm?: string;
+  enabled: boolean;
+  severity: 'minor' | 'major' | 'critical';
+  /** Points off the 100-point score: once per failed rule, or per finding (`hit`), capped at `max`. */
+  deduct: { points: number; per: 'once' | 'hit'; max?: number };
+  /** A failure sets the whole score to 0. */
+  redLine: boolean;
+  /** False: findings always need human review. */
+  precise: boolean;
+}
+
+/** `require`: passes when each requirement's condition hits some utterance in its scope. */
+export interface RequireRule extends RuleBase {
+  check: 'require';
+  requirements: { name: string; scope: Scope; when: Matcher; missing: string; skipIfRuleNa?: RuleId }[];
+  /** The rule is `na` when nobody of this role speaks (e.g. roles unknown on a mono recording). */
+  naIfNoSpeech: 'agent' | 'customer' | 'any';
+}
+
+/** `forbid`: fails with one finding per utterance in scope and per phrase id that hits it. */
+export interface ForbidRule extends RuleBase {
+  check: 'forbid';
+  scope: Scope;
+  phrases: { id: string; label?: string; when: Matcher; precise?: boolean; points?: number; redLine?: boolean }[];
+}
+
+/** `consent`: the closing of the call (see `analyze.ts`, evaluateConsent, for the decision procedure). */
+export interface ConsentRule extends RuleBase {
+  check: 'consent';
+  /** Agent asks whether the caller has anything else / may end. */
+  ask: Matcher;
+  askScope: Scope;
+  /** Caller closes (再见, 拜拜, 没有了 …). */
+  callerClose: Matcher;
+  closeScope: Scope;
+  /** Agent ends unilaterally (就这样, 我挂了 …). */
+  hangUp: Matcher;
+  /** Agent only checks the line (喂？还在吗？): the caller's line dropped. */
+  lineCheck: Matcher;
+}
+
+/** A compiled rule. */
+export type CompiledRule = RequireRule | ForbidRule | ConsentRule;
+
+/** A validated, compiled ruleset, ready for `analyzeTranscript`. Immutable; share it freely. */
+export interface Ruleset {
+  /** The `version:` of the file, recorded in every report as `rulesetVersion`. */
+  version: string;
+  /** File name it was parsed from. */
+  source: string;
+  /** Findings on segments with ASR confidence below this (0..1) need review. */
+  minReviewConfidence: number;
+  /** Utterances this condition hits are dropped before any rule (whisper hallucinations on silence). */
+  ignore: Matcher | null;
+  rules: CompiledRule[];
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly (string | number)[]): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    // A missing key falls back to the mapping that should hold it.
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+/**
+ * Parses and compiles ruleset YAML text.
+ *
+ * @param text the YAML text
+ * @param fileName used in error messages
+ * @returns the compiled {@link Ruleset}
+ * @throws {Error} `"<fileName>:<line>: <reason>"` for YAML syntax errors, schema violations (unknown keys,
+ *   wrong types, unknown rule ids), bad conditions (unknown form, invalid regex, unknown `ref`), duplicate
+ *   rule ids and missing required rules ({@link REQUIRED_RULE_IDS})
+ */
+export function parseRuleset(text: string, fileName: string): Ruleset {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line;
+    throw new Error(`${fileName}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`);
+  }
+  const fail = (path: readonly (string | number)[], message: string): never => {
+    const where = path.length ? ` (at ${path.join('.')})` : '';
+    throw new Error(`${fileName}:${lineOf(doc, lc, path)}: ${message}${where}`);
+  };
+  const parsed = rulesetSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail(issue.path as (string | number)[], issue.message);
+  }
+  const spec = parsed.data;
+  try {
+    // Named conditions, compiled on first use so they may refer to each other (cycles are errors).
+    const named = new Map<string, Matcher>();
+    const compiling = new Set<string>();
+    const resolveRef = (name: string, path: (string | number)[]): Matcher => {
+      const done = named.get(name);
+      if (done) return done;
+      if (!spec.conditions || !(name in spec.conditions)) {
+        throw new RulesetPathError(path, `unknown condition "${name}" (define it under conditions:)`);
+      }
+      if (compiling.has(name)) throw new RulesetPathError(path, `condition "${name}" refers to itself`);
+      compiling.add(name);
+      const m = compileCondition(spec.conditions[name], ['conditions', name], resolveRef);
+      compiling.delete(name);
+      named.set(name, m);
+      return m;
+    };
+    for (const name of Object.keys(spec.conditions ?? {})) resolveRef(name, ['conditions', name]);
+    const scope = (s: ScopeSpec, path: (string | number)[]): Scope => {
+      const { after, ...rest } = s;
+      return after ? { ...rest, after: resolveRef(after, [...path, 'after']) } : rest;
+    };
+    const seen = new Set<string>();
+    const rules: CompiledRule[] = spec.rules.map((r, i): CompiledRule => {
+      const p: (string | number)[] = ['rules', i];
+      if (seen.has(r.id)) throw new RulesetPathError([...p, 'id'], `rule "${r.id}" is defined twice`);
+      seen.add(r.id);
+      const base: RuleBase = {
+        id: r.id,
+        enabled: r.enabled,
+        severity: r.severity,
+        deduct: r.deduct,
+        redLine: r.redLine,
+        precise: r.precise,
+        ...(r.title !== undefined ? { title: r.title } : {}),
+        ...(r.norm !== undefined ? { norm: r.norm } : {}),
+      };
+      const cond = (raw: unknown, path: (string | number)[]): Matcher => {
+        if (raw === undefined) throw new RulesetPathError(path.slice(0, -1), `missing condition "${String(path.at(-1))}"`);
+        return compileCondition(raw, path, resolveRef);
+      };
+      switch (r.check) {
+        case 'require':
+          return {
+            ...base,
+            check: 'require',
+            naIfNoSpeech: r.naIfNoSpeech,
+            requirements: r.requirements.map((q, j) => ({
+              name: q.name,
+              missing: q.missing,
+              scope: scope(q.scope, [...p, 'requirements', j, 'scope']),
+              when: cond(q.when, [...p, 'requirements', j, 'when']),
+              ...(q.skipIfRuleNa ? { skipIfRuleNa: q.skipIfRuleNa } : {}),
+            })),
+          };
+        case 'forbid': {
+          const ids = new Set<string>();
+          return {
+            ...base,
+            check: 'forbid',
+            scope: scope(r.scope, [...p, 'scope']),
+            phrases: r.phrases.map((ph, j) => {
+              if (ids.has(ph.id)) throw new RulesetPathError([...p, 'phrases', j, 'id'], `phrase id "${ph.id}" is listed twice`);
+              ids.add(ph.id);
+              return {
+                id: ph.id,
+                when: cond(ph.when, [...p, 'phrases', j, 'when']),
+                ...(ph.label !== undefined ? { label: ph.label } : {}),
+                ...(ph.precise !== undefined ? { precise: ph.precise } : {}),
+                ...(ph.points !== undefined ? { points: ph.points } : {}),
+                ...(ph.redLine !== undefined ? { redLine: ph.redLine } : {}),
+              };
+            }),
+          };
+        }
+        case 'consent':
+          return {
+            ...base,
+            check: 'consent',
+            ask: cond(r.ask, [...p, 'ask']),
+            askScope: scope(r.askScope, [...p, 'askScope']),
+            callerClose: cond(r.callerClose, [...p, 'callerClose']),
+            closeScope: scope(r.closeScope, [...p, 'closeScope']),
+            hangUp: cond(r.hangUp, [...p, 'hangUp']),
+            lineCheck: cond(r.lineCheck, [...p, 'lineCheck']),
+          };
+      }
+    });
+    const missing = REQUIRED_RULE_IDS.filter((id) => !seen.has(id));
+    if (missing.length) throw new RulesetPathError(['rules'], `missing required rule(s): ${missing.join(', ')}`);
+    return {
+      version: spec.version,
+      source: fileName,
+      minReviewConfidence: spec.review.minConfidence,
+      ignore: spec.ignore === undefined ? null : compileCondition(spec.ignore, ['ignore'], resolveRef),
+      rules,
+    };
+  } catch (error) {
+    if (error instanceof RulesetPathError) return fail(error.path, error.message);
+    throw error;
+  }
+}
+
+/**
+ * Reads and compiles a ruleset file.
+ *
+ * @param path file system path of the YAML file
+ * @throws {Error} naming the file when it cannot be read, or `file:line: reason` as {@link parseRuleset}
+ */
+export function loadRuleset(path: string): Ruleset {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read ruleset: ${(error as Error).message}`);
+  }
+  return parseRuleset(text, path);
+}
+
+/** The project root: the nearest folder above this module holding package.json (works from rules/ and dist/rules/). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(new URL('.', import.meta.url)) + '/');
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return dirname(fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+/**
+ * Absolute path of the shipped ruleset, `rules/service-norms.ruleset.yaml` under the project root. tsc does
+ * not copy YAML into dist/, so the compiled module resolves to the same source file.
+ */
+export const DEFAULT_RULESET_PATH: string = join(projectRoot(), 'rules', 'service-norms.ruleset.yaml');
+
+let cachedDefault: Ruleset | undefined;
+
+/**
+ * The shipped ruleset ({@link DEFAULT_RULESET_PATH}), loaded and compiled on first use and cached.
+ *
+ * @throws {Error} as {@link loadRuleset} when the shipped file is missing or invalid
+ */
+export function defaultRuleset(): Ruleset {
+  cachedDefault ??= loadRuleset(DEFAULT_RULESET_PATH);
+  return cachedDefault;
+}
