@@ -14,7 +14,7 @@ import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '../errors.js';
 import { fileUrl, runFfmpeg, type FfmpegJob } from './ffmpeg.js';
-import { probeRecording, type RecordingProbe } from './probe.js';
+import { probeRecording, TIMELINE_FILTER, type RecordingProbe } from './probe.js';
 
 /** Who speaks on a prepared channel. */
 export type ChannelRole = 'agent' | 'customer' | 'unknown';
@@ -116,6 +116,8 @@ export function planChannels(channels: number, channelMap: ChannelMap | undefine
 
 /**
  * Output options that make a 16 kHz mono 16-bit PCM WAV, bit-exact (no encoder tag, no metadata).
+ * The filter chain starts with {@link TIMELINE_FILTER} so that frames the decoder drops leave silence,
+ * not a shorter recording.
  *
  * @param pan `pan` filter for one channel, or `null` to mix down with `-ac 1`
  */
@@ -123,7 +125,9 @@ export function buildOutputOptions(pan: string | null): string[] {
   return [
     '-map',
     '0:a:0',
-    ...(pan ? ['-af', pan] : ['-ac', '1']),
+    '-af',
+    pan ? `${TIMELINE_FILTER},${pan}` : TIMELINE_FILTER,
+    ...(pan ? [] : ['-ac', '1']),
     '-ar',
     String(PREPARED_SAMPLE_RATE),
     '-c:a',

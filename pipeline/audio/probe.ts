@@ -3,8 +3,8 @@
  *
  * One ffprobe per file; its result ({@link RecordingProbe}) is passed along to `prepareRecording`.
  * The duration comes from what ffprobe finds in the data, not from a header's claim (ffmpeg's WAV demuxer
- * caps the data chunk at the real file size); when ffprobe has no duration or only an estimate from the bit
- * rate (MP3 without a Xing header, AMR), the file is decoded once to count its samples.
+ * caps the data chunk at the real file size); for compressed audio (MP3, AMR, …), or when ffprobe has no
+ * duration or only an estimate from the bit rate, the file is decoded once to count its samples.
  */
 import { open, stat } from 'node:fs/promises';
 import { BadInputError } from '../errors.js';
@@ -35,6 +35,15 @@ export interface ProbeOptions {
   /** Cancels the child process (SIGKILL); the promise then rejects with an `AbortError`. */
   signal?: AbortSignal;
 }
+
+/**
+ * First filter of every decode: fills gaps in the timestamps with silence, from time 0. Without it, frames
+ * the decoder drops shorten the audio and shift every later time. This matters for AMR-NB with DTX: ffmpeg's
+ * native decoder (5.x) drops NO_DATA and SID (comfort-noise) frames, i.e. the pauses, so a 15.4 s call
+ * decodes to 12.9 s; with this filter to 15.0 s with the speech at the right times (pauses at the very end,
+ * after the last decoded frame, are still lost).
+ */
+export const TIMELINE_FILTER = 'aresample=async=1:first_pts=0';
 
 /** Containers that ffmpeg can "read" but that are never audio recordings (text art, single images). */
 const NON_AUDIO_FORMATS = /^(tty|image2|[a-z0-9]+_pipe|png_pipe|jpeg_pipe|gif|webp_pipe|svg_pipe|bmp_pipe)$/;
@@ -74,7 +83,7 @@ export function buildMeasureJob(input: string): FfmpegJob {
   return {
     inputOptions: ['-nostdin', '-hide_banner', '-nostats'],
     input,
-    outputs: [{ options: ['-map', '0:a:0', '-af', 'astats=measure_perchannel=none', '-f', 'null'], target: '-' }],
+    outputs: [{ options: ['-map', '0:a:0', '-af', `${TIMELINE_FILTER},astats=measure_perchannel=none`, '-f', 'null'], target: '-' }],
   };
 }
 
@@ -123,8 +132,8 @@ export async function measureDecodedDuration(filePath: string, limits: RunLimits
 }
 
 /**
- * Probes a local recording: one ffprobe, plus one decode pass only when ffprobe's duration is missing or
- * estimated.
+ * Probes a local recording: one ffprobe, plus one decode pass when the audio is not PCM/G.711 (MP3, AMR, …) or
+ * ffprobe's duration is missing or estimated.
  *
  * @param filePath local file
  * @param options `timeLimitMs` per child process (milliseconds), `displayName` for messages
@@ -175,7 +184,9 @@ export async function probeRecording(filePath: string, options: ProbeOptions): P
 
   let durationSec = info.audio.durationSec ?? info.formatDurationSec;
   let durationSource: RecordingProbe['durationSource'] = 'ffprobe';
-  if (durationSec === null || info.durationEstimated) {
+  // Compressed audio: container durations include encoder padding (MP3: ~0.17 s more than the decoder gives)
+  // or are estimates (AMR), so count decoded samples. PCM/G.711 durations come from the data size: exact.
+  if (durationSec === null || info.durationEstimated || !info.audio.codec.startsWith('pcm_')) {
     durationSec = await measureDecodedDuration(filePath, limits, name);
     durationSource = 'decoded';
   }

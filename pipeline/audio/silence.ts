@@ -5,7 +5,7 @@
  * Units: seconds from the start of the file. Thresholds: `noiseDb` in dBFS (amplitude), `minSilenceSec` seconds.
  */
 import { fileUrl, runFfmpeg, type FfmpegJob } from './ffmpeg.js';
-import { parseAstatsSamples, parseInputSampleRate } from './probe.js';
+import { parseAstatsSamples, parseInputSampleRate, TIMELINE_FILTER } from './probe.js';
 
 /** A time span in seconds from the start of the recording, `start <= end`. */
 export interface TimeSpan {
@@ -55,7 +55,7 @@ export function buildSilenceJob(filePath: string, noiseDb = DEFAULT_NOISE_DB, mi
           '-map',
           '0:a:0',
           '-af',
-          `silencedetect=noise=${noiseDb}dB:d=${minSilenceSec},astats=measure_perchannel=none`,
+          `${TIMELINE_FILTER},silencedetect=noise=${noiseDb}dB:d=${minSilenceSec},astats=measure_perchannel=none`,
           '-f',
           'null',
         ],
