@@ -18,7 +18,7 @@ function fail(error: unknown): void {
 
 function setup(quietByDefault = false): { config: Config; log: Logger } {
   const config = loadConfig();
-  const level = process.env.LOG_LEVEL ? config.logLevel : quietByDefault ? 'warn' : config.logLevel;
+  const level = process.env.LOG_LEVEL ? config.logLevel : quietByDefault ? 'error' : config.logLevel;
   return { config, log: createLogger(level) };
 }
 

@@ -7,6 +7,7 @@ import { BadInputError } from '../errors.js';
 import { parseCallMetadata, type CallMetadata } from '../call-metadata.js';
 import { parseTranscriptText, type Transcript } from '../transcript.js';
 import { prepareRecording } from '../audio/prepare.js';
+import { probeRecording } from '../audio/probe.js';
 import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
 import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
@@ -65,6 +66,8 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   const sidecarText = await storage.getText(rec.bucket, sidecarKey);
   if (sidecarText !== undefined) {
     const sidecar = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
+    // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio.
+    await assertUsableAudio(ctx, rec, options);
     const transcript: Transcript = {
       ...sidecar,
       callId: meta.callId ?? sidecar.callId,
@@ -78,10 +81,7 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
     return { next: 'analyze', call: { ...call, callId: transcript.callId }, transcriptKey: outKey, reused: 'sidecar' };
   }
 
-  if (rec.size === 0) {
-    throw new BadInputError('empty_file', `${rec.bucket}/${rec.key}: the recording is empty (0 bytes)`);
-  }
-
+  assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => {
     const local = await storage.download(rec.bucket, rec.key, dir, rec.size);
     const prepared = await prepareRecording(local, {
@@ -98,5 +98,20 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
       channels.push({ role: channel.role, channelIndex: channel.channelIndex, key, durationSec: channel.durationSec });
     }
     return { next: 'transcribe', call, durationSec: prepared.durationSec, channels };
+  });
+}
+
+function assertNotEmpty(rec: RecordingRef): void {
+  if (rec.size === 0) {
+    throw new BadInputError('empty_file', `${rec.bucket}/${rec.key}: the recording is empty (0 bytes)`);
+  }
+}
+
+/** Downloads and probes the recording (no conversion). @throws {BadInputError} when it is not usable audio */
+async function assertUsableAudio(ctx: StageContext, rec: RecordingRef, options: PrepareOptions): Promise<void> {
+  assertNotEmpty(rec);
+  await withTempDir(ctx.workDir, async (dir) => {
+    const local = await ctx.storage.download(rec.bucket, rec.key, dir, rec.size);
+    await probeRecording(local, { timeLimitMs: options.ffmpegTimeLimitMs, displayName: `${rec.bucket}/${rec.key}`, signal: ctx.signal });
   });
 }
