@@ -152,6 +152,10 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
 }
 
 function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'id'> {
+  const role = rule.scope.speaker;
+  if (role !== 'any' && !state.utts.some((u) => u.speaker === role)) {
+    return { status: 'na', findings: [], note: `no ${role} speech in the call (roles unknown?)` };
+  }
   const findings: Finding[] = [];
   for (const u of select(state, rule.scope)) {
     if (!u.norm) continue;

@@ -1,0 +1,28 @@
+/** Test helpers: load a fixture transcript and run the default ruleset on it. */
+import { readFileSync } from 'node:fs';
+import { parseTranscriptText, type Transcript } from '../../pipeline/transcript.js';
+import { analyzeTranscript, type AnalyzeOptions } from '../../rules/analyze.js';
+import type { Report, RuleResult } from '../../rules/report.js';
+
+/** Reads `test/fixtures/transcripts/<name>.json` as a validated transcript. */
+export function fixture(name: string): Transcript {
+  const url = new URL(`../fixtures/transcripts/${name}.json`, import.meta.url);
+  return parseTranscriptText(readFileSync(url, 'utf8'), `${name}.json`);
+}
+
+/** Analyses a fixture with the default ruleset and a fixed clock. */
+export function analyzeFixture(name: string, options: AnalyzeOptions = {}): Report {
+  return analyzeTranscript(fixture(name), { now: new Date('2026-11-30T12:00:00Z'), ...options });
+}
+
+/** The result of one rule in a report (throws when absent). */
+export function rule(report: Report, id: string): RuleResult {
+  const r = report.rules.find((x) => x.id === id);
+  if (!r) throw new Error(`no rule ${id} in report of ${report.callId}`);
+  return r;
+}
+
+/** Sorted banned-phrase ids found in a report. */
+export function bannedIds(report: Report): string[] {
+  return rule(report, 'banned_phrase').findings.map((f) => f.phraseId ?? '?').sort();
+}
