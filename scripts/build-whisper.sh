@@ -49,6 +49,10 @@ if [[ $force -eq 0 && -x "$dest/main" && -f "$stamp_file" && "$(cat "$stamp_file
 fi
 
 if [[ -e "$dest" ]]; then
+  # Only ever replace a previous copy of whisper.cpp, never some other folder a mistyped setting points at.
+  if [[ ! -f "$dest/whisper.h" || ! -f "$dest/Makefile" ]]; then
+    fail "$dest exists but is not a whisper.cpp copy made by this script; refusing to replace it"
+  fi
   say "removing stale build in $dest"
   rm -rf "$dest"
 fi

