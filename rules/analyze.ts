@@ -138,7 +138,7 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
       satisfied.push(q.name);
       continue;
     }
-    const u = inScope[0] ?? state.utts.find((x) => q.scope.speaker === 'any' || x.speaker === q.scope.speaker);
+    const u = (q.scope.last !== undefined ? inScope.at(-1) : inScope[0]) ?? state.utts.find((x) => q.scope.speaker === 'any' || x.speaker === q.scope.speaker);
     findings.push(
       u
         ? finding(state, u, null, rule.precise, q.missing)

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeTranscript } from '../../rules/analyze.js';
+import { parseRuleset, DEFAULT_RULESET_PATH } from '../../rules/ruleset.js';
+import { readFileSync } from 'node:fs';
+import { analyzeFixture, fixture, rule } from './helpers.js';
+
+describe('analyzeTranscript', () => {
+  it('returns a format-2 report with the ruleset version, times and the four rules', () => {
+    const report = analyzeFixture('consent-ask-answered');
+    expect(report).toMatchObject({
+      callId: 'fx-consent-ask-answered',
+      score: 100,
+      flagged: false,
+      rulesetVersion: 'service-norms@1',
+      analyzedAt: '2026-11-30T12:00:00.000Z',
+      agentId: 'T001',
+    });
+    expect(report.rules.map((r) => r.id)).toEqual(['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language']);
+    expect(report.rules.every((r) => r.status === 'pass')).toBe(true);
+  });
+  it('scores 100 minus deductions and flags failing calls', () => {
+    const report = analyzeFixture('banned-closing-time');
+    const total = report.rules.reduce((s, r) => s + (r.deduction ?? 0), 0);
+    expect(total).toBeGreaterThan(0);
+    expect(report.score).toBe(100 - total);
+    expect(report.flagged).toBe(true);
+  });
+  it('sets the score to 0 when a red-line rule fails', () => {
+    const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace("      - id: B11\n        label: 神经病\n", '      - id: B11\n        label: 神经病\n        redLine: true\n');
+    const ruleset = parseRuleset(text, 'redline.yaml');
+    const report = analyzeTranscript(fixture('banned-decoder-loop'), { ruleset });
+    expect(report.score).toBe(0);
+    expect(analyzeTranscript(fixture('banned-decoder-loop')).score).toBeGreaterThan(0);
+  });
+  it('flags a call whose only finding needs review (low ASR confidence)', () => {
+    const t = fixture('consent-ask-answered');
+    t.segments.splice(3, 0, { start: 6.9, end: 7.0, speaker: 'agent', text: '神经病', confidence: 0.4 });
+    const report = analyzeTranscript(t);
+    const f = rule(report, 'banned_phrase').findings[0];
+    expect(f).toMatchObject({ phraseId: 'B11', needsReview: true });
+    expect(report.flagged).toBe(true);
+  });
+  it('does not depend on segment order in the input', () => {
+    const t = fixture('banned-closing-time');
+    const shuffled = { ...t, segments: [...t.segments].reverse() };
+    const now = new Date(0);
+    expect(analyzeTranscript(shuffled, { now })).toEqual(analyzeTranscript(t, { now }));
+  });
+  it('marks every rule na when speaker roles are unknown', () => {
+    const report = analyzeFixture('unknown-speakers');
+    expect(report.rules.map((r) => r.status)).toEqual(['na', 'na', 'na', 'na']);
+  });
+  it('reports a disabled rule as na', () => {
+    const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace('  - id: polite_language\n', '  - id: polite_language\n    enabled: false\n');
+    const report = analyzeTranscript(fixture('polite-no-farewell'), { ruleset: parseRuleset(text, 'x.yaml') });
+    expect(rule(report, 'polite_language')).toMatchObject({ status: 'na', note: 'rule disabled in the ruleset' });
+  });
+});
