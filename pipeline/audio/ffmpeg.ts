@@ -103,10 +103,13 @@ export function buildProbeArgs(filePath: string): string[] {
 
 /**
  * The exact argument array that fluent-ffmpeg passes to ffmpeg for `job`: input options, `-i input`, `-y`
- * (fluent-ffmpeg adds it when there is a file output), then per output its options and target.
+ * when fluent-ffmpeg takes an output for a file, then per output its options and target.
+ *
+ * fluent-ffmpeg 2.1.3 takes a target for a file when it has no `xx:` protocol prefix (so `-` counts) and,
+ * through a bug, never when it starts with `file:`; our jobs with file outputs therefore carry their own `-y`.
  */
 export function ffmpegArgs(job: FfmpegJob): string[] {
-  const hasFile = job.outputs.some((o) => o.target !== '-');
+  const hasFile = job.outputs.some((o) => !/^([a-z]{2,}):/i.test(o.target));
   return [
     ...job.inputOptions,
     '-i',
@@ -321,6 +324,8 @@ export interface FfmpegRunResult {
   stderr: string;
   /** Wall-clock time of the run in milliseconds. */
   elapsedMs: number;
+  /** The command line fluent-ffmpeg reported on start (`ffmpeg` + arguments joined by spaces), for logs. */
+  commandLine: string;
 }
 
 /**
@@ -370,7 +375,9 @@ export function runFfmpeg(job: FfmpegJob, limits: RunLimits, displayName: string
     const timer = setTimeout(() => stop(new TimeLimitError('ffmpeg', limits.timeLimitMs)), limits.timeLimitMs);
     if (limits.signal?.aborted) onAbort();
     else limits.signal?.addEventListener('abort', onAbort, { once: true });
-    cmd.on('start', () => {
+    let commandLine = '';
+    cmd.on('start', (line: string) => {
+      commandLine = line;
       proc = cmd.ffmpegProc;
       if (stopping && proc) stop(stopping);
     });
@@ -387,7 +394,7 @@ export function runFfmpeg(job: FfmpegJob, limits: RunLimits, displayName: string
     });
     cmd.on('end', (_stdout: string | null, stderr: string | null) => {
       if (stopping) return;
-      finish(() => resolve({ stderr: stderr ?? '', elapsedMs: Date.now() - started }));
+      finish(() => resolve({ stderr: stderr ?? '', elapsedMs: Date.now() - started, commandLine }));
     });
     cmd.run();
   });

@@ -151,7 +151,7 @@ export function buildOutputOptions(pan: string | null): string[] {
  */
 export function buildConvertJob(inputPath: string, outputs: { plan: ChannelPlan; path: string }[]): FfmpegJob {
   return {
-    inputOptions: ['-nostdin', '-hide_banner', '-nostats', '-v', 'error'],
+    inputOptions: ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'],
     input: fileUrl(inputPath),
     outputs: outputs.map((o) => ({ options: buildOutputOptions(o.plan.pan), target: fileUrl(o.path) })),
   };
