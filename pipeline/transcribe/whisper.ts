@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, TimeLimitError } from '../errors.js';
@@ -193,6 +193,8 @@ export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[]>
     prompt: opts.prompt,
   });
 
+  // A JSON left by an earlier attempt in the same folder must never pass for this run's output.
+  await rm(outJson, { force: true });
   const run = await runProcess(opts.binaryPath, args, {
     cwd: workDir,
     timeLimitMs: opts.timeLimitMs,

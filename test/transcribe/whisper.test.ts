@@ -185,6 +185,18 @@ describe('runWhisper with the real binary', () => {
     expect((err as BadInputError).message).toMatch(/16-bit/);
   });
 
+  it('exit 0 without output JSON → error, and a stale JSON from an earlier attempt is not taken for output', async () => {
+    const workDir = await mkdtemp(join(tmp, 'stale-'));
+    // A stand-in program that behaves like whisper.cpp 1.5 on an unknown failure: exits 0, writes nothing.
+    const silent = join(workDir, 'silent-main');
+    await writeFile(silent, '#!/bin/sh\necho "something went wrong" >&2\nexit 0\n', { mode: 0o755 });
+    await writeFile(join(workDir, 'call.whisper.json'), JSON.stringify({ transcription: [{ offsets: { from: 0, to: 1000 }, text: '旧的' }] }));
+    const err = await runWhisper({ binaryPath: silent, modelPath: generatedModel, wavPath: join(workDir, 'call.wav'), threads: 1, timeLimitMs: 30_000, workDir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(BadInputError);
+    expect((err as Error).message).toMatch(/wrote no JSON output.*something went wrong/);
+  });
+
   it('a file that is not a WAV → asr_failed naming the file', async () => {
     const notWav = join(tmp, 'not-audio.wav');
     await writeFile(notWav, 'this is not a RIFF file\n'.repeat(100));
