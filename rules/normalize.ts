@@ -21,6 +21,21 @@ export const CLAUSE_SEP = '，';
 const toSimplifiedTw = OpenCC.Converter({ from: 'tw', to: 'cn' });
 const toSimplifiedHk = OpenCC.Converter({ from: 'hk', to: 'cn' });
 
+const tradCharCache = new Map<string, boolean>();
+
+/** True when some character of `t` changes under Traditional → Simplified conversion (cached per character). */
+function hasTraditional(t: string): boolean {
+  for (const c of t) {
+    let trad = tradCharCache.get(c);
+    if (trad === undefined) {
+      trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
+      tradCharCache.set(c, trad);
+    }
+    if (trad) return true;
+  }
+  return false;
+}
+
 /** Punctuation, symbols and quotes that separate clauses (after NFKC, so ASCII forms cover full-width ones). */
 const PUNCT = /[\s,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】\[\]{}<>/\\|]+/gu;
 const HAN = /\p{Script=Han}/u;
@@ -34,7 +49,7 @@ const HAN = /\p{Script=Han}/u;
  */
 export function normalizeText(text: string): string {
   let t = text.normalize('NFKC');
-  t = toSimplifiedHk(toSimplifiedTw(t));
+  if (hasTraditional(t)) t = toSimplifiedHk(toSimplifiedTw(t));
   t = t.toLowerCase();
   // Spaces between single characters ("您 好 ， 县 行 政") are ASR tokenisation, not pauses.
   const tokens = t.split(/\s+/).filter((s) => s.length > 0);
