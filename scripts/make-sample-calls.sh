@@ -161,11 +161,20 @@ ffmpeg -nostdin -hide_banner -v error -y -i "file:$tmp/call01.stereo.wav" -c:a l
   -map_metadata -1 -fflags +bitexact -flags:a +bitexact "file:$out/$f"
 write_sidecars "$f" call01 "demo-05" "A017" "2026-11-28T14:41:30+08:00" 1
 
-# Call 3 again as mono AMR-NB (12.2 kb/s). ffmpeg here has no AMR encoder (its amrnb is a decoder only),
-# so sox encodes it through libopencore-amrnb. Mono: the two channels are summed (they never overlap).
+# Call 3 again as mono AMR-NB (12.2 kb/s). Debian's ffmpeg has no AMR encoder (its amrnb is a decoder only),
+# so sox encodes it through libopencore-amrnb; an ffmpeg built with libopencore_amrnb is used when present.
+# Mono: the two channels are summed (they never overlap).
 sox -R -M "$tmp/call03.agent.wav" "$tmp/call03.customer.wav" "$tmp/call03.mono.wav" remix 1v0.95,2v0.95
 f=call-06-banned-phrases.amr
-sox -R "$tmp/call03.mono.wav" -t amr-nb -C 7 "$out/$f"
+if ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libopencore_amrnb; then
+  ffmpeg -nostdin -hide_banner -v error -y -i "file:$tmp/call03.mono.wav" -c:a libopencore_amrnb -b:a 12.2k \
+    -map_metadata -1 -fflags +bitexact "file:$out/$f"
+elif sox -h 2>/dev/null | grep -q 'amr-nb'; then
+  sox -R "$tmp/call03.mono.wav" -t amr-nb -C 7 "$out/$f"
+else
+  echo "make-sample-calls: no AMR-NB encoder (neither ffmpeg's libopencore_amrnb nor sox's amr-nb): $f not made" >&2
+  exit 1
+fi
 write_sidecars "$f" call03 "demo-06" "A031" "2026-11-28T17:05:47+08:00" 0
 
 # A broken "recording": an HTML error page saved as .wav (what a failed download often leaves behind).
