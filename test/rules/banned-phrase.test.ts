@@ -29,6 +29,8 @@ describe('banned_phrase (norms 四、禁用语 B01–B15, agent utterances only)
   it('finds banned phrases in Traditional script', () => expect(ids('banned-traditional')).toEqual(['B10', 'B15']));
   it('does not count "我再给您讲一遍" but counts "都说了好几遍了"', () => expect(ids('banned-repeat-polite')).toEqual(['B08']));
   it('does not count polite escalation but counts 有意见你找领导去', () => expect(ids('banned-escalation')).toEqual(['B12']));
+  it('finds other wordings: rhetorical 我哪知道, 明天再说, 忙 and 没看见 in separate clauses', () =>
+    expect(ids('banned-variant-wordings')).toEqual(['B01', 'B06', 'B09']));
   it('deducts per hit and fails the rule', () => {
     const report = analyzeFixture('banned-closing-time');
     const r = rule(report, 'banned_phrase');
