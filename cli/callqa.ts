@@ -170,8 +170,9 @@ program
   .command('retry')
   .description('queue failed recordings again (from the first stage whose output is missing)')
   .option('--prefix <prefix>', 'only recordings whose key starts with this')
+  .option('--bucket <name>', 'recordings bucket (default S3_RECORDINGS_BUCKET)')
   .option('--limit <n>', 'at most this many', '1000')
-  .action(async (opts: { prefix?: string; limit: string }) => {
+  .action(async (opts: { prefix?: string; bucket?: string; limit: string }) => {
     try {
       const { config, log } = setup(true);
       const { openServices } = await import('../infra/services.js');
@@ -180,7 +181,10 @@ program
       const services = await openServices(config, log, { allowLocalS3: !config.s3.endpoint });
       const queues = openQueues(services.redis, config);
       try {
-        const queued = await retryFailedRecordings({ db: services.db, queues }, { prefix: opts.prefix, limit: Number(opts.limit) });
+        const queued = await retryFailedRecordings(
+          { db: services.db, queues },
+          { bucket: opts.bucket ?? config.s3.recordingsBucket, prefix: opts.prefix, limit: Number(opts.limit) },
+        );
         for (const r of queued) process.stdout.write(`queued again: ${r.bucket}/${r.key}\n`);
         process.stdout.write(`${queued.length} failed recordings queued again\n`);
       } finally {
