@@ -9,7 +9,7 @@
 import type { Segment, Speaker, Transcript } from '../pipeline/transcript.js';
 import type { Hit, MatchContext, MatchText } from './conditions.js';
 import { normalizeText } from './normalize.js';
-import type { Finding, Report, RuleResult, RuleStatus } from './report.js';
+import type { Finding, Report, ReviewReason, RuleResult, RuleStatus } from './report.js';
 import { defaultRuleset, type CompiledRule, type ConsentRule, type ForbidRule, type RequireRule, type Ruleset, type Scope } from './ruleset.js';
 
 /**
@@ -272,7 +272,7 @@ const centreCache = new WeakMap<readonly string[], string[]>();
  * @returns a format-2 report: one entry in `rules` per ruleset rule, in ruleset order (the shipped and every
  *   valid ruleset has at least opening_greeting, consent_before_hangup, banned_phrase, polite_language);
  *   `score` = 100 − the sum of deductions, floored at 0, and 0 when a red-line rule fails; `flagged` when
- *   any rule fails or any finding needs review; `rulesetVersion` from the ruleset's `version:`
+ *   any rule fails, any finding needs review, or no agent speech was recognised (`reviewReasons` says which); `rulesetVersion` from the ruleset's `version:`
  * @throws {Error} only when the default ruleset is needed and the shipped file is missing or invalid
  */
 export function analyzeTranscript(transcript: Transcript, options: AnalyzeOptions = {}): Report {
@@ -307,11 +307,16 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
   }
   const rules = ruleset.rules.map((r) => done.get(r.id)!);
   const score = redLine ? 0 : Math.max(0, Math.round(100 - total));
-  const flagged = rules.some((r) => r.status === 'fail' || r.findings.some((f) => f.needsReview));
+  const reviewReasons: ReviewReason[] = [];
+  if (rules.some((r) => r.status === 'fail')) reviewReasons.push('rule_failed');
+  if (rules.some((r) => r.findings.some((f) => f.needsReview))) reviewReasons.push('finding_needs_review');
+  // Nothing the agent said was recognised: the rules cannot vouch for the call, so a person should listen.
+  if (!state.utts.some((u) => u.speaker === 'agent')) reviewReasons.push('no_agent_speech');
   const report: Report = {
     callId: transcript.callId,
     score,
-    flagged,
+    flagged: reviewReasons.length > 0,
+    reviewReasons,
     rules,
     rulesetVersion: ruleset.version,
     durationSec: transcript.durationSec,

@@ -50,13 +50,21 @@ export interface RuleResult {
   severity?: 'minor' | 'major' | 'critical';
 }
 
+/**
+ * Why a call is flagged for a quality officer: a rule failed, a finding is not certain enough to stand
+ * without a person, or no agent speech was recognised at all (empty ASR output, unknown roles), so the
+ * rules could not check the call.
+ */
+export type ReviewReason = 'rule_failed' | 'finding_needs_review' | 'no_agent_speech';
+
 /** A scored report for one call. */
 export interface Report {
   callId: string;
   /** 0..100, higher is better. */
   score: number;
-  /** True when a quality officer should look at the call. */
+  /** True when a quality officer should look at the call; `reviewReasons` says why. */
   flagged: boolean;
+  reviewReasons?: ReviewReason[];
   rules: RuleResult[];
   /** Version of the ruleset that scored the call, e.g. `service-norms@1`. */
   rulesetVersion: string;

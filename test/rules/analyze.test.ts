@@ -49,6 +49,12 @@ describe('analyzeTranscript', () => {
   it('marks every rule na when speaker roles are unknown', () => {
     const report = analyzeFixture('unknown-speakers');
     expect(report.rules.map((r) => r.status)).toEqual(['na', 'na', 'na', 'na']);
+    expect(report).toMatchObject({ flagged: true, reviewReasons: ['no_agent_speech'] });
+  });
+  it('flags a call in which no speech was recognised, instead of passing it', () => {
+    const empty = { ...fixture('consent-ask-answered'), segments: [] };
+    expect(analyzeTranscript(empty)).toMatchObject({ score: 100, flagged: true, reviewReasons: ['no_agent_speech'] });
+    expect(analyzeFixture('consent-ask-answered').reviewReasons).toEqual([]);
   });
   it('reports a disabled rule as na', () => {
     const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace('  - id: polite_language\n', '  - id: polite_language\n    enabled: false\n');
