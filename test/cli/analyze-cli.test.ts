@@ -1,0 +1,73 @@
+/** `callqa analyze` as the contract (§3) describes it, run as a user runs it. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, CALLQA_BIN } from '../support/integration.js';
+
+const execFileAsync = promisify(execFile);
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/transcripts');
+
+async function callqa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileAsync(process.execPath, [CALLQA_BIN, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('callqa analyze', () => {
+  let dir: string;
+  beforeAll(async () => {
+    assertBuilt();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'callqa-analyze-'));
+    await copyFile(path.join(FIXTURES, 'banned-closing-time.json'), path.join(dir, 'a-good.json'));
+    await writeFile(path.join(dir, 'b-broken.json'), '{"callId": "x", "segments": [');
+    await writeFile(path.join(dir, 'c-wrong.json'), JSON.stringify({ callId: 'y', durationSec: 5, segments: [{ start: 1, end: 9, speaker: 'agent', text: '您好' }] }));
+    await copyFile(path.join(FIXTURES, 'consent-ask-answered.json'), path.join(dir, 'd-good.json'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('--json prints one report per line in input order; bad files get one stderr line each and a non-zero exit', async () => {
+    const r = await callqa(['analyze', path.join(FIXTURES, 'polite-no-farewell.json'), dir, '--json']);
+    expect(r.code).not.toBe(0);
+    const reports = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(reports.map((x) => x.callId)).toEqual(['fx-polite-no-farewell', 'fx-banned-closing-time', 'fx-consent-ask-answered']);
+    for (const report of reports) {
+      expect(report.score).toBeGreaterThanOrEqual(0);
+      expect(report.rules.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase']));
+    }
+    expect(reports[1].rules.find((x: { id: string }) => x.id === 'banned_phrase').findings[0].phraseId).toMatch(/^B\d\d$/);
+    const errors = r.stderr.trim().split('\n');
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('b-broken.json');
+    expect(errors[0]).toMatch(/not JSON/);
+    expect(errors[1]).toContain('c-wrong.json');
+    expect(errors[1]).toMatch(/after the recording/);
+  });
+
+  it('exits 0 when every file is a valid transcript, and names a missing path', async () => {
+    const ok = await callqa(['analyze', path.join(FIXTURES, 'consent-ask-answered.json'), '--json']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe('');
+    const missing = await callqa(['analyze', path.join(dir, 'nope.json')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('nope.json: no such file or folder');
+  });
+
+  it('scores every transcript of the shared dev set when it is present', async (ctx) => {
+    const devDir = path.resolve(import.meta.dirname, '../../../shared/eval/dev');
+    const files = await readdir(devDir).catch(() => undefined);
+    if (!files) {
+      ctx.skip('../shared/eval/dev is absent (fresh clone without the shared material)');
+      return;
+    }
+    const r = await callqa(['analyze', devDir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(files.filter((f) => f.endsWith('.json')).length);
+  });
+});

@@ -1,0 +1,76 @@
+/** `callqa process DIR --out OUTDIR` (contract §3), run as a user runs it, on real services. */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLES_DIR } from '../../cli/demo-command.js';
+import { assertBuilt, CALLQA_BIN, startTestEnv, type TestEnv } from '../support/integration.js';
+
+const execFileAsync = promisify(execFile);
+
+async function callqa(args: string[], env: Record<string, string>) {
+  try {
+    const r = await execFileAsync(process.execPath, [CALLQA_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('callqa process', () => {
+  let t: TestEnv;
+  let input: string;
+
+  beforeAll(async () => {
+    assertBuilt();
+    t = await startTestEnv();
+    input = path.join(t.dir, 'in');
+    await mkdir(input);
+    // One call with its transcript beside it, one that needs ASR, one HTML page named .wav, one empty file.
+    await copyFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'), path.join(input, 'a call 03.wav'));
+    await copyFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.json'), path.join(input, 'a call 03.wav.json'));
+    await copyFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), path.join(input, 'a call 03.wav.transcript.json'));
+    await copyFile(path.join(SAMPLES_DIR, 'call-05-compliant.mp3'), path.join(input, '通话05.mp3'));
+    await copyFile(path.join(SAMPLES_DIR, 'broken-page.wav'), path.join(input, 'page.wav'));
+    await writeFile(path.join(input, 'empty.wav'), '');
+  });
+  afterAll(() => t?.cleanup());
+
+  it('accounts for every input file and writes a report per reported recording', async () => {
+    const out = path.join(t.dir, 'out');
+    const r = await callqa(['process', input, '--out', out, '--json'], t.env);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(JSON.parse(r.stdout)).toEqual(summary);
+    const byFile = Object.fromEntries(summary.recordings.map((e: { file: string }) => [e.file, e]));
+    expect(Object.keys(byFile).sort()).toEqual(['a call 03.wav', 'empty.wav', 'page.wav', '通话05.mp3']);
+    expect(byFile['a call 03.wav']).toMatchObject({ status: 'reported', callId: 'demo-03' });
+    expect(byFile['通话05.mp3']).toMatchObject({ status: 'reported', callId: '通话05' }); // no metadata: the file name
+    expect(byFile['page.wav']).toMatchObject({ status: 'failed' });
+    expect(byFile['page.wav'].reason).toMatch(/^not_audio: .*page\.wav/);
+    expect(byFile['empty.wav'].reason).toMatch(/^empty_file: /);
+
+    const files = (await readdir(out)).sort();
+    expect(files).toEqual(['demo-03.report.html', 'demo-03.report.json', 'summary.json', '通话05.report.html', '通话05.report.json']);
+    const report = JSON.parse(await readFile(path.join(out, 'demo-03.report.json'), 'utf8'));
+    expect(report.transcriptSource.kind).toBe('sidecar');
+    expect(report.rules.find((x: { id: string }) => x.id === 'banned_phrase').status).toBe('fail');
+    const asr = JSON.parse(await readFile(path.join(out, '通话05.report.json'), 'utf8'));
+    expect(asr.transcriptSource).toMatchObject({ kind: 'asr', model: path.basename(t.modelPath) });
+    expect(r.stderr).toMatch(/\[4\/4\]/);
+  }, 180_000);
+
+  it('exits non-zero with the reason when the run itself cannot complete (no Redis)', async () => {
+    const r = await callqa(['process', input, '--out', path.join(t.dir, 'out2')], { ...t.env, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot reach Redis at 127\.0\.0\.1:1/);
+  });
+
+  it('exits non-zero naming a folder that does not exist', async () => {
+    const r = await callqa(['process', path.join(t.dir, 'nope'), '--out', path.join(t.dir, 'out3')], t.env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('nope');
+  });
+});
