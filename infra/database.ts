@@ -170,28 +170,50 @@ export interface ReportSummary {
   transcriptKind?: string;
   reportKey: string;
   analyzedAt: string;
+  /** Phone line / department from the call metadata. */
+  line?: string;
+  /** The report's findings, per rule in report order; stored as rows in `findings`. */
+  findings: { ruleId: string; ordinal: number; phraseId?: string; start: number; end: number; speaker: string; text: string; confidence?: number; needsReview?: boolean }[];
 }
 
-/** Writes (or replaces) a call's summary row and marks its recording `reported`, in one transaction. */
+/**
+ * Writes (or replaces) a call's summary row and its findings, and marks its recording `reported`, in one
+ * transaction. A flagged call starts as review status `pending`; a call already reviewed keeps its status.
+ * Finding rows are keyed by (recording, ruleset version, rule, ordinal), so re-writing the same report
+ * keeps their ids and the decisions that point at them.
+ */
 export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query(
       `INSERT INTO reports (recording_id, call_id, agent_id, started_at, duration_sec, score, flagged, ruleset_version,
-                            rule_statuses, banned_phrases, transcript_kind, report_key, analyzed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                            rule_statuses, banned_phrases, transcript_kind, report_key, analyzed_at, line, review_status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, CASE WHEN $7 THEN 'pending' ELSE 'none' END)
        ON CONFLICT (recording_id) DO UPDATE SET
          call_id = EXCLUDED.call_id, agent_id = EXCLUDED.agent_id, started_at = EXCLUDED.started_at,
          duration_sec = EXCLUDED.duration_sec, score = EXCLUDED.score, flagged = EXCLUDED.flagged,
          ruleset_version = EXCLUDED.ruleset_version, rule_statuses = EXCLUDED.rule_statuses,
          banned_phrases = EXCLUDED.banned_phrases, transcript_kind = EXCLUDED.transcript_kind,
-         report_key = EXCLUDED.report_key, analyzed_at = EXCLUDED.analyzed_at`,
+         report_key = EXCLUDED.report_key, analyzed_at = EXCLUDED.analyzed_at, line = EXCLUDED.line,
+         review_status = CASE WHEN reports.review_status IN ('confirmed', 'dismissed') THEN reports.review_status
+                              ELSE EXCLUDED.review_status END`,
       [
         s.recordingId, s.callId, s.agentId ?? null, s.startedAt ?? null, s.durationSec, s.score, s.flagged,
         s.rulesetVersion, JSON.stringify(s.ruleStatuses), s.bannedPhrases, s.transcriptKind ?? null, s.reportKey, s.analyzedAt,
+        s.line ?? null,
       ],
     );
+    for (const f of s.findings) {
+      await client.query(
+        `INSERT INTO findings (recording_id, ruleset_version, rule_id, ordinal, phrase_id, start_sec, end_sec, speaker, text, confidence, needs_review)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (recording_id, ruleset_version, rule_id, ordinal) DO UPDATE SET
+           phrase_id = EXCLUDED.phrase_id, start_sec = EXCLUDED.start_sec, end_sec = EXCLUDED.end_sec, speaker = EXCLUDED.speaker,
+           text = EXCLUDED.text, confidence = EXCLUDED.confidence, needs_review = EXCLUDED.needs_review`,
+        [s.recordingId, s.rulesetVersion, f.ruleId, f.ordinal, f.phraseId ?? null, f.start, f.end, f.speaker, f.text, f.confidence ?? null, f.needsReview ?? false],
+      );
+    }
     await client.query(
       `UPDATE recordings SET status = 'reported', call_id = $2, failed_stage = NULL, reason_code = NULL, reason = NULL, updated_at = now() WHERE id = $1`,
       [s.recordingId, s.callId],

@@ -108,6 +108,10 @@ export const handlers: StageHandlers = {
       transcriptKind: report.transcriptSource?.kind,
       reportKey: outcome.reportKey,
       analyzedAt: report.analyzedAt,
+      line: data.call.line,
+      findings: report.rules.flatMap((r) =>
+        r.findings.map((f, ordinal) => ({ ruleId: r.id, ordinal, phraseId: f.phraseId, start: f.start, end: f.end, speaker: f.speaker, text: f.text, confidence: f.confidence, needsReview: f.needsReview })),
+      ),
     });
     return { status: outcome.reused ? 'skipped' : 'done', detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey } };
   },

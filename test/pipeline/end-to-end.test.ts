@@ -154,6 +154,13 @@ describe('nightly pipeline, end to end', () => {
     ]);
     expect(summaries).toHaveLength(11);
     expect(summaries.every((s) => s.ruleset_version === sidecar.rulesetVersion)).toBe(true);
+    // The flagged call waits for review, with one finding row per finding in its report.
+    const sidecarId = byKey.get('with-transcript.wav')!.id;
+    const { rows: [summary] } = await services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [sidecarId]);
+    expect(summary).toEqual({ review_status: 'pending', line: null });
+    const { rows: findingRows } = await services.db.query('SELECT rule_id, phrase_id FROM findings WHERE recording_id = $1 ORDER BY rule_id, ordinal', [sidecarId]);
+    expect(findingRows).toHaveLength(sidecar.rules.reduce((n, r) => n + r.findings.length, 0));
+    expect(findingRows.filter((f) => f.rule_id === 'banned_phrase').map((f) => f.phrase_id)).toEqual(banned.findings.map((f) => f.phraseId));
   }, 300_000);
 
   it('re-running the night does no work twice', async () => {
