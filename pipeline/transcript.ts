@@ -39,6 +39,40 @@ export interface TranscriptSource {
   file?: string;
 }
 
+/** A stretch of time, seconds from the start of the recording, `start <= end`. */
+export interface TimeSpan {
+  start: number;
+  end: number;
+}
+
+/** Audio-level measurements of a call (seconds unless named otherwise), from per-channel VAD on the prepared audio. */
+export interface AudioMeasurements {
+  durationSec: number;
+  /** Speech stretches per role, sorted, non-overlapping within a role. Mono: all under 'unknown'. */
+  speech: { agent?: TimeSpan[]; customer?: TimeSpan[]; unknown?: TimeSpan[] };
+  /** Stretches where nobody speaks, ≥ minSilenceSec, inside the call (not before the first / after the last speech). */
+  silences: TimeSpan[];
+  /** Total non-talk time inside the call, seconds, and its share of the call 0..1. */
+  nonTalkSec: number;
+  nonTalkRatio: number;
+  /** Agent starts while the caller is speaking (stereo only): start of the overlap, its length in ms. */
+  interruptions: { start: number; overlapMs: number; by: 'agent' | 'customer' }[];
+  /** Talk time per role, seconds; talk ratio = agent / (agent + customer), stereo only. */
+  talkSec: { agent?: number; customer?: number; unknown?: number };
+  agentTalkRatio?: number;
+  /** VAD settings used: silencedetect noise floor (dB) and minimum silence (s). */
+  vad: { noiseDb: number; minSilenceSec: number };
+}
+
+/**
+ * How agent / customer roles were assigned: `channels` (stereo channel map), `greeting` (mono: the side that
+ * answers with the greeting), `text-cues`, or `unknown`; `confidence` 0..1.
+ */
+export interface RoleAssignment {
+  method: 'channels' | 'greeting' | 'text-cues' | 'unknown';
+  confidence: number;
+}
+
 /** A whole call's transcript, format 1. */
 export interface Transcript {
   callId: string;
@@ -53,6 +87,12 @@ export interface Transcript {
   source?: TranscriptSource;
   /** Recording object the transcript belongs to (an extension of format 1). */
   recording?: { bucket: string; key: string; etag: string };
+  /** Phone line / department from the call metadata (an extension of format 1). */
+  line?: string;
+  /** Audio-level measurements (an extension of format 1); absent for sidecar transcripts. */
+  audio?: AudioMeasurements;
+  /** How speaker roles were assigned (an extension of format 1). */
+  roles?: RoleAssignment;
 }
 
 const segmentSchema = z
@@ -85,6 +125,10 @@ export const transcriptSchema = z
       })
       .optional(),
     recording: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }).optional(),
+    line: z.string().optional(),
+    roles: z
+      .object({ method: z.enum(['channels', 'greeting', 'text-cues', 'unknown']), confidence: z.number().min(0).max(1) })
+      .optional(),
   })
   .loose()
   .superRefine((t, ctx) => {
