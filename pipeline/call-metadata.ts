@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BadInputError } from './errors.js';
+import { describeIssues, parseJsonInput } from './json-input.js';
 
 /** Metadata sidecar content. Unknown extra fields are kept and ignored. */
 export interface CallMetadata {
@@ -38,16 +39,9 @@ const metadataSchema = z
  * @throws {BadInputError} code `invalid_metadata`
  */
 export function parseCallMetadata(text: string, source: string): CallMetadata {
-  let value: unknown;
-  try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new BadInputError('invalid_metadata', `${source}: not JSON: ${(error as Error).message}`);
-  }
-  const result = metadataSchema.safeParse(value);
+  const result = metadataSchema.safeParse(parseJsonInput(text, source, 'invalid_metadata'));
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new BadInputError('invalid_metadata', `${source}: invalid call metadata: ${problems}`);
+    throw new BadInputError('invalid_metadata', `${source}: invalid call metadata: ${describeIssues(result.error.issues)}`);
   }
   return result.data as CallMetadata;
 }

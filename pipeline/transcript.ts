@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { BadInputError } from './errors.js';
+import { describeIssues, parseJsonInput } from './json-input.js';
 
 /** Who speaks a segment. `unknown` for mono recordings whose roles were not assigned. */
 export type Speaker = 'agent' | 'customer' | 'unknown';
@@ -154,11 +155,7 @@ export const transcriptSchema = z
 export function parseTranscript(value: unknown, source: string): Transcript {
   const result = transcriptSchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new BadInputError('invalid_transcript', `${source}: not a valid transcript: ${problems}`);
+    throw new BadInputError('invalid_transcript', `${source}: not a valid transcript: ${describeIssues(result.error.issues)}`);
   }
   const transcript = result.data as Transcript;
   return { ...transcript, segments: [...transcript.segments].sort((a, b) => a.start - b.start) };
@@ -172,11 +169,5 @@ export function parseTranscript(value: unknown, source: string): Transcript {
  * @throws {BadInputError} code `invalid_transcript` when the text is not JSON or not a transcript
  */
 export function parseTranscriptText(text: string, source: string): Transcript {
-  let value: unknown;
-  try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new BadInputError('invalid_transcript', `${source}: not JSON: ${(error as Error).message}`);
-  }
-  return parseTranscript(value, source);
+  return parseTranscript(parseJsonInput(text, source, 'invalid_transcript'), source);
 }

@@ -1,24 +1,12 @@
 /** `callqa analyze` as the contract (§3) describes it, run as a user runs it. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CALLQA_BIN } from '../support/integration.js';
+import { assertBuilt, runCallqa as callqa } from '../support/integration.js';
 
-const execFileAsync = promisify(execFile);
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/transcripts');
 
-async function callqa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileAsync(process.execPath, [CALLQA_BIN, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('callqa analyze', () => {
   let dir: string;

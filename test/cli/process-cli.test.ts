@@ -1,23 +1,11 @@
 /** `callqa process DIR --out OUTDIR` (contract §3), run as a user runs it, on real services. */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { assertBuilt, CALLQA_BIN, startTestEnv, type TestEnv } from '../support/integration.js';
+import { assertBuilt, runCallqa as callqa, startTestEnv, type TestEnv } from '../support/integration.js';
 
-const execFileAsync = promisify(execFile);
 
-async function callqa(args: string[], env: Record<string, string>) {
-  try {
-    const r = await execFileAsync(process.execPath, [CALLQA_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('callqa process', () => {
   let t: TestEnv;

@@ -3,7 +3,9 @@
  * server (s3rver) in a temp folder, unique queue prefix and buckets per test file so runs never see each
  * other's data, and the real whisper.cpp binary with a real (empty) test model.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +15,8 @@ import { loadConfig, type Config } from '../../infra/config.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
 import { startLocalS3, type LocalS3 } from '../../infra/local-s3.js';
 import { ensureWhisperBinary, hasSharedModel, makeTestModel, sharedTestModel } from '../transcribe/helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 /** Database the integration tests use (created on first use). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_test';
@@ -106,6 +110,24 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 /** The compiled command line; the tests run it as a user would. */
 export const CALLQA_BIN = path.resolve(import.meta.dirname, '../../bin/callqa.js');
+
+/** Output of one `callqa` run. `code` is the exit code (0 on success). */
+export interface CallqaRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the compiled `callqa` with arguments (no shell) and extra environment variables. */
+export async function runCallqa(args: string[], env: Record<string, string> = {}): Promise<CallqaRun> {
+  try {
+    const r = await execFileAsync(process.execPath, [CALLQA_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 /** Throws a clear error when the TypeScript build is missing (scripts/setup.sh makes it). */
 export function assertBuilt(): void {
