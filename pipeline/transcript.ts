@@ -56,9 +56,9 @@ export interface AudioMeasurements {
   /** Total non-talk time inside the call, seconds, and its share of the call 0..1. */
   nonTalkSec: number;
   nonTalkRatio: number;
-  /** Agent starts while the caller is speaking (stereo only): start of the overlap, its length in ms. */
+  /** One side starts while the other is speaking (stereo only): start of the overlap, its length in ms, who started. */
   interruptions: { start: number; overlapMs: number; by: 'agent' | 'customer' }[];
-  /** Talk time per role, seconds; talk ratio = agent / (agent + customer), stereo only. */
+  /** Talk time per role, seconds; agentTalkRatio = agent / (agent + customer), stereo only. */
   talkSec: { agent?: number; customer?: number; unknown?: number };
   agentTalkRatio?: number;
   /** VAD settings used: silencedetect noise floor (dB) and minimum silence (s). */
@@ -90,7 +90,7 @@ export interface Transcript {
   recording?: { bucket: string; key: string; etag: string };
   /** Phone line / department from the call metadata (an extension of format 1). */
   line?: string;
-  /** Audio-level measurements (an extension of format 1); absent for sidecar transcripts. */
+  /** Audio-level measurements (an extension of format 1), from the prepared recording (ASR and sidecar transcripts). */
   audio?: AudioMeasurements;
   /** How speaker roles were assigned (an extension of format 1). */
   roles?: RoleAssignment;
@@ -107,6 +107,27 @@ const segmentSchema = z
   })
   .loose()
   .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
+
+const spanSchema = z
+  .object({ start: z.number().finite().min(0), end: z.number().finite().min(0) })
+  .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
+const roleSpans = z.object({ agent: z.array(spanSchema).optional(), customer: z.array(spanSchema).optional(), unknown: z.array(spanSchema).optional() });
+const roleSeconds = z.object({ agent: z.number().min(0).optional(), customer: z.number().min(0).optional(), unknown: z.number().min(0).optional() });
+
+/** zod schema of {@link AudioMeasurements}; unknown extra fields are kept. */
+export const audioSchema = z
+  .object({
+    durationSec: z.number().finite().min(0),
+    speech: roleSpans,
+    silences: z.array(spanSchema),
+    nonTalkSec: z.number().finite().min(0),
+    nonTalkRatio: z.number().min(0).max(1),
+    interruptions: z.array(z.object({ start: z.number().finite().min(0), overlapMs: z.number().min(0), by: z.enum(['agent', 'customer']) })),
+    talkSec: roleSeconds,
+    agentTalkRatio: z.number().min(0).max(1).optional(),
+    vad: z.object({ noiseDb: z.number().finite(), minSilenceSec: z.number().finite().min(0) }),
+  })
+  .loose();
 
 /** zod schema of format 1; unknown extra fields are kept. */
 export const transcriptSchema = z
@@ -130,6 +151,7 @@ export const transcriptSchema = z
     roles: z
       .object({ method: z.enum(['channels', 'greeting', 'text-cues', 'unknown']), confidence: z.number().min(0).max(1) })
       .optional(),
+    audio: audioSchema.optional(),
   })
   .loose()
   .superRefine((t, ctx) => {

@@ -6,12 +6,10 @@
  */
 import { fileUrl, runFfmpeg, type FfmpegJob } from './ffmpeg.js';
 import { parseAstatsSamples, parseInputSampleRate, TIMELINE_FILTER } from './probe.js';
+import type { TimeSpan } from '../transcript.js';
 
-/** A time span in seconds from the start of the recording, `start <= end`. */
-export interface TimeSpan {
-  start: number;
-  end: number;
-}
+/** A time span in seconds from the start of the recording, `start <= end` (defined with the transcript format). */
+export type { TimeSpan };
 
 /** Options of {@link detectSilences} and {@link speechStretches}. */
 export interface SilenceOptions {

@@ -1,0 +1,197 @@
+/**
+ * Audio-level measurements of a call ({@link AudioMeasurements}): speech stretches per role, silences where
+ * nobody speaks, non-talk time, interruptions, talk time per role, from an energy VAD (ffmpeg `silencedetect`,
+ * see silence.ts) run on each prepared channel separately.
+ *
+ * The interval arithmetic is pure ({@link computeMeasurements} and its helpers, unit-tested by arrays);
+ * {@link measureChannels} runs the detection on the prepared WAV files.
+ *
+ * Units: seconds from the start of the recording, except `overlapMs` (milliseconds). Times are rounded to
+ * 1 ms so job payloads and transcripts stay small and stable.
+ */
+import type { AudioMeasurements, TimeSpan } from '../transcript.js';
+import type { ChannelRole } from './prepare.js';
+import { analyzeSilence, complementSpans, DEFAULT_MIN_SILENCE_SEC, DEFAULT_NOISE_DB } from './silence.js';
+
+/**
+ * Default shortest overlap counted as an interruption, milliseconds. Shorter overlaps are mostly back-channel
+ * ("嗯", "对") or the VAD's edges; 300 ms is the usual floor in call analytics (e.g. Amazon Contact Lens
+ * counts talk-over from a few hundred ms) and what issue 3 suggests.
+ */
+export const DEFAULT_MIN_OVERLAP_MS = 300;
+
+/** Speech stretches of one role (one prepared channel). */
+export interface RoleSpeech {
+  role: ChannelRole;
+  speech: TimeSpan[];
+}
+
+/** Input of {@link computeMeasurements}. */
+export interface MeasurementInput {
+  /** Length of the call, seconds. */
+  durationSec: number;
+  /** One entry per prepared channel: `agent` + `customer` for a split stereo call, one `unknown` otherwise. */
+  channels: RoleSpeech[];
+  /** VAD settings that produced the stretches (recorded in the result). */
+  vad: { noiseDb: number; minSilenceSec: number };
+  /** Shortest overlap counted as an interruption, ms; default {@link DEFAULT_MIN_OVERLAP_MS}. */
+  minOverlapMs?: number;
+}
+
+const ms = (t: number) => Math.round(t * 1000) / 1000;
+
+/**
+ * The union of spans (pure): sorted by start, overlapping or touching spans joined. Empty spans are dropped.
+ *
+ * @param spans any spans, seconds
+ */
+export function unionSpans(spans: readonly TimeSpan[]): TimeSpan[] {
+  const out: TimeSpan[] = [];
+  for (const s of [...spans].filter((x) => x.end > x.start).sort((a, b) => a.start - b.start)) {
+    const last = out[out.length - 1];
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else out.push({ start: s.start, end: s.end });
+  }
+  return out;
+}
+
+/** Sum of the lengths of spans, seconds (pure; overlapping spans count twice: pass a union when that matters). */
+export function totalSec(spans: readonly TimeSpan[]): number {
+  return spans.reduce((sum, s) => sum + Math.max(0, s.end - s.start), 0);
+}
+
+/**
+ * Gaps where nobody speaks, inside the call (pure): between the first start and the last end of `speech`
+ * (all roles together), at least `minSec` long. Leading silence (ringing, pick-up) and trailing silence
+ * (after the last word, before hang-up) are not counted.
+ *
+ * @param speech speech stretches of every role, seconds
+ * @param minSec shortest gap reported, seconds
+ */
+export function silencesInside(speech: readonly TimeSpan[], minSec: number): TimeSpan[] {
+  const all = unionSpans(speech);
+  const gaps: TimeSpan[] = [];
+  for (let i = 1; i < all.length; i++) {
+    const gap = { start: all[i - 1]!.end, end: all[i]!.start };
+    if (gap.end - gap.start >= minSec - 1e-9) gaps.push(gap);
+  }
+  return gaps;
+}
+
+/**
+ * Interruptions between two sides (pure): a stretch of one side that starts while the other side is
+ * speaking (strictly after the other's start), overlapping it by at least `minOverlapMs`. Both directions
+ * are reported, each with who started (`by`). Stretches starting at the same instant are no interruption.
+ *
+ * @param agent agent speech stretches, seconds, sorted, non-overlapping
+ * @param customer caller speech stretches, same
+ * @param minOverlapMs shortest overlap counted, milliseconds
+ * @returns sorted by start; `start` = where the interrupting stretch begins (seconds), `overlapMs` = its overlap
+ */
+export function findInterruptions(
+  agent: readonly TimeSpan[],
+  customer: readonly TimeSpan[],
+  minOverlapMs = DEFAULT_MIN_OVERLAP_MS,
+): AudioMeasurements['interruptions'] {
+  const out: AudioMeasurements['interruptions'] = [];
+  const scan = (mine: readonly TimeSpan[], theirs: readonly TimeSpan[], by: 'agent' | 'customer') => {
+    for (const s of mine) {
+      for (const o of theirs) {
+        if (o.start < s.start && s.start < o.end) {
+          const overlapMs = Math.round((Math.min(s.end, o.end) - s.start) * 1000);
+          if (overlapMs >= minOverlapMs) out.push({ start: ms(s.start), overlapMs, by });
+        }
+      }
+    }
+  };
+  scan(agent, customer, 'agent');
+  scan(customer, agent, 'customer');
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Computes {@link AudioMeasurements} from per-role speech stretches (pure).
+ *
+ * - `silences`: {@link silencesInside} over all roles, at least `vad.minSilenceSec` long;
+ * - `nonTalkSec`: their total; `nonTalkRatio`: `nonTalkSec / durationSec` (0 for a zero-length call);
+ * - `interruptions`: {@link findInterruptions}, only when both `agent` and `customer` channels are given;
+ * - `talkSec`: total speech per role; `agentTalkRatio` = agent / (agent + customer), stereo only, absent when
+ *   neither side speaks.
+ *
+ * @param input see {@link MeasurementInput}
+ */
+export function computeMeasurements(input: MeasurementInput): AudioMeasurements {
+  const speech: AudioMeasurements['speech'] = {};
+  const talkSec: AudioMeasurements['talkSec'] = {};
+  for (const c of input.channels) {
+    const spans = unionSpans(c.speech).map((s) => ({ start: ms(s.start), end: ms(s.end) }));
+    speech[c.role] = spans;
+    talkSec[c.role] = ms(totalSec(spans));
+  }
+  const silences = silencesInside(input.channels.flatMap((c) => c.speech), input.vad.minSilenceSec).map((s) => ({
+    start: ms(s.start),
+    end: ms(s.end),
+  }));
+  const nonTalkSec = ms(totalSec(silences));
+  const result: AudioMeasurements = {
+    durationSec: ms(input.durationSec),
+    speech,
+    silences,
+    nonTalkSec,
+    nonTalkRatio: input.durationSec > 0 ? Math.round((nonTalkSec / input.durationSec) * 1000) / 1000 : 0,
+    interruptions: speech.agent && speech.customer ? findInterruptions(speech.agent, speech.customer, input.minOverlapMs) : [],
+    talkSec,
+    vad: { ...input.vad },
+  };
+  if (talkSec.agent !== undefined && talkSec.customer !== undefined && talkSec.agent + talkSec.customer > 0) {
+    result.agentTalkRatio = Math.round((talkSec.agent / (talkSec.agent + talkSec.customer)) * 1000) / 1000;
+  }
+  return result;
+}
+
+/** Options of {@link measureChannels}. */
+export interface MeasureOptions {
+  /** silencedetect noise floor, dBFS; default -35 (silence.ts). */
+  noiseDb?: number;
+  /** Shortest silence, seconds; default 0.4 (silence.ts). Shorter pauses inside speech count as speech. */
+  minSilenceSec?: number;
+  /** Shortest overlap counted as an interruption, ms; default {@link DEFAULT_MIN_OVERLAP_MS}. */
+  minOverlapMs?: number;
+  /** Wall-clock limit of each ffmpeg run (one per channel), milliseconds. */
+  timeLimitMs: number;
+  /** Cancels the running ffmpeg (SIGKILL); the promise then rejects with an `AbortError`. */
+  signal?: AbortSignal;
+  /** Name used in error messages (e.g. the object key). */
+  displayName?: string;
+}
+
+/**
+ * Measures a prepared call: ffmpeg silencedetect on each channel's WAV (one run per channel, one after the
+ * other), speech = the complement of the silences, then {@link computeMeasurements}. The call's duration is
+ * the longest decoded channel.
+ *
+ * @param channels prepared 16 kHz mono WAVs with their roles (output of `prepareRecording`)
+ * @param options VAD settings, time limit and cancellation
+ * @throws {TimeLimitError} an ffmpeg run passed `timeLimitMs` (killed)
+ * @throws {BadInputError} ffmpeg cannot read a file
+ * @throws {Error} `AbortError` when cancelled; ffmpeg output not understood (transient)
+ */
+export async function measureChannels(
+  channels: readonly { role: ChannelRole; path: string }[],
+  options: MeasureOptions,
+): Promise<AudioMeasurements> {
+  const vad = { noiseDb: options.noiseDb ?? DEFAULT_NOISE_DB, minSilenceSec: options.minSilenceSec ?? DEFAULT_MIN_SILENCE_SEC };
+  const measured: RoleSpeech[] = [];
+  let durationSec = 0;
+  for (const c of channels) {
+    const analysis = await analyzeSilence(c.path, {
+      ...vad,
+      timeLimitMs: options.timeLimitMs,
+      signal: options.signal,
+      displayName: options.displayName ? `${options.displayName} (${c.role})` : undefined,
+    });
+    durationSec = Math.max(durationSec, analysis.durationSec);
+    measured.push({ role: c.role, speech: complementSpans(analysis.silences, analysis.durationSec) });
+  }
+  return computeMeasurements({ durationSec, channels: measured, vad, minOverlapMs: options.minOverlapMs });
+}
