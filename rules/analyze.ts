@@ -6,11 +6,23 @@
  * ruleset's `ignore` condition hits (whisper hallucinations on silence); run every rule; sum deductions.
  * A segment flagged `decoder_loop` is one utterance like any other, so it counts once.
  */
-import type { Segment, Speaker, Transcript } from '../pipeline/transcript.js';
-import type { Hit, MatchContext, MatchText } from './conditions.js';
+import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
+import type { Hit, MatchContext, MatchKind, MatchText } from './conditions.js';
 import { normalizeText } from './normalize.js';
-import type { Finding, Report, ReviewReason, RuleResult, RuleStatus } from './report.js';
-import { defaultRuleset, type CompiledRule, type ConsentRule, type ForbidRule, type RequireRule, type Ruleset, type Scope } from './ruleset.js';
+import type { Finding, Report, ReviewReason, RuleId, RuleResult, RuleStatus } from './report.js';
+import {
+  defaultRuleset,
+  type Anchor,
+  type AudioCheck,
+  type AudioRule,
+  type CompiledRule,
+  type ConsentRule,
+  type ForbidRule,
+  type RequireRule,
+  type RuleFilter,
+  type Ruleset,
+  type Scope,
+} from './ruleset.js';
 
 /**
  * Options of {@link analyzeTranscript}.
@@ -19,11 +31,33 @@ import { defaultRuleset, type CompiledRule, type ConsentRule, type ForbidRule, t
  * - `centreNames`: names of the centre that also satisfy the opening greeting's name part (condition
  *   `{ option: centreNames }`), e.g. `["县婚姻登记处"]` for a unit whose name does not end in 中心.
  * - `now`: the time recorded as `analyzedAt` (default: the current time).
+ * - `trace`: called for every condition hit, scope anchor, filter decision and audio measurement while the
+ *   rules run (`callqa rules test`); costs nothing when absent.
  */
 export interface AnalyzeOptions {
   ruleset?: Ruleset;
   centreNames?: string[];
   now?: Date;
+  trace?: (event: TraceEvent) => void;
+}
+
+/**
+ * One step of a rule's evaluation, for a readable trace: which part of the rule (`part`: a requirement
+ * name, a phrase id, `ask` / `callerClose` / `hangUp` / `lineCheck`, an audio check name, `anchor …`,
+ * `only`) hit where (seconds, speaker, utterance text), what matched (`matched`, in normalised text) and how
+ * (`match`, `quality`), or a measurement / decision in `detail`.
+ */
+export interface TraceEvent {
+  rule: RuleId;
+  part: string;
+  start?: number;
+  end?: number;
+  speaker?: Speaker;
+  text?: string;
+  matched?: string;
+  match?: MatchKind;
+  quality?: number;
+  detail?: string;
 }
 
 /** One utterance: a segment (or, with `mergeGapSec`, consecutive segments of one speaker), normalised. */
@@ -44,6 +78,11 @@ interface CallState {
   ctx: MatchContext;
   merged: Map<number, Utterance[]>;
   ruleset: Ruleset;
+  transcript: Transcript;
+  trace: ((event: TraceEvent) => void) | undefined;
+  /** The rule being evaluated, and whether its outcome depends on who is agent and who is caller. */
+  rule: CompiledRule;
+  roleDependent: boolean;
 }
 
 function toUtterances(segments: readonly Segment[]): Utterance[] {
@@ -87,32 +126,113 @@ function mergedUtterances(state: CallState, gap: number): Utterance[] {
   return m;
 }
 
+/** The utterance a scope anchor points at (its first or last hit by its speaker), or undefined. */
+function findAnchor(state: CallState, list: readonly Utterance[], a: Anchor, how: string): Utterance | undefined {
+  let found: Utterance | undefined;
+  let foundHit: Hit | null = null;
+  for (const u of list) {
+    if (a.speaker !== 'any' && u.speaker !== a.speaker) continue;
+    const h = a.when(u, state.ctx);
+    if (!h) continue;
+    found = u;
+    foundHit = h;
+    if (a.occurrence === 'first') break;
+  }
+  if (state.trace) {
+    state.trace(
+      found && foundHit
+        ? { rule: state.rule.id, part: `anchor ${how} ${a.name}`, ...where(found), matched: hitText(found, foundHit), match: foundHit.match, quality: foundHit.quality }
+        : { rule: state.rule.id, part: `anchor ${how} ${a.name}`, detail: 'no utterance hits the anchor: nothing in scope' },
+    );
+  }
+  return found;
+}
+
 /** The utterances a scope selects, in call order (see `ScopeSpec` in ruleset.ts for the semantics). */
 function select(state: CallState, scope: Scope): Utterance[] {
   let list = scope.mergeGapSec !== undefined ? mergedUtterances(state, scope.mergeGapSec) : state.utts;
   if (scope.after) {
-    const anchor = list.find((u) => scope.after!(u, state.ctx) !== null);
-    list = anchor ? list.filter((u) => u.start > anchor.start) : [];
+    const a = findAnchor(state, list, scope.after, 'after');
+    const limit = a && scope.after.withinSec !== undefined ? a.end + scope.after.withinSec : Infinity;
+    list = a ? list.filter((u) => u.start > a.start && u !== a && u.start <= limit) : [];
+  }
+  if (scope.before) {
+    const a = findAnchor(state, list, scope.before, 'before');
+    const limit = a && scope.before.withinSec !== undefined ? a.start - scope.before.withinSec : -Infinity;
+    list = a ? list.filter((u) => u.start < a.start && u.end >= limit) : [];
+  }
+  if (scope.around) {
+    const a = findAnchor(state, list, scope.around, 'around');
+    const w = scope.around.withinSec ?? 0;
+    list = a ? list.filter((u) => u !== a && u.end >= a.start - w && u.start <= a.end + w) : [];
   }
   if (scope.speaker !== 'any') list = list.filter((u) => u.speaker === scope.speaker);
   if (scope.first !== undefined) list = list.slice(0, scope.first);
   if (scope.last !== undefined) list = list.slice(-scope.last);
   if (scope.withinFirstSec !== undefined) list = list.filter((u) => u.start <= scope.withinFirstSec!);
   if (scope.withinLastSec !== undefined) list = list.filter((u) => u.end >= state.durationSec - scope.withinLastSec!);
+  if (scope.withinFirstPercent !== undefined) list = list.filter((u) => u.start <= (state.durationSec * scope.withinFirstPercent!) / 100);
+  if (scope.withinLastPercent !== undefined) {
+    list = list.filter((u) => u.end >= state.durationSec * (1 - scope.withinLastPercent! / 100));
+  }
   return list;
 }
 
+function where(u: Utterance): { start: number; end: number; speaker: Speaker; text: string } {
+  return { start: u.start, end: u.end, speaker: u.speaker, text: u.text };
+}
+
+/** Traces a condition hit of the current rule (no-op without a trace listener). */
+function traceHit(state: CallState, part: string, u: Utterance, hit: Hit): void {
+  state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality });
+}
+
+/** Role confidence factor and review need of the current rule (see {@link findingConfidence}). */
+function roleQuality(state: CallState): { factor: number; review: boolean; note: string } {
+  const roles = state.transcript.roles;
+  if (!state.roleDependent || !roles) return { factor: 1, review: false, note: '' };
+  const review = roles.confidence < state.ruleset.minRoleConfidence;
+  return {
+    factor: roles.confidence,
+    review,
+    note: review ? ` (speaker roles assigned by ${roles.method} with confidence ${roles.confidence}: check who is speaking)` : '',
+  };
+}
+
+/**
+ * A finding's confidence, 0..1 (rounded to 0.01): ASR confidence of the utterance (1 when the engine gives
+ * none) × match quality of the hit (exact 1, homophone 0.85, edit 0.8 − 0.1 per edit, similar 0.65 × cosine;
+ * 1 for a missing requirement or an audio measurement) × the role-assignment confidence when the rule depends on
+ * speaker roles and the transcript records one (`transcript.roles.confidence`).
+ */
+export function findingConfidence(asr: number | undefined, matchQuality: number, roleFactor: number): number {
+  return Math.round((asr ?? 1) * matchQuality * roleFactor * 100) / 100;
+}
+
+const MATCH_NOTE: Record<MatchKind, string> = {
+  exact: '',
+  homophone: ' (sound-alike match)',
+  edit: ' (near match within the edit tolerance)',
+  similar: ' (similar to an example sentence)',
+};
+
+/**
+ * A finding on an utterance. Needs review when the rule (or phrase) is not precise, the hit is not exact, the
+ * ASR confidence is below `review.minConfidence`, or the roles it depends on were assigned with a confidence
+ * below `review.minRoleConfidence`.
+ */
 function finding(state: CallState, u: Utterance, hit: Hit | null, precise: boolean, note: string, phraseId?: string): Finding {
   const lowConf = u.confidence !== undefined && u.confidence < state.ruleset.minReviewConfidence;
-  const fuzzy = hit?.fuzzy ?? false;
+  const match = hit?.match ?? 'exact';
+  const roles = roleQuality(state);
   const f: Finding = {
     start: u.start,
     end: u.end,
     speaker: u.speaker,
     text: u.text,
-    confidence: Math.round((u.confidence ?? 1) * (fuzzy ? 0.8 : 1) * 100) / 100,
-    needsReview: !precise || fuzzy || lowConf,
-    note: fuzzy ? `${note} (sound-alike match)` : note,
+    confidence: findingConfidence(u.confidence, hit?.quality ?? 1, roles.factor),
+    needsReview: !precise || match !== 'exact' || lowConf || roles.review,
+    note: `${note}${MATCH_NOTE[match]}${roles.note}`,
   };
   if (phraseId !== undefined) f.phraseId = phraseId;
   return f;
@@ -133,7 +253,14 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
     if (q.skipIfRuleNa && done.get(q.skipIfRuleNa)?.status === 'na') continue;
     applicable++;
     const inScope = select(state, q.scope);
-    const ok = inScope.some((u) => q.when(u, state.ctx) !== null);
+    let ok = false;
+    for (const u of inScope) {
+      const h = q.when(u, state.ctx);
+      if (!h) continue;
+      ok = true;
+      if (!state.trace) break;
+      traceHit(state, q.name, u, h);
+    }
     if (ok) {
       satisfied.push(q.name);
       continue;
@@ -142,7 +269,14 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
     findings.push(
       u
         ? finding(state, u, null, rule.precise, q.missing)
-        : { start: 0, end: 0, speaker: q.scope.speaker === 'any' ? 'unknown' : q.scope.speaker, text: '', note: q.missing, needsReview: !rule.precise },
+        : {
+            start: 0,
+            end: 0,
+            speaker: q.scope.speaker === 'any' ? 'unknown' : q.scope.speaker,
+            text: '',
+            note: q.missing + roleQuality(state).note,
+            needsReview: !rule.precise || roleQuality(state).review,
+          },
     );
   }
   if (applicable === 0) return { status: 'na', findings: [], note: 'no requirement applies to this call' };
@@ -162,6 +296,7 @@ function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'i
     for (const p of rule.phrases) {
       const hit = p.when(u, state.ctx);
       if (!hit) continue;
+      if (state.trace) traceHit(state, p.id, u, hit);
       const label = p.label ? ` ${p.label}` : '';
       findings.push(finding(state, u, hit, p.precise ?? rule.precise, `${p.id}${label}: "${hitText(u, hit)}"`, p.id));
     }
@@ -192,7 +327,9 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
   let consentNote = '';
   const answeredAsks = new Set<number>();
   for (const u of select(state, rule.askScope)) {
-    if (!rule.ask(u, ctx)) continue;
+    const askHit = rule.ask(u, ctx);
+    if (!askHit) continue;
+    if (state.trace) traceHit(state, 'ask', u, askHit);
     const reply = customer.find((c) => c.start > u.start && c.end > u.end);
     if (reply) {
       answeredAsks.add(u.idx);
@@ -203,14 +340,19 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
     }
   }
   for (const u of select(state, rule.closeScope)) {
-    if (u.idx > consentIdx && rule.callerClose(u, ctx)) {
+    const closeHit = u.idx > consentIdx ? rule.callerClose(u, ctx) : null;
+    if (closeHit) {
+      if (state.trace) traceHit(state, 'callerClose', u, closeHit);
       consentIdx = u.idx;
       consentNote = `the caller closed ("${u.text}")`;
     }
   }
   let hangUp: Utterance | undefined;
   for (const u of agent) {
-    if (!answeredAsks.has(u.idx) && rule.hangUp(u, ctx)) hangUp = u;
+    const h = answeredAsks.has(u.idx) ? null : rule.hangUp(u, ctx);
+    if (!h) continue;
+    hangUp = u;
+    if (state.trace) traceHit(state, 'hangUp', u, h);
   }
   // A hang-up after consent only counts when the caller raised something new in between ("那就这样，再见"
   // right after the caller's "没有了" is a normal closing).
@@ -234,7 +376,185 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
   };
 }
 
+/** Han characters, letters and digits: what counts as a spoken character for the speech rate. */
+const SPOKEN_CHAR = /[\p{Script=Han}a-z0-9]/gu;
+
+/** Value of an audio metric, or a reason it cannot be measured on this call. */
+function audioMetric(state: CallState, audio: AudioMeasurements, metric: Extract<AudioCheck, { kind: 'metric' }>['metric']): number | string {
+  switch (metric) {
+    case 'durationSec':
+      return audio.durationSec;
+    case 'nonTalkSec':
+      return audio.nonTalkSec;
+    case 'nonTalkRatio':
+      return audio.nonTalkRatio;
+    case 'longestSilenceSec':
+      return audio.silences.reduce((m, s) => Math.max(m, s.end - s.start), 0);
+    case 'agentTalkRatio':
+      return audio.agentTalkRatio ?? 'the agent/caller talk ratio needs a stereo recording (one channel per side)';
+    case 'agentCharsPerMin': {
+      const talk = audio.talkSec.agent;
+      const agent = state.utts.filter((u) => u.speaker === 'agent');
+      if (!talk || !agent.length) return 'no agent talk time or agent speech: roles unknown (mono) or the agent never spoke';
+      const chars = agent.reduce((n, u) => n + (u.norm.match(SPOKEN_CHAR)?.length ?? 0), 0);
+      return Math.round((chars / (talk / 60)) * 10) / 10;
+    }
+  }
+}
+
+/** Seconds as m:ss for notes. */
+function clock(sec: number): string {
+  const s = Math.floor(sec);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * One audio check: its findings, or `na` with the reason it cannot run, and a note with what was measured.
+ * A hold is a silence (`audio.silences`) of at least `minSec`; it is announced when an agent utterance that
+ * ends at most `noticeWithinSec` s before the silence starts (or overlaps its first second) hits `notice`.
+ */
+function runAudioCheck(c: AudioCheck, rule: AudioRule, state: CallState, audio: AudioMeasurements): { na?: string; findings: Finding[]; note: string } {
+  const roles = roleQuality(state);
+  const measured = (start: number, end: number, speaker: Speaker, text: string, note: string): Finding => ({
+    start,
+    end,
+    speaker,
+    text,
+    confidence: findingConfidence(undefined, 1, roles.factor),
+    needsReview: !rule.precise || roles.review,
+    note: note + roles.note,
+  });
+  switch (c.kind) {
+    case 'metric': {
+      const v = audioMetric(state, audio, c.metric);
+      if (typeof v === 'string') return { na: `${c.name}: ${v}`, findings: [], note: '' };
+      const note = `${c.metric} ${Math.round(v * 1000) / 1000}`;
+      state.trace?.({ rule: rule.id, part: c.name, detail: `${note} (limit: ${c.above !== undefined ? `above ${c.above}` : ''}${c.above !== undefined && c.below !== undefined ? ', ' : ''}${c.below !== undefined ? `below ${c.below}` : ''} fails)` });
+      const bad = (c.above !== undefined && v > c.above) || (c.below !== undefined && v < c.below);
+      const speaker: Speaker = c.metric.startsWith('agent') ? 'agent' : 'unknown';
+      return { findings: bad ? [measured(0, audio.durationSec, speaker, '', `${c.missing} (${note})`)] : [], note };
+    }
+    case 'hold': {
+      const agent = state.utts.filter((u) => u.speaker === 'agent');
+      if (!agent.length) return { na: `${c.name}: no agent speech, so who announced a hold cannot be told (roles unknown?)`, findings: [], note: '' };
+      const holds = audio.silences.filter((s) => s.end - s.start >= c.minSec);
+      const findings: Finding[] = [];
+      for (const s of holds) {
+        const before = agent.filter((u) => u.end >= s.start - c.noticeWithinSec && u.start <= s.start + 1);
+        const announced = before.find((u) => c.notice(u, state.ctx) !== null);
+        const len = Math.round((s.end - s.start) * 10) / 10;
+        state.trace?.({
+          rule: rule.id,
+          part: c.name,
+          start: s.start,
+          end: s.end,
+          detail: `silence of ${len} s at ${clock(s.start)}: ${announced ? `announced ("${announced.text}")` : 'not announced'}`,
+        });
+        if (announced) continue;
+        const last = agent.filter((u) => u.start <= s.start).at(-1);
+        findings.push(measured(s.start, s.end, 'agent', last?.text ?? '', `${c.missing}: ${len} s of silence at ${clock(s.start)}`));
+      }
+      return { findings, note: `${holds.length} silence(s) of ${c.minSec} s or more` };
+    }
+    case 'interruptions': {
+      if (!audio.speech.agent || !audio.speech.customer) {
+        return { na: `${c.name}: interruptions need a stereo recording (one channel per side)`, findings: [], note: '' };
+      }
+      const over = audio.interruptions.filter((x) => x.by === c.by && x.overlapMs >= c.minOverlapMs);
+      for (const x of over) state.trace?.({ rule: rule.id, part: c.name, start: x.start, end: x.start + x.overlapMs / 1000, speaker: c.by, detail: `${c.by} starts while the other side talks: ${x.overlapMs} ms overlap` });
+      const note = `${over.length} interruption(s) by the ${c.by} of ${c.minOverlapMs} ms or more`;
+      if (over.length < c.atLeast) return { findings: [], note };
+      const findings = over.map((x) => {
+        const u = state.utts.filter((v) => v.speaker === c.by && Math.abs(v.start - x.start) <= 2).at(0);
+        return measured(x.start, x.start + x.overlapMs / 1000, c.by, u?.text ?? '', `${c.missing}: ${x.overlapMs} ms overlap at ${clock(x.start)}`);
+      });
+      return { findings, note };
+    }
+  }
+}
+
+/**
+ * An `audio` rule: `na` when the transcript carries no audio measurements (a sidecar transcript, or
+ * `callqa analyze` on a plain file) — never a silent pass — or when none of its checks can run on this call
+ * (e.g. interruptions on a mono recording); else fails when any check fails.
+ */
+function evaluateAudio(rule: AudioRule, state: CallState): Omit<RuleResult, 'id'> {
+  const audio = state.transcript.audio;
+  if (!audio) {
+    return { status: 'na', findings: [], note: 'no audio measurements in the transcript (sidecar transcript or a plain file): the audio checks cannot run' };
+  }
+  const findings: Finding[] = [];
+  const notes: string[] = [];
+  let ran = 0;
+  for (const c of rule.checks) {
+    const r = runAudioCheck(c, rule, state, audio);
+    if (r.na) {
+      notes.push(`not checked: ${r.na}`);
+      continue;
+    }
+    ran++;
+    findings.push(...r.findings);
+    if (r.note) notes.push(r.note);
+  }
+  if (ran === 0) return { status: 'na', findings: [], note: notes.join('; ') };
+  return { status: findings.length ? 'fail' : 'pass', findings, note: notes.join('; ') };
+}
+
+/** Local wall-clock minutes after midnight and ISO weekday (1 = Monday) of an ISO 8601 time as written (its own offset). */
+function localTime(iso: string): { minutes: number; weekday: number } | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(iso);
+  if (!m) return null;
+  const day = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)).getUTCDay();
+  return { minutes: +m[4]! * 60 + +m[5]!, weekday: day === 0 ? 7 : day };
+}
+
+/** Why a call is outside a rule's metadata filter, or null when the rule applies (see `filterSchema`). */
+function outsideFilter(f: RuleFilter, t: Transcript): string | null {
+  if (f.agents && (t.agentId === undefined || !f.agents.includes(t.agentId))) {
+    return t.agentId === undefined ? 'the call has no agentId for the rule’s agent filter' : `agent ${t.agentId} is not among the rule’s agents`;
+  }
+  if (f.lines && (t.line === undefined || !f.lines.includes(t.line))) {
+    return t.line === undefined ? 'the call has no line for the rule’s line filter' : `line ${t.line} is not among the rule’s lines`;
+  }
+  if (f.timeOfDay || f.weekdays) {
+    const lt = t.startedAt ? localTime(t.startedAt) : null;
+    if (!lt) return 'the call has no usable startedAt for the rule’s time filter';
+    if (f.weekdays && !f.weekdays.includes(lt.weekday)) return `weekday ${lt.weekday} is outside the rule’s weekdays`;
+    if (f.timeOfDay) {
+      const toMin = (x: string) => +x.slice(0, 2) * 60 + +x.slice(3, 5);
+      const from = toMin(f.timeOfDay.from);
+      const to = toMin(f.timeOfDay.to);
+      const inside = from <= to ? lt.minutes >= from && lt.minutes < to : lt.minutes >= from || lt.minutes < to;
+      const hm = `${String(Math.floor(lt.minutes / 60)).padStart(2, '0')}:${String(lt.minutes % 60).padStart(2, '0')}`;
+      if (!inside) return `the call started at ${hm} local time, outside ${f.timeOfDay.from}–${f.timeOfDay.to}`;
+    }
+  }
+  return null;
+}
+
+/** True when the rule's outcome depends on which speaker is the agent (a speaker scope or a role-based check). */
+function dependsOnRoles(rule: CompiledRule): boolean {
+  switch (rule.check) {
+    case 'require':
+      return rule.naIfNoSpeech !== 'any' || rule.requirements.some((q) => q.scope.speaker !== 'any');
+    case 'forbid':
+      return rule.scope.speaker !== 'any';
+    case 'consent':
+      return true;
+    case 'audio':
+      return rule.checks.some((c) => c.kind !== 'metric' || c.metric.startsWith('agent'));
+  }
+}
+
 function evaluate(rule: CompiledRule, state: CallState, done: Map<string, RuleResult>): Omit<RuleResult, 'id'> {
+  if (rule.only) {
+    const why = outsideFilter(rule.only, state.transcript);
+    state.trace?.({ rule: rule.id, part: 'only', detail: why ?? 'the call matches the rule’s metadata filter' });
+    if (why) return { status: 'na', findings: [], note: `not applicable: ${why}` };
+  }
+  if (state.roleDependent && state.transcript.roles?.method === 'unknown') {
+    return { status: 'na', findings: [], note: 'speaker roles are unknown (mono recording, roles not assigned): this rule needs them' };
+  }
   switch (rule.check) {
     case 'require':
       return evaluateRequire(rule, state, done);
@@ -242,6 +562,8 @@ function evaluate(rule: CompiledRule, state: CallState, done: Map<string, RuleRe
       return evaluateForbid(rule, state);
     case 'consent':
       return evaluateConsent(rule, state);
+    case 'audio':
+      return evaluateAudio(rule, state);
   }
 }
 
@@ -290,6 +612,10 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
     ctx: { centreNames },
     merged: new Map(),
     ruleset,
+    transcript,
+    trace: options.trace,
+    rule: ruleset.rules[0]!,
+    roleDependent: false,
   };
   // Rules that depend on another rule's status (skipIfRuleNa) run after the others.
   const order = [...ruleset.rules].sort((a, b) => dependsOnOthers(a) - dependsOnOthers(b));
@@ -298,6 +624,8 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
   let redLine = false;
   for (const rule of order) {
     let r: Omit<RuleResult, 'id'>;
+    state.rule = rule;
+    state.roleDependent = dependsOnRoles(rule);
     if (!rule.enabled) r = { status: 'na' as RuleStatus, findings: [], note: 'rule disabled in the ruleset' };
     else r = evaluate(rule, state, done);
     const d = deduction(rule, r);

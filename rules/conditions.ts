@@ -10,12 +10,15 @@
  * | `{ atLeast: N, of: [p…] }` | at least N different phrases occur |
  * | `{ none: [p…] }` | no phrase occurs |
  * | `{ regex: '…', unless: '…' }` | the regex matches the normalised text and the `unless` regex does not |
+ * | `{ similarTo: [s…], threshold: 0.6 }` | the utterance (one clause or two neighbouring clauses) is as similar as `threshold` to an example sentence ({@link similarity}) |
  * | `{ and: [c…] }`, `{ or: [c…] }`, `{ not: c }` | logic over conditions |
  * | `{ ref: name }` | the named condition from the ruleset's `conditions:` table |
  * | `{ option: centreNames }` | one of the centre names passed in `AnalyzeOptions.centreNames` occurs |
  *
  * Phrase forms also take `pinyin: true` (a sound-alike of the phrase also hits, e.g. 在见 for 再见; only for
- * phrases whose sound is unambiguous) and `except: [p…]`, exception phrases that cancel a hit when an
+ * phrases whose sound is unambiguous), `maxEdits: N` (a run of characters within N insertions, deletions or
+ * substitutions of the phrase also hits, inside one clause: 有完没有完 for 有完没完; phrases must be at least
+ * 2N+2 characters long, so a tolerance never swallows a short word) and `except: [p…]`, exception phrases that cancel a hit when an
  * occurrence of one of them covers it ("如果您不知道" cancels the 不知道 inside it). `regex` takes `except`
  * the same way (an exception occurrence covering the regex hit cancels it).
  *
@@ -27,15 +30,16 @@
  * `file:line` by `ruleset.ts`.
  */
 import { z } from 'zod';
-import { findPinyin, normalizePhrase, phrasePinyin } from './normalize.js';
+import { CLAUSE_SEP, charPinyin, findPinyin, normalizePhrase, phrasePinyin } from './normalize.js';
 
 /** A condition as written in the ruleset YAML (see the module comment for the forms). */
 export type ConditionSpec =
-  | { any: string[]; pinyin?: boolean; except?: string[] }
-  | { all: string[]; pinyin?: boolean; except?: string[] }
-  | { atLeast: number; of: string[]; pinyin?: boolean; except?: string[] }
+  | { any: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
+  | { all: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
+  | { atLeast: number; of: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
   | { none: string[]; pinyin?: boolean }
   | { regex: string; unless?: string; except?: string[] }
+  | { similarTo: string[]; threshold?: number }
   | { and: ConditionSpec[] }
   | { or: ConditionSpec[] }
   | { not: ConditionSpec }
@@ -61,12 +65,27 @@ export interface MatchText {
   chars?: string[];
 }
 
+/**
+ * How a hit was found, from most to least certain: the phrase as written (`exact`), a sound-alike (`homophone`,
+ * `pinyin: true`), within an edit distance (`edit`, `maxEdits`), or by similarity to example sentences
+ * (`similar`). Anything but `exact` sends a finding to human review.
+ */
+export type MatchKind = 'exact' | 'homophone' | 'edit' | 'similar';
+
+/**
+ * Match quality factor of each kind (1 = certain), used in a finding's confidence (see `analyze.ts`):
+ * exact 1, homophone 0.85, edit 0.8 − 0.1 per edit, similar 0.65 × the cosine similarity.
+ */
+export const MATCH_QUALITY = { exact: 1, homophone: 0.85, editBase: 0.8, editStep: 0.1, similarScale: 0.65 } as const;
+
 /** A hit of a condition in an utterance: `[start, end)` in UTF-16 units of the normalised text. */
 export interface Hit {
   start: number;
   end: number;
-  /** True when only a sound-alike (pinyin) match was found; such hits go to human review. */
-  fuzzy: boolean;
+  /** How it was found (the least certain part, for `and`). */
+  match: MatchKind;
+  /** 0..1 match quality ({@link MATCH_QUALITY}); 1 for exact hits. */
+  quality: number;
 }
 
 /** Per-call inputs that conditions may read (from `AnalyzeOptions`). */
@@ -80,11 +99,12 @@ export type Matcher = (text: MatchText, ctx: MatchContext) => Hit | null;
 
 type Path = (string | number)[];
 
-const EMPTY_HIT: Hit = { start: 0, end: 0, fuzzy: false };
+const EMPTY_HIT: Hit = { start: 0, end: 0, match: 'exact', quality: 1 };
 
 const phraseList = z.array(z.string().min(1, 'a phrase must not be empty')).min(1, 'the phrase list is empty');
 const phraseOpts = {
   pinyin: z.boolean().optional(),
+  maxEdits: z.number().int().min(1).max(3).optional(),
   except: z.array(z.string().min(1)).optional(),
 };
 const anySchema = z.strictObject({ any: phraseList, ...phraseOpts });
@@ -96,10 +116,14 @@ const regexSchema = z.strictObject({
   unless: z.string().min(1).optional(),
   except: z.array(z.string().min(1)).optional(),
 });
+const similarSchema = z.strictObject({
+  similarTo: phraseList,
+  threshold: z.number().gt(0).max(1).default(0.6),
+});
 const refSchema = z.strictObject({ ref: z.string().min(1) });
 const optionSchema = z.strictObject({ option: z.literal('centreNames') });
 
-const FORMS = ['any', 'all', 'atLeast', 'none', 'regex', 'and', 'or', 'not', 'ref', 'option'] as const;
+const FORMS = ['any', 'all', 'atLeast', 'none', 'regex', 'similarTo', 'and', 'or', 'not', 'ref', 'option'] as const;
 
 /** Validates with a zod schema, throwing a {@link RulesetPathError} at the first issue. */
 function check<T>(schema: z.ZodType<T>, value: unknown, path: Path): T {
@@ -117,18 +141,81 @@ function compileRegex(source: string, path: Path): RegExp {
   }
 }
 
-/** A phrase prepared once per ruleset: its normal form and, for sound-alike matching, its syllables. */
+/**
+ * A phrase prepared once per ruleset: its normal form, for sound-alike matching its syllables, and the edit
+ * tolerance (0: none).
+ */
 interface PreparedPhrase {
   norm: string;
   syllables: string[] | null;
+  maxEdits: number;
 }
 
-function preparePhrases(phrases: string[], pinyin: boolean, path: Path): PreparedPhrase[] {
+function preparePhrases(phrases: string[], pinyin: boolean, path: Path, maxEdits = 0): PreparedPhrase[] {
   return phrases.map((p, i) => {
     const norm = normalizePhrase(p);
     if (!norm) throw new RulesetPathError([...path, i], `phrase "${p}" has no letters after normalisation`);
-    return { norm, syllables: pinyin && !norm.includes('，') ? phrasePinyin(norm) : null };
+    if (maxEdits > 0 && (norm.includes('，') || norm.length < 2 * maxEdits + 2)) {
+      throw new RulesetPathError(
+        [...path, i],
+        `phrase "${p}" is too short for maxEdits ${maxEdits} (needs at least ${2 * maxEdits + 2} characters and no punctuation)`,
+      );
+    }
+    return { norm, syllables: pinyin && !norm.includes('，') ? phrasePinyin(norm) : null, maxEdits };
   });
+}
+
+/**
+ * Best approximate occurrence of `pattern` in `text[from, to)` (Sellers' algorithm: edit distance of the
+ * pattern to any substring), at most `maxEdits` edits. A character equal to the pattern's, or (with
+ * `syllables`) reading as the pattern's syllable, costs nothing.
+ *
+ * @returns `[start, end, edits]` of the leftmost best match, or `null`
+ */
+function approxFind(
+  chars: readonly string[],
+  from: number,
+  to: number,
+  pattern: string,
+  syllables: readonly string[] | null,
+  maxEdits: number,
+): [number, number, number] | null {
+  const m = pattern.length;
+  // prev[k] / cur[k]: edits of pattern[0, k) against a substring ending at the current text position; st: its start.
+  let prev = new Array<number>(m + 1);
+  let cur = new Array<number>(m + 1);
+  let prevSt = new Array<number>(m + 1);
+  let curSt = new Array<number>(m + 1);
+  for (let k = 0; k <= m; k++) {
+    prev[k] = k;
+    prevSt[k] = from;
+  }
+  let best: [number, number, number] | null = null;
+  for (let j = from; j < to; j++) {
+    const c = chars[j]!;
+    cur[0] = 0;
+    curSt[0] = j + 1;
+    for (let k = 1; k <= m; k++) {
+      const same = c === pattern[k - 1] || (syllables !== null && charPinyin(c).includes(syllables[k - 1]!));
+      let v = prev[k - 1]! + (same ? 0 : 1);
+      let st = prevSt[k - 1]!;
+      if (prev[k]! + 1 < v) {
+        v = prev[k]! + 1;
+        st = prevSt[k]!;
+      }
+      if (cur[k - 1]! + 1 < v) {
+        v = cur[k - 1]! + 1;
+        st = curSt[k - 1]!;
+      }
+      cur[k] = v;
+      curSt[k] = st;
+    }
+    if (cur[m]! <= maxEdits && (!best || cur[m]! < best[2])) best = [curSt[m]!, j + 1, cur[m]!];
+    if (best && best[2] === 0) break;
+    [prev, cur] = [cur, prev];
+    [prevSt, curSt] = [curSt, prevSt];
+  }
+  return best;
 }
 
 /** Spans `[start, end)` of every occurrence of the exception phrases in `norm`. */
@@ -148,12 +235,12 @@ function covered(start: number, end: number, spans: readonly [number, number][])
   return spans.some(([s, e]) => s <= start && end <= e);
 }
 
-/** First occurrence of a phrase not covered by an exception: exact first, then sound-alike. */
+/** First occurrence of a phrase not covered by an exception: exact first, then sound-alike, then within `maxEdits`. */
 function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly string[]): Hit | null {
   const spans = excepts.length ? exceptionSpans(t.norm, excepts) : [];
   let i = t.norm.indexOf(p.norm);
   while (i >= 0) {
-    if (!covered(i, i + p.norm.length, spans)) return { start: i, end: i + p.norm.length, fuzzy: false };
+    if (!covered(i, i + p.norm.length, spans)) return { start: i, end: i + p.norm.length, match: 'exact', quality: MATCH_QUALITY.exact };
     i = t.norm.indexOf(p.norm, i + 1);
   }
   if (p.syllables) {
@@ -162,11 +249,89 @@ function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly string[])
     for (;;) {
       const m = findPinyin(chars, p.syllables, from);
       if (!m) break;
-      if (!covered(m[0], m[1], spans)) return { start: m[0], end: m[1], fuzzy: true };
+      if (!covered(m[0], m[1], spans)) return { start: m[0], end: m[1], match: 'homophone', quality: MATCH_QUALITY.homophone };
       from = m[0] + 1;
     }
   }
+  if (p.maxEdits > 0 && t.norm.length >= p.norm.length - p.maxEdits) {
+    const chars = (t.chars ??= t.norm.split(''));
+    // Clause by clause: a tolerance never joins words across a pause.
+    let from = 0;
+    while (from < chars.length) {
+      let to = t.norm.indexOf(CLAUSE_SEP, from);
+      if (to < 0) to = chars.length;
+      if (to - from >= p.norm.length - p.maxEdits) {
+        const m = approxFind(chars, from, to, p.norm, p.syllables, p.maxEdits);
+        if (m && !covered(m[0], m[1], spans)) {
+          return { start: m[0], end: m[1], match: 'edit', quality: MATCH_QUALITY.editBase - MATCH_QUALITY.editStep * m[2] };
+        }
+      }
+      from = to + 1;
+    }
+  }
   return null;
+}
+
+/** Character n-gram counts (unigrams and bigrams) of a text, separators excluded. */
+function ngrams(text: string): Map<string, number> {
+  const g = new Map<string, number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === CLAUSE_SEP) continue;
+    g.set(c, (g.get(c) ?? 0) + 1);
+    const d = text[i + 1];
+    if (d !== undefined && d !== CLAUSE_SEP) g.set(c + d, (g.get(c + d) ?? 0) + 1);
+  }
+  return g;
+}
+
+/** An example sentence prepared for {@link similarity}: n-gram weights and the vector's norm. */
+interface SimilarityExample {
+  weights: Map<string, number>;
+  norm: number;
+}
+
+/**
+ * Prepares example sentences: character unigram + bigram counts weighted by an inverse document frequency
+ * over the examples themselves (`1 + ln(n / df)`), so n-grams every example shares (您, 的) weigh less than the
+ * ones that tell the examples apart.
+ */
+function prepareExamples(sentences: readonly string[]): { examples: SimilarityExample[]; idf: Map<string, number> } {
+  const grams = sentences.map((s) => ngrams(s));
+  const df = new Map<string, number>();
+  for (const g of grams) for (const k of g.keys()) df.set(k, (df.get(k) ?? 0) + 1);
+  const idf = new Map<string, number>();
+  for (const [k, n] of df) idf.set(k, 1 + Math.log(sentences.length / n));
+  const examples = grams.map((g) => {
+    const weights = new Map<string, number>();
+    let sq = 0;
+    for (const [k, n] of g) {
+      const w = n * idf.get(k)!;
+      weights.set(k, w);
+      sq += w * w;
+    }
+    return { weights, norm: Math.sqrt(sq) };
+  });
+  return { examples, idf };
+}
+
+/**
+ * Cosine similarity 0..1 of a text to a prepared example, over character unigrams and bigrams with the
+ * examples' IDF weights (n-grams unknown to the examples weigh 1). Dependency-free and model-free: it
+ * catches rewordings that share most characters ("这事儿不归我们管" ~ "这个不归我们管"), not paraphrases
+ * with other words.
+ */
+function similarity(text: string, example: SimilarityExample, idf: ReadonlyMap<string, number>): number {
+  if (example.norm === 0) return 0;
+  let dot = 0;
+  let sq = 0;
+  for (const [k, n] of ngrams(text)) {
+    const w = n * (idf.get(k) ?? 1);
+    sq += w * w;
+    const e = example.weights.get(k);
+    if (e !== undefined) dot += w * e;
+  }
+  return sq === 0 ? 0 : dot / (Math.sqrt(sq) * example.norm);
 }
 
 /**
@@ -195,7 +360,7 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         form === 'any' ? check(anySchema, raw, path) : form === 'all' ? check(allSchema, raw, path) : check(atLeastSchema, raw, path);
       const list = 'any' in spec ? spec.any : 'all' in spec ? spec.all : spec.of;
       const listKey = form === 'atLeast' ? 'of' : form;
-      const phrases = preparePhrases(list, spec.pinyin ?? false, [...path, listKey]);
+      const phrases = preparePhrases(list, spec.pinyin ?? false, [...path, listKey], spec.maxEdits ?? 0);
       const excepts = (spec.except ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0);
       const need = form === 'any' ? 1 : form === 'all' ? phrases.length : (spec as { atLeast: number }).atLeast;
       if (need > phrases.length) {
@@ -204,19 +369,19 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
       return (t) => {
         let found = 0;
         let first: Hit | null = null;
-        let fuzzy = false;
+        let worst: Hit | null = null;
         for (const p of phrases) {
           const h = findPhrase(t, p, excepts);
           if (h) {
             found++;
-            fuzzy ||= h.fuzzy;
+            if (!worst || h.quality < worst.quality) worst = h;
             if (!first || h.start < first.start) first = h;
             if (form === 'any') return h;
           } else if (form === 'all') {
             return null;
           }
         }
-        return found >= need && first ? { ...first, fuzzy } : null;
+        return found >= need && first && worst ? { ...first, match: worst.match, quality: worst.quality } : null;
       };
     }
     case 'none': {
@@ -240,10 +405,47 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         while ((m = re.exec(t.norm)) !== null) {
           const start = m.index;
           const end = start + m[0].length;
-          if (!covered(start, end, spans)) return { start, end, fuzzy: false };
+          if (!covered(start, end, spans)) return { start, end, match: 'exact', quality: MATCH_QUALITY.exact };
           if (m[0].length === 0) re.lastIndex++;
         }
         return null;
+      };
+    }
+    case 'similarTo': {
+      const spec = check(similarSchema, raw, path);
+      const sentences = spec.similarTo.map((x, i) => {
+        const n = normalizePhrase(x);
+        if (!n) throw new RulesetPathError([...path, 'similarTo', i], `example "${x}" has no letters after normalisation`);
+        return n;
+      });
+      const { examples, idf } = prepareExamples(sentences);
+      return (t) => {
+        // Windows: each clause and each pair of neighbouring clauses.
+        const clauses: [number, number][] = [];
+        let from = 0;
+        while (from <= t.norm.length) {
+          let to = t.norm.indexOf(CLAUSE_SEP, from);
+          if (to < 0) to = t.norm.length;
+          if (to > from) clauses.push([from, to]);
+          from = to + 1;
+        }
+        let best: Hit | null = null;
+        let bestScore = 0;
+        const consider = (s: number, e: number) => {
+          const window = t.norm.slice(s, e);
+          for (const ex of examples) {
+            const score = similarity(window, ex, idf);
+            if (score >= spec.threshold && score > bestScore) {
+              bestScore = score;
+              best = { start: s, end: e, match: 'similar', quality: Math.round(MATCH_QUALITY.similarScale * score * 100) / 100 };
+            }
+          }
+        };
+        clauses.forEach(([s, e], i) => {
+          consider(s, e);
+          if (i + 1 < clauses.length) consider(s, clauses[i + 1]![1]);
+        });
+        return best;
       };
     }
     case 'and':
@@ -265,14 +467,14 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
       }
       return (t, ctx) => {
         let first: Hit | null = null;
-        let fuzzy = false;
+        let worst: Hit | null = null;
         for (const s of subs) {
           const h = s(t, ctx);
           if (!h) return null;
-          fuzzy ||= h.fuzzy;
+          if (!worst || h.quality < worst.quality) worst = h;
           if (!first || (h.end > h.start && (first.end === first.start || h.start < first.start))) first = h;
         }
-        return first ? { ...first, fuzzy } : null;
+        return first && worst ? { ...first, match: worst.match, quality: worst.quality } : null;
       };
     }
     case 'not': {
@@ -289,7 +491,7 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
       return (t, ctx) => {
         for (const name of ctx.centreNames) {
           const i = name ? t.norm.indexOf(name) : -1;
-          if (i >= 0) return { start: i, end: i + name.length, fuzzy: false };
+          if (i >= 0) return { start: i, end: i + name.length, match: 'exact', quality: MATCH_QUALITY.exact };
         }
         return null;
       };

@@ -11,11 +11,12 @@
  * conditions: { name: <condition> } # named conditions, used via { ref: name } and scope.after
  * rules:
  *   - id: opening_greeting          # a rule id of the norms (rules/report.ts RuleId)
- *     check: require | forbid | consent
+ *     check: require | forbid | consent | audio
  *     severity: minor | major | critical
  *     deduct: { points: 10, per: once | hit, max: 30 }
  *     redLine: false                # true: a failure sets the score to 0
  *     precise: true                 # false: every finding needs human review
+ *     only: { lines: [婚姻登记], timeOfDay: { from: '16:30', to: '17:30' } }   # metadata filter
  *     ...check-specific keys (see RuleSpec below)
  * ```
  *
@@ -54,8 +55,28 @@ export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consen
  * - `first` / `last`: only the first / last N utterances of that speaker;
  * - `withinFirstSec`: only utterances starting at most N seconds after the call starts;
  * - `withinLastSec`: only utterances ending at most N seconds before the call ends (`durationSec`);
- * - `after`: a named condition; only utterances starting after the first utterance (any speaker) it hits.
+ * - `withinFirstPercent` / `withinLastPercent`: the same in percent of the call's duration (0–100);
+ * - `after` / `before` / `around`: relative to another condition's hit, an {@link AnchorSpec} (or just the
+ *   name of a condition: the first utterance of any speaker it hits). `after`: utterances starting after the
+ *   anchor utterance starts; `before`: utterances starting before it; `around`: utterances other than the
+ *   anchor that overlap `withinSec` seconds on either side of it. No anchor in the call: nothing is in scope.
  */
+export const anchorSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** Name of a condition under `conditions:`. */
+    condition: z.string().min(1),
+    /** Whose utterance the anchor must be (default any). */
+    speaker: z.enum(['agent', 'customer', 'any']).default('any'),
+    /** Which hit anchors the scope when there are several (default first). */
+    occurrence: z.enum(['first', 'last']).default('first'),
+    /** Only utterances within this many seconds of the anchor (after: of its end; before: of its start). */
+    withinSec: z.number().positive().optional(),
+  }),
+]);
+/** An anchor as written in YAML (see {@link anchorSchema}). */
+export type AnchorSpec = z.infer<typeof anchorSchema>;
+
 export const scopeSchema = z.strictObject({
   speaker: z.enum(['agent', 'customer', 'any']).default('any'),
   mergeGapSec: z.number().min(0).optional(),
@@ -63,10 +84,30 @@ export const scopeSchema = z.strictObject({
   last: z.number().int().min(1).optional(),
   withinFirstSec: z.number().positive().optional(),
   withinLastSec: z.number().positive().optional(),
-  after: z.string().min(1).optional(),
+  withinFirstPercent: z.number().positive().max(100).optional(),
+  withinLastPercent: z.number().positive().max(100).optional(),
+  after: anchorSchema.optional(),
+  before: anchorSchema.optional(),
+  around: anchorSchema.optional(),
 });
 /** A scope as written in YAML (see {@link scopeSchema}). */
 export type ScopeSpec = z.infer<typeof scopeSchema>;
+
+/**
+ * Metadata filter of a rule (`only:`): the rule applies only to calls that match every key given, else it is
+ * `na` with a note. `agents`: agent ids; `lines`: phone lines / departments (`transcript.line`); `timeOfDay`:
+ * local wall-clock time of `startedAt` (as written, with its own offset), `from` ≤ t < `to`, `HH:MM`, may wrap
+ * past midnight; `weekdays`: ISO 1 (Monday) … 7 (Sunday). A call without the metadata a filter needs is `na`.
+ */
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day is HH:MM (00:00–23:59)');
+export const filterSchema = z.strictObject({
+  agents: z.array(z.string().min(1)).min(1).optional(),
+  lines: z.array(z.string().min(1)).min(1).optional(),
+  timeOfDay: z.strictObject({ from: hhmm, to: hhmm }).optional(),
+  weekdays: z.array(z.number().int().min(1).max(7)).min(1).optional(),
+});
+/** A metadata filter (see {@link filterSchema}). */
+export type RuleFilter = z.infer<typeof filterSchema>;
 
 const deductSchema = z.strictObject({
   points: z.number().min(0).max(100),
@@ -83,7 +124,42 @@ const common = {
   deduct: deductSchema,
   redLine: z.boolean().default(false),
   precise: z.boolean().default(true),
+  only: filterSchema.optional(),
 };
+
+/**
+ * One check of an `audio` rule, on `transcript.audio` (the VAD measurements): a `metric` with a limit
+ * (`above` / `below`), a `hold` (a silence of at least `minSec` s not announced by the agent — `notice` — in the
+ * `noticeWithinSec` s before it), or `interruptions` (at least `atLeast` overlaps of `minOverlapMs` ms or more
+ * started by `by`).
+ *
+ * Metrics: `durationSec`, `nonTalkSec`, `nonTalkRatio` (0..1), `longestSilenceSec`, `agentTalkRatio` (0..1,
+ * stereo only), `agentCharsPerMin` (Han characters and letters of the agent's transcript per minute of the
+ * agent's VAD talk time).
+ */
+const audioCheckSchema = z.union([
+  z.strictObject({
+    name: z.string().min(1),
+    metric: z.enum(['durationSec', 'nonTalkSec', 'nonTalkRatio', 'longestSilenceSec', 'agentTalkRatio', 'agentCharsPerMin']),
+    above: z.number().min(0).optional(),
+    below: z.number().min(0).optional(),
+    missing: z.string().min(1),
+  }),
+  z.strictObject({
+    name: z.string().min(1),
+    hold: z.strictObject({ minSec: z.number().positive(), noticeWithinSec: z.number().positive(), notice: z.unknown() }),
+    missing: z.string().min(1),
+  }),
+  z.strictObject({
+    name: z.string().min(1),
+    interruptions: z.strictObject({
+      by: z.enum(['agent', 'customer']).default('agent'),
+      minOverlapMs: z.number().min(0),
+      atLeast: z.number().int().min(1).default(1),
+    }),
+    missing: z.string().min(1),
+  }),
+]);
 
 const requirementSchema = z.strictObject({
   name: z.string().min(1),
@@ -125,20 +201,38 @@ const ruleSchema = z.discriminatedUnion('check', [
     hangUp: z.unknown(),
     lineCheck: z.unknown(),
   }),
+  z.strictObject({
+    ...common,
+    check: z.literal('audio'),
+    checks: z.array(audioCheckSchema).min(1),
+  }),
 ]);
 
 const rulesetSchema = z.strictObject({
   version: z.string().min(1),
   description: z.string().optional(),
-  review: z.strictObject({ minConfidence: z.number().min(0).max(1).default(0.6) }).default({ minConfidence: 0.6 }),
+  review: z
+    .strictObject({ minConfidence: z.number().min(0).max(1).default(0.6), minRoleConfidence: z.number().min(0).max(1).default(0.8) })
+    .default({ minConfidence: 0.6, minRoleConfidence: 0.8 }),
   ignore: z.unknown().optional(),
   conditions: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'condition names are letters, digits, _ and -'), z.unknown()).optional(),
   rules: z.array(ruleSchema).min(1),
 });
 
-/** A compiled scope (see {@link scopeSchema}); `after` is resolved to its matcher. */
-export interface Scope extends Omit<ScopeSpec, 'after'> {
-  after?: Matcher;
+/** A compiled anchor (see {@link anchorSchema}): the named condition resolved to its matcher. */
+export interface Anchor {
+  name: string;
+  when: Matcher;
+  speaker: 'agent' | 'customer' | 'any';
+  occurrence: 'first' | 'last';
+  withinSec?: number;
+}
+
+/** A compiled scope (see {@link scopeSchema}); anchors are resolved to their matchers. */
+export interface Scope extends Omit<ScopeSpec, 'after' | 'before' | 'around'> {
+  after?: Anchor;
+  before?: Anchor;
+  around?: Anchor;
 }
 
 /** Points, severity and review settings shared by every compiled rule. */
@@ -155,6 +249,8 @@ export interface RuleBase {
   redLine: boolean;
   /** False: findings always need human review. */
   precise: boolean;
+  /** Metadata filter: the rule applies only to matching calls (see {@link filterSchema}). */
+  only?: RuleFilter;
 }
 
 /** `require`: passes when each requirement's condition hits some utterance in its scope. */
@@ -187,8 +283,21 @@ export interface ConsentRule extends RuleBase {
   lineCheck: Matcher;
 }
 
+/** A compiled check of an `audio` rule (see {@link audioCheckSchema}). */
+export type AudioCheck = { name: string; missing: string } & (
+  | { kind: 'metric'; metric: 'durationSec' | 'nonTalkSec' | 'nonTalkRatio' | 'longestSilenceSec' | 'agentTalkRatio' | 'agentCharsPerMin'; above?: number; below?: number }
+  | { kind: 'hold'; minSec: number; noticeWithinSec: number; notice: Matcher }
+  | { kind: 'interruptions'; by: 'agent' | 'customer'; minOverlapMs: number; atLeast: number }
+);
+
+/** `audio`: fails when a check on the audio measurements fails; `na` when the transcript carries none. */
+export interface AudioRule extends RuleBase {
+  check: 'audio';
+  checks: AudioCheck[];
+}
+
 /** A compiled rule. */
-export type CompiledRule = RequireRule | ForbidRule | ConsentRule;
+export type CompiledRule = RequireRule | ForbidRule | ConsentRule | AudioRule;
 
 /** A validated, compiled ruleset, ready for `analyzeTranscript`. Immutable; share it freely. */
 export interface Ruleset {
@@ -198,6 +307,11 @@ export interface Ruleset {
   source: string;
   /** Findings on segments with ASR confidence below this (0..1) need review. */
   minReviewConfidence: number;
+  /**
+   * Findings of rules that depend on speaker roles need review when `transcript.roles.confidence` is below
+   * this (mono recordings whose roles were inferred).
+   */
+  minRoleConfidence: number;
   /** Utterances this condition hits are dropped before any rule (whisper hallucinations on silence). */
   ignore: Matcher | null;
   rules: CompiledRule[];
@@ -258,9 +372,22 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       return m;
     };
     for (const name of Object.keys(spec.conditions ?? {})) resolveRef(name, ['conditions', name]);
+    const anchor = (a: AnchorSpec, path: (string | number)[]): Anchor => {
+      const spec = typeof a === 'string' ? { condition: a, speaker: 'any' as const, occurrence: 'first' as const } : a;
+      const when = resolveRef(spec.condition, typeof a === 'string' ? path : [...path, 'condition']);
+      return { name: spec.condition, when, speaker: spec.speaker, occurrence: spec.occurrence, ...(spec.withinSec !== undefined ? { withinSec: spec.withinSec } : {}) };
+    };
     const scope = (s: ScopeSpec, path: (string | number)[]): Scope => {
-      const { after, ...rest } = s;
-      return after ? { ...rest, after: resolveRef(after, [...path, 'after']) } : rest;
+      const { after, before, around, ...rest } = s;
+      if (typeof around === 'string' || (around && around.withinSec === undefined)) {
+        throw new RulesetPathError([...path, 'around'], 'around needs { condition, withinSec } (seconds on either side of the anchor)');
+      }
+      return {
+        ...rest,
+        ...(after ? { after: anchor(after, [...path, 'after']) } : {}),
+        ...(before ? { before: anchor(before, [...path, 'before']) } : {}),
+        ...(around ? { around: anchor(around, [...path, 'around']) } : {}),
+      };
     };
     const seen = new Set<string>();
     const rules: CompiledRule[] = spec.rules.map((r, i): CompiledRule => {
@@ -274,6 +401,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
         deduct: r.deduct,
         redLine: r.redLine,
         precise: r.precise,
+        ...(r.only !== undefined ? { only: r.only } : {}),
         ...(r.title !== undefined ? { title: r.title } : {}),
         ...(r.norm !== undefined ? { norm: r.norm } : {}),
       };
@@ -326,6 +454,36 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
             hangUp: cond(r.hangUp, [...p, 'hangUp']),
             lineCheck: cond(r.lineCheck, [...p, 'lineCheck']),
           };
+        case 'audio':
+          return {
+            ...base,
+            check: 'audio',
+            checks: r.checks.map((c, j): AudioCheck => {
+              const cp = [...p, 'checks', j];
+              if ('metric' in c) {
+                if (c.above === undefined && c.below === undefined) throw new RulesetPathError(cp, `check "${c.name}" needs above or below`);
+                return {
+                  kind: 'metric',
+                  name: c.name,
+                  missing: c.missing,
+                  metric: c.metric,
+                  ...(c.above !== undefined ? { above: c.above } : {}),
+                  ...(c.below !== undefined ? { below: c.below } : {}),
+                };
+              }
+              if ('hold' in c) {
+                return {
+                  kind: 'hold',
+                  name: c.name,
+                  missing: c.missing,
+                  minSec: c.hold.minSec,
+                  noticeWithinSec: c.hold.noticeWithinSec,
+                  notice: cond(c.hold.notice, [...cp, 'hold', 'notice']),
+                };
+              }
+              return { kind: 'interruptions', name: c.name, missing: c.missing, ...c.interruptions };
+            }),
+          };
       }
     });
     const missing = REQUIRED_RULE_IDS.filter((id) => !seen.has(id));
@@ -334,6 +492,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       version: spec.version,
       source: fileName,
       minReviewConfidence: spec.review.minConfidence,
+      minRoleConfidence: spec.review.minRoleConfidence,
       ignore: spec.ignore === undefined ? null : compileCondition(spec.ignore, ['ignore'], resolveRef),
       rules,
     };
