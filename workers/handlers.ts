@@ -67,7 +67,7 @@ export const handlers: StageHandlers = {
     await setRecordingStage(db, rec.recordingId, 'transcribing', outcome.call.callId);
     await deps.queues.transcribe.add(
       'transcribe',
-      { ...rec, call: outcome.call, durationSec: outcome.durationSec, channels: outcome.channels },
+      { ...rec, call: outcome.call, durationSec: outcome.durationSec, channels: outcome.channels, audio: outcome.audio },
       { jobId: stageJobId('transcribe', rec.recordingId) },
     );
     return { status: 'done', detail: { durationSec: outcome.durationSec, channels: outcome.channels.map((c) => c.role) } };

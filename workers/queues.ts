@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../infra/config.js';
 import type { CallFacts, RecordingRef } from '../pipeline/stages/context.js';
 import type { PreparedChannelRef } from '../pipeline/stages/prepare.js';
+import type { AudioMeasurements } from '../pipeline/transcript.js';
 
 /** The stages, in pipeline order. */
 export const STAGES = ['scan', 'prepare', 'transcribe', 'analyze'] as const;
@@ -20,7 +21,8 @@ export interface JobData {
   /** `prefix` in `bucket`; `nightlyFor` set when the nightly scheduler asked for it (yyyy-mm-dd). */
   scan: { bucket: string; prefix: string; nightlyFor?: string } | { nightly: true };
   prepare: RecordingRef;
-  transcribe: RecordingRef & { call: CallFacts; durationSec: number; channels: PreparedChannelRef[] };
+  /** `audio`: measurements made in prepare (numbers and time spans, no audio), for the transcript. */
+  transcribe: RecordingRef & { call: CallFacts; durationSec: number; channels: PreparedChannelRef[]; audio?: AudioMeasurements };
   analyze: RecordingRef & { call: CallFacts; transcriptKey: string };
 }
 

@@ -5,9 +5,10 @@
  */
 import { BadInputError } from '../errors.js';
 import { parseCallMetadata, type CallMetadata } from '../call-metadata.js';
-import { parseTranscriptText, type Transcript } from '../transcript.js';
+import { parseTranscriptText, type AudioMeasurements, type Transcript } from '../transcript.js';
 import { prepareRecording } from '../audio/prepare.js';
-import { probeRecording } from '../audio/probe.js';
+import { measureChannels } from '../audio/measure.js';
+import { assignRoles } from '../transcribe/roles.js';
 import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
 import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
@@ -23,7 +24,7 @@ export interface PreparedChannelRef {
 /** What the queue layer does next with the recording. */
 export type PrepareOutcome =
   | { next: 'analyze'; call: CallFacts; transcriptKey: string; reused: 'transcript' | 'sidecar' }
-  | { next: 'transcribe'; call: CallFacts; durationSec: number; channels: PreparedChannelRef[] };
+  | { next: 'transcribe'; call: CallFacts; durationSec: number; channels: PreparedChannelRef[]; audio: AudioMeasurements };
 
 /** Options of {@link runPrepareStage}. Times in milliseconds. */
 export interface PrepareOptions {
@@ -66,10 +67,16 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   const sidecarText = await storage.getText(rec.bucket, sidecarKey);
   if (sidecarText !== undefined) {
     const sidecar = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
-    // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio.
-    await assertUsableAudio(ctx, rec, options);
+    // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio,
+    // and the audio measurements come from it.
+    const audio = await measureRecording(ctx, rec, meta, options);
+    // A mono sidecar (every utterance `unknown`) gets roles the way a mono ASR transcript does.
+    const assigned =
+      sidecar.segments.length > 0 && sidecar.segments.every((s) => s.speaker === 'unknown') ? assignRoles(sidecar.segments) : undefined;
     const transcript: Transcript = {
       ...sidecar,
+      ...(assigned ? { segments: assigned.segments, roles: assigned.roles } : {}),
+      audio,
       callId: meta.callId ?? sidecar.callId,
       agentId: sidecar.agentId ?? call.agentId,
       startedAt: sidecar.startedAt ?? call.startedAt,
@@ -83,21 +90,14 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
 
   assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => {
-    const local = await storage.download(rec.bucket, rec.key, dir, rec.size);
-    const prepared = await prepareRecording(local, {
-      workDir: dir,
-      channelMap: meta.channels ?? options.defaultChannelMap,
-      timeLimitMs: options.ffmpegTimeLimitMs,
-      displayName: `${rec.bucket}/${rec.key}`,
-      signal: ctx.signal,
-    });
+    const { prepared, audio } = await prepareAndMeasure(ctx, rec, meta, options, dir);
     const channels: PreparedChannelRef[] = [];
     for (const channel of prepared.channels) {
       const key = preparedAudioKey(rec.recordingId, channel.role, channel.channelIndex);
       await storage.putFile(ctx.resultsBucket, key, channel.path, 'audio/wav');
       channels.push({ role: channel.role, channelIndex: channel.channelIndex, key, durationSec: channel.durationSec });
     }
-    return { next: 'transcribe', call, durationSec: prepared.durationSec, channels };
+    return { next: 'transcribe', call, durationSec: prepared.durationSec, channels, audio };
   });
 }
 
@@ -107,11 +107,22 @@ function assertNotEmpty(rec: RecordingRef): void {
   }
 }
 
-/** Downloads and probes the recording (no conversion). @throws {BadInputError} when it is not usable audio */
-async function assertUsableAudio(ctx: StageContext, rec: RecordingRef, options: PrepareOptions): Promise<void> {
+/**
+ * Downloads the recording into `dir`, prepares it (16 kHz mono WAV per channel) and measures the prepared
+ * channels (pipeline/audio/measure.ts; ffmpeg time limit per run).
+ * @throws {BadInputError} when it is not usable audio or the channel map does not fit
+ */
+async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions, dir: string) {
+  const displayName = `${rec.bucket}/${rec.key}`;
+  const local = await ctx.storage.download(rec.bucket, rec.key, dir, rec.size);
+  const limits = { timeLimitMs: options.ffmpegTimeLimitMs, displayName, signal: ctx.signal };
+  const prepared = await prepareRecording(local, { ...limits, workDir: dir, channelMap: meta.channels ?? options.defaultChannelMap });
+  const audio = await measureChannels(prepared.channels, limits);
+  return { prepared, audio };
+}
+
+/** Prepares and measures the recording in a temp folder, keeping only the measurements (sidecar transcripts). */
+async function measureRecording(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions): Promise<AudioMeasurements> {
   assertNotEmpty(rec);
-  await withTempDir(ctx.workDir, async (dir) => {
-    const local = await ctx.storage.download(rec.bucket, rec.key, dir, rec.size);
-    await probeRecording(local, { timeLimitMs: options.ffmpegTimeLimitMs, displayName: `${rec.bucket}/${rec.key}`, signal: ctx.signal });
-  });
+  return withTempDir(ctx.workDir, async (dir) => (await prepareAndMeasure(ctx, rec, meta, options, dir)).audio);
 }

@@ -6,10 +6,11 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '../errors.js';
-import { parseTranscriptText, type Transcript } from '../transcript.js';
+import { parseTranscriptText, type AudioMeasurements, type RoleAssignment, type Transcript } from '../transcript.js';
 import { initialPrompt, runWhisper } from '../transcribe/whisper.js';
 import { postprocessSegments } from '../transcribe/postprocess.js';
 import { mergeChannels } from '../transcribe/merge.js';
+import { assignRoles } from '../transcribe/roles.js';
 import { transcriptKey } from '../storage-keys.js';
 import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
@@ -31,6 +32,8 @@ export interface TranscribeInput {
   call: CallFacts;
   durationSec: number;
   channels: PreparedChannelRef[];
+  /** Audio measurements made in prepare; absent in jobs queued before they existed. */
+  audio?: AudioMeasurements;
 }
 
 /**
@@ -96,14 +99,25 @@ export async function runTranscribeStage(
       }
       channels.push({ role: channel.role, segments: cleaned.segments });
     }
+    const merged = mergeChannels(channels, {
+      callId: input.call.callId,
+      durationSec: input.durationSec,
+      agentId: input.call.agentId,
+      startedAt: input.call.startedAt,
+      language: settings.language,
+    });
+    // Split channels say who speaks; one `unknown` channel (mono, or stereo without a channel map) gets roles
+    // from the text (pipeline/transcribe/roles.ts), or keeps `unknown` when that is not confident enough.
+    let roles: RoleAssignment = { method: 'channels', confidence: 1 };
+    if (input.channels.every((c) => c.role === 'unknown')) {
+      const assigned = assignRoles(merged.segments);
+      merged.segments = assigned.segments;
+      roles = assigned.roles;
+    }
     const transcript: Transcript = {
-      ...mergeChannels(channels, {
-        callId: input.call.callId,
-        durationSec: input.durationSec,
-        agentId: input.call.agentId,
-        startedAt: input.call.startedAt,
-        language: settings.language,
-      }),
+      ...merged,
+      roles,
+      ...(input.audio ? { audio: input.audio } : {}),
       source: { kind: 'asr', engine: `whisper.cpp (${path.basename(settings.binaryPath)})`, model: path.basename(modelPath) },
       recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
     };

@@ -122,6 +122,25 @@ describe('nightly pipeline, end to end', () => {
     expect(asr.callId).toBe('demo-01');
     expect(asr.agentId).toBe('A017');
 
+    // Audio measurements from the prepared channels (pipeline/audio/measure.ts): per side for a stereo call,
+    // talk times as scripted within 0.2 s per turn; roles from the channels.
+    const script01 = JSON.parse(await readFile(path.join(SAMPLES_DIR, 'call-01-compliant.wav.script.json'), 'utf8')) as Transcript;
+    expect(asr.roles).toEqual({ method: 'channels', confidence: 1 });
+    expect(asr.audio?.speech.agent?.length).toBeGreaterThan(0);
+    expect(asr.audio?.speech.customer?.length).toBeGreaterThan(0);
+    for (const role of ['agent', 'customer'] as const) {
+      const turns = script01.segments.filter((s) => s.speaker === role);
+      const scripted = turns.reduce((sum, s) => sum + s.end - s.start, 0);
+      expect(Math.abs(asr.audio!.talkSec[role]! - scripted), `${role} talk time`).toBeLessThanOrEqual(0.2 * turns.length);
+    }
+    expect(asr.audio?.agentTalkRatio).toBeGreaterThan(0.5);
+    // The mono AMR call: one unknown channel, and the role assignment says what it did (nothing to go on here:
+    // the empty test model transcribes nothing, so speakers stay unknown).
+    const amr = await getJson<Transcript>(transcriptKey(`${NIGHT}call-06-banned-phrases.amr`));
+    expect(amr.roles?.method).toBe('unknown');
+    expect(Object.keys(amr.audio?.speech ?? {})).toEqual(['unknown']);
+    expect(amr.audio?.talkSec.unknown).toBeGreaterThan(5);
+
     // The stereo A-law call was split into agent and caller channels of 10.00 s.
     const alaw = await getJson<Transcript>(transcriptKey(`${NIGHT}alaw-stereo-10s.wav`));
     expect(alaw.durationSec).toBeGreaterThan(9.98);
@@ -135,7 +154,10 @@ describe('nightly pipeline, end to end', () => {
     expect(lying.durationSec).toBeGreaterThan(4.9);
     expect(lying.durationSec).toBeLessThan(5.1);
 
-    // A transcript beside the recording is used instead of ASR, and scored.
+    // A transcript beside the recording is used instead of ASR, and scored; the recording is measured all the same.
+    const sidecarTranscript = await getJson<Transcript>(transcriptKey(`${NIGHT}with-transcript.wav`));
+    expect(sidecarTranscript.audio?.speech.agent?.length).toBeGreaterThan(0);
+    expect(sidecarTranscript.audio?.speech.customer?.length).toBeGreaterThan(0);
     const sidecar = await getJson<Report>(reportKey(`${NIGHT}with-transcript.wav`));
     expect(sidecar.transcriptSource).toMatchObject({ kind: 'sidecar' });
     const banned = sidecar.rules.find((r) => r.id === 'banned_phrase')!;
@@ -190,6 +212,15 @@ describe('nightly pipeline, end to end', () => {
       await s2.storage.putJson(noModel.config.s3.recordingsBucket, 'x/has-transcript.wav.transcript.json', {
         callId: 'has-transcript', durationSec: 1.2, segments: [{ start: 0.1, end: 1.0, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }],
       });
+      // A mono sidecar (speakers unknown) gets roles assigned in prepare, as mono ASR output does.
+      await s2.storage.putFile(noModel.config.s3.recordingsBucket, 'x/mono-transcript.wav', file);
+      await s2.storage.putJson(noModel.config.s3.recordingsBucket, 'x/mono-transcript.wav.transcript.json', {
+        callId: 'mono-transcript', durationSec: 1.2, segments: [
+          { start: 0.0, end: 0.3, speaker: 'unknown', text: '您好，县婚姻登记中心，请讲。' },
+          { start: 0.4, end: 0.7, speaker: 'unknown', text: '你好，我想问一下结婚登记要带什么材料？' },
+          { start: 0.8, end: 1.1, speaker: 'unknown', text: '请您带上身份证和户口本。' },
+        ],
+      });
       const scan = await scanPrefix({ storage: s2.storage, db: s2.db, queues: q2 }, noModel.config.s3.recordingsBucket, 'x/');
       const rows = await waitFor('both terminal', async () => {
         const r = await getRecordings(s2.db, scan.recordings.map((x) => x.recordingId));
@@ -199,6 +230,11 @@ describe('nightly pipeline, end to end', () => {
       expect(byKey['x/needs-asr.wav']).toMatchObject({ status: 'failed', failedStage: 'transcribe', reasonCode: 'no_model' });
       expect(byKey['x/needs-asr.wav']!.reason).toMatch(/WHISPER_MODEL/);
       expect(byKey['x/has-transcript.wav']).toMatchObject({ status: 'reported' });
+      expect(byKey['x/mono-transcript.wav']).toMatchObject({ status: 'reported' });
+      const mono = JSON.parse((await s2.storage.getText(noModel.config.s3.resultsBucket, transcriptKey('x/mono-transcript.wav')))!) as Transcript;
+      expect(mono.roles?.method).toBe('greeting');
+      expect(mono.segments.map((x) => x.speaker)).toEqual(['agent', 'customer', 'agent']);
+      expect(mono.audio).toMatchObject({ speech: { unknown: [] }, silences: [], nonTalkSec: 0 });
     } finally {
       await w2.close();
       await closeQueues(q2);
