@@ -80,6 +80,7 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
       callId: meta.callId ?? sidecar.callId,
       agentId: sidecar.agentId ?? call.agentId,
       startedAt: sidecar.startedAt ?? call.startedAt,
+      ...((sidecar.line ?? call.line) !== undefined ? { line: sidecar.line ?? call.line } : {}),
       source: { kind: 'sidecar', file: sidecarKey },
       recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
     };

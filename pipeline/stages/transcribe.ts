@@ -117,6 +117,7 @@ export async function runTranscribeStage(
     const transcript: Transcript = {
       ...merged,
       roles,
+      ...(input.call.line !== undefined ? { line: input.call.line } : {}),
       ...(input.audio ? { audio: input.audio } : {}),
       source: { kind: 'asr', engine: `whisper.cpp (${path.basename(settings.binaryPath)})`, model: path.basename(modelPath) },
       recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
