@@ -195,3 +195,23 @@ export async function measureChannels(
   }
   return computeMeasurements({ durationSec, channels: measured, vad, minOverlapMs: options.minOverlapMs });
 }
+
+/** Characters that count as spoken for the speech rate: Han characters, Latin letters and digits (no punctuation). */
+const SPOKEN_CHAR = /[\p{Script=Han}a-zA-Z0-9]/gu;
+
+/**
+ * The agent's speech rate in characters per minute of agent talk time (pure): spoken characters of the
+ * utterances labelled `agent` divided by `audio.talkSec.agent` (VAD talk time of the agent's channel). The
+ * norms ask for a moderate pace (语速适中); a rule sets the bounds.
+ *
+ * @param segments the transcript's utterances
+ * @param audio the call's measurements
+ * @returns characters per minute rounded to 0.1, or `undefined` when there is no agent channel (mono), no agent
+ *   talk time, or no agent text
+ */
+export function agentCharsPerMinute(segments: readonly { speaker: string; text: string }[], audio: AudioMeasurements | undefined): number | undefined {
+  const talk = audio?.talkSec.agent;
+  const chars = segments.filter((s) => s.speaker === 'agent').reduce((n, s) => n + (s.text.match(SPOKEN_CHAR)?.length ?? 0), 0);
+  if (!talk || !chars) return undefined;
+  return Math.round((chars / (talk / 60)) * 10) / 10;
+}

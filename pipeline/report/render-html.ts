@@ -4,6 +4,7 @@
  * Self-contained HTML (inline CSS, no scripts); every transcript string is escaped.
  */
 import type { Transcript } from '../transcript.js';
+import { agentCharsPerMinute } from '../audio/measure.js';
 import type { Finding, Report } from '../../rules/report.js';
 
 const RULE_NAMES: Record<string, string> = {
@@ -33,6 +34,70 @@ export function formatTime(seconds: number): string {
 
 function findingLabel(ruleId: string, f: Finding): string {
   return [RULE_NAMES[ruleId] ?? ruleId, f.phraseId, f.note].filter(Boolean).join(' · ');
+}
+
+/** Silences at least this long are listed one by one on the page, seconds (the hold rule's own threshold is in the ruleset). */
+export const LISTED_SILENCE_SEC = 5;
+
+const ROLE_METHODS: Record<string, string> = {
+  channels: '按声道（坐席、来电人各占一个声道）',
+  greeting: '单声道：按开场问候语（说“您好，…中心”的一方为坐席）及话语特征判定',
+  'text-cues': '单声道：按话语特征（请稍等、请问您还有…／我想问一下等）及轮流发言判定',
+  unknown: '单声道：无法可靠判定，说话人标为“未知”，按说话人判定的规则不适用并转人工复核',
+};
+
+const seconds = (s: number) => `${s.toFixed(1)} 秒`;
+const percent = (r: number) => `${(r * 100).toFixed(0)}%`;
+
+/**
+ * The page's audio section (通话音频指标): call duration, talk time per side and the agent's share, non-talk time
+ * and its share, silences of {@link LISTED_SILENCE_SEC} s or more, interruptions, the agent's speech rate
+ * (characters per minute of agent talk time), how speaker roles were assigned and with what confidence, and
+ * the VAD settings. Says so when the transcript has no measurements.
+ *
+ * @param transcript the scored transcript (`audio`, `roles`, agent utterances)
+ * @returns an HTML fragment (all numbers; no transcript text)
+ */
+export function renderAudioSection(transcript: Transcript): string {
+  const rows: [string, string][] = [];
+  const roles = transcript.roles;
+  if (roles) rows.push(['说话人判定', `${ROLE_METHODS[roles.method] ?? escapeHtml(roles.method)}；置信度 ${roles.confidence.toFixed(2)}`]);
+  const a = transcript.audio;
+  if (!a) {
+    rows.push(['音频指标', '无（此转写未附音频测量）']);
+  } else {
+    rows.push(['通话时长', seconds(a.durationSec)]);
+    if (a.talkSec.agent !== undefined || a.talkSec.customer !== undefined) {
+      const ratio = a.agentTalkRatio !== undefined ? `；坐席占双方说话时间 ${percent(a.agentTalkRatio)}` : '';
+      rows.push(['说话时长', `坐席 ${seconds(a.talkSec.agent ?? 0)}，来电人 ${seconds(a.talkSec.customer ?? 0)}${ratio}`]);
+    } else {
+      rows.push(['说话时长', `${seconds(a.talkSec.unknown ?? 0)}（单声道，无法按声道区分坐席与来电人）`]);
+    }
+    rows.push(['静默（双方均未说话）', `合计 ${seconds(a.nonTalkSec)}，占通话 ${percent(a.nonTalkRatio)}（通话首尾之外、每段至少 ${a.vad.minSilenceSec} 秒）`]);
+    const long = a.silences.filter((s) => s.end - s.start >= LISTED_SILENCE_SEC);
+    const longest = a.silences.reduce((m, s) => Math.max(m, s.end - s.start), 0);
+    rows.push([
+      `长静默／等待（≥ ${LISTED_SILENCE_SEC} 秒）`,
+      long.length
+        ? long.map((s) => `${formatTime(s.start)}–${formatTime(s.end)}（${seconds(s.end - s.start)}）`).join('；')
+        : `无（最长静默 ${seconds(longest)}）`,
+    ]);
+    rows.push([
+      '抢话／插话',
+      a.speech.agent && a.speech.customer
+        ? a.interruptions.length
+          ? a.interruptions.map((i) => `${formatTime(i.start)} ${SPEAKER_NAMES[i.by]}插话，重叠 ${i.overlapMs} 毫秒`).join('；')
+          : '无'
+        : '单声道录音无法判断',
+    ]);
+    const rate = agentCharsPerMinute(transcript.segments, a);
+    rows.push(['坐席语速', rate !== undefined ? `每分钟 ${rate.toFixed(0)} 字（按坐席说话时长计）` : '无法计算（无坐席声道或无坐席转写）']);
+    rows.push(['静音检测设置', `低于 ${a.vad.noiseDb} dB 且持续至少 ${a.vad.minSilenceSec} 秒视为静音`]);
+  }
+  return `<h2>通话音频指标</h2>
+<table class="audio"><tbody>
+${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('\n')}
+</tbody></table>`;
 }
 
 /**
@@ -83,6 +148,7 @@ li.agent{border-color:#36c}li.customer{border-color:#999}li.finding{background:#
 <p class="score">得分 ${report.score}${report.flagged ? ' <span class="flag">需复核</span>' : ''}</p>
 <p>通话编号 ${escapeHtml(report.callId)}；坐席 ${escapeHtml(report.agentId ?? '未知')}；开始时间 ${escapeHtml(report.startedAt ?? '未知')}；
 时长 ${report.durationSec.toFixed(1)} 秒；规则集 ${escapeHtml(report.rulesetVersion)}；转写来源 ${source}</p>
+${renderAudioSection(transcript)}
 <h2>评分项</h2>
 <table><thead><tr><th>规范</th><th>结果</th><th>扣分</th><th>依据</th></tr></thead><tbody>
 ${ruleRows}
