@@ -130,9 +130,13 @@ program
       const { openQueues, closeQueues } = await import('../workers/queues.js');
       const { startWorkers } = await import('../workers/run-workers.js');
       const { installNightlySchedule } = await import('../workers/nightly.js');
+      const { installStatsSchedule } = await import('../workers/monthly-stats.js');
       const services = await openServices(config, log, { allowLocalS3: false });
       const queues = openQueues(services.redis, config);
-      if (opts.schedule) await installNightlySchedule(queues, config);
+      if (opts.schedule) {
+        await installNightlySchedule(queues, config);
+        await installStatsSchedule(queues, config);
+      }
       const running = startWorkers({ services, queues }, stages);
       log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
       const stop = async (signal: string) => {
@@ -146,6 +150,21 @@ program
       };
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('stats')
+  .description('build a month\'s compliance statistics (workbook, HTML report, CSV) into the results bucket under stats/<month>/')
+  .option('--month <yyyy-mm>', 'calendar month in STATS_TZ (default: the previous month)')
+  .option('--out <dir>', 'also write the files into this folder')
+  .action(async (opts: { month?: string; out?: string }) => {
+    try {
+      const { config, log } = setup(true);
+      const { statsCommand } = await import('./stats-command.js');
+      await statsCommand(config, log, { month: opts.month, out: opts.out });
     } catch (error) {
       fail(error);
     }
@@ -189,6 +208,154 @@ program
         process.stdout.write(`${queued.length} failed recordings queued again\n`);
       } finally {
         await closeQueues(queues);
+        await services.close();
+      }
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('serve')
+  .description('run the quality officers\' review workspace (web) on WEB_HOST:WEB_PORT until SIGTERM/SIGINT')
+  .action(async () => {
+    try {
+      const { config, log } = setup();
+      const { startWeb } = await import('./serve-command.js');
+      const web = await startWeb(config, log);
+      log.info({ url: web.url }, 'review workspace listening');
+      process.stderr.write(`callqa serve: listening on ${web.url}\n`);
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'stopping the review workspace');
+        await web.close();
+        log.flush();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT'));
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+const users = program.command('users').description('accounts of the review workspace (password from CALLQA_PASSWORD or the first line of stdin)');
+users
+  .command('add')
+  .description('create a user')
+  .argument('<username>', 'sign-in name: letters, digits, ".", "_", "-"')
+  .requiredOption('--role <role>', 'officer | supervisor | admin')
+  .option('--name <name>', 'name shown on the pages, e.g. 王芳')
+  .action(async (username: string, opts: { role: string; name?: string }) => {
+    try {
+      const { usersAdd } = await import('./users-command.js');
+      await usersAdd(loadConfig(), username, opts);
+    } catch (error) {
+      fail(error);
+    }
+  });
+users
+  .command('list')
+  .description('list users')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    try {
+      const { usersList } = await import('./users-command.js');
+      await usersList(loadConfig(), opts);
+    } catch (error) {
+      fail(error);
+    }
+  });
+for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+  users
+    .command(name)
+    .description(disabled ? 'disable a user and end their sessions' : 'enable a disabled user')
+    .argument('<username>')
+    .action(async (username: string) => {
+      try {
+        const { usersSetDisabled } = await import('./users-command.js');
+        await usersSetDisabled(loadConfig(), username, disabled);
+      } catch (error) {
+        fail(error);
+      }
+    });
+}
+users
+  .command('passwd')
+  .description('set a new password (ends the user\'s sessions)')
+  .argument('<username>')
+  .action(async (username: string) => {
+    try {
+      const { usersPasswd } = await import('./users-command.js');
+      await usersPasswd(loadConfig(), username);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+const rules = program.command('rules').description('tools for ruleset files: validate one, or trace it on a transcript');
+
+rules
+  .command('validate')
+  .description('load and check a ruleset file; prints file:line: reason for the first mistake and exits non-zero')
+  .argument('<file>', 'ruleset YAML file')
+  .action(async (file: string) => {
+    try {
+      const { rulesValidateCommand } = await import('./rules-command.js');
+      process.exitCode = rulesValidateCommand(file);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+rules
+  .command('test')
+  .description('run a ruleset on one transcript and show which conditions hit, where and why')
+  .argument('<file>', 'ruleset YAML file')
+  .argument('<transcript>', 'transcript JSON (format 1)')
+  .option('--json', 'print { report, trace } as JSON')
+  .action(async (file: string, transcript: string, opts: { json?: boolean }) => {
+    try {
+      const { rulesTestCommand } = await import('./rules-command.js');
+      process.exitCode = await rulesTestCommand(file, transcript, { json: opts.json, centreNames: loadConfig().centreNames });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('eval')
+  .description('precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl')
+  .argument('<dir>', 'folder of transcripts (*.json) with labels.jsonl')
+  .option('--ruleset <file>', 'ruleset YAML file (default: the shipped one)')
+  .option('--json', 'print the evaluation as JSON')
+  .option('--min-f1 <x>', 'exit 1 when a labelled rule’s F1 is below this')
+  .action(async (dir: string, opts: { ruleset?: string; json?: boolean; minF1?: string }) => {
+    try {
+      const { evalCommand } = await import('./eval-command.js');
+      const minF1 = opts.minF1 === undefined ? undefined : Number(opts.minF1);
+      if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new Error(`--min-f1 must be a number 0..1, got "${opts.minF1}"`);
+      process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, centreNames: loadConfig().centreNames });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('rescore')
+  .description('re-run the rules with the current ruleset on stored transcripts of calls in a date range; reports keep the previous score')
+  .requiredOption('--from <date>', 'first day (yyyy-mm-dd, in NIGHTLY_TZ) or ISO 8601 time with offset')
+  .requiredOption('--to <date>', 'last day, included (yyyy-mm-dd), or an ISO 8601 time (excluded)')
+  .action(async (opts: { from: string; to: string }) => {
+    try {
+      const { config, log } = setup(true);
+      const { rescoreCommand, parseRescoreRange } = await import('./rescore-command.js');
+      const range = parseRescoreRange(opts.from, opts.to, config.nightly.timeZone);
+      const { openServices } = await import('../infra/services.js');
+      const services = await openServices(config, log, { allowLocalS3: false });
+      try {
+        const result = await rescoreCommand(services, range, config.centreNames);
+        if (result.failed.length) process.exitCode = 1;
+      } finally {
         await services.close();
       }
     } catch (error) {

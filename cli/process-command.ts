@@ -1,8 +1,12 @@
 /**
  * `callqa process DIR --out OUTDIR` (contract §3): the whole pipeline on a local folder of recordings,
  * through the same queues and stages as the nightly run. The folder is uploaded under a fresh prefix of
- * the recordings bucket (a local S3 server is started when none is configured), scanned, processed by
- * in-process workers for every stage, and the reports are copied to OUTDIR with a summary.
+ * the process bucket (a local S3 server is started when none is configured), scanned, processed by
+ * in-process workers for every stage, and the reports and transcripts are copied to OUTDIR with a summary.
+ *
+ * A run uses queues of its own (the configured queue prefix + `-process-<run id>`, removed afterwards) and
+ * its own bucket (`S3_PROCESS_BUCKET`), so it neither takes jobs of the nightly workers nor shows up in the
+ * nightly `status` and `retry`.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +15,7 @@ import type { Config } from '../infra/config.js';
 import { getRecordings, type RecordingRow } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
-import { reportHtmlKey, reportKey } from '../pipeline/storage-keys.js';
+import { reportHtmlKey, reportKey, transcriptKey } from '../pipeline/storage-keys.js';
 import type { Report } from '../rules/report.js';
 import { scanPrefix } from '../workers/enqueue.js';
 import { closeQueues, openQueues, STAGES } from '../workers/queues.js';
@@ -49,26 +53,39 @@ export function safeFileStem(callId: string): string {
  * @throws {Error} when the run itself cannot complete (Redis, PostgreSQL or storage unreachable, DIR unreadable)
  */
 export async function processFolder(
-  config: Config,
+  baseConfig: Config,
   log: Logger,
   dir: string,
   outDir: string,
   onProgress?: (done: number, total: number, entry: SummaryEntry) => void,
 ): Promise<ProcessResult> {
   const started = Date.now();
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+  const runId = randomUUID();
+  const config: Config = {
+    ...baseConfig,
+    queuePrefix: `${baseConfig.queuePrefix}-process-${runId.slice(0, 8)}`,
+    s3: { ...baseConfig.s3, recordingsBucket: baseConfig.s3.processBucket },
+  };
+  let entries: string[];
+  try {
+    entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (error as Error).message}`);
+  }
   await mkdir(outDir, { recursive: true });
   const services = await openServices(config, log, { allowLocalS3: true });
   const queues = openQueues(services.redis, config);
   const running = startWorkers({ services, queues }, STAGES);
   try {
     const bucket = config.s3.recordingsBucket;
-    const prefix = `process/${new Date().toISOString().slice(0, 10)}/${randomUUID()}/`;
+    const prefix = `${new Date().toISOString().slice(0, 10)}/${runId}/`;
     for (const name of entries) {
       await services.storage.putFile(bucket, prefix + name, path.join(dir, name));
     }
     const scan = await scanPrefix({ storage: services.storage, db: services.db, queues }, bucket, prefix);
     const fileOf = new Map(scan.recordings.map((r) => [r.recordingId, r.key.slice(prefix.length)]));
+    const entryOf = (row: RecordingRow) => toEntry(fileOf.get(row.id)!, row);
     const ids = scan.recordings.map((r) => r.recordingId);
 
     const finished = new Map<string, RecordingRow>();
@@ -77,7 +94,7 @@ export async function processFolder(
       for (const row of await getRecordings(services.db, ids.filter((id) => !finished.has(id)))) {
         if (row.status !== 'reported' && row.status !== 'failed') continue;
         finished.set(row.id, row);
-        onProgress?.(finished.size, ids.length, toEntry(fileOf.get(row.id)!, row));
+        onProgress?.(finished.size, ids.length, entryOf(row));
       }
     }
 
@@ -85,7 +102,7 @@ export async function processFolder(
     const usedStems = new Set<string>();
     for (const id of ids) {
       const row = finished.get(id)!;
-      const entry = toEntry(fileOf.get(id)!, row);
+      const entry = entryOf(row);
       if (row.status === 'reported') {
         const text = await services.storage.getText(config.s3.resultsBucket, reportKey(row.objectKey));
         if (text === undefined) throw new Error(`report of ${entry.file} is missing from storage`);
@@ -96,6 +113,8 @@ export async function processFolder(
         await writeFile(path.join(outDir, `${stem}.report.json`), `${JSON.stringify(report, null, 2)}\n`);
         const html = await services.storage.getText(config.s3.resultsBucket, reportHtmlKey(row.objectKey));
         if (html !== undefined) await writeFile(path.join(outDir, `${stem}.report.html`), html);
+        const transcript = await services.storage.getText(config.s3.resultsBucket, transcriptKey(row.objectKey));
+        if (transcript !== undefined) await writeFile(path.join(outDir, `${stem}.transcript.json`), transcript);
         Object.assign(entry, { callId: report.callId, score: report.score, flagged: report.flagged });
       }
       summary.push(entry);
@@ -104,15 +123,17 @@ export async function processFolder(
     return { recordings: summary, wallSec: (Date.now() - started) / 1000 };
   } finally {
     await running.close();
+    await Promise.all(STAGES.map((s) => queues[s].obliterate({ force: true }).catch(() => undefined)));
     await closeQueues(queues);
     await services.close();
   }
 }
 
+/** The summary entry of a finished recording; the reason names the file, not its storage key. */
 function toEntry(file: string, row: RecordingRow): SummaryEntry {
-  return row.status === 'reported'
-    ? { file, status: 'reported', callId: row.callId ?? undefined }
-    : { file, status: 'failed', callId: row.callId ?? undefined, reason: `${row.reasonCode}: ${row.reason}` };
+  if (row.status === 'reported') return { file, status: 'reported', callId: row.callId ?? undefined };
+  const reason = (row.reason ?? '').replaceAll(`${row.bucket}/${row.objectKey}`, file);
+  return { file, status: 'failed', callId: row.callId ?? undefined, reason: `${row.reasonCode}: ${reason}` };
 }
 
 /** Formats the summary as an aligned text table for the terminal. */

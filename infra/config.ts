@@ -29,6 +29,7 @@ const envSchema = z
     S3_PATH_STYLE: bool.default(true),
     S3_RECORDINGS_BUCKET: z.string().min(3).default('recordings'),
     S3_RESULTS_BUCKET: z.string().min(3).default('callqa-results'),
+    S3_PROCESS_BUCKET: z.string().min(3).default('callqa-process'),
     S3_LOCAL_DIR: z.string().default(path.join(projectRoot, '.callqa', 's3')),
 
     DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/callqa'),
@@ -66,6 +67,22 @@ const envSchema = z
     NIGHTLY_TZ: z.string().default('Asia/Shanghai'),
     NIGHTLY_PREFIX_TEMPLATE: z.string().includes('{dd}', { message: 'must contain {dd}' }).default('{yyyy}/{mm}/{dd}/'),
 
+    STATS_CRON: z.string().min(9).default('0 3 1 * *'),
+    STATS_TZ: z.string().default('Asia/Shanghai'),
+
+    WEB_HOST: z.string().min(1).default('127.0.0.1'),
+    WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    WEB_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+    WEB_COOKIE_SECURE: bool.default(false),
+    WEB_SESSION_HOURS: positiveInt.default(12),
+    WEB_ASSIGNMENT: bool.default(true),
+    WEB_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    WEB_UNMASKED_ROLES: z
+      .string()
+      .default('supervisor')
+      .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['officer', 'supervisor', 'admin']))),
+
     WORK_DIR: z.string().default(os.tmpdir()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -80,6 +97,11 @@ const envSchema = z
       new Intl.DateTimeFormat('en', { timeZone: env.NIGHTLY_TZ });
     } catch {
       ctx.addIssue({ code: 'custom', path: ['NIGHTLY_TZ'], message: 'unknown time zone' });
+    }
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: env.STATS_TZ });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['STATS_TZ'], message: 'unknown time zone' });
     }
   });
 
@@ -98,6 +120,8 @@ export interface Config {
     recordingsBucket: string;
     /** Transcripts, reports and prepared audio go here. */
     resultsBucket: string;
+    /** Where `callqa process` uploads local folders (kept apart from the nightly recordings). */
+    processBucket: string;
     localDir: string;
   };
   databaseUrl: string;
@@ -117,6 +141,24 @@ export interface Config {
   /** Names the greeting rule accepts, e.g. 县婚姻登记中心. */
   centreNames: string[];
   nightly: { cron: string; timeZone: string; prefixTemplate: string };
+  /** Monthly statistics: when the previous month is built (cron in `timeZone`) and the zone its calendar months are read in. */
+  stats: { cron: string; timeZone: string };
+  /** The review workspace (`callqa serve`). */
+  web: {
+    host: string;
+    port: number;
+    /** Signs the session and CSRF cookies; required by `callqa serve` (see {@link requireWebSecret}). */
+    sessionSecret?: string;
+    /** Send cookies with `Secure` (set behind HTTPS). */
+    cookieSecure: boolean;
+    sessionHours: number;
+    /** Officers see only unassigned calls and calls assigned to them. */
+    assignment: boolean;
+    /** Lets Prometheus read /metrics with `Authorization: Bearer <token>` (admins' sessions always can). */
+    metricsToken?: string;
+    /** Roles that see ID-card, phone and bank-card numbers unmasked. */
+    unmaskedRoles: ('officer' | 'supervisor' | 'admin')[];
+  };
   workDir: string;
   logLevel: string;
 }
@@ -155,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pathStyle: e.S3_PATH_STYLE,
       recordingsBucket: e.S3_RECORDINGS_BUCKET,
       resultsBucket: e.S3_RESULTS_BUCKET,
+      processBucket: e.S3_PROCESS_BUCKET,
       localDir: e.S3_LOCAL_DIR,
     },
     databaseUrl: e.DATABASE_URL,
@@ -181,7 +224,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     channelMap: { agent: e.CHANNEL_AGENT, customer: e.CHANNEL_CUSTOMER },
     centreNames: e.CENTRE_NAMES,
     nightly: { cron: e.NIGHTLY_CRON, timeZone: e.NIGHTLY_TZ, prefixTemplate: e.NIGHTLY_PREFIX_TEMPLATE },
+    stats: { cron: e.STATS_CRON, timeZone: e.STATS_TZ },
+    web: {
+      host: e.WEB_HOST,
+      port: e.WEB_PORT,
+      sessionSecret: e.WEB_SESSION_SECRET,
+      cookieSecure: e.WEB_COOKIE_SECURE,
+      sessionHours: e.WEB_SESSION_HOURS,
+      assignment: e.WEB_ASSIGNMENT,
+      metricsToken: e.WEB_METRICS_TOKEN,
+      unmaskedRoles: e.WEB_UNMASKED_ROLES,
+    },
     workDir: e.WORK_DIR,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * The session secret, which `callqa serve` cannot run without.
+ *
+ * @throws {ConfigError} when WEB_SESSION_SECRET is not set
+ */
+export function requireWebSecret(config: Config): string {
+  if (!config.web.sessionSecret) {
+    throw new ConfigError('invalid configuration:\n  WEB_SESSION_SECRET: required by `callqa serve` (32 or more random characters, e.g. `openssl rand -hex 32`)');
+  }
+  return config.web.sessionSecret;
 }

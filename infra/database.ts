@@ -174,6 +174,8 @@ export interface ReportSummary {
   line?: string;
   /** The report's findings, per rule in report order; stored as rows in `findings`. */
   findings: { ruleId: string; ordinal: number; phraseId?: string; start: number; end: number; speaker: string; text: string; confidence?: number; needsReview?: boolean }[];
+  /** The transcript's utterances joined by newlines, stored in `transcript_texts` for the review queue's search. */
+  transcriptText?: string;
 }
 
 /**
@@ -212,6 +214,13 @@ export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<v
            phrase_id = EXCLUDED.phrase_id, start_sec = EXCLUDED.start_sec, end_sec = EXCLUDED.end_sec, speaker = EXCLUDED.speaker,
            text = EXCLUDED.text, confidence = EXCLUDED.confidence, needs_review = EXCLUDED.needs_review`,
         [s.recordingId, s.rulesetVersion, f.ruleId, f.ordinal, f.phraseId ?? null, f.start, f.end, f.speaker, f.text, f.confidence ?? null, f.needsReview ?? false],
+      );
+    }
+    if (s.transcriptText !== undefined) {
+      await client.query(
+        `INSERT INTO transcript_texts (recording_id, body) VALUES ($1, $2)
+         ON CONFLICT (recording_id) DO UPDATE SET body = EXCLUDED.body`,
+        [s.recordingId, s.transcriptText],
       );
     }
     await client.query(
@@ -266,4 +275,38 @@ export async function countRecordingsByStatus(pool: Pool): Promise<Record<Record
   const { rows } = await pool.query<{ status: RecordingStatus; n: string }>('SELECT status, count(*) AS n FROM recordings GROUP BY status');
   for (const row of rows) counts[row.status] = Number(row.n);
   return counts;
+}
+
+/** A stored report to score again (`callqa rescore`): the recording version it is about and its metadata line. */
+export interface RescoreTarget {
+  recordingId: string;
+  bucket: string;
+  objectKey: string;
+  etag: string;
+  sizeBytes: number;
+  callId: string;
+  line: string | null;
+}
+
+/**
+ * Reports whose call started in `[from, to)` — or, for reports without `started_at`, whose analysis time
+ * is in that range — oldest first, with their recording's identity.
+ */
+export async function listReportsForRescore(pool: Pool, from: Date, to: Date): Promise<RescoreTarget[]> {
+  const { rows } = await pool.query(
+    `SELECT r.recording_id, rec.bucket, rec.object_key, rec.etag, rec.size_bytes, r.call_id, r.line
+     FROM reports r JOIN recordings rec ON rec.id = r.recording_id
+     WHERE COALESCE(r.started_at, r.analyzed_at) >= $1 AND COALESCE(r.started_at, r.analyzed_at) < $2
+     ORDER BY COALESCE(r.started_at, r.analyzed_at), r.recording_id`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    recordingId: r.recording_id as string,
+    bucket: r.bucket as string,
+    objectKey: r.object_key as string,
+    etag: r.etag as string,
+    sizeBytes: Number(r.size_bytes),
+    callId: r.call_id as string,
+    line: (r.line as string | null) ?? null,
+  }));
 }

@@ -18,6 +18,10 @@ export const REDACTED_KEYS = [
   'redisUrl',
   'authorization',
   'cookie',
+  'sessionSecret',
+  'WEB_SESSION_SECRET',
+  'metricsToken',
+  'WEB_METRICS_TOKEN',
 ];
 
 /**

@@ -112,6 +112,20 @@ export class ObjectStorage {
     return target;
   }
 
+  /**
+   * Streams `length` bytes of an object from byte `offset` (an HTTP Range read; minio's getPartialObject).
+   *
+   * @throws {Error} `NoSuchKey` etc. as the client reports them
+   */
+  async getRange(bucket: string, key: string, offset: number, length: number): Promise<Readable> {
+    return this.client.getPartialObject(bucket, key, offset, length);
+  }
+
+  /** Streams a whole object. */
+  async getStream(bucket: string, key: string): Promise<Readable> {
+    return this.client.getObject(bucket, key);
+  }
+
   /** Reads a whole object as UTF-8 text, or `undefined` when it does not exist. */
   async getText(bucket: string, key: string): Promise<string | undefined> {
     let body: Readable;

@@ -660,3 +660,41 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
 function dependsOnOthers(rule: CompiledRule): number {
   return rule.check === 'require' && rule.requirements.some((q) => q.skipIfRuleNa) ? 1 : 0;
 }
+
+/**
+ * The score of a reviewed call: the report's score recomputed without the findings that quality officers
+ * dismissed. A rule whose every finding was dismissed counts as passed (no deduction, no red line); a rule
+ * with some findings left is scored on those (per-hit deductions and red-line phrases follow the ruleset).
+ * Rules that failed without findings (e.g. a missing greeting) keep their deduction.
+ *
+ * When the report was scored by a ruleset other than `ruleset` (an older version), the rule settings are
+ * not at hand: a rule's deduction then shrinks in proportion to the findings kept, and a score of 0 (a red
+ * line) stays 0 unless every finding of every failed rule was dismissed.
+ *
+ * @param isDismissed whether the finding `ordinal` of rule `ruleId` (its position in the report) was dismissed
+ * @returns 0..100
+ */
+export function rescoreReport(report: Report, isDismissed: (ruleId: string, ordinal: number) => boolean, ruleset: Ruleset = defaultRuleset()): number {
+  const sameRuleset = ruleset.version === report.rulesetVersion;
+  let total = 0;
+  let redLine = false;
+  let anyFailLeft = false;
+  for (const r of report.rules) {
+    if (r.status !== 'fail') continue;
+    const kept = r.findings.filter((_, i) => !isDismissed(r.id, i));
+    const allDismissed = r.findings.length > 0 && kept.length === 0;
+    if (allDismissed) continue;
+    anyFailLeft = true;
+    const rule = sameRuleset ? ruleset.rules.find((x) => x.id === r.id) : undefined;
+    if (rule) {
+      const rest = { ...r, findings: kept };
+      total += deduction(rule, rest);
+      redLine ||= isRedLine(rule, rest);
+    } else {
+      const d = r.deduction ?? 0;
+      total += r.findings.length ? (d * kept.length) / r.findings.length : d;
+    }
+  }
+  if (!sameRuleset && report.score === 0 && anyFailLeft) return 0;
+  return redLine ? 0 : Math.max(0, Math.round(100 - total));
+}

@@ -77,4 +77,6 @@ export interface Report {
   transcriptSource?: TranscriptSource;
   /** The recording object this report is about, when it came from object storage. */
   recording?: { bucket: string; key: string; etag: string };
+  /** The report this one replaced when `callqa rescore` re-ran the rules: its score, ruleset version and time. */
+  previous?: { score: number; rulesetVersion: string; analyzedAt: string };
 }

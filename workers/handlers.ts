@@ -10,6 +10,7 @@ import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
 import { runAnalyzeStage } from '../pipeline/stages/analyze.js';
 import { scanPrefix } from './enqueue.js';
 import { nightlyTarget } from './nightly.js';
+import { statsJobId, statsTargetMonth } from './monthly-stats.js';
 import { stageJobId, type JobData, type Queues, type Stage } from './queues.js';
 
 /** What a handler reports back (logged; also the job's return value). */
@@ -34,7 +35,7 @@ function stageContext(deps: HandlerDeps, signal?: AbortSignal): StageContext {
   return { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log, signal };
 }
 
-/** The handlers of the four stages. */
+/** The handlers of the stages. */
 export const handlers: StageHandlers = {
   async scan(deps, data, job) {
     const { config, storage, db } = deps.services;
@@ -112,8 +113,24 @@ export const handlers: StageHandlers = {
       findings: report.rules.flatMap((r) =>
         r.findings.map((f, ordinal) => ({ ruleId: r.id, ordinal, phraseId: f.phraseId, start: f.start, end: f.end, speaker: f.speaker, text: f.text, confidence: f.confidence, needsReview: f.needsReview })),
       ),
+      transcriptText: outcome.transcriptText,
     });
     return { status: outcome.reused ? 'skipped' : 'done', detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey } };
+  },
+
+  async stats(deps, data, job) {
+    const { config, storage, db } = deps.services;
+    if ('monthly' in data) {
+      // One build per month, however many times the schedule fires or workers start.
+      const month = statsTargetMonth(job.firedAt, config);
+      await deps.queues.stats.add('stats', { month }, { jobId: statsJobId(month) });
+      return { status: 'done', detail: { monthlyFor: month } };
+    }
+    // Loaded on first use: the chart and workbook libraries are large and only this stage needs them.
+    const { buildMonthlyStats } = await import('../pipeline/stats/build.js');
+    const { parseMonth } = await import('../pipeline/stats/month.js');
+    const result = await buildMonthlyStats({ db, storage, resultsBucket: config.s3.resultsBucket, timeZone: config.stats.timeZone }, parseMonth(data.month));
+    return { status: 'done', detail: { month: data.month, calls: result.stats.centre.calls, files: result.keys.length } };
   },
 };
 

@@ -4,6 +4,7 @@
  *
  * Topology: nightly (job scheduler) → scan (list a prefix) → prepare → transcribe → analyze.
  * prepare goes straight to analyze when a transcript arrived beside the recording.
+ * Beside them: monthly (job scheduler, workers/monthly-stats.ts) → stats (a month's statistics).
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -13,7 +14,7 @@ import type { PreparedChannelRef } from '../pipeline/stages/prepare.js';
 import type { AudioMeasurements } from '../pipeline/transcript.js';
 
 /** The stages, in pipeline order. */
-export const STAGES = ['scan', 'prepare', 'transcribe', 'analyze'] as const;
+export const STAGES = ['scan', 'prepare', 'transcribe', 'analyze', 'stats'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Payload of each stage's jobs. */
@@ -24,6 +25,8 @@ export interface JobData {
   /** `audio`: measurements made in prepare (numbers and time spans, no audio), for the transcript. */
   transcribe: RecordingRef & { call: CallFacts; durationSec: number; channels: PreparedChannelRef[]; audio?: AudioMeasurements };
   analyze: RecordingRef & { call: CallFacts; transcriptKey: string };
+  /** Build a month's statistics (`yyyy-mm`); `monthly` from the job scheduler: the month before it fired. */
+  stats: { month: string } | { monthly: true };
 }
 
 /** Redis queue name of each stage. */
@@ -32,6 +35,7 @@ export const QUEUE_NAMES: Record<Stage, string> = {
   prepare: 'prepare',
   transcribe: 'transcribe',
   analyze: 'analyze',
+  stats: 'stats',
 };
 
 /**
@@ -43,6 +47,7 @@ export const STAGE_SETTINGS: Record<Stage, { concurrency: (c: Config) => number;
   prepare: { concurrency: (c) => c.concurrency.prepare, lockDurationMs: 60_000 },
   transcribe: { concurrency: (c) => c.concurrency.transcribe, lockDurationMs: 120_000 },
   analyze: { concurrency: (c) => c.concurrency.analyze, lockDurationMs: 30_000 },
+  stats: { concurrency: () => 1, lockDurationMs: 300_000 },
 };
 
 /**
@@ -58,14 +63,14 @@ export function defaultJobOptions(config: Config): JobsOptions {
   };
 }
 
-/** The four stage queues. */
+/** The stage queues. */
 export type Queues = { [S in Stage]: Queue<JobData[S]> };
 
 /** Opens the stage queues on a shared connection, with the configured key prefix. */
 export function openQueues(connection: Redis, config: Config): Queues {
   const make = <S extends Stage>(stage: S) =>
     new Queue<JobData[S]>(QUEUE_NAMES[stage], { connection, prefix: config.queuePrefix, defaultJobOptions: defaultJobOptions(config) });
-  return { scan: make('scan'), prepare: make('prepare'), transcribe: make('transcribe'), analyze: make('analyze') };
+  return { scan: make('scan'), prepare: make('prepare'), transcribe: make('transcribe'), analyze: make('analyze'), stats: make('stats') };
 }
 
 /** Closes the queues (not the shared connection). */

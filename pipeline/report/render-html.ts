@@ -7,7 +7,8 @@ import type { Transcript } from '../transcript.js';
 import { agentCharsPerMinute } from '../audio/measure.js';
 import type { Finding, Report } from '../../rules/report.js';
 
-const RULE_NAMES: Record<string, string> = {
+/** Chinese name of each rule id (report pages and the monthly statistics). */
+export const RULE_NAMES: Record<string, string> = {
   opening_greeting: '开场问候（您好＋中心名称）',
   consent_before_hangup: '挂机前征得对方同意',
   banned_phrase: '禁用语',

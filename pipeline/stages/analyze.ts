@@ -3,6 +3,7 @@
  * readable HTML page. The caller (queue layer) writes the summary row to PostgreSQL.
  */
 import { analyzeTranscript } from '../../rules/analyze.js';
+import type { ReportSummary } from '../../infra/database.js';
 import type { Report } from '../../rules/report.js';
 import { parseTranscriptText } from '../transcript.js';
 import { renderReportHtml } from '../report/render-html.js';
@@ -16,6 +17,17 @@ export interface AnalyzeOutcome {
   reportHtmlKey: string;
   /** True when a report for this recording version and ruleset version already existed and was kept. */
   reused: boolean;
+  /** The transcript's utterances, one per line (for the review queue's text search). */
+  transcriptText: string;
+}
+
+/** Options of {@link runAnalyzeStage}. */
+export interface AnalyzeStageOptions {
+  /**
+   * Re-score even when a report for this recording version and ruleset version exists (`callqa rescore`); the
+   * new report keeps the replaced one's score, ruleset version and analysis time as `previous`.
+   */
+  rescore?: boolean;
 }
 
 /**
@@ -23,6 +35,7 @@ export interface AnalyzeOutcome {
  *
  * @param transcriptObjectKey key of the transcript in the results bucket
  * @param centreNames names the greeting rule accepts (configuration)
+ * @param options see {@link AnalyzeStageOptions}
  * @throws {BadInputError} the stored transcript is not valid (code `invalid_transcript`)
  * @throws {Error} when the transcript is missing or storage fails (the queue retries)
  */
@@ -31,12 +44,14 @@ export async function runAnalyzeStage(
   rec: RecordingRef,
   transcriptObjectKey: string,
   centreNames: string[],
+  options: AnalyzeStageOptions = {},
 ): Promise<AnalyzeOutcome> {
   const jsonKey = reportKey(rec.key);
   const htmlKey = reportHtmlKey(rec.key);
   const text = await ctx.storage.getText(ctx.resultsBucket, transcriptObjectKey);
   if (text === undefined) throw new Error(`transcript ${ctx.resultsBucket}/${transcriptObjectKey} is missing`);
   const transcript = parseTranscriptText(text, `${ctx.resultsBucket}/${transcriptObjectKey}`);
+  const transcriptText = transcript.segments.map((s) => s.text).join('\n');
 
   const report: Report = {
     ...analyzeTranscript(transcript, { centreNames }),
@@ -46,11 +61,42 @@ export async function runAnalyzeStage(
   const previousText = await ctx.storage.getText(ctx.resultsBucket, jsonKey);
   if (previousText !== undefined) {
     const previous = JSON.parse(previousText) as Report;
-    if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion) {
-      return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true };
+    if (options.rescore) {
+      report.previous = { score: previous.score, rulesetVersion: previous.rulesetVersion, analyzedAt: previous.analyzedAt };
+    } else if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion) {
+      return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true, transcriptText };
     }
   }
   await ctx.storage.putJson(ctx.resultsBucket, jsonKey, report);
   await ctx.storage.putText(ctx.resultsBucket, htmlKey, renderReportHtml(report, transcript), 'text/html; charset=utf-8');
-  return { report, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: false };
+  return { report, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: false, transcriptText };
+}
+
+/**
+ * The summary row and finding rows of an analysed recording, as `saveReportSummary` stores them: rule
+ * statuses, banned-phrase ids found, and every finding with its position (`ordinal`) in its rule's list.
+ *
+ * @param line phone line / department from the call metadata
+ */
+export function reportSummary(recordingId: string, outcome: AnalyzeOutcome, line: string | undefined): ReportSummary {
+  const { report } = outcome;
+  return {
+    recordingId,
+    callId: report.callId,
+    agentId: report.agentId,
+    startedAt: report.startedAt,
+    durationSec: report.durationSec,
+    score: report.score,
+    flagged: report.flagged,
+    rulesetVersion: report.rulesetVersion,
+    ruleStatuses: Object.fromEntries(report.rules.map((r) => [r.id, r.status])),
+    bannedPhrases: [...new Set(report.rules.find((r) => r.id === 'banned_phrase')?.findings.map((f) => f.phraseId ?? '') ?? [])].filter(Boolean),
+    transcriptKind: report.transcriptSource?.kind,
+    reportKey: outcome.reportKey,
+    analyzedAt: report.analyzedAt,
+    line,
+    findings: report.rules.flatMap((r) =>
+      r.findings.map((f, ordinal) => ({ ruleId: r.id, ordinal, phraseId: f.phraseId, start: f.start, end: f.end, speaker: f.speaker, text: f.text, confidence: f.confidence, needsReview: f.needsReview })),
+    ),
+  };
 }

@@ -1,0 +1,70 @@
+/**
+ * `callqa eval DIR [--ruleset FILE] [--json] [--min-f1 X]`: measures a ruleset against a labelled set — a
+ * folder of transcripts (format 1) with a `labels.jsonl` (contracts §5) — with `evaluateRules`: per-rule
+ * precision / recall / F1 and the list of calls where the rules and the labels disagree.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
+import { evaluateRules, readLabels, type EvaluationResult } from '../rules/evaluate.js';
+import { defaultRuleset, loadRuleset } from '../rules/ruleset.js';
+import { expandTranscriptPaths } from './analyze-command.js';
+
+/** Formats an evaluation as a table, the confusion list and the banned-phrase false alarms. */
+export function formatEvaluation(result: EvaluationResult, rulesetVersion: string): string {
+  const lines = [
+    `ruleset ${rulesetVersion}, ${result.calls} labelled calls${result.missing.length ? ` (${result.missing.length} labels without a transcript: ${result.missing.join(', ')})` : ''}`,
+    '',
+    `${'rule'.padEnd(22)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(6)} ${'accuracy'.padStart(8)}   tp   fp   fn  calls`,
+  ];
+  for (const [rule, m] of Object.entries(result.perRule)) {
+    lines.push(
+      `${rule.padEnd(22)} ${m.precision.toFixed(3).padStart(9)} ${m.recall.toFixed(3).padStart(7)} ${m.f1.toFixed(3).padStart(6)} ${m.accuracy.toFixed(3).padStart(8)} ${String(m.tp).padStart(4)} ${String(m.fp).padStart(4)} ${String(m.fn).padStart(4)} ${String(m.calls).padStart(6)}`,
+    );
+  }
+  lines.push('', result.confusions.length ? 'confusions (call, rule: expected → got):' : 'confusions: none');
+  for (const c of result.confusions) lines.push(`  ${c.callId} ${c.rule}: ${c.expected} → ${c.got}`);
+  lines.push(`calls flagged for a banned phrase the agent did not say: ${result.bannedFalseAlarmCalls.length ? result.bannedFalseAlarmCalls.join(', ') : 'none'}`);
+  return lines.join('\n');
+}
+
+/**
+ * Runs the evaluation.
+ *
+ * @param dir folder with `*.json` transcripts and `labels.jsonl`
+ * @param options `ruleset`: a ruleset file (default the shipped one); `json`: print the result as JSON;
+ *   `minF1`: exit 1 when a labelled rule's F1 is below it; `centreNames`: as for `callqa analyze`
+ * @returns exit code: 0, or 1 when the set cannot be read, a transcript is invalid, or F1 is below `minF1`
+ */
+export async function evalCommand(
+  dir: string,
+  options: { ruleset?: string; json?: boolean; minF1?: number; centreNames: string[] },
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  let result: EvaluationResult;
+  let version: string;
+  try {
+    const ruleset = options.ruleset ? loadRuleset(options.ruleset) : defaultRuleset();
+    version = ruleset.version;
+    const labels = readLabels(path.join(dir, 'labels.jsonl'));
+    const transcripts: Transcript[] = [];
+    for (const { file, error } of await expandTranscriptPaths([dir])) {
+      if (error) throw new Error(`${file}: ${error}`);
+      transcripts.push(parseTranscriptText(await readFile(file, 'utf8'), file));
+    }
+    result = evaluateRules(transcripts, labels, { ruleset, centreNames: options.centreNames });
+  } catch (error) {
+    err.write(`callqa eval: ${(error as Error).message}\n`);
+    return 1;
+  }
+  out.write(options.json ? `${JSON.stringify({ rulesetVersion: version, ...result })}\n` : `${formatEvaluation(result, version)}\n`);
+  if (options.minF1 !== undefined) {
+    const low = Object.entries(result.perRule).filter(([, m]) => m.f1 < options.minF1!);
+    if (low.length) {
+      err.write(`callqa eval: F1 below ${options.minF1} for ${low.map(([r, m]) => `${r} (${m.f1.toFixed(3)})`).join(', ')}\n`);
+      return 1;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,108 @@
+/**
+ * `callqa rules validate FILE` and `callqa rules test FILE TRANSCRIPT`: tools for whoever edits a ruleset.
+ * `validate` loads and compiles the file and prints `file:line: reason` for the first mistake; `test` runs
+ * the ruleset on one transcript and prints a readable trace: for each rule its outcome, then which
+ * conditions hit where (time, speaker, text), what matched and how (exact / homophone / edit / similar), the
+ * scope anchors, metadata-filter decisions and audio measurements, and the findings.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
+import { analyzeTranscript, type TraceEvent } from '../rules/analyze.js';
+import type { Report } from '../rules/report.js';
+import { loadRuleset, type Ruleset } from '../rules/ruleset.js';
+
+/**
+ * Validates a ruleset file.
+ *
+ * @returns exit code 0 when the file is valid (a one-line summary on `out`), 1 otherwise (the error, as
+ *   `file:line: reason`, on `err`)
+ */
+export function rulesValidateCommand(file: string, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+  let ruleset: Ruleset;
+  try {
+    ruleset = loadRuleset(file);
+  } catch (error) {
+    err.write(`${(error as Error).message}\n`);
+    return 1;
+  }
+  const kinds = ruleset.rules.map((r) => `${r.id} (${r.check}${r.enabled ? '' : ', disabled'})`);
+  out.write(`${file}: valid, version ${ruleset.version}, ${ruleset.rules.length} rules: ${kinds.join(', ')}\n`);
+  return 0;
+}
+
+/** Seconds as m:ss.s, e.g. 75.25 → 1:15.3. */
+export function formatClock(sec: number): string {
+  const tenths = Math.round(sec * 10);
+  const m = Math.floor(tenths / 600);
+  const s = (tenths - m * 600) / 10;
+  return `${m}:${s < 10 ? '0' : ''}${s.toFixed(1)}`;
+}
+
+function traceLine(e: TraceEvent): string {
+  const when = e.start !== undefined ? `[${formatClock(e.start)}–${formatClock(e.end ?? e.start)}]` : '';
+  const who = e.speaker ? ` ${e.speaker}` : '';
+  const said = e.text !== undefined ? ` "${e.text}"` : '';
+  const matched = e.matched !== undefined ? ` → matched "${e.matched}" (${e.match}, quality ${e.quality?.toFixed(2)})` : '';
+  const detail = e.detail ? ` ${e.detail}` : '';
+  return `    ${e.part}: ${when}${who}${said}${matched}${detail}`.replace(/: {2}/, ': ');
+}
+
+/**
+ * Formats a report and its trace as readable text: a header (call, score, roles, audio), then per rule its
+ * status, deduction and note, the trace events of that rule, and its findings.
+ */
+export function formatRuleTrace(transcript: Transcript, report: Report, events: readonly TraceEvent[]): string {
+  const lines: string[] = [];
+  lines.push(`call ${report.callId}: score ${report.score}, ${report.flagged ? `flagged (${(report.reviewReasons ?? []).join(', ')})` : 'not flagged'}, ruleset ${report.rulesetVersion}`);
+  const roles = transcript.roles ? `${transcript.roles.method}, confidence ${transcript.roles.confidence}` : 'not recorded';
+  const audio = transcript.audio
+    ? `${transcript.audio.silences.length} silences, non-talk ${transcript.audio.nonTalkSec.toFixed(1)} s, ${transcript.audio.interruptions.length} interruptions`
+    : 'none (audio rules are na)';
+  lines.push(`speaker roles: ${roles}; audio measurements: ${audio}`);
+  for (const r of report.rules) {
+    const d = r.deduction ? `, −${r.deduction}` : '';
+    lines.push('', `${r.id}: ${r.status.toUpperCase()}${d}${r.note ? ` — ${r.note}` : ''}`);
+    const mine = events.filter((e) => e.rule === r.id);
+    if (mine.length) {
+      lines.push('  hits:');
+      for (const e of mine) lines.push(traceLine(e));
+    } else {
+      lines.push('  hits: none');
+    }
+    for (const f of r.findings) {
+      const flags = [f.phraseId, f.confidence !== undefined ? `confidence ${f.confidence}` : undefined, f.needsReview ? 'needs review' : 'stands'].filter(Boolean);
+      lines.push(`  finding [${formatClock(f.start)}–${formatClock(f.end)}] ${f.speaker} "${f.text}": ${f.note ?? ''} (${flags.join(', ')})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs a ruleset on one transcript and prints the trace ({@link formatRuleTrace}), or with `json` one JSON
+ * object `{ report, trace }`.
+ *
+ * @param centreNames names the greeting rule accepts (configuration), as for `callqa analyze`
+ * @returns exit code 0 when the ruleset and transcript load (whatever the rules find), 1 otherwise
+ */
+export async function rulesTestCommand(
+  rulesetFile: string,
+  transcriptFile: string,
+  options: { json?: boolean; centreNames: string[] },
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  let ruleset: Ruleset;
+  let transcript: Transcript;
+  try {
+    ruleset = loadRuleset(rulesetFile);
+    transcript = parseTranscriptText(await readFile(transcriptFile, 'utf8'), transcriptFile);
+  } catch (error) {
+    const message = (error as Error).message;
+    err.write(`callqa rules test: ${message.includes(transcriptFile) || message.includes(rulesetFile) ? message : `${transcriptFile}: ${message}`}\n`);
+    return 1;
+  }
+  const events: TraceEvent[] = [];
+  const report = analyzeTranscript(transcript, { ruleset, centreNames: options.centreNames, trace: (e) => events.push(e) });
+  out.write(options.json ? `${JSON.stringify({ report, trace: events })}\n` : `${formatRuleTrace(transcript, report, events)}\n`);
+  return 0;
+}

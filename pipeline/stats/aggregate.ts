@@ -1,0 +1,458 @@
+/**
+ * The monthly compliance statistics: the SQL that counts a calendar month of scored calls, findings and
+ * review decisions in PostgreSQL, and the pure functions that turn those counts into the figures the
+ * centre's management reads (issue 5). Outputs (workbook, HTML, CSV) are made from {@link MonthlyStats}
+ * by the other modules of this folder.
+ *
+ * Definitions (each figure is the same for the centre, a line, an agent, a day and an hour of day):
+ * - A call belongs to the month of its `started_at` in the statistics' time zone (STATS_TZ, default
+ *   Asia/Shanghai); calls without a start time are in no month. Day and hour are local too.
+ * - Only the findings of the ruleset version that scored the call count (a re-scored call keeps the old
+ *   version's rows for their review history).
+ * - A finding's decision is its latest `confirmed`/`dismissed` row in `review_decisions` (comments do not
+ *   count); a finding without one is undecided.
+ * - calls checked = scored calls; flagged = calls the pipeline flagged for review; flagged share =
+ *   flagged ÷ calls; review coverage = flagged calls whose review is finished (`review_status` confirmed or
+ *   dismissed) ÷ flagged calls.
+ * - findings confirmed = findings whose decision is `confirmed`.
+ * - average score = mean of the score after review where there is one (`reviewed_score`), else the
+ *   automatic score; score distribution over the same score in bands <60, 60–69, 70–79, 80–89, 90–100.
+ * - compliance rate of a rule (greeting: `opening_greeting`, consent before hang-up:
+ *   `consent_before_hangup`, and every other rule in the reports) = calls where it passed ÷ calls where it
+ *   passed or failed (`na` calls, e.g. the caller cut the line, are left out).
+ * - banned phrases per 100 calls = `banned_phrase` findings (one per utterance and phrase id, as in the
+ *   report) × 100 ÷ calls checked.
+ * - review precision of a rule = its confirmed findings ÷ its decided findings (confirmed + dismissed):
+ *   how often a finding of that rule holds up when a reviewer looks at it; undecided findings are left out.
+ * - A rate or mean whose denominator is 0 is `null` (shown as "—"); counts are 0.
+ * - Change against the previous month: current − previous, for rates in fractions (×100 = percentage
+ *   points); `null` when either value is `null`.
+ */
+import type { Pool } from '../../infra/database.js';
+import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
+
+/** The rule ids with their own headline compliance figure. */
+export const GREETING_RULE = 'opening_greeting';
+export const CONSENT_RULE = 'consent_before_hangup';
+export const BANNED_RULE = 'banned_phrase';
+
+/** Score bands of the distribution, inclusive bounds (scores are integers 0–100). */
+export const SCORE_BANDS: readonly { label: string; from: number; to: number }[] = [
+  { label: '<60', from: 0, to: 59 },
+  { label: '60–69', from: 60, to: 69 },
+  { label: '70–79', from: 70, to: 79 },
+  { label: '80–89', from: 80, to: 89 },
+  { label: '90–100', from: 90, to: 100 },
+];
+
+/** The groupings the statistics are made for. */
+export type ScopeKind = 'centre' | 'line' | 'agent' | 'day' | 'hour';
+
+/** Raw counts of one group of calls (a scope kind and key), as the SQL returns them. */
+export interface Counts {
+  calls: number;
+  flagged: number;
+  /** Flagged calls whose review is finished. */
+  reviewed: number;
+  /** Sum of the (reviewed, else automatic) scores. */
+  scoreSum: number;
+  /** Calls per {@link SCORE_BANDS} band, same order. */
+  scoreBands: number[];
+  /** Per rule id: calls with that status. */
+  rules: Record<string, { pass: number; fail: number; na: number }>;
+  /** Per rule id: findings raised and decided. */
+  findings: Record<string, { raised: number; confirmed: number; dismissed: number }>;
+  /** Per banned-phrase id (B01…): findings raised and confirmed. */
+  phrases: Record<string, { raised: number; confirmed: number }>;
+}
+
+/** The figures of one group of calls. Rates are fractions 0–1, `null` without a denominator. */
+export interface Figures {
+  calls: number;
+  flagged: number;
+  flaggedShare: number | null;
+  reviewed: number;
+  reviewCoverage: number | null;
+  findings: number;
+  confirmedFindings: number;
+  avgScore: number | null;
+  greetingRate: number | null;
+  consentRate: number | null;
+  bannedPhrases: number;
+  bannedPer100: number | null;
+}
+
+/** The headline figures, in the order reports show them, with their Chinese labels and kinds. */
+export const HEADLINE: readonly { id: keyof Figures; label: string; kind: 'count' | 'rate' | 'score' | 'per100' }[] = [
+  { id: 'calls', label: '质检通话数', kind: 'count' },
+  { id: 'flagged', label: '标记待复核通话数', kind: 'count' },
+  { id: 'flaggedShare', label: '标记率', kind: 'rate' },
+  { id: 'confirmedFindings', label: '复核确认违规数', kind: 'count' },
+  { id: 'reviewCoverage', label: '复核覆盖率', kind: 'rate' },
+  { id: 'avgScore', label: '平均分', kind: 'score' },
+  { id: 'greetingRate', label: '开场问候合规率', kind: 'rate' },
+  { id: 'consentRate', label: '挂机前征得同意合规率', kind: 'rate' },
+  { id: 'bannedPer100', label: '每百通禁用语次数', kind: 'per100' },
+];
+
+/** One headline figure with the previous month's value and the change. */
+export interface HeadlineFigure {
+  id: keyof Figures;
+  label: string;
+  kind: 'count' | 'rate' | 'score' | 'per100';
+  value: number | null;
+  previous: number | null;
+  change: number | null;
+}
+
+/** A row of a per-line / per-agent / per-day / per-hour table. `key`: line name, agent id, day 1–31, hour 0–23. */
+export interface ScopeRow {
+  key: string;
+  figures: Figures;
+}
+
+/** Per-rule figures for the month. */
+export interface RuleRow {
+  ruleId: string;
+  pass: number;
+  fail: number;
+  na: number;
+  complianceRate: number | null;
+  findings: number;
+  confirmed: number;
+  dismissed: number;
+  undecided: number;
+  /** confirmed ÷ (confirmed + dismissed). */
+  precision: number | null;
+}
+
+/** A banned phrase's use in the month. */
+export interface PhraseRow {
+  phraseId: string;
+  count: number;
+  per100: number | null;
+  confirmed: number;
+}
+
+/** A finding confirmed by review. `text` is already masked (see web/privacy.ts); times are local. */
+export interface ConfirmedViolation {
+  callId: string;
+  agentId: string;
+  line: string;
+  /** Call start, local `yyyy-mm-dd hh:mm:ss`. */
+  startedAt: string;
+  ruleId: string;
+  phraseId: string;
+  /** Seconds from the start of the recording. */
+  startSec: number;
+  endSec: number;
+  text: string;
+  reviewer: string;
+  /** Local `yyyy-mm-dd hh:mm:ss`. */
+  decidedAt: string;
+}
+
+/** Everything the outputs show for one month. Deterministic: same data, same object (keys sorted). */
+export interface MonthlyStats {
+  month: string;
+  previousMonth: string;
+  timeZone: string;
+  centre: Figures;
+  headline: HeadlineFigure[];
+  byLine: ScopeRow[];
+  byAgent: ScopeRow[];
+  /** Every day of the month, zero rows included. */
+  byDay: ScopeRow[];
+  /** Hours 0–23, zero rows included. */
+  byHour: ScopeRow[];
+  rules: RuleRow[];
+  /** Most frequent first (ties by id). */
+  phrases: PhraseRow[];
+  scoreDistribution: { label: string; from: number; to: number; calls: number }[];
+  confirmedViolations: ConfirmedViolation[];
+}
+
+/** Label used for calls without a line or agent id. */
+export const UNKNOWN_KEY = '(未知)';
+
+/** Empty counts. */
+export function emptyCounts(): Counts {
+  return { calls: 0, flagged: 0, reviewed: 0, scoreSum: 0, scoreBands: SCORE_BANDS.map(() => 0), rules: {}, findings: {}, phrases: {} };
+}
+
+const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
+
+/** Compliance rate of `ruleId` in `c`: pass ÷ (pass + fail). */
+export function complianceRate(c: Counts, ruleId: string): number | null {
+  const r = c.rules[ruleId];
+  return r ? ratio(r.pass, r.pass + r.fail) : null;
+}
+
+/** The figures of a group from its counts (see the module comment for each definition). */
+export function figuresOf(c: Counts): Figures {
+  const findings = Object.values(c.findings).reduce((n, f) => n + f.raised, 0);
+  const confirmed = Object.values(c.findings).reduce((n, f) => n + f.confirmed, 0);
+  const banned = c.findings[BANNED_RULE]?.raised ?? 0;
+  return {
+    calls: c.calls,
+    flagged: c.flagged,
+    flaggedShare: ratio(c.flagged, c.calls),
+    reviewed: c.reviewed,
+    reviewCoverage: ratio(c.reviewed, c.flagged),
+    findings,
+    confirmedFindings: confirmed,
+    avgScore: ratio(c.scoreSum, c.calls),
+    greetingRate: complianceRate(c, GREETING_RULE),
+    consentRate: complianceRate(c, CONSENT_RULE),
+    bannedPhrases: banned,
+    bannedPer100: c.calls > 0 ? (banned * 100) / c.calls : null,
+  };
+}
+
+/** The headline figures of `current` against `previous`. */
+export function headlineOf(current: Figures, previous: Figures): HeadlineFigure[] {
+  return HEADLINE.map(({ id, label, kind }) => {
+    const value = current[id];
+    const prev = previous[id];
+    return { id, label, kind, value, previous: prev, change: value === null || prev === null ? null : value - prev };
+  });
+}
+
+/** Per-rule rows of the centre's counts, sorted by rule id. */
+export function ruleRowsOf(c: Counts): RuleRow[] {
+  const ids = [...new Set([...Object.keys(c.rules), ...Object.keys(c.findings)])].sort();
+  return ids.map((ruleId) => {
+    const r = c.rules[ruleId] ?? { pass: 0, fail: 0, na: 0 };
+    const f = c.findings[ruleId] ?? { raised: 0, confirmed: 0, dismissed: 0 };
+    return {
+      ruleId,
+      pass: r.pass,
+      fail: r.fail,
+      na: r.na,
+      complianceRate: ratio(r.pass, r.pass + r.fail),
+      findings: f.raised,
+      confirmed: f.confirmed,
+      dismissed: f.dismissed,
+      undecided: f.raised - f.confirmed - f.dismissed,
+      precision: ratio(f.confirmed, f.confirmed + f.dismissed),
+    };
+  });
+}
+
+/** Banned-phrase rows, most frequent first, ties by phrase id. */
+export function phraseRowsOf(c: Counts): PhraseRow[] {
+  return Object.entries(c.phrases)
+    .map(([phraseId, p]) => ({ phraseId, count: p.raised, per100: c.calls > 0 ? (p.raised * 100) / c.calls : null, confirmed: p.confirmed }))
+    .sort((a, b) => b.count - a.count || a.phraseId.localeCompare(b.phraseId));
+}
+
+/** Counts of every group of a month, keyed `kind` → key → counts. */
+export type GroupedCounts = Record<ScopeKind, Map<string, Counts>>;
+
+/**
+ * Assembles the month's statistics from the grouped counts of the month and of the month before.
+ * Pure: no database, no clock.
+ */
+export function buildStats(input: {
+  month: Month;
+  timeZone: string;
+  current: GroupedCounts;
+  previous: GroupedCounts;
+  confirmedViolations: ConfirmedViolation[];
+}): MonthlyStats {
+  const { month, current } = input;
+  const centreCounts = current.centre.get('') ?? emptyCounts();
+  const centre = figuresOf(centreCounts);
+  const rowsOf = (kind: ScopeKind, keys?: string[]): ScopeRow[] => {
+    const map = current[kind];
+    const all = keys ?? [...map.keys()].sort((a, b) => a.localeCompare(b, 'en'));
+    return all.map((key) => ({ key: key === '' ? UNKNOWN_KEY : key, figures: figuresOf(map.get(key) ?? emptyCounts()) }));
+  };
+  const days = Array.from({ length: daysInMonth(month) }, (_, i) => String(i + 1));
+  const hours = Array.from({ length: 24 }, (_, i) => String(i));
+  return {
+    month: formatMonth(month),
+    previousMonth: formatMonth(previousMonth(month)),
+    timeZone: input.timeZone,
+    centre,
+    headline: headlineOf(centre, figuresOf(input.previous.centre.get('') ?? emptyCounts())),
+    byLine: rowsOf('line'),
+    byAgent: rowsOf('agent'),
+    byDay: rowsOf('day', days),
+    byHour: rowsOf('hour', hours),
+    rules: ruleRowsOf(centreCounts),
+    phrases: phraseRowsOf(centreCounts),
+    scoreDistribution: SCORE_BANDS.map((b, i) => ({ ...b, calls: centreCounts.scoreBands[i] ?? 0 })),
+    confirmedViolations: input.confirmedViolations,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SQL
+
+/**
+ * The month's calls: `reports` rows whose local start time falls in the month. $1, $2: local wall-clock
+ * bounds (see monthBounds), $3: time zone. Line and agent are '' when unknown; day and hour are local.
+ */
+const MONTH_CALLS = `
+  m AS (
+    SELECT recording_id, ruleset_version, coalesce(line, '') AS line, coalesce(agent_id, '') AS agent,
+           extract(day FROM started_at AT TIME ZONE $3::text)::int AS day,
+           extract(hour FROM started_at AT TIME ZONE $3::text)::int AS hour,
+           flagged, review_status, coalesce(reviewed_score, score) AS score, rule_statuses
+    FROM reports
+    WHERE started_at >= ($1::timestamp AT TIME ZONE $3::text) AND started_at < ($2::timestamp AT TIME ZONE $3::text)
+  )`;
+
+/** One set per scope kind; `grouping(line, agent, day, hour)` tells them apart (see GROUPING_KIND). */
+const GROUPING_SETS = (extra: string) =>
+  `GROUPING SETS ((${extra}), (line, ${extra}), (agent, ${extra}), (day, ${extra}), (hour, ${extra}))`;
+
+/** `grouping(line, agent, day, hour)` bit mask (1 = aggregated over) → scope kind. */
+const GROUPING_KIND: Record<number, ScopeKind> = { 15: 'centre', 7: 'line', 11: 'agent', 13: 'day', 14: 'hour' };
+
+const CALLS_SQL = `
+  WITH ${MONTH_CALLS}
+  SELECT grouping(line, agent, day, hour) AS g, line, agent, day, hour,
+         count(*)::int AS calls,
+         count(*) FILTER (WHERE flagged)::int AS flagged,
+         count(*) FILTER (WHERE flagged AND review_status IN ('confirmed', 'dismissed'))::int AS reviewed,
+         coalesce(sum(score), 0)::int AS score_sum,
+         ${SCORE_BANDS.map((b, i) => `count(*) FILTER (WHERE score BETWEEN ${b.from} AND ${b.to})::int AS band${i}`).join(',\n         ')}
+  FROM m
+  GROUP BY GROUPING SETS ((), (line), (agent), (day), (hour))`;
+
+const RULES_SQL = `
+  WITH ${MONTH_CALLS}
+  SELECT grouping(line, agent, day, hour) AS g, line, agent, day, hour, s.key AS rule_id, s.value AS status, count(*)::int AS n
+  FROM m CROSS JOIN LATERAL jsonb_each_text(m.rule_statuses) AS s
+  GROUP BY ${GROUPING_SETS('s.key, s.value')}`;
+
+/** A finding's decision: the latest confirmed/dismissed row (index review_decisions_finding_idx). */
+const LATEST_DECISION = `
+  LEFT JOIN LATERAL (
+    SELECT rd.decision, rd.reviewer, rd.decided_at FROM review_decisions rd
+    WHERE rd.finding_id = f.id AND rd.decision IN ('confirmed', 'dismissed')
+    ORDER BY rd.decided_at DESC, rd.id DESC LIMIT 1
+  ) d ON true`;
+
+const FINDINGS_SQL = `
+  WITH ${MONTH_CALLS}
+  SELECT grouping(line, agent, day, hour) AS g, line, agent, day, hour, f.rule_id, coalesce(f.phrase_id, '') AS phrase_id,
+         count(*)::int AS raised,
+         count(*) FILTER (WHERE d.decision = 'confirmed')::int AS confirmed,
+         count(*) FILTER (WHERE d.decision = 'dismissed')::int AS dismissed
+  FROM m JOIN findings f ON f.recording_id = m.recording_id AND f.ruleset_version = m.ruleset_version
+  ${LATEST_DECISION}
+  GROUP BY ${GROUPING_SETS('f.rule_id, coalesce(f.phrase_id, \'\')')}`;
+
+const VIOLATIONS_SQL = `
+  SELECT r.call_id, coalesce(r.agent_id, '') AS agent, coalesce(r.line, '') AS line,
+         to_char(r.started_at AT TIME ZONE $3::text, 'YYYY-MM-DD HH24:MI:SS') AS started_local,
+         f.rule_id, coalesce(f.phrase_id, '') AS phrase_id, f.start_sec, f.end_sec, f.text, d.reviewer,
+         to_char(d.decided_at AT TIME ZONE $3::text, 'YYYY-MM-DD HH24:MI:SS') AS decided_local
+  FROM reports r
+  JOIN findings f ON f.recording_id = r.recording_id AND f.ruleset_version = r.ruleset_version
+  ${LATEST_DECISION}
+  WHERE r.started_at >= ($1::timestamp AT TIME ZONE $3::text) AND r.started_at < ($2::timestamp AT TIME ZONE $3::text)
+    AND d.decision = 'confirmed'
+  ORDER BY r.started_at, r.call_id, f.start_sec, f.rule_id, f.id`;
+
+interface GroupRow {
+  g: number;
+  line: string | null;
+  agent: string | null;
+  day: number | null;
+  hour: number | null;
+}
+
+function groupOf(grouped: GroupedCounts, row: GroupRow): Counts {
+  const kind = GROUPING_KIND[row.g];
+  if (!kind) throw new Error(`unexpected grouping ${row.g}`);
+  const key = kind === 'centre' ? '' : kind === 'line' ? row.line! : kind === 'agent' ? row.agent! : String(kind === 'day' ? row.day : row.hour);
+  let counts = grouped[kind].get(key);
+  if (!counts) grouped[kind].set(key, (counts = emptyCounts()));
+  return counts;
+}
+
+/**
+ * Counts a month's calls, rule statuses and findings in PostgreSQL, grouped for the centre and per line,
+ * agent, local day and local hour.
+ *
+ * @param timeZone IANA zone the month is read in (STATS_TZ)
+ */
+export async function queryMonthCounts(db: Pool, month: Month, timeZone: string): Promise<GroupedCounts> {
+  const { startLocal, endLocal } = monthBounds(month);
+  const params = [startLocal, endLocal, timeZone];
+  const grouped: GroupedCounts = { centre: new Map(), line: new Map(), agent: new Map(), day: new Map(), hour: new Map() };
+  const [calls, rules, findings] = await Promise.all([
+    db.query<GroupRow & { calls: number; flagged: number; reviewed: number; score_sum: number } & Record<string, number>>(CALLS_SQL, params),
+    db.query<GroupRow & { rule_id: string; status: string; n: number }>(RULES_SQL, params),
+    db.query<GroupRow & { rule_id: string; phrase_id: string; raised: number; confirmed: number; dismissed: number }>(FINDINGS_SQL, params),
+  ]);
+  for (const row of calls.rows) {
+    if (row.calls === 0) continue; // the grand total of an empty month
+    const c = groupOf(grouped, row);
+    c.calls = row.calls;
+    c.flagged = row.flagged;
+    c.reviewed = row.reviewed;
+    c.scoreSum = row.score_sum;
+    c.scoreBands = SCORE_BANDS.map((_, i) => row[`band${i}`] ?? 0);
+  }
+  for (const row of rules.rows) {
+    const c = groupOf(grouped, row);
+    const r = (c.rules[row.rule_id] ??= { pass: 0, fail: 0, na: 0 });
+    if (row.status === 'pass' || row.status === 'fail' || row.status === 'na') r[row.status] += row.n;
+  }
+  for (const row of findings.rows) {
+    const c = groupOf(grouped, row);
+    const f = (c.findings[row.rule_id] ??= { raised: 0, confirmed: 0, dismissed: 0 });
+    f.raised += row.raised;
+    f.confirmed += row.confirmed;
+    f.dismissed += row.dismissed;
+    if (row.rule_id === BANNED_RULE && row.phrase_id) {
+      const p = (c.phrases[row.phrase_id] ??= { raised: 0, confirmed: 0 });
+      p.raised += row.raised;
+      p.confirmed += row.confirmed;
+    }
+  }
+  return grouped;
+}
+
+/**
+ * The month's confirmed findings, in call start order, with the transcript text passed through `mask`.
+ */
+export async function queryConfirmedViolations(db: Pool, month: Month, timeZone: string, mask: (text: string) => string): Promise<ConfirmedViolation[]> {
+  const { startLocal, endLocal } = monthBounds(month);
+  const { rows } = await db.query<{
+    call_id: string; agent: string; line: string; started_local: string; rule_id: string; phrase_id: string;
+    start_sec: number; end_sec: number; text: string; reviewer: string; decided_local: string;
+  }>(VIOLATIONS_SQL, [startLocal, endLocal, timeZone]);
+  return rows.map((r) => ({
+    callId: r.call_id,
+    agentId: r.agent || UNKNOWN_KEY,
+    line: r.line || UNKNOWN_KEY,
+    startedAt: r.started_local,
+    ruleId: r.rule_id,
+    phraseId: r.phrase_id,
+    startSec: r.start_sec,
+    endSec: r.end_sec,
+    text: mask(r.text),
+    reviewer: r.reviewer,
+    decidedAt: r.decided_local,
+  }));
+}
+
+/**
+ * Reads a month (and the month before, for the changes) from the database and assembles its statistics.
+ *
+ * @param mask privacy masking of transcript text (web/privacy.ts maskText)
+ */
+export async function computeMonthlyStats(db: Pool, month: Month, timeZone: string, mask: (text: string) => string): Promise<MonthlyStats> {
+  const [current, previous, confirmedViolations] = await Promise.all([
+    queryMonthCounts(db, month, timeZone),
+    queryMonthCounts(db, previousMonth(month), timeZone),
+    queryConfirmedViolations(db, month, timeZone, mask),
+  ]);
+  return buildStats({ month, timeZone, current, previous, confirmedViolations });
+}

@@ -1,0 +1,176 @@
+/**
+ * The monthly statistics as tables: one definition of every table's columns (Chinese headers, kinds),
+ * shared by the workbook, the CSV files and the HTML report so the three always show the same figures.
+ * Rule names come from the report page (RULE_NAMES), banned-phrase wordings from the shipped ruleset.
+ */
+import { RULE_NAMES } from '../report/render-html.js';
+import { defaultRuleset } from '../../rules/ruleset.js';
+import type { Figures, MonthlyStats, ScopeRow } from './aggregate.js';
+
+/** How a column's numbers are shown: rates as %, per-100 and scores with one decimal. */
+export type ColumnKind = 'text' | 'count' | 'rate' | 'score' | 'per100' | 'seconds';
+
+/** A cell value: text, a number, or `null` for "no value" (a rate without denominator). */
+export type Cell = string | number | null;
+
+/** A table: name (sheet / file / section), headers with kinds, rows of cells in the header order. */
+export interface Table {
+  /** File-safe id, e.g. `by-agent` (CSV file name, HTML anchor). */
+  id: string;
+  /** Sheet and section title. */
+  title: string;
+  /** `signed`: a change against the previous month, shown with its sign (+1.2, +0.5 pp). */
+  columns: { header: string; kind: ColumnKind; signed?: boolean }[];
+  rows: Cell[][];
+  /** When set, the kind of every number in row i (tables whose rows mix counts and rates: the summary). */
+  rowKinds?: ColumnKind[];
+}
+
+/** The kind of the number in row `row`, column `col` of `table`. */
+export function cellKind(table: Table, row: number, col: number): ColumnKind {
+  const column = table.columns[col]!.kind;
+  return column !== 'text' && table.rowKinds ? table.rowKinds[row]! : column;
+}
+
+/** Chinese name of a rule id, or the id itself when unknown. */
+export function ruleName(ruleId: string): string {
+  return RULE_NAMES[ruleId] ?? ruleId;
+}
+
+let phraseLabels: Map<string, string> | undefined;
+
+/** The wording of a banned phrase id in the norms (e.g. B06 → 下班了，明天再来), from the shipped ruleset. */
+export function phraseLabel(phraseId: string): string {
+  if (!phraseLabels) {
+    phraseLabels = new Map();
+    for (const rule of defaultRuleset().rules) {
+      if (rule.check === 'forbid') for (const p of rule.phrases) if (p.label) phraseLabels.set(p.id, p.label);
+    }
+  }
+  return phraseLabels.get(phraseId) ?? '';
+}
+
+/**
+ * A value as text: rates `12.5%`, changes of rates in percentage points `+1.2 pp`, scores and per-100
+ * figures with one decimal, counts as integers, `—` for null.
+ */
+export function formatValue(value: number | null, kind: ColumnKind, signed = false): string {
+  if (value === null) return '—';
+  const sign = signed && value > 0 ? '+' : '';
+  switch (kind) {
+    case 'rate':
+      return signed ? `${sign}${(value * 100).toFixed(1)} pp` : `${(value * 100).toFixed(1)}%`;
+    case 'score':
+    case 'per100':
+      return `${sign}${value.toFixed(1)}`;
+    case 'seconds':
+      return value.toFixed(1);
+    default:
+      return `${sign}${value}`;
+  }
+}
+
+const FIGURE_COLUMNS: { id: keyof Figures; header: string; kind: ColumnKind }[] = [
+  { id: 'calls', header: '质检通话数', kind: 'count' },
+  { id: 'flagged', header: '标记通话数', kind: 'count' },
+  { id: 'flaggedShare', header: '标记率', kind: 'rate' },
+  { id: 'reviewed', header: '已复核通话数', kind: 'count' },
+  { id: 'reviewCoverage', header: '复核覆盖率', kind: 'rate' },
+  { id: 'findings', header: '发现问题数', kind: 'count' },
+  { id: 'confirmedFindings', header: '确认违规数', kind: 'count' },
+  { id: 'avgScore', header: '平均分', kind: 'score' },
+  { id: 'greetingRate', header: '开场问候合规率', kind: 'rate' },
+  { id: 'consentRate', header: '挂机前征得同意合规率', kind: 'rate' },
+  { id: 'bannedPhrases', header: '禁用语次数', kind: 'count' },
+  { id: 'bannedPer100', header: '每百通禁用语', kind: 'per100' },
+];
+
+function scopeTable(id: string, title: string, keyHeader: string, rows: ScopeRow[]): Table {
+  return {
+    id,
+    title,
+    columns: [{ header: keyHeader, kind: 'text' }, ...FIGURE_COLUMNS.map(({ header, kind }) => ({ header, kind }))],
+    rows: rows.map((r) => [r.key, ...FIGURE_COLUMNS.map((c) => r.figures[c.id])]),
+  };
+}
+
+/**
+ * Every table of the month, in workbook order: summary (headline with previous month and change),
+ * (the column of the change in rates holds fractions; shown as percentage points), by line, by agent, by rule, banned phrases, score distribution, by day, by hour, confirmed violations.
+ */
+export function statsTables(s: MonthlyStats): Table[] {
+  return [
+    {
+      id: 'summary',
+      title: '汇总',
+      columns: [
+        { header: '指标', kind: 'text' },
+        { header: s.month, kind: 'count' },
+        { header: s.previousMonth, kind: 'count' },
+        { header: '变化', kind: 'count', signed: true },
+      ],
+      rowKinds: s.headline.map((h) => h.kind),
+      rows: s.headline.map((h) => [h.label, h.value, h.previous, h.change]),
+    },
+    scopeTable('by-line', '按线路', '线路/部门', s.byLine),
+    scopeTable('by-agent', '按坐席', '坐席工号', s.byAgent),
+    {
+      id: 'by-rule',
+      title: '按规则',
+      columns: [
+        { header: '规则', kind: 'text' },
+        { header: '规则编号', kind: 'text' },
+        { header: '通过', kind: 'count' },
+        { header: '不通过', kind: 'count' },
+        { header: '不适用', kind: 'count' },
+        { header: '合规率', kind: 'rate' },
+        { header: '发现问题数', kind: 'count' },
+        { header: '确认', kind: 'count' },
+        { header: '驳回', kind: 'count' },
+        { header: '未复核', kind: 'count' },
+        { header: '复核准确率', kind: 'rate' },
+      ],
+      rows: s.rules.map((r) => [ruleName(r.ruleId), r.ruleId, r.pass, r.fail, r.na, r.complianceRate, r.findings, r.confirmed, r.dismissed, r.undecided, r.precision]),
+    },
+    {
+      id: 'banned-phrases',
+      title: '禁用语',
+      columns: [
+        { header: '编号', kind: 'text' },
+        { header: '禁用语', kind: 'text' },
+        { header: '次数', kind: 'count' },
+        { header: '每百通', kind: 'per100' },
+        { header: '确认', kind: 'count' },
+      ],
+      rows: s.phrases.map((p) => [p.phraseId, phraseLabel(p.phraseId), p.count, p.per100, p.confirmed]),
+    },
+    {
+      id: 'score-distribution',
+      title: '得分分布',
+      columns: [
+        { header: '分数段', kind: 'text' },
+        { header: '通话数', kind: 'count' },
+      ],
+      rows: s.scoreDistribution.map((b) => [b.label, b.calls]),
+    },
+    scopeTable('by-day', '按日', '日期', s.byDay.map((r) => ({ ...r, key: `${s.month}-${r.key.padStart(2, '0')}` }))),
+    scopeTable('by-hour', '按时段', '时段', s.byHour.map((r) => ({ ...r, key: `${r.key.padStart(2, '0')}:00–${r.key.padStart(2, '0')}:59` }))),
+    {
+      id: 'confirmed-violations',
+      title: '确认违规清单',
+      columns: [
+        { header: '通话编号', kind: 'text' },
+        { header: '开始时间', kind: 'text' },
+        { header: '线路/部门', kind: 'text' },
+        { header: '坐席工号', kind: 'text' },
+        { header: '规则', kind: 'text' },
+        { header: '禁用语编号', kind: 'text' },
+        { header: '通话内位置（秒）', kind: 'seconds' },
+        { header: '原话（已脱敏）', kind: 'text' },
+        { header: '复核人', kind: 'text' },
+        { header: '复核时间', kind: 'text' },
+      ],
+      rows: s.confirmedViolations.map((v) => [v.callId, v.startedAt, v.line, v.agentId, ruleName(v.ruleId), v.phraseId, v.startSec, v.text, v.reviewer, v.decidedAt]),
+    },
+  ];
+}

@@ -1,0 +1,335 @@
+/**
+ * The review workspace over HTTP (Fastify inject), on reports the real pipeline produced from the sample
+ * calls: sign-in, roles, assignment, CSRF, audio ranges, path traversal, decisions and rescoring,
+ * masking, operations pages.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLES_DIR } from '../../cli/demo-command.js';
+import { Client, csrfOf, ID_NUMBER, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+
+const notice = (location: unknown) => new URL(String(location), 'http://x').searchParams.get('notice') ?? '';
+
+describe('review workspace over HTTP', () => {
+  let w: WebEnv;
+  let officer: Client;
+  let officer2: Client;
+  let supervisor: Client;
+  let admin: Client;
+  const id = (key: string) => {
+    const v = w.ids.get(key);
+    if (!v) throw new Error(`no recording ${key}`);
+    return v;
+  };
+
+  beforeAll(async () => {
+    w = await startWebEnv('http');
+    officer = new Client(w.app);
+    officer2 = new Client(w.app);
+    supervisor = new Client(w.app);
+    admin = new Client(w.app);
+    await officer.login(w.users.officer);
+    await officer2.login(w.users.officer2);
+    await supervisor.login(w.users.supervisor);
+    await admin.login(w.users.admin);
+  }, 240_000);
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('refuses anonymous access to every page and file except sign-in and health', async () => {
+    const anon = new Client(w.app);
+    const call = id('call-03-banned-phrases.wav');
+    const page = await anon.get('/');
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe('/login?next=%2F');
+    for (const url of [
+      '/', `/calls/${call}`, `/calls/${call}/audio`, `/calls/${call}/transcript.txt`, '/assets/call.js', '/admin/failed', '/admin/users',
+      '/admin/queues', '/admin/queues/api/queues', '/metrics',
+    ]) {
+      const res = await anon.get(url, { accept: '*/*' });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.body, url).not.toContain('demo-03');
+    }
+    const post = await anon.post(`/calls/${call}/findings/1/decisions`, { decision: 'confirmed' });
+    expect(post.statusCode).toBe(401);
+    expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+    expect((await anon.get('/login')).statusCode).toBe(200);
+  });
+
+  it('signs in with a scrypt-hashed password into a signed http-only cookie; wrong passwords fail', async () => {
+    const c = new Client(w.app);
+    const page = await c.get('/login');
+    expect(page.body).toContain('登录');
+    const bad = await c.post('/login', { _csrf: csrfOf(page.body), username: w.users.officer, password: 'wrong password!' });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.body).toContain('用户名或密码错误');
+    const res = await c.login(w.users.officer);
+    const cookie = ([] as string[]).concat(res.headers['set-cookie'] as string[]).find((x) => x.startsWith('callqa_session='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/callqa_session=[^.;]+\.[^;]+/); // value.signature
+    // A tampered cookie is not a session.
+    const forged = new Client(w.app);
+    forged.jar.set('callqa_session', c.jar.get('callqa_session')!.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')));
+    expect((await forged.get('/', { accept: '*/*' })).statusCode).toBe(401);
+    const { rows } = await w.services.db.query('SELECT password_hash FROM users WHERE username = $1', [w.users.officer]);
+    expect(rows[0].password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    // Redirect targets stay on this site.
+    const again = await new Client(w.app).get('/login');
+    const off = await new Client(w.app).post('/login', { _csrf: csrfOf(again.body), username: w.users.officer, password: PASSWORD, next: '//evil.example/x' });
+    expect([303, 403]).toContain(off.statusCode);
+    if (off.statusCode === 303) expect(off.headers.location).toBe('/');
+  });
+
+  it('requires the CSRF token on every form', async () => {
+    const call = id('call-03-banned-phrases.wav');
+    const page = await officer.get(`/calls/${call}`);
+    const fid = /\/findings\/(\d+)\/decisions/.exec(page.body)![1]!;
+    const none = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { decision: 'comment', comment: 'x' });
+    expect(none.statusCode).toBe(403);
+    expect(none.body).toContain('CSRF');
+    const wrong = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: 'abc-def', decision: 'comment', comment: 'x' });
+    expect(wrong.statusCode).toBe(403);
+    // Another browser's token does not fit this browser's secret.
+    const other = await officer2.get('/');
+    const foreign = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(other.body), decision: 'comment', comment: 'x' });
+    expect(foreign.statusCode).toBe(403);
+    const login = await new Client(w.app).post('/login', { username: w.users.officer, password: PASSWORD });
+    expect(login.statusCode).toBe(403);
+    for (const [c, url] of [[officer, '/logout'], [supervisor, '/assign'], [admin, '/admin/failed/retry']] as const) {
+      expect((await c.post(url, {})).statusCode, url).toBe(403);
+    }
+    const { rows } = await w.services.db.query('SELECT count(*)::int AS n FROM review_decisions WHERE finding_id = $1', [fid]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('keeps officers out of admin pages', async () => {
+    for (const c of [officer, supervisor]) {
+      for (const url of ['/admin/failed', '/admin/users', '/admin/queues', '/admin/queues/api/queues']) {
+        expect((await c.get(url)).statusCode, url).toBe(403);
+      }
+      expect((await c.get('/metrics')).statusCode).toBe(403);
+    }
+    const page = await officer.get('/');
+    expect((await officer.post('/assign', { _csrf: csrfOf(page.body), mode: 'selected', ids: id('call-03-banned-phrases.wav'), user: '1' })).statusCode).toBe(403);
+    expect((await officer.post('/admin/failed/retry', { _csrf: csrfOf(page.body) })).statusCode).toBe(403);
+  });
+
+  it('lists flagged calls first, with filters and keyset paging', async () => {
+    const res = await officer.get('/');
+    expect(res.statusCode).toBe(200);
+    const order = [...res.body.matchAll(/<tr class="(flagged|)">/g)].map((m) => m[1]);
+    expect(order.length).toBeGreaterThan(3);
+    expect(order.indexOf('')).toBeGreaterThan(order.lastIndexOf('flagged'));
+    expect(res.body).toContain('demo-03');
+    const pending = await officer.get('/?status=pending');
+    expect(pending.body).toContain('demo-03');
+    expect(pending.body).not.toContain('demo-01');
+    expect((await officer.get('/?agent=A023')).body).toMatch(/共 1 条/);
+    expect((await officer.get('/?agent=A023')).body).toContain('demo-02');
+    expect((await officer.get(`/?line=${encodeURIComponent('婚姻登记')}&status=flagged`)).body).toContain('privacy-01');
+    const search = await officer.get(`/?q=${encodeURIComponent('民政局')}`);
+    expect(search.body).toContain('demo-03');
+    expect(search.body).not.toContain('demo-01');
+    expect((await officer.get('/?rule=banned_phrase')).body).toContain('demo-03');
+    expect((await officer.get('/?minScore=100&maxScore=100')).body).not.toContain('demo-03');
+    expect((await officer.get('/?from=2026-11-29&to=2026-11-30')).body).toMatch(/共 0 条/);
+    // Bad filter values are ignored, not errors.
+    expect((await officer.get('/?from=../../etc&minScore=abc&status=drop')).statusCode).toBe(200);
+    // Paging: a cursor past the first row continues after it.
+    const first = /<a href="\/calls\/([0-9a-f]{40})">/.exec(res.body)![1]!;
+    const cursor = Buffer.from(JSON.stringify([1, '2100-01-01T00:00:00.000Z', first])).toString('base64url');
+    expect((await officer.get(`/?after=${cursor}`)).statusCode).toBe(200);
+  });
+
+  it('streams audio with HTTP Range: the right bytes, 206/416, seeking works', async () => {
+    const call = id('call-03-banned-phrases.wav');
+    const file = await readFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
+    const full = await officer.get(`/calls/${call}/audio`, { accept: '*/*' });
+    expect(full.statusCode).toBe(200);
+    expect(full.headers['accept-ranges']).toBe('bytes');
+    expect(full.headers['content-type']).toBe('audio/wav');
+    expect(full.rawPayload.equals(file)).toBe(true);
+    const part = await officer.get(`/calls/${call}/audio`, { range: 'bytes=1000-1999' });
+    expect(part.statusCode).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 1000-1999/${file.length}`);
+    expect(part.headers['content-length']).toBe('1000');
+    expect(part.rawPayload.equals(file.subarray(1000, 2000))).toBe(true);
+    const open = await officer.get(`/calls/${call}/audio`, { range: `bytes=${file.length - 10}-` });
+    expect(open.rawPayload.equals(file.subarray(file.length - 10))).toBe(true);
+    const suffix = await officer.get(`/calls/${call}/audio`, { range: 'bytes=-44' });
+    expect(suffix.rawPayload.equals(file.subarray(file.length - 44))).toBe(true);
+    const past = await officer.get(`/calls/${call}/audio`, { range: `bytes=${file.length}-` });
+    expect(past.statusCode).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${file.length}`);
+    // The response never names storage.
+    expect(JSON.stringify(full.headers)).not.toMatch(/X-Amz|127\.0\.0\.1:\d+\/rec-/i);
+  });
+
+  it('converts recordings browsers cannot play (AMR) to WAV, with ranges', async () => {
+    const call = id('call-06-banned-phrases.amr');
+    const full = await officer.get(`/calls/${call}/audio`, { accept: '*/*' });
+    expect(full.statusCode).toBe(200);
+    expect(full.headers['content-type']).toBe('audio/wav');
+    expect(full.rawPayload.subarray(0, 4).toString()).toBe('RIFF');
+    const part = await officer.get(`/calls/${call}/audio`, { range: 'bytes=100-199' });
+    expect(part.statusCode).toBe(206);
+    expect(part.rawPayload.equals(full.rawPayload.subarray(100, 200))).toBe(true);
+  }, 60_000);
+
+  it('refuses path traversal in every parameter', async () => {
+    const call = id('call-03-banned-phrases.wav');
+    for (const url of [
+      '/calls/..%2F..%2F..%2Fetc%2Fpasswd', '/calls/..%2F..%2F..%2Fetc%2Fpasswd/audio', '/calls/%2e%2e%2f%2e%2e%2fpackage.json/transcript.txt',
+      `/calls/${call}/findings/..%2F1/decisions`, `/calls/${call.toUpperCase()}/audio`, `/calls/${call}%00/audio`,
+    ]) {
+      const res = url.includes('/decisions') ? await officer.post(url, { _csrf: 'x' }) : await officer.get(url, { accept: '*/*' });
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, url).toBeLessThan(500);
+      expect(res.body, url).not.toMatch(/root:x:0|"name": "callqa"/);
+    }
+    for (const url of ['/assets/..%2F..%2Fpackage.json', '/assets/../package.json', '/../../etc/passwd', '/admin/queues/static/..%2F..%2F..%2Fpackage.json']) {
+      const res = await admin.get(url, { accept: '*/*' });
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(res.body, url).not.toMatch(/root:x:0|"name": "callqa"/);
+    }
+  });
+
+  it('records decisions append-only and recomputes the score; a dismissed finding no longer deducts', async () => {
+    const call = id('call-03-banned-phrases.wav');
+    const before = await w.services.db.query('SELECT score, review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(before.rows[0].review_status).toBe('pending');
+    const page = await officer.get(`/calls/${call}`);
+    const fids = [...page.body.matchAll(/\/findings\/(\d+)\/decisions/g)].map((m) => m[1]!);
+    expect(fids.length).toBeGreaterThan(0);
+    const noReason = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed' });
+    expect(noReason.statusCode).toBe(400);
+    const res = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '语音识别错误', comment: '听录音是“不清楚”' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/calls/${call}?saved=1#finding-${fids[0]}`);
+    for (const fid of fids.slice(1)) {
+      expect((await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '规则误判' })).statusCode).toBe(303);
+    }
+    const after = await w.services.db.query('SELECT score, reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(after.rows[0].review_status).toBe('dismissed');
+    expect(after.rows[0].reviewed_score).toBeGreaterThan(before.rows[0].score);
+    // A later decision changes the outcome but the earlier one stays in the history.
+    expect((await supervisor.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'confirmed' })).statusCode).toBe(403);
+    const sPage = await supervisor.get(`/calls/${call}`);
+    expect((await supervisor.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(sPage.body), decision: 'confirmed' })).statusCode).toBe(303);
+    const { rows: history } = await w.services.db.query('SELECT decision, reviewer, reason FROM review_decisions WHERE finding_id = $1 ORDER BY id', [fids[0]]);
+    expect(history.map((h) => [h.decision, h.reviewer])).toEqual([['dismissed', w.users.officer], ['confirmed', w.users.supervisor]]);
+    const final = await w.services.db.query('SELECT reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(final.rows[0].review_status).toBe('confirmed');
+    expect(final.rows[0].reviewed_score).toBeLessThan(after.rows[0].reviewed_score);
+    const shown = await officer.get(`/calls/${call}`);
+    expect(shown.body).toContain('驳回');
+    expect(shown.body).toContain('语音识别错误');
+    expect(shown.body).toContain(w.users.supervisor);
+    await expect(w.services.db.query('UPDATE review_decisions SET decision = $2 WHERE finding_id = $1', [fids[0], 'dismissed'])).rejects.toThrow(/append-only/);
+    // A finding of another call is refused.
+    const other = id('call-06-banned-phrases.amr');
+    const oPage = await officer.get(`/calls/${other}`);
+    expect((await officer.post(`/calls/${other}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(oPage.body), decision: 'confirmed' })).statusCode).toBe(400);
+  });
+
+  it('masks phone and ID numbers for officers, on screen and in exports; supervisors see them', async () => {
+    const call = id('privacy.wav');
+    const o = await officer.get(`/calls/${call}`);
+    expect(o.body).toContain('138****5678');
+    expect(o.body).not.toContain(PHONE);
+    expect(o.body).not.toContain(ID_NUMBER);
+    const exp = await officer.get(`/calls/${call}/transcript.txt`);
+    expect(exp.headers['content-disposition']).toMatch(/attachment/);
+    expect(exp.body).toContain('**************002X');
+    expect(exp.body).not.toContain(PHONE);
+    const s = await supervisor.get(`/calls/${call}`);
+    expect(s.body).toContain(PHONE);
+    expect((await supervisor.get(`/calls/${call}/transcript.txt`)).body).toContain(ID_NUMBER);
+  });
+
+  it('assigns calls (selected, evenly); officers cannot open calls assigned to another officer', async () => {
+    const call = id('call-04-no-consent.wav');
+    const { rows: u } = await w.services.db.query('SELECT id, username FROM users WHERE username = ANY($1)', [[w.users.officer, w.users.officer2]]);
+    const o2 = u.find((x) => x.username === w.users.officer2)!.id;
+    const o1 = u.find((x) => x.username === w.users.officer)!.id;
+    const page = await supervisor.get('/');
+    const res = await supervisor.post('/assign', { _csrf: csrfOf(page.body), mode: 'selected', ids: [call], user: String(o2) });
+    expect(res.statusCode).toBe(303);
+    expect(notice(res.headers.location)).toContain('已将 1 条通话分配给');
+    expect((await officer2.get(`/calls/${call}`)).statusCode).toBe(200);
+    expect((await officer.get(`/calls/${call}`)).statusCode).toBe(403);
+    expect((await officer.get(`/calls/${call}/audio`, { range: 'bytes=0-9' })).statusCode).toBe(403);
+    expect((await officer.get(`/calls/${call}/transcript.txt`)).statusCode).toBe(403);
+    expect((await officer.get('/')).body).not.toContain(`/calls/${call}"`);
+    expect((await officer2.get('/?assigned=me')).body).toContain(`/calls/${call}"`);
+    expect((await supervisor.get(`/calls/${call}`)).statusCode).toBe(200);
+    // Evenly: the remaining unassigned pending calls are shared between both officers.
+    const even = await supervisor.post('/assign', { _csrf: csrfOf(page.body), mode: 'evenly', evenly: [String(o1), String(o2)] });
+    expect(even.statusCode).toBe(303);
+    const { rows: counts } = await w.services.db.query(
+      `SELECT a.user_id, count(*)::int AS n FROM assignments a JOIN reports r USING (recording_id) WHERE r.review_status = 'pending' GROUP BY a.user_id`,
+    );
+    const byUser = new Map(counts.map((c) => [c.user_id, c.n]));
+    expect(Math.abs((byUser.get(o1) ?? 0) - (byUser.get(o2) ?? 0))).toBeLessThanOrEqual(1);
+    const { rows: left } = await w.services.db.query(
+      `SELECT count(*)::int AS n FROM reports r LEFT JOIN assignments a USING (recording_id) WHERE r.review_status = 'pending' AND a.user_id IS NULL AND r.recording_id = ANY($1)`,
+      [[...w.ids.values()]],
+    );
+    expect(left[0].n).toBe(0);
+  });
+
+  it('gives admins the failed recordings with a retry button, the queue dashboard, users, health and metrics', async () => {
+    const failed = await admin.get('/admin/failed');
+    expect(failed.statusCode).toBe(200);
+    expect(failed.body).toContain('broken-page.wav');
+    expect(failed.body).toContain('not_audio');
+    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), bucket: w.t.config.s3.recordingsBucket, prefix: '2026/11/28/broken-page.wav' });
+    expect(retry.statusCode).toBe(303);
+    expect(notice(retry.headers.location)).toContain('已重新排队 1 条录音');
+    const board = await admin.get('/admin/queues');
+    expect(board.statusCode).toBe(200);
+    const api = await admin.get('/admin/queues/api/queues', { accept: 'application/json' });
+    expect(api.statusCode).toBe(200);
+    expect(api.body).toContain('analyze');
+    expect((await admin.get('/admin/users')).body).toContain(w.users.officer);
+    const metrics = await admin.get('/metrics', { accept: '*/*' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('callqa_reports{review_status="pending"}');
+    expect(metrics.body).toContain('callqa_queue_jobs');
+    const scraper = await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
+    expect(scraper.statusCode).toBe(200);
+    expect((await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
+  });
+
+  it('rate-limits sign-in per IP and locks an account after repeated failures', async () => {
+    const c = new Client(w.app, '10.9.8.7');
+    const page = await c.get('/login');
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      codes.push((await c.post('/login', { _csrf: csrfOf(page.body), username: `nobody-${i}`, password: 'wrong password' })).statusCode);
+    }
+    expect(codes.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(codes.at(-1)).toBe(429);
+    const victim = new Client(w.app, '10.9.8.8');
+    const p2 = await victim.get('/login');
+    for (let i = 0; i < 5; i++) await victim.post('/login', { _csrf: csrfOf(p2.body), username: w.users.officer2, password: 'wrong password' });
+    const locked = await victim.post('/login', { _csrf: csrfOf(p2.body), username: w.users.officer2, password: PASSWORD });
+    expect(locked.statusCode).toBe(401);
+    expect(locked.body).toContain('锁定');
+  });
+
+  it('signs out, ending the session', async () => {
+    const c = new Client(w.app);
+    await c.login(w.users.admin);
+    const page = await c.get('/');
+    const token = c.jar.get('callqa_session')!;
+    expect((await c.post('/logout', { _csrf: csrfOf(page.body) })).statusCode).toBe(303);
+    const stale = new Client(w.app);
+    stale.jar.set('callqa_session', token);
+    expect((await stale.get('/', { accept: '*/*' })).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,441 @@
+/**
+ * The quality officers' review workspace: a Fastify server with server-rendered pages.
+ *
+ * Security: every route needs a signed-in user except /login and /healthz; `/admin/*` (failed recordings,
+ * users, the bull-board queue dashboard) needs the admin role; /metrics needs an admin session or the
+ * WEB_METRICS_TOKEN bearer token. Sessions: a random token in a signed, http-only, SameSite=Strict cookie,
+ * stored hashed in PostgreSQL (ended on sign-out, disable or password change). Every form carries a CSRF
+ * token (@fastify/csrf-protection, secret in a signed cookie); sign-in is rate-limited per IP
+ * (@fastify/rate-limit, in Redis) and per account (lock-out after repeated failures). Path parameters are
+ * validated by pattern (recording ids are 40 hex digits, finding ids digits), so no parameter reaches storage
+ * or the file system unchecked.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Redis } from 'ioredis';
+import path from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../infra/config.js';
+import { listFailedRecordings, type Pool } from '../infra/database.js';
+import type { Logger } from '../infra/logger.js';
+import type { ObjectStorage } from '../infra/object-storage.js';
+import { transcriptKey } from '../pipeline/storage-keys.js';
+import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
+import { formatTime } from '../pipeline/report/render-html.js';
+import type { Report } from '../rules/report.js';
+import { retryFailedRecordings } from '../workers/enqueue.js';
+import { STAGES, type Queues } from '../workers/queues.js';
+import { authenticate, createSession, deleteSession, listReviewers, listUsers, userOfSession, type Role, type User } from './accounts.js';
+import { AudioStreamer, parseRange } from './audio.js';
+import { callScript } from './assets.js';
+import { maskText } from './privacy.js';
+import {
+  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordDecision, STATUS_FILTERS, type QueueFilter,
+} from './review-data.js';
+import { callPageHtml, DISMISS_REASONS, errorPage, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: User;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without signing in. */
+    public?: boolean;
+    /** Roles allowed (default: any signed-in user). */
+    roles?: Role[];
+  }
+}
+
+/** What the server needs. */
+export interface WebDeps {
+  config: Config;
+  db: Pool;
+  storage: ObjectStorage;
+  redis: Redis;
+  queues: Queues;
+  log: Logger;
+}
+
+export const SESSION_COOKIE = 'callqa_session';
+const RECORDING_ID = '^[0-9a-f]{40}$';
+
+const idParams = { type: 'object', properties: { id: { type: 'string', pattern: RECORDING_ID } }, required: ['id'] } as const;
+const findingParams = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: RECORDING_ID }, fid: { type: 'string', pattern: '^[0-9]{1,15}$' } },
+  required: ['id', 'fid'],
+} as const;
+
+const dateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(s)));
+const queryField = {
+  from: dateString,
+  to: dateString,
+  agent: z.string().max(100),
+  line: z.string().max(100),
+  rule: z.string().regex(/^([a-z_]{3,40}|B\d{2})$/),
+  status: z.enum(STATUS_FILTERS),
+  minScore: z.coerce.number().int().min(0).max(100),
+  maxScore: z.coerce.number().int().min(0).max(100),
+  q: z.string().trim().max(100),
+  assigned: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+};
+
+/** Reads the queue filter from a query string; invalid or empty values are left out. */
+export function parseQueueFilter(query: Record<string, unknown>): QueueFilter {
+  const f: Record<string, unknown> = {};
+  for (const [k, schema] of Object.entries(queryField)) {
+    const v = query[k];
+    if (typeof v !== 'string' || v === '') continue;
+    const parsed = (schema as z.ZodType).safeParse(v);
+    if (parsed.success && parsed.data !== '') f[k] = parsed.data;
+  }
+  return f as QueueFilter;
+}
+
+/** A safe local redirect target (a path on this site), else `/`. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
+}
+
+function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * Builds the server (not listening yet).
+ *
+ * @param secret the session secret (WEB_SESSION_SECRET)
+ */
+export async function buildWebServer(deps: WebDeps, secret: string): Promise<FastifyInstance> {
+  const { config, db, storage, log } = deps;
+  const web = config.web;
+  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 });
+  const audio = new AudioStreamer(storage, path.join(config.workDir, `callqa-web-audio-${process.pid}-${Math.random().toString(36).slice(2, 8)}`), config.ffmpegTimeLimitMs);
+  app.addHook('onClose', async () => audio.close());
+
+  // --- metrics ------------------------------------------------------------------------------------
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'callqa_web_' });
+  const httpDuration = new Histogram({
+    name: 'callqa_web_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  const decisionsTotal = new Counter({ name: 'callqa_review_decisions_total', help: 'Review decisions recorded', labelNames: ['decision'] as const, registers: [registry] });
+  const loginsTotal = new Counter({ name: 'callqa_web_logins_total', help: 'Sign-in attempts', labelNames: ['result'] as const, registers: [registry] });
+  new Gauge({
+    name: 'callqa_reports', help: 'Scored calls by review status', labelNames: ['review_status'] as const, registers: [registry],
+    async collect() {
+      const { rows } = await db.query('SELECT review_status, count(*)::int AS n FROM reports GROUP BY review_status');
+      this.reset();
+      for (const r of rows) this.set({ review_status: r.review_status }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'callqa_recordings', help: 'Recordings by pipeline status', labelNames: ['status'] as const, registers: [registry],
+    async collect() {
+      const { rows } = await db.query('SELECT status, count(*)::int AS n FROM recordings GROUP BY status');
+      this.reset();
+      for (const r of rows) this.set({ status: r.status }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'callqa_queue_jobs', help: 'Jobs per stage queue and state', labelNames: ['stage', 'state'] as const, registers: [registry],
+    async collect() {
+      this.reset();
+      for (const stage of STAGES) {
+        const c = await deps.queues[stage].getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+        for (const [state, n] of Object.entries(c)) this.set({ stage, state }, n ?? 0);
+      }
+    },
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  // --- plugins ------------------------------------------------------------------------------------
+  await app.register(fastifyCookie, { secret });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCsrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: web.cookieSecure } });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${config.queuePrefix}-web-rate-`,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'Too Many Requests', message: `登录尝试过于频繁，请 ${Math.ceil(ctx.ttl / 1000)} 秒后再试。` }),
+  });
+
+  // --- sign-in check, roles, headers --------------------------------------------------------------
+  app.addHook('onRequest', async (req, reply) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) {
+      const unsigned = req.unsignCookie(token);
+      if (unsigned.valid && unsigned.value) req.user = await userOfSession(db, unsigned.value);
+    }
+    const routeConfig = req.routeOptions.config ?? {};
+    if (routeConfig.public) return;
+    if (!req.user) {
+      if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
+        return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+      }
+      return reply.code(401).type('text/plain; charset=utf-8').send('请先登录。');
+    }
+    const pathname = req.url.split('?')[0]!;
+    const roles = routeConfig.roles ?? (pathname === '/admin' || pathname.startsWith('/admin/') ? (['admin'] as Role[]) : undefined);
+    if (roles && !roles.includes(req.user.role)) {
+      return sendHtml(reply, errorPage('无权访问', '您的角色不能使用此页面。', req.user, reply.generateCsrf()), 403);
+    }
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'same-origin');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html') && !req.url.startsWith('/admin/queues')) {
+      reply.header('X-Frame-Options', 'DENY');
+      reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+      reply.header('Cache-Control', 'no-store');
+    }
+    return payload;
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) log.error({ err: error.message, url: req.url }, 'web request failed');
+    const message =
+      error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET'
+        ? '表单已过期或无效（CSRF 校验失败），请返回刷新页面后重试。'
+        : error.code === 'FST_ERR_VALIDATION'
+          ? '请求参数无效。'
+          : status === 429
+            ? error.message
+            : status >= 500
+              ? '服务器内部错误。'
+              : error.message;
+    return sendHtml(reply, errorPage(`错误 ${status}`, message, req.user, req.user ? reply.generateCsrf() : undefined), status);
+  });
+  app.setNotFoundHandler((req, reply) => sendHtml(reply, errorPage('未找到', '没有这个页面。', req.user), 404));
+
+  const mask = (user: User) => (web.unmaskedRoles.includes(user.role) ? (t: string) => t : maskText);
+
+  // --- sign-in ------------------------------------------------------------------------------------
+  app.get('/login', { config: { public: true } }, async (req, reply) => {
+    const next = safeNext((req.query as Record<string, unknown>).next);
+    if (req.user) return reply.redirect(next, 303);
+    return sendHtml(reply, loginPage(reply.generateCsrf(), undefined, next));
+  });
+  app.post(
+    '/login',
+    { config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const username = typeof body.username === 'string' ? body.username.trim() : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      const next = safeNext(body.next);
+      const result = username && password ? await authenticate(db, username, password, req.ip) : ({ ok: false, reason: 'bad_credentials' } as const);
+      loginsTotal.inc({ result: result.ok ? 'ok' : result.reason });
+      if (!result.ok) {
+        const msg = result.reason === 'locked' ? '登录失败次数过多，账号暂时锁定，请 15 分钟后再试。' : '用户名或密码错误，或账号已停用。';
+        return sendHtml(reply, loginPage(reply.generateCsrf(), msg, next), 401);
+      }
+      const token = await createSession(db, result.user.id, web.sessionHours);
+      reply.setCookie(SESSION_COOKIE, token, {
+        signed: true, httpOnly: true, sameSite: 'strict', secure: web.cookieSecure, path: '/', maxAge: web.sessionHours * 3600,
+      });
+      return reply.redirect(next, 303);
+    },
+  );
+  app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
+    const raw = req.cookies[SESSION_COOKIE];
+    const unsigned = raw ? req.unsignCookie(raw) : undefined;
+    if (unsigned?.valid && unsigned.value) await deleteSession(db, unsigned.value);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+
+  // --- queue --------------------------------------------------------------------------------------
+  app.get('/', async (req, reply) => {
+    const user = req.user!;
+    const query = req.query as Record<string, unknown>;
+    const filter = parseQueueFilter(query);
+    const after = typeof query.after === 'string' ? decodeCursor(query.after) : undefined;
+    const started = performance.now();
+    const page = await queuePage(db, filter, user, web.assignment, after);
+    const elapsedMs = performance.now() - started;
+    const [choices, reviewers] = await Promise.all([filterChoices(db), user.role === 'officer' ? Promise.resolve([]) : listReviewers(db)]);
+    const notice = typeof query.notice === 'string' ? query.notice.slice(0, 200) : undefined;
+    reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
+    return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs }));
+  });
+
+  app.post('/assign', { config: { roles: ['supervisor', 'admin'] }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+    const filter = parseQueueFilter(req.query as Record<string, unknown>);
+    const back = (notice: string) => {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
+      q.set('notice', notice);
+      return reply.redirect(`/?${q}`, 303);
+    };
+    const reviewers = await listReviewers(db);
+    const byId = new Map(reviewers.map((r) => [r.id, r]));
+    if (body.mode === 'evenly') {
+      const ids = list(body.evenly).map(Number).filter((id) => byId.has(id));
+      if (!ids.length) return back('请至少选择一名质检员。');
+      const counts = await assignEvenly(db, filter, ids, req.user!.username, req.user!);
+      return back(`已平均分配：${[...counts].map(([id, n]) => `${byId.get(id)!.displayName} ${n} 条`).join('，')}`);
+    }
+    const recordingIds = list(body.ids).filter((id) => new RegExp(RECORDING_ID).test(id));
+    if (!recordingIds.length) return back('请先勾选通话。');
+    const userId = typeof body.user === 'string' && body.user !== '' ? Number(body.user) : null;
+    if (userId !== null && !byId.has(userId)) return back('质检员无效。');
+    const n = await assignCalls(db, recordingIds, userId, req.user!.username);
+    return back(userId === null ? `已取消 ${n} 条通话的分配。` : `已将 ${n} 条通话分配给 ${byId.get(userId)!.displayName}。`);
+  });
+
+  // --- call page ----------------------------------------------------------------------------------
+  async function openCall(req: FastifyRequest, reply: FastifyReply) {
+    const { id } = req.params as { id: string };
+    const call = await loadCall(db, id);
+    if (!call) {
+      sendHtml(reply, errorPage('未找到', '没有这个通话。', req.user, reply.generateCsrf()), 404);
+      return undefined;
+    }
+    if (!mayOpenCall(req.user!, call, web.assignment)) {
+      sendHtml(reply, errorPage('无权访问', '此通话已分配给其他质检员。', req.user, reply.generateCsrf()), 403);
+      return undefined;
+    }
+    return call;
+  }
+  async function loadReport(key: string): Promise<Report | undefined> {
+    const text = await storage.getText(config.s3.resultsBucket, key);
+    return text === undefined ? undefined : (JSON.parse(text) as Report);
+  }
+  async function loadTranscript(objectKey: string): Promise<Transcript | undefined> {
+    const key = transcriptKey(objectKey);
+    const text = await storage.getText(config.s3.resultsBucket, key);
+    return text === undefined ? undefined : parseTranscriptText(text, key);
+  }
+
+  app.get('/calls/:id', { schema: { params: idParams } }, async (req, reply) => {
+    const call = await openCall(req, reply);
+    if (!call) return reply;
+    const [report, transcript] = await Promise.all([loadReport(call.reportKey), loadTranscript(call.objectKey)]);
+    const q = req.query as Record<string, unknown>;
+    const notice = q.saved === '1' ? '已保存复核结论。' : undefined;
+    return sendHtml(reply, callPageHtml({ user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice }));
+  });
+
+  app.get('/calls/:id/transcript.txt', { schema: { params: idParams } }, async (req, reply) => {
+    const call = await openCall(req, reply);
+    if (!call) return reply;
+    const transcript = await loadTranscript(call.objectKey);
+    if (!transcript) return reply.code(404).type('text/plain; charset=utf-8').send('转写文件缺失。');
+    const m = mask(req.user!);
+    const names: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
+    const lines = transcript.segments.map((s) => `[${formatTime(s.start)}–${formatTime(s.end)}] ${names[s.speaker] ?? s.speaker}：${m(s.text)}`);
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="transcript-${call.recordingId}.txt"`)
+      .header('Cache-Control', 'no-store')
+      .send(`通话 ${call.callId}\n${lines.join('\n')}\n`);
+  });
+
+  app.get('/calls/:id/audio', { schema: { params: idParams } }, async (req, reply) => {
+    const call = await openCall(req, reply);
+    if (!call) return reply;
+    const source = await audio.source(call.recordingId, call.bucket, call.objectKey);
+    if (!source) return reply.code(404).type('text/plain; charset=utf-8').send('录音文件缺失。');
+    reply.header('Accept-Ranges', 'bytes').header('Cache-Control', 'private, no-store').type(source.contentType);
+    const range = parseRange(req.headers.range, source.size);
+    if (range === 'unsatisfiable') {
+      return reply.code(416).header('Content-Range', `bytes */${source.size}`).send();
+    }
+    if (source.size === 0) return reply.header('Content-Length', 0).send();
+    const r = range ?? { start: 0, end: source.size - 1 };
+    if (range) reply.code(206).header('Content-Range', `bytes ${r.start}-${r.end}/${source.size}`);
+    reply.header('Content-Length', r.end - r.start + 1);
+    return reply.send(await source.open(r));
+  });
+
+  app.post(
+    '/calls/:id/findings/:fid/decisions',
+    { schema: { params: findingParams }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const call = await openCall(req, reply);
+      if (!call) return reply;
+      const fid = Number((req.params as { fid: string }).fid);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const decision = body.decision;
+      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+      const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 2000) : '';
+      const bad = (message: string) => sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf()), 400);
+      if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return bad('请选择复核结论。');
+      if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return bad('驳回必须选择理由。');
+      if (decision === 'comment' && !comment) return bad('请填写备注。');
+      if (!call.findings.some((f) => f.id === fid)) return bad('该发现不属于此通话。');
+      const report = await loadReport(call.reportKey);
+      if (!report) return sendHtml(reply, errorPage('无法保存', '报告文件缺失，无法重算得分。', req.user, reply.generateCsrf()), 503);
+      await recordDecision(db, { recordingId: call.recordingId, findingId: fid, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: req.user!.username }, report);
+      decisionsTotal.inc({ decision });
+      return reply.redirect(`/calls/${call.recordingId}?saved=1#finding-${fid}`, 303);
+    },
+  );
+
+  app.get('/assets/call.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'private, max-age=300').send(callScript(config.channelMap.agent)),
+  );
+
+  // --- operations ---------------------------------------------------------------------------------
+  app.get('/admin/failed', async (req, reply) => {
+    const failed = await listFailedRecordings(db, { limit: 500 });
+    const q = req.query as Record<string, unknown>;
+    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: typeof q.notice === 'string' ? q.notice.slice(0, 200) : undefined }));
+  });
+  app.post('/admin/failed/retry', { preHandler: app.csrfProtection }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const bucket = typeof body.bucket === 'string' && body.bucket ? body.bucket : undefined;
+    const prefix = typeof body.prefix === 'string' && body.prefix ? body.prefix : undefined;
+    const queued = await retryFailedRecordings({ db, queues: deps.queues }, { bucket, prefix, limit: 1000 });
+    return reply.redirect(`/admin/failed?notice=${encodeURIComponent(`已重新排队 ${queued.length} 条录音。`)}`, 303);
+  });
+  app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: req.user!, csrf: reply.generateCsrf(), users: await listUsers(db) })));
+
+  const board = new FastifyAdapter();
+  createBullBoard({ queues: STAGES.map((s) => new BullMQAdapter(deps.queues[s])), serverAdapter: board, options: { uiConfig: { boardTitle: 'callqa 任务队列' } } });
+  board.setBasePath('/admin/queues');
+  await app.register(board.registerPlugin(), { prefix: '/admin/queues' });
+
+  app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    try {
+      await db.query('SELECT 1');
+      checks.postgres = 'ok';
+    } catch {
+      checks.postgres = 'down';
+    }
+    try {
+      await deps.redis.ping();
+      checks.redis = 'ok';
+    } catch {
+      checks.redis = 'down';
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    return reply.code(ok ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ok ? 'ok' : 'degraded', checks });
+  });
+
+  app.get('/metrics', { config: { public: true } }, async (req, reply) => {
+    const auth = req.headers.authorization ?? '';
+    const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
+    const tokenOk = !!web.metricsToken && !!bearer && bearer.length === web.metricsToken.length && timingSafeEqual(Buffer.from(bearer), Buffer.from(web.metricsToken));
+    if (!tokenOk && req.user?.role !== 'admin') return reply.code(req.user ? 403 : 401).type('text/plain; charset=utf-8').send('需要管理员登录或指标令牌。');
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+
+  return app;
+}

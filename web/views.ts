@@ -1,0 +1,310 @@
+/**
+ * The pages, rendered on the server as HTML strings (every value escaped). Chinese labels; dates and times
+ * in Asia/Shanghai. Usable with the keyboard: real links, buttons and form controls, a skip link, visible
+ * focus, labels on every control; the call page adds player shortcuts (see web/assets.ts).
+ */
+import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
+import type { RecordingRow } from '../infra/database.js';
+import type { Transcript } from '../pipeline/transcript.js';
+import type { Report } from '../rules/report.js';
+import { ROLE_NAMES, type User } from './accounts.js';
+import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type QueueFilter, type QueuePage, type FindingView } from './review-data.js';
+
+export { esc };
+
+export const RULE_NAMES: Record<string, string> = {
+  opening_greeting: '开场问候',
+  consent_before_hangup: '挂机前征得同意',
+  banned_phrase: '禁用语',
+  polite_language: '文明用语',
+  phone_phrases: '电话用语',
+  mandarin: '普通话',
+  no_argument: '不与服务对象争论',
+  first_contact: '首问负责制',
+};
+const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
+const DECISION_NAMES: Record<string, string> = { confirmed: '确认', dismissed: '驳回', comment: '备注' };
+
+/** Reasons an officer can give for dismissing a finding. */
+export const DISMISS_REASONS = ['语音识别错误', '说话人识别错误', '上下文无不当', '规则误判', '其他（见备注）'] as const;
+
+const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+});
+
+/** A date and time in Asia/Shanghai, e.g. `2026/11/28 09:15:02`. */
+export function formatDateTime(d: Date | null | undefined): string {
+  return d ? dateTimeFormat.format(d) : '—';
+}
+
+/** Page frame: header with navigation, skip link, main content. */
+export function layout(opts: { title: string; user?: User; body: string; csrf?: string; scripts?: string[] }): string {
+  const u = opts.user;
+  const nav = u
+    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
+       <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(opts.csrf ?? '')}">
+       <span>${esc(u.displayName)}（${ROLE_NAMES[u.role]}）</span> <button type="submit">退出登录</button></form>`
+    : '';
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(opts.title)} · 通话质检复核</title>
+<style>${CSS}</style></head><body>
+<a class="skip" href="#main">跳到正文</a>
+<header><strong>通话质检复核</strong> ${nav}</header>
+<main id="main" tabindex="-1">
+${opts.body}
+</main>
+${(opts.scripts ?? []).map((s) => `<script src="${esc(s)}" defer></script>`).join('')}
+</body></html>`;
+}
+
+const CSS = `
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:0;color:#1f1f1f;font-size:15px}
+header{display:flex;gap:1.5rem;align-items:center;background:#1d3b6a;color:#fff;padding:.5rem 1rem;flex-wrap:wrap}
+header a{color:#fff;margin-right:1rem}header form{margin-left:auto}
+main{padding:1rem;max-width:82rem;margin:0 auto}
+.skip{position:absolute;left:-999px}.skip:focus{left:.5rem;top:.5rem;background:#fff;color:#000;padding:.3rem;z-index:9}
+a:focus,button:focus,input:focus,select:focus,textarea:focus,[tabindex]:focus{outline:3px solid #f5a623;outline-offset:2px}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.35rem .4rem;text-align:left;vertical-align:top}
+th{background:#f3f5f8}tr.flagged td:first-child{border-left:4px solid #c0392b}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;background:#f7f7f7;padding:.6rem;margin-bottom:.8rem}
+.filters label{display:flex;flex-direction:column;font-size:.85rem}
+.status-pending{color:#b35c00;font-weight:bold}.status-confirmed{color:#b00}.status-dismissed{color:#2c7a2c}
+.inline{display:inline}.error{color:#b00;font-weight:bold}.note{color:#555;font-size:.9rem}
+.call{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem}
+@media (max-width:1000px){.call{grid-template-columns:1fr}}
+.player{position:sticky;top:0;background:#fff;padding:.5rem 0;border-bottom:1px solid #ddd;z-index:2}
+audio{width:100%}
+ol.transcript{list-style:none;padding:0;margin:0}
+ol.transcript li{padding:.25rem .4rem;border-left:4px solid #ddd;margin:.15rem 0}
+ol.transcript li.agent{border-color:#36c}ol.transcript li.customer{border-color:#999}
+ol.transcript li.hit{background:#fff1c2}ol.transcript li.playing{outline:2px solid #1d3b6a}
+.seek{background:none;border:1px solid #bbb;border-radius:3px;cursor:pointer;font:inherit;font-size:.85em;color:#333;padding:0 .3rem}
+.finding{border:1px solid #ccc;border-radius:4px;padding:.5rem;margin-bottom:.7rem}
+.finding.confirmed{border-color:#b00}.finding.dismissed{border-color:#2c7a2c;background:#f3fbf3}
+.finding fieldset{border:0;padding:0;margin:.3rem 0}
+.score{font-size:1.6rem;font-weight:bold}
+.history{font-size:.88rem;margin:.3rem 0 0 1rem;padding:0}
+`;
+
+/** The sign-in page. */
+export function loginPage(csrf: string, error?: string, next?: string): string {
+  return layout({
+    title: '登录',
+    body: `<h1>登录</h1>
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/login">
+<input type="hidden" name="_csrf" value="${esc(csrf)}">
+<input type="hidden" name="next" value="${esc(next ?? '/')}">
+<p><label>用户名<br><input name="username" autocomplete="username" required autofocus></label></p>
+<p><label>密码<br><input name="password" type="password" autocomplete="current-password" required></label></p>
+<p><button type="submit">登录</button></p>
+</form>`,
+  });
+}
+
+/** An error page (403, 404, …). */
+export function errorPage(title: string, message: string, user?: User, csrf?: string): string {
+  return layout({ title, user, csrf, body: `<h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="/">返回复核队列</a></p>` });
+}
+
+function filterQuery(f: QueueFilter, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+function option(value: string, label: string, selected: string | undefined): string {
+  return `<option value="${esc(value)}"${value === (selected ?? '') ? ' selected' : ''}>${esc(label)}</option>`;
+}
+
+/** The review queue. */
+export function queuePageHtml(opts: {
+  user: User;
+  csrf: string;
+  filter: QueueFilter;
+  page: QueuePage;
+  choices: { agents: string[]; lines: string[] };
+  reviewers: User[];
+  notice?: string;
+  elapsedMs: number;
+}): string {
+  const { user, filter: f, page } = opts;
+  const canAssign = user.role === 'supervisor' || user.role === 'admin';
+  const rows = page.rows
+    .map((r) => {
+      const score = r.reviewedScore !== null && r.reviewedScore !== r.score ? `${r.reviewedScore}（原 ${r.score}）` : String(r.score);
+      const problems = [...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => RULE_NAMES[x] ?? x), ...r.bannedPhrases].join('、');
+      return `<tr class="${r.reviewStatus !== 'none' ? 'flagged' : ''}">
+${canAssign ? `<td><input type="checkbox" name="ids" value="${r.recordingId}" form="assign" aria-label="选择通话 ${esc(r.callId)}"></td>` : ''}
+<td><a href="/calls/${r.recordingId}">${esc(r.callId)}</a></td><td>${esc(formatDateTime(r.callTime))}</td>
+<td>${esc(r.agentId ?? '—')}</td><td>${esc(r.line ?? '—')}</td><td>${formatTime(r.durationSec)}</td><td>${esc(score)}</td>
+<td>${esc(problems || '—')}</td><td class="status-${r.reviewStatus}">${REVIEW_STATUS_NAMES[r.reviewStatus] ?? r.reviewStatus}</td><td>${esc(r.assignedTo ?? '—')}</td></tr>`;
+    })
+    .join('\n');
+  const ruleOptions = [option('', '全部', f.rule), ...Object.entries(RULE_NAMES).map(([id, n]) => option(id, `${n}（不通过）`, f.rule)),
+    ...Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`).map((b) => option(b, `禁用语 ${b}`, f.rule))].join('');
+  const statusOptions = [option('', '全部', f.status), option('flagged', '需复核（全部）', f.status), option('pending', '待复核', f.status),
+    option('confirmed', '已确认', f.status), option('dismissed', '已驳回', f.status), option('none', '无需复核', f.status)].join('');
+  const assignedOptions = [option('', '全部', f.assigned), option('me', '分配给我', f.assigned), option('none', '未分配', f.assigned),
+    ...(canAssign ? opts.reviewers.map((r) => option(r.username, r.displayName, f.assigned)) : [])].join('');
+  const datalist = (id: string, values: string[]) => `<datalist id="${id}">${values.map((v) => `<option value="${esc(v)}">`).join('')}</datalist>`;
+  const assignForm = canAssign
+    ? `<form id="assign" method="post" action="/assign${esc(filterQuery(f))}" class="filters" aria-label="分配">
+<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
+<label>分配给<select name="user">${opts.reviewers.map((r) => option(String(r.id), r.displayName, undefined)).join('')}<option value="">（取消分配）</option></select></label>
+<button type="submit" name="mode" value="selected">分配所选通话</button>
+<span>或</span>
+<label>在以下质检员之间平均分配当前筛选的未分配待复核通话<select name="evenly" multiple size="3">${opts.reviewers.map((r) => option(String(r.id), r.displayName, undefined)).join('')}</select></label>
+<button type="submit" name="mode" value="evenly">平均分配</button>
+</form>`
+    : '';
+  return layout({
+    title: '复核队列',
+    user,
+    csrf: opts.csrf,
+    body: `<h1>复核队列</h1>
+${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
+<form method="get" action="/" class="filters" aria-label="筛选">
+<label>开始日期<input type="date" name="from" value="${esc(f.from ?? '')}"></label>
+<label>结束日期<input type="date" name="to" value="${esc(f.to ?? '')}"></label>
+<label>坐席<input name="agent" list="agents" value="${esc(f.agent ?? '')}" size="8"></label>${datalist('agents', opts.choices.agents)}
+<label>线路/部门<input name="line" list="lines" value="${esc(f.line ?? '')}" size="10"></label>${datalist('lines', opts.choices.lines)}
+<label>规则<select name="rule">${ruleOptions}</select></label>
+<label>状态<select name="status">${statusOptions}</select></label>
+<label>最低分<input type="number" name="minScore" min="0" max="100" value="${f.minScore ?? ''}" size="3"></label>
+<label>最高分<input type="number" name="maxScore" min="0" max="100" value="${f.maxScore ?? ''}" size="3"></label>
+<label>转写内容包含<input type="search" name="q" value="${esc(f.q ?? '')}"></label>
+<label>分配<select name="assigned">${assignedOptions}</select></label>
+<button type="submit">筛选</button> <a href="/">清除</a>
+</form>
+${assignForm}
+<p>共 ${page.capped ? `${page.total} 条以上` : `${page.total} 条`}通话（需复核的在前，按通话时间从新到旧）。<span class="note">查询用时 ${opts.elapsedMs.toFixed(0)} 毫秒</span></p>
+<table><caption class="skip">通话列表</caption><thead><tr>${canAssign ? '<th scope="col">选择</th>' : ''}<th scope="col">通话编号</th><th scope="col">通话时间</th><th scope="col">坐席</th><th scope="col">线路/部门</th>
+<th scope="col">时长</th><th scope="col">得分</th><th scope="col">问题</th><th scope="col">复核状态</th><th scope="col">复核人</th></tr></thead>
+<tbody>
+${rows || `<tr><td colspan="10">没有符合条件的通话。</td></tr>`}
+</tbody></table>
+<nav aria-label="翻页"><p>${page.next ? `<a href="/${esc(filterQuery(f, { after: encodeCursor(page.next) }))}" rel="next">下一页</a>` : '已是最后一页'}
+ · <a href="/${esc(filterQuery(f))}">第一页</a></p></nav>`,
+  });
+}
+
+function findingLabel(f: FindingView): string {
+  return [RULE_NAMES[f.ruleId] ?? f.ruleId, f.phraseId].filter(Boolean).join(' ');
+}
+
+/** The call page: player, transcript, findings with decision forms and history. */
+export function callPageHtml(opts: {
+  user: User;
+  csrf: string;
+  call: CallView;
+  report: Report | undefined;
+  transcript: Transcript | undefined;
+  mask: (text: string) => string;
+  notice?: string;
+}): string {
+  const { call, report, transcript, mask } = opts;
+  const hitTimes = new Set(call.findings.map((f) => `${f.start}|${f.end}`));
+  const utterances = (transcript?.segments ?? [])
+    .map((s, i) => {
+      const hit = hitTimes.has(`${s.start}|${s.end}`);
+      return `<li id="u${i}" class="${esc(s.speaker)}${hit ? ' hit' : ''}" data-start="${s.start}" data-end="${s.end}">
+<button type="button" class="seek" data-seek="${s.start}" aria-label="从 ${formatTime(s.start)} 播放">${formatTime(s.start)}–${formatTime(s.end)}</button>
+<strong>${SPEAKER_NAMES[s.speaker] ?? esc(s.speaker)}</strong> <span class="text">${esc(mask(s.text))}</span></li>`;
+    })
+    .join('\n');
+  const notes = new Map<string, string | undefined>();
+  for (const r of report?.rules ?? []) r.findings.forEach((f, i) => notes.set(`${r.id}#${i}`, f.note));
+  const findings = call.findings
+    .map((f) => {
+      const history = f.decisions
+        .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewer)}：<strong>${DECISION_NAMES[d.decision]}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
+        .join('');
+      const note = notes.get(`${f.ruleId}#${f.ordinal}`);
+      return `<section class="finding ${f.current ?? ''}" id="finding-${f.id}" aria-labelledby="fh-${f.id}">
+<h3 id="fh-${f.id}">${esc(findingLabel(f))} <button type="button" class="seek" data-seek="${f.start}" aria-label="播放发现 ${esc(findingLabel(f))}，${formatTime(f.start)}">▶ ${formatTime(f.start)}</button>
+${f.current ? `<span class="status-${f.current}">${f.current === 'confirmed' ? '已确认' : '已驳回'}</span>` : '<span class="status-pending">待复核</span>'}</h3>
+<p>${SPEAKER_NAMES[f.speaker] ?? esc(f.speaker)}：“${esc(mask(f.text))}”${note ? `<br><span class="note">${esc(note)}</span>` : ''}${f.needsReview ? '<br><span class="note">系统不确定，需人工确认</span>' : ''}</p>
+<form method="post" action="/calls/${call.recordingId}/findings/${f.id}/decisions">
+<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
+<fieldset><legend>复核结论</legend>
+<label><input type="radio" name="decision" value="confirmed" required> 确认（扣分）</label>
+<label><input type="radio" name="decision" value="dismissed"> 驳回（不扣分）</label>
+<label><input type="radio" name="decision" value="comment"> 仅备注</label></fieldset>
+<p><label>驳回理由 <select name="reason"><option value="">（驳回时必选）</option>${DISMISS_REASONS.map((r) => `<option>${esc(r)}</option>`).join('')}</select></label></p>
+<p><label>备注<br><textarea name="comment" rows="2" cols="40" maxlength="2000"></textarea></label></p>
+<p><button type="submit">提交</button></p>
+</form>
+${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
+</section>`;
+    })
+    .join('\n');
+  const ruleRows = (report?.rules ?? [])
+    .map((r) => `<tr><td>${esc(RULE_NAMES[r.id] ?? r.id)}</td><td>${r.status === 'pass' ? '通过' : r.status === 'fail' ? '不通过' : '不适用'}</td><td>${r.deduction ? `-${r.deduction}` : ''}</td></tr>`)
+    .join('');
+  const shown = call.reviewedScore ?? call.score;
+  return layout({
+    title: `通话 ${call.callId}`,
+    user: opts.user,
+    csrf: opts.csrf,
+    scripts: ['/assets/call.js'],
+    body: `<p><a href="/">← 返回复核队列</a></p>
+<h1>通话 ${esc(call.callId)}</h1>
+${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
+<p>坐席 ${esc(call.agentId ?? '—')} · 线路/部门 ${esc(call.line ?? '—')} · 通话时间 ${esc(formatDateTime(call.callTime))} · 时长 ${formatTime(call.durationSec)}
+ · 复核状态 <span id="review-status" class="status-${esc(call.reviewStatus)}">${REVIEW_STATUS_NAMES[call.reviewStatus] ?? esc(call.reviewStatus)}</span>
+ · 复核人 ${esc(call.assignedTo ?? '未分配')}</p>
+<p class="score">得分 <span id="score">${shown}</span>${call.reviewedScore !== null && call.reviewedScore !== call.score ? ` <span class="note">（系统评分 ${call.score}，按复核结论重算）</span>` : ''}</p>
+<div class="player" role="region" aria-label="录音播放">
+<audio id="player" controls preload="metadata" src="/calls/${call.recordingId}/audio"></audio>
+<label>声道 <select id="channels"><option value="both">双声道（坐席左、来电人右）</option><option value="agent">仅坐席</option><option value="customer">仅来电人</option></select></label>
+<span class="note">快捷键：K 播放/暂停，J 后退 5 秒，L 前进 5 秒（焦点不在输入框时）</span>
+<span id="position" aria-live="off" class="note"></span>
+</div>
+<div class="call">
+<section aria-labelledby="th"><h2 id="th">通话转写</h2>
+${transcript ? `<ol class="transcript">${utterances || '<li>（转写为空）</li>'}</ol>` : '<p class="error">转写文件缺失。</p>'}
+<p><a href="/calls/${call.recordingId}/transcript.txt">导出转写（文本）</a></p>
+</section>
+<section aria-labelledby="fh"><h2 id="fh">发现（${call.findings.length}）</h2>
+${findings || '<p>本通话没有逐条发现。</p>'}
+<h2>评分项</h2><table><thead><tr><th>规范</th><th>结果</th><th>扣分</th></tr></thead><tbody>${ruleRows}</tbody></table>
+</section>
+</div>`,
+  });
+}
+
+/** The failed-recordings page (admins). */
+export function failedPageHtml(opts: { user: User; csrf: string; failed: RecordingRow[]; notice?: string }): string {
+  const rows = opts.failed
+    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code></td><td>${esc(f.reason ?? '')}</td>
+<td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
+<input type="hidden" name="bucket" value="${esc(f.bucket)}"><input type="hidden" name="prefix" value="${esc(f.objectKey)}"><button type="submit">重试</button></form></td></tr>`)
+    .join('\n');
+  return layout({
+    title: '失败录音',
+    user: opts.user,
+    csrf: opts.csrf,
+    body: `<h1>失败录音</h1>${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
+<form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}"><button type="submit">全部重试</button></form>
+<table><thead><tr><th>录音</th><th>环节</th><th>原因代码</th><th>原因</th><th>时间</th><th>操作</th></tr></thead><tbody>
+${rows || '<tr><td colspan="6">没有失败的录音。</td></tr>'}</tbody></table>`,
+  });
+}
+
+/** The users page (admins; accounts are managed with `callqa users`). */
+export function usersPageHtml(opts: { user: User; csrf: string; users: User[] }): string {
+  const rows = opts.users
+    .map((u) => `<tr><td>${esc(u.username)}</td><td>${esc(u.displayName)}</td><td>${ROLE_NAMES[u.role]}</td><td>${u.disabled ? '已停用' : '正常'}</td><td>${esc(formatDateTime(u.createdAt))}</td></tr>`)
+    .join('');
+  return layout({
+    title: '用户',
+    user: opts.user,
+    csrf: opts.csrf,
+    body: `<h1>用户</h1><p class="note">用命令行管理账号：<code>callqa users add|list|disable|enable|passwd</code>。</p>
+<table><thead><tr><th>用户名</th><th>姓名</th><th>角色</th><th>状态</th><th>创建时间</th></tr></thead><tbody>${rows}</tbody></table>`,
+  });
+}
