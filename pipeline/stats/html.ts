@@ -3,8 +3,9 @@
  * figures against the previous month, charts rendered on the server as inline SVG (ECharts' server-side
  * rendering: no canvas, no scripts in the page), and every table of tables.ts. All text is escaped.
  *
- * Deterministic: ECharts numbers its SVG ids with a process-wide counter (`zr0-…`, `zr1-…`); each
- * chart's ids are renamed after the chart so the same month gives the same page in any process.
+ * Deterministic: ECharts numbers its SVG ids and CSS classes with process-wide counters (`zr0-c0`,
+ * `zr1-cls-19`); each chart's are renamed after the chart and renumbered from 0 in order of appearance,
+ * so the same month gives the same page in any process.
  */
 import * as echarts from 'echarts';
 import { escapeHtml } from '../report/render-html.js';
@@ -18,12 +19,28 @@ const WIDTH = 760;
 const HEIGHT = 300;
 const FONT = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif';
 
+/** Renames ECharts' counter-numbered ids and classes in `svg` to `<id>-<family><n>`, n from 0 per family. */
+function stableIds(svg: string, id: string): string {
+  const renamed = new Map<string, string>();
+  const next = new Map<string, number>();
+  return svg.replace(/\bzr\d+-([a-z]+-?)(\d+)\b/g, (token: string, family: string) => {
+    let name = renamed.get(token);
+    if (!name) {
+      const n = next.get(family) ?? 0;
+      next.set(family, n + 1);
+      name = `${id}-${family}${n}`;
+      renamed.set(token, name);
+    }
+    return name;
+  });
+}
+
 /** Renders one chart to an SVG string with ids prefixed by `id`. */
 function chartSvg(id: string, option: echarts.EChartsCoreOption, height = HEIGHT): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
   try {
     chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
-    return chart.renderToSVGString().replace(/\bzr\d+-/g, `${id}-`);
+    return stableIds(chart.renderToSVGString(), id);
   } finally {
     chart.dispose();
   }
