@@ -15,10 +15,11 @@ describe('docker-compose.yml', () => {
       env: { ...process.env, S3_SECRET_KEY: 'test-secret', POSTGRES_PASSWORD: 'test-password' },
     });
     const config = YAML.parse(stdout);
-    expect(Object.keys(config.services).sort()).toEqual(['analyze', 'minio', 'minio-init', 'postgres', 'prepare', 'redis', 'scan', 'transcribe']);
+    expect(Object.keys(config.services).sort()).toEqual(['analyze', 'minio', 'minio-init', 'postgres', 'prepare', 'redis', 'scan', 'stats', 'transcribe']);
     expect(config.services.redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
     expect(config.services.transcribe.environment.WHISPER_MODEL).toBe('/models/ggml-small.bin');
     expect(config.services.transcribe.command).toEqual(['worker', '--stages', 'transcribe', '--no-schedule']);
+    expect(config.services.stats.command).toEqual(['worker', '--stages', 'stats', '--no-schedule']);
     expect(config.services['minio-init'].command.join(' ')).toContain('mc mb --ignore-existing local/recordings');
   });
 
