@@ -15,7 +15,8 @@ export interface StageCounts {
 }
 
 /**
- * Prints the status (a table, or JSON with `json`). Needs Redis and PostgreSQL, not object storage.
+ * Prints the status of the recordings bucket (a table, or JSON with `json`). Needs Redis and PostgreSQL,
+ * not object storage.
  *
  * @throws {Error} when Redis or PostgreSQL cannot be reached
  */
@@ -30,20 +31,21 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
       const c = await queues[stage].getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
       stages[stage] = { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, done: c.completed ?? 0, failed: c.failed ?? 0 };
     }
-    const recordings = await countRecordingsByStatus(db);
-    const failed = await listFailedRecordings(db, { limit: options.limit });
+    const bucket = config.s3.recordingsBucket;
+    const recordings = await countRecordingsByStatus(db, bucket);
+    const failed = await listFailedRecordings(db, { bucket, limit: options.limit });
     if (options.json) {
-      out.write(`${JSON.stringify({ stages, recordings, failed: failed.map((f) => ({ bucket: f.bucket, key: f.objectKey, callId: f.callId, stage: f.failedStage, code: f.reasonCode, reason: f.reason, at: f.updatedAt })) })}\n`);
+      out.write(`${JSON.stringify({ stages, bucket, recordings, failed: failed.map((f) => ({ bucket: f.bucket, key: f.objectKey, callId: f.callId, stage: f.failedStage, code: f.reasonCode, reason: f.reason, at: f.updatedAt })) })}\n`);
       return;
     }
     out.write('stage       waiting  active  delayed  done  failed (jobs kept in Redis)\n');
     for (const [stage, c] of Object.entries(stages)) {
       out.write(`${stage.padEnd(10)} ${String(c.waiting).padStart(8)} ${String(c.active).padStart(7)} ${String(c.delayed).padStart(8)} ${String(c.done).padStart(5)} ${String(c.failed).padStart(7)}\n`);
     }
-    out.write(`\nrecordings: ${Object.entries(recordings).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    out.write(`\nrecordings in bucket ${bucket}: ${Object.entries(recordings).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
     if (failed.length) {
-      out.write(`\nfailed recordings (newest first; \`callqa retry\` queues them again):\n`);
-      for (const f of failed) out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${f.reasonCode}: ${f.reason}\n`);
+      out.write(`\nfailed recordings, newest first (key  [stage] code: reason); \`callqa retry [--prefix KEY-PREFIX]\` queues them again:\n`);
+      for (const f of failed) out.write(`  ${f.objectKey}  [${f.failedStage}] ${f.reasonCode}: ${f.reason}\n`);
     }
   } finally {
     await closeQueues(queues);

@@ -269,10 +269,13 @@ export async function getRecordings(pool: Pool, ids: string[]): Promise<Recordin
   return rows.map(toRecordingRow);
 }
 
-/** Number of recordings per status. */
-export async function countRecordingsByStatus(pool: Pool): Promise<Record<RecordingStatus, number>> {
+/** Number of recordings per status, in one bucket or (without `bucket`) in all. */
+export async function countRecordingsByStatus(pool: Pool, bucket?: string): Promise<Record<RecordingStatus, number>> {
   const counts: Record<RecordingStatus, number> = { queued: 0, preparing: 0, transcribing: 0, analyzing: 0, reported: 0, failed: 0 };
-  const { rows } = await pool.query<{ status: RecordingStatus; n: string }>('SELECT status, count(*) AS n FROM recordings GROUP BY status');
+  const { rows } = await pool.query<{ status: RecordingStatus; n: string }>(
+    'SELECT status, count(*) AS n FROM recordings WHERE ($1::text IS NULL OR bucket = $1) GROUP BY status',
+    [bucket ?? null],
+  );
   for (const row of rows) counts[row.status] = Number(row.n);
   return counts;
 }

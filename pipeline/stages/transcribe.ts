@@ -45,7 +45,7 @@ export async function assertModelAvailable(settings: WhisperSettings): Promise<s
   if (!settings.modelPath) {
     throw new BadInputError(
       'no_model',
-      'no ASR model configured: set WHISPER_MODEL to a whisper.cpp ggml model file (e.g. ggml-small.bin); callqa downloads none',
+      'no ASR model configured: set WHISPER_MODEL to a whisper.cpp ggml model file (e.g. ggml-small.bin; callqa downloads none), or put a KEY.transcript.json transcript beside the recording',
     );
   }
   try {
