@@ -7,7 +7,7 @@ import type { Services } from '../infra/services.js';
 import type { StageContext } from '../pipeline/stages/context.js';
 import { runPrepareStage } from '../pipeline/stages/prepare.js';
 import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
-import { runAnalyzeStage } from '../pipeline/stages/analyze.js';
+import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
 import { scanPrefix } from './enqueue.js';
 import { nightlyTarget } from './nightly.js';
 import { statsJobId, statsTargetMonth } from './monthly-stats.js';
@@ -95,26 +95,7 @@ export const handlers: StageHandlers = {
     const { config, db } = deps.services;
     const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames);
     const { report } = outcome;
-    await saveReportSummary(db, {
-      recordingId: data.recordingId,
-      callId: report.callId,
-      agentId: report.agentId,
-      startedAt: report.startedAt,
-      durationSec: report.durationSec,
-      score: report.score,
-      flagged: report.flagged,
-      rulesetVersion: report.rulesetVersion,
-      ruleStatuses: Object.fromEntries(report.rules.map((r) => [r.id, r.status])),
-      bannedPhrases: [...new Set(report.rules.find((r) => r.id === 'banned_phrase')?.findings.map((f) => f.phraseId ?? '') ?? [])].filter(Boolean),
-      transcriptKind: report.transcriptSource?.kind,
-      reportKey: outcome.reportKey,
-      analyzedAt: report.analyzedAt,
-      line: data.call.line,
-      findings: report.rules.flatMap((r) =>
-        r.findings.map((f, ordinal) => ({ ruleId: r.id, ordinal, phraseId: f.phraseId, start: f.start, end: f.end, speaker: f.speaker, text: f.text, confidence: f.confidence, needsReview: f.needsReview })),
-      ),
-      transcriptText: outcome.transcriptText,
-    });
+    await saveReportSummary(db, reportSummary(data.recordingId, outcome, data.call.line));
     return { status: outcome.reused ? 'skipped' : 'done', detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey } };
   },
 

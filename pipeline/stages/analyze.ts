@@ -98,5 +98,6 @@ export function reportSummary(recordingId: string, outcome: AnalyzeOutcome, line
     findings: report.rules.flatMap((r) =>
       r.findings.map((f, ordinal) => ({ ruleId: r.id, ordinal, phraseId: f.phraseId, start: f.start, end: f.end, speaker: f.speaker, text: f.text, confidence: f.confidence, needsReview: f.needsReview })),
     ),
+    transcriptText: outcome.transcriptText,
   };
 }
