@@ -3,6 +3,7 @@
  * touching Redis, PostgreSQL or storage.
  */
 import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 import { createLogger, type Logger } from '../infra/logger.js';
@@ -30,8 +31,11 @@ function parseStages(value: string): Stage[] {
   return stages as Stage[];
 }
 
+const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+
 const program = new Command('callqa')
   .description('Quality checks of service-centre phone recordings against the staff code of conduct')
+  .version(version)
   .showHelpAfterError();
 
 program
@@ -54,7 +58,8 @@ program
   .argument('<dir>', 'folder of recordings, with optional .json / .transcript.json sidecars')
   .requiredOption('--out <outdir>', 'where reports and summary.json are written')
   .option('--json', 'print summary.json on stdout instead of a table')
-  .action(async (dir: string, opts: { out: string; json?: boolean }) => {
+  .option('--strict', 'exit with code 3 when any recording failed (default: 0 once every file is accounted for)')
+  .action(async (dir: string, opts: { out: string; json?: boolean; strict?: boolean }) => {
     try {
       const { config, log } = setup(true);
       const { processFolder, formatSummaryTable } = await import('./process-command.js');
@@ -62,6 +67,9 @@ program
         process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`);
       });
       process.stdout.write(opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`);
+      const failed = result.recordings.filter((r) => r.status === 'failed').length;
+      if (failed) process.stderr.write(`${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`);
+      if (opts.strict && failed) process.exitCode = 3;
     } catch (error) {
       fail(error);
     }
@@ -204,8 +212,11 @@ program
           { db: services.db, queues },
           { bucket: opts.bucket ?? config.s3.recordingsBucket, prefix: opts.prefix, limit: Number(opts.limit) },
         );
-        for (const r of queued) process.stdout.write(`queued again: ${r.bucket}/${r.key}\n`);
-        process.stdout.write(`${queued.length} failed recordings queued again\n`);
+        for (const r of queued) process.stdout.write(`queued again: ${r.key}\n`);
+        process.stdout.write(
+          `${queued.length} failed recordings of bucket ${opts.bucket ?? config.s3.recordingsBucket} queued again; ` +
+            'they are processed by the running workers (`callqa worker`)\n',
+        );
       } finally {
         await closeQueues(queues);
         await services.close();

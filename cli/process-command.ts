@@ -31,6 +31,8 @@ export interface SummaryEntry {
   reason?: string;
   score?: number;
   flagged?: boolean;
+  /** Why a reported call is flagged (`rule_failed`, `finding_needs_review`, `no_agent_speech`). */
+  reviewReasons?: string[];
 }
 
 /** Result of {@link processFolder}. `wallSec`: seconds from start to the last report. */
@@ -115,7 +117,7 @@ export async function processFolder(
         if (html !== undefined) await writeFile(path.join(outDir, `${stem}.report.html`), html);
         const transcript = await services.storage.getText(config.s3.resultsBucket, transcriptKey(row.objectKey));
         if (transcript !== undefined) await writeFile(path.join(outDir, `${stem}.transcript.json`), transcript);
-        Object.assign(entry, { callId: report.callId, score: report.score, flagged: report.flagged });
+        Object.assign(entry, { callId: report.callId, score: report.score, flagged: report.flagged, reviewReasons: report.reviewReasons });
       }
       summary.push(entry);
     }
@@ -139,7 +141,14 @@ function toEntry(file: string, row: RecordingRow): SummaryEntry {
 /** Formats the summary as an aligned text table for the terminal. */
 export function formatSummaryTable(entries: SummaryEntry[]): string {
   const rows = [['file', 'status', 'callId', 'score', 'flagged', 'reason']].concat(
-    entries.map((e) => [e.file, e.status, e.callId ?? '', e.score?.toString() ?? '', e.flagged === undefined ? '' : e.flagged ? 'yes' : 'no', e.reason ?? '']),
+    entries.map((e) => [
+      e.file,
+      e.status,
+      e.callId ?? '',
+      e.score?.toString() ?? '',
+      e.flagged === undefined ? '' : e.flagged ? 'yes' : 'no',
+      e.reason ?? e.reviewReasons?.join(', ') ?? '',
+    ]),
   );
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...r[i]!].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0))));
   return rows

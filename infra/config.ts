@@ -2,6 +2,7 @@
  * The one configuration of callqa, read from environment variables and validated once at start-up.
  * Every variable is documented in README.md ("Configuration") and `.env.example`.
  */
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import path from 'node:path';
 import os from 'node:os';
@@ -12,6 +13,15 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
 const channelIndex = z.coerce.number().int().min(0).max(7);
+/** A 5-field cron pattern (minute hour day month weekday), checked by cron-parser as BullMQ reads it. */
+const cronPattern = z.string().superRefine((value, ctx) => {
+  try {
+    if (value.trim().split(/\s+/).length !== 5) throw new Error('needs 5 fields: minute hour day month weekday');
+    CronExpressionParser.parse(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a cron pattern (${(error as Error).message}), e.g. "0 1 * * *"` });
+  }
+});
 
 /** The environment variables callqa reads, with defaults. Units are in the variable names. */
 const envSchema = z
@@ -63,11 +73,11 @@ const envSchema = z
           .filter(Boolean),
       ),
 
-    NIGHTLY_CRON: z.string().min(9).default('0 1 * * *'),
+    NIGHTLY_CRON: cronPattern.default('0 1 * * *'),
     NIGHTLY_TZ: z.string().default('Asia/Shanghai'),
     NIGHTLY_PREFIX_TEMPLATE: z.string().includes('{dd}', { message: 'must contain {dd}' }).default('{yyyy}/{mm}/{dd}/'),
 
-    STATS_CRON: z.string().min(9).default('0 3 1 * *'),
+    STATS_CRON: cronPattern.default('0 3 1 * *'),
     STATS_TZ: z.string().default('Asia/Shanghai'),
 
     WEB_HOST: z.string().min(1).default('127.0.0.1'),

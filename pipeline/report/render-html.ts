@@ -34,8 +34,17 @@ export function formatTime(seconds: number): string {
 }
 
 function findingLabel(ruleId: string, f: Finding): string {
-  return [RULE_NAMES[ruleId] ?? ruleId, f.phraseId, f.note].filter(Boolean).join(' · ');
+  // A note that already starts with the phrase id ("B01 不知道") is not preceded by the id again.
+  const phraseId = f.phraseId && !f.note?.startsWith(f.phraseId) ? f.phraseId : undefined;
+  return [RULE_NAMES[ruleId] ?? ruleId, phraseId, f.note].filter(Boolean).join(' · ');
 }
+
+/** Why a call is flagged, in the page's language (see `ReviewReason` in rules/report.ts). */
+export const REVIEW_REASON_TEXT: Record<string, string> = {
+  rule_failed: '有规范未通过',
+  finding_needs_review: '有待人工确认的发现',
+  no_agent_speech: '未识别到坐席讲话（语音识别无结果或角色未知），各项规范无法自动判定，请人工听音',
+};
 
 /** Silences at least this long are listed one by one on the page, seconds (the hold rule's own threshold is in the ruleset). */
 export const LISTED_SILENCE_SEC = 5;
@@ -147,6 +156,7 @@ li.agent{border-color:#36c}li.customer{border-color:#999}li.finding{background:#
 </style></head><body>
 <h1>通话质检报告</h1>
 <p class="score">得分 ${report.score}${report.flagged ? ' <span class="flag">需复核</span>' : ''}</p>
+${report.reviewReasons?.length ? `<p class="flag">复核原因：${report.reviewReasons.map((r) => escapeHtml(REVIEW_REASON_TEXT[r] ?? r)).join('；')}</p>` : ''}
 <p>通话编号 ${escapeHtml(report.callId)}；坐席 ${escapeHtml(report.agentId ?? '未知')}；开始时间 ${escapeHtml(report.startedAt ?? '未知')}；
 时长 ${report.durationSec.toFixed(1)} 秒；规则集 ${escapeHtml(report.rulesetVersion)}；转写来源 ${source}</p>
 ${renderAudioSection(transcript)}
@@ -155,9 +165,7 @@ ${renderAudioSection(transcript)}
 ${ruleRows}
 </tbody></table>
 <h2>通话转写</h2>
-<ol>
-${utterances}
-</ol>
+${utterances ? `<ol>\n${utterances}\n</ol>` : '<p>（转写为空：没有识别到任何讲话内容）</p>'}
 </body></html>
 `;
 }

@@ -37,17 +37,29 @@ describe('callqa process', () => {
     expect(byFile['a call 03.wav']).toMatchObject({ status: 'reported', callId: 'demo-03' });
     expect(byFile['通话05.mp3']).toMatchObject({ status: 'reported', callId: '通话05' }); // no metadata: the file name
     expect(byFile['page.wav']).toMatchObject({ status: 'failed' });
-    expect(byFile['page.wav'].reason).toMatch(/^not_audio: .*page\.wav/);
+    expect(byFile['page.wav'].reason).toMatch(/^not_audio: page\.wav: /); // names the file, not its storage key
     expect(byFile['empty.wav'].reason).toMatch(/^empty_file: /);
 
     const files = (await readdir(out)).sort();
-    expect(files).toEqual(['demo-03.report.html', 'demo-03.report.json', 'summary.json', '通话05.report.html', '通话05.report.json']);
+    expect(files).toEqual([
+      'demo-03.report.html', 'demo-03.report.json', 'demo-03.transcript.json', 'summary.json',
+      '通话05.report.html', '通话05.report.json', '通话05.transcript.json',
+    ]);
     const report = JSON.parse(await readFile(path.join(out, 'demo-03.report.json'), 'utf8'));
     expect(report.transcriptSource.kind).toBe('sidecar');
     expect(report.rules.find((x: { id: string }) => x.id === 'banned_phrase').status).toBe('fail');
     const asr = JSON.parse(await readFile(path.join(out, '通话05.report.json'), 'utf8'));
     expect(asr.transcriptSource).toMatchObject({ kind: 'asr', model: path.basename(t.modelPath) });
     expect(r.stderr).toMatch(/\[4\/4\]/);
+    expect(r.stderr).toContain('2 of 4 recordings failed');
+  }, 180_000);
+
+  it('--strict exits 3 when a recording failed; the run keeps out of the nightly bucket', async () => {
+    const out = path.join(t.dir, 'out-strict');
+    const r = await callqa(['process', input, '--out', out, '--strict'], t.env);
+    expect(r.code).toBe(3);
+    const status = await callqa(['status', '--json'], t.env);
+    expect(JSON.parse(status.stdout)).toMatchObject({ bucket: t.config.s3.recordingsBucket, failed: [] });
   }, 180_000);
 
   it('exits non-zero with the reason when the run itself cannot complete (no Redis)', async () => {

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
         CHANNEL_AGENT: '1',
         CHANNEL_CUSTOMER: '1',
         NIGHTLY_TZ: 'Mars/Olympus',
+        NIGHTLY_CRON: 'x y z w v',
         S3_ENDPOINT: 'http://minio:9000',
         S3_SECRET_KEY: 'hunter2',
       });
@@ -37,9 +38,11 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ['REDIS_URL', 'CONCURRENCY_PREPARE', 'CHANNEL_CUSTOMER', 'NIGHTLY_TZ', 'S3_ACCESS_KEY']) {
+    for (const name of ['REDIS_URL', 'CONCURRENCY_PREPARE', 'CHANNEL_CUSTOMER', 'NIGHTLY_TZ', 'NIGHTLY_CRON', 'S3_ACCESS_KEY']) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain('hunter2');
+    expect(message).toMatch(/NIGHTLY_CRON: not a cron pattern/);
+    expect(() => loadConfig({ NIGHTLY_CRON: '0 1 * *' })).toThrow(/needs 5 fields/);
   });
 });
