@@ -12,6 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config.js';
 import { openDatabase, type Pool } from '../../infra/database.js';
 import { ObjectStorage } from '../../infra/object-storage.js';
 import type { Services } from '../../infra/services.js';
@@ -383,6 +384,12 @@ describe('monthly schedule and stats stage', () => {
   afterAll(async () => {
     await closeQueues(queues);
     redis.disconnect();
+  });
+
+  it('STATS_CRON and STATS_TZ: defaults, and an unknown zone is refused', () => {
+    expect(loadConfig({}).stats).toEqual({ cron: '0 3 1 * *', timeZone: 'Asia/Shanghai' });
+    expect(loadConfig({ STATS_CRON: '30 2 1 * *', STATS_TZ: 'Europe/Berlin' }).stats).toEqual({ cron: '30 2 1 * *', timeZone: 'Europe/Berlin' });
+    expect(() => loadConfig({ STATS_TZ: 'Mars/Olympus' })).toThrow(/STATS_TZ: unknown time zone/);
   });
 
   it('builds the previous month in STATS_TZ', () => {
