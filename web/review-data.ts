@@ -125,18 +125,29 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
   const params: unknown[] = [];
   const where = whereClause(f, viewer, assignmentOn, params);
   const countParams = [...params];
+  // With one review status (or all flagged) the first sort key is constant: leave it out, so the
+  // (review_status, call time, id) index serves the order directly.
+  const flagConstant = f.status !== undefined && f.status !== '';
+  const timeExpr = 'coalesce(r.started_at, r.analyzed_at)';
   let keyset = '';
   if (after) {
-    params.push(after.flagged, after.time, after.id);
-    const n = params.length;
-    keyset = `${where ? ' AND' : 'WHERE'} ((r.review_status <> 'none'), coalesce(r.started_at, r.analyzed_at), r.recording_id) < ($${n - 2}::boolean, $${n - 1}::timestamptz, $${n}::text)`;
+    if (flagConstant) {
+      params.push(after.time, after.id);
+      const n = params.length;
+      keyset = `${where ? ' AND' : 'WHERE'} (${timeExpr}, r.recording_id) < ($${n - 1}::timestamptz, $${n}::text)`;
+    } else {
+      params.push(after.flagged, after.time, after.id);
+      const n = params.length;
+      keyset = `${where ? ' AND' : 'WHERE'} ((r.review_status <> 'none'), ${timeExpr}, r.recording_id) < ($${n - 2}::boolean, $${n - 1}::timestamptz, $${n}::text)`;
+    }
   }
+  const orderBy = flagConstant ? `${timeExpr} DESC, r.recording_id DESC` : `(r.review_status <> 'none') DESC, ${timeExpr} DESC, r.recording_id DESC`;
   const from = `FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id`;
   const { rows } = await db.query(
-    `SELECT r.recording_id, r.call_id, r.agent_id, r.line, coalesce(r.started_at, r.analyzed_at) AS call_time, r.duration_sec, r.score,
+    `SELECT r.recording_id, r.call_id, r.agent_id, r.line, ${timeExpr} AS call_time, r.duration_sec, r.score,
             r.reviewed_score, r.review_status, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
      ${from} ${where}${keyset}
-     ORDER BY (r.review_status <> 'none') DESC, coalesce(r.started_at, r.analyzed_at) DESC, r.recording_id DESC
+     ORDER BY ${orderBy}
      LIMIT ${PAGE_SIZE + 1}`,
     params,
   );
