@@ -10,7 +10,7 @@
  * | `{ atLeast: N, of: [p…] }` | at least N different phrases occur |
  * | `{ none: [p…] }` | no phrase occurs |
  * | `{ regex: '…', unless: '…' }` | the regex matches the normalised text and the `unless` regex does not |
- * | `{ similarTo: [s…], threshold: 0.6 }` | the utterance (one clause or two neighbouring clauses) is as similar as `threshold` to an example sentence ({@link similarity}) |
+ * | `{ similarTo: [s…], threshold: 0.6 }` | the utterance (one clause or two neighbouring clauses) is as similar as `threshold` to an example sentence ({@link bestSimilarity}) |
  * | `{ and: [c…] }`, `{ or: [c…] }`, `{ not: c }` | logic over conditions |
  * | `{ ref: name }` | the named condition from the ruleset's `conditions:` table |
  * | `{ option: centreNames }` | one of the centre names passed in `AnalyzeOptions.centreNames` occurs |
@@ -285,7 +285,7 @@ function ngrams(text: string): Map<string, number> {
   return g;
 }
 
-/** An example sentence prepared for {@link similarity}: n-gram weights and the vector's norm. */
+/** An example sentence prepared for {@link bestSimilarity}: n-gram weights and the vector's norm. */
 interface SimilarityExample {
   weights: Map<string, number>;
   norm: number;
@@ -316,22 +316,37 @@ function prepareExamples(sentences: readonly string[]): { examples: SimilarityEx
 }
 
 /**
- * Cosine similarity 0..1 of a text to a prepared example, over character unigrams and bigrams with the
- * examples' IDF weights (n-grams unknown to the examples weigh 1). Dependency-free and model-free: it
- * catches rewordings that share most characters ("这事儿不归我们管" ~ "这个不归我们管"), not paraphrases
- * with other words.
+ * Best cosine similarity 0..1 of a text's n-gram counts ({@link ngrams}) to the prepared examples, over
+ * character unigrams and bigrams with the examples' IDF weights (n-grams unknown to the examples weigh 1).
+ * Dependency-free and model-free: it catches rewordings that share most characters ("这个事情不归我们管" ~
+ * "这个不归我们管"), not paraphrases with other words. Returns 0 early when even the n-grams the text shares
+ * with the examples cannot reach `threshold` (the cosine is at most |shared part| / |whole|).
  */
-function similarity(text: string, example: SimilarityExample, idf: ReadonlyMap<string, number>): number {
-  if (example.norm === 0) return 0;
-  let dot = 0;
+function bestSimilarity(counts: ReadonlyMap<string, number>, examples: readonly SimilarityExample[], idf: ReadonlyMap<string, number>, threshold: number): number {
   let sq = 0;
-  for (const [k, n] of ngrams(text)) {
-    const w = n * (idf.get(k) ?? 1);
+  let sqShared = 0;
+  const shared: [string, number][] = [];
+  for (const [k, n] of counts) {
+    const f = idf.get(k);
+    const w = n * (f ?? 1);
     sq += w * w;
-    const e = example.weights.get(k);
-    if (e !== undefined) dot += w * e;
+    if (f !== undefined) {
+      sqShared += w * w;
+      shared.push([k, w]);
+    }
   }
-  return sq === 0 ? 0 : dot / (Math.sqrt(sq) * example.norm);
+  if (sq === 0 || sqShared < threshold * threshold * sq) return 0;
+  let best = 0;
+  for (const ex of examples) {
+    if (ex.norm === 0) continue;
+    let dot = 0;
+    for (const [k, w] of shared) {
+      const e = ex.weights.get(k);
+      if (e !== undefined) dot += w * e;
+    }
+    best = Math.max(best, dot / (Math.sqrt(sq) * ex.norm));
+  }
+  return best;
 }
 
 /**
@@ -431,19 +446,22 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         }
         let best: Hit | null = null;
         let bestScore = 0;
-        const consider = (s: number, e: number) => {
-          const window = t.norm.slice(s, e);
-          for (const ex of examples) {
-            const score = similarity(window, ex, idf);
-            if (score >= spec.threshold && score > bestScore) {
-              bestScore = score;
-              best = { start: s, end: e, match: 'similar', quality: Math.round(MATCH_QUALITY.similarScale * score * 100) / 100 };
-            }
+        const consider = (counts: ReadonlyMap<string, number>, s: number, e: number) => {
+          const score = bestSimilarity(counts, examples, idf, spec.threshold);
+          if (score >= spec.threshold && score > bestScore) {
+            bestScore = score;
+            best = { start: s, end: e, match: 'similar', quality: Math.round(MATCH_QUALITY.similarScale * score * 100) / 100 };
           }
         };
+        // A pair of clauses is the sum of their n-gram counts (no bigram spans a separator).
+        const counts = clauses.map(([s, e]) => ngrams(t.norm.slice(s, e)));
         clauses.forEach(([s, e], i) => {
-          consider(s, e);
-          if (i + 1 < clauses.length) consider(s, clauses[i + 1]![1]);
+          consider(counts[i]!, s, e);
+          if (i + 1 < clauses.length) {
+            const pair = new Map(counts[i]!);
+            for (const [k, n] of counts[i + 1]!) pair.set(k, (pair.get(k) ?? 0) + n);
+            consider(pair, s, clauses[i + 1]![1]);
+          }
         });
         return best;
       };

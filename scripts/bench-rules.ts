@@ -1,6 +1,6 @@
 /**
  * Benchmark of the rules engine: analyses a generated 5-minute call (300 s, ~100 segments, both speakers,
- * a few banned phrases, Traditional and spaced segments) many times on one core and prints milliseconds per
+ * a few banned phrases, Traditional and spaced segments, audio measurements with holds and overlaps) many times on one core and prints milliseconds per
  * analysis, beside a baseline: a plain substring scan (`String#includes`) of the same transcript for the
  * phrases as written in the norms (B01–B15, greeting and closing words).
  *
@@ -8,7 +8,7 @@
  * emitted `dist/scripts/bench-rules.js` with node. Optional argument: iterations (default 2000).
  * Target (task brief): well under 5 ms per 5-minute call.
  */
-import type { Segment, Transcript } from '../pipeline/transcript.js';
+import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
 import { analyzeTranscript } from '../rules/analyze.js';
 import { defaultRuleset } from '../rules/ruleset.js';
 
@@ -53,7 +53,36 @@ export function generateCall(durationSec = 300): Transcript {
     { start: t + 3, end: t + 5, speaker: 'customer', text: '没有了 谢谢 再见', confidence: 0.9 },
     { start: t + 5.5, end: t + 7, speaker: 'agent', text: '不客气，再见。', confidence: 0.9 },
   );
-  return { callId: 'bench-5min', durationSec, segments };
+  return { callId: 'bench-5min', durationSec, segments, roles: { method: 'channels', confidence: 1 }, audio: benchAudio(segments, durationSec) };
+}
+
+/**
+ * Audio measurements for the generated call, so the audio rules run too: speech stretches per role from the
+ * segments, two holds (one announced, one not) and a few overlaps.
+ */
+function benchAudio(segments: readonly Segment[], durationSec: number): AudioMeasurements {
+  const spans = (role: Speaker) => segments.filter((s) => s.speaker === role).map((s) => ({ start: s.start, end: s.end }));
+  const talk = (role: Speaker) => spans(role).reduce((n, s) => n + s.end - s.start, 0);
+  const silences = [
+    { start: 60, end: 84 },
+    { start: 200, end: 231 },
+  ];
+  const nonTalkSec = silences.reduce((n, s) => n + s.end - s.start, 0);
+  return {
+    durationSec,
+    speech: { agent: spans('agent'), customer: spans('customer') },
+    silences,
+    nonTalkSec,
+    nonTalkRatio: nonTalkSec / durationSec,
+    interruptions: [
+      { start: 30.1, overlapMs: 1200, by: 'agent' },
+      { start: 95.4, overlapMs: 300, by: 'agent' },
+      { start: 150.2, overlapMs: 1500, by: 'agent' },
+    ],
+    talkSec: { agent: talk('agent'), customer: talk('customer') },
+    agentTalkRatio: talk('agent') / (talk('agent') + talk('customer')),
+    vad: { noiseDb: -35, minSilenceSec: 2 },
+  };
 }
 
 const PLAIN_PHRASES = [

@@ -1,6 +1,8 @@
 /**
  * Measures the rules on the labelled dev set in ../shared/eval/dev (beside the project root). Skips, with a
- * message, when that folder is absent. Fails below 0.85 precision or recall for the three labelled rules.
+ * message, when that folder is absent. Targets (issue 3): F1 of at least 0.95 for each of the three labelled
+ * rules (banned_phrase counted per call and phrase id), and at most one call flagged for a banned phrase the
+ * agent did not say.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +15,7 @@ const present = existsSync(`${devDir}labels.jsonl`);
 if (!present) console.log(`dev-set.test: skipped, no labelled dev set at ${devDir} (expected ../shared/eval/dev beside the project root)`);
 
 describe.skipIf(!present)('rules on the labelled dev set', () => {
-  it('reaches precision and recall of at least 0.85 for each labelled rule', () => {
+  it('reaches F1 ≥ 0.95 per labelled rule, with at most one banned-phrase false-alarm call', () => {
     const transcripts = readdirSync(devDir)
       .filter((f) => f.endsWith('.json'))
       .sort()
@@ -35,6 +37,8 @@ describe.skipIf(!present)('rules on the labelled dev set', () => {
       expect(m, rule).toBeDefined();
       expect(m!.precision, `${rule} precision`).toBeGreaterThanOrEqual(0.85);
       expect(m!.recall, `${rule} recall`).toBeGreaterThanOrEqual(0.85);
+      expect(m!.f1, `${rule} F1`).toBeGreaterThanOrEqual(0.95);
     }
+    expect(result.bannedFalseAlarmCalls.length, `false-alarm calls: ${result.bannedFalseAlarmCalls.join(', ')}`).toBeLessThanOrEqual(1);
   });
 });
