@@ -72,7 +72,9 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
     const audio = await measureRecording(ctx, rec, meta, options);
     // A mono sidecar (every utterance `unknown`) gets roles the way a mono ASR transcript does.
     const assigned =
-      sidecar.segments.length > 0 && sidecar.segments.every((s) => s.speaker === 'unknown') ? assignRoles(sidecar.segments) : undefined;
+      sidecar.segments.length > 0 && sidecar.segments.every((s) => s.speaker === 'unknown')
+        ? assignRoles(sidecar.segments, { silences: audio.silences })
+        : undefined;
     const transcript: Transcript = {
       ...sidecar,
       ...(assigned ? { segments: assigned.segments, roles: assigned.roles } : {}),

@@ -110,7 +110,7 @@ export async function runTranscribeStage(
     // from the text (pipeline/transcribe/roles.ts), or keeps `unknown` when that is not confident enough.
     let roles: RoleAssignment = { method: 'channels', confidence: 1 };
     if (input.channels.every((c) => c.role === 'unknown')) {
-      const assigned = assignRoles(merged.segments);
+      const assigned = assignRoles(merged.segments, { silences: input.audio?.silences });
       merged.segments = assigned.segments;
       roles = assigned.roles;
     }

@@ -216,9 +216,9 @@ describe('nightly pipeline, end to end', () => {
       await s2.storage.putFile(noModel.config.s3.recordingsBucket, 'x/mono-transcript.wav', file);
       await s2.storage.putJson(noModel.config.s3.recordingsBucket, 'x/mono-transcript.wav.transcript.json', {
         callId: 'mono-transcript', durationSec: 1.2, segments: [
-          { start: 0.0, end: 0.3, speaker: 'unknown', text: '您好，县婚姻登记中心，请讲。' },
-          { start: 0.4, end: 0.7, speaker: 'unknown', text: '你好，我想问一下结婚登记要带什么材料？' },
-          { start: 0.8, end: 1.1, speaker: 'unknown', text: '请您带上身份证和户口本。' },
+          { start: 0.0, end: 0.2, speaker: 'unknown', text: '您好，县婚姻登记中心，请讲。' },
+          { start: 0.45, end: 0.7, speaker: 'unknown', text: '你好，我想问一下结婚登记要带什么材料？' },
+          { start: 0.95, end: 1.15, speaker: 'unknown', text: '请您带上身份证和户口本。' },
         ],
       });
       const scan = await scanPrefix({ storage: s2.storage, db: s2.db, queues: q2 }, noModel.config.s3.recordingsBucket, 'x/');
