@@ -37,6 +37,7 @@ import { authenticate, createSession, deleteSession, listReviewers, listUsers, u
 import { AudioStreamer, parseRange } from './audio.js';
 import { callScript } from './assets.js';
 import { maskText } from './privacy.js';
+import { registerStatsRoutes } from './stats-downloads.js';
 import {
   assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordDecision, STATUS_FILTERS, type QueueFilter,
 } from './review-data.js';
@@ -410,6 +411,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   createBullBoard({ queues: STAGES.map((s) => new BullMQAdapter(deps.queues[s])), serverAdapter: board, options: { uiConfig: { boardTitle: 'callqa 任务队列' } } });
   board.setBasePath('/admin/queues');
   await app.register(board.registerPlugin(), { prefix: '/admin/queues' });
+
+  // --- monthly statistics (supervisors, admins) ----------------------------------------------------
+  registerStatsRoutes(app, { storage, bucket: config.s3.resultsBucket });
 
   app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
     const checks: Record<string, string> = {};

@@ -13,7 +13,7 @@ import { computeMonthlyStats, type MonthlyStats } from './aggregate.js';
 import { tableToCsv } from './csv.js';
 import { renderStatsHtml } from './html.js';
 import { formatMonth, nextMonth, type Month } from './month.js';
-import { statsTables } from './tables.js';
+import { statsFileNames, statsTables } from './tables.js';
 import { renderWorkbook } from './workbook.js';
 
 /** One output file: its name inside the month's folder, content type and bytes. */
@@ -29,22 +29,21 @@ export function statsPrefix(month: Month): string {
 }
 
 /**
- * The month's output files, in a fixed order: `callqa-stats-<month>.xlsx`, `report-<month>.html`,
- * `stats.json`, then `csv/<table>.csv` for summary, by-line, by-agent, by-rule, banned-phrases,
- * score-distribution, by-day, by-hour, confirmed-violations.
+ * The month's output files, in the order of statsFileNames: `callqa-stats-<month>.xlsx`,
+ * `report-<month>.html`, `stats.json`, then `csv/<table>.csv` for each table (TABLE_IDS).
  */
 export async function renderStatsFiles(stats: MonthlyStats, month: Month): Promise<StatsFile[]> {
   const tables = statsTables(stats);
   const fixedDate = new Date(Date.UTC(nextMonth(month).year, nextMonth(month).month - 1, 1));
-  const m = formatMonth(month);
+  const [xlsxName, htmlName, jsonName] = statsFileNames(formatMonth(month));
   return [
     {
-      name: `callqa-stats-${m}.xlsx`,
+      name: xlsxName!,
       contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      body: await renderWorkbook(tables, fixedDate, `服务规范质检月报 ${m}`),
+      body: await renderWorkbook(tables, fixedDate, `服务规范质检月报 ${formatMonth(month)}`),
     },
-    { name: `report-${m}.html`, contentType: 'text/html; charset=utf-8', body: Buffer.from(renderStatsHtml(stats, tables), 'utf8') },
-    { name: 'stats.json', contentType: 'application/json; charset=utf-8', body: Buffer.from(`${JSON.stringify(stats, null, 2)}\n`, 'utf8') },
+    { name: htmlName!, contentType: 'text/html; charset=utf-8', body: Buffer.from(renderStatsHtml(stats, tables), 'utf8') },
+    { name: jsonName!, contentType: 'application/json; charset=utf-8', body: Buffer.from(`${JSON.stringify(stats, null, 2)}\n`, 'utf8') },
     ...tables.map((t) => ({ name: `csv/${t.id}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(tableToCsv(t), 'utf8') })),
   ];
 }

@@ -32,6 +32,17 @@ export function cellKind(table: Table, row: number, col: number): ColumnKind {
   return column !== 'text' && table.rowKinds ? table.rowKinds[row]! : column;
 }
 
+/** Ids of the tables of {@link statsTables}, in order (CSV file names, HTML anchors). */
+export const TABLE_IDS = ['summary', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'confirmed-violations'] as const;
+
+/**
+ * Names of a month's output files inside `stats/<month>/`, as pipeline/stats/build.ts writes them: the
+ * workbook, the HTML report, `stats.json` and `csv/<table>.csv`.
+ */
+export function statsFileNames(month: string): string[] {
+  return [`callqa-stats-${month}.xlsx`, `report-${month}.html`, 'stats.json', ...TABLE_IDS.map((id) => `csv/${id}.csv`)];
+}
+
 /** Chinese name of a rule id, or the id itself when unknown. */
 export function ruleName(ruleId: string): string {
   return RULE_NAMES[ruleId] ?? ruleId;

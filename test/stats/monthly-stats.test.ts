@@ -7,7 +7,6 @@
  */
 import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { installStatsSchedule, statsTargetMonth } from '../../workers/monthly-st
 import { dateInZone } from '../../workers/nightly.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
 import { assertBuilt, runCallqa, startTestEnv, type TestEnv } from '../support/integration.js';
+import { dropDatabase } from '../support/web.js';
 import { EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE } from './month-fixture.js';
 
 const STATS_DATABASE_URL = process.env.STATS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_stats_test';
@@ -32,21 +32,6 @@ const TZ = 'Asia/Shanghai';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Drops and recreates the statistics test database, so each run starts from the fixture only. */
-async function freshDatabase(url: string): Promise<Pool> {
-  const admin = new URL(url);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-  return openDatabase(url);
-}
 
 function expectFigures(actual: Figures, expected: Partial<Record<keyof Figures, number | null>>): void {
   for (const [key, value] of Object.entries(expected)) {
@@ -62,7 +47,8 @@ let storage: ObjectStorage;
 let stats: MonthlyStats;
 
 beforeAll(async () => {
-  db = await freshDatabase(STATS_DATABASE_URL);
+  await dropDatabase(STATS_DATABASE_URL); // each run starts from the fixture only
+  db = await openDatabase(STATS_DATABASE_URL);
   await insertFixtureMonth(db);
   env = await startTestEnv({ DATABASE_URL: STATS_DATABASE_URL, STATS_TZ: TZ });
   storage = new ObjectStorage(env.s3.connection);
