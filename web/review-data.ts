@@ -241,6 +241,8 @@ export interface CallView {
   assignedUserId: number | null;
   assignedTo: string | null;
   findings: FindingView[];
+  /** Decisions on the call as a whole (calls flagged without findings), oldest first; `findingId` is 0. */
+  callDecisions: DecisionView[];
 }
 
 /** Loads a call; undefined when there is no report for this recording id. */
@@ -262,6 +264,16 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
     'SELECT d.* FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.decided_at, d.id',
     [recordingId],
   );
+  const { rows: crows } = await db.query('SELECT * FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [recordingId]);
+  const callDecisions: DecisionView[] = crows.map((d) => ({
+    id: Number(d.id),
+    findingId: 0,
+    decision: d.decision,
+    reason: d.reason,
+    comment: d.comment,
+    reviewer: d.reviewer,
+    decidedAt: d.decided_at,
+  }));
   const decisions: DecisionView[] = drows.map((d) => ({
     id: Number(d.id),
     findingId: Number(d.finding_id),
@@ -307,6 +319,7 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
     assignedUserId: r.assigned_user_id,
     assignedTo: r.assigned_to,
     findings,
+    callDecisions,
   };
 }
 
@@ -366,6 +379,39 @@ export async function recordDecision(db: Pool, d: NewDecision, report: Report): 
     await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [d.recordingId, reviewStatus, reviewedScore]);
     await client.query('COMMIT');
     return { reviewStatus, reviewedScore };
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Appends a decision on a whole call (for flagged calls without findings) and derives its review status:
+ * the latest confirm/dismiss decision, else `pending`. The score is not changed (no finding deducted).
+ *
+ * @throws {Error} `call_has_findings` when the call has findings (decide on those instead) or is not flagged
+ */
+export async function recordCallDecision(db: Pool, d: Omit<NewDecision, 'findingId'>): Promise<{ reviewStatus: string }> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows: rep } = await client.query('SELECT review_status, ruleset_version, score FROM reports WHERE recording_id = $1 FOR UPDATE', [d.recordingId]);
+    if (!rep.length || rep[0].review_status === 'none') throw new Error('call_not_flagged');
+    const { rows: f } = await client.query('SELECT 1 FROM findings WHERE recording_id = $1 AND ruleset_version = $2 LIMIT 1', [d.recordingId, rep[0].ruleset_version]);
+    if (f.length) throw new Error('call_has_findings');
+    await client.query('INSERT INTO call_reviews (recording_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
+      d.recordingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
+    ]);
+    const { rows: latest } = await client.query(
+      `SELECT decision FROM call_reviews WHERE recording_id = $1 AND decision <> 'comment' ORDER BY decided_at DESC, id DESC LIMIT 1`,
+      [d.recordingId],
+    );
+    const reviewStatus = (latest[0]?.decision as string | undefined) ?? 'pending';
+    await client.query('UPDATE reports SET review_status = $2, reviewed_score = score WHERE recording_id = $1', [d.recordingId, reviewStatus]);
+    await client.query('COMMIT');
+    return { reviewStatus };
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;

@@ -39,7 +39,7 @@ import { callScript } from './assets.js';
 import { maskText } from './privacy.js';
 import { registerStatsRoutes } from './stats-downloads.js';
 import {
-  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordDecision, STATUS_FILTERS, type QueueFilter,
+  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, STATUS_FILTERS, type QueueFilter,
 } from './review-data.js';
 import { callPageHtml, DISMISS_REASONS, errorPage, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
 
@@ -385,6 +385,27 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       await recordDecision(db, { recordingId: call.recordingId, findingId: fid, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: req.user!.username }, report);
       decisionsTotal.inc({ decision });
       return reply.redirect(`/calls/${call.recordingId}?saved=1#finding-${fid}`, 303);
+    },
+  );
+
+  app.post(
+    '/calls/:id/decisions',
+    { schema: { params: idParams }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const call = await openCall(req, reply);
+      if (!call) return reply;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const decision = body.decision;
+      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+      const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 2000) : '';
+      const bad = (message: string) => sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf()), 400);
+      if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return bad('请选择复核结论。');
+      if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return bad('选“无问题”必须选择理由。');
+      if (decision === 'comment' && !comment) return bad('请填写备注。');
+      if (call.findings.length || call.reviewStatus === 'none') return bad('此通话请逐条复核发现。');
+      await recordCallDecision(db, { recordingId: call.recordingId, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: req.user!.username });
+      decisionsTotal.inc({ decision });
+      return reply.redirect(`/calls/${call.recordingId}?saved=1#call-review`, 303);
     },
   );
 

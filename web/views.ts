@@ -25,6 +25,9 @@ export const RULE_NAMES: Record<string, string> = {
 const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
 const DECISION_NAMES: Record<string, string> = { confirmed: '确认', dismissed: '驳回', comment: '备注' };
 
+/** Why a call was flagged (report `reviewReasons`). */
+const REVIEW_REASON_NAMES: Record<string, string> = { rule_failed: '有规则不通过', finding_needs_review: '有发现需人工确认', no_agent_speech: '未识别到坐席语音' };
+
 /** Reasons an officer can give for dismissing a finding. */
 export const DISMISS_REASONS = ['语音识别错误', '说话人识别错误', '上下文无不当', '规则误判', '其他（见备注）'] as const;
 
@@ -242,6 +245,26 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 </section>`;
     })
     .join('\n');
+  const callHistory = call.callDecisions
+    .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewer)}：<strong>${d.decision === 'confirmed' ? '确认有问题' : d.decision === 'dismissed' ? '无问题' : '备注'}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
+    .join('');
+  const reasons = (report?.reviewReasons ?? []).map((r) => REVIEW_REASON_NAMES[r] ?? r).join('；');
+  const callForm = call.findings.length === 0 && call.reviewStatus !== 'none'
+    ? `<section class="finding" id="call-review" aria-labelledby="crh"><h3 id="crh">整通复核</h3>
+<p>本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现：请听录音后对整通通话下结论。</p>
+<form method="post" action="/calls/${call.recordingId}/decisions">
+<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
+<fieldset><legend>复核结论</legend>
+<label><input type="radio" name="decision" value="confirmed" required> 确认有问题</label>
+<label><input type="radio" name="decision" value="dismissed"> 无问题</label>
+<label><input type="radio" name="decision" value="comment"> 仅备注</label></fieldset>
+<p><label>无问题的理由 <select name="reason"><option value="">（选“无问题”时必选）</option>${DISMISS_REASONS.map((r) => `<option>${esc(r)}</option>`).join('')}</select></label></p>
+<p><label>备注<br><textarea name="comment" rows="2" cols="40" maxlength="2000"></textarea></label></p>
+<p><button type="submit">提交</button></p>
+</form>
+${callHistory ? `<h4>复核记录</h4><ol class="history">${callHistory}</ol>` : ''}
+</section>`
+    : '';
   const ruleRows = (report?.rules ?? [])
     .map((r) => `<tr><td>${esc(RULE_NAMES[r.id] ?? r.id)}</td><td>${r.status === 'pass' ? '通过' : r.status === 'fail' ? '不通过' : '不适用'}</td><td>${r.deduction ? `-${r.deduction}` : ''}</td></tr>`)
     .join('');
@@ -271,6 +294,7 @@ ${transcript ? `<ol class="transcript">${utterances || '<li>（转写为空）</
 </section>
 <section aria-labelledby="fh"><h2 id="fh">发现（${call.findings.length}）</h2>
 ${findings || '<p>本通话没有逐条发现。</p>'}
+${callForm}
 <h2>评分项</h2><table><thead><tr><th>规范</th><th>结果</th><th>扣分</th></tr></thead><tbody>${ruleRows}</tbody></table>
 </section>
 </div>`,

@@ -93,6 +93,13 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
       { start: 12.5, end: 14.0, speaker: 'agent', text: '再见。' },
     ],
   });
+  // A call where only the caller was recognised: flagged (no agent speech) with no finding to decide on.
+  await services.storage.putFile(bucket, `${NIGHT}caller-only.wav`, path.join(SAMPLES_DIR, 'call-02-compliant.wav'));
+  await services.storage.putJson(bucket, `${NIGHT}caller-only.wav.json`, { callId: 'caller-only-01', agentId: 'A017', startedAt: '2026-11-28T08:30:00+08:00', line: '12345 政务热线' });
+  await services.storage.putJson(bucket, `${NIGHT}caller-only.wav.transcript.json`, {
+    callId: 'caller-only-01', durationSec: 19.4, agentId: 'A017', startedAt: '2026-11-28T08:30:00+08:00',
+    segments: [{ start: 1.0, end: 4.0, speaker: 'customer', text: '喂？喂？听得到吗？' }],
+  });
 
   const workers = startWorkers({ services, queues }, STAGES);
   const scan = await scanPrefix({ storage: services.storage, db: services.db, queues }, bucket, NIGHT);

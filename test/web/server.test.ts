@@ -236,6 +236,25 @@ describe('review workspace over HTTP', () => {
     expect((await officer.post(`/calls/${other}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(oPage.body), decision: 'confirmed' })).statusCode).toBe(400);
   });
 
+  it('lets officers decide on a flagged call without findings as a whole, append-only', async () => {
+    const call = id('caller-only.wav');
+    const { rows: [before] } = await w.services.db.query('SELECT review_status, score FROM reports WHERE recording_id = $1', [call]);
+    expect(before.review_status).toBe('pending');
+    const page = await officer2.get(`/calls/${call}`);
+    expect(page.body).toContain('整通复核');
+    expect(page.body).toContain('未识别到坐席语音');
+    const res = await officer2.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '其他（见备注）', comment: '来电人挂断，坐席未接通' });
+    expect(res.statusCode).toBe(303);
+    const { rows: [after] } = await w.services.db.query('SELECT review_status, reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    expect(after).toEqual({ review_status: 'dismissed', reviewed_score: before.score });
+    expect((await officer2.get(`/calls/${call}`)).body).toContain('来电人挂断');
+    await expect(w.services.db.query('DELETE FROM call_reviews WHERE recording_id = $1', [call])).rejects.toThrow(/append-only/);
+    // Calls with findings are decided finding by finding.
+    const other = id('call-04-no-consent.wav');
+    const sPage = await supervisor.get(`/calls/${other}`);
+    expect((await supervisor.post(`/calls/${other}/decisions`, { _csrf: csrfOf(sPage.body), decision: 'confirmed' })).statusCode).toBe(400);
+  });
+
   it('masks phone and ID numbers for officers, on screen and in exports; supervisors see them', async () => {
     const call = id('privacy.wav');
     const o = await officer.get(`/calls/${call}`);
