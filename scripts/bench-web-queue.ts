@@ -9,10 +9,13 @@
  * a mix of failed rules and banned phrases), findings of the flagged calls, and a transcript text per call.
  * Then it starts the web server on a local port (Redis must run; object storage is not touched by the queue
  * page) and times the queue page over real HTTP for the common filters and for a page deep in the keyset
- * (median and 95th percentile of BENCH_RUNS runs each). Prints a table and writes JSON to
+ * (median and 95th percentile of BENCH_RUNS runs each), and, when /usr/bin/chromium exists, the officer's
+ * pages in Chromium until the load event. Prints a table and writes JSON to
  * test-artifacts/bench-web-queue.json. The database is dropped at the end unless BENCH_KEEP=1.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../infra/config.js';
@@ -30,6 +33,7 @@ const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const PASSWORD = 'bench-password-123';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
@@ -163,6 +167,31 @@ async function main(): Promise<void> {
     }
     results.push({ case: name, url, httpMs: stats(http), dbMs: stats(db), rows: rowCount });
   }
+  // The same pages in Chromium (when installed): navigation until the load event, with the session cookie.
+  const browserResults: { case: string; loadMs: ReturnType<typeof stats> }[] = [];
+  if (existsSync(CHROMIUM)) {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext();
+    const cookie = cookies.get('bench-officer')!;
+    await context.addCookies(cookie.split('; ').map((c) => {
+      const i = c.indexOf('=');
+      return { name: c.slice(0, i), value: c.slice(i + 1), url: base };
+    }));
+    const page = await context.newPage();
+    for (const [name, user, url] of cases.filter(([, u]) => u === 'bench-officer')) {
+      const loads: number[] = [];
+      for (let i = 0; i < Math.min(RUNS, 10) + 1; i++) {
+        const started = performance.now();
+        await page.goto(base + url, { waitUntil: 'load' });
+        if (i > 0) loads.push(performance.now() - started);
+      }
+      if (user) browserResults.push({ case: name, loadMs: stats(loads) });
+    }
+    await browser.close();
+  }
   await app.close();
   await closeQueues(queues);
   redis.disconnect();
@@ -170,11 +199,15 @@ async function main(): Promise<void> {
   await pool.end();
   if (process.env.BENCH_KEEP !== '1') await dropDatabase(DB_URL);
 
-  const out = { calls: size[0].n, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results };
+  const out = { calls: size[0].n, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results, chromium: browserResults };
   process.stdout.write(`queue page with ${size[0].n} calls (${RUNS} runs each, milliseconds; http = whole page over HTTP, db = queue query)\n`);
   process.stdout.write(`${'case'.padEnd(44)} ${'http median'.padStart(11)} ${'http p95'.padStart(9)} ${'db median'.padStart(9)} ${'db p95'.padStart(7)}  rows\n`);
   for (const r of results) {
     process.stdout.write(`${r.case.padEnd(44)} ${String(r.httpMs.median).padStart(11)} ${String(r.httpMs.p95).padStart(9)} ${String(r.dbMs.median).padStart(9)} ${String(r.dbMs.p95).padStart(7)}  ${r.rows}\n`);
+  }
+  if (browserResults.length) {
+    process.stdout.write(`\nin Chromium (page navigation until the load event, milliseconds)\n`);
+    for (const r of browserResults) process.stdout.write(`${r.case.padEnd(44)} median ${r.loadMs.median}  p95 ${r.loadMs.p95}\n`);
   }
   const dir = path.join(projectRoot, 'test-artifacts');
   await mkdir(dir, { recursive: true });
