@@ -301,6 +301,22 @@ function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'i
       findings.push(finding(state, u, hit, p.precise ?? rule.precise, `${p.id}${label}: "${hitText(u, hit)}"`, p.id));
     }
   }
+  // Utterances whose speaker was not told (a few `unknown` segments among labelled ones) are not skipped
+  // silently: a hit there is a finding for a reviewer, at half the confidence.
+  if (role !== 'any' && state.utts.some((u) => u.speaker === 'unknown')) {
+    for (const u of select(state, { ...rule.scope, speaker: 'any' })) {
+      if (u.speaker !== 'unknown' || !u.norm) continue;
+      for (const p of rule.phrases) {
+        const hit = p.when(u, state.ctx);
+        if (!hit) continue;
+        if (state.trace) traceHit(state, `${p.id} (speaker unknown)`, u, hit);
+        const label = p.label ? ` ${p.label}` : '';
+        const f = finding(state, u, hit, false, `${p.id}${label}: "${hitText(u, hit)}" (speaker unknown: may not be the ${role}; check who is speaking)`, p.id);
+        findings.push({ ...f, confidence: Math.round((f.confidence ?? 1) * 50) / 100 });
+      }
+    }
+    findings.sort((a, b) => a.start - b.start);
+  }
   return { status: findings.length ? 'fail' : 'pass', findings };
 }
 

@@ -224,6 +224,15 @@ describe('mono recordings and speaker roles', () => {
   });
 });
 
+describe('unknown speaker among labelled ones', () => {
+  it('a banned phrase in an utterance of unknown speaker is a finding for review at half confidence, not skipped', () => {
+    const b = rule(analyzeFixture('speaker-unknown-segment'), 'banned_phrase');
+    expect(b.status).toBe('fail');
+    expect(b.findings).toHaveLength(1);
+    expect(b.findings[0]).toMatchObject({ phraseId: 'B15', speaker: 'unknown', needsReview: true, confidence: 0.45, note: expect.stringMatching(/speaker unknown/) });
+  });
+});
+
 describe('confidence and review routing', () => {
   it('orders match kinds exact > homophone > edit > similar and multiplies ASR and role confidence', () => {
     const y = lang(`      - { id: E, when: { any: [有完没完] } }
