@@ -32,9 +32,11 @@ import type { Pool } from '../../infra/database.js';
 import { RULE_IDS } from '../../rules/ruleset.js';
 import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
 
-/** The rule ids with their own headline compliance figure. */
+/** Rule id of the greeting compliance figure (norms: 您好 + the centre's name). */
 export const GREETING_RULE = 'opening_greeting';
+/** Rule id of the consent-before-hang-up compliance figure (norms: 中断或挂止电话，应先征得对方同意). */
 export const CONSENT_RULE = 'consent_before_hangup';
+/** Rule id whose findings are the banned phrases (B01–B15), one per utterance and phrase id. */
 export const BANNED_RULE = 'banned_phrase';
 
 /** Score bands of the distribution, inclusive bounds (scores are integers 0–100). */
