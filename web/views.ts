@@ -85,7 +85,8 @@ ol.transcript li.hit{background:#fff1c2}ol.transcript li.playing{outline:2px sol
 .seek{background:none;border:1px solid #bbb;border-radius:3px;cursor:pointer;font:inherit;font-size:.85em;color:#333;padding:0 .3rem}
 .finding{border:1px solid #ccc;border-radius:4px;padding:.5rem;margin-bottom:.7rem}
 .finding.confirmed{border-color:#b00}.finding.dismissed{border-color:#2c7a2c;background:#f3fbf3}
-.finding fieldset{border:0;padding:0;margin:.3rem 0}
+.finding fieldset{border:0;padding:0;margin:.3rem 0}.finding form p{margin:.3rem 0}.finding h3{margin:.2rem 0}
+main:focus{outline:none}
 .score{font-size:1.6rem;font-weight:bold}
 .history{font-size:.88rem;margin:.3rem 0 0 1rem;padding:0}
 `;
@@ -210,6 +211,8 @@ export function callPageHtml(opts: {
   notice?: string;
 }): string {
   const { call, report, transcript, mask } = opts;
+  // Admins read calls; officers and supervisors decide.
+  const canDecide = opts.user.role !== 'admin';
   const hitTimes = new Set(call.findings.map((f) => `${f.start}|${f.end}`));
   const utterances = (transcript?.segments ?? [])
     .map((s, i) => {
@@ -231,7 +234,7 @@ export function callPageHtml(opts: {
 <h3 id="fh-${f.id}">${esc(findingLabel(f))} <button type="button" class="seek" data-seek="${f.start}" aria-label="播放发现 ${esc(findingLabel(f))}，${formatTime(f.start)}">▶ ${formatTime(f.start)}</button>
 ${f.current ? `<span class="status-${f.current}">${f.current === 'confirmed' ? '已确认' : '已驳回'}</span>` : '<span class="status-pending">待复核</span>'}</h3>
 <p>${SPEAKER_NAMES[f.speaker] ?? esc(f.speaker)}：“${esc(mask(f.text))}”${note ? `<br><span class="note">${esc(note)}</span>` : ''}${f.needsReview ? '<br><span class="note">系统不确定，需人工确认</span>' : ''}</p>
-<form method="post" action="/calls/${call.recordingId}/findings/${f.id}/decisions">
+${canDecide ? `<form method="post" action="/calls/${call.recordingId}/findings/${f.id}/decisions">
 <input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
 <fieldset><legend>复核结论</legend>
 <label><input type="radio" name="decision" value="confirmed" required> 确认（扣分）</label>
@@ -240,7 +243,7 @@ ${f.current ? `<span class="status-${f.current}">${f.current === 'confirmed' ? '
 <p><label>驳回理由 <select name="reason"><option value="">（驳回时必选）</option>${DISMISS_REASONS.map((r) => `<option>${esc(r)}</option>`).join('')}</select></label></p>
 <p><label>备注<br><textarea name="comment" rows="2" cols="40" maxlength="2000"></textarea></label></p>
 <p><button type="submit">提交</button></p>
-</form>
+</form>` : ''}
 ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 </section>`;
     })
@@ -249,7 +252,7 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
     .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewer)}：<strong>${d.decision === 'confirmed' ? '确认有问题' : d.decision === 'dismissed' ? '无问题' : '备注'}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
     .join('');
   const reasons = (report?.reviewReasons ?? []).map((r) => REVIEW_REASON_NAMES[r] ?? r).join('；');
-  const callForm = call.findings.length === 0 && call.reviewStatus !== 'none'
+  const callForm = canDecide && call.findings.length === 0 && call.reviewStatus !== 'none'
     ? `<section class="finding" id="call-review" aria-labelledby="crh"><h3 id="crh">整通复核</h3>
 <p>本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现：请听录音后对整通通话下结论。</p>
 <form method="post" action="/calls/${call.recordingId}/decisions">

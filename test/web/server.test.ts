@@ -315,6 +315,13 @@ describe('review workspace over HTTP', () => {
     expect(api.statusCode).toBe(200);
     expect(api.body).toContain('analyze');
     expect((await admin.get('/admin/users')).body).toContain(w.users.officer);
+    // Admins read calls but do not decide.
+    const call = id('call-06-banned-phrases.amr');
+    const callPage = await admin.get(`/calls/${call}`);
+    expect(callPage.statusCode).toBe(200);
+    expect(callPage.body).not.toContain('/decisions"');
+    const fid = (await w.services.db.query('SELECT id FROM findings WHERE recording_id = $1 LIMIT 1', [call])).rows[0].id;
+    expect((await admin.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(callPage.body), decision: 'confirmed' })).statusCode).toBe(403);
     const metrics = await admin.get('/metrics', { accept: '*/*' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('callqa_reports{review_status="pending"}');
