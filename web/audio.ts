@@ -5,10 +5,11 @@
  * - Formats browsers play (WAV incl. A-law/mu-law, MP3, OGG/Opus, FLAC, M4A/AAC, WebM) are served as stored,
  *   each range read from object storage (minio getPartialObject).
  * - Others (AMR-NB/WB and anything else) are converted once to 16-bit PCM WAV with ffmpeg (through
- *   pipeline/audio/ffmpeg.ts, channels kept) into a private cache folder, and ranges served from that file.
+ *   pipeline/audio/ffmpeg.ts, channels kept) into a private cache folder (at most 200 files, oldest removed
+ *   first; the folder is removed when the server stops), and ranges served from that file.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStorage } from '../infra/object-storage.js';
@@ -71,6 +72,8 @@ export class AudioStreamer {
     private readonly storage: ObjectStorage,
     private readonly cacheDir: string,
     private readonly ffmpegTimeLimitMs: number,
+    /** Converted recordings kept in the cache (a few MB each). */
+    private readonly maxCached = 200,
   ) {}
 
   /**
@@ -121,6 +124,7 @@ export class AudioStreamer {
             path.basename(key),
           );
           await rename(out, target);
+          await this.prune(target);
           return target;
         } finally {
           await rm(work, { recursive: true, force: true });
@@ -130,6 +134,17 @@ export class AudioStreamer {
       this.converting.set(recordingId, pending);
     }
     return pending;
+  }
+
+  /** Keeps the cache to {@link AudioStreamer.maxCached} files, removing the least recently converted. */
+  private async prune(keep: string): Promise<void> {
+    const names = (await readdir(this.cacheDir)).filter((n) => /^[0-9a-f]{40}\.wav$/.test(n));
+    if (names.length <= this.maxCached) return;
+    const withTimes = await Promise.all(names.map(async (n) => ({ file: path.join(this.cacheDir, n), mtime: (await stat(path.join(this.cacheDir, n))).mtimeMs })));
+    withTimes.sort((a, b) => a.mtime - b.mtime);
+    for (const { file } of withTimes.slice(0, names.length - this.maxCached)) {
+      if (file !== keep) await rm(file, { force: true });
+    }
   }
 
   /** Removes the cache folder. */
