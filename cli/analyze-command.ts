@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeUtf8 } from '../pipeline/json-input.js';
 import { parseTranscriptText } from '../pipeline/transcript.js';
 import { analyzeTranscript } from '../rules/analyze.js';
 import type { Report } from '../rules/report.js';
@@ -21,6 +22,7 @@ export async function expandTranscriptPaths(paths: string[]): Promise<{ file: st
     }
     if (info.isDirectory()) {
       const names = (await readdir(p)).filter((n) => n.endsWith('.json')).sort();
+      if (!names.length) out.push({ file: p, error: 'no transcript files (*.json) in this folder' });
       out.push(...names.map((n) => ({ file: path.join(p, n) })));
     } else {
       out.push({ file: p });
@@ -46,7 +48,7 @@ export async function analyzeCommand(
     let report: Report;
     try {
       if (error) throw new Error(error);
-      const transcript = parseTranscriptText(await readFile(file, 'utf8'), file);
+      const transcript = parseTranscriptText(decodeUtf8(await readFile(file), file, 'invalid_transcript'), file);
       report = analyzeTranscript(transcript, { centreNames: options.centreNames });
     } catch (e) {
       failures += 1;

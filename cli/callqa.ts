@@ -10,6 +10,22 @@ import { createLogger, type Logger } from '../infra/logger.js';
 import { projectRoot } from '../infra/paths.js';
 import { STAGES, type Stage } from '../workers/queues.js';
 
+/**
+ * An AbortSignal that SIGINT or SIGTERM aborts, so a long command can stop its workers and child processes
+ * and still write what it has; a second signal exits at once (code 130).
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`callqa: ${name}: stopping (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
 /** Prints a one-line error (no stack) and sets a failing exit code. */
 function fail(error: unknown): void {
   const message = error instanceof ConfigError ? error.message : `callqa: ${(error as Error).message ?? String(error)}`;
@@ -63,13 +79,17 @@ program
     try {
       const { config, log } = setup(true);
       const { processFolder, formatSummaryTable } = await import('./process-command.js');
-      const result = await processFolder(config, log, dir, opts.out, (done, total, e) => {
-        process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`);
+      const result = await processFolder(config, log, dir, opts.out, {
+        signal: interruptSignal(),
+        onProgress: (done, total, e) => process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`),
       });
       process.stdout.write(opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`);
       const failed = result.recordings.filter((r) => r.status === 'failed').length;
       if (failed) process.stderr.write(`${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`);
-      if (opts.strict && failed) process.exitCode = 3;
+      if (result.interrupted) {
+        process.stderr.write('callqa: interrupted; unfinished recordings are listed as failed with reason "interrupted"\n');
+        process.exitCode = 130;
+      } else if (opts.strict && failed) process.exitCode = 3;
     } catch (error) {
       fail(error);
     }
@@ -83,7 +103,8 @@ program
     try {
       const { config, log } = setup(true);
       const { demoCommand } = await import('./demo-command.js');
-      await demoCommand(config, log, opts.out);
+      const result = await demoCommand(config, log, opts.out, interruptSignal());
+      if (result.interrupted) process.exitCode = 130;
     } catch (error) {
       fail(error);
     }

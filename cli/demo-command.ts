@@ -34,8 +34,14 @@ export async function stageSamples(useScripts: boolean): Promise<string> {
   return dir;
 }
 
-/** Runs the demo; writes reports to `outDir`. Prints to `out`. */
-export async function demoCommand(config: Config, log: Logger, outDir: string, out: NodeJS.WritableStream = process.stdout): Promise<ProcessResult> {
+/** Runs the demo; writes reports to `outDir`. Prints to `out`. Aborting `signal` stops it (see processFolder). */
+export async function demoCommand(
+  config: Config,
+  log: Logger,
+  outDir: string,
+  signal?: AbortSignal,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<ProcessResult> {
   const useScripts = !config.whisper.modelPath;
   if (useScripts) {
     out.write(
@@ -49,8 +55,10 @@ export async function demoCommand(config: Config, log: Logger, outDir: string, o
   }
   const dir = await stageSamples(useScripts);
   try {
-    const result = await processFolder(config, log, dir, outDir, (done, total, entry) => {
-      out.write(`[${done}/${total}] ${entry.status.padEnd(8)} ${entry.file}${entry.reason ? `  (${entry.reason})` : ''}\n`);
+    const result = await processFolder(config, log, dir, outDir, {
+      signal,
+      onProgress: (done, total, entry) =>
+        out.write(`[${done}/${total}] ${entry.status.padEnd(8)} ${entry.file}${entry.reason ? `  (${entry.reason})` : ''}\n`),
     });
     out.write(`\n${formatSummaryTable(result.recordings)}\n\n`);
     const reported = result.recordings.filter((r) => r.status === 'reported').length;

@@ -1,21 +1,22 @@
 /**
  * `callqa process DIR --out OUTDIR` (contract §3): the whole pipeline on a local folder of recordings,
  * through the same queues and stages as the nightly run. The folder is uploaded under a fresh prefix of
- * the process bucket (a local S3 server is started when none is configured), scanned, processed by
- * in-process workers for every stage, and the reports and transcripts are copied to OUTDIR with a summary.
+ * the process bucket under generated keys (a local S3 server is started when none is configured), scanned,
+ * processed by in-process workers for every stage, and the reports and transcripts are copied to OUTDIR
+ * with a summary that has one entry per entry of DIR.
  *
  * A run uses queues of its own (the configured queue prefix + `-process-<run id>`, removed afterwards) and
  * its own bucket (`S3_PROCESS_BUCKET`), so it neither takes jobs of the nightly workers nor shows up in the
  * nightly `status` and `retry`.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../infra/config.js';
-import { getRecordings, type RecordingRow } from '../infra/database.js';
+import { getRecordings, markRecordingFailed, type RecordingRow } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
-import { reportHtmlKey, reportKey, transcriptKey } from '../pipeline/storage-keys.js';
+import { METADATA_SUFFIX, reportHtmlKey, reportKey, TRANSCRIPT_SIDECAR_SUFFIX, transcriptKey } from '../pipeline/storage-keys.js';
 import type { Report } from '../rules/report.js';
 import { scanPrefix } from '../workers/enqueue.js';
 import { closeQueues, openQueues, STAGES } from '../workers/queues.js';
@@ -37,29 +38,118 @@ export interface SummaryEntry {
 
 /** Result of {@link processFolder}. `wallSec`: seconds from start to the last report. */
 export interface ProcessResult {
+  /** One entry per entry of DIR (sidecars aside), sorted by file name. */
   recordings: SummaryEntry[];
   wallSec: number;
+  /** True when the run was stopped by its AbortSignal. */
+  interrupted: boolean;
 }
 
-/** Makes a call id safe as a file name (no path separators or control characters). */
+/** Longest output file stem in UTF-8 bytes: file systems take 255 bytes a name, and `-NN.transcript.json` follows. */
+const MAX_STEM_BYTES = 200;
+
+/** Makes a call id safe as a file name: no path separators or control characters, at most 200 UTF-8 bytes. */
 export function safeFileStem(callId: string): string {
-  const stem = callId.replace(/[\/\\\x00-\x1f]/g, '_').replace(/^\.+/, '_');
-  return stem.length ? stem.slice(0, 180) : '_';
+  let stem = callId.replace(/[\/\\\x00-\x1f]/g, '_').replace(/^\.+/, '_');
+  while (Buffer.byteLength(stem) > MAX_STEM_BYTES) stem = [...stem].slice(0, -1).join('');
+  return stem.length ? stem : '_';
+}
+
+/** Output file stems for call ids: safe, and distinct even when call ids repeat or only differ after 180 characters. */
+export function uniqueStems(callIds: string[]): string[] {
+  const used = new Set<string>();
+  return callIds.map((callId) => {
+    const base = safeFileStem(callId);
+    let stem = base;
+    for (let n = 2; used.has(stem); n += 1) stem = `${base}-${n}`;
+    used.add(stem);
+    return stem;
+  });
+}
+
+/** How the entries of DIR are taken. File names are as in DIR. */
+export interface FolderPlan {
+  /** Recordings with the sidecars found beside them. */
+  recordings: { file: string; metadata?: string; transcript?: string }[];
+  /** Entries that are not processed, each with the reason (they still appear in summary.json). */
+  skipped: SummaryEntry[];
 }
 
 /**
- * Runs the pipeline on every recording in `dir` and writes `<callId>.report.json` (+ `.report.html`) per
- * reported recording and `summary.json` to `outDir`.
+ * Sorts the entries of a folder into recordings and their sidecars (`<file>.json` metadata,
+ * `<file>.transcript.json` transcript). Symbolic links are followed. A `.json` file without its recording,
+ * a sub-folder, a named pipe or a broken link is not processed and is listed with the reason.
  *
- * @param onProgress called whenever a recording reaches `reported` or `failed`
- * @throws {Error} when the run itself cannot complete (Redis, PostgreSQL or storage unreachable, DIR unreadable)
+ * @throws {Error} `DIR: no such folder` / `not a folder` / the system's reason when DIR cannot be read
+ */
+export async function planFolder(dir: string): Promise<FolderPlan> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (error as Error).message}`);
+  }
+  const skipped: SummaryEntry[] = [];
+  const files = new Set<string>();
+  for (const name of names) {
+    try {
+      const info = await stat(path.join(dir, name));
+      if (info.isFile()) files.add(name);
+      else skipped.push({ file: name, status: 'failed', reason: `not_a_file: ${name} is ${info.isDirectory() ? 'a folder' : 'not a regular file (pipe, socket or device)'}` });
+    } catch (error) {
+      skipped.push({ file: name, status: 'failed', reason: `unreadable: ${name}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to nothing' : (error as Error).message}` });
+    }
+  }
+  const sidecarOf = (name: string): string | undefined => {
+    for (const suffix of [TRANSCRIPT_SIDECAR_SUFFIX, METADATA_SUFFIX]) {
+      if (name.endsWith(suffix) && files.has(name.slice(0, -suffix.length))) return name.slice(0, -suffix.length);
+    }
+    return undefined;
+  };
+  const recordings: FolderPlan['recordings'] = [];
+  for (const name of files) {
+    if (sidecarOf(name) !== undefined) continue;
+    if (name.endsWith(METADATA_SUFFIX)) {
+      skipped.push({
+        file: name,
+        status: 'failed',
+        reason: `not_a_recording: ${name} is a sidecar but no recording of that name is in the folder (sidecars are named <recording>.json or <recording>${TRANSCRIPT_SIDECAR_SUFFIX})`,
+      });
+      continue;
+    }
+    const metadata = files.has(name + METADATA_SUFFIX) ? name + METADATA_SUFFIX : undefined;
+    const transcript = files.has(name + TRANSCRIPT_SIDECAR_SUFFIX) ? name + TRANSCRIPT_SIDECAR_SUFFIX : undefined;
+    recordings.push({ file: name, metadata, transcript });
+  }
+  return { recordings, skipped };
+}
+
+/** Options of {@link processFolder}. */
+export interface ProcessOptions {
+  /** Called whenever a recording reaches `reported` or `failed`. */
+  onProgress?: (done: number, total: number, entry: SummaryEntry) => void;
+  /** Aborting stops the run: running child processes are killed, unfinished recordings are listed as `interrupted`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the pipeline on every recording in `dir` and writes `<callId>.report.json`, `.report.html` and
+ * `.transcript.json` per reported recording and `summary.json` (one entry per entry of DIR) to `outDir`.
+ *
+ * Recordings are uploaded under generated keys (`<date>/<run id>/<n><ext>`), so no file name, however
+ * long or odd, becomes part of an object key; the file name travels as the object's `original-name`
+ * metadata and gives the call id when no metadata sidecar does.
+ *
+ * @throws {Error} when the run itself cannot complete (Redis, PostgreSQL or storage unreachable, DIR or
+ *   OUTDIR unusable)
  */
 export async function processFolder(
   baseConfig: Config,
   log: Logger,
   dir: string,
   outDir: string,
-  onProgress?: (done: number, total: number, entry: SummaryEntry) => void,
+  options: ProcessOptions = {},
 ): Promise<ProcessResult> {
   const started = Date.now();
   const runId = randomUUID();
@@ -68,40 +158,53 @@ export async function processFolder(
     queuePrefix: `${baseConfig.queuePrefix}-process-${runId.slice(0, 8)}`,
     s3: { ...baseConfig.s3, recordingsBucket: baseConfig.s3.processBucket },
   };
-  let entries: string[];
+  const plan = await planFolder(dir);
   try {
-    entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    await mkdir(outDir, { recursive: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (error as Error).message}`);
+    throw new Error(`${outDir}: cannot be used as the output folder: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : (error as Error).message}`);
   }
-  await mkdir(outDir, { recursive: true });
   const services = await openServices(config, log, { allowLocalS3: true });
   const queues = openQueues(services.redis, config);
   const running = startWorkers({ services, queues }, STAGES);
   try {
     const bucket = config.s3.recordingsBucket;
     const prefix = `${new Date().toISOString().slice(0, 10)}/${runId}/`;
-    for (const name of entries) {
-      await services.storage.putFile(bucket, prefix + name, path.join(dir, name));
+    const fileOfKey = new Map<string, string>();
+    for (const [index, rec] of plan.recordings.entries()) {
+      const ext = path.extname(rec.file).toLowerCase();
+      const key = `${prefix}${String(index + 1).padStart(5, '0')}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
+      fileOfKey.set(key, rec.file);
+      await services.storage.putFile(bucket, key, path.join(dir, rec.file), 'application/octet-stream', { 'original-name': encodeURIComponent(rec.file) });
+      if (rec.metadata) await services.storage.putFile(bucket, key + METADATA_SUFFIX, path.join(dir, rec.metadata), 'application/json');
+      if (rec.transcript) await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, path.join(dir, rec.transcript), 'application/json');
     }
     const scan = await scanPrefix({ storage: services.storage, db: services.db, queues }, bucket, prefix);
-    const fileOf = new Map(scan.recordings.map((r) => [r.recordingId, r.key.slice(prefix.length)]));
+    const fileOf = new Map(scan.recordings.map((r) => [r.recordingId, fileOfKey.get(r.key)!]));
     const entryOf = (row: RecordingRow) => toEntry(fileOf.get(row.id)!, row);
     const ids = scan.recordings.map((r) => r.recordingId);
+    const total = ids.length + plan.skipped.length;
+    plan.skipped.forEach((entry, i) => options.onProgress?.(i + 1, total, entry));
 
     const finished = new Map<string, RecordingRow>();
-    while (finished.size < ids.length) {
+    while (finished.size < ids.length && !options.signal?.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       for (const row of await getRecordings(services.db, ids.filter((id) => !finished.has(id)))) {
         if (row.status !== 'reported' && row.status !== 'failed') continue;
         finished.set(row.id, row);
-        onProgress?.(finished.size, ids.length, entryOf(row));
+        options.onProgress?.(plan.skipped.length + finished.size, total, entryOf(row));
       }
     }
+    if (options.signal?.aborted) {
+      await running.close(); // kills running ffmpeg / whisper.cpp and hands their jobs back
+      for (const id of ids.filter((i) => !finished.has(i))) {
+        await markRecordingFailed(services.db, id, 'process', 'interrupted', 'the run was interrupted before this recording finished');
+      }
+      for (const row of await getRecordings(services.db, ids.filter((id) => !finished.has(id)))) finished.set(row.id, row);
+    }
 
+    const reports: { entry: SummaryEntry; row: RecordingRow; report: Report }[] = [];
     const summary: SummaryEntry[] = [];
-    const usedStems = new Set<string>();
     for (const id of ids) {
       const row = finished.get(id)!;
       const entry = entryOf(row);
@@ -109,20 +212,23 @@ export async function processFolder(
         const text = await services.storage.getText(config.s3.resultsBucket, reportKey(row.objectKey));
         if (text === undefined) throw new Error(`report of ${entry.file} is missing from storage`);
         const report = JSON.parse(text) as Report;
-        let stem = safeFileStem(report.callId);
-        if (usedStems.has(stem)) stem = safeFileStem(`${report.callId}.${entry.file}`);
-        usedStems.add(stem);
-        await writeFile(path.join(outDir, `${stem}.report.json`), `${JSON.stringify(report, null, 2)}\n`);
-        const html = await services.storage.getText(config.s3.resultsBucket, reportHtmlKey(row.objectKey));
-        if (html !== undefined) await writeFile(path.join(outDir, `${stem}.report.html`), html);
-        const transcript = await services.storage.getText(config.s3.resultsBucket, transcriptKey(row.objectKey));
-        if (transcript !== undefined) await writeFile(path.join(outDir, `${stem}.transcript.json`), transcript);
         Object.assign(entry, { callId: report.callId, score: report.score, flagged: report.flagged, reviewReasons: report.reviewReasons });
+        reports.push({ entry, row, report });
       }
       summary.push(entry);
     }
-    await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify({ recordings: summary }, null, 2)}\n`);
-    return { recordings: summary, wallSec: (Date.now() - started) / 1000 };
+    const stems = uniqueStems(reports.map((r) => r.report.callId));
+    for (const [i, { row, report }] of reports.entries()) {
+      const stem = stems[i]!;
+      await writeFile(path.join(outDir, `${stem}.report.json`), `${JSON.stringify(report, null, 2)}\n`);
+      const html = await services.storage.getText(config.s3.resultsBucket, reportHtmlKey(row.objectKey));
+      if (html !== undefined) await writeFile(path.join(outDir, `${stem}.report.html`), html);
+      const transcript = await services.storage.getText(config.s3.resultsBucket, transcriptKey(row.objectKey));
+      if (transcript !== undefined) await writeFile(path.join(outDir, `${stem}.transcript.json`), transcript);
+    }
+    const recordings = [...summary, ...plan.skipped].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    await writeFile(path.join(outDir, 'summary.json'), `${JSON.stringify({ recordings }, null, 2)}\n`);
+    return { recordings, wallSec: (Date.now() - started) / 1000, interrupted: options.signal?.aborted ?? false };
   } finally {
     await running.close();
     await Promise.all(STAGES.map((s) => queues[s].obliterate({ force: true }).catch(() => undefined)));

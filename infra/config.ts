@@ -13,6 +13,18 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
 const channelIndex = z.coerce.number().int().min(0).max(7);
+/** An IANA time zone name that this Node.js knows, e.g. `Asia/Shanghai`. */
+const timeZone = z.string().refine(
+  (name) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown time zone (an IANA name such as Asia/Shanghai)' },
+);
 /** A 5-field cron pattern (minute hour day month weekday), checked by cron-parser as BullMQ reads it. */
 const cronPattern = z.string().superRefine((value, ctx) => {
   try {
@@ -74,16 +86,17 @@ const envSchema = z
       ),
 
     NIGHTLY_CRON: cronPattern.default('0 1 * * *'),
-    NIGHTLY_TZ: z.string().default('Asia/Shanghai'),
+    NIGHTLY_TZ: timeZone.default('Asia/Shanghai'),
     NIGHTLY_PREFIX_TEMPLATE: z.string().includes('{dd}', { message: 'must contain {dd}' }).default('{yyyy}/{mm}/{dd}/'),
 
     STATS_CRON: cronPattern.default('0 3 1 * *'),
-    STATS_TZ: z.string().default('Asia/Shanghai'),
+    STATS_TZ: timeZone.default('Asia/Shanghai'),
 
     WEB_HOST: z.string().min(1).default('127.0.0.1'),
     WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     WEB_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
     WEB_COOKIE_SECURE: bool.default(false),
+    WEB_TRUST_PROXY: bool.default(false),
     WEB_SESSION_HOURS: positiveInt.default(12),
     WEB_ASSIGNMENT: bool.default(true),
     WEB_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
@@ -102,16 +115,6 @@ const envSchema = z
     }
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
       ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY'], message: 'S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT' });
-    }
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: env.NIGHTLY_TZ });
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['NIGHTLY_TZ'], message: 'unknown time zone' });
-    }
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: env.STATS_TZ });
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['STATS_TZ'], message: 'unknown time zone' });
     }
   });
 
@@ -161,6 +164,8 @@ export interface Config {
     sessionSecret?: string;
     /** Send cookies with `Secure` (set behind HTTPS). */
     cookieSecure: boolean;
+    /** Take the client address from X-Forwarded-For (behind a reverse proxy), for sign-in rate limits and logs. */
+    trustProxy: boolean;
     sessionHours: number;
     /** Officers see only unassigned calls and calls assigned to them. */
     assignment: boolean;
@@ -240,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.WEB_PORT,
       sessionSecret: e.WEB_SESSION_SECRET,
       cookieSecure: e.WEB_COOKIE_SECURE,
+      trustProxy: e.WEB_TRUST_PROXY,
       sessionHours: e.WEB_SESSION_HOURS,
       assignment: e.WEB_ASSIGNMENT,
       metricsToken: e.WEB_METRICS_TOKEN,

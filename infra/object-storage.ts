@@ -78,11 +78,21 @@ export class ObjectStorage {
     }
   }
 
-  /** Size and ETag of one object, or `undefined` when it does not exist. */
-  async stat(bucket: string, key: string): Promise<StoredObject | undefined> {
+  /**
+   * Size, ETag and original file name of one object, or `undefined` when it does not exist.
+   * `originalName` comes from the `original-name` user metadata (URI-encoded) that `callqa process` sets.
+   */
+  async stat(bucket: string, key: string): Promise<(StoredObject & { originalName?: string }) | undefined> {
     try {
       const s = await this.client.statObject(bucket, key);
-      return { key, size: s.size, etag: stripQuotes(s.etag), lastModified: s.lastModified };
+      const encoded = (s.metaData as Record<string, string> | undefined)?.['original-name'];
+      let originalName: string | undefined;
+      try {
+        originalName = encoded ? decodeURIComponent(encoded) : undefined;
+      } catch {
+        originalName = undefined; // not ours: ignore
+      }
+      return { key, size: s.size, etag: stripQuotes(s.etag), lastModified: s.lastModified, originalName };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -126,8 +136,8 @@ export class ObjectStorage {
     return this.client.getObject(bucket, key);
   }
 
-  /** Reads a whole object as UTF-8 text, or `undefined` when it does not exist. */
-  async getText(bucket: string, key: string): Promise<string | undefined> {
+  /** Reads a whole object, or `undefined` when it does not exist. */
+  async getBytes(bucket: string, key: string): Promise<Buffer | undefined> {
     let body: Readable;
     try {
       body = await this.client.getObject(bucket, key);
@@ -137,7 +147,15 @@ export class ObjectStorage {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * Reads a whole object that the pipeline wrote as UTF-8 text, or `undefined` when it does not exist.
+   * (Text from outside is read with {@link getBytes} and checked, see pipeline/json-input.ts.)
+   */
+  async getText(bucket: string, key: string): Promise<string | undefined> {
+    return (await this.getBytes(bucket, key))?.toString('utf8');
   }
 
   /** Writes UTF-8 text with the given content type. */
@@ -151,9 +169,13 @@ export class ObjectStorage {
     await this.putText(bucket, key, `${JSON.stringify(value, null, 2)}\n`, 'application/json; charset=utf-8');
   }
 
-  /** Uploads a local file. */
-  async putFile(bucket: string, key: string, filePath: string, contentType = 'application/octet-stream'): Promise<void> {
-    await this.client.fPutObject(bucket, key, filePath, { 'Content-Type': contentType });
+  /**
+   * Uploads a local file.
+   *
+   * @param userMetadata stored as `x-amz-meta-<name>` headers (ASCII values), e.g. `original-name`
+   */
+  async putFile(bucket: string, key: string, filePath: string, contentType = 'application/octet-stream', userMetadata: Record<string, string> = {}): Promise<void> {
+    await this.client.fPutObject(bucket, key, filePath, { ...userMetadata, 'Content-Type': contentType });
   }
 
   /** Deletes objects (missing ones are ignored). */

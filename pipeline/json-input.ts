@@ -17,6 +17,21 @@ export function parseJsonInput(text: string, source: string, code: BadInputCode)
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Decodes bytes that must be UTF-8 text (sidecars and transcripts are UTF-8 by contract).
+ *
+ * @throws {BadInputError} `<source>: not UTF-8 text (…)` with the given code, e.g. for a GBK-encoded file
+ */
+export function decodeUtf8(bytes: Uint8Array, source: string, code: BadInputCode): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BadInputError(code, `${source}: not UTF-8 text (sidecars and transcripts must be UTF-8 encoded)`);
+  }
+}
+
 /** The first `max` schema problems as `path: message; …`, for error messages. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], max = 3): string {
   return issues

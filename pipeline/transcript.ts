@@ -96,12 +96,18 @@ export interface Transcript {
   roles?: RoleAssignment;
 }
 
+/**
+ * Longest text one segment may hold. Whisper segments cover at most 30 s (about 200 characters of fast
+ * Mandarin); 5000 leaves room for hand-made transcripts while keeping a runaway line from stalling the rules.
+ */
+export const MAX_SEGMENT_TEXT_CHARS = 5000;
+
 const segmentSchema = z
   .object({
     start: z.number().finite().min(0),
     end: z.number().finite().min(0),
     speaker: z.enum(['agent', 'customer', 'unknown']),
-    text: z.string(),
+    text: z.string().max(MAX_SEGMENT_TEXT_CHARS, `longer than ${MAX_SEGMENT_TEXT_CHARS} characters (one utterance; split it into segments)`),
     confidence: z.number().min(0).max(1).optional(),
     flags: z.array(z.enum(['decoder_loop'])).optional(),
   })

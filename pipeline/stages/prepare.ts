@@ -4,6 +4,7 @@
  * channel) and store the prepared audio for transcription.
  */
 import { BadInputError } from '../errors.js';
+import { decodeUtf8 } from '../json-input.js';
 import { parseCallMetadata, type CallMetadata } from '../call-metadata.js';
 import { parseTranscriptText, type AudioMeasurements, type Transcript } from '../transcript.js';
 import { prepareRecording } from '../audio/prepare.js';
@@ -44,10 +45,13 @@ export interface PrepareOptions {
  */
 export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, options: PrepareOptions): Promise<PrepareOutcome> {
   const { storage } = ctx;
-  const metaText = await storage.getText(rec.bucket, metadataKey(rec.key));
-  const meta: CallMetadata = metaText === undefined ? {} : parseCallMetadata(metaText, `${rec.bucket}/${metadataKey(rec.key)}`);
+  const metaSource = `${rec.bucket}/${metadataKey(rec.key)}`;
+  const metaBytes = await storage.getBytes(rec.bucket, metadataKey(rec.key));
+  const meta: CallMetadata = metaBytes === undefined ? {} : parseCallMetadata(decodeUtf8(metaBytes, metaSource, 'invalid_metadata'), metaSource);
+  // Without a call id in the metadata, the file name gives it: the uploader's original name when it set one.
+  const originalName = meta.callId ? undefined : (await storage.stat(rec.bucket, rec.key))?.originalName;
   const call: CallFacts = {
-    callId: meta.callId ?? callIdFromKey(rec.key),
+    callId: meta.callId ?? callIdFromKey(originalName ?? rec.key),
     agentId: meta.agentId,
     startedAt: meta.startedAt,
     line: meta.line,
@@ -64,7 +68,8 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   }
 
   const sidecarKey = transcriptSidecarKey(rec.key);
-  const sidecarText = await storage.getText(rec.bucket, sidecarKey);
+  const sidecarBytes = await storage.getBytes(rec.bucket, sidecarKey);
+  const sidecarText = sidecarBytes && decodeUtf8(sidecarBytes, `${rec.bucket}/${sidecarKey}`, 'invalid_transcript');
   if (sidecarText !== undefined) {
     const sidecar = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
     // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio,

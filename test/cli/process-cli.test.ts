@@ -1,9 +1,11 @@
 /** `callqa process DIR --out OUTDIR` (contract §3), run as a user runs it, on real services. */
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { assertBuilt, runCallqa as callqa, startTestEnv, type TestEnv } from '../support/integration.js';
+import { assertBuilt, CALLQA_BIN, pgrep, runCallqa as callqa, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
+import { makeNoiseWav } from '../support/media.js';
 
 
 
@@ -61,6 +63,69 @@ describe('callqa process', () => {
     const status = await callqa(['status', '--json'], t.env);
     expect(JSON.parse(status.stdout)).toMatchObject({ bucket: t.config.s3.recordingsBucket, failed: [] });
   }, 180_000);
+
+  it('accounts for odd names, links, folders, stray sidecars and repeated call ids', async () => {
+    const odd = path.join(t.dir, 'odd');
+    await mkdir(odd);
+    const wav = path.join(SAMPLES_DIR, 'call-05-compliant.mp3');
+    const long = `${'长'.repeat(80)}.mp3`; // 242 bytes: longer than some S3 servers take in a key
+    for (const name of ['plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", long]) await copyFile(wav, path.join(odd, name));
+    await copyFile(wav, path.join(odd, 'a.mp3'));
+    await copyFile(wav, path.join(odd, 'b.mp3'));
+    await writeFile(path.join(odd, 'a.mp3.json'), JSON.stringify({ callId: 'same' }));
+    await writeFile(path.join(odd, 'b.mp3.json'), JSON.stringify({ callId: 'same' }));
+    await writeFile(path.join(odd, 'ghost.wav.transcript.json'), '{}');
+    await mkdir(path.join(odd, 'sub.wav'));
+    await symlink(wav, path.join(odd, 'link.mp3'));
+    await symlink(path.join(t.dir, 'nowhere.wav'), path.join(odd, 'dangling.wav'));
+    await writeFile(path.join(odd, 'gbk.mp3.json'), Buffer.from([0x7b, 0x22, 0x63, 0x61, 0x6c, 0x6c, 0x49, 0x64, 0x22, 0x3a, 0x22, 0xc4, 0xfa, 0xba, 0xc3, 0x22, 0x7d]));
+    await copyFile(wav, path.join(odd, 'gbk.mp3'));
+
+    const out = path.join(t.dir, 'out-odd');
+    const r = await callqa(['process', odd, '--out', out, '--json'], t.env);
+    expect(r.code, r.stderr).toBe(0);
+    const { recordings } = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    const byFile = Object.fromEntries(recordings.map((e: { file: string }) => [e.file, e]));
+    expect(Object.keys(byFile).sort()).toEqual(
+      ['a.mp3', 'b.mp3', 'dangling.wav', 'ghost.wav.transcript.json', 'gbk.mp3', 'link.mp3', 'plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", 'sub.wav', long].sort(),
+    );
+    for (const name of ['plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", long, 'link.mp3']) {
+      expect(byFile[name], name).toMatchObject({ status: 'reported', callId: name.replace(/\.mp3$/, '') });
+    }
+    expect(byFile['sub.wav'].reason).toMatch(/^not_a_file: sub\.wav is a folder/);
+    expect(byFile['dangling.wav'].reason).toMatch(/^unreadable: dangling\.wav: a link to nothing/);
+    expect(byFile['ghost.wav.transcript.json'].reason).toMatch(/^not_a_recording: /);
+    expect(byFile['gbk.mp3'].reason).toMatch(/^invalid_metadata: gbk\.mp3\.json: not UTF-8 text/);
+    // Two calls with the same call id keep two sets of files.
+    expect(byFile['a.mp3'].callId).toBe('same');
+    expect(byFile['b.mp3'].callId).toBe('same');
+    const files = await readdir(out);
+    expect(files.filter((f) => f.startsWith('same')).sort()).toEqual(
+      ['same-2.report.html', 'same-2.report.json', 'same-2.transcript.json', 'same.report.html', 'same.report.json', 'same.transcript.json'],
+    );
+  }, 240_000);
+
+  it('SIGINT stops the run, kills its children and still accounts for every file', async () => {
+    const slow = path.join(t.dir, 'slow');
+    await mkdir(slow);
+    await makeNoiseWav(path.join(slow, 'long-noise.wav'), 900);
+    await copyFile(path.join(SAMPLES_DIR, 'broken-page.wav'), path.join(slow, 'page.wav'));
+    const out = path.join(t.dir, 'out-slow');
+    const child = spawn(process.execPath, [CALLQA_BIN, 'process', slow, '--out', out], { env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor('whisper.cpp to run', async () => (pgrep(t.modelPath).length ? true : undefined), 120_000, 100);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(pgrep(t.modelPath)).toEqual([]);
+    const { recordings } = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(recordings).toEqual([
+      expect.objectContaining({ file: 'long-noise.wav', status: 'failed', reason: expect.stringMatching(/^interrupted: /) }),
+      expect.objectContaining({ file: 'page.wav', status: 'failed', reason: expect.stringMatching(/^not_audio: /) }),
+    ]);
+    expect(stderr).toContain('interrupted');
+  }, 240_000);
 
   it('exits non-zero with the reason when the run itself cannot complete (no Redis)', async () => {
     const r = await callqa(['process', input, '--out', path.join(t.dir, 'out2')], { ...t.env, REDIS_URL: 'redis://127.0.0.1:1' });

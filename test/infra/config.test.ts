@@ -44,5 +44,7 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
     expect(message).toMatch(/NIGHTLY_CRON: not a cron pattern/);
     expect(() => loadConfig({ NIGHTLY_CRON: '0 1 * *' })).toThrow(/needs 5 fields/);
+    // A bad time zone is listed beside other bad variables, not only when it is the only one.
+    expect(() => loadConfig({ NIGHTLY_TZ: 'Mars/X', CONCURRENCY_PREPARE: 'abc' })).toThrow(/NIGHTLY_TZ[\s\S]*CONCURRENCY_PREPARE|CONCURRENCY_PREPARE[\s\S]*NIGHTLY_TZ/);
   });
 });

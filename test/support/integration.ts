@@ -3,7 +3,7 @@
  * server (s3rver) in a temp folder, unique queue prefix and buckets per test file so runs never see each
  * other's data, and the real whisper.cpp binary with a real (empty) test model.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -126,6 +126,15 @@ export async function runCallqa(args: string[], env: Record<string, string> = {}
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Process ids whose command line contains `needle` (`pgrep -f`); empty when none. */
+export function pgrep(needle: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', needle], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
   }
 }
 

@@ -3,23 +3,15 @@
  * recording, real Redis. Afterwards no whisper process is left, the job is waiting again (not stuck in
  * active, no attempt used) and the recording is not marked failed.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices, type Services } from '../../infra/services.js';
 import { getRecordings, upsertQueuedRecording } from '../../infra/database.js';
 import { preparedAudioKey, recordingId } from '../../pipeline/storage-keys.js';
 import { closeQueues, openQueues, stageJobId, type Queues } from '../../workers/queues.js';
-import { assertBuilt, CALLQA_BIN, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
+import { assertBuilt, CALLQA_BIN, pgrep, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
 import { makeNoiseWav } from '../support/media.js';
-
-function pgrep(needle: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', needle], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 describe('worker shutdown', () => {
   let t: TestEnv;
