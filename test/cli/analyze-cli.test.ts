@@ -1,5 +1,5 @@
 /** `callqa analyze` as the contract (§3) describes it, run as a user runs it. */
-import { mkdtemp, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,23 @@ describe('callqa analyze', () => {
     expect(errors[0]).toMatch(/not JSON/);
     expect(errors[1]).toContain('c-wrong.json');
     expect(errors[1]).toMatch(/after the recording/);
+  });
+
+  it('refuses text that is not UTF-8 and names an empty folder', async () => {
+    const gbk = path.join(dir, 'gbk', 'x.json');
+    await mkdir(path.dirname(gbk));
+    // {"callId":"您好",…} written in GBK.
+    const head = Buffer.from('{"callId":"');
+    const tail = Buffer.from('","durationSec":1,"segments":[]}');
+    await writeFile(gbk, Buffer.concat([head, Buffer.from([0xc4, 0xfa, 0xba, 0xc3]), tail]));
+    const r = await callqa(['analyze', gbk, '--json']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('x.json: not UTF-8 text');
+    const emptyDir = path.join(dir, 'empty');
+    await mkdir(emptyDir);
+    const e = await callqa(['analyze', emptyDir]);
+    expect(e.code).not.toBe(0);
+    expect(e.stderr).toContain('no transcript files (*.json) in this folder');
   });
 
   it('exits 0 when every file is a valid transcript, and names a missing path', async () => {
