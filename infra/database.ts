@@ -216,6 +216,15 @@ export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<v
         [s.recordingId, s.rulesetVersion, f.ruleId, f.ordinal, f.phraseId ?? null, f.start, f.end, f.speaker, f.text, f.confidence ?? null, f.needsReview ?? false],
       );
     }
+    // A re-analysis with the same ruleset version that finds less (e.g. after the centre names changed)
+    // drops the rows it no longer has, unless a reviewer already decided on them (history is kept).
+    await client.query(
+      `DELETE FROM findings f
+       WHERE f.recording_id = $1 AND f.ruleset_version = $2
+         AND (f.rule_id, f.ordinal) NOT IN (SELECT * FROM unnest($3::text[], $4::smallint[]))
+         AND NOT EXISTS (SELECT 1 FROM review_decisions d WHERE d.finding_id = f.id)`,
+      [s.recordingId, s.rulesetVersion, s.findings.map((f) => f.ruleId), s.findings.map((f) => f.ordinal)],
+    );
     if (s.transcriptText !== undefined) {
       await client.query(
         `INSERT INTO transcript_texts (recording_id, body) VALUES ($1, $2)
