@@ -118,7 +118,7 @@ function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply
 export async function buildWebServer(deps: WebDeps, secret: string): Promise<FastifyInstance> {
   const { config, db, storage, log } = deps;
   const web = config.web;
-  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, trustProxy: web.trustProxy, bodyLimit: 64 * 1024 });
   const audio = new AudioStreamer(storage, path.join(config.workDir, `callqa-web-audio-${process.pid}-${Math.random().toString(36).slice(2, 8)}`), config.ffmpegTimeLimitMs);
   app.addHook('onClose', async () => audio.close());
 
