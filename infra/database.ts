@@ -261,13 +261,17 @@ function toRecordingRow(r: Record<string, unknown>): RecordingRow {
   };
 }
 
-/** Failed recordings, newest first, optionally only those in `bucket` whose key starts with `prefix`. */
-export async function listFailedRecordings(pool: Pool, options: { bucket?: string; prefix?: string; limit?: number } = {}): Promise<RecordingRow[]> {
+/** Failed recordings, newest first, optionally only those in `bucket` whose key starts with `prefix`, or the one with `id`. */
+export async function listFailedRecordings(
+  pool: Pool,
+  options: { bucket?: string; prefix?: string; id?: string; limit?: number } = {},
+): Promise<RecordingRow[]> {
   const { rows } = await pool.query(
     `SELECT * FROM recordings
      WHERE status = 'failed' AND ($1::text IS NULL OR bucket = $1) AND ($2::text IS NULL OR starts_with(object_key, $2))
-     ORDER BY updated_at DESC LIMIT $3`,
-    [options.bucket ?? null, options.prefix ?? null, options.limit ?? 1000],
+       AND ($3::text IS NULL OR id = $3)
+     ORDER BY updated_at DESC LIMIT $4`,
+    [options.bucket ?? null, options.prefix ?? null, options.id ?? null, options.limit ?? 1000],
   );
   return rows.map(toRecordingRow);
 }

@@ -415,15 +415,17 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
 
   // --- operations ---------------------------------------------------------------------------------
   app.get('/admin/failed', async (req, reply) => {
-    const failed = await listFailedRecordings(db, { limit: 500 });
+    // The nightly recordings only: `callqa process` runs keep their own bucket and queues.
+    const failed = await listFailedRecordings(db, { bucket: config.s3.recordingsBucket, limit: 500 });
     const q = req.query as Record<string, unknown>;
     return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: typeof q.notice === 'string' ? q.notice.slice(0, 200) : undefined }));
   });
   app.post('/admin/failed/retry', { preHandler: app.csrfProtection }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const bucket = typeof body.bucket === 'string' && body.bucket ? body.bucket : undefined;
-    const prefix = typeof body.prefix === 'string' && body.prefix ? body.prefix : undefined;
-    const queued = await retryFailedRecordings({ db, queues: deps.queues }, { bucket, prefix, limit: 1000 });
+    // One recording (its row's button) or, without an id, every failed recording of the bucket.
+    if (body.id !== undefined && (typeof body.id !== 'string' || !/^[0-9a-f]{40}$/.test(body.id))) return reply.code(400).send('bad recording id');
+    const id = body.id as string | undefined;
+    const queued = await retryFailedRecordings({ db, queues: deps.queues }, { bucket: config.s3.recordingsBucket, id, limit: 1000 });
     return reply.redirect(`/admin/failed?notice=${encodeURIComponent(`已重新排队 ${queued.length} 条录音。`)}`, 303);
   });
   app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: req.user!, csrf: reply.generateCsrf(), users: await listUsers(db) })));

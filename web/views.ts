@@ -309,7 +309,7 @@ export function failedPageHtml(opts: { user: User; csrf: string; failed: Recordi
   const rows = opts.failed
     .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code></td><td>${esc(f.reason ?? '')}</td>
 <td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
-<input type="hidden" name="bucket" value="${esc(f.bucket)}"><input type="hidden" name="prefix" value="${esc(f.objectKey)}"><button type="submit">重试</button></form></td></tr>`)
+<input type="hidden" name="id" value="${esc(f.id)}"><button type="submit">重试</button></form></td></tr>`)
     .join('\n');
   return layout({
     title: '失败录音',

@@ -64,12 +64,13 @@ export async function scanPrefix(
  * Queues failed recordings again from the prepare stage (stages whose output exists are skipped, so
  * this resumes where each failed). Old failed jobs with the same ids are removed first.
  *
- * @param filter only recordings in `bucket` whose keys start with `prefix`; at most `limit` recordings
+ * @param filter only recordings in `bucket` whose keys start with `prefix`, or the one recording `id`; at
+ *   most `limit` recordings
  * @returns the recordings queued again
  */
 export async function retryFailedRecordings(
   deps: { db: Pool; queues: Queues },
-  filter: { bucket?: string; prefix?: string; limit?: number } = {},
+  filter: { bucket?: string; prefix?: string; id?: string; limit?: number } = {},
 ): Promise<RecordingRef[]> {
   const failed = await listFailedRecordings(deps.db, filter);
   const queued: RecordingRef[] = [];

@@ -306,7 +306,8 @@ describe('review workspace over HTTP', () => {
     expect(failed.statusCode).toBe(200);
     expect(failed.body).toContain('broken-page.wav');
     expect(failed.body).toContain('not_audio');
-    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), bucket: w.t.config.s3.recordingsBucket, prefix: '2026/11/28/broken-page.wav' });
+    expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x' })).statusCode).toBe(400);
+    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav') });
     expect(retry.statusCode).toBe(303);
     expect(notice(retry.headers.location)).toContain('已重新排队 1 条录音');
     const board = await admin.get('/admin/queues');
