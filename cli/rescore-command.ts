@@ -1,5 +1,5 @@
 /**
- * `callqa rescore --from DATE --to DATE`: re-runs the rules with the current ruleset on the transcripts
+ * `callqa rescore --from DATE --to DATE`: re-runs the rules with the active ruleset (saved with /rules or `callqa rules activate`, else the shipped file) on the transcripts
  * stored for reports of calls in a date range, through the analyze stage (pipeline/stages/analyze.ts) with
  * `rescore: true`. Each new report keeps `previous: { score, rulesetVersion, analyzedAt }`; the summary row
  * and findings are rewritten with `saveReportSummary` (reviewers' decisions on earlier findings stay, keyed
@@ -10,6 +10,7 @@ import type { Services } from '../infra/services.js';
 import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
 import type { StageContext } from '../pipeline/stages/context.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
+import { activeRuleset } from '../rules/ruleset-store.js';
 
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (e.g. +8 h for Asia/Shanghai). */
 function zoneOffsetMs(instant: Date, timeZone: string): number {
@@ -78,6 +79,8 @@ export async function rescoreCommand(
   const { db, storage, config, log } = services;
   const ctx: StageContext = { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log };
   const result: RescoreResult = { rescored: [], failed: [] };
+  // The active ruleset (rules/ruleset-store.ts), once for the whole run.
+  const ruleset = await activeRuleset(db);
   for (const t of await listReportsForRescore(db, range.from, range.to)) {
     try {
       const outcome = await runAnalyzeStage(
@@ -85,7 +88,7 @@ export async function rescoreCommand(
         { recordingId: t.recordingId, bucket: t.bucket, key: t.objectKey, etag: t.etag, size: t.sizeBytes },
         transcriptKey(t.objectKey),
         centreNames,
-        { rescore: true },
+        { rescore: true, ruleset },
       );
       await saveReportSummary(db, reportSummary(t.recordingId, outcome, t.line ?? undefined));
       const { report } = outcome;

@@ -38,6 +38,7 @@ import { AudioStreamer, parseRange } from './audio.js';
 import { callScript } from './assets.js';
 import { maskText } from './privacy.js';
 import { registerStatsRoutes } from './stats-downloads.js';
+import { registerRulesRoutes } from './rules-pages.js';
 import {
   assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, STATUS_FILTERS, type QueueFilter,
 } from './review-data.js';
@@ -437,6 +438,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
 
   // --- monthly statistics (supervisors, admins) ----------------------------------------------------
   registerStatsRoutes(app, { storage, bucket: config.s3.resultsBucket });
+
+  // --- rules management (supervisors, admins) -----------------------------------------------------
+  registerRulesRoutes(app, { db });
 
   app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
     const checks: Record<string, string> = {};

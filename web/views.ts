@@ -44,7 +44,7 @@ export function formatDateTime(d: Date | null | undefined): string {
 export function layout(opts: { title: string; user?: User; body: string; csrf?: string; scripts?: string[] }): string {
   const u = opts.user;
   const nav = u
-    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'officer' ? '' : ' <a href="/stats">月度统计</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
+    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'officer' ? '' : ' <a href="/stats">月度统计</a> <a href="/rules">规则管理</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(opts.csrf ?? '')}">
        <span>${esc(u.displayName)}（${ROLE_NAMES[u.role]}）</span> <button type="submit">退出登录</button></form>`
     : '';

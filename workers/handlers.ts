@@ -8,6 +8,7 @@ import type { StageContext } from '../pipeline/stages/context.js';
 import { runPrepareStage } from '../pipeline/stages/prepare.js';
 import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
 import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
+import { activeRuleset } from '../rules/ruleset-store.js';
 import { scanPrefix } from './enqueue.js';
 import { nightlyTarget } from './nightly.js';
 import { statsJobId, statsTargetMonth } from './monthly-stats.js';
@@ -93,7 +94,9 @@ export const handlers: StageHandlers = {
 
   async analyze(deps, data, job) {
     const { config, db } = deps.services;
-    const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames);
+    // The active ruleset (saved in PostgreSQL by /rules or `callqa rules activate`), else the shipped file.
+    const ruleset = await activeRuleset(db);
+    const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames, { ruleset });
     const { report } = outcome;
     await saveReportSummary(db, reportSummary(data.recordingId, outcome, data.call.line));
     return { status: outcome.reused ? 'skipped' : 'done', detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey } };

@@ -5,6 +5,7 @@
 import { analyzeTranscript } from '../../rules/analyze.js';
 import type { ReportSummary } from '../../infra/database.js';
 import type { Report } from '../../rules/report.js';
+import type { Ruleset } from '../../rules/ruleset.js';
 import { parseTranscriptText } from '../transcript.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { reportHtmlKey, reportKey } from '../storage-keys.js';
@@ -28,6 +29,11 @@ export interface AnalyzeStageOptions {
    * new report keeps the replaced one's score, ruleset version and analysis time as `previous`.
    */
   rescore?: boolean;
+  /**
+   * The ruleset to score with: the active one (`activeRuleset` in rules/ruleset-store.ts) in the workers and
+   * `callqa rescore`; default the shipped file (`defaultRuleset()`).
+   */
+  ruleset?: Ruleset;
 }
 
 /**
@@ -54,7 +60,7 @@ export async function runAnalyzeStage(
   const transcriptText = transcript.segments.map((s) => s.text).join('\n');
 
   const report: Report = {
-    ...analyzeTranscript(transcript, { centreNames }),
+    ...analyzeTranscript(transcript, { centreNames, ruleset: options.ruleset }),
     transcriptSource: transcript.source,
     recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
   };
