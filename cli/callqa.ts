@@ -324,7 +324,7 @@ users
     }
   });
 
-const rules = program.command('rules').description('tools for ruleset files: validate one, or trace it on a transcript');
+const rules = program.command('rules').description('tools for ruleset files: validate one, trace it on a transcript; activate one in production, list the saved versions');
 
 rules
   .command('validate')
@@ -349,6 +349,32 @@ rules
     try {
       const { rulesTestCommand } = await import('./rules-command.js');
       process.exitCode = await rulesTestCommand(file, transcript, { json: opts.json, centreNames: loadConfig().centreNames });
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+rules
+  .command('activate')
+  .description('check a ruleset file, save it as a new version in PostgreSQL and make it the active ruleset for new reports')
+  .argument('<file>', 'ruleset YAML file (its version: must be new)')
+  .action(async (file: string) => {
+    try {
+      const { rulesActivateCommand } = await import('./rules-command.js');
+      process.exitCode = await rulesActivateCommand(loadConfig().databaseUrl, file);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+rules
+  .command('list')
+  .description('the ruleset versions saved in PostgreSQL and the shipped file; * marks the active one')
+  .option('--json', 'print versions and activations as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    try {
+      const { rulesListCommand } = await import('./rules-command.js');
+      await rulesListCommand(loadConfig().databaseUrl, { json: opts.json });
     } catch (error) {
       fail(error);
     }

@@ -3,13 +3,19 @@
  * `validate` loads and compiles the file and prints `file:line: reason` for the first mistake; `test` runs
  * the ruleset on one transcript and prints a readable trace: for each rule its outcome, then which
  * conditions hit where (time, speaker, text), what matched and how (exact / homophone / edit / similar), the
- * scope anchors, metadata-filter decisions and audio measurements, and the findings.
+ * scope anchors, metadata-filter decisions and audio measurements, and the findings. `activate` and `list`
+ * manage the rulesets stored in PostgreSQL (rules/ruleset-store.ts), as the workspace's /rules page does.
  */
 import { readFile } from 'node:fs/promises';
 import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
 import { analyzeTranscript, type TraceEvent } from '../rules/analyze.js';
 import type { Report } from '../rules/report.js';
-import { loadRuleset, type Ruleset } from '../rules/ruleset.js';
+import { DEFAULT_RULESET_PATH, defaultRuleset, loadRuleset, type Ruleset } from '../rules/ruleset.js';
+import { userInfo } from 'node:os';
+import { openDatabase } from '../infra/database.js';
+import {
+  activateRulesetVersion, checkRulesetText, getRulesetVersion, listRulesetActivations, listRulesetVersions, RulesetStoreError, saveRulesetVersion,
+} from '../rules/ruleset-store.js';
 
 /**
  * Validates a ruleset file.
@@ -105,4 +111,93 @@ export async function rulesTestCommand(
   const report = analyzeTranscript(transcript, { ruleset, centreNames: options.centreNames, trace: (e) => events.push(e) });
   out.write(options.json ? `${JSON.stringify({ report, trace: events })}\n` : `${formatRuleTrace(transcript, report, events)}\n`);
   return 0;
+}
+
+/**
+ * `callqa rules activate FILE`: for operators without the review workspace. Checks the file like `validate`,
+ * saves it as a new version in PostgreSQL (rules/ruleset-store.ts) and makes it the active ruleset, recorded
+ * as activated by `cli:<os user>`. A file whose version is saved already with the same text is activated
+ * again; with a different text it is refused (change `version:`).
+ *
+ * @param databaseUrl DATABASE_URL
+ * @returns exit code 0 when active, 1 when the file is invalid or the version is taken (`file:line: reason` or
+ *   the reason on `err`)
+ */
+export async function rulesActivateCommand(
+  databaseUrl: string,
+  file: string,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    err.write(`${file}: cannot read ruleset: ${(error as Error).message}\n`);
+    return 1;
+  }
+  let version: string;
+  try {
+    version = checkRulesetText(text).version;
+  } catch (error) {
+    const e = error as RulesetStoreError;
+    err.write(`${file}:${e.line ?? 1}: ${e.message}\n`);
+    return 1;
+  }
+  const by = `cli:${userInfo().username}`;
+  const db = await openDatabase(databaseUrl);
+  try {
+    const existing = (await listRulesetVersions(db)).find((v) => v.version === version);
+    let id: number;
+    if (existing) {
+      if ((await getRulesetVersion(db, existing.id))!.yaml !== text) {
+        err.write(`${file}: version "${version}" is saved already with a different text; change version: to save a new one\n`);
+        return 1;
+      }
+      id = existing.id;
+    } else {
+      try {
+        id = (await saveRulesetVersion(db, text, by)).id;
+      } catch (error) {
+        if (!(error instanceof RulesetStoreError)) throw error;
+        err.write(`${file}: ${error.message}\n`);
+        return 1;
+      }
+    }
+    await activateRulesetVersion(db, id, by);
+    out.write(`${file}: ${existing ? 'activated the saved' : 'saved and activated'} version ${version}; new reports are scored with it\n`);
+    return 0;
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * `callqa rules list [--json]`: the saved versions, newest first, the active one marked with `*`, and the
+ * shipped file (active when no saved version is). JSON: `{ active, versions: [{ version, savedBy, savedAt,
+ * active }], activations: [{ version, activatedBy, activatedAt }] }` (`version` null: the shipped file).
+ *
+ * @param databaseUrl DATABASE_URL
+ */
+export async function rulesListCommand(databaseUrl: string, options: { json?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const db = await openDatabase(databaseUrl);
+  try {
+    const [versions, activations] = await Promise.all([listRulesetVersions(db), listRulesetActivations(db, 20)]);
+    const shipped = defaultRuleset().version;
+    const active = versions.find((v) => v.active)?.version ?? shipped;
+    if (options.json) {
+      out.write(`${JSON.stringify({
+        active,
+        versions: versions.map((v) => ({ version: v.version, savedBy: v.savedBy, savedAt: v.savedAt.toISOString(), active: v.active })),
+        activations: activations.map((a) => ({ version: a.version, activatedBy: a.activatedBy, activatedAt: a.activatedAt.toISOString() })),
+      })}\n`);
+      return;
+    }
+    for (const v of versions) out.write(`${v.active ? '*' : ' '} ${v.version}\tsaved by ${v.savedBy} at ${v.savedAt.toISOString()}\n`);
+    out.write(`${versions.some((v) => v.active) ? ' ' : '*'} ${shipped}\tshipped file ${DEFAULT_RULESET_PATH}\n`);
+    const last = activations[0];
+    if (last) out.write(`active: ${active}, activated by ${last.activatedBy} at ${last.activatedAt.toISOString()}\n`);
+  } finally {
+    await db.end();
+  }
 }

@@ -6,6 +6,7 @@
 import type { Pool } from '../infra/database.js';
 import type { Report } from '../rules/report.js';
 import { rescoreReport } from '../rules/analyze.js';
+import { rulesetOfVersion } from '../rules/ruleset-store.js';
 import type { User } from './accounts.js';
 
 /** Review status filter values; `flagged` = any of pending, confirmed, dismissed; `` = every call. */
@@ -345,12 +346,15 @@ export interface NewDecision {
  *
  * - review status: `pending` while a finding has no confirm/dismiss decision; then `confirmed` when any
  *   finding's latest decision confirms it, else `dismissed`. Calls that were never flagged keep `none`.
- * - reviewed score: {@link rescoreReport} without the findings whose latest decision is `dismissed`.
+ * - reviewed score: {@link rescoreReport} without the findings whose latest decision is `dismissed`, with the
+ *   ruleset of the report's version (`rulesetOfVersion`).
  *
  * @returns the new status and reviewed score
  * @throws {Error} `finding_not_in_call` when the finding does not belong to the recording's current report
  */
 export async function recordDecision(db: Pool, d: NewDecision, report: Report): Promise<{ reviewStatus: string; reviewedScore: number }> {
+  // The ruleset that scored the report (shipped file or a version saved with /rules), for its deductions.
+  const ruleset = await rulesetOfVersion(db, report.rulesetVersion);
   const client = await db.connect();
   try {
     await client.query('BEGIN');
@@ -370,7 +374,7 @@ export async function recordDecision(db: Pool, d: NewDecision, report: Report): 
       [d.recordingId, rep[0].ruleset_version],
     );
     const dismissed = new Set(latest.filter((l) => l.current === 'dismissed').map((l) => `${l.rule_id}#${l.ordinal}`));
-    const reviewedScore = rescoreReport(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`));
+    const reviewedScore = rescoreReport(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), ruleset);
     let reviewStatus = rep[0].review_status as string;
     if (reviewStatus !== 'none') {
       if (latest.some((l) => !l.current)) reviewStatus = 'pending';
