@@ -187,6 +187,31 @@ function traceHit(state: CallState, part: string, u: Utterance, hit: Hit): void 
   state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality });
 }
 
+/**
+ * Reviewer-facing wording. Notes on findings and rule results are read by quality officers on the review page
+ * and the report page, so they are Simplified Chinese in the terms of the norms (坐席, 来电人, 静音/等待, 抢话/打断,
+ * 语速); `trace` details (`callqa rules test`, for administrators) and errors stay English.
+ */
+const ROLE_NAMES: Record<Speaker, string> = { agent: '坐席', customer: '来电人', unknown: '未知说话人' };
+
+/** How the speaker roles of a mono recording were assigned (`transcript.roles.method`), for role notes. */
+const ROLE_METHOD_NAMES: Record<string, string> = {
+  channels: '按声道',
+  greeting: '按开场问候语推断',
+  'text-cues': '按话语特征推断',
+  unknown: '无法判定',
+};
+
+/** A reviewer-facing name, value and unit of each audio metric (ratios 0..1 are shown as percentages). */
+const METRIC_NOTES: Record<Extract<AudioCheck, { kind: 'metric' }>['metric'], { name: string; show: (v: number) => string }> = {
+  durationSec: { name: '通话时长', show: (v) => `${v} 秒` },
+  nonTalkSec: { name: '静音/等待总时长', show: (v) => `${v} 秒` },
+  nonTalkRatio: { name: '静音/等待占比', show: (v) => `${Math.round(v * 1000) / 10}%` },
+  longestSilenceSec: { name: '最长一次静音/等待', show: (v) => `${v} 秒` },
+  agentTalkRatio: { name: '坐席讲话时长占比', show: (v) => `${Math.round(v * 1000) / 10}%` },
+  agentCharsPerMin: { name: '坐席语速', show: (v) => `${v} 字/分钟` },
+};
+
 /** Role confidence factor and review need of the current rule (see {@link findingConfidence}). */
 function roleQuality(state: CallState): { factor: number; review: boolean; note: string } {
   const roles = state.transcript.roles;
@@ -195,7 +220,9 @@ function roleQuality(state: CallState): { factor: number; review: boolean; note:
   return {
     factor: roles.confidence,
     review,
-    note: review ? ` (speaker roles assigned by ${roles.method} with confidence ${roles.confidence}: check who is speaking)` : '',
+    note: review
+      ? `（坐席/来电人角色${ROLE_METHOD_NAMES[roles.method] ?? roles.method}，置信度 ${roles.confidence}，请核实说话人）`
+      : '',
   };
 }
 
@@ -211,9 +238,9 @@ export function findingConfidence(asr: number | undefined, matchQuality: number,
 
 const MATCH_NOTE: Record<MatchKind, string> = {
   exact: '',
-  homophone: ' (sound-alike match)',
-  edit: ' (near match within the edit tolerance)',
-  similar: ' (similar to an example sentence)',
+  homophone: '（读音相近匹配，可能是语音识别的同音字）',
+  edit: '（近似匹配，在容错字数以内）',
+  similar: '（与示例句相似）',
 };
 
 /**
@@ -238,13 +265,20 @@ function finding(state: CallState, u: Utterance, hit: Hit | null, precise: boole
   return f;
 }
 
+/** An utterance quoted for a note, “…”, cut to {@link QUOTE_MAX} characters so that a long merged utterance does not swamp the note. */
+function quote(text: string): string {
+  const chars = [...text.trim()];
+  return `“${chars.length > QUOTE_MAX ? `${chars.slice(0, QUOTE_MAX).join('')}…` : chars.join('')}”`;
+}
+const QUOTE_MAX = 40;
+
 function hitText(u: Utterance, hit: Hit): string {
   return u.norm.slice(hit.start, hit.end);
 }
 
 function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, RuleResult>): Omit<RuleResult, 'id'> {
   if (rule.naIfNoSpeech !== 'any' && !state.utts.some((u) => u.speaker === rule.naIfNoSpeech)) {
-    return { status: 'na', findings: [], note: `no ${rule.naIfNoSpeech} speech in the call` };
+    return { status: 'na', findings: [], note: `通话中没有${ROLE_NAMES[rule.naIfNoSpeech]}讲话` };
   }
   const findings: Finding[] = [];
   const satisfied: string[] = [];
@@ -253,16 +287,16 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
     if (q.skipIfRuleNa && done.get(q.skipIfRuleNa)?.status === 'na') continue;
     applicable++;
     const inScope = select(state, q.scope);
-    let ok = false;
+    let ok: Utterance | undefined;
     for (const u of inScope) {
       const h = q.when(u, state.ctx);
       if (!h) continue;
-      ok = true;
+      ok ??= u;
       if (!state.trace) break;
       traceHit(state, q.name, u, h);
     }
     if (ok) {
-      satisfied.push(q.name);
+      satisfied.push(quote(ok.text));
       continue;
     }
     const u = (q.scope.last !== undefined ? inScope.at(-1) : inScope[0]) ?? state.utts.find((x) => q.scope.speaker === 'any' || x.speaker === q.scope.speaker);
@@ -279,16 +313,21 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
           },
     );
   }
-  if (applicable === 0) return { status: 'na', findings: [], note: 'no requirement applies to this call' };
+  if (applicable === 0) return { status: 'na', findings: [], note: '本通话没有适用的检查项' };
   return findings.length
     ? { status: 'fail', findings }
-    : { status: 'pass', findings: [], note: `found: ${satisfied.join(', ')}` };
+    : { status: 'pass', findings: [], note: `已做到：${satisfied.join('；')}` };
+}
+
+/** The note of a `forbid` finding: the phrase id and label, then the part of the utterance that hit, e.g. `B01 不知道：原话含“不知道”`. */
+function phraseNote(p: ForbidRule['phrases'][number], u: Utterance, hit: Hit): string {
+  return `${p.id}${p.label ? ` ${p.label}` : ''}：原话含“${hitText(u, hit)}”`;
 }
 
 function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'id'> {
   const role = rule.scope.speaker;
   if (role !== 'any' && !state.utts.some((u) => u.speaker === role)) {
-    return { status: 'na', findings: [], note: `no ${role} speech in the call (roles unknown?)` };
+    return { status: 'na', findings: [], note: `通话中没有${ROLE_NAMES[role]}讲话（可能未能区分坐席与来电人）` };
   }
   const findings: Finding[] = [];
   for (const u of select(state, rule.scope)) {
@@ -297,8 +336,7 @@ function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'i
       const hit = p.when(u, state.ctx);
       if (!hit) continue;
       if (state.trace) traceHit(state, p.id, u, hit);
-      const label = p.label ? ` ${p.label}` : '';
-      findings.push(finding(state, u, hit, p.precise ?? rule.precise, `${p.id}${label}: "${hitText(u, hit)}"`, p.id));
+      findings.push(finding(state, u, hit, p.precise ?? rule.precise, phraseNote(p, u, hit), p.id));
     }
   }
   // Utterances whose speaker was not told (a few `unknown` segments among labelled ones) are not skipped
@@ -310,8 +348,7 @@ function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'i
         const hit = p.when(u, state.ctx);
         if (!hit) continue;
         if (state.trace) traceHit(state, `${p.id} (speaker unknown)`, u, hit);
-        const label = p.label ? ` ${p.label}` : '';
-        const f = finding(state, u, hit, false, `${p.id}${label}: "${hitText(u, hit)}" (speaker unknown: may not be the ${role}; check who is speaking)`, p.id);
+        const f = finding(state, u, hit, false, `${phraseNote(p, u, hit)}（说话人未标明，不一定是${ROLE_NAMES[role]}，请核实说话人）`, p.id);
         findings.push({ ...f, confidence: Math.round((f.confidence ?? 1) * 50) / 100 });
       }
     }
@@ -337,7 +374,7 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
   const agent = utts.filter((u) => u.speaker === 'agent');
   const customer = utts.filter((u) => u.speaker === 'customer');
   if (!agent.length || !customer.length) {
-    return { status: 'na', findings: [], note: 'the call does not have both an agent and a caller speaking' };
+    return { status: 'na', findings: [], note: '通话中坐席和来电人没有都讲话，无法判断挂机前是否征得同意' };
   }
   let consentIdx = -1;
   let consentNote = '';
@@ -351,7 +388,7 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
       answeredAsks.add(u.idx);
       if (reply.idx > consentIdx) {
         consentIdx = reply.idx;
-        consentNote = `agent asked ("${u.text}") and the caller answered ("${reply.text}")`;
+        consentNote = `坐席已征询（${quote(u.text)}），来电人作了回应（${quote(reply.text)}）`;
       }
     }
   }
@@ -360,7 +397,7 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
     if (closeHit) {
       if (state.trace) traceHit(state, 'callerClose', u, closeHit);
       consentIdx = u.idx;
-      consentNote = `the caller closed ("${u.text}")`;
+      consentNote = `来电人表示结束通话（${quote(u.text)}）`;
     }
   }
   let hangUp: Utterance | undefined;
@@ -377,18 +414,18 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
   if (hangUp && hangUp.idx > consentIdx && reopened(hangUp)) {
     return {
       status: 'fail',
-      findings: [finding(state, hangUp, null, rule.precise, 'the agent ended the call without the caller’s consent')],
+      findings: [finding(state, hangUp, null, rule.precise, '坐席未征得来电人同意就结束通话')],
     };
   }
   if (consentIdx >= 0) return { status: 'pass', findings: [], note: consentNote };
   const lastCustomer = customer.at(-1)!;
   const after = agent.filter((u) => u.start > lastCustomer.start && u.norm);
   if (after.every((u) => rule.lineCheck(u, ctx))) {
-    return { status: 'na', findings: [], note: 'the caller’s line dropped: after the caller’s last words the agent only checks the line' };
+    return { status: 'na', findings: [], note: '来电人一方已断线：来电人最后一句话之后，坐席只在确认线路（如“喂，您还在吗”）' };
   }
   return {
     status: 'fail',
-    findings: [finding(state, after.at(-1)!, null, rule.precise, 'the call ends without asking the caller or the caller closing')],
+    findings: [finding(state, after.at(-1)!, null, rule.precise, '通话结束前，坐席没有询问来电人是否还有其他事项，来电人也没有表示结束')],
   };
 }
 
@@ -407,11 +444,11 @@ function audioMetric(state: CallState, audio: AudioMeasurements, metric: Extract
     case 'longestSilenceSec':
       return audio.silences.reduce((m, s) => Math.max(m, s.end - s.start), 0);
     case 'agentTalkRatio':
-      return audio.agentTalkRatio ?? 'the agent/caller talk ratio needs a stereo recording (one channel per side)';
+      return audio.agentTalkRatio ?? '需要双声道录音（坐席、来电人各占一个声道）';
     case 'agentCharsPerMin': {
       const talk = audio.talkSec.agent;
       const agent = state.utts.filter((u) => u.speaker === 'agent');
-      if (!talk || !agent.length) return 'no agent talk time or agent speech: roles unknown (mono) or the agent never spoke';
+      if (!talk || !agent.length) return '没有坐席讲话时长或坐席讲话（单声道录音未区分角色，或坐席没有讲话）';
       const chars = agent.reduce((n, u) => n + (u.norm.match(SPOKEN_CHAR)?.length ?? 0), 0);
       return Math.round((chars / (talk / 60)) * 10) / 10;
     }
@@ -443,16 +480,18 @@ function runAudioCheck(c: AudioCheck, rule: AudioRule, state: CallState, audio: 
   switch (c.kind) {
     case 'metric': {
       const v = audioMetric(state, audio, c.metric);
-      if (typeof v === 'string') return { na: `${c.name}: ${v}`, findings: [], note: '' };
-      const note = `${c.metric} ${Math.round(v * 1000) / 1000}`;
-      state.trace?.({ rule: rule.id, part: c.name, detail: `${note} (limit: ${c.above !== undefined ? `above ${c.above}` : ''}${c.above !== undefined && c.below !== undefined ? ', ' : ''}${c.below !== undefined ? `below ${c.below}` : ''} fails)` });
+      const m = METRIC_NOTES[c.metric];
+      if (typeof v === 'string') return { na: `${m.name}无法计算：${v}`, findings: [], note: '' };
+      const rounded = Math.round(v * 1000) / 1000;
+      const note = `${m.name} ${m.show(rounded)}`;
+      state.trace?.({ rule: rule.id, part: c.name, detail: `${c.metric} ${rounded} (limit: ${c.above !== undefined ? `above ${c.above}` : ''}${c.above !== undefined && c.below !== undefined ? ', ' : ''}${c.below !== undefined ? `below ${c.below}` : ''} fails)` });
       const bad = (c.above !== undefined && v > c.above) || (c.below !== undefined && v < c.below);
       const speaker: Speaker = c.metric.startsWith('agent') ? 'agent' : 'unknown';
-      return { findings: bad ? [measured(0, audio.durationSec, speaker, '', `${c.missing} (${note})`)] : [], note };
+      return { findings: bad ? [measured(0, audio.durationSec, speaker, '', `${c.missing}（${note}）`)] : [], note };
     }
     case 'hold': {
       const agent = state.utts.filter((u) => u.speaker === 'agent');
-      if (!agent.length) return { na: `${c.name}: no agent speech, so who announced a hold cannot be told (roles unknown?)`, findings: [], note: '' };
+      if (!agent.length) return { na: '通话中没有坐席讲话，无法判断静音/等待前是否说了“请稍等”（可能未能区分坐席与来电人）', findings: [], note: '' };
       const holds = audio.silences.filter((s) => s.end - s.start >= c.minSec);
       const findings: Finding[] = [];
       for (const s of holds) {
@@ -468,21 +507,21 @@ function runAudioCheck(c: AudioCheck, rule: AudioRule, state: CallState, audio: 
         });
         if (announced) continue;
         const last = agent.filter((u) => u.start <= s.start).at(-1);
-        findings.push(measured(s.start, s.end, 'agent', last?.text ?? '', `${c.missing}: ${len} s of silence at ${clock(s.start)}`));
+        findings.push(measured(s.start, s.end, 'agent', last?.text ?? '', `${c.missing}：${clock(s.start)} 起静音/等待 ${len} 秒`));
       }
-      return { findings, note: `${holds.length} silence(s) of ${c.minSec} s or more` };
+      return { findings, note: `${c.minSec} 秒及以上的静音/等待共 ${holds.length} 次` };
     }
     case 'interruptions': {
       if (!audio.speech.agent || !audio.speech.customer) {
-        return { na: `${c.name}: interruptions need a stereo recording (one channel per side)`, findings: [], note: '' };
+        return { na: '抢话/打断需要双声道录音（坐席、来电人各占一个声道）', findings: [], note: '' };
       }
       const over = audio.interruptions.filter((x) => x.by === c.by && x.overlapMs >= c.minOverlapMs);
       for (const x of over) state.trace?.({ rule: rule.id, part: c.name, start: x.start, end: x.start + x.overlapMs / 1000, speaker: c.by, detail: `${c.by} starts while the other side talks: ${x.overlapMs} ms overlap` });
-      const note = `${over.length} interruption(s) by the ${c.by} of ${c.minOverlapMs} ms or more`;
+      const note = `${ROLE_NAMES[c.by]}抢话/打断（双方同时讲话 ${c.minOverlapMs} 毫秒及以上）共 ${over.length} 次`;
       if (over.length < c.atLeast) return { findings: [], note };
       const findings = over.map((x) => {
         const u = state.utts.filter((v) => v.speaker === c.by && Math.abs(v.start - x.start) <= 2).at(0);
-        return measured(x.start, x.start + x.overlapMs / 1000, c.by, u?.text ?? '', `${c.missing}: ${x.overlapMs} ms overlap at ${clock(x.start)}`);
+        return measured(x.start, x.start + x.overlapMs / 1000, c.by, u?.text ?? '', `${c.missing}：${clock(x.start)} 处双方同时讲话 ${x.overlapMs} 毫秒`);
       });
       return { findings, note };
     }
@@ -497,7 +536,7 @@ function runAudioCheck(c: AudioCheck, rule: AudioRule, state: CallState, audio: 
 function evaluateAudio(rule: AudioRule, state: CallState): Omit<RuleResult, 'id'> {
   const audio = state.transcript.audio;
   if (!audio) {
-    return { status: 'na', findings: [], note: 'no audio measurements in the transcript (sidecar transcript or a plain file): the audio checks cannot run' };
+    return { status: 'na', findings: [], note: '转写中没有音频测量数据（随录音提供的转写文件，或直接分析的转写文件），无法检查静音/等待、抢话/打断等音频项目' };
   }
   const findings: Finding[] = [];
   const notes: string[] = [];
@@ -505,15 +544,15 @@ function evaluateAudio(rule: AudioRule, state: CallState): Omit<RuleResult, 'id'
   for (const c of rule.checks) {
     const r = runAudioCheck(c, rule, state, audio);
     if (r.na) {
-      notes.push(`not checked: ${r.na}`);
+      notes.push(`未检查：${r.na}`);
       continue;
     }
     ran++;
     findings.push(...r.findings);
     if (r.note) notes.push(r.note);
   }
-  if (ran === 0) return { status: 'na', findings: [], note: notes.join('; ') };
-  return { status: findings.length ? 'fail' : 'pass', findings, note: notes.join('; ') };
+  if (ran === 0) return { status: 'na', findings: [], note: notes.join('；') };
+  return { status: findings.length ? 'fail' : 'pass', findings, note: notes.join('；') };
 }
 
 /** Local wall-clock minutes after midnight and ISO weekday (1 = Monday) of an ISO 8601 time as written (its own offset). */
@@ -527,22 +566,22 @@ function localTime(iso: string): { minutes: number; weekday: number } | null {
 /** Why a call is outside a rule's metadata filter, or null when the rule applies (see `filterSchema`). */
 function outsideFilter(f: RuleFilter, t: Transcript): string | null {
   if (f.agents && (t.agentId === undefined || !f.agents.includes(t.agentId))) {
-    return t.agentId === undefined ? 'the call has no agentId for the rule’s agent filter' : `agent ${t.agentId} is not among the rule’s agents`;
+    return t.agentId === undefined ? '通话没有坐席工号，无法按本规则的坐席范围判断' : `坐席 ${t.agentId} 不在本规则适用的坐席范围内`;
   }
   if (f.lines && (t.line === undefined || !f.lines.includes(t.line))) {
-    return t.line === undefined ? 'the call has no line for the rule’s line filter' : `line ${t.line} is not among the rule’s lines`;
+    return t.line === undefined ? '通话没有线路信息，无法按本规则的线路范围判断' : `线路“${t.line}”不在本规则适用的线路范围内`;
   }
   if (f.timeOfDay || f.weekdays) {
     const lt = t.startedAt ? localTime(t.startedAt) : null;
-    if (!lt) return 'the call has no usable startedAt for the rule’s time filter';
-    if (f.weekdays && !f.weekdays.includes(lt.weekday)) return `weekday ${lt.weekday} is outside the rule’s weekdays`;
+    if (!lt) return '通话没有可用的开始时间，无法按本规则的时段判断';
+    if (f.weekdays && !f.weekdays.includes(lt.weekday)) return `通话在星期${'一二三四五六日'[lt.weekday - 1]}，不在本规则适用的日期内`;
     if (f.timeOfDay) {
       const toMin = (x: string) => +x.slice(0, 2) * 60 + +x.slice(3, 5);
       const from = toMin(f.timeOfDay.from);
       const to = toMin(f.timeOfDay.to);
       const inside = from <= to ? lt.minutes >= from && lt.minutes < to : lt.minutes >= from || lt.minutes < to;
       const hm = `${String(Math.floor(lt.minutes / 60)).padStart(2, '0')}:${String(lt.minutes % 60).padStart(2, '0')}`;
-      if (!inside) return `the call started at ${hm} local time, outside ${f.timeOfDay.from}–${f.timeOfDay.to}`;
+      if (!inside) return `通话开始于当地时间 ${hm}，不在本规则适用的 ${f.timeOfDay.from}–${f.timeOfDay.to} 时段内`;
     }
   }
   return null;
@@ -566,10 +605,10 @@ function evaluate(rule: CompiledRule, state: CallState, done: Map<string, RuleRe
   if (rule.only) {
     const why = outsideFilter(rule.only, state.transcript);
     state.trace?.({ rule: rule.id, part: 'only', detail: why ?? 'the call matches the rule’s metadata filter' });
-    if (why) return { status: 'na', findings: [], note: `not applicable: ${why}` };
+    if (why) return { status: 'na', findings: [], note: `不适用：${why}` };
   }
   if (state.roleDependent && state.transcript.roles?.method === 'unknown') {
-    return { status: 'na', findings: [], note: 'speaker roles are unknown (mono recording, roles not assigned): this rule needs them' };
+    return { status: 'na', findings: [], note: '未能区分坐席与来电人（单声道录音，角色未判定），本规则需要区分说话人，无法判断' };
   }
   switch (rule.check) {
     case 'require':
@@ -642,7 +681,7 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
     let r: Omit<RuleResult, 'id'>;
     state.rule = rule;
     state.roleDependent = dependsOnRoles(rule);
-    if (!rule.enabled) r = { status: 'na' as RuleStatus, findings: [], note: 'rule disabled in the ruleset' };
+    if (!rule.enabled) r = { status: 'na' as RuleStatus, findings: [], note: '规则集中已停用本规则' };
     else r = evaluate(rule, state, done);
     const d = deduction(rule, r);
     total += d;

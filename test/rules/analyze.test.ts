@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { parseRuleset, DEFAULT_RULESET_PATH } from '../../rules/ruleset.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { analyzeFixture, fixture, rule } from './helpers.js';
 
 describe('analyzeTranscript', () => {
@@ -11,7 +11,7 @@ describe('analyzeTranscript', () => {
       callId: 'fx-consent-ask-answered',
       score: 100,
       flagged: false,
-      rulesetVersion: 'service-norms@2',
+      rulesetVersion: 'service-norms@3',
       analyzedAt: '2026-11-30T12:00:00.000Z',
       agentId: 'T001',
     });
@@ -27,7 +27,7 @@ describe('analyzeTranscript', () => {
     // The audio rules cannot run on a transcript without audio measurements: na with a note, never a pass.
     const audioRules = ['phone_phrases', 'no_argument'];
     expect(report.rules.filter((r) => !audioRules.includes(r.id)).every((r) => r.status === 'pass')).toBe(true);
-    for (const id of audioRules) expect(rule(report, id)).toMatchObject({ status: 'na', note: expect.stringMatching(/no audio measurements/) });
+    for (const id of audioRules) expect(rule(report, id)).toMatchObject({ status: 'na', note: expect.stringMatching(/^转写中没有音频测量数据/) });
   });
   it('scores 100 minus deductions and flags failing calls', () => {
     const report = analyzeFixture('banned-closing-time');
@@ -71,6 +71,28 @@ describe('analyzeTranscript', () => {
   it('reports a disabled rule as na', () => {
     const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace('  - id: polite_language\n', '  - id: polite_language\n    enabled: false\n');
     const report = analyzeTranscript(fixture('polite-no-farewell'), { ruleset: parseRuleset(text, 'x.yaml') });
-    expect(rule(report, 'polite_language')).toMatchObject({ status: 'na', note: 'rule disabled in the ruleset' });
+    expect(rule(report, 'polite_language')).toMatchObject({ status: 'na', note: '规则集中已停用本规则' });
+  });
+  it('writes every reviewer-facing note in Chinese: rule results and findings on all fixtures, with and without audio', () => {
+    const names = readdirSync(new URL('../fixtures/transcripts/', import.meta.url)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    const notes = new Set<string>();
+    for (const name of names) {
+      const t = fixture(name);
+      const { audio: _drop, ...plain } = t;
+      for (const report of [analyzeTranscript(t), analyzeTranscript(plain)]) {
+        for (const r of report.rules) {
+          if (r.note) notes.add(r.note);
+          for (const f of r.findings) if (f.note) notes.add(f.note);
+        }
+      }
+    }
+    expect(notes.size).toBeGreaterThan(30);
+    for (const note of notes) {
+      // What the speakers said (quoted “…”) and the phrase id a finding starts with (B01, not_our_business) are
+      // not wording of ours; the rest is.
+      const ours = note.replace(/“[^”]*”/g, '').replace(/^[A-Za-z][\w-]*(?= )/, '');
+      expect(ours, note).toMatch(/\p{Script=Han}/u);
+      expect(ours, note).not.toMatch(/[A-Za-z]{2,}/);
+    }
   });
 });

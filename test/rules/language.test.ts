@@ -67,7 +67,7 @@ describe('edit-distance tolerance (maxEdits)', () => {
       [0, true, 0.7],
       [10, false, 1],
     ]);
-    expect(r.findings[0]!.note).toMatch(/edit tolerance/);
+    expect(r.findings[0]!.note).toBe('X：原话含“有完没”（近似匹配，在容错字数以内）');
   });
   it('does not hit two edits away, nor across a clause boundary', () => {
     expect(at(y, call([['agent', '有没有完'], ['agent', '有完，没完']]))).toEqual([]);
@@ -82,7 +82,7 @@ describe('similarity to example sentences (similarTo)', () => {
   it('hits a rewording that shares most characters, as a similar match needing review', () => {
     const r = banned(y, call([['agent', '嗯，这个事情不归我们管的']]));
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]).toMatchObject({ needsReview: true, note: expect.stringMatching(/similar to an example/) });
+    expect(r.findings[0]).toMatchObject({ needsReview: true, note: expect.stringMatching(/（与示例句相似）$/) });
     expect(r.findings[0]!.confidence).toBeLessThan(0.65);
   });
   it('does not hit an unrelated utterance', () => {
@@ -133,10 +133,10 @@ describe('metadata filters (only)', () => {
     rule(analyzeTranscript(call([['agent', '明天再来吧']], { agentId: 'T007', line: '婚姻登记', startedAt: '2026-11-30T16:45:00+08:00', ...meta }), { ruleset: y }), 'first_contact');
   it('applies near closing time on the named line and agent', () => expect(t({}).status).toBe('fail'));
   it('is na, with the reason, outside the time window (local time of startedAt), another line or agent, or without metadata', () => {
-    expect(t({ startedAt: '2026-11-30T10:05:00+08:00' })).toMatchObject({ status: 'na', note: expect.stringMatching(/10:05 local time, outside 16:30–17:30/) });
-    expect(t({ line: '社保' })).toMatchObject({ status: 'na', note: expect.stringMatching(/line 社保/) });
-    expect(t({ agentId: 'T001' })).toMatchObject({ status: 'na', note: expect.stringMatching(/agent T001/) });
-    expect(t({ line: undefined })).toMatchObject({ status: 'na', note: expect.stringMatching(/no line/) });
+    expect(t({ startedAt: '2026-11-30T10:05:00+08:00' })).toMatchObject({ status: 'na', note: '不适用：通话开始于当地时间 10:05，不在本规则适用的 16:30–17:30 时段内' });
+    expect(t({ line: '社保' })).toMatchObject({ status: 'na', note: '不适用：线路“社保”不在本规则适用的线路范围内' });
+    expect(t({ agentId: 'T001' })).toMatchObject({ status: 'na', note: '不适用：坐席 T001 不在本规则适用的坐席范围内' });
+    expect(t({ line: undefined })).toMatchObject({ status: 'na', note: '不适用：通话没有线路信息，无法按本规则的线路范围判断' });
   });
   it('handles a time window past midnight', () => {
     const night = parseRuleset(lang('      - { id: X, when: { any: [神经病] } }').replace("only: ", 'x') + `  - id: first_contact
@@ -157,11 +157,11 @@ describe('audio checks of the shipped ruleset', () => {
     const r = rule(analyzeFixture('audio-hold-unannounced'), 'phone_phrases');
     expect(r.status).toBe('fail');
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]).toMatchObject({ start: 15.5, end: 48, speaker: 'agent', needsReview: true, note: expect.stringMatching(/32\.5 s of silence at 0:15/) });
+    expect(r.findings[0]).toMatchObject({ start: 15.5, end: 48, speaker: 'agent', needsReview: true, note: '静音/等待 20 秒及以上，坐席在此前 15 秒内没有说“请稍等”或“请稍候”：0:15 起静音/等待 32.5 秒' });
   });
   it('phone_phrases passes a hold announced with 请稍候; a short pause is no hold', () => {
     const r = rule(analyzeFixture('audio-hold-announced'), 'phone_phrases');
-    expect(r).toMatchObject({ status: 'pass', note: expect.stringMatching(/^1 silence/) });
+    expect(r).toMatchObject({ status: 'pass', note: '20 秒及以上的静音/等待共 1 次' });
   });
   it('no_argument fails when the agent talks over the caller twice for more than a second; back-channel overlaps do not count', () => {
     const r = rule(analyzeFixture('audio-talking-over'), 'no_argument');
@@ -176,7 +176,7 @@ describe('audio checks of the shipped ruleset', () => {
     const { audio: _drop, ...plain } = fixture('audio-hold-unannounced');
     const report = analyzeTranscript(plain);
     for (const id of ['phone_phrases', 'no_argument']) {
-      expect(rule(report, id)).toMatchObject({ status: 'na', note: expect.stringMatching(/no audio measurements/) });
+      expect(rule(report, id)).toMatchObject({ status: 'na', note: expect.stringMatching(/^转写中没有音频测量数据/) });
     }
   });
   it('metric checks: agent speech rate, talk ratio and non-talk time, with limits', () => {
@@ -185,16 +185,16 @@ describe('audio checks of the shipped ruleset', () => {
     check: audio
     deduct: { points: 5 }
     checks:
-      - { name: rate, metric: agentCharsPerMin, above: 120, missing: too fast }
-      - { name: ratio, metric: agentTalkRatio, above: 0.9, missing: agent talks all the time }
-      - { name: quiet, metric: nonTalkRatio, above: 0.4, missing: much silence }`),
+      - { name: rate, metric: agentCharsPerMin, above: 120, missing: 语速过快 }
+      - { name: ratio, metric: agentTalkRatio, above: 0.9, missing: 坐席讲话过多 }
+      - { name: quiet, metric: nonTalkRatio, above: 0.4, missing: 静音过多 }`),
       'm.yaml',
     );
     const r = rule(analyzeTranscript(fixture('audio-hold-unannounced'), { ruleset: y }), 'no_argument');
     // The agent speaks about 40 characters in 11.5 s of talk (over 120 a minute); 32.5 s of 60 s is silence.
     expect(r.status).toBe('fail');
-    expect(r.findings.map((f) => f.note)).toEqual([expect.stringMatching(/^too fast \(agentCharsPerMin \d+/), expect.stringMatching(/^much silence \(nonTalkRatio 0\.54/)]);
-    expect(r.note).toMatch(/agentTalkRatio 0\.\d+/);
+    expect(r.findings.map((f) => f.note)).toEqual([expect.stringMatching(/^语速过快（坐席语速 \d+(\.\d)? 字\/分钟）$/), expect.stringMatching(/^静音过多（静音\/等待占比 54(\.\d)?%）$/)]);
+    expect(r.note).toMatch(/；坐席讲话时长占比 \d+(\.\d)?%；/);
   });
   it('refuses a metric without a limit, with the line', () => {
     expect(
@@ -202,7 +202,7 @@ describe('audio checks of the shipped ruleset', () => {
     check: audio
     deduct: { points: 5 }
     checks:
-      - { name: rate, metric: agentCharsPerMin, missing: too fast }`)),
+      - { name: rate, metric: agentCharsPerMin, missing: 语速过快 }`)),
     ).toMatch(/^bad\.yaml:32: check "rate" needs above or below/);
   });
 });
@@ -212,14 +212,14 @@ describe('mono recordings and speaker roles', () => {
     const report = analyzeFixture('mono-roles-uncertain');
     const b = rule(report, 'banned_phrase');
     expect(b.findings).toHaveLength(1);
-    expect(b.findings[0]).toMatchObject({ phraseId: 'B01', needsReview: true, confidence: 0.5, note: expect.stringMatching(/roles assigned by text-cues with confidence 0\.55/) });
+    expect(b.findings[0]).toMatchObject({ phraseId: 'B01', needsReview: true, confidence: 0.5, note: 'B01 不知道：原话含“不知道”（坐席/来电人角色按话语特征推断，置信度 0.55，请核实说话人）' });
     // Interruptions need two channels: na, never a silent pass.
-    expect(rule(report, 'no_argument')).toMatchObject({ status: 'na', note: expect.stringMatching(/stereo/) });
+    expect(rule(report, 'no_argument')).toMatchObject({ status: 'na', note: '未检查：抢话/打断需要双声道录音（坐席、来电人各占一个声道）' });
   });
   it('roles unknown: every speaker-scoped rule is na with a note; role-free checks still run', () => {
     const report = analyzeFixture('mono-roles-unknown');
     for (const r of report.rules) expect(r.status, r.id).toBe('na');
-    expect(rule(report, 'banned_phrase').note).toMatch(/speaker roles are unknown/);
+    expect(rule(report, 'banned_phrase').note).toBe('未能区分坐席与来电人（单声道录音，角色未判定），本规则需要区分说话人，无法判断');
     expect(report.reviewReasons).toContain('no_agent_speech');
   });
 });
@@ -229,7 +229,7 @@ describe('unknown speaker among labelled ones', () => {
     const b = rule(analyzeFixture('speaker-unknown-segment'), 'banned_phrase');
     expect(b.status).toBe('fail');
     expect(b.findings).toHaveLength(1);
-    expect(b.findings[0]).toMatchObject({ phraseId: 'B15', speaker: 'unknown', needsReview: true, confidence: 0.45, note: expect.stringMatching(/speaker unknown/) });
+    expect(b.findings[0]).toMatchObject({ phraseId: 'B15', speaker: 'unknown', needsReview: true, confidence: 0.45, note: expect.stringMatching(/^B15 你有完没完：原话含“.+”（说话人未标明，不一定是坐席，请核实说话人）$/) });
   });
 });
 
