@@ -188,8 +188,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       }
       return reply.code(401).type('text/plain; charset=utf-8').send('请先登录。');
     }
-    const pathname = req.url.split('?')[0]!;
-    const roles = routeConfig.roles ?? (pathname === '/admin' || pathname.startsWith('/admin/') ? (['admin'] as Role[]) : undefined);
+    // Decide by the route that matched, never by the raw URL: the router decodes `/%61dmin/…` to `/admin/…`.
+    const route = req.routeOptions.url ?? '';
+    const roles = routeConfig.roles ?? (route === '/admin' || route.startsWith('/admin/') ? (['admin'] as Role[]) : undefined);
     if (roles && !roles.includes(req.user.role)) {
       return sendHtml(reply, errorPage('无权访问', '您的角色不能使用此页面。', req.user, reply.generateCsrf()), 403);
     }
@@ -198,7 +199,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'same-origin');
     const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html') && !req.url.startsWith('/admin/queues')) {
+    if (type.startsWith('text/html') && !(req.routeOptions.url ?? '').startsWith('/admin/queues')) {
       reply.header('X-Frame-Options', 'DENY');
       reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
       reply.header('Cache-Control', 'no-store');
@@ -207,7 +208,8 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = error.statusCode ?? 500;
-    if (status >= 500) log.error({ err: error.message, url: req.url }, 'web request failed');
+    // The route pattern, not the URL: query strings may hold searched numbers.
+    if (status >= 500) log.error({ err: error.message, route: req.routeOptions.url, method: req.method }, 'web request failed');
     const message =
       error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET'
         ? '表单已过期或无效（CSRF 校验失败），请返回刷新页面后重试。'

@@ -108,7 +108,8 @@ describe('review workspace over HTTP', () => {
 
   it('keeps officers out of admin pages', async () => {
     for (const c of [officer, supervisor]) {
-      for (const url of ['/admin/failed', '/admin/users', '/admin/queues', '/admin/queues/api/queues']) {
+      // Percent-encoded paths reach the same routes and must meet the same check.
+      for (const url of ['/admin/failed', '/admin/users', '/admin/queues', '/admin/queues/api/queues', '/%61dmin/users', '/%61dmin/queues/api/queues', '/adm%69n/failed']) {
         expect((await c.get(url)).statusCode, url).toBe(403);
       }
       expect((await c.get('/metrics')).statusCode).toBe(403);
@@ -116,6 +117,7 @@ describe('review workspace over HTTP', () => {
     const page = await officer.get('/');
     expect((await officer.post('/assign', { _csrf: csrfOf(page.body), mode: 'selected', ids: id('call-03-banned-phrases.wav'), user: '1' })).statusCode).toBe(403);
     expect((await officer.post('/admin/failed/retry', { _csrf: csrfOf(page.body) })).statusCode).toBe(403);
+    expect((await officer.post('/%61dmin/failed/retry', { _csrf: csrfOf(page.body) })).statusCode).toBe(403);
   });
 
   it('lists flagged calls first, with filters and keyset paging', async () => {
