@@ -42,9 +42,39 @@ describe('privacy masking', () => {
     expect(maskText('123456789012345678901234')).toBe('********************1234');
   });
 
-  it('leaves ordinary numbers alone', () => {
-    for (const s of ['下午3点到5点', '2026-11-28', '收费100元', '案件编号 20261128001', '座机 0519-85681234', '一一说明', '一百三十八']) {
+  it('leaves numbers of fewer than 7 digits, dates and numbers in words alone', () => {
+    for (const s of ['下午3点到5点', '2026-11-28', '2026/11/28', '2026.1.5', '收费100元', '验证码 123456', '一一说明', '一百三十八']) {
       expect(maskText(s)).toBe(s);
     }
+  });
+
+  it('masks every run of 7 or more digits: case numbers and landlines keep their last 4', () => {
+    expect(maskText('案件编号 20261128001')).toBe('案件编号 *******8001');
+    expect(maskText('座机 0519-85681234')).toBe('座机 ****-****1234');
+    expect(maskText('分机 8568123')).toBe('分机 ***8123');
+    // Not a date: the day is out of range, so it is a number like any other.
+    expect(maskText('2026-02-30')).toBe('****-02-30');
+  });
+
+  it('joins digits separated by commas, 、, dots, slashes, NBSP and double spaces', () => {
+    expect(maskText('手机139，8765，4321')).toBe('手机139，****，4321');
+    expect(maskText('手机139,8765,4321')).toBe('手机139,****,4321');
+    expect(maskText('手机139、8765、4321')).toBe('手机139、****、4321');
+    expect(maskText('手机136.1234.5678')).toBe('手机136.****.5678');
+    expect(maskText('手机135/1234/5678')).toBe('手机135/****/5678');
+    expect(maskText('手机138\u00a01234\u00a05678')).toBe('手机138\u00a0****\u00a05678');
+    expect(maskText('手机138  1234  5678')).toBe('手机138  ****  5678');
+    expect(maskText('手机１３８－１２３４－５６７８')).toBe('手机１３８－****－５６７８');
+  });
+
+  it('masks a mobile with a leading 0 or an extra digit, keeping the last 4', () => {
+    expect(maskText('打013912345678')).toBe('打********5678');
+    expect(maskText('手机138123456789')).toBe('手机********6789');
+  });
+
+  it('reads formal numerals and 两/幺 as digits', () => {
+    expect(maskText('号码壹叁捌壹贰叁肆伍陆柒捌')).toBe('号码壹叁捌****伍陆柒捌');
+    expect(maskText('号码幺三八两两三四五六七八')).toBe('号码幺三八****五六七八');
+    expect(maskText('卡号陆贰贰贰零贰壹贰叁肆伍陆柒捌玖零')).toBe('卡号************柒捌玖零');
   });
 });
