@@ -57,6 +57,15 @@ const MAX_SEPARATORS = 3;
 /** The shortest run of digits that is masked. */
 export const MIN_MASKED_DIGITS = 7;
 
+/** The kinds of number {@link maskSensitiveNumbers} hides. */
+export type SensitiveKind = 'phone' | 'id_card' | 'long_number';
+
+/** What was masked in one text. */
+export interface MaskResult {
+  text: string;
+  masked: { kind: SensitiveKind; start: number; end: number }[];
+}
+
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK = '10X98765432';
 
