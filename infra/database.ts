@@ -29,6 +29,30 @@ export interface RecordingRow {
 
 const MIGRATIONS_DIR = path.join(projectRoot, 'infra', 'migrations');
 
+/** The database named in `databaseUrl` and a (not yet connected) client on the server's `postgres` database. */
+function maintenanceClient(databaseUrl: string): { url: URL; name: string; client: pg.Client } {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  return { url, name, client: new pg.Client({ connectionString: admin.toString() }) };
+}
+
+/**
+ * Drops the database named in `databaseUrl`, closing other connections to it (tests and benchmarks that
+ * start from an empty database). A database that does not exist is fine.
+ */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const { name, client } = maintenanceClient(databaseUrl);
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Creates the database named in `databaseUrl` when it does not exist, connecting to the server's
  * `postgres` database to do so.
@@ -36,12 +60,7 @@ const MIGRATIONS_DIR = path.join(projectRoot, 'infra', 'migrations');
  * @throws {Error} when the server cannot be reached (message without the password)
  */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!name) throw new Error('DATABASE_URL names no database');
-  const admin = new URL(databaseUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const { url, name, client } = maintenanceClient(databaseUrl);
   try {
     await client.connect();
   } catch (error) {

@@ -10,8 +10,7 @@
  * `npx tsx scripts/bench-stats.ts` when tsx is available. BENCH_DATABASE_URL overrides the database.
  * A measurement, not a test: it prints milliseconds and exits 0.
  */
-import pg from 'pg';
-import { openDatabase, type Pool } from '../infra/database.js';
+import { dropDatabase, openDatabase, type Pool } from '../infra/database.js';
 import { computeMonthlyStats } from '../pipeline/stats/aggregate.js';
 import { renderStatsFiles } from '../pipeline/stats/build.js';
 import { parseMonth, previousMonth, monthBounds, type Month } from '../pipeline/stats/month.js';
@@ -24,16 +23,7 @@ const RUNS = Number(process.argv[3] ?? 3);
 const MONTH = parseMonth('2026-11');
 
 async function recreate(url: string): Promise<Pool> {
-  const admin = new URL(url);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await dropDatabase(url);
   return openDatabase(url);
 }
 

@@ -19,7 +19,7 @@ import { chromium } from 'playwright-core';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../infra/config.js';
-import { ensureDatabase, migrate } from '../infra/database.js';
+import { dropDatabase, ensureDatabase, migrate } from '../infra/database.js';
 import { createLogger } from '../infra/logger.js';
 import { ObjectStorage } from '../infra/object-storage.js';
 import { projectRoot } from '../infra/paths.js';
@@ -34,16 +34,6 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const PASSWORD = 'bench-password-123';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const c = new pg.Client({ connectionString: admin.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  await c.end();
-}
 
 async function seed(pool: pg.Pool): Promise<number> {
   const started = performance.now();

@@ -24,7 +24,7 @@ import { installStatsSchedule, statsTargetMonth } from '../../workers/monthly-st
 import { dateInZone } from '../../workers/nightly.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
 import { assertBuilt, runCallqa, startTestEnv, type TestEnv } from '../support/integration.js';
-import { dropDatabase } from '../support/web.js';
+import { dropDatabase } from '../../infra/database.js';
 import { EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE } from './month-fixture.js';
 
 const STATS_DATABASE_URL = process.env.STATS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_stats_test';

@@ -13,7 +13,8 @@ import { createUser } from '../../web/accounts.js';
 import { buildWebServer } from '../../web/server.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
 import { startTestEnv, type TestEnv } from '../support/integration.js';
-import { Client, dropDatabase, PASSWORD, SECRET } from '../support/web.js';
+import { dropDatabase } from '../../infra/database.js';
+import { Client, PASSWORD, SECRET } from '../support/web.js';
 import { insertFixtureMonth } from './month-fixture.js';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/callqa_stats_web_test';

@@ -8,7 +8,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { getRecordings } from '../../infra/database.js';
+import { dropDatabase, getRecordings } from '../../infra/database.js';
+
+/** Re-exported for the web tests, which start from an empty database. */
+export { dropDatabase };
 import { openServices, type Services } from '../../infra/services.js';
 import { scanPrefix } from '../../workers/enqueue.js';
 import { closeQueues, openQueues, STAGES, type Queues } from '../../workers/queues.js';
@@ -16,22 +19,7 @@ import { startWorkers, type RunningWorkers } from '../../workers/run-workers.js'
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { createUser, type Role } from '../../web/accounts.js';
 import { buildWebServer } from '../../web/server.js';
-import pg from 'pg';
 import { startTestEnv, TEST_DATABASE_URL, waitFor, type TestEnv } from './integration.js';
-
-/** Drops a test database (closing other connections to it). */
-export async function dropDatabase(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
 
 export const NIGHT = '2026/11/28/';
 export const PASSWORD = 'correct horse battery';
