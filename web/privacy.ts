@@ -191,3 +191,20 @@ function isSeparatedDate(parts: string[], separators: string[]): boolean {
 export function maskText(text: string): string {
   return maskSensitiveNumbers(text).text;
 }
+
+/**
+ * True when a transcript search for `query` could confirm or reveal masked digits, so roles that see masked
+ * text must not run it. The search runs over the unmasked text; a digit of the query can only fall on a
+ * masked digit when it belongs to a run of digits there. So a query is refused when any of its digits (any
+ * form {@link digitOf} reads) is at the query's start or end, or next to another digit or a number
+ * separator: `138`, `一下` and `号是1` are refused, `下午3点` and `问一下` are not (their digits stand
+ * alone between other characters, and a lone digit is never masked).
+ */
+export function searchRevealsMaskedDigits(query: string): boolean {
+  const chars = [...query];
+  return chars.some((ch, k) => {
+    if (digitOf(ch) === undefined) return false;
+    const plain = (c: string | undefined) => c !== undefined && digitOf(c) === undefined && !SEPARATORS.has(c);
+    return !plain(chars[k - 1]) || !plain(chars[k + 1]);
+  });
+}

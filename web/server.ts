@@ -36,7 +36,7 @@ import { STAGES, type Queues } from '../workers/queues.js';
 import { authenticate, createSession, deleteSession, listReviewers, listUsers, userOfSession, type Role, type User } from './accounts.js';
 import { AudioStreamer, parseRange } from './audio.js';
 import { callScript } from './assets.js';
-import { maskText } from './privacy.js';
+import { maskText, searchRevealsMaskedDigits } from './privacy.js';
 import { registerStatsRoutes } from './stats-downloads.js';
 import { registerRulesRoutes } from './rules-pages.js';
 import {
@@ -101,6 +101,9 @@ export function parseQueueFilter(query: Record<string, unknown>): QueueFilter {
   }
   return f as QueueFilter;
 }
+
+/** Shown instead of the results when a search was left out because it could reveal masked numbers. */
+const SEARCH_REFUSED_NOTICE = '您的角色看到的号码已遮挡，不能按号码搜索转写文本：搜索词里的数字须前后紧挨文字（如“下午3点”），本次未按文本筛选。';
 
 /** A safe local redirect target (a path on this site), else `/`. */
 function safeNext(next: unknown): string {
@@ -225,6 +228,16 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   app.setNotFoundHandler((req, reply) => sendHtml(reply, errorPage('未找到', '没有这个页面。', req.user), 404));
 
   const mask = (user: User) => (web.unmaskedRoles.includes(user.role) ? (t: string) => t : maskText);
+  /**
+   * The queue filter of a request for `user`. For roles that see masked text, a transcript search that could
+   * confirm or reveal masked digits (`searchRevealsMaskedDigits`) is left out, and `searchRefused` says so.
+   */
+  const queueFilterOf = (user: User, query: Record<string, unknown>): { filter: QueueFilter; searchRefused: boolean } => {
+    const filter = parseQueueFilter(query);
+    if (filter.q === undefined || web.unmaskedRoles.includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
+    delete filter.q;
+    return { filter, searchRefused: true };
+  };
 
   // --- sign-in ------------------------------------------------------------------------------------
   app.get('/login', { config: { public: true } }, async (req, reply) => {
@@ -265,13 +278,15 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   app.get('/', async (req, reply) => {
     const user = req.user!;
     const query = req.query as Record<string, unknown>;
-    const filter = parseQueueFilter(query);
+    const { filter, searchRefused } = queueFilterOf(user, query);
     const after = typeof query.after === 'string' ? decodeCursor(query.after) : undefined;
     const started = performance.now();
     const page = await queuePage(db, filter, user, web.assignment, after);
     const elapsedMs = performance.now() - started;
     const [choices, reviewers] = await Promise.all([filterChoices(db), user.role === 'officer' ? Promise.resolve([]) : listReviewers(db)]);
-    const notice = typeof query.notice === 'string' ? query.notice.slice(0, 200) : undefined;
+    const notice = searchRefused
+      ? SEARCH_REFUSED_NOTICE
+      : typeof query.notice === 'string' ? query.notice.slice(0, 200) : undefined;
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
     return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs }));
   });
@@ -279,7 +294,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   app.post('/assign', { config: { roles: ['supervisor', 'admin'] }, preHandler: app.csrfProtection }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
-    const filter = parseQueueFilter(req.query as Record<string, unknown>);
+    const { filter } = queueFilterOf(req.user!, req.query as Record<string, unknown>);
     const back = (notice: string) => {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
