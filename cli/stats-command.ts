@@ -9,16 +9,18 @@ import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
 import { buildMonthlyStats, statsPrefix } from '../pipeline/stats/build.js';
 import { formatValue } from '../pipeline/stats/tables.js';
-import { parseMonth } from '../pipeline/stats/month.js';
+import { nextMonth, parseMonth } from '../pipeline/stats/month.js';
 import { statsTargetMonth } from '../workers/monthly-stats.js';
 
 /**
  * Runs the command and prints the headline figures and where the files went.
  *
- * @throws {Error} for a malformed month, or when PostgreSQL / object storage cannot be reached
+ * @throws {Error} for a malformed month or one outside 2000-01 … the current month (`parseMonth`), or when PostgreSQL / object storage cannot be reached
  */
 export async function statsCommand(config: Config, log: Logger, opts: { month?: string; out?: string; now?: Date }): Promise<void> {
-  const month = parseMonth(opts.month ?? statsTargetMonth(opts.now ?? new Date(), config));
+  // A month that has not started yet has no calls: allowed up to the current month in STATS_TZ.
+  const previous = statsTargetMonth(opts.now ?? new Date(), config);
+  const month = parseMonth(opts.month ?? previous, nextMonth(parseMonth(previous)));
   const services = await openServices(config, log, { allowLocalS3: !config.s3.endpoint });
   try {
     const result = await buildMonthlyStats(

@@ -10,15 +10,32 @@ export interface Month {
   month: number;
 }
 
+/** The first month statistics can be built for. */
+export const FIRST_MONTH: Month = { year: 2000, month: 1 };
+
+/** The last month {@link parseMonth} accepts unless told otherwise. */
+export const LAST_MONTH: Month = { year: 2099, month: 12 };
+
+/** Orders months: negative when `a` is before `b`, 0 when equal. */
+export function compareMonths(a: Month, b: Month): number {
+  return a.year * 12 + a.month - (b.year * 12 + b.month);
+}
+
 /**
- * Parses `yyyy-mm` (e.g. `2026-11`).
+ * Parses `yyyy-mm` (e.g. `2026-11`) exactly: nothing is trimmed.
  *
- * @throws {Error} when the text is not a month between 2000-01 and 2999-12
+ * @param latest the last month allowed (default {@link LAST_MONTH}; `callqa stats` passes the current month)
+ * @throws {Error} `a month is yyyy-mm …` when the text is not of that form (month 01–12), or
+ *   `month … is outside the allowed range 2000-01 to …` when it is before {@link FIRST_MONTH} or after `latest`
  */
-export function parseMonth(text: string): Month {
-  const m = /^(2\d{3})-(0[1-9]|1[0-2])$/.exec(text.trim());
-  if (!m) throw new Error(`a month is yyyy-mm (e.g. 2026-11), got "${text}"`);
-  return { year: Number(m[1]), month: Number(m[2]) };
+export function parseMonth(text: string, latest: Month = LAST_MONTH): Month {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(text);
+  if (!m) throw new Error(`a month is yyyy-mm with a month 01–12 (e.g. 2026-11), got ${JSON.stringify(text)}`);
+  const month = { year: Number(m[1]), month: Number(m[2]) };
+  if (compareMonths(month, FIRST_MONTH) < 0 || compareMonths(month, latest) > 0) {
+    throw new Error(`month ${text} is outside the allowed range ${formatMonth(FIRST_MONTH)} to ${formatMonth(latest)}`);
+  }
+  return month;
 }
 
 /** `yyyy-mm`. */

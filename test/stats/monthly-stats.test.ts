@@ -357,6 +357,27 @@ describe('callqa stats', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('a month is yyyy-mm');
   });
+
+  it('says the allowed range for a month before 2000-01 or after the current one, and trims nothing', async () => {
+    const early = await runCallqa(['stats', '--month', '1999-01'], env.env);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toContain('month 1999-01 is outside the allowed range 2000-01 to');
+    const late = await runCallqa(['stats', '--month', '2999-12'], env.env);
+    expect(late.code).not.toBe(0);
+    expect(late.stderr).toMatch(/month 2999-12 is outside the allowed range 2000-01 to \d{4}-\d{2}/);
+    const spaced = await runCallqa(['stats', '--month', ' 2026-11'], env.env);
+    expect(spaced.code).not.toBe(0);
+    expect(spaced.stderr).toContain('a month is yyyy-mm');
+    expect(spaced.stderr).toContain('" 2026-11"');
+  });
+
+  it('parses months exactly, within 2000-01 and the last month allowed', () => {
+    expect(parseMonth('2000-01')).toEqual({ year: 2000, month: 1 });
+    expect(() => parseMonth('1999-12')).toThrow('month 1999-12 is outside the allowed range 2000-01 to 2099-12');
+    expect(() => parseMonth('2026-12', { year: 2026, month: 11 })).toThrow('outside the allowed range 2000-01 to 2026-11');
+    expect(parseMonth('2026-11', { year: 2026, month: 11 })).toEqual({ year: 2026, month: 11 });
+    for (const bad of [' 2026-11', '2026-11 ', '2026-1', '2026-00', '2026/11', '２０２６-11']) expect(() => parseMonth(bad), bad).toThrow(/a month is yyyy-mm/);
+  });
 });
 
 describe('monthly schedule and stats stage', () => {
