@@ -105,6 +105,30 @@ export function parseQueueFilter(query: Record<string, unknown>): QueueFilter {
 /** Shown instead of the results when a search was left out because it could reveal masked numbers. */
 const SEARCH_REFUSED_NOTICE = '您的角色看到的号码已遮挡，不能按号码搜索转写文本：搜索词里的数字须前后紧挨文字（如“下午3点”），本次未按文本筛选。';
 
+/**
+ * Status messages a redirect may ask a page to show (`?notice=CODE`, with counts `n`, `k` and a reviewer's
+ * user id `to`): fixed Chinese texts; only whole numbers and a reviewer's name looked up by id fill them,
+ * never text from the URL. Unknown codes show nothing.
+ */
+const NOTICES: Record<string, (p: { n: number; k: number; name?: string }) => string> = {
+  assigned: ({ n, name }) => `已将 ${n} 条通话分配给${name ? ` ${name}` : '所选质检员'}。`,
+  unassigned: ({ n }) => `已取消 ${n} 条通话的分配。`,
+  evenly: ({ n, k }) => `已平均分配 ${n} 条通话给 ${k} 名质检员。`,
+  'no-reviewers': () => '请至少选择一名质检员。',
+  'no-calls': () => '请先勾选通话。',
+  'bad-reviewer': () => '质检员无效。',
+  requeued: ({ n }) => `已重新排队 ${n} 条录音。`,
+};
+
+/** The message of a `notice` code in a query string (see {@link NOTICES}), or undefined. */
+function noticeOf(query: Record<string, unknown>, reviewers: User[] = []): string | undefined {
+  const code = query.notice;
+  if (typeof code !== 'string' || !Object.hasOwn(NOTICES, code)) return undefined;
+  const count = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : 0);
+  const to = count(query.to);
+  return NOTICES[code]!({ n: count(query.n), k: count(query.k), name: reviewers.find((r) => r.id === to)?.displayName });
+}
+
 /** A safe local redirect target (a path on this site), else `/`. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
@@ -286,7 +310,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const [choices, reviewers] = await Promise.all([filterChoices(db), user.role === 'officer' ? Promise.resolve([]) : listReviewers(db)]);
     const notice = searchRefused
       ? SEARCH_REFUSED_NOTICE
-      : typeof query.notice === 'string' ? query.notice.slice(0, 200) : undefined;
+      : noticeOf(query, reviewers);
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
     return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs }));
   });
@@ -295,26 +319,27 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const body = (req.body ?? {}) as Record<string, unknown>;
     const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
     const { filter } = queueFilterOf(req.user!, req.query as Record<string, unknown>);
-    const back = (notice: string) => {
+    const back = (notice: keyof typeof NOTICES, counts: Record<string, number> = {}) => {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
       q.set('notice', notice);
+      for (const [k, v] of Object.entries(counts)) q.set(k, String(v));
       return reply.redirect(`/?${q}`, 303);
     };
     const reviewers = await listReviewers(db);
     const byId = new Map(reviewers.map((r) => [r.id, r]));
     if (body.mode === 'evenly') {
       const ids = list(body.evenly).map(Number).filter((id) => byId.has(id));
-      if (!ids.length) return back('请至少选择一名质检员。');
+      if (!ids.length) return back('no-reviewers');
       const counts = await assignEvenly(db, filter, ids, req.user!.username, req.user!);
-      return back(`已平均分配：${[...counts].map(([id, n]) => `${byId.get(id)!.displayName} ${n} 条`).join('，')}`);
+      return back('evenly', { n: [...counts.values()].reduce((a, b) => a + b, 0), k: counts.size });
     }
     const recordingIds = list(body.ids).filter((id) => new RegExp(RECORDING_ID).test(id));
-    if (!recordingIds.length) return back('请先勾选通话。');
+    if (!recordingIds.length) return back('no-calls');
     const userId = typeof body.user === 'string' && body.user !== '' ? Number(body.user) : null;
-    if (userId !== null && !byId.has(userId)) return back('质检员无效。');
+    if (userId !== null && !byId.has(userId)) return back('bad-reviewer');
     const n = await assignCalls(db, recordingIds, userId, req.user!.username);
-    return back(userId === null ? `已取消 ${n} 条通话的分配。` : `已将 ${n} 条通话分配给 ${byId.get(userId)!.displayName}。`);
+    return back(userId === null ? 'unassigned' : 'assigned', userId === null ? { n } : { n, to: userId });
   });
 
   // --- call page ----------------------------------------------------------------------------------
@@ -436,7 +461,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     // The nightly recordings only: `callqa process` runs keep their own bucket and queues.
     const failed = await listFailedRecordings(db, { bucket: config.s3.recordingsBucket, limit: 500 });
     const q = req.query as Record<string, unknown>;
-    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: typeof q.notice === 'string' ? q.notice.slice(0, 200) : undefined }));
+    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: noticeOf(q) }));
   });
   app.post('/admin/failed/retry', { preHandler: app.csrfProtection }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -444,7 +469,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     if (body.id !== undefined && (typeof body.id !== 'string' || !/^[0-9a-f]{40}$/.test(body.id))) return reply.code(400).send('bad recording id');
     const id = body.id as string | undefined;
     const queued = await retryFailedRecordings({ db, queues: deps.queues }, { bucket: config.s3.recordingsBucket, id, limit: 1000 });
-    return reply.redirect(`/admin/failed?notice=${encodeURIComponent(`已重新排队 ${queued.length} 条录音。`)}`, 303);
+    return reply.redirect(`/admin/failed?notice=requeued&n=${queued.length}`, 303);
   });
   app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: req.user!, csrf: reply.generateCsrf(), users: await listUsers(db) })));
 

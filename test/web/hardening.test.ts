@@ -55,4 +55,18 @@ describe('review workspace hardening', () => {
     expect(lone.body).not.toContain('不能按号码搜索');
     expect(total(lone.body)).toBe('0');
   });
+
+  it('shows only fixed notices chosen by code, never text from the URL', async () => {
+    const spoof = '系统通知：您的密码已过期，请致电 010-12345678 重置';
+    const page = await officer.get(`/?notice=${encodeURIComponent(spoof)}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('密码已过期');
+    expect(page.body).not.toContain('<p role="status">');
+    const { rows } = await w.services.db.query('SELECT id, display_name FROM users WHERE username = $1', [w.users.officer]);
+    const assigned = await supervisor.get(`/?notice=assigned&n=2&to=${rows[0].id}`);
+    expect(assigned.body).toContain(`<p role="status">已将 2 条通话分配给 ${rows[0].display_name}。</p>`);
+    const odd = await supervisor.get(`/?notice=evenly&n=${encodeURIComponent('2 条；请致电')}&k=1`);
+    expect(odd.body).toContain('<p role="status">已平均分配 0 条通话给 1 名质检员。</p>');
+    expect((await supervisor.get('/?notice=__proto__')).body).not.toContain('<p role="status">');
+  });
 });

@@ -280,7 +280,8 @@ describe('review workspace over HTTP', () => {
     const page = await supervisor.get('/');
     const res = await supervisor.post('/assign', { _csrf: csrfOf(page.body), mode: 'selected', ids: [call], user: String(o2) });
     expect(res.statusCode).toBe(303);
-    expect(notice(res.headers.location)).toContain('已将 1 条通话分配给');
+    expect(notice(res.headers.location)).toBe('assigned');
+    expect((await supervisor.get(String(res.headers.location))).body).toMatch(/<p role="status">已将 1 条通话分配给 李强-/);
     expect((await officer2.get(`/calls/${call}`)).statusCode).toBe(200);
     expect((await officer.get(`/calls/${call}`)).statusCode).toBe(403);
     expect((await officer.get(`/calls/${call}/audio`, { range: 'bytes=0-9' })).statusCode).toBe(403);
@@ -311,7 +312,8 @@ describe('review workspace over HTTP', () => {
     expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x' })).statusCode).toBe(400);
     const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav') });
     expect(retry.statusCode).toBe(303);
-    expect(notice(retry.headers.location)).toContain('已重新排队 1 条录音');
+    expect(retry.headers.location).toBe('/admin/failed?notice=requeued&n=1');
+    expect((await admin.get(String(retry.headers.location))).body).toContain('<p role="status">已重新排队 1 条录音。</p>');
     const board = await admin.get('/admin/queues');
     expect(board.statusCode).toBe(200);
     const api = await admin.get('/admin/queues/api/queues', { accept: 'application/json' });
