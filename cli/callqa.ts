@@ -229,11 +229,14 @@ program
       const services = await openServices(config, log, { allowLocalS3: !config.s3.endpoint });
       const queues = openQueues(services.redis, config);
       try {
-        const queued = await retryFailedRecordings(
-          { db: services.db, queues },
+        const { queued, missing } = await retryFailedRecordings(
+          { db: services.db, queues, storage: services.storage },
           { bucket: opts.bucket ?? config.s3.recordingsBucket, prefix: opts.prefix, limit: Number(opts.limit) },
         );
-        for (const r of queued) process.stdout.write(`queued again: ${r.key}\n`);
+        for (const q of queued) {
+          process.stdout.write(`${q.action === 'replaced' ? 'queued its new version' : 'queued again'}: ${q.recording.key}\n`);
+        }
+        for (const key of missing) process.stdout.write(`not queued, the object no longer exists: ${key}\n`);
         process.stdout.write(
           `${queued.length} failed recordings of bucket ${opts.bucket ?? config.s3.recordingsBucket} queued again; ` +
             'they are processed by the running workers (`callqa worker`)\n',

@@ -9,8 +9,11 @@ import { projectRoot } from './paths.js';
 
 export type Pool = pg.Pool;
 
-/** Where a recording stands. `reported` and `failed` are terminal. */
-export type RecordingStatus = 'queued' | 'preparing' | 'transcribing' | 'analyzing' | 'reported' | 'failed';
+/**
+ * Where a recording stands. `reported` and `failed` are terminal; `superseded`: a failed version whose
+ * object has since been replaced (a newer version has its own row).
+ */
+export type RecordingStatus = 'queued' | 'preparing' | 'transcribing' | 'analyzing' | 'reported' | 'failed' | 'superseded';
 
 /** A row of `recordings`. */
 export interface RecordingRow {
@@ -141,7 +144,7 @@ export interface RecordingIdentity {
 
 /**
  * Records that a recording was queued. An existing row keeps its status unless it had failed, which a
- * re-enqueue (retry) resets to `queued`.
+ * re-enqueue (retry) resets to `queued`. Failed older versions of the same object become `superseded`.
  */
 export async function upsertQueuedRecording(pool: Pool, r: RecordingIdentity): Promise<void> {
   await pool.query(
@@ -154,6 +157,22 @@ export async function upsertQueuedRecording(pool: Pool, r: RecordingIdentity): P
        reason = CASE WHEN recordings.status = 'failed' THEN NULL ELSE recordings.reason END,
        updated_at = now()`,
     [r.id, r.bucket, r.objectKey, r.etag, r.sizeBytes],
+  );
+  await pool.query(
+    `UPDATE recordings SET status = 'superseded', updated_at = now()
+     WHERE bucket = $1 AND object_key = $2 AND id <> $3 AND status = 'failed'`,
+    [r.bucket, r.objectKey, r.id],
+  );
+}
+
+/**
+ * Puts a recording back to `queued` whatever its status (for work that must run again, e.g. a run that
+ * was interrupted, or a report that is missing from storage).
+ */
+export async function resetRecordingToQueued(pool: Pool, id: string): Promise<void> {
+  await pool.query(
+    `UPDATE recordings SET status = 'queued', failed_stage = NULL, reason_code = NULL, reason = NULL, updated_at = now() WHERE id = $1`,
+    [id],
   );
 }
 
@@ -303,7 +322,7 @@ export async function getRecordings(pool: Pool, ids: string[]): Promise<Recordin
 
 /** Number of recordings per status, in one bucket or (without `bucket`) in all. */
 export async function countRecordingsByStatus(pool: Pool, bucket?: string): Promise<Record<RecordingStatus, number>> {
-  const counts: Record<RecordingStatus, number> = { queued: 0, preparing: 0, transcribing: 0, analyzing: 0, reported: 0, failed: 0 };
+  const counts: Record<RecordingStatus, number> = { queued: 0, preparing: 0, transcribing: 0, analyzing: 0, reported: 0, failed: 0, superseded: 0 };
   const { rows } = await pool.query<{ status: RecordingStatus; n: string }>(
     'SELECT status, count(*) AS n FROM recordings WHERE ($1::text IS NULL OR bucket = $1) GROUP BY status',
     [bucket ?? null],

@@ -156,6 +156,15 @@ export async function authenticate(db: Pool, username: string, password: string,
   return { ok: true, user };
 }
 
+/**
+ * Records a failed sign-in that never reached the password check (a malformed form, e.g. a user name with a
+ * NUL character), so it counts toward the lock-out and the per-IP limit like any other failure. NUL
+ * characters, which PostgreSQL text cannot hold, are stored as U+FFFD; the name is cut to 100 characters.
+ */
+export async function recordFailedSignIn(db: Pool, username: string, ip: string): Promise<void> {
+  await db.query('INSERT INTO login_attempts (username, ip, succeeded) VALUES ($1, $2, false)', [username.replaceAll('\u0000', '\ufffd').slice(0, 100), ip]);
+}
+
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

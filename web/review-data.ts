@@ -74,11 +74,16 @@ export function encodeCursor(c: QueueCursor): string {
   return Buffer.from(JSON.stringify([c.flagged ? 1 : 0, c.time, c.id])).toString('base64url');
 }
 
-/** Decodes a cursor; undefined when malformed. */
+/**
+ * Decodes a cursor; undefined when malformed. The time must be exactly what {@link encodeCursor} writes (an
+ * ISO 8601 UTC instant `yyyy-mm-ddThh:mm:ss.sssZ`, years 1000–2999, that `Date` reads back unchanged), so
+ * PostgreSQL never sees a time JavaScript accepts and it rejects (`"1"`, `2026-02-30`).
+ */
 export function decodeCursor(s: string): QueueCursor | undefined {
   try {
     const [f, time, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [number, string, string];
-    if ((f !== 0 && f !== 1) || typeof time !== 'string' || Number.isNaN(Date.parse(time)) || typeof id !== 'string' || !/^[0-9a-f]{40}$/.test(id)) return undefined;
+    const exactTime = typeof time === 'string' && /^[12]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(time) && !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time;
+    if ((f !== 0 && f !== 1) || !exactTime || typeof id !== 'string' || !/^[0-9a-f]{40}$/.test(id)) return undefined;
     return { flagged: f === 1, time, id };
   } catch {
     return undefined;

@@ -33,7 +33,7 @@ import { formatTime } from '../pipeline/report/render-html.js';
 import type { Report } from '../rules/report.js';
 import { retryFailedRecordings } from '../workers/enqueue.js';
 import { STAGES, type Queues } from '../workers/queues.js';
-import { authenticate, createSession, deleteSession, listReviewers, listUsers, userOfSession, type Role, type User } from './accounts.js';
+import { authenticate, createSession, recordFailedSignIn, deleteSession, listReviewers, listUsers, userOfSession, type Role, type User } from './accounts.js';
 import { AudioStreamer, parseRange } from './audio.js';
 import { callScript } from './assets.js';
 import { maskText, searchRevealsMaskedDigits } from './privacy.js';
@@ -53,6 +53,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Roles allowed (default: any signed-in user). */
     roles?: Role[];
+    /** The route refuses NUL characters in its input itself (the global check leaves it alone). */
+    checksNul?: boolean;
   }
 }
 
@@ -76,7 +78,12 @@ const findingParams = {
   required: ['id', 'fid'],
 } as const;
 
-const dateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(s)));
+/** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
+const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+});
 const queryField = {
   from: dateString,
   to: dateString,
@@ -90,16 +97,39 @@ const queryField = {
   assigned: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
 };
 
-/** Reads the queue filter from a query string; invalid or empty values are left out. */
-export function parseQueueFilter(query: Record<string, unknown>): QueueFilter {
+/** Chinese names of the queue filters, for the notice about ignored ones. */
+const FILTER_NAMES: Record<keyof typeof queryField, string> = {
+  from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
+};
+
+/**
+ * Reads the queue filter from a query string; invalid or empty values are left out, and the names of the
+ * invalid ones (Chinese, {@link FILTER_NAMES}) are pushed to `invalid` when given.
+ */
+export function parseQueueFilter(query: Record<string, unknown>, invalid?: string[]): QueueFilter {
   const f: Record<string, unknown> = {};
   for (const [k, schema] of Object.entries(queryField)) {
     const v = query[k];
-    if (typeof v !== 'string' || v === '') continue;
-    const parsed = (schema as z.ZodType).safeParse(v);
-    if (parsed.success && parsed.data !== '') f[k] = parsed.data;
+    if (v === undefined || v === '') continue;
+    const parsed = typeof v === 'string' ? (schema as z.ZodType).safeParse(v) : undefined;
+    if (parsed?.success && parsed.data !== '') f[k] = parsed.data;
+    else if (!parsed?.success) invalid?.push(FILTER_NAMES[k as keyof typeof queryField]);
   }
   return f as QueueFilter;
+}
+
+/** The sign-in form: user name and password without NUL characters (a missing field is empty). */
+const loginBody = z.object({
+  username: z.string().max(200).refine((s) => !s.includes('\u0000')).default(''),
+  password: z.string().max(1024).refine((s) => !s.includes('\u0000')).default(''),
+});
+
+/** True when a string anywhere in `value` (objects, arrays) holds a NUL character. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  return false;
 }
 
 /** Shown instead of the results when a search was left out because it could reveal masked numbers. */
@@ -107,7 +137,7 @@ const SEARCH_REFUSED_NOTICE = '您的角色看到的号码已遮挡，不能按�
 
 /**
  * Status messages a redirect may ask a page to show (`?notice=CODE`, with counts `n`, `k` and a reviewer's
- * user id `to`): fixed Chinese texts; only whole numbers and a reviewer's name looked up by id fill them,
+ * user id `uid`): fixed Chinese texts; only whole numbers and a reviewer's name looked up by id fill them,
  * never text from the URL. Unknown codes show nothing.
  */
 const NOTICES: Record<string, (p: { n: number; k: number; name?: string }) => string> = {
@@ -125,8 +155,8 @@ function noticeOf(query: Record<string, unknown>, reviewers: User[] = []): strin
   const code = query.notice;
   if (typeof code !== 'string' || !Object.hasOwn(NOTICES, code)) return undefined;
   const count = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : 0);
-  const to = count(query.to);
-  return NOTICES[code]!({ n: count(query.n), k: count(query.k), name: reviewers.find((r) => r.id === to)?.displayName });
+  const uid = count(query.uid);
+  return NOTICES[code]!({ n: count(query.n), k: count(query.k), name: reviewers.find((r) => r.id === uid)?.displayName });
 }
 
 /** A safe local redirect target (a path on this site), else `/`. */
@@ -222,6 +252,13 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       return sendHtml(reply, errorPage('无权访问', '您的角色不能使用此页面。', req.user, reply.generateCsrf()), 403);
     }
   });
+  // NUL characters are never meaningful and PostgreSQL text cannot hold them: refused before any handler.
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.routeOptions.config?.checksNul) return;
+    if (hasNul(req.query) || hasNul(req.body) || hasNul(req.params)) {
+      return sendHtml(reply, errorPage('请求无效', '请求中含有无效字符（NUL），已拒绝。', req.user, req.user ? reply.generateCsrf() : undefined), 400);
+    }
+  });
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'same-origin');
@@ -256,8 +293,8 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
    * The queue filter of a request for `user`. For roles that see masked text, a transcript search that could
    * confirm or reveal masked digits (`searchRevealsMaskedDigits`) is left out, and `searchRefused` says so.
    */
-  const queueFilterOf = (user: User, query: Record<string, unknown>): { filter: QueueFilter; searchRefused: boolean } => {
-    const filter = parseQueueFilter(query);
+  const queueFilterOf = (user: User, query: Record<string, unknown>, invalid?: string[]): { filter: QueueFilter; searchRefused: boolean } => {
+    const filter = parseQueueFilter(query, invalid);
     if (filter.q === undefined || web.unmaskedRoles.includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
     delete filter.q;
     return { filter, searchRefused: true };
@@ -271,12 +308,19 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   });
   app.post(
     '/login',
-    { config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: app.csrfProtection },
+    { config: { public: true, checksNul: true, rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: app.csrfProtection },
     async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const username = typeof body.username === 'string' ? body.username.trim() : '';
-      const password = typeof body.password === 'string' ? body.password : '';
-      const next = safeNext(body.next);
+      const next = safeNext(hasNul(body.next) ? undefined : body.next);
+      const form = loginBody.safeParse(body);
+      if (!form.success) {
+        // Still an attempt: it counts toward the account's lock-out and the address's limit.
+        await recordFailedSignIn(db, typeof body.username === 'string' ? body.username : '', req.ip);
+        loginsTotal.inc({ result: 'bad_input' });
+        return sendHtml(reply, loginPage(reply.generateCsrf(), '用户名或密码含有无效字符。', next), 400);
+      }
+      const username = form.data.username.trim();
+      const password = form.data.password;
       const result = username && password ? await authenticate(db, username, password, req.ip) : ({ ok: false, reason: 'bad_credentials' } as const);
       loginsTotal.inc({ result: result.ok ? 'ok' : result.reason });
       if (!result.ok) {
@@ -302,15 +346,18 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   app.get('/', async (req, reply) => {
     const user = req.user!;
     const query = req.query as Record<string, unknown>;
-    const { filter, searchRefused } = queueFilterOf(user, query);
-    const after = typeof query.after === 'string' ? decodeCursor(query.after) : undefined;
+    const invalid: string[] = [];
+    const { filter, searchRefused } = queueFilterOf(user, query, invalid);
+    const after = query.after === undefined || query.after === '' ? undefined : typeof query.after === 'string' ? decodeCursor(query.after) : undefined;
+    if (query.after !== undefined && query.after !== '' && !after) {
+      return sendHtml(reply, errorPage('请求无效', '翻页位置无效，请回到队列第一页。', user, reply.generateCsrf()), 400);
+    }
     const started = performance.now();
     const page = await queuePage(db, filter, user, web.assignment, after);
     const elapsedMs = performance.now() - started;
     const [choices, reviewers] = await Promise.all([filterChoices(db), user.role === 'officer' ? Promise.resolve([]) : listReviewers(db)]);
-    const notice = searchRefused
-      ? SEARCH_REFUSED_NOTICE
-      : noticeOf(query, reviewers);
+    const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(query, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined]
+      .filter(Boolean).join(' ') || undefined;
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
     return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs }));
   });
@@ -339,7 +386,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const userId = typeof body.user === 'string' && body.user !== '' ? Number(body.user) : null;
     if (userId !== null && !byId.has(userId)) return back('bad-reviewer');
     const n = await assignCalls(db, recordingIds, userId, req.user!.username);
-    return back(userId === null ? 'unassigned' : 'assigned', userId === null ? { n } : { n, to: userId });
+    return back(userId === null ? 'unassigned' : 'assigned', userId === null ? { n } : { n, uid: userId });
   });
 
   // --- call page ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * (retry). Each recording version gets a deterministic job id and a `recordings` row, so enqueuing the
  * same night twice processes each recording once.
  */
-import { getRecordings, listFailedRecordings, upsertQueuedRecording, type Pool } from '../infra/database.js';
+import { getRecordings, listFailedRecordings, resetRecordingToQueued, upsertQueuedRecording, type Pool } from '../infra/database.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { isRecordingKey, recordingId } from '../pipeline/storage-keys.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';
@@ -19,6 +19,8 @@ export interface ScanResult {
   alreadyKnown: number;
   /** The recordings found, in listing order. */
   recordings: RecordingRef[];
+  /** Ids of the recordings this scan queued (the others were known before). */
+  queuedIds: Set<string>;
 }
 
 /**
@@ -31,9 +33,9 @@ export async function scanPrefix(
   deps: { storage: ObjectStorage; db: Pool; queues: Queues },
   bucket: string,
   prefix: string,
-  onProgress?: (counts: Omit<ScanResult, 'recordings'>) => void,
+  onProgress?: (counts: Omit<ScanResult, 'recordings' | 'queuedIds'>) => void,
 ): Promise<ScanResult> {
-  const result: ScanResult = { found: 0, queued: 0, alreadyKnown: 0, recordings: [] };
+  const result: ScanResult = { found: 0, queued: 0, alreadyKnown: 0, recordings: [], queuedIds: new Set() };
   let batch: RecordingRef[] = [];
   const flush = async () => {
     if (!batch.length) return;
@@ -44,6 +46,7 @@ export async function scanPrefix(
     }
     await deps.queues.prepare.addBulk(fresh.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })));
     result.queued += fresh.length;
+    for (const rec of fresh) result.queuedIds.add(rec.recordingId);
     result.alreadyKnown += batch.length - fresh.length;
     batch = [];
     onProgress?.({ found: result.found, queued: result.queued, alreadyKnown: result.alreadyKnown });
@@ -61,27 +64,57 @@ export async function scanPrefix(
 }
 
 /**
- * Queues failed recordings again from the prepare stage (stages whose output exists are skipped, so
- * this resumes where each failed). Old failed jobs with the same ids are removed first.
+ * Queues recordings again from the prepare stage, whatever their status: old jobs with the same ids are
+ * removed first, the rows go back to `queued`. Stages whose output exists are skipped when they run, so
+ * this resumes where each recording stopped.
+ */
+export async function requeueRecordings(deps: { db: Pool; queues: Queues }, recs: RecordingRef[]): Promise<void> {
+  for (const rec of recs) {
+    for (const stage of STAGES) {
+      if (stage !== 'scan') await deps.queues[stage].remove(stageJobId(stage, rec.recordingId));
+    }
+    await upsertQueuedRecording(deps.db, { id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size });
+    await resetRecordingToQueued(deps.db, rec.recordingId);
+    await deps.queues.prepare.add('prepare', rec, { jobId: stageJobId('prepare', rec.recordingId) });
+  }
+}
+
+/** What {@link retryFailedRecordings} did with one failed recording. */
+export interface RetryOutcome {
+  /** The version queued: the failed one, or the object's current version when it was replaced. */
+  recording: RecordingRef;
+  /** `retried`: the same version again; `replaced`: the object changed since, its new version is queued. */
+  action: 'retried' | 'replaced';
+}
+
+/**
+ * Queues failed recordings again. Each object is looked up first: when it was replaced since (another
+ * ETag), the old row becomes `superseded` and the current version is queued instead; when it is gone, the
+ * row stays failed and is left out.
  *
  * @param filter only recordings in `bucket` whose keys start with `prefix`, or the one recording `id`; at
  *   most `limit` recordings
- * @returns the recordings queued again
+ * @returns what was queued, and the keys of objects that no longer exist
  */
 export async function retryFailedRecordings(
-  deps: { db: Pool; queues: Queues },
+  deps: { db: Pool; queues: Queues; storage: ObjectStorage },
   filter: { bucket?: string; prefix?: string; id?: string; limit?: number } = {},
-): Promise<RecordingRef[]> {
+): Promise<{ queued: RetryOutcome[]; missing: string[] }> {
   const failed = await listFailedRecordings(deps.db, filter);
-  const queued: RecordingRef[] = [];
+  const queued: RetryOutcome[] = [];
+  const missing: string[] = [];
   for (const row of failed) {
-    for (const stage of STAGES) {
-      if (stage !== 'scan') await deps.queues[stage].remove(stageJobId(stage, row.id));
+    const current = await deps.storage.stat(row.bucket, row.objectKey);
+    if (!current) {
+      missing.push(row.objectKey);
+      continue;
     }
-    const rec: RecordingRef = { recordingId: row.id, bucket: row.bucket, key: row.objectKey, etag: row.etag, size: row.sizeBytes };
-    await upsertQueuedRecording(deps.db, { id: row.id, bucket: row.bucket, objectKey: row.objectKey, etag: row.etag, sizeBytes: row.sizeBytes });
-    await deps.queues.prepare.add('prepare', rec, { jobId: stageJobId('prepare', row.id) });
-    queued.push(rec);
+    const replaced = current.etag !== row.etag;
+    const recording: RecordingRef = replaced
+      ? { recordingId: recordingId(row.bucket, row.objectKey, current.etag), bucket: row.bucket, key: row.objectKey, etag: current.etag, size: current.size }
+      : { recordingId: row.id, bucket: row.bucket, key: row.objectKey, etag: row.etag, size: row.sizeBytes };
+    await requeueRecordings(deps, [recording]);
+    queued.push({ recording, action: replaced ? 'replaced' : 'retried' });
   }
-  return queued;
+  return { queued, missing };
 }

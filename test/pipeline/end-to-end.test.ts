@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices, type Services } from '../../infra/services.js';
-import { getRecordings } from '../../infra/database.js';
+import { getRecordings, listFailedRecordings } from '../../infra/database.js';
 import { reportHtmlKey, reportKey, transcriptKey } from '../../pipeline/storage-keys.js';
 import type { Transcript } from '../../pipeline/transcript.js';
 import type { Report } from '../../rules/report.js';
@@ -194,10 +194,24 @@ describe('nightly pipeline, end to end', () => {
   });
 
   it('retry queues the failed recordings again; bad input fails again with the same reason', async () => {
-    const retried = await retryFailedRecordings({ db: services.db, queues }, { bucket: bucket() });
-    expect(retried.map((r) => r.key.slice(NIGHT.length)).sort()).toEqual(['broken-page.wav', 'empty.wav']);
-    const rows = await terminal(retried.map((r) => r.recordingId));
+    const { queued: retried } = await retryFailedRecordings({ db: services.db, queues, storage: services.storage }, { bucket: bucket() });
+    expect(retried.map((r) => [r.recording.key.slice(NIGHT.length), r.action]).sort()).toEqual([['broken-page.wav', 'retried'], ['empty.wav', 'retried']]);
+    const rows = await terminal(retried.map((r) => r.recording.recordingId));
     expect(rows.map((r) => r.reasonCode).sort()).toEqual(['empty_file', 'not_audio']);
+  }, 60_000);
+
+  it('retry after the operator replaced a failed file queues the new version and retires the old one', async () => {
+    const [old] = await listFailedRecordings(services.db, { bucket: bucket(), prefix: `${NIGHT}empty.wav` });
+    await put(`${NIGHT}empty.wav`, path.join(t.dir, 'files', 'zero.wav'));
+    const { queued } = await retryFailedRecordings({ db: services.db, queues, storage: services.storage }, { bucket: bucket(), prefix: `${NIGHT}empty.wav` });
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.action).toBe('replaced');
+    expect(queued[0]!.recording.recordingId).not.toBe(old!.id);
+    const [fresh] = await terminal([queued[0]!.recording.recordingId]);
+    expect(fresh!.status).toBe('reported');
+    const [retired] = await getRecordings(services.db, [old!.id]);
+    expect(retired!.status).toBe('superseded');
+    expect((await listFailedRecordings(services.db, { bucket: bucket() })).map((r) => r.objectKey)).toEqual([`${NIGHT}broken-page.wav`]);
   }, 60_000);
 
   it('without a model, transcription fails with reason no_model and nothing else is lost', async () => {

@@ -4,7 +4,7 @@
  * malformed input, CSRF tokens bound to the session, notice codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { Client, csrfOf, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
 
 /** The call ids a queue page lists, in order. */
 const listed = (html: string) => [...html.matchAll(/<a href="\/calls\/([0-9a-f]{40})">/g)].map((m) => m[1]);
@@ -63,10 +63,51 @@ describe('review workspace hardening', () => {
     expect(page.body).not.toContain('密码已过期');
     expect(page.body).not.toContain('<p role="status">');
     const { rows } = await w.services.db.query('SELECT id, display_name FROM users WHERE username = $1', [w.users.officer]);
-    const assigned = await supervisor.get(`/?notice=assigned&n=2&to=${rows[0].id}`);
+    const assigned = await supervisor.get(`/?notice=assigned&n=2&uid=${rows[0].id}`);
     expect(assigned.body).toContain(`<p role="status">已将 2 条通话分配给 ${rows[0].display_name}。</p>`);
     const odd = await supervisor.get(`/?notice=evenly&n=${encodeURIComponent('2 条；请致电')}&k=1`);
     expect(odd.body).toContain('<p role="status">已平均分配 0 条通话给 1 名质检员。</p>');
     expect((await supervisor.get('/?notice=__proto__')).body).not.toContain('<p role="status">');
+  });
+
+  it('answers malformed dates, cursors and NUL bytes with 4xx and a Chinese message, never 500', async () => {
+    for (const [url, field] of [['/?from=2026-02-30', '开始日期'], ['/?to=0000-01-01', '结束日期'], ['/?from=2026-13-01&to=2026-11-31', '开始日期、结束日期']] as const) {
+      const res = await officer.get(url);
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body, url).toContain(`以下筛选条件无效，已忽略：${field}`);
+    }
+    const hex = w.ids.get('privacy.wav')!;
+    for (const time of ['1', '2026-02-30', '0000-01-01T00:00:00.000Z', '2026-11-28']) {
+      const cursor = Buffer.from(JSON.stringify([1, time, hex])).toString('base64url');
+      const res = await officer.get(`/?after=${cursor}`);
+      expect(res.statusCode, time).toBe(400);
+      expect(res.body, time).toContain('翻页位置无效');
+    }
+    expect((await officer.get('/?after=%%%')).statusCode).toBe(400);
+    for (const field of ['q', 'agent', 'line', 'notice']) {
+      const res = await officer.get(`/?${field}=a%00b`);
+      expect(res.statusCode, field).toBe(400);
+      expect(res.body, field).toContain('无效字符');
+    }
+    // A comment with a NUL byte is refused and nothing is recorded.
+    const call = w.ids.get('call-06-banned-phrases.amr')!;
+    const page = await officer.get(`/calls/${call}`);
+    const fid = /\/findings\/(\d+)\/decisions/.exec(page.body)![1]!;
+    const comment = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(page.body), decision: 'comment', comment: 'a\u0000b' });
+    expect(comment.statusCode).toBe(400);
+    const whole = await officer.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'comment', comment: 'a\u0000b' });
+    expect(whole.statusCode).toBe(400);
+    const { rows: decided } = await w.services.db.query('SELECT count(*)::int AS n FROM review_decisions WHERE finding_id = $1', [fid]);
+    expect(decided[0].n).toBe(0);
+  });
+
+  it('refuses a user name with a NUL byte at sign-in, and still records the attempt', async () => {
+    const c = new Client(w.app, '10.7.7.1');
+    const page = await c.get('/login');
+    const res = await c.post('/login', { _csrf: csrfOf(page.body), username: `${w.users.officer}\u0000`, password: 'wrong password' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('无效字符');
+    const { rows } = await w.services.db.query('SELECT username, succeeded FROM login_attempts WHERE ip = $1', ['10.7.7.1']);
+    expect(rows).toEqual([{ username: `${w.users.officer}\ufffd`, succeeded: false }]);
   });
 });
