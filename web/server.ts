@@ -515,7 +515,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     // One recording (its row's button) or, without an id, every failed recording of the bucket.
     if (body.id !== undefined && (typeof body.id !== 'string' || !/^[0-9a-f]{40}$/.test(body.id))) return reply.code(400).send('bad recording id');
     const id = body.id as string | undefined;
-    const queued = await retryFailedRecordings({ db, queues: deps.queues }, { bucket: config.s3.recordingsBucket, id, limit: 1000 });
+    const { queued } = await retryFailedRecordings({ db, queues: deps.queues, storage }, { bucket: config.s3.recordingsBucket, id, limit: 1000 });
     return reply.redirect(`/admin/failed?notice=requeued&n=${queued.length}`, 303);
   });
   app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: req.user!, csrf: reply.generateCsrf(), users: await listUsers(db) })));
