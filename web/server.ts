@@ -21,7 +21,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
 import path from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../infra/config.js';
 import { listFailedRecordings, type Pool } from '../infra/database.js';
@@ -47,6 +47,8 @@ import { callPageHtml, DISMISS_REASONS, errorPage, failedPageHtml, loginPage, qu
 declare module 'fastify' {
   interface FastifyRequest {
     user?: User;
+    /** What CSRF tokens of this request are bound to: the session token's SHA-256 (hex), unset when not signed in. */
+    csrfUserInfo?: string;
   }
   interface FastifyContextConfig {
     /** Reachable without signing in. */
@@ -69,6 +71,8 @@ export interface WebDeps {
 }
 
 export const SESSION_COOKIE = 'callqa_session';
+/** What CSRF tokens are bound to without a session (the sign-in form); never a session hash (64 hex digits). */
+const CSRF_ANONYMOUS = 'anonymous';
 const RECORDING_ID = '^[0-9a-f]{40}$';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: RECORDING_ID } }, required: ['id'] } as const;
@@ -222,7 +226,18 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   // --- plugins ------------------------------------------------------------------------------------
   await app.register(fastifyCookie, { secret });
   await app.register(fastifyFormbody);
-  await app.register(fastifyCsrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: web.cookieSecure } });
+  // Tokens are bound to the session (getUserInfo: the session token's hash, set by the sign-in check below),
+  // so a token from before sign-out or from another user's session does not pass; only the form field
+  // `_csrf` is read (no headers: no script of ours sends them).
+  await app.register(fastifyCsrf, {
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: web.cookieSecure },
+    getUserInfo: (req) => req.csrfUserInfo ?? CSRF_ANONYMOUS,
+    getToken: (req) => {
+      const token = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof token === 'string' ? token : undefined;
+    },
+    csrfOpts: { hmacKey: createHash('sha256').update(`callqa-csrf-hmac:${secret}`).digest('hex') },
+  });
   await app.register(fastifyRateLimit, {
     global: false,
     redis: deps.redis,
@@ -232,10 +247,14 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
 
   // --- sign-in check, roles, headers --------------------------------------------------------------
   app.addHook('onRequest', async (req, reply) => {
+    // Every token this request's pages carry is bound to its session (see the CSRF plugin above).
+    const generateCsrf = reply.generateCsrf;
+    reply.generateCsrf = (opts) => generateCsrf.call(reply, { ...opts, userInfo: req.csrfUserInfo ?? CSRF_ANONYMOUS });
     const token = req.cookies[SESSION_COOKIE];
     if (token) {
       const unsigned = req.unsignCookie(token);
       if (unsigned.valid && unsigned.value) req.user = await userOfSession(db, unsigned.value);
+      if (req.user) req.csrfUserInfo = createHash('sha256').update(unsigned.value!).digest('hex');
     }
     const routeConfig = req.routeOptions.config ?? {};
     if (routeConfig.public) return;

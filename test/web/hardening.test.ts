@@ -110,4 +110,35 @@ describe('review workspace hardening', () => {
     const { rows } = await w.services.db.query('SELECT username, succeeded FROM login_attempts WHERE ip = $1', ['10.7.7.1']);
     expect(rows).toEqual([{ username: `${w.users.officer}\ufffd`, succeeded: false }]);
   });
+
+  it('binds CSRF tokens to the session: not after sign-out, not with another user\'s session, only in the form field', async () => {
+    const call = w.ids.get('call-04-no-consent.wav')!;
+    const { rows } = await w.services.db.query('SELECT id FROM findings WHERE recording_id = $1 ORDER BY id LIMIT 1', [call]);
+    const url = `/calls/${call}/findings/${rows[0].id}/decisions`;
+    const comments = async () => (await w.services.db.query(`SELECT count(*)::int AS n FROM review_decisions WHERE finding_id = $1`, [rows[0].id])).rows[0].n as number;
+    // A token from before sign-out does not work in the next session of the same browser.
+    const a = new Client(w.app);
+    await a.login(w.users.officer);
+    const old = csrfOf((await a.get(`/calls/${call}`)).body);
+    expect((await a.post('/logout', { _csrf: old })).statusCode).toBe(303);
+    await a.login(w.users.officer);
+    expect((await a.post(url, { _csrf: old, decision: 'comment', comment: 'stale token' })).statusCode).toBe(403);
+    // Another user's token with the same CSRF secret cookie (cookie tossing) does not work either.
+    const b = new Client(w.app);
+    b.jar.set('_csrf', a.jar.get('_csrf')!);
+    await b.login(w.users.officer2);
+    expect(b.jar.get('_csrf')).toBe(a.jar.get('_csrf'));
+    const aToken = csrfOf((await a.get(`/calls/${call}`)).body);
+    expect((await b.post(url, { _csrf: aToken, decision: 'comment', comment: 'foreign token' })).statusCode).toBe(403);
+    // Only the form field counts: the token in a header is not read.
+    const viaHeader = await w.app.inject({
+      method: 'POST', url, payload: 'decision=comment&comment=header',
+      headers: { cookie: [...a.jar].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': aToken },
+    });
+    expect(viaHeader.statusCode).toBe(403);
+    expect(await comments()).toBe(0);
+    // The right token in its own session works.
+    expect((await a.post(url, { _csrf: aToken, decision: 'comment', comment: 'own token' })).statusCode).toBe(303);
+    expect(await comments()).toBe(1);
+  });
 });
