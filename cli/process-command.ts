@@ -1,24 +1,26 @@
 /**
  * `callqa process DIR --out OUTDIR` (contract §3): the whole pipeline on a local folder of recordings,
- * through the same queues and stages as the nightly run. The folder is uploaded under a fresh prefix of
- * the process bucket under generated keys (a local S3 server is started when none is configured), scanned,
- * processed by in-process workers for every stage, and the reports and transcripts are copied to OUTDIR
- * with a summary that has one entry per entry of DIR.
+ * through the same queues and stages as the nightly run. The recordings are uploaded to the process bucket
+ * under content keys (a local S3 server is started when none is configured), queued, processed by
+ * in-process workers for every stage, and the reports and transcripts are copied to OUTDIR with a summary
+ * that has one entry per entry of DIR.
  *
  * A run uses queues of its own (the configured queue prefix + `-process-<run id>`, removed afterwards) and
  * its own bucket (`S3_PROCESS_BUCKET`), so it neither takes jobs of the nightly workers nor shows up in the
- * nightly `status` and `retry`.
+ * nightly `status` and `retry`. Running the same folder again reuses the earlier reports.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../infra/config.js';
 import { getRecordings, markRecordingFailed, type RecordingRow } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
-import { METADATA_SUFFIX, reportHtmlKey, reportKey, TRANSCRIPT_SIDECAR_SUFFIX, transcriptKey } from '../pipeline/storage-keys.js';
+import { METADATA_SUFFIX, recordingId, reportHtmlKey, reportKey, TRANSCRIPT_SIDECAR_SUFFIX, transcriptKey } from '../pipeline/storage-keys.js';
+import type { RecordingRef } from '../pipeline/stages/context.js';
 import type { Report } from '../rules/report.js';
-import { scanPrefix } from '../workers/enqueue.js';
+import { queueNewRecordings, requeueRecordings } from '../workers/enqueue.js';
 import { closeQueues, openQueues, STAGES } from '../workers/queues.js';
 import { startWorkers } from '../workers/run-workers.js';
 
@@ -125,6 +127,24 @@ export async function planFolder(dir: string): Promise<FolderPlan> {
   return { recordings, skipped };
 }
 
+/** Where `process` keeps local folders' recordings in the process bucket. */
+const LOCAL_PREFIX = 'local/';
+
+/**
+ * The object name of a recording from a local folder: sha-256 (hex, 40 characters) over its file name, its
+ * bytes and its sidecars' bytes. Running the same folder again finds the same objects, so each recording is
+ * processed once; a changed file or sidecar is a new recording.
+ */
+async function contentKey(dir: string, rec: FolderPlan['recordings'][number]): Promise<string> {
+  const hash = createHash('sha256').update(rec.file).update('\0');
+  for await (const chunk of createReadStream(path.join(dir, rec.file))) hash.update(chunk as Buffer);
+  for (const sidecar of [rec.metadata, rec.transcript]) {
+    hash.update('\0');
+    if (sidecar) hash.update(await readFile(path.join(dir, sidecar)));
+  }
+  return hash.digest('hex').slice(0, 40);
+}
+
 /** Options of {@link processFolder}. */
 export interface ProcessOptions {
   /** Called whenever a recording reaches `reported` or `failed`. */
@@ -137,9 +157,10 @@ export interface ProcessOptions {
  * Runs the pipeline on every recording in `dir` and writes `<callId>.report.json`, `.report.html` and
  * `.transcript.json` per reported recording and `summary.json` (one entry per entry of DIR) to `outDir`.
  *
- * Recordings are uploaded under generated keys (`<date>/<run id>/<n><ext>`), so no file name, however
- * long or odd, becomes part of an object key; the file name travels as the object's `original-name`
- * metadata and gives the call id when no metadata sidecar does.
+ * Recordings are uploaded under content keys (`local/<sha-256 of name, bytes and sidecars><ext>`, see
+ * {@link contentKey}), so no file name, however long or odd, becomes part of an object key, and a file
+ * processed before is not processed again; the file name travels as the object's `original-name` metadata
+ * and gives the call id when no metadata sidecar does.
  *
  * @throws {Error} when the run itself cannot complete (Redis, PostgreSQL or storage unreachable, DIR or
  *   OUTDIR unusable)
@@ -169,20 +190,33 @@ export async function processFolder(
   const running = startWorkers({ services, queues }, STAGES);
   try {
     const bucket = config.s3.recordingsBucket;
-    const prefix = `${new Date().toISOString().slice(0, 10)}/${runId}/`;
-    const fileOfKey = new Map<string, string>();
-    for (const [index, rec] of plan.recordings.entries()) {
+    const recs: RecordingRef[] = [];
+    const fileOf = new Map<string, string>();
+    for (const rec of plan.recordings) {
       const ext = path.extname(rec.file).toLowerCase();
-      const key = `${prefix}${String(index + 1).padStart(5, '0')}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
-      fileOfKey.set(key, rec.file);
+      const key = `${LOCAL_PREFIX}${await contentKey(dir, rec)}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
       await services.storage.putFile(bucket, key, path.join(dir, rec.file), 'application/octet-stream', { 'original-name': encodeURIComponent(rec.file) });
       if (rec.metadata) await services.storage.putFile(bucket, key + METADATA_SUFFIX, path.join(dir, rec.metadata), 'application/json');
       if (rec.transcript) await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, path.join(dir, rec.transcript), 'application/json');
+      const stored = await services.storage.stat(bucket, key);
+      if (!stored) throw new Error(`${rec.file}: the upload to ${bucket} did not arrive`);
+      const ref: RecordingRef = { recordingId: recordingId(bucket, key, stored.etag), bucket, key, etag: stored.etag, size: stored.size };
+      recs.push(ref);
+      fileOf.set(ref.recordingId, rec.file);
     }
-    const scan = await scanPrefix({ storage: services.storage, db: services.db, queues }, bucket, prefix);
-    const fileOf = new Map(scan.recordings.map((r) => [r.recordingId, fileOfKey.get(r.key)!]));
+    // The same file (same name, bytes and sidecars) processed before is not processed again, unless that
+    // run did not finish it or its report is gone.
+    const fresh = new Set((await queueNewRecordings({ db: services.db, queues }, recs)).map((r) => r.recordingId));
+    const earlier = new Map((await getRecordings(services.db, recs.filter((r) => !fresh.has(r.recordingId)).map((r) => r.recordingId))).map((r) => [r.id, r]));
+    const again: RecordingRef[] = [];
+    for (const rec of recs.filter((r) => earlier.has(r.recordingId))) {
+      const row = earlier.get(rec.recordingId)!;
+      const reportKept = row.status === 'reported' && (await services.storage.stat(config.s3.resultsBucket, reportKey(rec.key))) !== undefined;
+      if (!reportKept) again.push(rec);
+    }
+    await requeueRecordings({ db: services.db, queues }, again);
     const entryOf = (row: RecordingRow) => toEntry(fileOf.get(row.id)!, row);
-    const ids = scan.recordings.map((r) => r.recordingId);
+    const ids = [...new Set(recs.map((r) => r.recordingId))];
     const total = ids.length + plan.skipped.length;
     plan.skipped.forEach((entry, i) => options.onProgress?.(i + 1, total, entry));
 

@@ -24,6 +24,22 @@ export interface ScanResult {
 }
 
 /**
+ * Queues, for prepare, each of `recs` that has no `recordings` row yet (a recording seen before — in
+ * progress, reported or failed — is left as it is).
+ *
+ * @returns the recordings queued now
+ */
+export async function queueNewRecordings(deps: { db: Pool; queues: Queues }, recs: RecordingRef[]): Promise<RecordingRef[]> {
+  const known = new Set((await getRecordings(deps.db, recs.map((r) => r.recordingId))).map((r) => r.id));
+  const fresh = recs.filter((r) => !known.has(r.recordingId));
+  for (const rec of fresh) {
+    await upsertQueuedRecording(deps.db, { id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size });
+  }
+  await deps.queues.prepare.addBulk(fresh.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })));
+  return fresh;
+}
+
+/**
  * Lists `prefix` in `bucket` and queues each recording not seen before (sidecar `.json` files are not
  * recordings). Works in batches so a night of tens of thousands of calls stays cheap.
  *
@@ -39,12 +55,7 @@ export async function scanPrefix(
   let batch: RecordingRef[] = [];
   const flush = async () => {
     if (!batch.length) return;
-    const known = new Set((await getRecordings(deps.db, batch.map((r) => r.recordingId))).map((r) => r.id));
-    const fresh = batch.filter((r) => !known.has(r.recordingId));
-    for (const rec of fresh) {
-      await upsertQueuedRecording(deps.db, { id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size });
-    }
-    await deps.queues.prepare.addBulk(fresh.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })));
+    const fresh = await queueNewRecordings(deps, batch);
     result.queued += fresh.length;
     for (const rec of fresh) result.queuedIds.add(rec.recordingId);
     result.alreadyKnown += batch.length - fresh.length;

@@ -4,6 +4,7 @@ import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
+import { openDatabase } from '../../infra/database.js';
 import { assertBuilt, CALLQA_BIN, pgrep, runCallqa as callqa, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
 import { makeNoiseWav } from '../support/media.js';
 
@@ -56,10 +57,18 @@ describe('callqa process', () => {
     expect(r.stderr).toContain('2 of 4 recordings failed');
   }, 180_000);
 
-  it('--strict exits 3 when a recording failed; the run keeps out of the nightly bucket', async () => {
+  it('--strict exits 3 when a recording failed; running the folder again reuses its reports', async () => {
+    const db = await openDatabase(t.config.databaseUrl);
+    const count = async () =>
+      Number((await db.query('SELECT count(*) AS n FROM reports r JOIN recordings c ON c.id = r.recording_id WHERE c.bucket = $1', [t.config.s3.processBucket])).rows[0].n);
+    const before = await count();
     const out = path.join(t.dir, 'out-strict');
     const r = await callqa(['process', input, '--out', out, '--strict'], t.env);
     expect(r.code).toBe(3);
+    // The same files again: no new report rows (no duplicate calls for the reviewers), the same report files.
+    expect(await count()).toBe(before);
+    expect(await readFile(path.join(out, 'demo-03.report.json'), 'utf8')).toBe(await readFile(path.join(t.dir, 'out', 'demo-03.report.json'), 'utf8'));
+    await db.end();
     const status = await callqa(['status', '--json'], t.env);
     expect(JSON.parse(status.stdout)).toMatchObject({ bucket: t.config.s3.recordingsBucket, failed: [] });
   }, 180_000);
