@@ -257,7 +257,10 @@ program
     try {
       const { config, log } = setup();
       const { startWeb } = await import('./serve-command.js');
-      const web = await startWeb(config, log);
+      if (!config.s3.endpoint) {
+        process.stderr.write(`callqa serve: S3_ENDPOINT is not set: serving the local S3 files in ${config.s3.localDir} (what demo and process wrote)\n`);
+      }
+      const web = await startWeb(config, log, { allowLocalS3: !config.s3.endpoint });
       log.info({ url: web.url }, 'review workspace listening');
       process.stderr.write(`callqa serve: listening on ${web.url}\n`);
       const stop = async (signal: string) => {

@@ -40,7 +40,7 @@ export async function openServices(config: Config, log: Logger, options: { allow
     log.info({ endpoint: localS3.connection.endpoint, directory: config.s3.localDir }, 'S3_ENDPOINT not set: started a local S3 server (s3rver)');
     storage = new ObjectStorage(localS3.connection);
   } else {
-    throw new Error('S3_ENDPOINT is not set: the nightly workers need the recordings bucket (see README, Configuration)');
+    throw new Error('S3_ENDPOINT is not set: this command needs the object storage (MinIO/S3) with the recordings; set S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY (see README, Configuration)');
   }
   try {
     await storage.ensureBuckets([config.s3.recordingsBucket, config.s3.resultsBucket]);
