@@ -34,7 +34,8 @@ export function formatEvaluation(result: EvaluationResult, rulesetVersion: strin
  * @param dir folder with `*.json` transcripts and `labels.jsonl`
  * @param options `ruleset`: a ruleset file (default the shipped one); `json`: print the result as JSON;
  *   `minF1`: exit 1 when a labelled rule's F1 is below it; `centreNames`: as for `callqa analyze`
- * @returns exit code: 0, or 1 when the set cannot be read, a transcript is invalid, or F1 is below `minF1`
+ * @returns exit code: 0, or 1 when the set cannot be read, a transcript is invalid, a label has no
+ *   transcript, or F1 is below `minF1`
  */
 export async function evalCommand(
   dir: string,
@@ -59,6 +60,11 @@ export async function evalCommand(
     return 1;
   }
   out.write(options.json ? `${JSON.stringify({ rulesetVersion: version, ...result })}\n` : `${formatEvaluation(result, version)}\n`);
+  if (result.missing.length) {
+    // A label whose call has no transcript in DIR means the set is not what the labels describe.
+    err.write(`callqa eval: ${result.missing.length} labels have no transcript in ${dir}: ${result.missing.join(', ')}\n`);
+    return 1;
+  }
   if (options.minF1 !== undefined) {
     const low = Object.entries(result.perRule).filter(([, m]) => m.f1 < options.minF1!);
     if (low.length) {

@@ -2,6 +2,7 @@
  * Measures the rules against a labelled evaluation set (`shared/eval/<set>/`: transcripts in format 1 and a
  * `labels.jsonl`, contracts §5).
  */
+import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import type { Transcript } from '../pipeline/transcript.js';
 import { analyzeTranscript, type AnalyzeOptions } from './analyze.js';
@@ -141,11 +142,30 @@ export function evaluateRules(transcripts: Transcript[], labels: Label[], option
   return { perRule, confusions, calls, missing, bannedFalseAlarmCalls: falseAlarms };
 }
 
+/** Schema of one labels.jsonl line (format: shared contracts §5). Unknown rule ids are refused, not skipped. */
+const labelSchema = z
+  .object({
+    callId: z.string().min(1),
+    expect: z
+      .object({
+        opening_greeting: z.enum(['pass', 'fail', 'na']).optional(),
+        consent_before_hangup: z.enum(['pass', 'fail', 'na']).optional(),
+        banned_phrase: z.array(z.string().regex(/^B(0[1-9]|1[0-5])$/, 'a banned-phrase id B01…B15')).optional(),
+      })
+      .strict(),
+    why: z.string().optional(),
+  })
+  .loose();
+
 /**
- * Reads a labels.jsonl file: one JSON {@link Label} per non-empty line.
+ * Reads a labels.jsonl file: one JSON {@link Label} per non-empty line, e.g.
+ * `{"callId": "dev-001", "expect": {"opening_greeting": "pass", "consent_before_hangup": "na", "banned_phrase": ["B01"]}}`.
+ * `opening_greeting` / `consent_before_hangup` take `pass`, `fail` or `na`; `banned_phrase` is the list of
+ * phrase ids the agent used (empty: none). A rule left out of `expect` is not scored for that call.
  *
  * @param path file system path
- * @throws {Error} `"<path>:<line>: <reason>"` when a line is not JSON or lacks `callId` / `expect`
+ * @throws {Error} `"<path>:<line>: <reason>"` when a line is not JSON, lacks `callId` / `expect`, names an
+ *   unknown rule or has a value of the wrong kind (e.g. `"banned_phrase": "pass"`)
  */
 export function readLabels(path: string): Label[] {
   const lines = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split('\n');
@@ -158,11 +178,14 @@ export function readLabels(path: string): Label[] {
     } catch (error) {
       throw new Error(`${path}:${i + 1}: not JSON: ${(error as Error).message}`);
     }
-    const v = value as Partial<Label>;
-    if (typeof v?.callId !== 'string' || typeof v.expect !== 'object' || v.expect === null) {
-      throw new Error(`${path}:${i + 1}: a label needs "callId" (string) and "expect" (object)`);
+    const parsed = labelSchema.safeParse(value);
+    if (!parsed.success) {
+      const problems = parsed.error.issues
+        .map((issue) => (issue.code === 'unrecognized_keys' ? `unknown rule id(s) in "expect": ${issue.keys.join(', ')}` : `${issue.path.join('.') || '(line)'}: ${issue.message}`))
+        .join('; ');
+      throw new Error(`${path}:${i + 1}: not a label: ${problems}`);
     }
-    labels.push(v as Label);
+    labels.push(parsed.data as Label);
   });
   return labels;
 }

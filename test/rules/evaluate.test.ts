@@ -37,4 +37,17 @@ describe('readLabels', () => {
     writeFileSync(bad, '{"callId":"a","expect":{}}\n{oops\n');
     expect(() => readLabels(bad)).toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not JSON`));
   });
+  it('refuses labels that would be misread: unknown rule ids and values of the wrong kind', () => {
+    const cases: [string, RegExp][] = [
+      ['{"callId":"a","expect":{"opening_greting":"pass"}}', /:1: not a label: unknown rule id\(s\) in "expect": opening_greting/],
+      ['{"callId":"a","expect":{"banned_phrase":"pass"}}', /:1: not a label: expect\.banned_phrase: /],
+      ['{"callId":"a","expect":{"banned_phrase":["B16"]}}', /:1: not a label: expect\.banned_phrase\.0: a banned-phrase id B01…B15/],
+      ['{"callId":"a","expect":{"opening_greeting":"ok"}}', /:1: not a label: expect\.opening_greeting: /],
+    ];
+    for (const [line, message] of cases) {
+      const f = join(dir, 'case.jsonl');
+      writeFileSync(f, `${line}\n`);
+      expect(() => readLabels(f), line).toThrow(message);
+    }
+  });
 });
