@@ -120,27 +120,46 @@ export async function setUserPassword(db: Pool, username: string, password: stri
   return true;
 }
 
-/** Failed attempts on one account within this window lock it for sign-in until they age out. */
-export const LOCKOUT = { failures: 5, windowMinutes: 15 };
+/**
+ * Sign-in lock-out. Failures are counted per (account, client address), so an attacker elsewhere cannot
+ * lock the real user out of their own address:
+ *
+ * - `failures` failed attempts on an account from one address within `windowMinutes` (since that address's
+ *   last success on the account) lock the account for that address until they age out (at most
+ *   `windowMinutes` after the last counted failure). Attempts made while locked are refused without being
+ *   recorded, so they never extend the lock.
+ * - Overall bound: `accountFailures` failures on an account from all addresses within `windowMinutes` (since
+ *   its last success) lock it for every address from which it has not signed in successfully within
+ *   `knownAddressDays`; the addresses it is used from keep their own per-address count.
+ */
+export const LOCKOUT = { failures: 5, windowMinutes: 15, accountFailures: 50, knownAddressDays: 30 };
 
 /** Why a sign-in failed (the page shows one message for all, to not reveal which accounts exist). */
 export type SignInResult = { ok: true; user: User } | { ok: false; reason: 'bad_credentials' | 'locked' | 'disabled' };
 
 /**
- * Checks a user name and password, records the attempt, and applies the per-account lock-out.
+ * Checks a user name and password, applies the lock-out ({@link LOCKOUT}) and records the attempt (not when
+ * refused as locked).
+ *
+ * @param ip the client address (the per-address lock-out's key)
  */
 export async function authenticate(db: Pool, username: string, password: string, ip: string): Promise<SignInResult> {
-  const record = (ok: boolean) => db.query('INSERT INTO login_attempts (username, ip, succeeded) VALUES ($1, $2, $3)', [username.slice(0, 100), ip, ok]);
+  const name = username.slice(0, 100);
+  const record = (ok: boolean) => db.query('INSERT INTO login_attempts (username, ip, succeeded) VALUES ($1, $2, $3)', [name, ip, ok]);
   const { rows: recent } = await db.query(
-    `SELECT count(*)::int AS n FROM login_attempts
-     WHERE username = $1 AND NOT succeeded AND at > now() - make_interval(mins => $2)
-       AND at > coalesce((SELECT max(at) FROM login_attempts WHERE username = $1 AND succeeded), '-infinity')`,
-    [username, LOCKOUT.windowMinutes],
+    `WITH last_ok AS (
+       SELECT max(at) FILTER (WHERE ip = $2) AS here, max(at) AS anywhere FROM login_attempts WHERE username = $1 AND succeeded
+     )
+     SELECT count(*) FILTER (WHERE a.ip = $2 AND a.at > coalesce(l.here, '-infinity'))::int AS here,
+            count(*) FILTER (WHERE a.at > coalesce(l.anywhere, '-infinity'))::int AS everywhere,
+            coalesce(l.here > now() - make_interval(days => $4), false) AS known
+     FROM last_ok l LEFT JOIN login_attempts a
+       ON a.username = $1 AND NOT a.succeeded AND a.at > now() - make_interval(mins => $3)
+     GROUP BY l.here, l.anywhere`,
+    [name, ip, LOCKOUT.windowMinutes, LOCKOUT.knownAddressDays],
   );
-  if (recent[0].n >= LOCKOUT.failures) {
-    await record(false);
-    return { ok: false, reason: 'locked' };
-  }
+  const { here, everywhere, known } = recent[0] as { here: number; everywhere: number; known: boolean };
+  if (here >= LOCKOUT.failures || (everywhere >= LOCKOUT.accountFailures && !known)) return { ok: false, reason: 'locked' };
   const { rows } = await db.query('SELECT * FROM users WHERE username = $1', [username]);
   if (!rows.length) {
     dummyHash ??= hashPassword(randomBytes(16).toString('hex'));

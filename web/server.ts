@@ -122,6 +122,18 @@ export function parseQueueFilter(query: Record<string, unknown>, invalid?: strin
   return f as QueueFilter;
 }
 
+/**
+ * Failed sign-ins allowed per client address in a minute (then 429 until the minute is over). Only failures
+ * count, so a whole centre signing in at 8:00 behind one NAT address is not limited by its successes.
+ */
+export const SIGN_IN_FAILURES_PER_IP = { max: 10, windowSeconds: 60 };
+
+/**
+ * Flood guard on POST /login per client address (@fastify/rate-limit, in Redis), successes included: 300 a
+ * minute, room for a centre of some hundreds of staff behind one address signing in within the same minute.
+ */
+const SIGN_IN_REQUESTS_PER_IP = { max: 300, timeWindow: '1 minute' };
+
 /** The sign-in form: user name and password without NUL characters (a missing field is empty). */
 const loginBody = z.object({
   username: z.string().max(200).refine((s) => !s.includes('\u0000')).default(''),
@@ -327,13 +339,22 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   });
   app.post(
     '/login',
-    { config: { public: true, checksNul: true, rateLimit: { max: 10, timeWindow: '1 minute' } }, preHandler: app.csrfProtection },
+    { config: { public: true, checksNul: true, rateLimit: SIGN_IN_REQUESTS_PER_IP }, preHandler: app.csrfProtection },
     async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const next = safeNext(hasNul(body.next) ? undefined : body.next);
+      // Failed sign-ins per address: a fixed window in Redis; successful sign-ins never count.
+      const failKey = `${config.queuePrefix}-web-login-failures:${req.ip}`;
+      if (Number((await deps.redis.get(failKey)) ?? 0) >= SIGN_IN_FAILURES_PER_IP.max) {
+        const ttl = Math.max(1, await deps.redis.ttl(failKey));
+        loginsTotal.inc({ result: 'rate_limited' });
+        return sendHtml(reply, loginPage(reply.generateCsrf(), `登录失败过于频繁，请 ${ttl} 秒后再试。`, next), 429);
+      }
+      const countFailure = () => deps.redis.multi().set(failKey, 0, 'EX', SIGN_IN_FAILURES_PER_IP.windowSeconds, 'NX').incr(failKey).exec();
       const form = loginBody.safeParse(body);
       if (!form.success) {
         // Still an attempt: it counts toward the account's lock-out and the address's limit.
+        await countFailure();
         await recordFailedSignIn(db, typeof body.username === 'string' ? body.username : '', req.ip);
         loginsTotal.inc({ result: 'bad_input' });
         return sendHtml(reply, loginPage(reply.generateCsrf(), '用户名或密码含有无效字符。', next), 400);
@@ -343,6 +364,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       const result = username && password ? await authenticate(db, username, password, req.ip) : ({ ok: false, reason: 'bad_credentials' } as const);
       loginsTotal.inc({ result: result.ok ? 'ok' : result.reason });
       if (!result.ok) {
+        await countFailure();
         const msg = result.reason === 'locked' ? '登录失败次数过多，账号暂时锁定，请 15 分钟后再试。' : '用户名或密码错误，或账号已停用。';
         return sendHtml(reply, loginPage(reply.generateCsrf(), msg, next), 401);
       }

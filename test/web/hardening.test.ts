@@ -4,7 +4,7 @@
  * malformed input, CSRF tokens bound to the session, notice codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, csrfOf, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { Client, csrfOf, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
 
 /** The call ids a queue page lists, in order. */
 const listed = (html: string) => [...html.matchAll(/<a href="\/calls\/([0-9a-f]{40})">/g)].map((m) => m[1]);
@@ -141,4 +141,46 @@ describe('review workspace hardening', () => {
     expect((await a.post(url, { _csrf: aToken, decision: 'comment', comment: 'own token' })).statusCode).toBe(303);
     expect(await comments()).toBe(1);
   });
+
+  /** One sign-in attempt from `ip`: its status code and whether the page says the account is locked. */
+  const attempt = async (ip: string, username: string, password: string) => {
+    const c = new Client(w.app, ip);
+    const page = await c.get('/login');
+    const res = await c.post('/login', { _csrf: csrfOf(page.body), username, password });
+    return { status: res.statusCode, locked: res.body.includes('锁定') };
+  };
+
+  it('locks an account per address: an attacker elsewhere cannot lock the real user out, and locked attempts do not extend the lock', async () => {
+    const victim = w.users.officer2;
+    for (let i = 0; i < 5; i++) expect((await attempt('10.1.1.1', victim, 'wrong password')).status).toBe(401);
+    // The attacker's address is locked, even with the right password…
+    expect(await attempt('10.1.1.1', victim, PASSWORD)).toEqual({ status: 401, locked: true });
+    // …and the real user's own address is not.
+    expect((await attempt('10.1.1.2', victim, PASSWORD)).status).toBe(303);
+    // Attempts while locked are refused without counting: once the 5 failures age out, the lock is over.
+    for (let i = 0; i < 6; i++) expect((await attempt('10.1.1.3', victim, 'wrong password')).status).toBe(401);
+    const { rows } = await w.services.db.query('SELECT count(*)::int AS n FROM login_attempts WHERE ip = $1', ['10.1.1.3']);
+    expect(rows[0].n).toBe(5);
+    await w.services.db.query(`UPDATE login_attempts SET at = at - interval '16 minutes' WHERE ip = $1`, ['10.1.1.3']);
+    expect((await attempt('10.1.1.3', victim, PASSWORD)).status).toBe(303);
+  });
+
+  it('bounds failures on one account from many addresses, keeping the addresses it is used from', async () => {
+    const account = w.users.admin;
+    expect((await attempt('10.4.4.4', account, PASSWORD)).status).toBe(303);
+    for (let i = 0; i < 50; i++) expect((await attempt(`10.5.0.${i + 1}`, account, 'wrong password')).status).toBe(401);
+    expect(await attempt('10.6.6.6', account, PASSWORD)).toEqual({ status: 401, locked: true });
+    expect((await attempt('10.4.4.4', account, PASSWORD)).status).toBe(303);
+  }, 60_000);
+
+  it('counts only failed sign-ins toward the per-address limit: a centre behind one address signs in', async () => {
+    const names = [w.users.officer, w.users.officer2, w.users.supervisor];
+    for (let i = 0; i < 15; i++) expect((await attempt('10.2.2.2', names[i % 3]!, PASSWORD)).status, `sign-in ${i + 1}`).toBe(303);
+    for (let i = 0; i < 10; i++) expect((await attempt('10.2.2.2', `nobody-${i}`, 'wrong password')).status).toBe(401);
+    const limited = new Client(w.app, '10.2.2.2');
+    const page = await limited.get('/login');
+    const res = await limited.post('/login', { _csrf: csrfOf(page.body), username: w.users.officer, password: PASSWORD });
+    expect(res.statusCode).toBe(429);
+    expect(res.body).toContain('秒后再试');
+  }, 60_000);
 });
