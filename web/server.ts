@@ -5,8 +5,9 @@
  * users, the bull-board queue dashboard) needs the admin role; /metrics needs an admin session or the
  * WEB_METRICS_TOKEN bearer token. Sessions: a random token in a signed, http-only, SameSite=Strict cookie,
  * stored hashed in PostgreSQL (ended on sign-out, disable or password change). Every form carries a CSRF
- * token (@fastify/csrf-protection, secret in a signed cookie); sign-in is rate-limited per IP
- * (@fastify/rate-limit, in Redis) and per account (lock-out after repeated failures). Path parameters are
+ * token (@fastify/csrf-protection, secret in a signed cookie, token bound to the session); failed sign-ins
+ * are limited per IP (Redis) and per (account, IP) (lock-out, web/accounts.ts `LOCKOUT`). NUL bytes in any
+ * input are refused with 400; queue filters and the sign-in form are checked with zod. Path parameters are
  * validated by pattern (recording ids are 40 hex digits, finding ids digits), so no parameter reaches storage
  * or the file system unchecked.
  */
