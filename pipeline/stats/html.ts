@@ -10,7 +10,7 @@
 import * as echarts from 'echarts';
 import { escapeHtml } from '../report/render-html.js';
 import type { MonthlyStats } from './aggregate.js';
-import { cellKind, formatValue, phraseLabel, ruleName, type Table } from './tables.js';
+import { cellKind, FIGURE_DEFINITIONS, formatValue, phraseLabel, ruleName, type Table } from './tables.js';
 
 /** Rows of the confirmed-violations list shown in the page (all of them are in the workbook and CSV). */
 export const HTML_VIOLATIONS_LIMIT = 500;
@@ -177,7 +177,7 @@ th { background: #f3f4f6; } td.num { text-align: right; font-variant-numeric: ta
 </style></head>
 <body>
 <h1>服务规范质检月报 ${escapeHtml(s.month)}</h1>
-<p class="meta">统计月份 ${escapeHtml(s.month)}（${escapeHtml(s.timeZone)}），对比上月 ${escapeHtml(s.previousMonth)}。合规率 = 通过 ÷（通过 + 不通过）；复核覆盖率 = 已复核的标记通话 ÷ 标记通话；复核准确率 = 确认 ÷（确认 + 驳回）；“—”表示无可计算数据。原话中的身份证号、手机号、银行卡号已脱敏。</p>
+<p class="meta">统计月份 ${escapeHtml(s.month)}（${escapeHtml(s.timeZone)}），对比上月 ${escapeHtml(s.previousMonth)}。${FIGURE_DEFINITIONS.map(([f, d]) => `${escapeHtml(f)}：${escapeHtml(d)}`).join('；')}。</p>
 <section id="headline"><h2>本月概览</h2><div class="cards">
 ${cards}
 </div></section>

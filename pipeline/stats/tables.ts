@@ -185,3 +185,19 @@ export function statsTables(s: MonthlyStats): Table[] {
     },
   ];
 }
+
+/**
+ * How the figures are defined, in the words management reads (shown in the HTML report and as the workbook's
+ * 说明 sheet). Sources: pipeline/stats/aggregate.ts computes each exactly so.
+ */
+export const FIGURE_DEFINITIONS: readonly (readonly [figure: string, definition: string])[] = [
+  ['合规率', '通过 ÷（通过 + 不通过）；不适用的通话（如来电人先挂断）不计入'],
+  ['标记率', '需复核（被标记）的通话 ÷ 质检通话数'],
+  ['复核覆盖率', '已复核的标记通话 ÷ 标记通话'],
+  ['复核准确率', '确认 ÷（确认 + 驳回）：规则发现经复核员确认的比例；数值低说明该规则误报多，应调整规则'],
+  ['每百通禁用语', '坐席使用禁用语的次数 ÷ 质检通话数 × 100'],
+  ['平均分', '每通通话的得分（已复核的按复核结论重算）的平均值，满分 100'],
+  ['较上月', '本月数值减去上月数值；比率以百分点计'],
+  ['—（空白）', '没有可计算的数据（分母为 0）'],
+  ['脱敏', '原话中的身份证号、手机号、银行卡号已按隐私规则遮盖'],
+];

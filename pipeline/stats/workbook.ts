@@ -1,6 +1,6 @@
 /**
  * The monthly statistics as an XLSX workbook (exceljs): one sheet per table of tables.ts (汇总, 按线路,
- * 按坐席, 按规则, 禁用语, 得分分布, 按日, 按时段, 确认违规清单). Numbers stay numbers with a display format
+ * 按坐席, 按规则, 禁用语, 得分分布, 按日, 按时段, 确认违规清单), then 说明 with the definition of each figure. Numbers stay numbers with a display format
  * (rates as 0.0%, scores and per-100 figures as 0.0); a figure without a value is an empty cell.
  *
  * Rebuilding a month gives the same bytes: the document's created/modified dates are the end of the
@@ -9,7 +9,7 @@
  */
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { cellKind, type ColumnKind, type Table } from './tables.js';
+import { cellKind, FIGURE_DEFINITIONS, type ColumnKind, type Table } from './tables.js';
 
 const NUMBER_FORMATS: Record<ColumnKind, string | undefined> = {
   text: undefined,
@@ -59,6 +59,10 @@ export async function renderWorkbook(tables: Table[], fixedDate: Date, title: st
     });
     if (table.id === 'confirmed-violations') sheet.getColumn(8).width = 60;
   }
+  const notes = workbook.addWorksheet('说明');
+  notes.columns = [{ header: '指标', width: 16 }, { header: '定义', width: 90 }];
+  notes.getRow(1).font = { bold: true };
+  for (const [figure, definition] of FIGURE_DEFINITIONS) notes.addRow([figure, definition]);
   const raw = Buffer.from(await workbook.xlsx.writeBuffer());
   return restampZip(raw, fixedDate);
 }

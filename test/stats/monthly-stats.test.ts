@@ -183,7 +183,8 @@ describe('outputs in object storage', () => {
   it('the workbook opens and every sheet holds the figures', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(path.join(localDir, 'callqa-stats-2026-11.xlsx'));
-    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '确认违规清单']);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '确认违规清单', '说明']);
+    expect(workbook.getWorksheet('说明')!.getColumn(1).values).toContain('复核准确率');
     const rows = (name: string) => {
       const sheet = workbook.getWorksheet(name)!;
       const out: unknown[][] = [];
