@@ -730,26 +730,46 @@ function dependsOnOthers(rule: CompiledRule): number {
  * @returns 0..100
  */
 export function rescoreReport(report: Report, isDismissed: (ruleId: string, ordinal: number) => boolean, ruleset: Ruleset = defaultRuleset()): number {
+  return rescoreReportByRule(report, isDismissed, ruleset).score;
+}
+
+/** A reviewed call's score and what each rule still deducts (points), as {@link rescoreReport} computes them. */
+export interface ReviewedScore {
+  score: number;
+  /** Points each failed rule still takes off after the dismissals (0 when all its findings were dismissed). */
+  deductions: Record<string, number>;
+}
+
+/**
+ * {@link rescoreReport} with the deduction of every rule after review, for pages that show the breakdown
+ * beside the reviewed score (so the two always agree).
+ */
+export function rescoreReportByRule(report: Report, isDismissed: (ruleId: string, ordinal: number) => boolean, ruleset: Ruleset = defaultRuleset()): ReviewedScore {
   const sameRuleset = ruleset.version === report.rulesetVersion;
+  const deductions: Record<string, number> = {};
   let total = 0;
   let redLine = false;
   let anyFailLeft = false;
   for (const r of report.rules) {
+    deductions[r.id] = 0;
     if (r.status !== 'fail') continue;
     const kept = r.findings.filter((_, i) => !isDismissed(r.id, i));
     const allDismissed = r.findings.length > 0 && kept.length === 0;
     if (allDismissed) continue;
     anyFailLeft = true;
     const rule = sameRuleset ? ruleset.rules.find((x) => x.id === r.id) : undefined;
+    let d: number;
     if (rule) {
       const rest = { ...r, findings: kept };
-      total += deduction(rule, rest);
+      d = deduction(rule, rest);
       redLine ||= isRedLine(rule, rest);
     } else {
-      const d = r.deduction ?? 0;
-      total += r.findings.length ? (d * kept.length) / r.findings.length : d;
+      const was = r.deduction ?? 0;
+      d = r.findings.length ? (was * kept.length) / r.findings.length : was;
     }
+    deductions[r.id] = d;
+    total += d;
   }
-  if (!sameRuleset && report.score === 0 && anyFailLeft) return 0;
-  return redLine ? 0 : Math.max(0, Math.round(100 - total));
+  if (!sameRuleset && report.score === 0 && anyFailLeft) return { score: 0, deductions };
+  return { score: redLine ? 0 : Math.max(0, Math.round(100 - total)), deductions };
 }

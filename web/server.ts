@@ -24,6 +24,8 @@ import type { Redis } from 'ioredis';
 import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
+import { rulesetOfVersion } from '../rules/ruleset-store.js';
 import type { Config } from '../infra/config.js';
 import { listFailedRecordings, type Pool } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
@@ -461,7 +463,13 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const [report, transcript] = await Promise.all([loadReport(call.reportKey), loadTranscript(call.objectKey)]);
     const q = req.query as Record<string, unknown>;
     const notice = q.saved === '1' ? '已保存复核结论。' : undefined;
-    return sendHtml(reply, callPageHtml({ user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice }));
+    // After review, the breakdown shows what each rule still deducts, computed as the reviewed score is.
+    let reviewed: ReviewedScore | undefined;
+    if (report && call.reviewedScore !== null) {
+      const dismissed = new Set(call.findings.filter((f) => f.current === 'dismissed').map((f) => `${f.ruleId}#${f.ordinal}`));
+      reviewed = rescoreReportByRule(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), await rulesetOfVersion(db, report.rulesetVersion));
+    }
+    return sendHtml(reply, callPageHtml({ user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice, reviewed }));
   });
 
   app.get('/calls/:id/transcript.txt', { schema: { params: idParams } }, async (req, reply) => {

@@ -3,6 +3,7 @@
  * in Asia/Shanghai. Usable with the keyboard: real links, buttons and form controls, a skip link, visible
  * focus, labels on every control; the call page adds player shortcuts (see web/assets.ts).
  */
+import type { ReviewedScore } from '../rules/analyze.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
 import type { RecordingRow } from '../infra/database.js';
 import type { Transcript } from '../pipeline/transcript.js';
@@ -209,8 +210,10 @@ export function callPageHtml(opts: {
   transcript: Transcript | undefined;
   mask: (text: string) => string;
   notice?: string;
+  /** The reviewed score's breakdown, when the call has decisions (see rescoreReportByRule). */
+  reviewed?: ReviewedScore;
 }): string {
-  const { call, report, transcript, mask } = opts;
+  const { call, report, transcript, mask, reviewed } = opts;
   // Admins read calls; officers and supervisors decide.
   const canDecide = opts.user.role !== 'admin';
   const hitTimes = new Set(call.findings.map((f) => `${f.start}|${f.end}`));
@@ -268,8 +271,14 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 ${callHistory ? `<h4>复核记录</h4><ol class="history">${callHistory}</ol>` : ''}
 </section>`
     : '';
+  const points = (d: number | undefined) => (d ? `-${Math.round(d * 10) / 10}` : '');
   const ruleRows = (report?.rules ?? [])
-    .map((r) => `<tr><td>${esc(RULE_NAMES[r.id] ?? r.id)}</td><td>${r.status === 'pass' ? '通过' : r.status === 'fail' ? '不通过' : '不适用'}</td><td>${r.deduction ? `-${r.deduction}` : ''}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(RULE_NAMES[r.id] ?? r.id)}</td><td>${r.status === 'pass' ? '通过' : r.status === 'fail' ? '不通过' : '不适用'}</td><td>${points(r.deduction)}</td>` +
+        (reviewed ? `<td>${points(reviewed.deductions[r.id])}</td>` : '') +
+        '</tr>',
+    )
     .join('');
   const shown = call.reviewedScore ?? call.score;
   return layout({
@@ -298,7 +307,7 @@ ${transcript ? `<ol class="transcript">${utterances || '<li>（转写为空）</
 <section aria-labelledby="fh"><h2 id="fh">发现（${call.findings.length}）</h2>
 ${findings || '<p>本通话没有逐条发现。</p>'}
 ${callForm}
-<h2>评分项</h2><table><thead><tr><th>规范</th><th>结果</th><th>扣分</th></tr></thead><tbody>${ruleRows}</tbody></table>
+<h2>评分项</h2><table><thead><tr><th>规范</th><th>结果</th><th>${reviewed ? '系统扣分' : '扣分'}</th>${reviewed ? '<th>复核后扣分</th>' : ''}</tr></thead><tbody>${ruleRows}</tbody></table>
 </section>
 </div>`,
   });

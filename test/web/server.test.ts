@@ -228,6 +228,13 @@ describe('review workspace over HTTP', () => {
     expect(final.rows[0].review_status).toBe('confirmed');
     expect(final.rows[0].reviewed_score).toBeLessThan(after.rows[0].reviewed_score);
     const shown = await officer.get(`/calls/${call}`);
+    // The breakdown agrees with the reviewed score: what the rules still deduct adds up to 100 − score.
+    expect(shown.body).toContain('<th>复核后扣分</th>');
+    const table = shown.body.slice(shown.body.indexOf('<h2>评分项</h2>'));
+    const rows = [...table.slice(0, table.indexOf('</table>')).matchAll(/<tr><td>[^<]*<\/td><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)];
+    expect(rows.length).toBeGreaterThan(0);
+    const reviewedTotal = rows.reduce((sum, m) => sum + (m[2] ? -Number(m[2]) : 0), 0);
+    expect(Math.round(100 - reviewedTotal)).toBe(final.rows[0].reviewed_score);
     expect(shown.body).toContain('驳回');
     expect(shown.body).toContain('语音识别错误');
     expect(shown.body).toContain(w.users.supervisor);
