@@ -8,7 +8,8 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 import { createLogger, type Logger } from '../infra/logger.js';
 import { projectRoot } from '../infra/paths.js';
-import { STAGES, type Stage } from '../workers/queues.js';
+import type { Services } from '../infra/services.js';
+import { STAGES, type Queues, type Stage } from '../workers/queues.js';
 
 /**
  * An AbortSignal that SIGINT or SIGTERM aborts, so a long command can stop its workers and child processes
@@ -24,6 +25,23 @@ function interruptSignal(): AbortSignal {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return controller.signal;
+}
+
+/**
+ * Opens object storage (configured, never a local stand-in), PostgreSQL, Redis and the stage queues for one
+ * command, runs `work`, and closes them all, also when `work` throws.
+ */
+async function withPipeline<T>(config: Config, log: Logger, work: (services: Services, queues: Queues) => Promise<T>): Promise<T> {
+  const { openServices } = await import('../infra/services.js');
+  const { openQueues, closeQueues } = await import('../workers/queues.js');
+  const services = await openServices(config, log, { allowLocalS3: false });
+  const queues = openQueues(services.redis, config);
+  try {
+    return await work(services, queues);
+  } finally {
+    await closeQueues(queues);
+    await services.close();
+  }
 }
 
 /** Prints a one-line error (no stack) and sets a failing exit code. */
@@ -119,8 +137,6 @@ program
   .action(async (prefixArg: string | undefined, opts: { date?: string; bucket?: string }) => {
     try {
       const { config, log } = setup();
-      const { openServices } = await import('../infra/services.js');
-      const { openQueues, closeQueues } = await import('../workers/queues.js');
       const { scanPrefix } = await import('../workers/enqueue.js');
       const { renderPrefixTemplate } = await import('../workers/nightly.js');
       let prefix = prefixArg;
@@ -130,17 +146,12 @@ program
         prefix = renderPrefixTemplate(config.nightly.prefixTemplate, { year: +m[1]!, month: +m[2]!, day: +m[3]! });
       }
       if (prefix === undefined) throw new Error('give a prefix or --date');
-      const services = await openServices(config, log, { allowLocalS3: false });
-      const queues = openQueues(services.redis, config);
-      try {
+      await withPipeline(config, log, async (services, queues) => {
         const result = await scanPrefix({ storage: services.storage, db: services.db, queues }, opts.bucket ?? config.s3.recordingsBucket, prefix, (c) =>
           process.stderr.write(`scanned ${c.found} recordings, queued ${c.queued}\n`),
         );
         process.stdout.write(`${prefix}: ${result.found} recordings found, ${result.queued} queued, ${result.alreadyKnown} already known\n`);
-      } finally {
-        await closeQueues(queues);
-        await services.close();
-      }
+      });
     } catch (error) {
       fail(error);
     }
@@ -223,12 +234,8 @@ program
   .action(async (opts: { prefix?: string; bucket?: string; limit: string }) => {
     try {
       const { config, log } = setup(true);
-      const { openServices } = await import('../infra/services.js');
-      const { openQueues, closeQueues } = await import('../workers/queues.js');
       const { retryFailedRecordings } = await import('../workers/enqueue.js');
-      const services = await openServices(config, log, { allowLocalS3: !config.s3.endpoint });
-      const queues = openQueues(services.redis, config);
-      try {
+      await withPipeline(config, log, async (services, queues) => {
         const { queued, missing } = await retryFailedRecordings(
           { db: services.db, queues, storage: services.storage },
           { bucket: opts.bucket ?? config.s3.recordingsBucket, prefix: opts.prefix, limit: Number(opts.limit) },
@@ -241,10 +248,7 @@ program
           `${queued.length} failed recordings of bucket ${opts.bucket ?? config.s3.recordingsBucket} queued again; ` +
             'they are processed by the running workers (`callqa worker`)\n',
         );
-      } finally {
-        await closeQueues(queues);
-        await services.close();
-      }
+      });
     } catch (error) {
       fail(error);
     }
