@@ -6,33 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { Transcript } from '../../pipeline/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { parseRuleset } from '../../rules/ruleset.js';
+import { customRuleset } from './helpers.js';
 
-const base = (phrases: string, scope = '{ speaker: agent }') => `version: lang@1
-conditions:
-  hold_announced: { any: [请稍等, 您稍等] }
-rules:
-  - id: opening_greeting
-    check: require
-    deduct: { points: 1 }
-    requirements: [{ name: g, when: { any: [您好] }, missing: m }]
-  - id: consent_before_hangup
-    check: consent
-    deduct: { points: 1 }
-    ask: { any: [还有吗] }
-    callerClose: { any: [再见] }
-    hangUp: { any: [就这样] }
-    lineCheck: { any: [喂] }
-  - id: polite_language
-    check: require
-    deduct: { points: 1 }
-    requirements: [{ name: f, when: { any: [再见] }, missing: m }]
-  - id: banned_phrase
-    check: forbid
-    deduct: { points: 10, per: hit }
-    scope: ${scope}
-    phrases:
-${phrases}
-`;
+const HOLD_ANNOUNCED = '  hold_announced: { any: [请稍等, 您稍等] }';
+const base = (phrases: string, scope?: string) => customRuleset(phrases, scope, '', HOLD_ANNOUNCED);
 
 const call = (...agentLines: string[]): Transcript => ({
   callId: 'lang',

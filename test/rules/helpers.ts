@@ -26,3 +26,37 @@ export function rule(report: Report, id: string): RuleResult {
 export function bannedIds(report: Report): string[] {
   return rule(report, 'banned_phrase').findings.map((f) => f.phraseId ?? '?').sort();
 }
+
+/**
+ * YAML of a small custom ruleset for language tests: the four required rules, the banned_phrase rule given
+ * by `phrases` / `scope`, `extra` rules and `conditions` (YAML lines); named conditions closing_question and
+ * hold are defined.
+ */
+export const customRuleset = (phrases: string, scope = '{ speaker: agent }', extra = '', conditions = ''): string => `version: lang@1
+conditions:
+  closing_question: { regex: '还有[^，]{0,6}(吗|么)' }
+  hold: { any: [稍等] }
+${conditions}
+rules:
+  - id: opening_greeting
+    check: require
+    deduct: { points: 1 }
+    requirements: [{ name: g, when: { any: [您好] }, missing: m }]
+  - id: consent_before_hangup
+    check: consent
+    deduct: { points: 1 }
+    ask: { ref: closing_question }
+    callerClose: { any: [再见] }
+    hangUp: { any: [就这样] }
+    lineCheck: { any: [喂] }
+  - id: polite_language
+    check: require
+    deduct: { points: 1 }
+    requirements: [{ name: f, when: { any: [再见] }, missing: m }]
+  - id: banned_phrase
+    check: forbid
+    deduct: { points: 10, per: hit }
+    scope: ${scope}
+    phrases:
+${phrases}
+${extra}`;

@@ -8,37 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Segment, Transcript } from '../../pipeline/transcript.js';
 import { analyzeTranscript, findingConfidence, type TraceEvent } from '../../rules/analyze.js';
 import { parseRuleset } from '../../rules/ruleset.js';
-import { analyzeFixture, fixture, rule } from './helpers.js';
-
-/** A ruleset with the four required rules, the banned_phrase rule given by `phrases`/`scope`, and `extra` rules. */
-const lang = (phrases: string, scope = '{ speaker: agent }', extra = '', conditions = '') => `version: lang@1
-conditions:
-  closing_question: { regex: '还有[^，]{0,6}(吗|么)' }
-  hold: { any: [稍等] }
-${conditions}
-rules:
-  - id: opening_greeting
-    check: require
-    deduct: { points: 1 }
-    requirements: [{ name: g, when: { any: [您好] }, missing: m }]
-  - id: consent_before_hangup
-    check: consent
-    deduct: { points: 1 }
-    ask: { ref: closing_question }
-    callerClose: { any: [再见] }
-    hangUp: { any: [就这样] }
-    lineCheck: { any: [喂] }
-  - id: polite_language
-    check: require
-    deduct: { points: 1 }
-    requirements: [{ name: f, when: { any: [再见] }, missing: m }]
-  - id: banned_phrase
-    check: forbid
-    deduct: { points: 10, per: hit }
-    scope: ${scope}
-    phrases:
-${phrases}
-${extra}`;
+import { analyzeFixture, customRuleset, fixture, rule } from './helpers.js';
 
 /** A call of alternating lines: `[speaker, text]`, 10 s apart, each 5 s long. */
 const call = (lines: [Segment['speaker'], string][], extra: Partial<Transcript> = {}): Transcript => ({
@@ -60,7 +30,7 @@ const errorOf = (yaml: string) => {
 };
 
 describe('edit-distance tolerance (maxEdits)', () => {
-  const y = lang('      - { id: X, when: { any: [有完没完], maxEdits: 1 } }');
+  const y = customRuleset('      - { id: X, when: { any: [有完没完], maxEdits: 1 } }');
   it('hits a wording one edit away (an inserted character), marked for review, and the exact wording without review', () => {
     const r = banned(y, call([['agent', '你有完没有完啊'], ['agent', '你有完没完']]));
     expect(r.findings.map((f) => [f.start, f.needsReview, f.confidence])).toEqual([
@@ -73,12 +43,12 @@ describe('edit-distance tolerance (maxEdits)', () => {
     expect(at(y, call([['agent', '有没有完'], ['agent', '有完，没完']]))).toEqual([]);
   });
   it('refuses a tolerance on a phrase too short for it, with the line', () => {
-    expect(errorOf(lang('      - { id: X, when: { any: [神经], maxEdits: 1 } }'))).toMatch(/^bad\.yaml:27: phrase "神经" is too short for maxEdits 1/);
+    expect(errorOf(customRuleset('      - { id: X, when: { any: [神经], maxEdits: 1 } }'))).toMatch(/^bad\.yaml:27: phrase "神经" is too short for maxEdits 1/);
   });
 });
 
 describe('similarity to example sentences (similarTo)', () => {
-  const y = lang("      - { id: X, when: { similarTo: ['这个不归我们管', '这事我们管不了'], threshold: 0.6 } }");
+  const y = customRuleset("      - { id: X, when: { similarTo: ['这个不归我们管', '这事我们管不了'], threshold: 0.6 } }");
   it('hits a rewording that shares most characters, as a similar match needing review', () => {
     const r = banned(y, call([['agent', '嗯，这个事情不归我们管的']]));
     expect(r.findings).toHaveLength(1);
@@ -94,29 +64,29 @@ describe('scopes', () => {
   const phrase = '      - { id: X, when: { any: [好的] } }';
   it('withinFirstPercent / withinLastPercent of the call', () => {
     const t = call([['agent', '好的'], ['agent', '好的'], ['agent', '好的'], ['agent', '好的']]); // 40 s
-    expect(at(lang(phrase, '{ speaker: agent, withinFirstPercent: 30 }'), t)).toEqual(['X@0', 'X@10']);
-    expect(at(lang(phrase, '{ speaker: agent, withinLastPercent: 25 }'), t)).toEqual(['X@30']);
+    expect(at(customRuleset(phrase, '{ speaker: agent, withinFirstPercent: 30 }'), t)).toEqual(['X@0', 'X@10']);
+    expect(at(customRuleset(phrase, '{ speaker: agent, withinLastPercent: 25 }'), t)).toEqual(['X@30']);
   });
   it('after the agent’s closing question: the caller’s answer, not the caller’s earlier words', () => {
-    const y = lang(phrase, '{ speaker: customer, after: { condition: closing_question, speaker: agent, occurrence: last } }');
+    const y = customRuleset(phrase, '{ speaker: customer, after: { condition: closing_question, speaker: agent, occurrence: last } }');
     const t = call([['customer', '好的'], ['agent', '还有别的问题吗'], ['customer', '好的 谢谢']]);
     expect(at(y, t)).toEqual(['X@20']);
     // The caller's own "还有吗" is no anchor when the anchor must be the agent's.
     expect(at(y, call([['customer', '还有吗'], ['customer', '好的']]))).toEqual([]);
   });
   it('after with withinSec: only what follows the anchor closely', () => {
-    const y = lang(phrase, '{ speaker: any, after: { condition: hold, withinSec: 8 } }');
+    const y = customRuleset(phrase, '{ speaker: any, after: { condition: hold, withinSec: 8 } }');
     expect(at(y, call([['agent', '您稍等'], ['agent', '好的'], ['agent', '好的']]))).toEqual(['X@10']);
   });
   it('before and around another condition’s hit', () => {
     const t = call([['agent', '好的'], ['agent', '好的'], ['agent', '您稍等'], ['agent', '好的'], ['agent', '好的']]);
-    expect(at(lang(phrase, '{ speaker: agent, before: hold }'), t)).toEqual(['X@0', 'X@10']);
-    expect(at(lang(phrase, '{ speaker: agent, around: { condition: hold, withinSec: 6 } }'), t)).toEqual(['X@10', 'X@30']);
-    expect(at(lang(phrase, '{ speaker: agent, before: hold }'), call([['agent', '好的']]))).toEqual([]);
+    expect(at(customRuleset(phrase, '{ speaker: agent, before: hold }'), t)).toEqual(['X@0', 'X@10']);
+    expect(at(customRuleset(phrase, '{ speaker: agent, around: { condition: hold, withinSec: 6 } }'), t)).toEqual(['X@10', 'X@30']);
+    expect(at(customRuleset(phrase, '{ speaker: agent, before: hold }'), call([['agent', '好的']]))).toEqual([]);
   });
   it('refuses around without withinSec and an unknown anchor condition, with the line', () => {
-    expect(errorOf(lang(phrase, '{ speaker: agent, around: { condition: hold } }'))).toMatch(/^bad\.yaml:25: around needs/);
-    expect(errorOf(lang(phrase, '{ speaker: agent, after: { condition: nope } }'))).toMatch(/^bad\.yaml:25: unknown condition "nope"/);
+    expect(errorOf(customRuleset(phrase, '{ speaker: agent, around: { condition: hold } }'))).toMatch(/^bad\.yaml:25: around needs/);
+    expect(errorOf(customRuleset(phrase, '{ speaker: agent, after: { condition: nope } }'))).toMatch(/^bad\.yaml:25: unknown condition "nope"/);
   });
 });
 
@@ -128,7 +98,7 @@ describe('metadata filters (only)', () => {
     scope: { speaker: agent }
     phrases:
       - { id: late, when: { any: [明天再来] } }`;
-  const y = parseRuleset(lang('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra), 'f.yaml');
+  const y = parseRuleset(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra), 'f.yaml');
   const t = (meta: Partial<Transcript>) =>
     rule(analyzeTranscript(call([['agent', '明天再来吧']], { agentId: 'T007', line: '婚姻登记', startedAt: '2026-11-30T16:45:00+08:00', ...meta }), { ruleset: y }), 'first_contact');
   it('applies near closing time on the named line and agent', () => expect(t({}).status).toBe('fail'));
@@ -139,7 +109,7 @@ describe('metadata filters (only)', () => {
     expect(t({ line: undefined })).toMatchObject({ status: 'na', note: '不适用：通话没有线路信息，无法按本规则的线路范围判断' });
   });
   it('handles a time window past midnight', () => {
-    const night = parseRuleset(lang('      - { id: X, when: { any: [神经病] } }').replace("only: ", 'x') + `  - id: first_contact
+    const night = parseRuleset(customRuleset('      - { id: X, when: { any: [神经病] } }').replace("only: ", 'x') + `  - id: first_contact
     check: forbid
     deduct: { points: 5 }
     only: { timeOfDay: { from: '22:00', to: '06:00' } }
@@ -148,7 +118,7 @@ describe('metadata filters (only)', () => {
     expect([at('2026-11-30T23:10:00+08:00'), at('2026-11-30T05:59:00+08:00'), at('2026-11-30T06:00:00+08:00')]).toEqual(['fail', 'fail', 'na']);
   });
   it('refuses a malformed time of day, with the line', () => {
-    expect(errorOf(lang('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra.replace("'16:30'", "'4:30pm'")))).toMatch(/^bad\.yaml:31: a time of day is HH:MM/);
+    expect(errorOf(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra.replace("'16:30'", "'4:30pm'")))).toMatch(/^bad\.yaml:31: a time of day is HH:MM/);
   });
 });
 
@@ -181,7 +151,7 @@ describe('audio checks of the shipped ruleset', () => {
   });
   it('metric checks: agent speech rate, talk ratio and non-talk time, with limits', () => {
     const y = parseRuleset(
-      lang('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', `  - id: no_argument
+      customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', `  - id: no_argument
     check: audio
     deduct: { points: 5 }
     checks:
@@ -198,7 +168,7 @@ describe('audio checks of the shipped ruleset', () => {
   });
   it('refuses a metric without a limit, with the line', () => {
     expect(
-      errorOf(lang('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', `  - id: no_argument
+      errorOf(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', `  - id: no_argument
     check: audio
     deduct: { points: 5 }
     checks:
@@ -235,7 +205,7 @@ describe('unknown speaker among labelled ones', () => {
 
 describe('confidence and review routing', () => {
   it('orders match kinds exact > homophone > edit > similar and multiplies ASR and role confidence', () => {
-    const y = lang(`      - { id: E, when: { any: [有完没完] } }
+    const y = customRuleset(`      - { id: E, when: { any: [有完没完] } }
       - { id: H, when: { any: [有完没完], pinyin: true } }
       - { id: D, when: { any: [有完没完], maxEdits: 1 } }
       - { id: S, when: { similarTo: [你有完没完啊], threshold: 0.5 } }`);
@@ -250,8 +220,8 @@ describe('confidence and review routing', () => {
     expect(findingConfidence(0.9, 0.85, 0.5)).toBe(0.38);
   });
   it('a precise rule with an exact hit on a clear utterance stands without review; an imprecise one does not', () => {
-    const precise = banned(lang('      - { id: X, when: { any: [神经病] } }'), call([['agent', '神经病']]));
-    const imprecise = banned(lang('      - { id: X, precise: false, when: { any: [神经病] } }'), call([['agent', '神经病']]));
+    const precise = banned(customRuleset('      - { id: X, when: { any: [神经病] } }'), call([['agent', '神经病']]));
+    const imprecise = banned(customRuleset('      - { id: X, precise: false, when: { any: [神经病] } }'), call([['agent', '神经病']]));
     expect([precise.findings[0]!.needsReview, imprecise.findings[0]!.needsReview]).toEqual([false, true]);
   });
 });
@@ -259,7 +229,7 @@ describe('confidence and review routing', () => {
 describe('trace', () => {
   it('reports each condition hit with time, speaker, text and match kind, and anchors', () => {
     const events: TraceEvent[] = [];
-    const y = parseRuleset(lang('      - { id: X, when: { any: [好的] } }', '{ speaker: customer, after: { condition: closing_question, speaker: agent } }'), 't.yaml');
+    const y = parseRuleset(customRuleset('      - { id: X, when: { any: [好的] } }', '{ speaker: customer, after: { condition: closing_question, speaker: agent } }'), 't.yaml');
     analyzeTranscript(call([['agent', '您好'], ['agent', '还有别的吗'], ['customer', '好的 再见']]), { ruleset: y, trace: (e) => events.push(e) });
     expect(events).toContainEqual(expect.objectContaining({ rule: 'banned_phrase', part: 'anchor after closing_question', start: 10, speaker: 'agent' }));
     expect(events).toContainEqual(expect.objectContaining({ rule: 'banned_phrase', part: 'X', start: 20, speaker: 'customer', matched: '好的', match: 'exact' }));
