@@ -5,6 +5,7 @@
  */
 import type { ReviewedScore } from '../rules/analyze.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
+import { RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from '../pipeline/report/labels.js';
 import type { RecordingRow } from '../infra/database.js';
 import type { Transcript } from '../pipeline/transcript.js';
 import type { Report } from '../rules/report.js';
@@ -13,17 +14,6 @@ import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type QueueFilter, typ
 
 export { esc };
 
-export const RULE_NAMES: Record<string, string> = {
-  opening_greeting: '开场问候',
-  consent_before_hangup: '挂机前征得同意',
-  banned_phrase: '禁用语',
-  polite_language: '文明用语',
-  phone_phrases: '电话用语',
-  mandarin: '普通话',
-  no_argument: '不与服务对象争论',
-  first_contact: '首问负责制',
-};
-const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
 const DECISION_NAMES: Record<string, string> = { confirmed: '确认', dismissed: '驳回', comment: '备注' };
 
 /** Why a call was flagged (report `reviewReasons`). */
@@ -275,7 +265,7 @@ ${callHistory ? `<h4>复核记录</h4><ol class="history">${callHistory}</ol>` :
   const ruleRows = (report?.rules ?? [])
     .map(
       (r) =>
-        `<tr><td>${esc(RULE_NAMES[r.id] ?? r.id)}</td><td>${r.status === 'pass' ? '通过' : r.status === 'fail' ? '不通过' : '不适用'}</td><td>${points(r.deduction)}</td>` +
+        `<tr><td>${esc(RULE_NAMES[r.id] ?? r.id)}</td><td>${STATUS_NAMES[r.status] ?? esc(r.status)}</td><td>${points(r.deduction)}</td>` +
         (reviewed ? `<td>${points(reviewed.deductions[r.id])}</td>` : '') +
         '</tr>',
     )

@@ -6,20 +6,8 @@
 import type { Transcript } from '../transcript.js';
 import { agentCharsPerMinute } from '../audio/measure.js';
 import type { Finding, Report } from '../../rules/report.js';
+import { RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from './labels.js';
 
-/** Chinese name of each rule id (report pages and the monthly statistics). */
-export const RULE_NAMES: Record<string, string> = {
-  opening_greeting: '开场问候（您好＋中心名称）',
-  consent_before_hangup: '挂机前征得对方同意',
-  banned_phrase: '禁用语',
-  polite_language: '文明用语（迎声、送声）',
-  phone_phrases: '电话用语（请稍等）',
-  mandarin: '普通话',
-  no_argument: '不与服务对象争论',
-  first_contact: '首问负责制',
-};
-const STATUS_NAMES: Record<string, string> = { pass: '通过', fail: '不通过', na: '不适用' };
-const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {

@@ -3,7 +3,7 @@
  * shared by the workbook, the CSV files and the HTML report so the three always show the same figures.
  * Rule names come from the report page (RULE_NAMES), banned-phrase wordings from the shipped ruleset.
  */
-import { RULE_NAMES } from '../report/render-html.js';
+import { RULE_NAMES } from '../report/labels.js';
 import { defaultRuleset } from '../../rules/ruleset.js';
 import type { Figures, MonthlyStats, ScopeRow } from './aggregate.js';
 
