@@ -226,7 +226,7 @@ export function callPageHtml(opts: {
       return `<section class="finding ${f.current ?? ''}" id="finding-${f.id}" aria-labelledby="fh-${f.id}">
 <h3 id="fh-${f.id}">${esc(findingLabel(f))} <button type="button" class="seek" data-seek="${f.start}" aria-label="播放发现 ${esc(findingLabel(f))}，${formatTime(f.start)}">▶ ${formatTime(f.start)}</button>
 ${f.current ? `<span class="status-${f.current}">${f.current === 'confirmed' ? '已确认' : '已驳回'}</span>` : '<span class="status-pending">待复核</span>'}</h3>
-<p>${SPEAKER_NAMES[f.speaker] ?? esc(f.speaker)}：“${esc(mask(f.text))}”${note ? `<br><span class="note">${esc(note)}</span>` : ''}${f.needsReview ? '<br><span class="note">系统不确定，需人工确认</span>' : ''}</p>
+<p>${SPEAKER_NAMES[f.speaker] ?? esc(f.speaker)}：“${esc(mask(f.text))}”${note ? `<br><span class="note">${esc(mask(note))}</span>` : ''}${f.needsReview ? '<br><span class="note">系统不确定，需人工确认</span>' : ''}</p>
 ${canDecide ? `<form method="post" action="/calls/${call.recordingId}/findings/${f.id}/decisions">
 <input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
 <fieldset><legend>复核结论</legend>
