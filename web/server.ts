@@ -515,7 +515,8 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       const decision = body.decision;
       const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
       const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 2000) : '';
-      const bad = (message: string) => sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf()), 400);
+      const bad = (message: string) =>
+        sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${call.recordingId}`, label: '返回这通通话' }), 400);
       if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return bad('请选择复核结论。');
       if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return bad('驳回必须选择理由。');
       if (decision === 'comment' && !comment) return bad('请填写备注。');
@@ -538,7 +539,8 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       const decision = body.decision;
       const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
       const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 2000) : '';
-      const bad = (message: string) => sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf()), 400);
+      const bad = (message: string) =>
+        sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${call.recordingId}`, label: '返回这通通话' }), 400);
       if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return bad('请选择复核结论。');
       if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return bad('选“无问题”必须选择理由。');
       if (decision === 'comment' && !comment) return bad('请填写备注。');

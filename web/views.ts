@@ -98,9 +98,10 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
   });
 }
 
-/** An error page (403, 404, …). */
-export function errorPage(title: string, message: string, user?: User, csrf?: string): string {
-  return layout({ title, user, csrf, body: `<h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="/">返回复核队列</a></p>` });
+/** An error page (403, 404, …) with a link back: the queue, or `back` (e.g. the call a form was on). */
+export function errorPage(title: string, message: string, user?: User, csrf?: string, back?: { href: string; label: string }): string {
+  const link = back ?? { href: '/', label: '返回复核队列' };
+  return layout({ title, user, csrf, body: `<h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="${esc(link.href)}">${esc(link.label)}</a></p>` });
 }
 
 function filterQuery(f: QueueFilter, extra: Record<string, string> = {}): string {

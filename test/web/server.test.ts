@@ -209,6 +209,7 @@ describe('review workspace over HTTP', () => {
     expect(fids.length).toBeGreaterThan(0);
     const noReason = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed' });
     expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain(`<a href="/calls/${call}">返回这通通话</a>`);
     const res = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '语音识别错误', comment: '听录音是“不清楚”' });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/calls/${call}?saved=1#finding-${fids[0]}`);
