@@ -224,7 +224,10 @@ export interface DecisionView {
   decision: 'confirmed' | 'dismissed' | 'comment';
   reason: string | null;
   comment: string | null;
+  /** User name of who decided. */
   reviewer: string;
+  /** How the history shows them: display name and user name, e.g. `王芳（wangfang）`. */
+  reviewerLabel: string;
   decidedAt: Date;
 }
 
@@ -271,6 +274,11 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
     [recordingId],
   );
   const { rows: crows } = await db.query('SELECT * FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [recordingId]);
+  const { rows: people } = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM users WHERE username = ANY($1::text[])', [
+    [...new Set([...drows, ...crows].map((d) => d.reviewer as string))],
+  ]);
+  const displayName = new Map(people.map((p) => [p.username, p.display_name]));
+  const labelOf = (username: string) => (displayName.has(username) ? `${displayName.get(username)}（${username}）` : username);
   const callDecisions: DecisionView[] = crows.map((d) => ({
     id: Number(d.id),
     findingId: 0,
@@ -278,6 +286,7 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
     reason: d.reason,
     comment: d.comment,
     reviewer: d.reviewer,
+    reviewerLabel: labelOf(d.reviewer),
     decidedAt: d.decided_at,
   }));
   const decisions: DecisionView[] = drows.map((d) => ({
@@ -287,6 +296,7 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
     reason: d.reason,
     comment: d.comment,
     reviewer: d.reviewer,
+    reviewerLabel: labelOf(d.reviewer),
     decidedAt: d.decided_at,
   }));
   const findings: FindingView[] = frows.map((f) => {

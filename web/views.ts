@@ -221,7 +221,7 @@ export function callPageHtml(opts: {
   const findings = call.findings
     .map((f) => {
       const history = f.decisions
-        .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewer)}：<strong>${DECISION_NAMES[d.decision]}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
+        .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${DECISION_NAMES[d.decision]}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
         .join('');
       const note = notes.get(`${f.ruleId}#${f.ordinal}`);
       return `<section class="finding ${f.current ?? ''}" id="finding-${f.id}" aria-labelledby="fh-${f.id}">
@@ -243,7 +243,7 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
     })
     .join('\n');
   const callHistory = call.callDecisions
-    .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewer)}：<strong>${d.decision === 'confirmed' ? '确认有问题' : d.decision === 'dismissed' ? '无问题' : '备注'}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
+    .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${d.decision === 'confirmed' ? '确认有问题' : d.decision === 'dismissed' ? '无问题' : '备注'}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
     .join('');
   const reasons = (report?.reviewReasons ?? []).map((r) => REVIEW_REASON_NAMES[r] ?? r).join('；');
   const callForm = canDecide && call.findings.length === 0 && call.reviewStatus !== 'none'

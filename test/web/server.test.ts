@@ -238,6 +238,8 @@ describe('review workspace over HTTP', () => {
     expect(Math.round(100 - reviewedTotal)).toBe(final.rows[0].reviewed_score);
     expect(shown.body).toContain('驳回');
     expect(shown.body).toContain('语音识别错误');
+    // The history names people by display name, with the user name.
+    expect(shown.body).toMatch(new RegExp(`[^<>]+（${w.users.officer}）：<strong>驳回</strong>`));
     expect(shown.body).toContain(w.users.supervisor);
     await expect(w.services.db.query('UPDATE review_decisions SET decision = $2 WHERE finding_id = $1', [fids[0], 'dismissed'])).rejects.toThrow(/append-only/);
     // A finding of another call is refused.
