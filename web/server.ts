@@ -27,7 +27,7 @@ import { z } from 'zod';
 import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
 import { rulesetOfVersion } from '../rules/ruleset-store.js';
 import type { Config } from '../infra/config.js';
-import { listFailedRecordings, type Pool } from '../infra/database.js';
+import { countRecordingsByStatus, listFailedRecordings, type Pool } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
@@ -219,9 +219,8 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   new Gauge({
     name: 'callqa_recordings', help: 'Recordings by pipeline status', labelNames: ['status'] as const, registers: [registry],
     async collect() {
-      const { rows } = await db.query('SELECT status, count(*)::int AS n FROM recordings GROUP BY status');
       this.reset();
-      for (const r of rows) this.set({ status: r.status }, r.n);
+      for (const [status, n] of Object.entries(await countRecordingsByStatus(db))) this.set({ status }, n);
     },
   });
   new Gauge({
