@@ -582,6 +582,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });
 
+  // Browsers ask for it on every page; there is none (no 401/404 noise in their consoles).
+  app.get('/favicon.ico', { config: { public: true } }, async (_req, reply) => reply.code(204).send());
+
   app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {

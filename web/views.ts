@@ -74,7 +74,7 @@ ol.transcript li{padding:.25rem .4rem;border-left:4px solid #ddd;margin:.15rem 0
 ol.transcript li.agent{border-color:#36c}ol.transcript li.customer{border-color:#999}
 ol.transcript li.hit{background:#fff1c2}ol.transcript li.playing{outline:2px solid #1d3b6a}
 .seek{background:none;border:1px solid #bbb;border-radius:3px;cursor:pointer;font:inherit;font-size:.85em;color:#333;padding:0 .3rem}
-.finding{border:1px solid #ccc;border-radius:4px;padding:.5rem;margin-bottom:.7rem}
+.finding{border:1px solid #ccc;border-radius:4px;padding:.5rem;margin-bottom:.7rem;scroll-margin-top:7rem}
 .finding.confirmed{border-color:#b00}.finding.dismissed{border-color:#2c7a2c;background:#f3fbf3}
 .finding fieldset{border:0;padding:0;margin:.3rem 0}.finding form p{margin:.3rem 0}.finding h3{margin:.2rem 0}
 main:focus{outline:none}

@@ -56,6 +56,7 @@ describe('review workspace over HTTP', () => {
     const post = await anon.post(`/calls/${call}/findings/1/decisions`, { decision: 'confirmed' });
     expect(post.statusCode).toBe(401);
     expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+    expect((await anon.get('/favicon.ico')).statusCode).toBe(204);
     expect((await anon.get('/login')).statusCode).toBe(200);
   });
 
