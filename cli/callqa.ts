@@ -78,12 +78,8 @@ program
   .argument('<path...>', 'transcript files or folders of *.json transcripts')
   .option('--json', 'print one report JSON per line (JSON Lines)')
   .action(async (paths: string[], opts: { json?: boolean }) => {
-    try {
-      const { analyzeCommand } = await import('./analyze-command.js');
-      process.exitCode = await analyzeCommand(paths, { json: opts.json, centreNames: loadConfig().centreNames });
-    } catch (error) {
-      fail(error);
-    }
+    const { analyzeCommand } = await import('./analyze-command.js');
+    process.exitCode = await analyzeCommand(paths, { json: opts.json, centreNames: loadConfig().centreNames });
   });
 
 program
@@ -94,23 +90,19 @@ program
   .option('--json', 'print summary.json on stdout instead of a table')
   .option('--strict', 'exit with code 3 when any recording failed (default: 0 once every file is accounted for)')
   .action(async (dir: string, opts: { out: string; json?: boolean; strict?: boolean }) => {
-    try {
-      const { config, log } = setup(true);
-      const { processFolder, formatSummaryTable } = await import('./process-command.js');
-      const result = await processFolder(config, log, dir, opts.out, {
-        signal: interruptSignal(),
-        onProgress: (done, total, e) => process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`),
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`);
-      const failed = result.recordings.filter((r) => r.status === 'failed').length;
-      if (failed) process.stderr.write(`${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`);
-      if (result.interrupted) {
-        process.stderr.write('callqa: interrupted; unfinished recordings are listed as failed with reason "interrupted"\n');
-        process.exitCode = 130;
-      } else if (opts.strict && failed) process.exitCode = 3;
-    } catch (error) {
-      fail(error);
-    }
+    const { config, log } = setup(true);
+    const { processFolder, formatSummaryTable } = await import('./process-command.js');
+    const result = await processFolder(config, log, dir, opts.out, {
+      signal: interruptSignal(),
+      onProgress: (done, total, e) => process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`),
+    });
+    process.stdout.write(opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`);
+    const failed = result.recordings.filter((r) => r.status === 'failed').length;
+    if (failed) process.stderr.write(`${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`);
+    if (result.interrupted) {
+      process.stderr.write('callqa: interrupted; unfinished recordings are listed as failed with reason "interrupted"\n');
+      process.exitCode = 130;
+    } else if (opts.strict && failed) process.exitCode = 3;
   });
 
 program
@@ -118,14 +110,10 @@ program
   .description('process the bundled sample calls and print a summary table')
   .option('--out <outdir>', 'where reports are written', path.join(projectRoot, '.callqa', 'demo-reports'))
   .action(async (opts: { out: string }) => {
-    try {
-      const { config, log } = setup(true);
-      const { demoCommand } = await import('./demo-command.js');
-      const result = await demoCommand(config, log, opts.out, interruptSignal());
-      if (result.interrupted) process.exitCode = 130;
-    } catch (error) {
-      fail(error);
-    }
+    const { config, log } = setup(true);
+    const { demoCommand } = await import('./demo-command.js');
+    const result = await demoCommand(config, log, opts.out, interruptSignal());
+    if (result.interrupted) process.exitCode = 130;
   });
 
 program
@@ -135,26 +123,22 @@ program
   .option('--date <yyyy-mm-dd>', 'scan the prefix of this date, from NIGHTLY_PREFIX_TEMPLATE')
   .option('--bucket <name>', 'bucket to scan (default S3_RECORDINGS_BUCKET)')
   .action(async (prefixArg: string | undefined, opts: { date?: string; bucket?: string }) => {
-    try {
-      const { config, log } = setup();
-      const { scanPrefix } = await import('../workers/enqueue.js');
-      const { renderPrefixTemplate } = await import('../workers/nightly.js');
-      let prefix = prefixArg;
-      if (opts.date) {
-        const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(opts.date);
-        if (!m) throw new Error(`--date must be yyyy-mm-dd, got "${opts.date}"`);
-        prefix = renderPrefixTemplate(config.nightly.prefixTemplate, { year: +m[1]!, month: +m[2]!, day: +m[3]! });
-      }
-      if (prefix === undefined) throw new Error('give a prefix or --date');
-      await withPipeline(config, log, async (services, queues) => {
-        const result = await scanPrefix({ storage: services.storage, db: services.db, queues }, opts.bucket ?? config.s3.recordingsBucket, prefix, (c) =>
-          process.stderr.write(`scanned ${c.found} recordings, queued ${c.queued}\n`),
-        );
-        process.stdout.write(`${prefix}: ${result.found} recordings found, ${result.queued} queued, ${result.alreadyKnown} already known\n`);
-      });
-    } catch (error) {
-      fail(error);
+    const { config, log } = setup();
+    const { scanPrefix } = await import('../workers/enqueue.js');
+    const { renderPrefixTemplate } = await import('../workers/nightly.js');
+    let prefix = prefixArg;
+    if (opts.date) {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(opts.date);
+      if (!m) throw new Error(`--date must be yyyy-mm-dd, got "${opts.date}"`);
+      prefix = renderPrefixTemplate(config.nightly.prefixTemplate, { year: +m[1]!, month: +m[2]!, day: +m[3]! });
     }
+    if (prefix === undefined) throw new Error('give a prefix or --date');
+    await withPipeline(config, log, async (services, queues) => {
+      const result = await scanPrefix({ storage: services.storage, db: services.db, queues }, opts.bucket ?? config.s3.recordingsBucket, prefix, (c) =>
+        process.stderr.write(`scanned ${c.found} recordings, queued ${c.queued}\n`),
+      );
+      process.stdout.write(`${prefix}: ${result.found} recordings found, ${result.queued} queued, ${result.alreadyKnown} already known\n`);
+    });
   });
 
 program
@@ -163,36 +147,32 @@ program
   .addOption(new Option('--stages <list>', `comma-separated stages to work (${STAGES.join(',')})`).default(STAGES.join(',')))
   .option('--no-schedule', 'do not install the nightly job scheduler')
   .action(async (opts: { stages: string; schedule: boolean }) => {
-    try {
-      const stages = parseStages(opts.stages);
-      const { config, log } = setup();
-      const { openServices } = await import('../infra/services.js');
-      const { openQueues, closeQueues } = await import('../workers/queues.js');
-      const { startWorkers } = await import('../workers/run-workers.js');
-      const { installNightlySchedule } = await import('../workers/nightly.js');
-      const { installStatsSchedule } = await import('../workers/monthly-stats.js');
-      const services = await openServices(config, log, { allowLocalS3: false });
-      const queues = openQueues(services.redis, config);
-      if (opts.schedule) {
-        await installNightlySchedule(queues, config);
-        await installStatsSchedule(queues, config);
-      }
-      const running = startWorkers({ services, queues }, stages);
-      log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
-      const stop = async (signal: string) => {
-        log.info({ signal }, 'stopping workers');
-        await running.close();
-        await closeQueues(queues);
-        await services.close();
-        log.info('workers stopped');
-        log.flush();
-        process.exit(0);
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
-    } catch (error) {
-      fail(error);
+    const stages = parseStages(opts.stages);
+    const { config, log } = setup();
+    const { openServices } = await import('../infra/services.js');
+    const { openQueues, closeQueues } = await import('../workers/queues.js');
+    const { startWorkers } = await import('../workers/run-workers.js');
+    const { installNightlySchedule } = await import('../workers/nightly.js');
+    const { installStatsSchedule } = await import('../workers/monthly-stats.js');
+    const services = await openServices(config, log, { allowLocalS3: false });
+    const queues = openQueues(services.redis, config);
+    if (opts.schedule) {
+      await installNightlySchedule(queues, config);
+      await installStatsSchedule(queues, config);
     }
+    const running = startWorkers({ services, queues }, stages);
+    log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
+    const stop = async (signal: string) => {
+      log.info({ signal }, 'stopping workers');
+      await running.close();
+      await closeQueues(queues);
+      await services.close();
+      log.info('workers stopped');
+      log.flush();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
   });
 
 program
@@ -201,13 +181,9 @@ program
   .option('--month <yyyy-mm>', 'calendar month in STATS_TZ (default: the previous month)')
   .option('--out <dir>', 'also write the files into this folder')
   .action(async (opts: { month?: string; out?: string }) => {
-    try {
-      const { config, log } = setup(true);
-      const { statsCommand } = await import('./stats-command.js');
-      await statsCommand(config, log, { month: opts.month, out: opts.out });
-    } catch (error) {
-      fail(error);
-    }
+    const { config, log } = setup(true);
+    const { statsCommand } = await import('./stats-command.js');
+    await statsCommand(config, log, { month: opts.month, out: opts.out });
   });
 
 program
@@ -216,13 +192,9 @@ program
   .option('--json', 'print JSON')
   .option('--limit <n>', 'failed recordings to list', '50')
   .action(async (opts: { json?: boolean; limit: string }) => {
-    try {
-      const { config, log } = setup(true);
-      const { statusCommand } = await import('./status-command.js');
-      await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit) });
-    } catch (error) {
-      fail(error);
-    }
+    const { config, log } = setup(true);
+    const { statusCommand } = await import('./status-command.js');
+    await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit) });
   });
 
 program
@@ -232,52 +204,44 @@ program
   .option('--bucket <name>', 'recordings bucket (default S3_RECORDINGS_BUCKET)')
   .option('--limit <n>', 'at most this many', '1000')
   .action(async (opts: { prefix?: string; bucket?: string; limit: string }) => {
-    try {
-      const { config, log } = setup(true);
-      const { retryFailedRecordings } = await import('../workers/enqueue.js');
-      await withPipeline(config, log, async (services, queues) => {
-        const { queued, missing } = await retryFailedRecordings(
-          { db: services.db, queues, storage: services.storage },
-          { bucket: opts.bucket ?? config.s3.recordingsBucket, prefix: opts.prefix, limit: Number(opts.limit) },
-        );
-        for (const q of queued) {
-          process.stdout.write(`${q.action === 'replaced' ? 'queued its new version' : 'queued again'}: ${q.recording.key}\n`);
-        }
-        for (const key of missing) process.stdout.write(`not queued, the object no longer exists: ${key}\n`);
-        process.stdout.write(
-          `${queued.length} failed recordings of bucket ${opts.bucket ?? config.s3.recordingsBucket} queued again; ` +
-            'they are processed by the running workers (`callqa worker`)\n',
-        );
-      });
-    } catch (error) {
-      fail(error);
-    }
+    const { config, log } = setup(true);
+    const { retryFailedRecordings } = await import('../workers/enqueue.js');
+    await withPipeline(config, log, async (services, queues) => {
+      const { queued, missing } = await retryFailedRecordings(
+        { db: services.db, queues, storage: services.storage },
+        { bucket: opts.bucket ?? config.s3.recordingsBucket, prefix: opts.prefix, limit: Number(opts.limit) },
+      );
+      for (const q of queued) {
+        process.stdout.write(`${q.action === 'replaced' ? 'queued its new version' : 'queued again'}: ${q.recording.key}\n`);
+      }
+      for (const key of missing) process.stdout.write(`not queued, the object no longer exists: ${key}\n`);
+      process.stdout.write(
+        `${queued.length} failed recordings of bucket ${opts.bucket ?? config.s3.recordingsBucket} queued again; ` +
+          'they are processed by the running workers (`callqa worker`)\n',
+      );
+    });
   });
 
 program
   .command('serve')
   .description('run the quality officers\' review workspace (web) on WEB_HOST:WEB_PORT until SIGTERM/SIGINT')
   .action(async () => {
-    try {
-      const { config, log } = setup();
-      const { startWeb } = await import('./serve-command.js');
-      if (!config.s3.endpoint) {
-        process.stderr.write(`callqa serve: S3_ENDPOINT is not set: serving the local S3 files in ${config.s3.localDir} (what demo and process wrote)\n`);
-      }
-      const web = await startWeb(config, log, { allowLocalS3: !config.s3.endpoint });
-      log.info({ url: web.url }, 'review workspace listening');
-      process.stderr.write(`callqa serve: listening on ${web.url}\n`);
-      const stop = async (signal: string) => {
-        log.info({ signal }, 'stopping the review workspace');
-        await web.close();
-        log.flush();
-        process.exit(0);
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
-    } catch (error) {
-      fail(error);
+    const { config, log } = setup();
+    const { startWeb } = await import('./serve-command.js');
+    if (!config.s3.endpoint) {
+      process.stderr.write(`callqa serve: S3_ENDPOINT is not set: serving the local S3 files in ${config.s3.localDir} (what demo and process wrote)\n`);
     }
+    const web = await startWeb(config, log, { allowLocalS3: !config.s3.endpoint });
+    log.info({ url: web.url }, 'review workspace listening');
+    process.stderr.write(`callqa serve: listening on ${web.url}\n`);
+    const stop = async (signal: string) => {
+      log.info({ signal }, 'stopping the review workspace');
+      await web.close();
+      log.flush();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
   });
 
 const users = program.command('users').description('accounts of the review workspace (password from CALLQA_PASSWORD or the first line of stdin)');
@@ -288,24 +252,16 @@ users
   .requiredOption('--role <role>', 'officer | supervisor | admin')
   .option('--name <name>', 'name shown on the pages, e.g. 王芳')
   .action(async (username: string, opts: { role: string; name?: string }) => {
-    try {
-      const { usersAdd } = await import('./users-command.js');
-      await usersAdd(loadConfig(), username, opts);
-    } catch (error) {
-      fail(error);
-    }
+    const { usersAdd } = await import('./users-command.js');
+    await usersAdd(loadConfig(), username, opts);
   });
 users
   .command('list')
   .description('list users')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
-    try {
-      const { usersList } = await import('./users-command.js');
-      await usersList(loadConfig(), opts);
-    } catch (error) {
-      fail(error);
-    }
+    const { usersList } = await import('./users-command.js');
+    await usersList(loadConfig(), opts);
   });
 for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
   users
@@ -313,12 +269,8 @@ for (const [name, disabled] of [['disable', true], ['enable', false]] as const) 
     .description(disabled ? 'disable a user and end their sessions' : 'enable a disabled user')
     .argument('<username>')
     .action(async (username: string) => {
-      try {
-        const { usersSetDisabled } = await import('./users-command.js');
-        await usersSetDisabled(loadConfig(), username, disabled);
-      } catch (error) {
-        fail(error);
-      }
+      const { usersSetDisabled } = await import('./users-command.js');
+      await usersSetDisabled(loadConfig(), username, disabled);
     });
 }
 users
@@ -326,12 +278,8 @@ users
   .description('set a new password (ends the user\'s sessions)')
   .argument('<username>')
   .action(async (username: string) => {
-    try {
-      const { usersPasswd } = await import('./users-command.js');
-      await usersPasswd(loadConfig(), username);
-    } catch (error) {
-      fail(error);
-    }
+    const { usersPasswd } = await import('./users-command.js');
+    await usersPasswd(loadConfig(), username);
   });
 
 const rules = program.command('rules').description('tools for ruleset files: validate one, trace it on a transcript; activate one in production, list the saved versions');
@@ -341,12 +289,8 @@ rules
   .description('load and check a ruleset file; prints file:line: reason for the first mistake and exits non-zero')
   .argument('<file>', 'ruleset YAML file')
   .action(async (file: string) => {
-    try {
-      const { rulesValidateCommand } = await import('./rules-command.js');
-      process.exitCode = rulesValidateCommand(file);
-    } catch (error) {
-      fail(error);
-    }
+    const { rulesValidateCommand } = await import('./rules-command.js');
+    process.exitCode = rulesValidateCommand(file);
   });
 
 rules
@@ -356,12 +300,8 @@ rules
   .argument('<transcript>', 'transcript JSON (format 1)')
   .option('--json', 'print { report, trace } as JSON')
   .action(async (file: string, transcript: string, opts: { json?: boolean }) => {
-    try {
-      const { rulesTestCommand } = await import('./rules-command.js');
-      process.exitCode = await rulesTestCommand(file, transcript, { json: opts.json, centreNames: loadConfig().centreNames });
-    } catch (error) {
-      fail(error);
-    }
+    const { rulesTestCommand } = await import('./rules-command.js');
+    process.exitCode = await rulesTestCommand(file, transcript, { json: opts.json, centreNames: loadConfig().centreNames });
   });
 
 rules
@@ -369,12 +309,8 @@ rules
   .description('check a ruleset file, save it as a new version in PostgreSQL and make it the active ruleset for new reports')
   .argument('<file>', 'ruleset YAML file (its version: must be new)')
   .action(async (file: string) => {
-    try {
-      const { rulesActivateCommand } = await import('./rules-command.js');
-      process.exitCode = await rulesActivateCommand(loadConfig().databaseUrl, file);
-    } catch (error) {
-      fail(error);
-    }
+    const { rulesActivateCommand } = await import('./rules-command.js');
+    process.exitCode = await rulesActivateCommand(loadConfig().databaseUrl, file);
   });
 
 rules
@@ -382,12 +318,8 @@ rules
   .description('the ruleset versions saved in PostgreSQL and the shipped file; * marks the active one')
   .option('--json', 'print versions and activations as JSON')
   .action(async (opts: { json?: boolean }) => {
-    try {
-      const { rulesListCommand } = await import('./rules-command.js');
-      await rulesListCommand(loadConfig().databaseUrl, { json: opts.json });
-    } catch (error) {
-      fail(error);
-    }
+    const { rulesListCommand } = await import('./rules-command.js');
+    await rulesListCommand(loadConfig().databaseUrl, { json: opts.json });
   });
 
 program
@@ -398,14 +330,10 @@ program
   .option('--json', 'print the evaluation as JSON')
   .option('--min-f1 <x>', 'exit 1 when a labelled rule’s F1 is below this')
   .action(async (dir: string, opts: { ruleset?: string; json?: boolean; minF1?: string }) => {
-    try {
-      const { evalCommand } = await import('./eval-command.js');
-      const minF1 = opts.minF1 === undefined ? undefined : Number(opts.minF1);
-      if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new Error(`--min-f1 must be a number 0..1, got "${opts.minF1}"`);
-      process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, centreNames: loadConfig().centreNames });
-    } catch (error) {
-      fail(error);
-    }
+    const { evalCommand } = await import('./eval-command.js');
+    const minF1 = opts.minF1 === undefined ? undefined : Number(opts.minF1);
+    if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new Error(`--min-f1 must be a number 0..1, got "${opts.minF1}"`);
+    process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, centreNames: loadConfig().centreNames });
   });
 
 program
@@ -414,21 +342,22 @@ program
   .requiredOption('--from <date>', 'first day (yyyy-mm-dd, in NIGHTLY_TZ) or ISO 8601 time with offset')
   .requiredOption('--to <date>', 'last day, included (yyyy-mm-dd), or an ISO 8601 time (excluded)')
   .action(async (opts: { from: string; to: string }) => {
+    const { config, log } = setup(true);
+    const { rescoreCommand, parseRescoreRange } = await import('./rescore-command.js');
+    const range = parseRescoreRange(opts.from, opts.to, config.nightly.timeZone);
+    const { openServices } = await import('../infra/services.js');
+    const services = await openServices(config, log, { allowLocalS3: false });
     try {
-      const { config, log } = setup(true);
-      const { rescoreCommand, parseRescoreRange } = await import('./rescore-command.js');
-      const range = parseRescoreRange(opts.from, opts.to, config.nightly.timeZone);
-      const { openServices } = await import('../infra/services.js');
-      const services = await openServices(config, log, { allowLocalS3: false });
-      try {
-        const result = await rescoreCommand(services, range, config.centreNames);
-        if (result.failed.length) process.exitCode = 1;
-      } finally {
-        await services.close();
-      }
-    } catch (error) {
-      fail(error);
+      const result = await rescoreCommand(services, range, config.centreNames);
+      if (result.failed.length) process.exitCode = 1;
+    } finally {
+      await services.close();
     }
   });
 
-await program.parseAsync(process.argv);
+// Every command's error ends here: one line on stderr, exit code 2 (see fail).
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  fail(error);
+}
