@@ -510,15 +510,10 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       const call = await openCall(req, reply);
       if (!call) return reply;
       const fid = Number((req.params as { fid: string }).fid);
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const decision = body.decision;
-      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
-      const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 2000) : '';
-      const bad = (message: string) =>
-        sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${call.recordingId}`, label: '返回这通通话' }), 400);
-      if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return bad('请选择复核结论。');
-      if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return bad('驳回必须选择理由。');
-      if (decision === 'comment' && !comment) return bad('请填写备注。');
+      const bad = (message: string) => refuseDecision(req, reply, call.recordingId, message);
+      const form = readDecisionForm(req.body, '驳回必须选择理由。');
+      if (typeof form === 'string') return bad(form);
+      const { decision, reason, comment } = form;
       if (!call.findings.some((f) => f.id === fid)) return bad('该发现不属于此通话。');
       const report = await loadReport(call.reportKey);
       if (!report) return sendHtml(reply, errorPage('无法保存', '报告文件缺失，无法重算得分。', req.user, reply.generateCsrf()), 503);
@@ -534,15 +529,10 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     async (req, reply) => {
       const call = await openCall(req, reply);
       if (!call) return reply;
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const decision = body.decision;
-      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
-      const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, 2000) : '';
-      const bad = (message: string) =>
-        sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${call.recordingId}`, label: '返回这通通话' }), 400);
-      if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return bad('请选择复核结论。');
-      if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return bad('选“无问题”必须选择理由。');
-      if (decision === 'comment' && !comment) return bad('请填写备注。');
+      const bad = (message: string) => refuseDecision(req, reply, call.recordingId, message);
+      const form = readDecisionForm(req.body, '选“无问题”必须选择理由。');
+      if (typeof form === 'string') return bad(form);
+      const { decision, reason, comment } = form;
       if (call.findings.length || call.reviewStatus === 'none') return bad('此通话请逐条复核发现。');
       await recordCallDecision(db, { recordingId: call.recordingId, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: req.user!.username });
       decisionsTotal.inc({ decision });
@@ -612,4 +602,33 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   });
 
   return app;
+}
+
+/** A decision form as posted from the call page. `reason` only for dismissals; `comment` at most 2000 characters. */
+interface DecisionForm {
+  decision: 'confirmed' | 'dismissed' | 'comment';
+  reason: string;
+  comment: string;
+}
+
+/**
+ * Reads a decision form (on a finding or on a whole call).
+ *
+ * @param missingReason the message when a dismissal has no listed reason (the two forms word it differently)
+ * @returns the form, or the message to show when it is incomplete
+ */
+function readDecisionForm(body: unknown, missingReason: string): DecisionForm | string {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const decision = b.decision;
+  const reason = typeof b.reason === 'string' ? b.reason.trim() : '';
+  const comment = typeof b.comment === 'string' ? b.comment.trim().slice(0, 2000) : '';
+  if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return '请选择复核结论。';
+  if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return missingReason;
+  if (decision === 'comment' && !comment) return '请填写备注。';
+  return { decision, reason, comment };
+}
+
+/** Answers 400 with the message and a link back to the call the form was on. */
+function refuseDecision(req: FastifyRequest, reply: FastifyReply, recordingId: string, message: string): FastifyReply {
+  return sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${recordingId}`, label: '返回这通通话' }), 400);
 }
