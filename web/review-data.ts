@@ -41,8 +41,8 @@ export interface QueueCursor {
   id: string;
 }
 
-/** One row of the queue. */
-export interface QueueRow {
+/** What the queue and the call page both show of a call. `callTime`: start, else analysis time; seconds. */
+export interface CallSummary {
   recordingId: string;
   callId: string;
   agentId: string | null;
@@ -52,6 +52,10 @@ export interface QueueRow {
   score: number;
   reviewedScore: number | null;
   reviewStatus: string;
+}
+
+/** One row of the queue. */
+export interface QueueRow extends CallSummary {
   bannedPhrases: string[];
   failedRules: string[];
   assignedTo: string | null;
@@ -232,19 +236,10 @@ export interface DecisionView {
 }
 
 /** A call as the call page needs it (without the report and transcript documents). */
-export interface CallView {
-  recordingId: string;
+export interface CallView extends CallSummary {
   bucket: string;
   objectKey: string;
-  callId: string;
-  agentId: string | null;
-  line: string | null;
-  callTime: Date;
-  durationSec: number;
-  score: number;
-  reviewedScore: number | null;
   flagged: boolean;
-  reviewStatus: string;
   rulesetVersion: string;
   reportKey: string;
   assignedUserId: number | null;
