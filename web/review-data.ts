@@ -54,6 +54,21 @@ export interface CallSummary {
   reviewStatus: string;
 }
 
+/** The call-summary fields of a `reports` row joined with its call time (`call_time`). */
+function toCallSummary(r: Record<string, any>): CallSummary {
+  return {
+    recordingId: r.recording_id,
+    callId: r.call_id,
+    agentId: r.agent_id,
+    line: r.line,
+    callTime: r.call_time,
+    durationSec: r.duration_sec,
+    score: r.score,
+    reviewedScore: r.reviewed_score,
+    reviewStatus: r.review_status,
+  };
+}
+
 /** One row of the queue. */
 export interface QueueRow extends CallSummary {
   bannedPhrases: string[];
@@ -165,15 +180,7 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
   const more = rows.length > PAGE_SIZE;
   const page = rows.slice(0, PAGE_SIZE).map(
     (r): QueueRow => ({
-      recordingId: r.recording_id,
-      callId: r.call_id,
-      agentId: r.agent_id,
-      line: r.line,
-      callTime: r.call_time,
-      durationSec: r.duration_sec,
-      score: r.score,
-      reviewedScore: r.reviewed_score,
-      reviewStatus: r.review_status,
+      ...toCallSummary(r),
       bannedPhrases: r.banned_phrases,
       failedRules: Object.entries(r.rule_statuses as Record<string, string>).filter(([, s]) => s === 'fail').map(([id]) => id),
       assignedTo: r.assigned_to,
@@ -313,18 +320,10 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
     };
   });
   return {
-    recordingId: r.recording_id,
+    ...toCallSummary(r),
     bucket: r.bucket,
     objectKey: r.object_key,
-    callId: r.call_id,
-    agentId: r.agent_id,
-    line: r.line,
-    callTime: r.call_time,
-    durationSec: r.duration_sec,
-    score: r.score,
-    reviewedScore: r.reviewed_score,
     flagged: r.flagged,
-    reviewStatus: r.review_status,
     rulesetVersion: r.ruleset_version,
     reportKey: r.report_key,
     assignedUserId: r.assigned_user_id,
