@@ -23,11 +23,11 @@ import { handlers } from '../../workers/handlers.js';
 import { installStatsSchedule, statsTargetMonth } from '../../workers/monthly-stats.js';
 import { dateInZone } from '../../workers/nightly.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
-import { assertBuilt, runCallqa, startTestEnv, type TestEnv } from '../support/integration.js';
+import { assertBuilt, runCallqa, startTestEnv, testDatabaseUrl, type TestEnv } from '../support/integration.js';
 import { dropDatabase } from '../../infra/database.js';
 import { EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE } from './month-fixture.js';
 
-const STATS_DATABASE_URL = process.env.STATS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_stats_test';
+const STATS_DATABASE_URL = testDatabaseUrl('stats');
 const TZ = 'Asia/Shanghai';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
@@ -47,7 +47,6 @@ let storage: ObjectStorage;
 let stats: MonthlyStats;
 
 beforeAll(async () => {
-  await dropDatabase(STATS_DATABASE_URL); // each run starts from the fixture only
   db = await openDatabase(STATS_DATABASE_URL);
   await insertFixtureMonth(db);
   env = await startTestEnv({ DATABASE_URL: STATS_DATABASE_URL, STATS_TZ: TZ });
@@ -59,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.end();
   await env?.cleanup();
+  await dropDatabase(STATS_DATABASE_URL);
 });
 
 describe('figures of a generated month', () => {

@@ -12,12 +12,12 @@ import { parseMonth } from '../../pipeline/stats/month.js';
 import { createUser } from '../../web/accounts.js';
 import { buildWebServer } from '../../web/server.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
-import { startTestEnv, type TestEnv } from '../support/integration.js';
+import { startTestEnv, testDatabaseUrl, type TestEnv } from '../support/integration.js';
 import { dropDatabase } from '../../infra/database.js';
 import { Client, PASSWORD, SECRET } from '../support/web.js';
 import { insertFixtureMonth } from './month-fixture.js';
 
-const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/callqa_stats_web_test';
+const DATABASE_URL = testDatabaseUrl('stats_web');
 
 let t: TestEnv;
 let services: Services;

@@ -20,6 +20,15 @@ const execFileAsync = promisify(execFile);
 
 /** Database the integration tests use (created on first use). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_test';
+/**
+ * A database URL on the same server as {@link TEST_DATABASE_URL}, named `callqa_<purpose>_<random hex>`, so
+ * test files (and test runs of other checkouts on the same server) never share a database.
+ */
+export function testDatabaseUrl(purpose: string): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/callqa_${purpose}_${randomBytes(3).toString('hex')}`;
+  return url.toString();
+}
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A running test environment. */
