@@ -1,0 +1,71 @@
+/**
+ * The one interface every speech recognition (ASR) engine implements, so the transcribe stage does not know
+ * which engine runs: whisper.cpp (a child process), or SenseVoice / Paraformer through sherpa-onnx-node.
+ *
+ * The stage finds speech first (VAD, see pipeline/audio/vad.ts), then hands the engine one prepared
+ * channel (16 kHz mono 16-bit PCM WAV) with its speech stretches; the engine decides how to decode them
+ * (per stretch, or packed into windows) and returns utterances on the channel's own timeline.
+ *
+ * Rules every engine keeps:
+ * - never blocks the event loop for more than a few milliseconds (a BullMQ worker that does loses its job
+ *   lock and the job runs twice): heavy work runs in a child process or a worker thread;
+ * - runs under a wall-clock limit and an AbortSignal, both of which stop the work for good;
+ * - downloads nothing: missing or unreadable model files are a `no_model` BadInputError naming the file;
+ * - returns raw text: Traditional→Simplified, hallucination and loop clean-up happen after, once, for
+ *   every transcript source.
+ */
+
+/** A stretch of speech found by VAD. Seconds from the start of the channel's WAV, `start < end`. */
+export interface SpeechStretch {
+  start: number;
+  end: number;
+}
+
+/** What the stage hands an engine for one channel. */
+export interface EngineInput {
+  /** Prepared channel: 16 kHz mono 16-bit PCM WAV. */
+  wavPath: string;
+  /** Length of the WAV in seconds. */
+  durationSec: number;
+  /** Speech stretches in time order, not overlapping; empty means no speech (the engine returns []). */
+  stretches: SpeechStretch[];
+  /** Existing folder owned by the caller (who removes it) for the engine's temporary files. */
+  workDir: string;
+  /** Aborting stops the engine's work (worker shutdown). */
+  signal?: AbortSignal;
+}
+
+/** One recognised utterance, before clean-up. Times in seconds on the channel's timeline. */
+export interface EngineUtterance {
+  start: number;
+  end: number;
+  /** Text as the engine wrote it. */
+  text: string;
+  /** 0..1 where the engine gives one (e.g. mean token probability); absent otherwise. */
+  confidence?: number;
+}
+
+/** Which engine, with which model and options; recorded in every transcript's `source`. */
+export interface EngineDescriptor {
+  /** Configuration name (`ASR_ENGINE`): `whisper.cpp`, `sensevoice` or `paraformer`. */
+  id: string;
+  /** Model file name as the operator provided it (base name only, no directories). */
+  model: string;
+  /** The options the engine runs with (flags, thresholds, threads), for the record. */
+  options: Record<string, string | number | boolean>;
+}
+
+/** A transcription engine, made once per worker and used for many channels. */
+export interface TranscriptionEngine {
+  readonly descriptor: EngineDescriptor;
+  /**
+   * Transcribes the speech stretches of one channel.
+   *
+   * @throws {BadInputError} `no_model` (model files missing or unloadable), `asr_failed` (the engine cannot
+   *   read the audio)
+   * @throws {TimeLimitError} the engine ran past its wall-clock limit (the queue retries)
+   */
+  transcribe(input: EngineInput): Promise<EngineUtterance[]>;
+  /** Releases what the engine holds (child processes, native handles). Safe to call twice. */
+  close(): Promise<void>;
+}
