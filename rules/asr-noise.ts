@@ -22,7 +22,11 @@
  * are left alone, and so are the rare Han characters pinyin-pro has no reading for.
  */
 import { pinyin } from 'pinyin-pro';
+import { characterErrorRate, textForCer } from '../pipeline/transcribe/cer.js';
 import type { Transcript } from '../pipeline/transcript.js';
+
+/** Seed of `callqa eval --asr-noise` when none is given, so two runs without `--seed` agree. */
+export const DEFAULT_NOISE_SEED = 1;
 
 /** A source of uniform numbers in [0, 1), e.g. {@link seededRandom}. */
 export type Random = () => number;
@@ -148,4 +152,34 @@ export function corruptTranscript(transcript: Transcript, rate: number, seed: nu
   for (const ch of transcript.callId) h = Math.imul(h ^ ch.codePointAt(0)!, 0x01000193) >>> 0; // FNV-1a style mix
   const rng = seededRandom(h);
   return { ...transcript, segments: transcript.segments.map((s) => ({ ...s, text: corruptText(s.text, rate, rng) })) };
+}
+
+/** Result of {@link corruptTranscripts}. */
+export interface CorruptedSet {
+  transcripts: Transcript[];
+  /** Character error rate of the corrupted text against the original, over all utterances ({@link textForCer} forms, errors summed per utterance). */
+  measuredCer: number;
+}
+
+/**
+ * Corrupts a set of transcripts ({@link corruptTranscript}) and measures the character error rate actually
+ * introduced, so a report can say what noise the figures were measured under.
+ *
+ * @param transcripts parsed transcripts (not modified)
+ * @param rate character hit probability, 0..1
+ * @param seed run seed
+ */
+export function corruptTranscripts(transcripts: Transcript[], rate: number, seed: number): CorruptedSet {
+  let errors = 0;
+  let chars = 0;
+  const out = transcripts.map((t) => {
+    const noisy = corruptTranscript(t, rate, seed);
+    t.segments.forEach((s, i) => {
+      const r = characterErrorRate(textForCer(s.text), textForCer(noisy.segments[i]!.text));
+      errors += r.substitutions + r.deletions + r.insertions;
+      chars += r.referenceLength;
+    });
+    return noisy;
+  });
+  return { transcripts: out, measuredCer: chars ? errors / chars : 0 };
 }
