@@ -3,9 +3,10 @@
  * phone ASR makes 10–30 % character errors). `callqa eval --asr-noise RATE` and `scripts/eval-noise.ts` run
  * the labelled sets through it.
  *
- * Each Han character is hit with probability `rate`; a hit is one of these errors (the mix below, chosen to
- * resemble the errors of Mandarin ASR on phone speech, where most errors are substitutions by characters
- * that sound the same or alike, then dropped characters, then stutters/doublings):
+ * Each Han character is hit with probability `rate`; a hit is one of these errors. The shares are a working
+ * assumption, not a measurement: substitutions by characters that sound the same or alike dominate the
+ * errors of Mandarin ASR, then dropped characters, then inserted ones. Replace them with the S/D/I split that
+ * {@link characterErrorRate} measures on real recordings once reference transcripts exist.
  *
  * | error | share | what |
  * |---|---|---|
@@ -17,8 +18,8 @@
  * A substitution with no candidate (a syllable without other common characters) becomes a deletion, so
  * every hit is exactly one character error and the character error rate of the result against the original
  * ({@link characterErrorRate}) is ≈ `rate` over Han text. Candidates come from the 3,755 most common Han
- * characters (GB 2312 level 1), read with pinyin-pro; readings of the text itself take context into account
- * (pinyin-pro's phrase dictionary), so 行 in 银行 is "hang". Punctuation, digits, Latin letters and spaces
+ * characters (GB 2312 level 1), each under its most common reading by pinyin-pro; readings of the text
+ * itself take context into account (pinyin-pro's phrase dictionary), so 行 in 银行 is "hang". Punctuation, digits, Latin letters and spaces
  * are left alone, and so are the rare Han characters pinyin-pro has no reading for.
  */
 import { pinyin } from 'pinyin-pro';
