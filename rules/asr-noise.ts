@@ -142,7 +142,8 @@ export function corruptText(text: string, rate: number, rng: Random): string {
 /**
  * A transcript with every segment's text passed through {@link corruptText}; times, speakers and other
  * fields are kept. The generator is seeded from `seed` and the call id, so a call's corruption does not
- * depend on which other calls are in the set or their order.
+ * depend on which other calls are in the set or their order. Same seed, same pinyin-pro version → same text; a
+ * pinyin-pro update that changes a reading can change the corruption, so compare figures from one checkout.
  *
  * @param transcript parsed transcript (not modified)
  * @param rate character hit probability, 0..1
