@@ -71,9 +71,10 @@ export interface AudioMeasurements {
   /**
    * Detector settings: `method` `silero-vad-v5` with its speech `threshold` (absent: the ffmpeg silencedetect
    * energy detector of earlier versions), shortest silence reported `minSilenceSec` (s), and the silencedetect
-   * noise floor `noiseDb` (dBFS) used to hear sound for holds.
+   * noise floor `noiseDb` (dBFS) used to hear sound for holds; stereo speech quieter than the other channel by
+   * `crosstalkMarginDb` (dB) or more was taken for leak and removed (pipeline/audio/crosstalk.ts).
    */
-  vad: { method?: string; threshold?: number; noiseDb: number; minSilenceSec: number };
+  vad: { method?: string; threshold?: number; noiseDb: number; minSilenceSec: number; crosstalkMarginDb?: number };
 }
 
 /**
@@ -147,6 +148,7 @@ export const audioSchema = z
       .object({
         method: z.string().optional(),
         threshold: z.number().min(0).max(1).optional(),
+        crosstalkMarginDb: z.number().finite().optional(),
         noiseDb: z.number().finite(),
         minSilenceSec: z.number().finite().min(0),
       })

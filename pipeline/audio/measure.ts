@@ -4,11 +4,13 @@
  *
  * Two detectors, each for what it is good at:
  * - **Speech**: Silero VAD (./vad.ts, neural). It tells speech from ringback tones, hold music and line noise,
- *   so those are not talk time and do not make interruptions. Its stretches are also what the transcribe
- *   stage decodes (carried in the job, so VAD runs once per channel).
+ *   so those are not talk time and do not make interruptions. In a stereo call, the other side's voice leaking
+ *   into a channel is then removed (./crosstalk.ts). These stretches are also what the transcribe stage
+ *   decodes (carried in the job, so VAD runs once per channel).
  * - **Sound**: ffmpeg `silencedetect` (./silence.ts, energy). This is where it still earns its place: sound
  *   that is not speech, inside the call, is a hold (music, tones, announcements) rather than dead air; see
- *   {@link findHolds}. It plays no part in talk time, silences or interruptions.
+ *   {@link findHolds}. And where a speech stretch begins inside sound that started just before it, the speech
+ *   starts with the sound ({@link extendOnsets}: Silero can start late on unvoiced onsets).
  *
  * The interval arithmetic is pure ({@link computeMeasurements} and its helpers, unit-tested by arrays);
  * {@link measureChannels} runs the detection on the prepared WAV files.
@@ -20,6 +22,7 @@ import type { AudioMeasurements, TimeSpan } from '../transcript.js';
 import type { ChannelRole } from './prepare.js';
 import { analyzeSilence, complementSpans, DEFAULT_MIN_SILENCE_SEC, DEFAULT_NOISE_DB } from './silence.js';
 import { detectSpeech, vadSettings } from './vad.js';
+import { CROSSTALK_MARGIN_DB, frameLevels, removeCrosstalk } from './crosstalk.js';
 
 /**
  * Default shortest overlap counted as an interruption, milliseconds. Shorter overlaps are mostly back-channel
@@ -113,6 +116,35 @@ export function subtractSpans(spans: readonly TimeSpan[], minus: readonly TimeSp
       cursor = Math.max(cursor, c.end);
     }
     if (cursor < s.end) out.push({ start: cursor, end: s.end });
+  }
+  return out;
+}
+
+/**
+ * Longest stretch of sound before a VAD speech start that is taken as the start of the same speech, seconds.
+ * Silero starts late on some onsets (measured: up to ~0.55 s on espeak-ng's unvoiced "双方", "没有"; 0.84 s on
+ * recorded speech 0.5 s after 15 s of hold music, its recurrent state still holding the music; within 0.1 s on
+ * recorded Mandarin elsewhere). Sound that began at most this long before the VAD's start is counted with the
+ * speech; sound that began earlier (music, a tone) is left alone.
+ */
+export const MAX_ONSET_EXTENSION_SEC = 1;
+
+/**
+ * Moves speech starts back to where the sound they begin in started, when that is at most `maxSec` earlier (pure).
+ *
+ * @param speech VAD stretches of one channel, sorted, seconds
+ * @param sound energy stretches (sound above the floor) of the same channel, sorted, seconds
+ * @param maxSec see {@link MAX_ONSET_EXTENSION_SEC}
+ * @returns sorted stretches; a start never moves before the end of the stretch before it
+ */
+export function extendOnsets(speech: readonly TimeSpan[], sound: readonly TimeSpan[], maxSec = MAX_ONSET_EXTENSION_SEC): TimeSpan[] {
+  const out: TimeSpan[] = [];
+  for (const s of speech) {
+    const around = sound.find((x) => x.start <= s.start && s.start < x.end);
+    let start = s.start;
+    if (around && s.start - around.start <= maxSec) start = around.start;
+    const prevEnd = out[out.length - 1]?.end ?? 0;
+    out.push({ start: Math.max(start, prevEnd), end: s.end });
   }
   return out;
 }
@@ -248,7 +280,8 @@ export interface MeasuredCall {
 
 /**
  * Measures a prepared call: on each channel's WAV, Silero VAD (speech) and ffmpeg silencedetect (sound), one
- * channel after the other, then {@link computeMeasurements}. The call's duration is the longest decoded channel.
+ * channel after the other; for a stereo call, crosstalk removed from both sides' speech; then
+ * {@link computeMeasurements}. The call's duration is the longest decoded channel.
  *
  * @param channels prepared 16 kHz mono WAVs with their roles (output of `prepareRecording`)
  * @param options detector settings, time limit and cancellation
@@ -263,8 +296,7 @@ export async function measureChannels(
   const silero = vadSettings();
   const noiseDb = options.noiseDb ?? DEFAULT_NOISE_DB;
   const minSilenceSec = options.minSilenceSec ?? DEFAULT_MIN_SILENCE_SEC;
-  const measured: RoleSpeech[] = [];
-  const speech: TimeSpan[][] = [];
+  const found: { role: ChannelRole; path: string; speech: TimeSpan[]; sound: TimeSpan[] }[] = [];
   let durationSec = 0;
   for (const c of channels) {
     const stretches = await detectSpeech(c.path, { timeLimitMs: options.timeLimitMs, signal: options.signal });
@@ -276,10 +308,21 @@ export async function measureChannels(
       displayName: options.displayName ? `${options.displayName} (${c.role})` : undefined,
     });
     durationSec = Math.max(durationSec, analysis.durationSec);
-    speech.push(stretches);
-    measured.push({ role: c.role, speech: stretches, sound: complementSpans(analysis.silences, analysis.durationSec) });
+    const sound = complementSpans(analysis.silences, analysis.durationSec);
+    found.push({ role: c.role, path: c.path, speech: extendOnsets(stretches, sound), sound });
   }
-  const vad = { method: 'silero-vad-v5', threshold: silero.threshold, minSilenceSec, noiseDb };
+  // Stereo: each side's voice leaking into the other's channel is not that side's speech (./crosstalk.ts).
+  const agent = found.find((c) => c.role === 'agent');
+  const customer = found.find((c) => c.role === 'customer');
+  if (agent && customer) {
+    const [agentLevels, customerLevels] = [await frameLevels(agent.path), await frameLevels(customer.path)];
+    const agentSpeech = removeCrosstalk(agent.speech, agentLevels, customer.speech, customerLevels);
+    customer.speech = removeCrosstalk(customer.speech, customerLevels, agent.speech, agentLevels);
+    agent.speech = agentSpeech;
+  }
+  const measured: RoleSpeech[] = found.map((c) => ({ role: c.role, speech: c.speech, sound: c.sound }));
+  const speech = found.map((c) => c.speech);
+  const vad = { method: 'silero-vad-v5', threshold: silero.threshold, minSilenceSec, noiseDb, crosstalkMarginDb: CROSSTALK_MARGIN_DB };
   return { audio: computeMeasurements({ durationSec, channels: measured, vad, minOverlapMs: options.minOverlapMs }), speech };
 }
 
