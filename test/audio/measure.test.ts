@@ -25,7 +25,7 @@ import { TimeLimitError } from '../../pipeline/errors.js';
 import { speechStretches } from '../../pipeline/audio/silence.js';
 import { detectSpeech } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
-import { ffmpeg, makeLaidOutCall, makeNoiseWav, type CallPiece, type LaidOutSpeech } from '../support/media.js';
+import { ffmpeg, makeNoiseWav, makeStereoCall, type LaidOutSpeech } from '../support/media.js';
 
 const sharedAudio = fileURLToPath(new URL('../../../shared/audio/', import.meta.url));
 const aishell = path.join(sharedAudio, 'aishell-BAC009S0764W0121.wav');
@@ -112,19 +112,6 @@ describe('interval arithmetic', () => {
     expect(quiet.agentTalkRatio).toBeUndefined();
   });
 });
-
-/** Lays two mono tracks (see makeLaidOutCall) side by side as an 8 kHz stereo WAV: agent left, caller right. */
-async function makeStereoCall(file: string, agent: CallPiece[], customer: CallPiece[], durationOf: (f: string) => number) {
-  const length = (pieces: CallPiece[]) =>
-    pieces.reduce((t, p) => t + ('speech' in p ? durationOf(p.speech) : 'silence' in p ? p.silence : 'ringback' in p ? p.ringback : p.hold), 0);
-  const end = Math.max(length(agent), length(customer)) + 1;
-  const left = path.join(work, `${path.basename(file)}.left.wav`);
-  const right = path.join(work, `${path.basename(file)}.right.wav`);
-  const placedAgent = await makeLaidOutCall(left, [...agent, { silence: end - length(agent) }], durationOf);
-  const placedCustomer = await makeLaidOutCall(right, [...customer, { silence: end - length(customer) }], durationOf);
-  await ffmpeg('-i', left, '-i', right, '-filter_complex', '[0:a][1:a]amerge=inputs=2[s]', '-map', '[s]', '-ar', '8000', '-c:a', 'pcm_s16le', file);
-  return { agent: placedAgent, customer: placedCustomer };
-}
 
 describe('speech, sound and leak arithmetic', () => {
   it('subtractSpans keeps what the other spans do not cover', () => {
