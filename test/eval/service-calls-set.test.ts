@@ -1,8 +1,9 @@
 /**
- * The labelled set eval/service-calls is well formed: every transcript parses (format 1), every label has its
- * transcript and every transcript its label, the tune and holdout parts are disjoint, and both parts hold
- * every banned-phrase id B01–B15 and every kind of consent and greeting outcome. It does not score the rules
- * (see `callqa eval` and scripts/eval-noise.ts for that).
+ * The labelled sets eval/service-calls and eval/service-calls-b are well formed: every transcript parses
+ * (format 1), every label has its transcript and every transcript its label, the tune and holdout parts are
+ * disjoint, both parts hold every banned-phrase id B01–B15 and every kind of consent and greeting outcome, and
+ * each id is used in at least five calls. It does not score the rules (see `callqa eval` and
+ * scripts/eval-noise.ts for that).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,19 +11,25 @@ import { describe, expect, it } from 'vitest';
 import { parseTranscriptText, type Transcript } from '../../pipeline/transcript.js';
 import { readLabels, type Label } from '../../rules/evaluate.js';
 
-const SET = path.resolve(import.meta.dirname, '../../eval/service-calls');
+/** The sets, with the size each README promises (calls in tune + holdout). */
+const SETS = [
+  { name: 'service-calls', minCalls: 240 },
+  { name: 'service-calls-b', minCalls: 150 },
+] as const;
+/** Every banned-phrase id appears in at least this many calls of a set (each set README: every id in five calls at least, with different wordings). */
+const MIN_CALLS_PER_PHRASE = 5;
 const PARTS = ['tune', 'holdout'] as const;
 const IDS = Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`);
 
-function readPart(part: string): { transcripts: Transcript[]; files: string[]; labels: Label[] } {
-  const dir = path.join(SET, part);
+function readPart(set: string, part: string): { transcripts: Transcript[]; files: string[]; labels: Label[] } {
+  const dir = path.resolve(import.meta.dirname, '../../eval', set, part);
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const transcripts = files.map((f) => parseTranscriptText(readFileSync(path.join(dir, f), 'utf8'), path.join(dir, f)));
   return { transcripts, files, labels: readLabels(path.join(dir, 'labels.jsonl')) };
 }
 
-describe('eval/service-calls', () => {
-  const parts = Object.fromEntries(PARTS.map((p) => [p, readPart(p)]));
+describe.each(SETS.map((s) => [s.name, s.minCalls] as const))('eval/%s', (name, minCalls) => {
+  const parts = Object.fromEntries(PARTS.map((p) => [p, readPart(name, p)]));
 
   it.each(PARTS)('%s: every transcript parses, is named after its call and has exactly one label', (part) => {
     const { transcripts, files, labels } = parts[part]!;
@@ -44,14 +51,20 @@ describe('eval/service-calls', () => {
     }
   });
 
-  it('has at least 240 calls, two thirds in tune and one third in holdout, with no call in both', () => {
+  it(`has at least ${minCalls} calls, two thirds in tune and one third in holdout, with no call in both`, () => {
     const tune = parts.tune!.labels.map((l) => l.callId);
     const holdout = parts.holdout!.labels.map((l) => l.callId);
-    expect(tune.length + holdout.length).toBeGreaterThanOrEqual(240);
+    expect(tune.length + holdout.length).toBeGreaterThanOrEqual(minCalls);
     expect(tune.filter((id) => holdout.includes(id))).toEqual([]);
     const share = holdout.length / (tune.length + holdout.length);
     expect(share).toBeGreaterThan(0.3);
     expect(share).toBeLessThan(0.37);
+  });
+
+  it(`uses every banned phrase id in at least ${MIN_CALLS_PER_PHRASE} calls`, () => {
+    const labels = [...parts.tune!.labels, ...parts.holdout!.labels];
+    const calls = (id: string): number => labels.filter((l) => l.expect.banned_phrase!.includes(id)).length;
+    expect(IDS.filter((id) => calls(id) < MIN_CALLS_PER_PHRASE)).toEqual([]);
   });
 
   it.each(PARTS)('%s: covers every banned phrase id, compliant calls and every greeting and consent outcome', (part) => {
