@@ -10,15 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../infra/paths.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 import { PASSWORD, startWebEnv, type WebEnv } from '../support/web.js';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-];
 
 describe('review flow in Chromium', () => {
   let w: WebEnv;
