@@ -350,37 +350,54 @@ export interface NewDecision {
 }
 
 /**
- * Appends a decision and derives the call's review status and reviewed score from all decisions, in one
- * transaction (the report row is locked, so two officers deciding at once both count).
+ * Appends a decision and derives the call's review status and reviewed score; see {@link recordDecisions}.
+ *
+ * @throws {Error} `finding_not_in_call` when the finding does not belong to the recording's current report
+ */
+export async function recordDecision(db: Pool, d: NewDecision, report: Report): Promise<{ reviewStatus: string; reviewedScore: number }> {
+  return recordDecisions(db, d.recordingId, [d], report);
+}
+
+/**
+ * Appends decisions on findings of one call (all or none: one transaction) and derives the call's review
+ * status and reviewed score from all its decisions (the report row is locked, so two officers deciding at
+ * once both count).
  *
  * - review status: `pending` while a finding has no confirm/dismiss decision; then `confirmed` when any
  *   finding's latest decision confirms it, else `dismissed`. Calls that were never flagged keep `none`.
  * - reviewed score: {@link rescoreReport} without the findings whose latest decision is `dismissed`, with the
  *   ruleset of the report's version (`rulesetOfVersion`).
  *
+ * @param decisions decisions on findings of `recordingId`, appended in this order
  * @returns the new status and reviewed score
- * @throws {Error} `finding_not_in_call` when the finding does not belong to the recording's current report
+ * @throws {Error} `finding_not_in_call` when a finding does not belong to the recording's current report
  */
-export async function recordDecision(db: Pool, d: NewDecision, report: Report): Promise<{ reviewStatus: string; reviewedScore: number }> {
+export async function recordDecisions(
+  db: Pool,
+  recordingId: string,
+  decisions: Omit<NewDecision, 'recordingId'>[],
+  report: Report,
+): Promise<{ reviewStatus: string; reviewedScore: number }> {
   // The ruleset that scored the report (shipped file or a version saved with /rules), for its deductions.
   const ruleset = await rulesetOfVersion(db, report.rulesetVersion);
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    const { rows: rep } = await client.query('SELECT review_status, ruleset_version FROM reports WHERE recording_id = $1 FOR UPDATE', [d.recordingId]);
+    const { rows: rep } = await client.query('SELECT review_status, ruleset_version FROM reports WHERE recording_id = $1 FOR UPDATE', [recordingId]);
     if (!rep.length) throw new Error('finding_not_in_call');
-    const { rows: own } = await client.query('SELECT 1 FROM findings WHERE id = $1 AND recording_id = $2 AND ruleset_version = $3', [
-      d.findingId, d.recordingId, rep[0].ruleset_version,
-    ]);
-    if (!own.length) throw new Error('finding_not_in_call');
-    await client.query('INSERT INTO review_decisions (finding_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
-      d.findingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
-    ]);
+    const { rows: own } = await client.query('SELECT id FROM findings WHERE recording_id = $1 AND ruleset_version = $2', [recordingId, rep[0].ruleset_version]);
+    const ownIds = new Set(own.map((r) => Number(r.id)));
+    if (decisions.some((d) => !ownIds.has(d.findingId))) throw new Error('finding_not_in_call');
+    for (const d of decisions) {
+      await client.query('INSERT INTO review_decisions (finding_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
+        d.findingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
+      ]);
+    }
     const { rows: latest } = await client.query(
       `SELECT f.rule_id, f.ordinal,
               (SELECT d.decision FROM review_decisions d WHERE d.finding_id = f.id AND d.decision <> 'comment' ORDER BY d.decided_at DESC, d.id DESC LIMIT 1) AS current
        FROM findings f WHERE f.recording_id = $1 AND f.ruleset_version = $2`,
-      [d.recordingId, rep[0].ruleset_version],
+      [recordingId, rep[0].ruleset_version],
     );
     const dismissed = new Set(latest.filter((l) => l.current === 'dismissed').map((l) => `${l.rule_id}#${l.ordinal}`));
     const reviewedScore = rescoreReport(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), ruleset);
@@ -389,7 +406,7 @@ export async function recordDecision(db: Pool, d: NewDecision, report: Report): 
       if (latest.some((l) => !l.current)) reviewStatus = 'pending';
       else reviewStatus = latest.some((l) => l.current === 'confirmed') ? 'confirmed' : 'dismissed';
     }
-    await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [d.recordingId, reviewStatus, reviewedScore]);
+    await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [recordingId, reviewStatus, reviewedScore]);
     await client.query('COMMIT');
     return { reviewStatus, reviewedScore };
   } catch (error) {

@@ -25,7 +25,8 @@ import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
-import { rulesetOfVersion } from '../rules/ruleset-store.js';
+import { activeRuleset, rulesetOfVersion } from '../rules/ruleset-store.js';
+import { bannedPhraseLabels } from '../pipeline/report/labels.js';
 import type { Config } from '../infra/config.js';
 import { countRecordingsByStatus, listFailedRecordings, type Pool } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
@@ -43,9 +44,12 @@ import { maskText, searchRevealsMaskedDigits } from './privacy.js';
 import { registerStatsRoutes } from './stats-downloads.js';
 import { registerRulesRoutes } from './rules-pages.js';
 import {
-  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, STATUS_FILTERS, type QueueFilter,
+  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, type CallView, type QueueFilter,
 } from './review-data.js';
-import { callPageHtml, DISMISS_REASONS, errorPage, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
+import { listDismissReasons, registerDismissReasonRoutes } from './dismiss-reasons.js';
+import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
+import { backFilter, parseQueueFilter } from './queue-filter.js';
+import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,46 +88,6 @@ const findingParams = {
   properties: { id: { type: 'string', pattern: RECORDING_ID }, fid: { type: 'string', pattern: '^[0-9]{1,15}$' } },
   required: ['id', 'fid'],
 } as const;
-
-/** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
-const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
-  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-});
-const queryField = {
-  from: dateString,
-  to: dateString,
-  agent: z.string().max(100),
-  line: z.string().max(100),
-  rule: z.string().regex(/^([a-z_]{3,40}|B\d{2})$/),
-  status: z.enum(STATUS_FILTERS),
-  minScore: z.coerce.number().int().min(0).max(100),
-  maxScore: z.coerce.number().int().min(0).max(100),
-  q: z.string().trim().max(100),
-  assigned: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-};
-
-/** Chinese names of the queue filters, for the notice about ignored ones. */
-const FILTER_NAMES: Record<keyof typeof queryField, string> = {
-  from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
-};
-
-/**
- * Reads the queue filter from a query string; invalid or empty values are left out, and the names of the
- * invalid ones (Chinese, {@link FILTER_NAMES}) are pushed to `invalid` when given.
- */
-export function parseQueueFilter(query: Record<string, unknown>, invalid?: string[]): QueueFilter {
-  const f: Record<string, unknown> = {};
-  for (const [k, schema] of Object.entries(queryField)) {
-    const v = query[k];
-    if (v === undefined || v === '') continue;
-    const parsed = typeof v === 'string' ? (schema as z.ZodType).safeParse(v) : undefined;
-    if (parsed?.success && parsed.data !== '') f[k] = parsed.data;
-    else if (!parsed?.success) invalid?.push(FILTER_NAMES[k as keyof typeof queryField]);
-  }
-  return f as QueueFilter;
-}
 
 /**
  * Failed sign-ins allowed per client address in a minute (then 429 until the minute is over). Only failures
@@ -167,6 +131,7 @@ const NOTICES: Record<string, (p: { n: number; k: number; name?: string }) => st
   'no-calls': () => '请先勾选通话。',
   'bad-reviewer': () => '质检员无效。',
   requeued: ({ n }) => `已重新排队 ${n} 条录音。`,
+  'queue-done': () => '队列里没有其他待复核的通话了。',
 };
 
 /** The message of a `notice` code in a query string (see {@link NOTICES}), or undefined. */
@@ -402,7 +367,8 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(query, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined]
       .filter(Boolean).join(' ') || undefined;
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
-    return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs }));
+    const phraseLabels = bannedPhraseLabels(await activeRuleset(db));
+    return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs, phraseLabels }));
   });
 
   app.post('/assign', { config: { roles: ['supervisor', 'admin'] }, preHandler: app.csrfProtection }, async (req, reply) => {
@@ -446,6 +412,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     }
     return call;
   }
+  const dismissReasonLabels = async () => (await listDismissReasons(db)).map((r) => r.label);
   async function loadReport(key: string): Promise<Report | undefined> {
     const text = await storage.getText(config.s3.resultsBucket, key);
     return text === undefined ? undefined : (JSON.parse(text) as Report);
@@ -456,19 +423,35 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     return text === undefined ? undefined : parseTranscriptText(text, key);
   }
 
-  app.get('/calls/:id', { schema: { params: idParams } }, async (req, reply) => {
-    const call = await openCall(req, reply);
-    if (!call) return reply;
-    const [report, transcript] = await Promise.all([loadReport(call.reportKey), loadTranscript(call.objectKey)]);
-    const q = req.query as Record<string, unknown>;
-    const notice = q.saved === '1' ? '已保存复核结论。' : undefined;
+  /**
+   * Renders the call page for `call` (opened by `openCall`) with the queue filter of the request's query
+   * string kept for the back and next-call links; `refused` re-shows a review form that was not saved.
+   */
+  async function renderCallPage(req: FastifyRequest, reply: FastifyReply, call: CallView, extra: { notice?: string; refused?: CallPageRefusal; status?: number } = {}) {
+    const [report, transcript, reasons, audioInfo] = await Promise.all([
+      loadReport(call.reportKey), loadTranscript(call.objectKey), listDismissReasons(db), storage.stat(call.bucket, call.objectKey),
+    ]);
+    const ruleset = report ? ((await rulesetOfVersion(db, report.rulesetVersion)) ?? (await activeRuleset(db))) : await activeRuleset(db);
     // After review, the breakdown shows what each rule still deducts, computed as the reviewed score is.
     let reviewed: ReviewedScore | undefined;
     if (report && call.reviewedScore !== null) {
       const dismissed = new Set(call.findings.filter((f) => f.current === 'dismissed').map((f) => `${f.ruleId}#${f.ordinal}`));
-      reviewed = rescoreReportByRule(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), await rulesetOfVersion(db, report.rulesetVersion));
+      reviewed = rescoreReportByRule(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), ruleset);
     }
-    return sendHtml(reply, callPageHtml({ user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice, reviewed }));
+    const back = parseQueueFilter((req.query ?? {}) as Record<string, unknown>);
+    return sendHtml(reply, callPageHtml({
+      user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice: extra.notice, reviewed, back,
+      reasons: reasons.map((r) => r.label), phraseLabels: bannedPhraseLabels(ruleset), audioAvailable: !!audioInfo, refused: extra.refused,
+    }), extra.status);
+  }
+
+  app.get('/calls/:id', { schema: { params: idParams } }, async (req, reply) => {
+    const call = await openCall(req, reply);
+    if (!call) return reply;
+    const q = req.query as Record<string, unknown>;
+    const saved = typeof q.saved === 'string' && q.saved !== '' ? q.saved : undefined;
+    const notice = saved === '1' ? '已保存复核结论。' : saved && /^[\w.-]{1,100}$/.test(saved) ? `已保存通话 ${saved} 的复核结论，这是队列里的下一通。` : q.notice === 'skipped' ? '已跳过上一通，这是队列里的下一通。' : undefined;
+    return renderCallPage(req, reply, call, { notice });
   });
 
   app.get('/calls/:id/transcript.txt', { schema: { params: idParams } }, async (req, reply) => {
@@ -511,7 +494,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       if (!call) return reply;
       const fid = Number((req.params as { fid: string }).fid);
       const bad = (message: string) => refuseDecision(req, reply, call.recordingId, message);
-      const form = readDecisionForm(req.body, '驳回必须选择理由。');
+      const form = readDecisionForm(req.body, '驳回必须选择理由。', await dismissReasonLabels());
       if (typeof form === 'string') return bad(form);
       const { decision, reason, comment } = form;
       if (!call.findings.some((f) => f.id === fid)) return bad('该发现不属于此通话。');
@@ -530,13 +513,13 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       const call = await openCall(req, reply);
       if (!call) return reply;
       const bad = (message: string) => refuseDecision(req, reply, call.recordingId, message);
-      const form = readDecisionForm(req.body, '选“无问题”必须选择理由。');
+      const form = readDecisionForm(req.body, '选“无问题”必须选择理由。', await dismissReasonLabels());
       if (typeof form === 'string') return bad(form);
       const { decision, reason, comment } = form;
       if (call.findings.length || call.reviewStatus === 'none') return bad('此通话请逐条复核发现。');
       await recordCallDecision(db, { recordingId: call.recordingId, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: req.user!.username });
       decisionsTotal.inc({ decision });
-      return reply.redirect(`/calls/${call.recordingId}?saved=1#call-review`, 303);
+      return reply.redirect(`/calls/${call.recordingId}${filterQuery(backFilter(req.body), { saved: '1' })}#call-review`, 303);
     },
   );
 
@@ -568,6 +551,10 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
 
   // --- monthly statistics (supervisors, admins) ----------------------------------------------------
   registerStatsRoutes(app, { storage, bucket: config.s3.resultsBucket });
+
+  // --- fast review: the call page's one form, next call in the queue; dismiss reasons ---------------
+  registerReviewRoutes(app, { db, assignment: web.assignment, openCall, loadReport, renderCallPage, onDecision: (decision) => decisionsTotal.inc({ decision }) });
+  registerDismissReasonRoutes(app, { db });
 
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });
@@ -615,15 +602,16 @@ interface DecisionForm {
  * Reads a decision form (on a finding or on a whole call).
  *
  * @param missingReason the message when a dismissal has no listed reason (the two forms word it differently)
+ * @param reasons the dismiss reasons in use (web/dismiss-reasons.ts)
  * @returns the form, or the message to show when it is incomplete
  */
-function readDecisionForm(body: unknown, missingReason: string): DecisionForm | string {
+function readDecisionForm(body: unknown, missingReason: string, reasons: string[]): DecisionForm | string {
   const b = (body ?? {}) as Record<string, unknown>;
   const decision = b.decision;
   const reason = typeof b.reason === 'string' ? b.reason.trim() : '';
   const comment = typeof b.comment === 'string' ? b.comment.trim().slice(0, 2000) : '';
   if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return '请选择复核结论。';
-  if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return missingReason;
+  if (decision === 'dismissed' && !reasons.includes(reason)) return missingReason;
   if (decision === 'comment' && !comment) return '请填写备注。';
   return { decision, reason, comment };
 }

@@ -2,6 +2,7 @@
  * Chinese names shown to people for rule ids, speakers and rule outcomes, in one place for the report page,
  * the review workspace and the monthly statistics.
  */
+import type { Ruleset } from '../../rules/ruleset.js';
 
 /** Chinese name of each rule id (rule ids: norms/service-norms.md of the shared material). */
 export const RULE_NAMES: Record<string, string> = {
@@ -20,3 +21,21 @@ export const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer
 
 /** Chinese name of each rule status. */
 export const STATUS_NAMES: Record<string, string> = { pass: '通过', fail: '不通过', na: '不适用' };
+
+/**
+ * The wording of each banned phrase of a ruleset (its `phrases[].label`, e.g. `B06` → `下班了，明天再来`),
+ * for showing a phrase id beside what it stands for. Phrases without a label are left out.
+ */
+export function bannedPhraseLabels(ruleset: Pick<Ruleset, 'rules'>): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const rule of ruleset.rules) {
+    if (rule.check !== 'forbid') continue;
+    for (const phrase of rule.phrases) if (phrase.label) labels[phrase.id] ??= phrase.label;
+  }
+  return labels;
+}
+
+/** A banned phrase as people read it: its id and wording, `B06 下班了，明天再来` (the id alone without a label). */
+export function phraseName(id: string, labels: Record<string, string>): string {
+  return labels[id] ? `${id} ${labels[id]}` : id;
+}

@@ -113,7 +113,7 @@ describe('review flow in Chromium', () => {
     await target.getByLabel('驳回（不扣分）').check();
     await target.getByLabel('驳回理由').selectOption('语音识别错误');
     await target.getByLabel('备注', { exact: true }).fill('录音里说的是“不清楚，我帮您查”');
-    await timed('decisionRoundTripMs', () => Promise.all([page.waitForURL(/saved=1/), target.getByRole('button', { name: '提交' }).click()]));
+    await timed('decisionRoundTripMs', () => Promise.all([page.waitForURL(/saved=1/), page.getByRole('button', { name: '提交', exact: true }).click()]));
     const after = page.locator(`#${findingId}`);
     await expect.poll(() => after.locator('.history').textContent()).toContain('驳回');
     const history = (await after.locator('.history').textContent())!;

@@ -88,7 +88,7 @@ describe('review workspace over HTTP', () => {
   it('requires the CSRF token on every form', async () => {
     const call = id('call-03-banned-phrases.wav');
     const page = await officer.get(`/calls/${call}`);
-    const fid = /\/findings\/(\d+)\/decisions/.exec(page.body)![1]!;
+    const fid = /data-finding="(\d+)"/.exec(page.body)![1]!;
     const none = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { decision: 'comment', comment: 'x' });
     expect(none.statusCode).toBe(403);
     expect(none.body).toContain('CSRF');
@@ -206,7 +206,7 @@ describe('review workspace over HTTP', () => {
     const before = await w.services.db.query('SELECT score, review_status FROM reports WHERE recording_id = $1', [call]);
     expect(before.rows[0].review_status).toBe('pending');
     const page = await officer.get(`/calls/${call}`);
-    const fids = [...page.body.matchAll(/\/findings\/(\d+)\/decisions/g)].map((m) => m[1]!);
+    const fids = [...page.body.matchAll(/data-finding="(\d+)"/g)].map((m) => m[1]!);
     expect(fids.length).toBeGreaterThan(0);
     const noReason = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed' });
     expect(noReason.statusCode).toBe(400);
@@ -297,8 +297,8 @@ describe('review workspace over HTTP', () => {
     expect((await officer.get(`/calls/${call}`)).statusCode).toBe(403);
     expect((await officer.get(`/calls/${call}/audio`, { range: 'bytes=0-9' })).statusCode).toBe(403);
     expect((await officer.get(`/calls/${call}/transcript.txt`)).statusCode).toBe(403);
-    expect((await officer.get('/')).body).not.toContain(`/calls/${call}"`);
-    expect((await officer2.get('/?assigned=me')).body).toContain(`/calls/${call}"`);
+    expect((await officer.get('/')).body).not.toContain(`/calls/${call}`);
+    expect((await officer2.get('/?assigned=me')).body).toContain(`/calls/${call}?assigned=me"`);
     expect((await supervisor.get(`/calls/${call}`)).statusCode).toBe(200);
     // Evenly: the remaining unassigned pending calls are shared between both officers.
     const even = await supervisor.post('/assign', { _csrf: csrfOf(page.body), mode: 'evenly', evenly: [String(o1), String(o2)] });
@@ -345,6 +345,63 @@ describe('review workspace over HTTP', () => {
     const scraper = await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(scraper.statusCode).toBe(200);
     expect((await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
+  });
+
+  it('decides every finding in one form: a refused form keeps what was typed, reasons come from the supervisors\' list, the next call keeps the filter', async () => {
+    const call = id('five-findings.wav');
+    // Supervisors keep the dismiss reasons; officers cannot.
+    expect((await officer.get('/settings/dismiss-reasons')).statusCode).toBe(403);
+    const settings = await supervisor.get('/settings/dismiss-reasons');
+    expect(settings.body).toContain('语音识别错误');
+    expect((await supervisor.post('/settings/dismiss-reasons', { _csrf: csrfOf(settings.body), label: '录音不清' })).statusCode).toBe(303);
+
+    // (A supervisor reviews: the earlier even assignment may have given this call to either officer.)
+    const filter = 'line=%E5%A9%9A%E5%A7%BB%E7%99%BB%E8%AE%B0&status=pending';
+    const page = await supervisor.get(`/calls/${call}?${filter}`);
+    expect(page.body).toContain('禁用语 B06 下班了，明天再来');
+    expect(page.body).toContain(`<a href="/?${filter.replace('&', '&amp;')}" id="back">`);
+    expect(page.body).toContain('录音不清</option>');
+    expect(page.body).toContain('Ctrl+Enter');
+    const fids = [...page.body.matchAll(/data-finding="(\d+)"/g)].map((m) => m[1]!);
+    expect(fids).toHaveLength(5);
+    const decided = async () => (await w.services.db.query(
+      'SELECT d.finding_id, d.decision, d.reason, d.comment FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.id', [call],
+    )).rows;
+
+    // Dismissed without a reason: nothing saved, the page comes back with the error, the choices and the comment.
+    const refused = await supervisor.post(`/calls/${call}/review`, {
+      _csrf: csrfOf(page.body), back: filter, then: 'next', [`decision-${fids[0]}`]: 'dismissed', [`comment-${fids[0]}`]: '录音里是来电人说的', [`decision-${fids[1]}`]: 'confirmed',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('第 1 条发现驳回须选择理由');
+    expect(refused.body).toContain('>录音里是来电人说的</textarea>');
+    expect(refused.body).toMatch(new RegExp(`name="decision-${fids[1]}" value="confirmed" checked`));
+    expect(await decided()).toEqual([]);
+
+    // With the reason, and "confirm the rest": all five in one submit, then the next pending call of the filter.
+    const saved = await supervisor.post(`/calls/${call}/review`, {
+      _csrf: csrfOf(refused.body), back: filter, all: 'confirmed', [`decision-${fids[0]}`]: 'dismissed', [`reason-${fids[0]}`]: '录音不清', [`comment-${fids[0]}`]: '录音里是来电人说的',
+    });
+    expect(saved.statusCode).toBe(303);
+    const next = /^\/calls\/([0-9a-f]{40})\?(.*)$/.exec(String(saved.headers.location))!;
+    expect(next[1]).not.toBe(call);
+    expect(next[2]).toBe(`${filter}&saved=five-01`);
+    const { rows: [nextRow] } = await w.services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [next[1]]);
+    expect(nextRow).toEqual({ review_status: 'pending', line: '婚姻登记' });
+    expect((await decided()).map((d) => [d.finding_id, d.decision, d.reason, d.comment])).toEqual([
+      [fids[0], 'dismissed', '录音不清', '录音里是来电人说的'], ...fids.slice(1).map((f) => [f, 'confirmed', null, null]),
+    ]);
+    const { rows: [report] } = await w.services.db.query('SELECT score, reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(report.review_status).toBe('confirmed');
+    expect(report.reviewed_score).toBe(report.score + 10); // one banned phrase (10 points per hit) no longer deducts
+    expect((await supervisor.get(String(saved.headers.location))).body).toContain('已保存通话 five-01 的复核结论');
+
+    // The queue names banned phrases with their wording; a retired reason is no longer offered.
+    expect((await supervisor.get('/?rule=B06')).body).toContain('B06 下班了，明天再来');
+    const list = await supervisor.get('/settings/dismiss-reasons');
+    const { rows: [reason] } = await w.services.db.query("SELECT id FROM dismiss_reasons WHERE label = '录音不清'");
+    expect((await supervisor.post(`/settings/dismiss-reasons/${reason.id}/retire`, { _csrf: csrfOf(list.body) })).statusCode).toBe(303);
+    expect((await supervisor.get(`/calls/${call}`)).body).not.toContain('录音不清</option>');
   });
 
   it('rate-limits sign-in per IP and locks an account after repeated failures', async () => {
