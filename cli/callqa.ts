@@ -282,6 +282,24 @@ users
     await usersPasswd(loadConfig(), username);
   });
 
+const agents = program.command('agents').description('the agent directory: names and teams of agent ids, for statistics and the review workspace');
+agents
+  .command('import')
+  .description('add or update agents from a CSV staff list (header: id/工号, name/姓名, optional team/班组/线路)')
+  .argument('<file>', 'CSV file, UTF-8')
+  .action(async (file: string) => {
+    const { agentsImport } = await import('./agents-command.js');
+    await agentsImport(loadConfig(), file);
+  });
+agents
+  .command('list')
+  .description('list the agent directory')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const { agentsList } = await import('./agents-command.js');
+    await agentsList(loadConfig(), opts);
+  });
+
 const rules = program.command('rules').description('tools for ruleset files: validate one, trace it on a transcript; activate one in production, list the saved versions');
 
 rules
