@@ -191,10 +191,11 @@ program
   .description('jobs per stage (waiting / active / done / failed) and the failed recordings with their reasons')
   .option('--json', 'print JSON')
   .option('--limit <n>', 'failed recordings to list', '50')
-  .action(async (opts: { json?: boolean; limit: string }) => {
+  .option('--bucket <bucket>', 'only this bucket (default: every bucket the pipeline processed, `process` runs included)')
+  .action(async (opts: { json?: boolean; limit: string; bucket?: string }) => {
     const { config, log } = setup(true);
     const { statusCommand } = await import('./status-command.js');
-    await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit) });
+    await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit), bucket: opts.bucket });
   });
 
 program

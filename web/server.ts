@@ -28,7 +28,7 @@ import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
 import { activeRuleset, rulesetOfVersion } from '../rules/ruleset-store.js';
 import { bannedPhraseLabels } from '../pipeline/report/labels.js';
 import type { Config } from '../infra/config.js';
-import { countRecordingsByStatus, listFailedRecordings, type Pool } from '../infra/database.js';
+import { countRecordingsByStatus, failedCountsByBucket, listFailedRecordings, type Pool } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
@@ -528,18 +528,21 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   );
 
   // --- operations ---------------------------------------------------------------------------------
+  // Every bucket the pipeline processed (nightly recordings and `callqa process` runs); `?bucket=` narrows it.
+  const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
   app.get('/admin/failed', async (req, reply) => {
-    // The nightly recordings only: `callqa process` runs keep their own bucket and queues.
-    const failed = await listFailedRecordings(db, { bucket: config.s3.recordingsBucket, limit: 500 });
     const q = req.query as Record<string, unknown>;
-    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: noticeOf(q) }));
+    const bucket = typeof q.bucket === 'string' && bucketName.test(q.bucket) ? q.bucket : undefined;
+    const [failed, buckets] = await Promise.all([listFailedRecordings(db, { bucket, limit: 500 }), failedCountsByBucket(db)]);
+    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: noticeOf(q), bucket, buckets, retryBucket: bucket ?? config.s3.recordingsBucket }));
   });
   app.post('/admin/failed/retry', { preHandler: app.csrfProtection }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    // One recording (its row's button) or, without an id, every failed recording of the bucket.
+    // One recording (its row's button) or, without an id, every failed recording of one bucket.
     if (body.id !== undefined && (typeof body.id !== 'string' || !/^[0-9a-f]{40}$/.test(body.id))) return reply.code(400).send('bad recording id');
+    if (typeof body.bucket !== 'string' || !bucketName.test(body.bucket)) return reply.code(400).send('bad bucket');
     const id = body.id as string | undefined;
-    const { queued } = await retryFailedRecordings({ db, queues: deps.queues, storage }, { bucket: config.s3.recordingsBucket, id, limit: 1000 });
+    const { queued } = await retryFailedRecordings({ db, queues: deps.queues, storage }, { bucket: body.bucket, id, limit: 1000 });
     return reply.redirect(`/admin/failed?notice=requeued&n=${queued.length}`, 303);
   });
   app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: req.user!, csrf: reply.generateCsrf(), users: await listUsers(db) })));

@@ -5,7 +5,7 @@
  */
 import type { ReviewedScore } from '../rules/analyze.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
-import { phraseName, RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from '../pipeline/report/labels.js';
+import { FAILURE_CODE_NAMES, phraseName, RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from '../pipeline/report/labels.js';
 import type { RecordingRow } from '../infra/database.js';
 import type { Transcript } from '../pipeline/transcript.js';
 import type { Report } from '../rules/report.js';
@@ -374,20 +374,38 @@ ${callForm}
   });
 }
 
-/** The failed-recordings page (admins). */
-export function failedPageHtml(opts: { user: User; csrf: string; failed: RecordingRow[]; notice?: string }): string {
+/**
+ * The failed-recordings page (admins): every bucket the pipeline processed, or one (`bucket`), with the
+ * failure code's Chinese explanation beside it; retry one recording, or all of one bucket.
+ */
+export function failedPageHtml(opts: {
+  user: User;
+  csrf: string;
+  failed: RecordingRow[];
+  notice?: string;
+  /** The bucket shown alone, when narrowed. */
+  bucket?: string;
+  /** Failed recordings per bucket, for the links that narrow the list. */
+  buckets: { bucket: string; failed: number }[];
+  /** The bucket "retry all" queues again. */
+  retryBucket: string;
+}): string {
+  const csrf = `<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">`;
   const rows = opts.failed
-    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code></td><td>${esc(f.reason ?? '')}</td>
-<td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
-<input type="hidden" name="id" value="${esc(f.id)}"><button type="submit">重试</button></form></td></tr>`)
+    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(FAILURE_CODE_NAMES[f.reasonCode ?? ''] ?? '')}</td><td>${esc(f.reason ?? '')}</td>
+<td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry">${csrf}
+<input type="hidden" name="id" value="${esc(f.id)}"><input type="hidden" name="bucket" value="${esc(f.bucket)}"><button type="submit">重试</button></form></td></tr>`)
     .join('\n');
+  const bucketLinks = [`<a href="/admin/failed"${opts.bucket ? '' : ' aria-current="page"'}>全部存储桶</a>`,
+    ...opts.buckets.map((b) => `<a href="/admin/failed?bucket=${encodeURIComponent(b.bucket)}"${opts.bucket === b.bucket ? ' aria-current="page"' : ''}>${esc(b.bucket)}（${b.failed}）</a>`)].join(' · ');
   return layout({
     title: '失败录音',
     user: opts.user,
     csrf: opts.csrf,
     body: `<h1>失败录音</h1>${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
-<form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}"><button type="submit">全部重试</button></form>
-<table><thead><tr><th>录音</th><th>环节</th><th>原因代码</th><th>原因</th><th>时间</th><th>操作</th></tr></thead><tbody>
+<p>${bucketLinks}</p>
+<form method="post" action="/admin/failed/retry">${csrf}<input type="hidden" name="bucket" value="${esc(opts.retryBucket)}"><button type="submit">全部重试（存储桶 ${esc(opts.retryBucket)}）</button></form>
+<table><thead><tr><th>录音</th><th>环节</th><th>原因代码</th><th>原因</th><th>时间（北京时间）</th><th>操作</th></tr></thead><tbody>
 ${rows || '<tr><td colspan="6">没有失败的录音。</td></tr>'}</tbody></table>`,
   });
 }

@@ -320,8 +320,21 @@ describe('review workspace over HTTP', () => {
     expect(failed.statusCode).toBe(200);
     expect(failed.body).toContain('broken-page.wav');
     expect(failed.body).toContain('not_audio');
-    expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x' })).statusCode).toBe(400);
-    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav') });
+    expect(failed.body).toContain('不是音频文件（如网页、文本或损坏的数据）');
+    // Every bucket the pipeline processed is listed (a `callqa process` run's failure too); ?bucket= narrows.
+    await w.services.db.query(
+      `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, call_id, status, failed_stage, reason_code, reason)
+       VALUES ($1, 'callqa-process', 'run/empty.wav', 'e', 0, 'empty', 'failed', 'prepare', 'empty_file', 'callqa-process/run/empty.wav: the file is empty (0 bytes)')`,
+      ['f'.repeat(40)],
+    );
+    const all = await admin.get('/admin/failed');
+    expect(all.body).toContain('callqa-process/run/empty.wav');
+    expect(all.body).toContain('文件为空（0 字节）');
+    const narrowed = await admin.get(`/admin/failed?bucket=${w.t.config.s3.recordingsBucket}`);
+    expect(narrowed.body).toContain('broken-page.wav');
+    expect(narrowed.body).not.toContain('callqa-process/run/empty.wav');
+    expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x', bucket: w.t.config.s3.recordingsBucket })).statusCode).toBe(400);
+    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav'), bucket: w.t.config.s3.recordingsBucket });
     expect(retry.statusCode).toBe(303);
     expect(retry.headers.location).toBe('/admin/failed?notice=requeued&n=1');
     expect((await admin.get(String(retry.headers.location))).body).toContain('<p role="status">已重新排队 1 条录音。</p>');
