@@ -52,6 +52,8 @@ export interface CallSummary {
   score: number;
   reviewedScore: number | null;
   reviewStatus: string;
+  /** Drawn for sampling (抽检): not flagged by the rules, in the queue for a whole-call review. */
+  sampled: boolean;
 }
 
 /** The call-summary fields of a `reports` row joined with its call time (`call_time`). */
@@ -66,6 +68,7 @@ function toCallSummary(r: Record<string, any>): CallSummary {
     score: r.score,
     reviewedScore: r.reviewed_score,
     reviewStatus: r.review_status,
+    sampled: r.sampled ?? false,
   };
 }
 
@@ -170,7 +173,7 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
   const from = `FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id`;
   const { rows } = await db.query(
     `SELECT r.recording_id, r.call_id, r.agent_id, r.line, ${timeExpr} AS call_time, r.duration_sec, r.score,
-            r.reviewed_score, r.review_status, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
+            r.reviewed_score, r.review_status, r.sampled, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
      ${from} ${where}${keyset}
      ORDER BY ${orderBy}
      LIMIT ${PAGE_SIZE + 1}`,

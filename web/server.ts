@@ -47,6 +47,8 @@ import {
   assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, type CallView, type QueueFilter,
 } from './review-data.js';
 import { listDismissReasons, registerDismissReasonRoutes } from './dismiss-reasons.js';
+import { listMissedFindings } from './sampling-data.js';
+import { registerSamplingRoutes } from './sampling-routes.js';
 import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';
 import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
@@ -132,6 +134,14 @@ const NOTICES: Record<string, (p: { n: number; k: number; name?: string }) => st
   'bad-reviewer': () => '质检员无效。',
   requeued: ({ n }) => `已重新排队 ${n} 条录音。`,
   'queue-done': () => '队列里没有其他待复核的通话了。',
+};
+
+/** Fixed notices of the call page (`?notice=CODE`); unknown codes show nothing. */
+const CALL_NOTICES: Record<string, string> = {
+  skipped: '已跳过上一通，这是队列里的下一通。',
+  'missed-saved': '已登记漏检。',
+  'missed-invalid': '漏检未登记：请选择规则并填写时间（秒）。',
+  'not-sampled': '只有抽检抽中的通话可以登记漏检。',
 };
 
 /** The message of a `notice` code in a query string (see {@link NOTICES}), or undefined. */
@@ -428,8 +438,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
    * string kept for the back and next-call links; `refused` re-shows a review form that was not saved.
    */
   async function renderCallPage(req: FastifyRequest, reply: FastifyReply, call: CallView, extra: { notice?: string; refused?: CallPageRefusal; status?: number } = {}) {
-    const [report, transcript, reasons, audioInfo] = await Promise.all([
+    const [report, transcript, reasons, audioInfo, missed] = await Promise.all([
       loadReport(call.reportKey), loadTranscript(call.objectKey), listDismissReasons(db), storage.stat(call.bucket, call.objectKey),
+      call.sampled ? listMissedFindings(db, call.recordingId) : Promise.resolve([]),
     ]);
     const ruleset = report ? ((await rulesetOfVersion(db, report.rulesetVersion)) ?? (await activeRuleset(db))) : await activeRuleset(db);
     // After review, the breakdown shows what each rule still deducts, computed as the reviewed score is.
@@ -441,7 +452,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const back = parseQueueFilter((req.query ?? {}) as Record<string, unknown>);
     return sendHtml(reply, callPageHtml({
       user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice: extra.notice, reviewed, back,
-      reasons: reasons.map((r) => r.label), phraseLabels: bannedPhraseLabels(ruleset), audioAvailable: !!audioInfo, refused: extra.refused,
+      reasons: reasons.map((r) => r.label), phraseLabels: bannedPhraseLabels(ruleset), audioAvailable: !!audioInfo, refused: extra.refused, missed,
     }), extra.status);
   }
 
@@ -450,7 +461,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     if (!call) return reply;
     const q = req.query as Record<string, unknown>;
     const saved = typeof q.saved === 'string' && q.saved !== '' ? q.saved : undefined;
-    const notice = saved === '1' ? '已保存复核结论。' : saved && /^[\w.-]{1,100}$/.test(saved) ? `已保存通话 ${saved} 的复核结论，这是队列里的下一通。` : q.notice === 'skipped' ? '已跳过上一通，这是队列里的下一通。' : undefined;
+    const notice = saved === '1' ? '已保存复核结论。' : saved && /^[\w.-]{1,100}$/.test(saved) ? `已保存通话 ${saved} 的复核结论，这是队列里的下一通。` : Object.hasOwn(CALL_NOTICES, String(q.notice)) ? CALL_NOTICES[String(q.notice)] : undefined;
     return renderCallPage(req, reply, call, { notice });
   });
 
@@ -558,6 +569,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   // --- fast review: the call page's one form, next call in the queue; dismiss reasons ---------------
   registerReviewRoutes(app, { db, assignment: web.assignment, openCall, loadReport, renderCallPage, onDecision: (decision) => decisionsTotal.inc({ decision }) });
   registerDismissReasonRoutes(app, { db });
+  registerSamplingRoutes(app, { db, timeZone: 'Asia/Shanghai', openCall });
 
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });

@@ -10,6 +10,7 @@ import type { RecordingRow } from '../infra/database.js';
 import type { Transcript } from '../pipeline/transcript.js';
 import type { Report } from '../rules/report.js';
 import { ROLE_NAMES, type User } from './accounts.js';
+import type { MissedFinding } from './sampling-data.js';
 import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type QueueFilter, type QueuePage, type FindingView } from './review-data.js';
 
 export { esc };
@@ -32,7 +33,7 @@ export function formatDateTime(d: Date | null | undefined): string {
 export function layout(opts: { title: string; user?: User; body: string; csrf?: string; scripts?: string[] }): string {
   const u = opts.user;
   const nav = u
-    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'officer' ? '' : ' <a href="/stats">月度统计</a> <a href="/rules">规则管理</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
+    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'officer' ? '' : ' <a href="/stats">月度统计</a> <a href="/rules">规则管理</a> <a href="/settings/sampling">抽检设置</a> <a href="/settings/dismiss-reasons">驳回理由</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(opts.csrf ?? '')}">
        <span>${esc(u.displayName)}（${ROLE_NAMES[u.role]}）</span> <button type="submit">退出登录</button></form>`
     : '';
@@ -77,6 +78,7 @@ ol.transcript li.hit{background:#fff1c2}ol.transcript li.playing{outline:2px sol
 main[tabindex]:focus{outline:none}
 .score{font-size:1.6rem;font-weight:bold}
 .history{font-size:.88rem;margin:.3rem 0 0 1rem;padding:0}
+.sampled{background:#6a3d9a;color:#fff;border-radius:3px;padding:0 .3rem;font-size:.85em}
 .timeline{position:relative;height:1.6rem;background:#f0f0f0;margin:.3rem 0;border-radius:3px}
 .timeline .seg{position:absolute;top:.55rem;height:.5rem;background:#9ab}.timeline .seg.agent{background:#36c}
 .timeline .mark{position:absolute;top:0;width:.7rem;height:1.6rem;margin-left:-.35rem;background:#c0392b;border:1px solid #fff;border-radius:2px;padding:0;cursor:pointer}
@@ -146,7 +148,7 @@ export function queuePageHtml(opts: {
 ${canAssign ? `<td><input type="checkbox" name="ids" value="${r.recordingId}" form="assign" aria-label="选择通话 ${esc(r.callId)}"></td>` : ''}
 <td><a href="/calls/${r.recordingId}${esc(keep)}">${esc(r.callId)}</a></td><td>${esc(formatDateTime(r.callTime))}</td>
 <td>${esc(r.agentId ?? '—')}</td><td>${esc(r.line ?? '—')}</td><td>${formatTime(r.durationSec)}</td><td>${esc(score)}</td>
-<td>${esc(problems || '—')}</td><td class="status-${r.reviewStatus}">${REVIEW_STATUS_NAMES[r.reviewStatus] ?? r.reviewStatus}</td><td>${esc(r.assignedTo ?? '—')}</td></tr>`;
+<td>${esc(problems || '—')}</td><td class="status-${r.reviewStatus}">${REVIEW_STATUS_NAMES[r.reviewStatus] ?? r.reviewStatus}${r.sampled ? ' <span class="sampled">抽检</span>' : ''}</td><td>${esc(r.assignedTo ?? '—')}</td></tr>`;
     })
     .join('\n');
   const ruleOptions = [option('', '全部', f.rule), ...Object.entries(RULE_NAMES).map(([id, n]) => option(id, `${n}（不通过）`, f.rule)),
@@ -241,6 +243,8 @@ export function callPageHtml(opts: {
   audioAvailable: boolean;
   /** A refused review form: the message and what was chosen and typed, by finding id. */
   refused?: { error: string; choices: Record<number, FindingChoice>; callComment?: string };
+  /** Sampled calls: the problems reviewers recorded that the rules missed (web/sampling-data.ts). */
+  missed?: MissedFinding[];
 }): string {
   const { call, report, transcript, mask, reviewed, phraseLabels } = opts;
   // Admins read calls; officers and supervisors decide.
@@ -353,7 +357,7 @@ ${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
 ${opts.refused ? `<p class="error" role="alert" id="form-error">${esc(opts.refused.error)}</p>` : ''}
 <p>坐席 ${esc(call.agentId ?? '—')} · 线路/部门 ${esc(call.line ?? '—')} · 通话时间 ${esc(formatDateTime(call.callTime))} · 时长 ${formatTime(call.durationSec)}
  · 复核状态 <span id="review-status" class="status-${esc(call.reviewStatus)}">${REVIEW_STATUS_NAMES[call.reviewStatus] ?? esc(call.reviewStatus)}</span>
- · 复核人 ${esc(call.assignedTo ?? '未分配')}</p>
+ · 复核人 ${esc(call.assignedTo ?? '未分配')}${call.sampled ? ' · <span class="sampled">抽检</span>' : ''}</p>
 <p class="score">得分 <span id="score">${shown}</span>${call.reviewedScore !== null && call.reviewedScore !== call.score ? ` <span class="note">（系统评分 ${call.score}，按复核结论重算）</span>` : ''}</p>
 <div class="player" role="region" aria-label="录音播放">
 ${player}
@@ -368,10 +372,29 @@ ${canDecide && call.findings.length ? shortcuts : ''}
 ${findings || '<p>本通话没有逐条发现。</p>'}
 ${reviewForm}
 ${callForm}
+${call.sampled ? missedSection(call, opts.missed ?? [], canDecide, opts.csrf, backField, mask) : ''}
 <h2>评分项</h2><table><thead><tr><th>规范</th><th>结果</th><th>${reviewed ? '系统扣分' : '扣分'}</th>${reviewed ? '<th>复核后扣分</th>' : ''}</tr></thead><tbody>${ruleRows}</tbody></table>
 </section>
 </div>`,
   });
+}
+
+/** The sampled call's missed findings (漏检记录) and the form to add one. */
+function missedSection(call: CallView, missed: MissedFinding[], canDecide: boolean, csrf: string, backField: string, mask: (t: string) => string): string {
+  const items = missed
+    .map((m) => `<li>${esc(formatDateTime(m.createdAt))} ${esc(m.reviewer)}：<strong>${esc(RULE_NAMES[m.ruleId] ?? m.ruleId)}</strong> @ <button type="button" class="seek" data-seek="${m.startSec}">${formatTime(m.startSec)}</button>${m.note ? ` ${esc(mask(m.note))}` : ''}</li>`)
+    .join('');
+  const form = canDecide
+    ? `<form method="post" action="/calls/${call.recordingId}/missed-findings" class="filters"><input type="hidden" name="_csrf" value="${esc(csrf)}">${backField}
+<label>漏检规则<select name="rule">${Object.entries(RULE_NAMES).map(([id, n]) => `<option value="${esc(id)}">${esc(n)}</option>`).join('')}</select></label>
+<label>时间（秒）<input type="number" name="start" min="0" step="0.1" required></label>
+<label>说明<input name="note" maxlength="500" size="30"></label>
+<button type="submit">登记漏检</button></form>`
+    : '';
+  return `<section class="finding" id="missed" aria-labelledby="mh"><h3 id="mh">漏检记录（抽检）</h3>
+<p class="note">本通话由抽检抽中（规则未标记）。听完整通后在上方“整通复核”下结论；规则漏掉的问题逐条登记在这里，月度统计据此计算各规则的漏检率。</p>
+${items ? `<ol class="history">${items}</ol>` : '<p>尚无漏检记录。</p>'}
+${form}</section>`;
 }
 
 /**

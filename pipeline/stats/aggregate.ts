@@ -38,6 +38,7 @@
  *   The denominator is shown beside it, and the rate is empty below {@link PRECISION_MIN_DECIDED} decided
  *   findings (one or two decisions say nothing about a rule).
  * - trend: the centre's figures on both bases for the 12 months ending with the month.
+ * - sample miss rate per rule (抽检漏检率): pipeline/stats/sampling.ts.
  * - A rate or mean whose denominator is 0 is `null` (shown as "—"); counts are 0.
  * - Change against the previous month: current − previous, for rates in fractions (×100 = percentage
  *   points); `null` when either value is `null`.
@@ -45,6 +46,7 @@
 import type { Pool } from '../../infra/database.js';
 import { RULE_IDS } from '../../rules/ruleset.js';
 import { agentDirectoryNames } from '../../infra/agent-directory.js';
+import { querySampleMissRates, type SampleMissRow } from './sampling.js';
 import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
 
 /** Rule id of the greeting compliance figure (norms: 您好 + the centre's name). */
@@ -235,6 +237,8 @@ export interface MonthlyStats {
   agentNames: Record<string, { name: string; team: string }>;
   /** Reviewer user name → display name (accounts of the review workspace). */
   reviewerNames: Record<string, string>;
+  /** The sample's miss rate per rule with its 95 % Wilson interval (pipeline/stats/sampling.ts). */
+  sampleMisses: SampleMissRow[];
 }
 
 /** Label used for calls without a line or agent id. */
@@ -353,6 +357,7 @@ export function buildStats(input: {
   trend?: { month: Month; counts: Counts }[];
   agentNames?: Record<string, { name: string; team: string }>;
   reviewerNames?: Record<string, string>;
+  sampleMisses?: SampleMissRow[];
   /** Fewest decided findings for a review precision (default {@link PRECISION_MIN_DECIDED}). */
   precisionMinDecided?: number;
 }): MonthlyStats {
@@ -383,6 +388,7 @@ export function buildStats(input: {
     trend: [...(input.trend ?? []), { month, counts: centreCounts }].map((t) => ({ month: formatMonth(t.month), figures: figuresOf(t.counts) })),
     agentNames: input.agentNames ?? {},
     reviewerNames: input.reviewerNames ?? {},
+    sampleMisses: input.sampleMisses ?? [],
   };
 }
 
@@ -601,15 +607,18 @@ export async function computeMonthlyStats(
 ): Promise<MonthlyStats> {
   const earlier: Month[] = [];
   for (let m = previousMonth(month), i = 0; i < 11; i++, m = previousMonth(m)) earlier.unshift(m);
-  const [current, previous, confirmedViolations, trendCounts, agentNames, reviewerNames] = await Promise.all([
+  const [current, previous, confirmedViolations, trendCounts, agentNames, reviewerNames, sampleMisses] = await Promise.all([
     queryMonthCounts(db, month, timeZone),
     queryMonthCounts(db, previousMonth(month), timeZone),
     queryConfirmedViolations(db, month, timeZone, mask),
     Promise.all(earlier.map(async (m) => ({ month: m, counts: (await queryMonthCounts(db, m, timeZone, true)).centre.get('') ?? emptyCounts() }))),
     agentDirectoryNames(db),
     reviewerDisplayNames(db),
+    querySampleMissRates(db, month, timeZone),
   ]);
-  return buildStats({ month, timeZone, current, previous, confirmedViolations, trend: trendCounts, agentNames, reviewerNames, precisionMinDecided: options.precisionMinDecided });
+  return buildStats({
+    month, timeZone, current, previous, confirmedViolations, trend: trendCounts, agentNames, reviewerNames, sampleMisses, precisionMinDecided: options.precisionMinDecided,
+  });
 }
 
 /** Reviewer user name → display name, from the review workspace's accounts. */

@@ -6,6 +6,7 @@
 import { RULE_NAMES } from '../report/labels.js';
 import { defaultRuleset } from '../../rules/ruleset.js';
 import { agentLabel } from '../../infra/agent-directory.js';
+import { ANY_RULE } from './sampling.js';
 import { PRECISION_MIN_DECIDED, type Figures, type MonthlyStats, type ScopeRow } from './aggregate.js';
 
 /** How a column's numbers are shown: rates as %, per-100 and scores with one decimal. */
@@ -34,7 +35,7 @@ export function cellKind(table: Table, row: number, col: number): ColumnKind {
 }
 
 /** Ids of the tables of {@link statsTables}, in order (CSV file names, HTML anchors). */
-export const TABLE_IDS = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'confirmed-violations'] as const;
+export const TABLE_IDS = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'sample-misses', 'confirmed-violations'] as const;
 
 /**
  * Names of a month's output files inside `stats/<month>/`, as pipeline/stats/build.ts writes them: the
@@ -188,6 +189,20 @@ export function statsTables(s: MonthlyStats): Table[] {
     scopeTable('by-day', '按日', '日期', s.byDay.map((r) => ({ ...r, key: `${s.month}-${r.key.padStart(2, '0')}` }))),
     scopeTable('by-hour', '按时段', '时段', s.byHour.map((r) => ({ ...r, key: `${r.key.padStart(2, '0')}:00–${r.key.padStart(2, '0')}:59` }))),
     {
+      id: 'sample-misses',
+      title: '抽检漏检率',
+      columns: [
+        { header: '规则', kind: 'text' },
+        { header: '规则编号', kind: 'text' },
+        { header: '抽检已复核通话数', kind: 'count' },
+        { header: '有漏检的通话数', kind: 'count' },
+        { header: '漏检率', kind: 'rate' },
+        { header: '95% 置信区间下限', kind: 'rate' },
+        { header: '95% 置信区间上限', kind: 'rate' },
+      ],
+      rows: s.sampleMisses.map((m) => [m.ruleId === ANY_RULE ? '（任一规则）' : ruleName(m.ruleId), m.ruleId, m.reviewedSampled, m.callsWithMiss, m.missRate, m.low, m.high]),
+    },
+    {
       id: 'confirmed-violations',
       title: '确认违规清单',
       columns: [
@@ -225,6 +240,7 @@ export const FIGURE_DEFINITIONS: readonly (readonly [figure: string, definition:
   ['每百通禁用语', '检出口径：坐席使用禁用语的次数 ÷ 质检通话数 × 100；复核后口径：复核后口径通话中未被驳回的禁用语次数 ÷ 这些通话数 × 100'],
   ['平均分', '检出口径：全部通话的系统评分的平均值；复核后口径：复核后口径通话的复核后得分的平均值；满分 100'],
   ['近12个月趋势', '截至本月的 12 个月，每月全中心的两种口径数字'],
+  ['抽检漏检率', '按比例从规则未标记的通话中抽检，复核完毕的抽检通话中登记了某规则漏检的通话所占比例；95% 置信区间按 Wilson 方法计算，样本越少区间越宽'],
   ['坐席姓名', '来自坐席名册（callqa agents import 导入的 CSV）；名册中没有的坐席只显示工号'],
   ['较上月', '本月数值减去上月数值；比率以百分点计'],
   ['—（空白）', '没有可计算的数据（分母为 0）'],

@@ -32,6 +32,9 @@ interface FixtureCall {
   consent: string;
   banned: string;
   findings?: FixtureFinding[];
+  /** Drawn for sampling, with the problems the reviewer recorded that the rules missed. */
+  sampled?: boolean;
+  missed?: { ruleId: string; start: number; note: string }[];
 }
 
 export const LINE_1 = '婚姻登记热线';
@@ -40,7 +43,8 @@ export const PHONE = '13812345678';
 
 /** November 2026 (Asia/Shanghai): ten calls c1–c10. */
 const NOVEMBER: FixtureCall[] = [
-  { callId: 'c1', agentId: 'A1', line: LINE_1, startedAt: '2026-11-02T09:10:00+08:00', score: 100, flagged: false, reviewStatus: 'none', greeting: 'pass', consent: 'pass', banned: 'pass' },
+  // Sampled (not flagged by the rules), reviewed: nothing missed.
+  { callId: 'c1', agentId: 'A1', line: LINE_1, startedAt: '2026-11-02T09:10:00+08:00', score: 100, flagged: false, reviewStatus: 'dismissed', greeting: 'pass', consent: 'pass', banned: 'pass', sampled: true },
   { callId: 'c2', agentId: 'A1', line: LINE_1, startedAt: '2026-11-02T10:20:00+08:00', score: 90, flagged: false, reviewStatus: 'none', greeting: 'pass', consent: 'pass', banned: 'pass' },
   {
     callId: 'c3', agentId: 'A1', line: LINE_1, startedAt: '2026-11-05T16:50:00+08:00', score: 70, flagged: true, reviewStatus: 'confirmed', reviewedScore: 60,
@@ -64,7 +68,11 @@ const NOVEMBER: FixtureCall[] = [
       { ruleId: 'banned_phrase', phraseId: 'B07', start: 70, text: '快点，要下班了', decisions: [{ decision: 'comment', at: '2026-11-13T09:00:00+08:00' }] },
     ],
   },
-  { callId: 'c6', agentId: 'A3', line: LINE_2, startedAt: '2026-11-20T08:30:00+08:00', score: 100, flagged: false, reviewStatus: 'none', greeting: 'pass', consent: 'pass', banned: 'pass' },
+  // Sampled, reviewed: the agent hung up without a farewell, which the rules missed.
+  {
+    callId: 'c6', agentId: 'A3', line: LINE_2, startedAt: '2026-11-20T08:30:00+08:00', score: 100, flagged: false, reviewStatus: 'confirmed', greeting: 'pass', consent: 'pass', banned: 'pass',
+    sampled: true, missed: [{ ruleId: 'polite_language', start: 95, note: '没有说再见' }],
+  },
   {
     callId: 'c7', agentId: 'A3', line: LINE_2, startedAt: '2026-11-20T08:45:00+08:00', score: 85, flagged: true, reviewStatus: 'confirmed', reviewedScore: 80,
     greeting: 'pass', consent: 'pass', banned: 'fail',
@@ -146,6 +154,10 @@ export async function insertFixtureMonth(db: Pool): Promise<void> {
         `reports/${c.callId}.report.json`, c.line, c.reviewStatus, c.reviewedScore ?? null,
       ],
     );
+    if (c.sampled) await db.query('UPDATE reports SET sampled = true WHERE recording_id = $1', [recordingId]);
+    for (const m of c.missed ?? []) {
+      await db.query('INSERT INTO missed_findings (recording_id, rule_id, start_sec, note, reviewer) VALUES ($1, $2, $3, $4, $5)', [recordingId, m.ruleId, m.start, m.note, 'officer1']);
+    }
     let ordinal = 0;
     for (const f of c.findings ?? []) {
       const { rows } = await db.query<{ id: string }>(
@@ -232,6 +244,11 @@ export const EXPECTED = {
     // c6 c7 c8; settled c6 c7
     A3: { calls: 3, flagged: 2, reviewed: 1, settled: 2, confirmedFindings: 1, avgScore: 245 / 3, greetingRate: 1, consentRate: 1, bannedPhrases: 2, bannedPer100: 200 / 3, avgScoreAfter: 90, bannedPer100After: 50 },
   } as FigureValues,
+  /** Sampled calls c1 and c6 (both reviewed), one with a missed polite-language problem: 1 of 2, Wilson 95 % [0.0945, 0.9055]. */
+  sampleMisses: [
+    { ruleId: '*', reviewedSampled: 2, callsWithMiss: 1, missRate: 0.5, low: 0.0945, high: 0.9055 },
+    { ruleId: 'polite_language', reviewedSampled: 2, callsWithMiss: 1, missRate: 0.5, low: 0.0945, high: 0.9055 },
+  ],
   /** Day of month → calls; every other day 0. */
   days: { 1: 1, 2: 2, 5: 2, 12: 1, 15: 1, 20: 2, 30: 1 } as Record<number, number>,
   /** Hour → [calls, findings, confirmed]; every other hour 0. */

@@ -27,6 +27,7 @@ import { assertBuilt, runCallqa, startTestEnv, testDatabaseUrl, type TestEnv } f
 import { dropDatabase } from '../../infra/database.js';
 import { AGENT_CSV, EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE, REVIEWER } from './month-fixture.js';
 import { importAgentCsv } from '../../infra/agent-directory.js';
+import { wilsonInterval } from '../../pipeline/stats/sampling.js';
 import { createUser } from '../../web/accounts.js';
 
 const STATS_DATABASE_URL = testDatabaseUrl('stats');
@@ -113,6 +114,21 @@ describe('figures of a generated month', () => {
     expect(Object.fromEntries(s3.rules.map((r) => [r.ruleId, r.precision]))).toEqual(EXPECTED.precisionAtLeast3);
   });
 
+  it('the sample\'s miss rate per rule with its 95 % Wilson interval', () => {
+    expect(stats.sampleMisses).toHaveLength(EXPECTED.sampleMisses.length);
+    stats.sampleMisses.forEach((row, i) => {
+      const want = EXPECTED.sampleMisses[i]!;
+      expect([row.ruleId, row.reviewedSampled, row.callsWithMiss, row.missRate]).toEqual([want.ruleId, want.reviewedSampled, want.callsWithMiss, want.missRate]);
+      expect(row.low).toBeCloseTo(want.low, 4);
+      expect(row.high).toBeCloseTo(want.high, 4);
+    });
+    // Wilson 1927, checked against published values: 1 of 4 → [0.0456, 0.6994]; 0 of 10 → [0, 0.2775].
+    expect(wilsonInterval(1, 4)![0]).toBeCloseTo(0.0456, 4);
+    expect(wilsonInterval(1, 4)![1]).toBeCloseTo(0.6994, 4);
+    expect(wilsonInterval(0, 10)![1]).toBeCloseTo(0.2775, 4);
+    expect(wilsonInterval(0, 0)).toBeNull();
+  });
+
   it('agents and reviewers by name from the agent directory and the accounts, ids kept', () => {
     expect(stats.agentNames).toEqual({ A1: { name: '王芳', team: LINE_1 }, A3: { name: '李强', team: LINE_2 } });
     expect(stats.reviewerNames[REVIEWER.username]).toBe(REVIEWER.displayName);
@@ -190,7 +206,7 @@ describe('outputs in object storage', () => {
   });
 
   it('writes the workbook, the HTML report, the JSON and one CSV per table under stats/<month>/', async () => {
-    const csv = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'confirmed-violations'];
+    const csv = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'sample-misses', 'confirmed-violations'];
     expect(keys).toEqual([
       'stats/2026-11/callqa-stats-2026-11.xlsx',
       'stats/2026-11/report-2026-11.html',
@@ -210,7 +226,7 @@ describe('outputs in object storage', () => {
   it('the workbook opens and every sheet holds the figures', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(path.join(localDir, 'callqa-stats-2026-11.xlsx'));
-    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '近12个月趋势', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '确认违规清单', '说明']);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '近12个月趋势', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '抽检漏检率', '确认违规清单', '说明']);
     expect(workbook.getWorksheet('说明')!.getColumn(1).values).toContain('复核准确率');
     const rows = (name: string) => {
       const sheet = workbook.getWorksheet(name)!;
@@ -404,7 +420,7 @@ describe('callqa stats', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('质检通话数: 10（上月 3，变化 +7）');
-    expect(run.stdout).toContain(`written to ${env.config.s3.resultsBucket}/stats/2026-11/: 12 files`);
+    expect(run.stdout).toContain(`written to ${env.config.s3.resultsBucket}/stats/2026-11/: 14 files`);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(path.join(out, 'callqa-stats-2026-11.xlsx'));
     expect(workbook.getWorksheet('汇总')!.getCell('B2').value).toBe(10);
@@ -484,7 +500,7 @@ describe('monthly schedule and stats stage', () => {
     expect(builds.map((j) => [j.id, j.data])).toEqual([['stats-month-2026-11', { month: '2026-11' }]]);
     await storage.remove(env.config.s3.resultsBucket, ['stats/2026-11/stats.json']);
     const result = await handlers.stats(deps, builds[0]!.data, { firedAt });
-    expect(result).toEqual({ status: 'done', detail: { month: '2026-11', calls: 10, files: 13 } });
+    expect(result).toEqual({ status: 'done', detail: { month: '2026-11', calls: 10, files: 14 } });
     const json = JSON.parse((await storage.getText(env.config.s3.resultsBucket, 'stats/2026-11/stats.json'))!) as MonthlyStats;
     expect(json.centre.calls).toBe(10);
   });

@@ -71,6 +71,7 @@ describe('review cost of a call with five findings (keyboard only)', () => {
     await page.goto(`${base}/?status=pending`);
     await Promise.all([page.waitForURL(new RegExp(`/calls/${fiveId}`)), page.locator(`a[href^="/calls/${fiveId}"]`).click()]);
 
+    await page.screenshot({ path: path.join(ARTIFACTS, 'call-five-findings.png'), fullPage: true });
     const user = new KeyboardUser(page);
     const started = performance.now();
     const findingIds = await page.locator('section.finding').evaluateAll((s) => s.map((x) => x.id));
@@ -88,6 +89,8 @@ describe('review cost of a call with five findings (keyboard only)', () => {
     expect(saved.match(/（理由：语音识别错误）/g)).toHaveLength(2);
     expect(await page.locator('[role=status]').textContent()).toContain('five-01');
     expect(await page.locator('#back').getAttribute('href')).toBe('/?status=pending');
+    await page.goto(`${base}/?status=pending&rule=B06`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'queue-filtered.png'), fullPage: true });
     const result = { keyPresses: user.presses, pageLoads: user.loads, elapsedMs, before: BEFORE };
     expect(user.presses).toBeLessThan(BEFORE.keyPresses / 5);
     console.log(`review cost, 5 findings: ${JSON.stringify(result)}`);

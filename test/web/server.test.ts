@@ -417,6 +417,47 @@ describe('review workspace over HTTP', () => {
     expect((await supervisor.get(`/calls/${call}`)).body).not.toContain('录音不清</option>');
   });
 
+  it('samples unflagged calls into the queue marked 抽检, reviewed as a whole with missed-finding entries', async () => {
+    expect((await officer.get('/settings/sampling')).statusCode).toBe(403);
+    const settings = await supervisor.get('/settings/sampling');
+    for (const line of ['12345 政务热线', '婚姻登记']) {
+      expect((await supervisor.post('/settings/sampling', { _csrf: csrfOf(settings.body), scope: 'line', key: line, percent: '100' })).statusCode).toBe(303);
+    }
+    const { rows: unflagged } = await w.services.db.query("SELECT recording_id FROM reports WHERE NOT flagged AND review_status = 'none' ORDER BY recording_id");
+    expect(unflagged.length).toBeGreaterThan(0);
+    const drawn = await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' });
+    expect(drawn.headers.location).toBe(`/settings/sampling?notice=drawn&n=${unflagged.length}`);
+    const { rows: sampled } = await w.services.db.query("SELECT recording_id, review_status FROM reports WHERE sampled ORDER BY recording_id");
+    expect(sampled).toEqual(unflagged.map((u) => ({ recording_id: u.recording_id, review_status: 'pending' })));
+    // Drawing the day again draws nobody twice.
+    expect((await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' })).headers.location).toBe('/settings/sampling?notice=drawn&n=0');
+
+    const call = sampled[0].recording_id as string;
+    const queue = await supervisor.get('/?status=pending');
+    expect(queue.body).toMatch(new RegExp(`/calls/${call}[^]*?<span class="sampled">抽检</span>`));
+    const page = await supervisor.get(`/calls/${call}?status=pending`);
+    expect(page.body).toContain('整通复核');
+    expect(page.body).toContain('漏检记录（抽检）');
+    const added = await supervisor.post(`/calls/${call}/missed-findings`, { _csrf: csrfOf(page.body), back: 'status=pending', rule: 'polite_language', start: '12.5', note: '没有说再见' });
+    expect(added.headers.location).toBe(`/calls/${call}?status=pending&notice=missed-saved#missed`);
+    const bad = await supervisor.post(`/calls/${call}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'no_such_rule', start: '1' });
+    expect(bad.headers.location).toContain('notice=missed-invalid');
+    const decided = await supervisor.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'confirmed', comment: '结束语缺失' });
+    expect(decided.statusCode).toBe(303);
+    const shown = await supervisor.get(`/calls/${call}`);
+    expect(shown.body).toContain('文明用语（迎声、送声）</strong> @');
+    expect(shown.body).toContain('没有说再见');
+    const { rows: missed } = await w.services.db.query('SELECT rule_id, start_sec, note FROM missed_findings WHERE recording_id = $1', [call]);
+    expect(missed).toEqual([{ rule_id: 'polite_language', start_sec: 12.5, note: '没有说再见' }]);
+    const { rows: [after] } = await w.services.db.query('SELECT review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(after.review_status).toBe('confirmed');
+    // A call the rules flagged is not a sample: no missed-finding entry on it.
+    const flagged = id('call-03-banned-phrases.wav');
+    const refused = await supervisor.post(`/calls/${flagged}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'polite_language', start: '1' });
+    expect(refused.headers.location).toContain('notice=not-sampled');
+    expect((await w.services.db.query('SELECT count(*)::int AS n FROM missed_findings WHERE recording_id = $1', [flagged])).rows[0].n).toBe(0);
+  });
+
   it('rate-limits sign-in per IP and locks an account after repeated failures', async () => {
     const c = new Client(w.app, '10.9.8.7');
     const page = await c.get('/login');
