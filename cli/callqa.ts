@@ -250,9 +250,10 @@ users
   .command('add')
   .description('create a user')
   .argument('<username>', 'sign-in name: letters, digits, ".", "_", "-"')
-  .requiredOption('--role <role>', 'officer | supervisor | admin')
+  .requiredOption('--role <role>', 'officer | supervisor | admin | agent (坐席: sees and appeals only their own calls)')
   .option('--name <name>', 'name shown on the pages, e.g. 王芳')
-  .action(async (username: string, opts: { role: string; name?: string }) => {
+  .option('--agent <id>', 'for --role agent: the agent id whose calls the account sees, e.g. A017')
+  .action(async (username: string, opts: { role: string; name?: string; agent?: string }) => {
     const { usersAdd } = await import('./users-command.js');
     await usersAdd(loadConfig(), username, opts);
   });

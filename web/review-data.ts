@@ -142,6 +142,8 @@ function whereClause(f: QueueFilter, viewer: User, assignmentOn: boolean, params
   else if (f.assigned === 'none') where.push('a.user_id IS NULL');
   else if (f.assigned) where.push(`au.username = ${p(f.assigned)}`);
   if (assignmentOn && viewer.role === 'officer') where.push(`(a.user_id IS NULL OR a.user_id = ${p(viewer.id)})`);
+  // Agents see their own calls only.
+  if (viewer.role === 'agent') where.push(`r.agent_id = ${p(viewer.agentId ?? '')}`);
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
 
@@ -336,8 +338,12 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
   };
 }
 
-/** May this user open this call? Officers: not calls assigned to someone else (when assignment is on). */
-export function mayOpenCall(user: User, call: Pick<CallView, 'assignedUserId'>, assignmentOn: boolean): boolean {
+/**
+ * May this user open this call? Agents: only their own calls. Officers: not calls assigned to someone else
+ * (when assignment is on).
+ */
+export function mayOpenCall(user: User, call: Pick<CallView, 'assignedUserId' | 'agentId'>, assignmentOn: boolean): boolean {
+  if (user.role === 'agent') return !!user.agentId && call.agentId === user.agentId;
   if (user.role !== 'officer' || !assignmentOn) return true;
   return call.assignedUserId === null || call.assignedUserId === user.id;
 }

@@ -49,6 +49,8 @@ import {
 import { listDismissReasons, registerDismissReasonRoutes } from './dismiss-reasons.js';
 import { listMissedFindings } from './sampling-data.js';
 import { registerSamplingRoutes } from './sampling-routes.js';
+import { appealsOfCall, countPendingAppeals } from './appeals-data.js';
+import { findingAppealHtml, registerAppealRoutes } from './appeals-routes.js';
 import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';
 import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
@@ -142,6 +144,7 @@ const CALL_NOTICES: Record<string, string> = {
   'missed-saved': '已登记漏检。',
   'missed-invalid': '漏检未登记：请选择规则并填写时间（秒）。',
   'not-sampled': '只有抽检抽中的通话可以登记漏检。',
+  'appeal-filed': '已提交申诉，等待质检主管处理。',
 };
 
 /** The message of a `notice` code in a query string (see {@link NOTICES}), or undefined. */
@@ -296,14 +299,14 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   });
   app.setNotFoundHandler((req, reply) => sendHtml(reply, errorPage('未找到', '没有这个页面。', req.user), 404));
 
-  const mask = (user: User) => (web.unmaskedRoles.includes(user.role) ? (t: string) => t : maskText);
+  const mask = (user: User) => ((web.unmaskedRoles as string[]).includes(user.role) ? (t: string) => t : maskText);
   /**
    * The queue filter of a request for `user`. For roles that see masked text, a transcript search that could
    * confirm or reveal masked digits (`searchRevealsMaskedDigits`) is left out, and `searchRefused` says so.
    */
   const queueFilterOf = (user: User, query: Record<string, unknown>, invalid?: string[]): { filter: QueueFilter; searchRefused: boolean } => {
     const filter = parseQueueFilter(query, invalid);
-    if (filter.q === undefined || web.unmaskedRoles.includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
+    if (filter.q === undefined || (web.unmaskedRoles as string[]).includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
     delete filter.q;
     return { filter, searchRefused: true };
   };
@@ -373,8 +376,14 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const started = performance.now();
     const page = await queuePage(db, filter, user, web.assignment, after);
     const elapsedMs = performance.now() - started;
-    const [choices, reviewers] = await Promise.all([filterChoices(db), user.role === 'officer' ? Promise.resolve([]) : listReviewers(db)]);
-    const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(query, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined]
+    // Agents see nothing of other agents: no lists of agents and lines, no reviewers.
+    const [choices, reviewers] = await Promise.all([
+      user.role === 'agent' ? Promise.resolve({ agents: [], lines: [] }) : filterChoices(db),
+      user.role === 'officer' || user.role === 'agent' ? Promise.resolve([]) : listReviewers(db),
+    ]);
+    const pendingAppeals = user.role === 'supervisor' ? await countPendingAppeals(db) : 0;
+    const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(query, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined,
+      pendingAppeals ? `有 ${pendingAppeals} 条申诉待处理（见“申诉”页）。` : undefined]
       .filter(Boolean).join(' ') || undefined;
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
     const phraseLabels = bannedPhraseLabels(await activeRuleset(db));
@@ -417,7 +426,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       return undefined;
     }
     if (!mayOpenCall(req.user!, call, web.assignment)) {
-      sendHtml(reply, errorPage('无权访问', '此通话已分配给其他质检员。', req.user, reply.generateCsrf()), 403);
+      sendHtml(reply, errorPage('无权访问', req.user!.role === 'agent' ? '这不是您的通话。' : '此通话已分配给其他质检员。', req.user, reply.generateCsrf()), 403);
       return undefined;
     }
     return call;
@@ -438,10 +447,13 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
    * string kept for the back and next-call links; `refused` re-shows a review form that was not saved.
    */
   async function renderCallPage(req: FastifyRequest, reply: FastifyReply, call: CallView, extra: { notice?: string; refused?: CallPageRefusal; status?: number } = {}) {
-    const [report, transcript, reasons, audioInfo, missed] = await Promise.all([
+    const [report, transcript, reasons, audioInfo, missed, appeals] = await Promise.all([
       loadReport(call.reportKey), loadTranscript(call.objectKey), listDismissReasons(db), storage.stat(call.bucket, call.objectKey),
       call.sampled ? listMissedFindings(db, call.recordingId) : Promise.resolve([]),
+      appealsOfCall(db, call.recordingId),
     ]);
+    const csrf = reply.generateCsrf();
+    const findingExtras = new Map(call.findings.map((f) => [f.id, findingAppealHtml({ user: req.user!, call, findingId: f.id, appeals, appealDays: web.appealDays, csrf, mask: mask(req.user!) })]));
     const ruleset = report ? ((await rulesetOfVersion(db, report.rulesetVersion)) ?? (await activeRuleset(db))) : await activeRuleset(db);
     // After review, the breakdown shows what each rule still deducts, computed as the reviewed score is.
     let reviewed: ReviewedScore | undefined;
@@ -451,7 +463,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     }
     const back = parseQueueFilter((req.query ?? {}) as Record<string, unknown>);
     return sendHtml(reply, callPageHtml({
-      user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice: extra.notice, reviewed, back,
+      user: req.user!, csrf, call, report, transcript, mask: mask(req.user!), notice: extra.notice, reviewed, back, findingExtras,
       reasons: reasons.map((r) => r.label), phraseLabels: bannedPhraseLabels(ruleset), audioAvailable: !!audioInfo, refused: extra.refused, missed,
     }), extra.status);
   }
@@ -570,6 +582,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   registerReviewRoutes(app, { db, assignment: web.assignment, openCall, loadReport, renderCallPage, onDecision: (decision) => decisionsTotal.inc({ decision }) });
   registerDismissReasonRoutes(app, { db });
   registerSamplingRoutes(app, { db, timeZone: 'Asia/Shanghai', openCall });
+  registerAppealRoutes(app, { db, appealDays: web.appealDays, openCall, loadReport, mask, phraseLabels: async () => bannedPhraseLabels(await activeRuleset(db)) });
 
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });

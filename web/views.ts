@@ -33,7 +33,7 @@ export function formatDateTime(d: Date | null | undefined): string {
 export function layout(opts: { title: string; user?: User; body: string; csrf?: string; scripts?: string[] }): string {
   const u = opts.user;
   const nav = u
-    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'officer' ? '' : ' <a href="/stats">月度统计</a> <a href="/rules">规则管理</a> <a href="/settings/sampling">抽检设置</a> <a href="/settings/dismiss-reasons">驳回理由</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
+    ? `<nav aria-label="主导航">${u.role === 'agent' ? '<a href="/">我的通话</a> <a href="/appeals">我的申诉</a>' : '<a href="/">复核队列</a>'}${u.role === 'officer' || u.role === 'agent' ? '' : ' <a href="/appeals">申诉</a> <a href="/stats">月度统计</a> <a href="/rules">规则管理</a> <a href="/settings/sampling">抽检设置</a> <a href="/settings/dismiss-reasons">驳回理由</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(opts.csrf ?? '')}">
        <span>${esc(u.displayName)}（${ROLE_NAMES[u.role]}）</span> <button type="submit">退出登录</button></form>`
     : '';
@@ -245,10 +245,12 @@ export function callPageHtml(opts: {
   refused?: { error: string; choices: Record<number, FindingChoice>; callComment?: string };
   /** Sampled calls: the problems reviewers recorded that the rules missed (web/sampling-data.ts). */
   missed?: MissedFinding[];
+  /** More HTML under a finding, by finding id (its appeal or the agent's appeal form, web/appeals-routes.ts). */
+  findingExtras?: Map<number, string>;
 }): string {
   const { call, report, transcript, mask, reviewed, phraseLabels } = opts;
-  // Admins read calls; officers and supervisors decide.
-  const canDecide = opts.user.role !== 'admin';
+  // Admins read calls, agents read their own (and appeal); officers and supervisors decide.
+  const canDecide = opts.user.role === 'officer' || opts.user.role === 'supervisor';
   const backQuery = filterQuery(opts.back);
   const backField = `<input type="hidden" name="back" value="${esc(backQuery.slice(1))}">`;
   const hitTimes = new Set(call.findings.map((f) => `${f.start}|${f.end}`));
@@ -283,6 +285,7 @@ ${canDecide ? `<fieldset class="choice"><legend>复核结论${f.current ? '（�
 <label><input type="radio" form="review" name="decision-${f.id}" value="dismissed"${checked('dismissed')}> 驳回（不扣分）</label>
 <label>驳回理由 <select form="review" name="reason-${f.id}"><option value="">（驳回时必选）</option>${reasonOptions(chosen.reason)}</select></label>
 <label>备注 <textarea form="review" name="comment-${f.id}" rows="1" cols="30" maxlength="2000">${esc(chosen.comment ?? '')}</textarea></label></fieldset>` : ''}
+${opts.findingExtras?.get(f.id) ?? ''}
 ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 </section>`;
     })

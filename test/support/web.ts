@@ -51,7 +51,7 @@ export interface WebEnv {
   app: FastifyInstance;
   /** Recording id by object key (without the night prefix). */
   ids: Map<string, string>;
-  /** User names by role, plus `officer2`. */
+  /** User names by role, plus `officer2`; `agent` is the 坐席 account of agent A031 (call 3 and the five-findings call). */
   users: Record<Role | 'officer2', string>;
   close(): Promise<void>;
 }
@@ -125,11 +125,13 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
     officer2: `officer2-${suffix}`,
     supervisor: `super-${suffix}`,
     admin: `admin-${suffix}`,
+    agent: `agent-${suffix}`,
   } as Record<Role | 'officer2', string>;
   await createUser(services.db, { username: users.officer, displayName: `王芳-${suffix}`, role: 'officer', password: PASSWORD });
   await createUser(services.db, { username: users.officer2, displayName: `李强-${suffix}`, role: 'officer', password: PASSWORD });
   await createUser(services.db, { username: users.supervisor, displayName: `张主管-${suffix}`, role: 'supervisor', password: PASSWORD });
   await createUser(services.db, { username: users.admin, displayName: `管理员-${suffix}`, role: 'admin', password: PASSWORD });
+  await createUser(services.db, { username: users.agent, displayName: `坐席-${suffix}`, role: 'agent', password: PASSWORD, agentId: 'A031' });
 
   const app = await buildWebServer({ config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log }, SECRET);
   await app.ready();

@@ -7,6 +7,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
+import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
+import { parseMonth } from '../../pipeline/stats/month.js';
+import { maskText } from '../../web/privacy.js';
 import { Client, csrfOf, ID_NUMBER, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
 
 const notice = (location: unknown) => new URL(String(location), 'http://x').searchParams.get('notice') ?? '';
@@ -415,6 +418,68 @@ describe('review workspace over HTTP', () => {
     const { rows: [reason] } = await w.services.db.query("SELECT id FROM dismiss_reasons WHERE label = '录音不清'");
     expect((await supervisor.post(`/settings/dismiss-reasons/${reason.id}/retire`, { _csrf: csrfOf(list.body) })).statusCode).toBe(303);
     expect((await supervisor.get(`/calls/${call}`)).body).not.toContain('录音不清</option>');
+  });
+
+  it('agents see only their own calls, appeal a confirmed finding once; a supervisor overturns it and it stops deducting', async () => {
+    const agent = new Client(w.app);
+    await agent.login(w.users.agent);
+    const call = id('five-findings.wav'); // A031, decided in the test above: one finding dismissed, four confirmed
+    // Nothing of other agents: the queue lists A031's calls only, no lists of agents or lines; other calls are refused.
+    const queue = await agent.get('/');
+    const agents = [...queue.body.matchAll(/\n<td>(A\d+|—)<\/td><td>/g)].map((m) => m[1]);
+    expect(agents.length).toBeGreaterThan(0);
+    expect(new Set(agents)).toEqual(new Set(['A031']));
+    expect(queue.body).not.toContain('A099');
+    expect(queue.body).not.toContain('<datalist id="agents"><option');
+    for (const url of [`/calls/${id('privacy.wav')}`, `/calls/${id('privacy.wav')}/transcript.txt`, `/calls/${id('privacy.wav')}/audio`, '/stats', '/settings/sampling', '/rules', '/admin/failed']) {
+      expect((await agent.get(url)).statusCode, url).toBe(403);
+    }
+    const page = await agent.get(`/calls/${call}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('id="review"'); // no decision form
+    expect((await agent.post(`/calls/${call}/review`, { _csrf: csrfOf(page.body), all: 'confirmed' })).statusCode).toBe(403);
+    const { rows: findings } = await w.services.db.query(
+      `SELECT f.id, (SELECT d.decision FROM review_decisions d WHERE d.finding_id = f.id AND d.decision <> 'comment' ORDER BY d.id DESC LIMIT 1) AS current
+       FROM findings f JOIN reports r ON r.recording_id = f.recording_id AND r.ruleset_version = f.ruleset_version WHERE f.recording_id = $1 ORDER BY f.start_sec`, [call],
+    );
+    const confirmed = findings.filter((f) => f.current === 'confirmed').map((f) => String(f.id));
+    const dismissed = findings.filter((f) => f.current === 'dismissed').map((f) => String(f.id));
+    expect(confirmed).toHaveLength(4);
+    expect([...page.body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).toEqual(confirmed);
+    // A dismissed finding cannot be appealed; a confirmed one once.
+    const notConfirmed = await agent.post(`/calls/${call}/findings/${dismissed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '我没说' });
+    expect(notConfirmed.statusCode).toBe(400);
+    expect(notConfirmed.body).toContain('只能对已确认的发现申诉');
+    const filed = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '那句是来电人说的' });
+    expect(filed.statusCode).toBe(303);
+    const twice = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '再申诉' });
+    expect(twice.body).toContain('每条发现只能申诉一次');
+
+    const { rows: [before] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    const statsBefore = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
+    // The supervisor sees it pending (also as a notice on the queue) and overturns it.
+    expect((await supervisor.get('/')).body).toContain('有 1 条申诉待处理');
+    const appeals = await supervisor.get('/appeals');
+    expect(appeals.body).toContain('<strong id="pending-appeals">1</strong>');
+    expect(appeals.body).toContain('那句是来电人说的');
+    const aid = /action="\/appeals\/(\d+)\/decision"/.exec(appeals.body)![1]!;
+    expect((await officer.post(`/appeals/${aid}/decision`, { _csrf: csrfOf((await officer.get('/')).body), outcome: 'overturned' })).statusCode).toBe(403);
+    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'overturned', note: '录音核实为来电人所说' })).headers.location).toBe('/appeals?notice=decided');
+    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'upheld' })).headers.location).toBe('/appeals?notice=gone');
+    const { rows: [after] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    expect(after.reviewed_score).toBe(before.reviewed_score + 10); // the banned phrase no longer deducts
+    const { rows: history } = await w.services.db.query('SELECT decision, reason, comment, reviewer FROM review_decisions WHERE finding_id = $1 ORDER BY id', [confirmed[0]]);
+    expect(history.slice(-2)).toEqual([
+      { decision: 'comment', reason: null, comment: '坐席申诉：那句是来电人说的', reviewer: w.users.agent },
+      { decision: 'dismissed', reason: '申诉改判', comment: '录音核实为来电人所说', reviewer: w.users.supervisor },
+    ]);
+    // The statistics count it as dismissed.
+    const statsAfter = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
+    const banned = (s: typeof statsAfter) => s.rules.find((r) => r.ruleId === 'banned_phrase')!;
+    expect([banned(statsAfter).confirmed, banned(statsAfter).dismissed]).toEqual([banned(statsBefore).confirmed - 1, banned(statsBefore).dismissed + 1]);
+    // The agent sees the outcome on the appeals page and the call page.
+    expect((await agent.get('/appeals')).body).toContain('已改判（驳回该发现）');
+    expect((await agent.get(`/calls/${call}`)).body).toContain('那句是来电人说的 — <strong>已改判（驳回该发现）</strong>');
   });
 
   it('samples unflagged calls into the queue marked 抽检, reviewed as a whole with missed-finding entries', async () => {
