@@ -3,7 +3,8 @@
  * five findings (B01, B02, B06, B15, B11; test/support/web.ts) from the queue filtered to pending calls,
  * confirms three, dismisses two with a reason, and goes on to the next pending call of the queue. Counted:
  * key presses, page loads, and the wall-clock time the browser needed (server and rendering; a person's
- * reading and listening time comes on top). Written to test-artifacts/review-cost.json.
+ * reading and listening time comes on top). Written to test-artifacts/review-cost.json. Then the agent of that
+ * call appeals a confirmed finding and a supervisor overturns it (screenshots appeal-agent.png, appeal-supervisor.png).
  *
  * Before the one-form review (each finding its own form, Tab to every control, a reload per decision, the
  * back link dropping the filter), the same review took 144 key presses, 7 page loads and 2.6 s.
@@ -89,11 +90,40 @@ describe('review cost of a call with five findings (keyboard only)', () => {
     expect(saved.match(/（理由：语音识别错误）/g)).toHaveLength(2);
     expect(await page.locator('[role=status]').textContent()).toContain('five-01');
     expect(await page.locator('#back').getAttribute('href')).toBe('/?status=pending');
+    const result = { keyPresses: user.presses, pageLoads: user.loads, elapsedMs, before: BEFORE };
     await page.goto(`${base}/?status=pending&rule=B06`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'queue-filtered.png'), fullPage: true });
-    const result = { keyPresses: user.presses, pageLoads: user.loads, elapsedMs, before: BEFORE };
     expect(user.presses).toBeLessThan(BEFORE.keyPresses / 5);
     console.log(`review cost, 5 findings: ${JSON.stringify(result)}`);
     await writeFile(path.join(ARTIFACTS, 'review-cost.json'), `${JSON.stringify(result, null, 2)}\n`);
   }, 180_000);
+
+  it('an agent appeals a confirmed finding in the browser and a supervisor overturns it (screenshots)', async () => {
+    const fiveId = w.ids.get('five-findings.wav')!;
+    const signIn = async (username: string) => {
+      await context.clearCookies();
+      await page.goto(`${base}/login`);
+      await page.getByLabel('用户名').fill(username);
+      await page.getByLabel('密码').fill(PASSWORD);
+      await Promise.all([page.waitForURL(`${base}/`), page.getByRole('button', { name: '登录' }).click()]);
+    };
+    await signIn(w.users.agent);
+    await page.goto(`${base}/calls/${fiveId}`);
+    const form = page.locator('form.appeal').first();
+    await form.getByLabel(/申诉理由/).fill('“你去问民政局”后面我给了地址，录音里能听到');
+    await Promise.all([page.waitForURL(/notice=appeal-filed/), form.getByRole('button', { name: '提交申诉' }).click()]);
+    expect(await page.locator('[role=status]').textContent()).toContain('已提交申诉');
+    await page.locator('p.appeal').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'appeal-agent.png') });
+
+    await signIn(w.users.supervisor);
+    await page.goto(`${base}/appeals`);
+    expect(await page.locator('#pending-appeals').textContent()).toBe('1');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'appeal-supervisor.png'), fullPage: true });
+    await page.getByLabel(/改判/).check();
+    await page.getByLabel('说明').fill('核实录音，坐席已给出地址');
+    await Promise.all([page.waitForURL(/notice=decided/), page.getByRole('button', { name: '提交' }).click()]);
+    expect(await page.locator('#pending-appeals').textContent()).toBe('0');
+    expect(await page.locator('tbody').textContent()).toContain('已改判（驳回该发现）');
+  }, 120_000);
 });
