@@ -10,7 +10,7 @@ import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
 import { parseMonth } from '../../pipeline/stats/month.js';
 import { maskText } from '../../web/privacy.js';
-import { Client, csrfOf, ID_NUMBER, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
 
 const notice = (location: unknown) => new URL(String(location), 'http://x').searchParams.get('notice') ?? '';
 
@@ -521,6 +521,23 @@ describe('review workspace over HTTP', () => {
     const refused = await supervisor.post(`/calls/${flagged}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'polite_language', start: '1' });
     expect(refused.headers.location).toContain('notice=not-sampled');
     expect((await w.services.db.query('SELECT count(*)::int AS n FROM missed_findings WHERE recording_id = $1', [flagged])).rows[0].n).toBe(0);
+  });
+
+  it('offers a channel choice for stereo calls only, and says so when a recording is missing', async () => {
+    const stereo = await supervisor.get(`/calls/${id('call-03-banned-phrases.wav')}`);
+    expect(stereo.body).toContain('<select id="channels">');
+    const mono = await supervisor.get(`/calls/${id('call-06-banned-phrases.amr')}`);
+    expect(mono.body).not.toContain('id="channels"');
+    expect(mono.body).toContain('单声道录音');
+    for (const label of ['1×', '1.25×', '1.5×', '2×']) expect(mono.body).toContain(`>${label}</option>`);
+    expect(mono.body).toContain('id="skip-silence"');
+    const missing = id('call-04-no-consent.wav');
+    await w.services.storage.remove(w.t.config.s3.recordingsBucket, [`${NIGHT}call-04-no-consent.wav`]);
+    const page = await supervisor.get(`/calls/${missing}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('录音文件缺失：对象存储里找不到这通通话的录音');
+    expect(page.body).not.toContain('<audio');
+    expect((await supervisor.get(`/calls/${missing}/audio`, { accept: '*/*' })).statusCode).toBe(404);
   });
 
   it('rate-limits sign-in per IP and locks an account after repeated failures', async () => {
