@@ -4,7 +4,8 @@
  * confirms three, dismisses two with a reason, and goes on to the next pending call of the queue. Counted:
  * key presses, page loads, and the wall-clock time the browser needed (server and rendering; a person's
  * reading and listening time comes on top). Written to test-artifacts/review-cost.json. Then the agent of that
- * call appeals a confirmed finding and a supervisor overturns it (screenshots appeal-agent.png, appeal-supervisor.png).
+ * call appeals a confirmed finding and a supervisor overturns it (screenshots appeal-agent.png, appeal-supervisor.png),
+ * and the supervisor samples unflagged calls and records a missed finding on one (sampled-call.png).
  *
  * Before the one-form review (each finding its own form, Tab to every control, a reload per decision, the
  * back link dropping the filter), the same review took 144 key presses, 7 page loads and 2.6 s.
@@ -125,5 +126,31 @@ describe('review cost of a call with five findings (keyboard only)', () => {
     await Promise.all([page.waitForURL(/notice=decided/), page.getByRole('button', { name: '提交' }).click()]);
     expect(await page.locator('#pending-appeals').textContent()).toBe('0');
     expect(await page.locator('tbody').textContent()).toContain('已改判（驳回该发现）');
+  }, 120_000);
+
+  it('a supervisor samples unflagged calls and records a missed finding on one (screenshot)', async () => {
+    // Signed in as the supervisor (previous test).
+    await page.goto(`${base}/settings/sampling`);
+    for (const line of ['12345 政务热线', '婚姻登记']) {
+      await page.getByLabel('线路或坐席工号').fill(line);
+      await page.getByLabel('抽检比例（%）').fill('100');
+      await Promise.all([page.waitForURL(/notice=saved/), page.getByRole('button', { name: '保存比例' }).click()]);
+    }
+    await page.getByLabel('抽取日期').fill('2026-11-28');
+    await Promise.all([page.waitForURL(/notice=drawn/), page.getByRole('button', { name: '按比例抽取该日通话' }).click()]);
+    expect(await page.locator('[role=status]').textContent()).toMatch(/已抽取 [1-9]\d* 通/);
+    await page.goto(`${base}/?status=pending`);
+    const row = page.locator('tbody tr', { has: page.locator('span.sampled') }).first();
+    await Promise.all([page.waitForURL(/\/calls\/[0-9a-f]{40}/), row.getByRole('link').click()]);
+    await page.getByLabel('漏检规则').selectOption('polite_language');
+    await page.getByLabel('时间（秒）').fill('12.5');
+    await page.getByLabel('说明').fill('结束时没有说再见');
+    await Promise.all([page.waitForURL(/notice=missed-saved/), page.getByRole('button', { name: '登记漏检' }).click()]);
+    expect(await page.locator('#missed .history').textContent()).toContain('结束时没有说再见');
+    await page.getByLabel('确认有问题').check();
+    await Promise.all([page.waitForURL(/saved=1/), page.locator('#call-review').getByRole('button', { name: '提交' }).click()]);
+    expect(await page.locator('#review-status').textContent()).toBe('已确认');
+    await page.locator('#missed').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sampled-call.png') });
   }, 120_000);
 });
