@@ -296,7 +296,7 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
   const reasons = (report?.reviewReasons ?? []).map((r) => REVIEW_REASON_NAMES[r] ?? r).join('；');
   const callForm = canDecide && call.findings.length === 0 && call.reviewStatus !== 'none'
     ? `<section class="finding" id="call-review" aria-labelledby="crh"><h3 id="crh">整通复核</h3>
-<p>本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现：请听录音后对整通通话下结论。</p>
+<p>${call.sampled ? '本通话由抽检抽中（规则未标记）' : `本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现`}：请听录音后对整通通话下结论。</p>
 <form method="post" action="/calls/${call.recordingId}/decisions">
 <input type="hidden" name="_csrf" value="${esc(opts.csrf)}">${backField}
 <fieldset><legend>复核结论</legend>
