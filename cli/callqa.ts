@@ -191,10 +191,11 @@ program
   .description('jobs per stage (waiting / active / done / failed) and the failed recordings with their reasons')
   .option('--json', 'print JSON')
   .option('--limit <n>', 'failed recordings to list', '50')
-  .action(async (opts: { json?: boolean; limit: string }) => {
+  .option('--bucket <bucket>', 'only this bucket (default: every bucket the pipeline processed, `process` runs included)')
+  .action(async (opts: { json?: boolean; limit: string; bucket?: string }) => {
     const { config, log } = setup(true);
     const { statusCommand } = await import('./status-command.js');
-    await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit) });
+    await statusCommand(config, log, { json: opts.json, limit: Number(opts.limit), bucket: opts.bucket });
   });
 
 program
@@ -249,9 +250,10 @@ users
   .command('add')
   .description('create a user')
   .argument('<username>', 'sign-in name: letters, digits, ".", "_", "-"')
-  .requiredOption('--role <role>', 'officer | supervisor | admin')
+  .requiredOption('--role <role>', 'officer | supervisor | admin | agent (坐席: sees and appeals only their own calls)')
   .option('--name <name>', 'name shown on the pages, e.g. 王芳')
-  .action(async (username: string, opts: { role: string; name?: string }) => {
+  .option('--agent <id>', 'for --role agent: the agent id whose calls the account sees, e.g. A017')
+  .action(async (username: string, opts: { role: string; name?: string; agent?: string }) => {
     const { usersAdd } = await import('./users-command.js');
     await usersAdd(loadConfig(), username, opts);
   });
@@ -280,6 +282,24 @@ users
   .action(async (username: string) => {
     const { usersPasswd } = await import('./users-command.js');
     await usersPasswd(loadConfig(), username);
+  });
+
+const agents = program.command('agents').description('the agent directory: names and teams of agent ids, for statistics and the review workspace');
+agents
+  .command('import')
+  .description('add or update agents from a CSV staff list (header: id/工号, name/姓名, optional team/班组/线路)')
+  .argument('<file>', 'CSV file, UTF-8')
+  .action(async (file: string) => {
+    const { agentsImport } = await import('./agents-command.js');
+    await agentsImport(loadConfig(), file);
+  });
+agents
+  .command('list')
+  .description('list the agent directory')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const { agentsList } = await import('./agents-command.js');
+    await agentsList(loadConfig(), opts);
   });
 
 const rules = program.command('rules').description('tools for ruleset files: validate one, trace it on a transcript; activate one in production, list the saved versions');

@@ -111,6 +111,7 @@ const envSchema = z
     WEB_TRUST_PROXY: bool.default(false),
     WEB_SESSION_HOURS: positiveInt.default(12),
     WEB_ASSIGNMENT: bool.default(true),
+    WEB_APPEAL_DAYS: positiveInt.default(7),
     WEB_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     WEB_UNMASKED_ROLES: z
       .string()
@@ -185,6 +186,8 @@ export interface Config {
     sessionHours: number;
     /** Officers see only unassigned calls and calls assigned to them. */
     assignment: boolean;
+    /** Days after a finding's confirmation within which its agent may appeal it (issue 12). */
+    appealDays: number;
     /** Lets Prometheus read /metrics with `Authorization: Bearer <token>` (admins' sessions always can). */
     metricsToken?: string;
     /** Roles that see ID-card, phone and bank-card numbers unmasked. */
@@ -266,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.WEB_TRUST_PROXY,
       sessionHours: e.WEB_SESSION_HOURS,
       assignment: e.WEB_ASSIGNMENT,
+      appealDays: e.WEB_APPEAL_DAYS,
       metricsToken: e.WEB_METRICS_TOKEN,
       unmaskedRoles: e.WEB_UNMASKED_ROLES,
     },

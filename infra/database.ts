@@ -314,6 +314,12 @@ export async function listFailedRecordings(
   return rows.map(toRecordingRow);
 }
 
+/** Failed recordings per bucket, every bucket that has any (the operations page's bucket list). */
+export async function failedCountsByBucket(pool: Pool): Promise<{ bucket: string; failed: number }[]> {
+  const { rows } = await pool.query<{ bucket: string; n: string }>("SELECT bucket, count(*) AS n FROM recordings WHERE status = 'failed' GROUP BY bucket ORDER BY bucket");
+  return rows.map((r) => ({ bucket: r.bucket, failed: Number(r.n) }));
+}
+
 /** The rows for the given recording ids (missing ids are left out). */
 export async function getRecordings(pool: Pool, ids: string[]): Promise<RecordingRow[]> {
   const { rows } = await pool.query('SELECT * FROM recordings WHERE id = ANY($1::text[])', [ids]);

@@ -7,11 +7,11 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type Scry
 import type { Pool } from '../infra/database.js';
 
 /** Roles: officer reviews; supervisor also reassigns and sees statistics; admin manages users and queues. */
-export const ROLES = ['officer', 'supervisor', 'admin'] as const;
+export const ROLES = ['officer', 'supervisor', 'admin', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Chinese names of the roles, for the pages. */
-export const ROLE_NAMES: Record<Role, string> = { officer: '质检员', supervisor: '质检主管', admin: '系统管理员' };
+export const ROLE_NAMES: Record<Role, string> = { officer: '质检员', supervisor: '质检主管', admin: '系统管理员', agent: '坐席' };
 
 /** A user as the web app sees it (never the hash). */
 export interface User {
@@ -21,6 +21,8 @@ export interface User {
   role: Role;
   disabled: boolean;
   createdAt: Date;
+  /** Agents (role `agent`): their agent id; they see only the calls with that id (migration 023). */
+  agentId?: string;
 }
 
 function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
@@ -63,6 +65,7 @@ function toUser(r: Record<string, unknown>): User {
     role: r.role as Role,
     disabled: r.disabled as boolean,
     createdAt: r.created_at as Date,
+    ...(r.agent_id ? { agentId: r.agent_id as string } : {}),
   };
 }
 
@@ -71,14 +74,15 @@ function toUser(r: Record<string, unknown>): User {
  *
  * @throws {Error} for a bad user name, role or a password shorter than {@link MIN_PASSWORD_LENGTH}, or a taken name
  */
-export async function createUser(db: Pool, u: { username: string; displayName?: string; role: Role; password: string }): Promise<User> {
+export async function createUser(db: Pool, u: { username: string; displayName?: string; role: Role; password: string; agentId?: string }): Promise<User> {
   if (!/^[A-Za-z0-9._-]{2,64}$/.test(u.username)) throw new Error('user name: 2–64 letters, digits, ".", "_" or "-"');
   if (!(ROLES as readonly string[]).includes(u.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
+  if (u.role === 'agent' && !u.agentId) throw new Error('an agent account needs the agent id it may see (--agent)');
   if (u.password.length < MIN_PASSWORD_LENGTH) throw new Error(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   try {
     const { rows } = await db.query(
-      'INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *',
-      [u.username, u.displayName || u.username, u.role, await hashPassword(u.password)],
+      'INSERT INTO users (username, display_name, role, password_hash, agent_id) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+      [u.username, u.displayName || u.username, u.role, await hashPassword(u.password), u.role === 'agent' ? u.agentId : null],
     );
     return toUser(rows[0]);
   } catch (error) {

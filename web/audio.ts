@@ -1,12 +1,17 @@
 /**
  * Streaming a call's recording through the server with HTTP Range support, so the browser can seek and no
- * storage credential or URL reaches it.
+ * storage credential or URL reaches it, on the same timeline as the transcript.
  *
- * - Formats browsers play (WAV incl. A-law/mu-law, MP3, OGG/Opus, FLAC, M4A/AAC, WebM) are served as stored,
- *   each range read from object storage (minio getPartialObject).
- * - Others (AMR-NB/WB and anything else) are converted once to 16-bit PCM WAV with ffmpeg (through
- *   pipeline/audio/ffmpeg.ts, channels kept) into a private cache folder (at most 200 files, oldest removed
- *   first; the folder is removed when the server stops), and ranges served from that file.
+ * - WAV files of linear PCM, float, A-law or mu-law samples (format codes 1, 3, 6, 7 in the `fmt ` chunk) are
+ *   served as stored, each range read from object storage (minio getPartialObject): their length is their
+ *   sample count, as in the pipeline.
+ * - Everything else (MP3, Opus, AMR-NB/WB, other WAV codings, …) is converted once to 16-bit PCM WAV with
+ *   ffmpeg through the pipeline's own timeline filter ({@link TIMELINE_FILTER}: frames the decoder drops
+ *   become silence, as when the pipeline prepares the recording for ASR), channels and sample rate kept,
+ *   into a private cache folder (at most 200 files, oldest removed first; the folder is removed when the
+ *   server stops), and ranges served from that file. Without the filter an AMR call of 15.4 s played as
+ *   12.9 s and a finding's time pointed at the wrong moment (issue 12); with it the served length equals
+ *   the report's `durationSec` within 50 ms for every accepted format (test/web/audio-sync.test.ts).
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -14,18 +19,22 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { fileUrl, runFfmpeg } from '../pipeline/audio/ffmpeg.js';
+import { TIMELINE_FILTER } from '../pipeline/audio/probe.js';
 
-/** Content types of the formats browsers play, by file extension. */
-const PLAYABLE: Record<string, string> = {
-  '.wav': 'audio/wav',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.flac': 'audio/flac',
-  '.m4a': 'audio/mp4',
-  '.aac': 'audio/aac',
-  '.webm': 'audio/webm',
-};
+/** WAVE format codes served as stored: PCM, IEEE float, A-law, mu-law (RFC 2361). */
+const STORED_WAV_CODES = new Set([1, 3, 6, 7]);
+
+/**
+ * The sample coding of a WAV file from its first bytes: the `fmt ` chunk's format code (the sub-format's for
+ * WAVE_FORMAT_EXTENSIBLE), or undefined when the bytes are not a RIFF/WAVE header with `fmt ` first.
+ */
+export function wavFormatCode(head: Uint8Array): number | undefined {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b.length < 22 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE' || b.toString('latin1', 12, 16) !== 'fmt ') return undefined;
+  const code = b.readUInt16LE(20);
+  if (code !== 0xfffe) return code;
+  return b.length >= 46 ? b.readUInt16LE(44) : undefined;
+}
 
 /** A parsed byte range, inclusive. */
 export interface ByteRange {
@@ -82,16 +91,13 @@ export class AudioStreamer {
    * @returns undefined when the object is missing
    */
   async source(recordingId: string, bucket: string, key: string): Promise<AudioSource | undefined> {
-    const ext = path.extname(key).toLowerCase();
-    const type = PLAYABLE[ext];
-    if (type) {
-      const info = await this.storage.stat(bucket, key);
-      if (!info) return undefined;
-      return {
-        size: info.size,
-        contentType: type,
-        open: (r) => this.storage.getRange(bucket, key, r.start, r.end - r.start + 1),
-      };
+    const info = await this.storage.stat(bucket, key);
+    if (!info) return undefined;
+    if (path.extname(key).toLowerCase() === '.wav' && info.size >= 46) {
+      const code = wavFormatCode(await readAll(await this.storage.getRange(bucket, key, 0, 46)));
+      if (code !== undefined && STORED_WAV_CODES.has(code)) {
+        return { size: info.size, contentType: 'audio/wav', open: (r) => this.storage.getRange(bucket, key, r.start, r.end - r.start + 1) };
+      }
     }
     const file = await this.converted(recordingId, bucket, key);
     if (!file) return undefined;
@@ -119,7 +125,11 @@ export class AudioStreamer {
           const input = await this.storage.download(bucket, key, work, info.size);
           const out = path.join(work, 'out.wav');
           await runFfmpeg(
-            { inputOptions: ['-nostdin'], input: fileUrl(input), outputs: [{ options: ['-vn', '-c:a', 'pcm_s16le', '-f', 'wav'], target: out }] },
+            {
+              inputOptions: ['-nostdin'],
+              input: fileUrl(input),
+              outputs: [{ options: ['-map', '0:a:0', '-af', TIMELINE_FILTER, '-c:a', 'pcm_s16le', '-map_metadata', '-1', '-f', 'wav'], target: out }],
+            },
             { timeLimitMs: this.ffmpegTimeLimitMs },
             path.basename(key),
           );
@@ -151,4 +161,11 @@ export class AudioStreamer {
   async close(): Promise<void> {
     await rm(this.cacheDir, { recursive: true, force: true });
   }
+}
+
+/** Reads a (small) stream to the end. */
+async function readAll(stream: Readable): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
 }

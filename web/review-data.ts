@@ -52,6 +52,8 @@ export interface CallSummary {
   score: number;
   reviewedScore: number | null;
   reviewStatus: string;
+  /** Drawn for sampling (抽检): not flagged by the rules, in the queue for a whole-call review. */
+  sampled: boolean;
 }
 
 /** The call-summary fields of a `reports` row joined with its call time (`call_time`). */
@@ -66,6 +68,7 @@ function toCallSummary(r: Record<string, any>): CallSummary {
     score: r.score,
     reviewedScore: r.reviewed_score,
     reviewStatus: r.review_status,
+    sampled: r.sampled ?? false,
   };
 }
 
@@ -139,6 +142,8 @@ function whereClause(f: QueueFilter, viewer: User, assignmentOn: boolean, params
   else if (f.assigned === 'none') where.push('a.user_id IS NULL');
   else if (f.assigned) where.push(`au.username = ${p(f.assigned)}`);
   if (assignmentOn && viewer.role === 'officer') where.push(`(a.user_id IS NULL OR a.user_id = ${p(viewer.id)})`);
+  // Agents see their own calls only.
+  if (viewer.role === 'agent') where.push(`r.agent_id = ${p(viewer.agentId ?? '')}`);
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
 
@@ -170,7 +175,7 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
   const from = `FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id`;
   const { rows } = await db.query(
     `SELECT r.recording_id, r.call_id, r.agent_id, r.line, ${timeExpr} AS call_time, r.duration_sec, r.score,
-            r.reviewed_score, r.review_status, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
+            r.reviewed_score, r.review_status, r.sampled, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
      ${from} ${where}${keyset}
      ORDER BY ${orderBy}
      LIMIT ${PAGE_SIZE + 1}`,
@@ -333,8 +338,12 @@ export async function loadCall(db: Pool, recordingId: string): Promise<CallView 
   };
 }
 
-/** May this user open this call? Officers: not calls assigned to someone else (when assignment is on). */
-export function mayOpenCall(user: User, call: Pick<CallView, 'assignedUserId'>, assignmentOn: boolean): boolean {
+/**
+ * May this user open this call? Agents: only their own calls. Officers: not calls assigned to someone else
+ * (when assignment is on).
+ */
+export function mayOpenCall(user: User, call: Pick<CallView, 'assignedUserId' | 'agentId'>, assignmentOn: boolean): boolean {
+  if (user.role === 'agent') return !!user.agentId && call.agentId === user.agentId;
   if (user.role !== 'officer' || !assignmentOn) return true;
   return call.assignedUserId === null || call.assignedUserId === user.id;
 }
@@ -350,37 +359,54 @@ export interface NewDecision {
 }
 
 /**
- * Appends a decision and derives the call's review status and reviewed score from all decisions, in one
- * transaction (the report row is locked, so two officers deciding at once both count).
+ * Appends a decision and derives the call's review status and reviewed score; see {@link recordDecisions}.
+ *
+ * @throws {Error} `finding_not_in_call` when the finding does not belong to the recording's current report
+ */
+export async function recordDecision(db: Pool, d: NewDecision, report: Report): Promise<{ reviewStatus: string; reviewedScore: number }> {
+  return recordDecisions(db, d.recordingId, [d], report);
+}
+
+/**
+ * Appends decisions on findings of one call (all or none: one transaction) and derives the call's review
+ * status and reviewed score from all its decisions (the report row is locked, so two officers deciding at
+ * once both count).
  *
  * - review status: `pending` while a finding has no confirm/dismiss decision; then `confirmed` when any
  *   finding's latest decision confirms it, else `dismissed`. Calls that were never flagged keep `none`.
  * - reviewed score: {@link rescoreReport} without the findings whose latest decision is `dismissed`, with the
  *   ruleset of the report's version (`rulesetOfVersion`).
  *
+ * @param decisions decisions on findings of `recordingId`, appended in this order
  * @returns the new status and reviewed score
- * @throws {Error} `finding_not_in_call` when the finding does not belong to the recording's current report
+ * @throws {Error} `finding_not_in_call` when a finding does not belong to the recording's current report
  */
-export async function recordDecision(db: Pool, d: NewDecision, report: Report): Promise<{ reviewStatus: string; reviewedScore: number }> {
+export async function recordDecisions(
+  db: Pool,
+  recordingId: string,
+  decisions: Omit<NewDecision, 'recordingId'>[],
+  report: Report,
+): Promise<{ reviewStatus: string; reviewedScore: number }> {
   // The ruleset that scored the report (shipped file or a version saved with /rules), for its deductions.
   const ruleset = await rulesetOfVersion(db, report.rulesetVersion);
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    const { rows: rep } = await client.query('SELECT review_status, ruleset_version FROM reports WHERE recording_id = $1 FOR UPDATE', [d.recordingId]);
+    const { rows: rep } = await client.query('SELECT review_status, ruleset_version FROM reports WHERE recording_id = $1 FOR UPDATE', [recordingId]);
     if (!rep.length) throw new Error('finding_not_in_call');
-    const { rows: own } = await client.query('SELECT 1 FROM findings WHERE id = $1 AND recording_id = $2 AND ruleset_version = $3', [
-      d.findingId, d.recordingId, rep[0].ruleset_version,
-    ]);
-    if (!own.length) throw new Error('finding_not_in_call');
-    await client.query('INSERT INTO review_decisions (finding_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
-      d.findingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
-    ]);
+    const { rows: own } = await client.query('SELECT id FROM findings WHERE recording_id = $1 AND ruleset_version = $2', [recordingId, rep[0].ruleset_version]);
+    const ownIds = new Set(own.map((r) => Number(r.id)));
+    if (decisions.some((d) => !ownIds.has(d.findingId))) throw new Error('finding_not_in_call');
+    for (const d of decisions) {
+      await client.query('INSERT INTO review_decisions (finding_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
+        d.findingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
+      ]);
+    }
     const { rows: latest } = await client.query(
       `SELECT f.rule_id, f.ordinal,
               (SELECT d.decision FROM review_decisions d WHERE d.finding_id = f.id AND d.decision <> 'comment' ORDER BY d.decided_at DESC, d.id DESC LIMIT 1) AS current
        FROM findings f WHERE f.recording_id = $1 AND f.ruleset_version = $2`,
-      [d.recordingId, rep[0].ruleset_version],
+      [recordingId, rep[0].ruleset_version],
     );
     const dismissed = new Set(latest.filter((l) => l.current === 'dismissed').map((l) => `${l.rule_id}#${l.ordinal}`));
     const reviewedScore = rescoreReport(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), ruleset);
@@ -389,7 +415,7 @@ export async function recordDecision(db: Pool, d: NewDecision, report: Report): 
       if (latest.some((l) => !l.current)) reviewStatus = 'pending';
       else reviewStatus = latest.some((l) => l.current === 'confirmed') ? 'confirmed' : 'dismissed';
     }
-    await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [d.recordingId, reviewStatus, reviewedScore]);
+    await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [recordingId, reviewStatus, reviewedScore]);
     await client.query('COMMIT');
     return { reviewStatus, reviewedScore };
   } catch (error) {

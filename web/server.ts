@@ -25,9 +25,10 @@ import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
-import { rulesetOfVersion } from '../rules/ruleset-store.js';
+import { activeRuleset, rulesetOfVersion } from '../rules/ruleset-store.js';
+import { bannedPhraseLabels } from '../pipeline/report/labels.js';
 import type { Config } from '../infra/config.js';
-import { countRecordingsByStatus, listFailedRecordings, type Pool } from '../infra/database.js';
+import { countRecordingsByStatus, failedCountsByBucket, listFailedRecordings, type Pool } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
@@ -43,9 +44,16 @@ import { maskText, searchRevealsMaskedDigits } from './privacy.js';
 import { registerStatsRoutes } from './stats-downloads.js';
 import { registerRulesRoutes } from './rules-pages.js';
 import {
-  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, STATUS_FILTERS, type QueueFilter,
+  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, type CallView, type QueueFilter,
 } from './review-data.js';
-import { callPageHtml, DISMISS_REASONS, errorPage, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
+import { listDismissReasons, registerDismissReasonRoutes } from './dismiss-reasons.js';
+import { listMissedFindings } from './sampling-data.js';
+import { registerSamplingRoutes } from './sampling-routes.js';
+import { appealsOfCall, countPendingAppeals } from './appeals-data.js';
+import { findingAppealHtml, registerAppealRoutes } from './appeals-routes.js';
+import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
+import { backFilter, parseQueueFilter } from './queue-filter.js';
+import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,46 +92,6 @@ const findingParams = {
   properties: { id: { type: 'string', pattern: RECORDING_ID }, fid: { type: 'string', pattern: '^[0-9]{1,15}$' } },
   required: ['id', 'fid'],
 } as const;
-
-/** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
-const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
-  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-});
-const queryField = {
-  from: dateString,
-  to: dateString,
-  agent: z.string().max(100),
-  line: z.string().max(100),
-  rule: z.string().regex(/^([a-z_]{3,40}|B\d{2})$/),
-  status: z.enum(STATUS_FILTERS),
-  minScore: z.coerce.number().int().min(0).max(100),
-  maxScore: z.coerce.number().int().min(0).max(100),
-  q: z.string().trim().max(100),
-  assigned: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-};
-
-/** Chinese names of the queue filters, for the notice about ignored ones. */
-const FILTER_NAMES: Record<keyof typeof queryField, string> = {
-  from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
-};
-
-/**
- * Reads the queue filter from a query string; invalid or empty values are left out, and the names of the
- * invalid ones (Chinese, {@link FILTER_NAMES}) are pushed to `invalid` when given.
- */
-export function parseQueueFilter(query: Record<string, unknown>, invalid?: string[]): QueueFilter {
-  const f: Record<string, unknown> = {};
-  for (const [k, schema] of Object.entries(queryField)) {
-    const v = query[k];
-    if (v === undefined || v === '') continue;
-    const parsed = typeof v === 'string' ? (schema as z.ZodType).safeParse(v) : undefined;
-    if (parsed?.success && parsed.data !== '') f[k] = parsed.data;
-    else if (!parsed?.success) invalid?.push(FILTER_NAMES[k as keyof typeof queryField]);
-  }
-  return f as QueueFilter;
-}
 
 /**
  * Failed sign-ins allowed per client address in a minute (then 429 until the minute is over). Only failures
@@ -167,6 +135,16 @@ const NOTICES: Record<string, (p: { n: number; k: number; name?: string }) => st
   'no-calls': () => '请先勾选通话。',
   'bad-reviewer': () => '质检员无效。',
   requeued: ({ n }) => `已重新排队 ${n} 条录音。`,
+  'queue-done': () => '队列里没有其他待复核的通话了。',
+};
+
+/** Fixed notices of the call page (`?notice=CODE`); unknown codes show nothing. */
+const CALL_NOTICES: Record<string, string> = {
+  skipped: '已跳过上一通，这是队列里的下一通。',
+  'missed-saved': '已登记漏检。',
+  'missed-invalid': '漏检未登记：请选择规则并填写时间（秒）。',
+  'not-sampled': '只有抽检抽中的通话可以登记漏检。',
+  'appeal-filed': '已提交申诉，等待质检主管处理。',
 };
 
 /** The message of a `notice` code in a query string (see {@link NOTICES}), or undefined. */
@@ -321,14 +299,14 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   });
   app.setNotFoundHandler((req, reply) => sendHtml(reply, errorPage('未找到', '没有这个页面。', req.user), 404));
 
-  const mask = (user: User) => (web.unmaskedRoles.includes(user.role) ? (t: string) => t : maskText);
+  const mask = (user: User) => ((web.unmaskedRoles as string[]).includes(user.role) ? (t: string) => t : maskText);
   /**
    * The queue filter of a request for `user`. For roles that see masked text, a transcript search that could
    * confirm or reveal masked digits (`searchRevealsMaskedDigits`) is left out, and `searchRefused` says so.
    */
   const queueFilterOf = (user: User, query: Record<string, unknown>, invalid?: string[]): { filter: QueueFilter; searchRefused: boolean } => {
     const filter = parseQueueFilter(query, invalid);
-    if (filter.q === undefined || web.unmaskedRoles.includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
+    if (filter.q === undefined || (web.unmaskedRoles as string[]).includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
     delete filter.q;
     return { filter, searchRefused: true };
   };
@@ -398,11 +376,18 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     const started = performance.now();
     const page = await queuePage(db, filter, user, web.assignment, after);
     const elapsedMs = performance.now() - started;
-    const [choices, reviewers] = await Promise.all([filterChoices(db), user.role === 'officer' ? Promise.resolve([]) : listReviewers(db)]);
-    const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(query, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined]
+    // Agents see nothing of other agents: no lists of agents and lines, no reviewers.
+    const [choices, reviewers] = await Promise.all([
+      user.role === 'agent' ? Promise.resolve({ agents: [], lines: [] }) : filterChoices(db),
+      user.role === 'officer' || user.role === 'agent' ? Promise.resolve([]) : listReviewers(db),
+    ]);
+    const pendingAppeals = user.role === 'supervisor' ? await countPendingAppeals(db) : 0;
+    const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(query, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined,
+      pendingAppeals ? `有 ${pendingAppeals} 条申诉待处理（见“申诉”页）。` : undefined]
       .filter(Boolean).join(' ') || undefined;
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
-    return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs }));
+    const phraseLabels = bannedPhraseLabels(await activeRuleset(db));
+    return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs, phraseLabels }));
   });
 
   app.post('/assign', { config: { roles: ['supervisor', 'admin'] }, preHandler: app.csrfProtection }, async (req, reply) => {
@@ -441,11 +426,12 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       return undefined;
     }
     if (!mayOpenCall(req.user!, call, web.assignment)) {
-      sendHtml(reply, errorPage('无权访问', '此通话已分配给其他质检员。', req.user, reply.generateCsrf()), 403);
+      sendHtml(reply, errorPage('无权访问', req.user!.role === 'agent' ? '这不是您的通话。' : '此通话已分配给其他质检员。', req.user, reply.generateCsrf()), 403);
       return undefined;
     }
     return call;
   }
+  const dismissReasonLabels = async () => (await listDismissReasons(db)).map((r) => r.label);
   async function loadReport(key: string): Promise<Report | undefined> {
     const text = await storage.getText(config.s3.resultsBucket, key);
     return text === undefined ? undefined : (JSON.parse(text) as Report);
@@ -456,19 +442,39 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
     return text === undefined ? undefined : parseTranscriptText(text, key);
   }
 
-  app.get('/calls/:id', { schema: { params: idParams } }, async (req, reply) => {
-    const call = await openCall(req, reply);
-    if (!call) return reply;
-    const [report, transcript] = await Promise.all([loadReport(call.reportKey), loadTranscript(call.objectKey)]);
-    const q = req.query as Record<string, unknown>;
-    const notice = q.saved === '1' ? '已保存复核结论。' : undefined;
+  /**
+   * Renders the call page for `call` (opened by `openCall`) with the queue filter of the request's query
+   * string kept for the back and next-call links; `refused` re-shows a review form that was not saved.
+   */
+  async function renderCallPage(req: FastifyRequest, reply: FastifyReply, call: CallView, extra: { notice?: string; refused?: CallPageRefusal; status?: number } = {}) {
+    const [report, transcript, reasons, audioInfo, missed, appeals] = await Promise.all([
+      loadReport(call.reportKey), loadTranscript(call.objectKey), listDismissReasons(db), storage.stat(call.bucket, call.objectKey),
+      call.sampled ? listMissedFindings(db, call.recordingId) : Promise.resolve([]),
+      appealsOfCall(db, call.recordingId),
+    ]);
+    const csrf = reply.generateCsrf();
+    const findingExtras = new Map(call.findings.map((f) => [f.id, findingAppealHtml({ user: req.user!, call, findingId: f.id, appeals, appealDays: web.appealDays, csrf, mask: mask(req.user!) })]));
+    const ruleset = report ? ((await rulesetOfVersion(db, report.rulesetVersion)) ?? (await activeRuleset(db))) : await activeRuleset(db);
     // After review, the breakdown shows what each rule still deducts, computed as the reviewed score is.
     let reviewed: ReviewedScore | undefined;
     if (report && call.reviewedScore !== null) {
       const dismissed = new Set(call.findings.filter((f) => f.current === 'dismissed').map((f) => `${f.ruleId}#${f.ordinal}`));
-      reviewed = rescoreReportByRule(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), await rulesetOfVersion(db, report.rulesetVersion));
+      reviewed = rescoreReportByRule(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), ruleset);
     }
-    return sendHtml(reply, callPageHtml({ user: req.user!, csrf: reply.generateCsrf(), call, report, transcript, mask: mask(req.user!), notice, reviewed }));
+    const back = parseQueueFilter((req.query ?? {}) as Record<string, unknown>);
+    return sendHtml(reply, callPageHtml({
+      user: req.user!, csrf, call, report, transcript, mask: mask(req.user!), notice: extra.notice, reviewed, back, findingExtras,
+      reasons: reasons.map((r) => r.label), phraseLabels: bannedPhraseLabels(ruleset), audioAvailable: !!audioInfo, refused: extra.refused, missed,
+    }), extra.status);
+  }
+
+  app.get('/calls/:id', { schema: { params: idParams } }, async (req, reply) => {
+    const call = await openCall(req, reply);
+    if (!call) return reply;
+    const q = req.query as Record<string, unknown>;
+    const saved = typeof q.saved === 'string' && q.saved !== '' ? q.saved : undefined;
+    const notice = saved === '1' ? '已保存复核结论。' : saved && /^[\w.-]{1,100}$/.test(saved) ? `已保存通话 ${saved} 的复核结论，这是队列里的下一通。` : Object.hasOwn(CALL_NOTICES, String(q.notice)) ? CALL_NOTICES[String(q.notice)] : undefined;
+    return renderCallPage(req, reply, call, { notice });
   });
 
   app.get('/calls/:id/transcript.txt', { schema: { params: idParams } }, async (req, reply) => {
@@ -511,7 +517,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       if (!call) return reply;
       const fid = Number((req.params as { fid: string }).fid);
       const bad = (message: string) => refuseDecision(req, reply, call.recordingId, message);
-      const form = readDecisionForm(req.body, '驳回必须选择理由。');
+      const form = readDecisionForm(req.body, '驳回必须选择理由。', await dismissReasonLabels());
       if (typeof form === 'string') return bad(form);
       const { decision, reason, comment } = form;
       if (!call.findings.some((f) => f.id === fid)) return bad('该发现不属于此通话。');
@@ -530,13 +536,13 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       const call = await openCall(req, reply);
       if (!call) return reply;
       const bad = (message: string) => refuseDecision(req, reply, call.recordingId, message);
-      const form = readDecisionForm(req.body, '选“无问题”必须选择理由。');
+      const form = readDecisionForm(req.body, '选“无问题”必须选择理由。', await dismissReasonLabels());
       if (typeof form === 'string') return bad(form);
       const { decision, reason, comment } = form;
       if (call.findings.length || call.reviewStatus === 'none') return bad('此通话请逐条复核发现。');
       await recordCallDecision(db, { recordingId: call.recordingId, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: req.user!.username });
       decisionsTotal.inc({ decision });
-      return reply.redirect(`/calls/${call.recordingId}?saved=1#call-review`, 303);
+      return reply.redirect(`/calls/${call.recordingId}${filterQuery(backFilter(req.body), { saved: '1' })}#call-review`, 303);
     },
   );
 
@@ -545,18 +551,21 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   );
 
   // --- operations ---------------------------------------------------------------------------------
+  // Every bucket the pipeline processed (nightly recordings and `callqa process` runs); `?bucket=` narrows it.
+  const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
   app.get('/admin/failed', async (req, reply) => {
-    // The nightly recordings only: `callqa process` runs keep their own bucket and queues.
-    const failed = await listFailedRecordings(db, { bucket: config.s3.recordingsBucket, limit: 500 });
     const q = req.query as Record<string, unknown>;
-    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: noticeOf(q) }));
+    const bucket = typeof q.bucket === 'string' && bucketName.test(q.bucket) ? q.bucket : undefined;
+    const [failed, buckets] = await Promise.all([listFailedRecordings(db, { bucket, limit: 500 }), failedCountsByBucket(db)]);
+    return sendHtml(reply, failedPageHtml({ user: req.user!, csrf: reply.generateCsrf(), failed, notice: noticeOf(q), bucket, buckets, retryBucket: bucket ?? config.s3.recordingsBucket }));
   });
   app.post('/admin/failed/retry', { preHandler: app.csrfProtection }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    // One recording (its row's button) or, without an id, every failed recording of the bucket.
+    // One recording (its row's button) or, without an id, every failed recording of one bucket.
     if (body.id !== undefined && (typeof body.id !== 'string' || !/^[0-9a-f]{40}$/.test(body.id))) return reply.code(400).send('bad recording id');
+    if (typeof body.bucket !== 'string' || !bucketName.test(body.bucket)) return reply.code(400).send('bad bucket');
     const id = body.id as string | undefined;
-    const { queued } = await retryFailedRecordings({ db, queues: deps.queues, storage }, { bucket: config.s3.recordingsBucket, id, limit: 1000 });
+    const { queued } = await retryFailedRecordings({ db, queues: deps.queues, storage }, { bucket: body.bucket, id, limit: 1000 });
     return reply.redirect(`/admin/failed?notice=requeued&n=${queued.length}`, 303);
   });
   app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: req.user!, csrf: reply.generateCsrf(), users: await listUsers(db) })));
@@ -568,6 +577,12 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
 
   // --- monthly statistics (supervisors, admins) ----------------------------------------------------
   registerStatsRoutes(app, { storage, bucket: config.s3.resultsBucket });
+
+  // --- fast review: the call page's one form, next call in the queue; dismiss reasons ---------------
+  registerReviewRoutes(app, { db, assignment: web.assignment, openCall, loadReport, renderCallPage, onDecision: (decision) => decisionsTotal.inc({ decision }) });
+  registerDismissReasonRoutes(app, { db });
+  registerSamplingRoutes(app, { db, timeZone: 'Asia/Shanghai', openCall });
+  registerAppealRoutes(app, { db, appealDays: web.appealDays, openCall, loadReport, mask, phraseLabels: async () => bannedPhraseLabels(await activeRuleset(db)) });
 
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });
@@ -615,15 +630,16 @@ interface DecisionForm {
  * Reads a decision form (on a finding or on a whole call).
  *
  * @param missingReason the message when a dismissal has no listed reason (the two forms word it differently)
+ * @param reasons the dismiss reasons in use (web/dismiss-reasons.ts)
  * @returns the form, or the message to show when it is incomplete
  */
-function readDecisionForm(body: unknown, missingReason: string): DecisionForm | string {
+function readDecisionForm(body: unknown, missingReason: string, reasons: string[]): DecisionForm | string {
   const b = (body ?? {}) as Record<string, unknown>;
   const decision = b.decision;
   const reason = typeof b.reason === 'string' ? b.reason.trim() : '';
   const comment = typeof b.comment === 'string' ? b.comment.trim().slice(0, 2000) : '';
   if (decision !== 'confirmed' && decision !== 'dismissed' && decision !== 'comment') return '请选择复核结论。';
-  if (decision === 'dismissed' && !(DISMISS_REASONS as readonly string[]).includes(reason)) return missingReason;
+  if (decision === 'dismissed' && !reasons.includes(reason)) return missingReason;
   if (decision === 'comment' && !comment) return '请填写备注。';
   return { decision, reason, comment };
 }

@@ -5,11 +5,12 @@
  */
 import type { ReviewedScore } from '../rules/analyze.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
-import { RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from '../pipeline/report/labels.js';
+import { FAILURE_CODE_NAMES, phraseName, RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from '../pipeline/report/labels.js';
 import type { RecordingRow } from '../infra/database.js';
 import type { Transcript } from '../pipeline/transcript.js';
 import type { Report } from '../rules/report.js';
 import { ROLE_NAMES, type User } from './accounts.js';
+import type { MissedFinding } from './sampling-data.js';
 import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type QueueFilter, type QueuePage, type FindingView } from './review-data.js';
 
 export { esc };
@@ -18,9 +19,6 @@ const DECISION_NAMES: Record<string, string> = { confirmed: '确认', dismissed:
 
 /** Why a call was flagged (report `reviewReasons`). */
 const REVIEW_REASON_NAMES: Record<string, string> = { rule_failed: '有规则不通过', finding_needs_review: '有发现需人工确认', no_agent_speech: '未识别到坐席语音' };
-
-/** Reasons an officer can give for dismissing a finding. */
-export const DISMISS_REASONS = ['语音识别错误', '说话人识别错误', '上下文无不当', '规则误判', '其他（见备注）'] as const;
 
 const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
@@ -35,7 +33,7 @@ export function formatDateTime(d: Date | null | undefined): string {
 export function layout(opts: { title: string; user?: User; body: string; csrf?: string; scripts?: string[] }): string {
   const u = opts.user;
   const nav = u
-    ? `<nav aria-label="主导航"><a href="/">复核队列</a>${u.role === 'officer' ? '' : ' <a href="/stats">月度统计</a> <a href="/rules">规则管理</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
+    ? `<nav aria-label="主导航">${u.role === 'agent' ? '<a href="/">我的通话</a> <a href="/appeals">我的申诉</a>' : '<a href="/">复核队列</a>'}${u.role === 'officer' || u.role === 'agent' ? '' : ' <a href="/appeals">申诉</a> <a href="/stats">月度统计</a> <a href="/rules">规则管理</a> <a href="/settings/sampling">抽检设置</a> <a href="/settings/dismiss-reasons">驳回理由</a>'}${u.role === 'admin' ? ' <a href="/admin/failed">失败录音</a> <a href="/admin/queues">任务队列</a> <a href="/admin/users">用户</a>' : ''}</nav>
        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(opts.csrf ?? '')}">
        <span>${esc(u.displayName)}（${ROLE_NAMES[u.role]}）</span> <button type="submit">退出登录</button></form>`
     : '';
@@ -77,9 +75,18 @@ ol.transcript li.hit{background:#fff1c2}ol.transcript li.playing{outline:2px sol
 .finding{border:1px solid #ccc;border-radius:4px;padding:.5rem;margin-bottom:.7rem;scroll-margin-top:7rem}
 .finding.confirmed{border-color:#b00}.finding.dismissed{border-color:#2c7a2c;background:#f3fbf3}
 .finding fieldset{border:0;padding:0;margin:.3rem 0}.finding form p{margin:.3rem 0}.finding h3{margin:.2rem 0}
-main:focus{outline:none}
+main[tabindex]:focus{outline:none}
 .score{font-size:1.6rem;font-weight:bold}
 .history{font-size:.88rem;margin:.3rem 0 0 1rem;padding:0}
+.sampled{background:#6a3d9a;color:#fff;border-radius:3px;padding:0 .3rem;font-size:.85em}
+.timeline{position:relative;height:1.6rem;background:#f0f0f0;margin:.3rem 0;border-radius:3px}
+.timeline .seg{position:absolute;top:.55rem;height:.5rem;background:#9ab}.timeline .seg.agent{background:#36c}
+.timeline .mark{position:absolute;top:0;width:.7rem;height:1.6rem;margin-left:-.35rem;background:#c0392b;border:1px solid #fff;border-radius:2px;padding:0;cursor:pointer}
+.timeline .mark.dismissed{background:#2c7a2c}.timeline .mark.confirmed{background:#800}
+.timeline .playhead{position:absolute;top:0;width:2px;height:1.6rem;background:#000;left:0}
+.finding.current{box-shadow:0 0 0 3px #f5a623}.finding fieldset.choice label{margin-right:.6rem}
+.review-actions{position:sticky;bottom:0;background:#fff;padding:.5rem 0;border-top:1px solid #ddd}
+.shortcuts ul{margin:.2rem 0;padding-left:1.2rem;font-size:.88rem;columns:2}kbd{border:1px solid #999;border-radius:3px;padding:0 .25rem;background:#f7f7f7}
 `;
 
 /** The sign-in page. */
@@ -104,7 +111,8 @@ export function errorPage(title: string, message: string, user?: User, csrf?: st
   return layout({ title, user, csrf, body: `<h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="${esc(link.href)}">${esc(link.label)}</a></p>` });
 }
 
-function filterQuery(f: QueueFilter, extra: Record<string, string> = {}): string {
+/** A queue filter as a query string, `?…` (empty without values), plus `extra` parameters. */
+export function filterQuery(f: QueueFilter, extra: Record<string, string> = {}): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') q.set(k, String(v));
   for (const [k, v] of Object.entries(extra)) q.set(k, v);
@@ -126,22 +134,25 @@ export function queuePageHtml(opts: {
   reviewers: User[];
   notice?: string;
   elapsedMs: number;
+  /** Banned-phrase wording by id (bannedPhraseLabels). */
+  phraseLabels: Record<string, string>;
 }): string {
-  const { user, filter: f, page } = opts;
+  const { user, filter: f, page, phraseLabels } = opts;
+  const keep = filterQuery(f);
   const canAssign = user.role === 'supervisor' || user.role === 'admin';
   const rows = page.rows
     .map((r) => {
       const score = r.reviewedScore !== null && r.reviewedScore !== r.score ? `${r.reviewedScore}（原 ${r.score}）` : String(r.score);
-      const problems = [...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => RULE_NAMES[x] ?? x), ...r.bannedPhrases].join('、');
+      const problems = [...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => RULE_NAMES[x] ?? x), ...r.bannedPhrases.map((b) => phraseName(b, phraseLabels))].join('、');
       return `<tr class="${r.reviewStatus !== 'none' ? 'flagged' : ''}">
 ${canAssign ? `<td><input type="checkbox" name="ids" value="${r.recordingId}" form="assign" aria-label="选择通话 ${esc(r.callId)}"></td>` : ''}
-<td><a href="/calls/${r.recordingId}">${esc(r.callId)}</a></td><td>${esc(formatDateTime(r.callTime))}</td>
+<td><a href="/calls/${r.recordingId}${esc(keep)}">${esc(r.callId)}</a></td><td>${esc(formatDateTime(r.callTime))}</td>
 <td>${esc(r.agentId ?? '—')}</td><td>${esc(r.line ?? '—')}</td><td>${formatTime(r.durationSec)}</td><td>${esc(score)}</td>
-<td>${esc(problems || '—')}</td><td class="status-${r.reviewStatus}">${REVIEW_STATUS_NAMES[r.reviewStatus] ?? r.reviewStatus}</td><td>${esc(r.assignedTo ?? '—')}</td></tr>`;
+<td>${esc(problems || '—')}</td><td class="status-${r.reviewStatus}">${REVIEW_STATUS_NAMES[r.reviewStatus] ?? r.reviewStatus}${r.sampled ? ' <span class="sampled">抽检</span>' : ''}</td><td>${esc(r.assignedTo ?? '—')}</td></tr>`;
     })
     .join('\n');
   const ruleOptions = [option('', '全部', f.rule), ...Object.entries(RULE_NAMES).map(([id, n]) => option(id, `${n}（不通过）`, f.rule)),
-    ...Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`).map((b) => option(b, `禁用语 ${b}`, f.rule))].join('');
+    ...Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`).map((b) => option(b, `禁用语 ${phraseName(b, phraseLabels)}`, f.rule))].join('');
   const statusOptions = [option('', '全部', f.status), option('flagged', '需复核（全部）', f.status), option('pending', '待复核', f.status),
     option('confirmed', '已确认', f.status), option('dismissed', '已驳回', f.status), option('none', '无需复核', f.status)].join('');
   const assignedOptions = [option('', '全部', f.assigned), option('me', '分配给我', f.assigned), option('none', '未分配', f.assigned),
@@ -188,11 +199,30 @@ ${rows || `<tr><td colspan="10">没有符合条件的通话。</td></tr>`}
   });
 }
 
-function findingLabel(f: FindingView): string {
-  return [RULE_NAMES[f.ruleId] ?? f.ruleId, f.phraseId].filter(Boolean).join(' ');
+/** A finding as people read it: the rule's name and, for a banned phrase, its id and wording. */
+function findingLabel(f: FindingView, phraseLabels: Record<string, string>): string {
+  return [RULE_NAMES[f.ruleId] ?? f.ruleId, f.phraseId ? phraseName(f.phraseId, phraseLabels) : undefined].filter(Boolean).join(' ');
 }
 
-/** The call page: player, transcript, findings with decision forms and history. */
+/** What an officer chose for one finding in the call page's review form (kept when the form is refused). */
+export interface FindingChoice {
+  decision?: 'confirmed' | 'dismissed';
+  reason?: string;
+  comment?: string;
+}
+
+/** Shortcut keys of the call page, shown on it and handled by web/assets.ts (`CALL_JS`). */
+export const REVIEW_SHORTCUTS: [string, string][] = [
+  ['C', '确认当前发现并到下一条'],
+  ['D 然后 1–9', '驳回当前发现，数字选理由'],
+  ['N / P', '下一条 / 上一条发现'],
+  ['A', '全部未决发现设为确认'],
+  ['Ctrl+Enter', '提交并打开队列下一通'],
+  ['G', '跳到队列下一通（不提交）'],
+  ['K / J / L', '播放暂停 / 后退 5 秒 / 前进 5 秒'],
+];
+
+/** The call page: player with timeline, transcript, findings with one review form, history. */
 export function callPageHtml(opts: {
   user: User;
   csrf: string;
@@ -203,12 +233,29 @@ export function callPageHtml(opts: {
   notice?: string;
   /** The reviewed score's breakdown, when the call has decisions (see rescoreReportByRule). */
   reviewed?: ReviewedScore;
+  /** The queue's filter the call was opened from (kept by the back link, the next-call link and the form). */
+  back: QueueFilter;
+  /** The dismiss reasons to pick from (web/dismiss-reasons.ts). */
+  reasons: string[];
+  /** Banned-phrase wording by id (bannedPhraseLabels). */
+  phraseLabels: Record<string, string>;
+  /** The recording is in storage (else the page says it is missing instead of showing a player). */
+  audioAvailable: boolean;
+  /** A refused review form: the message and what was chosen and typed, by finding id. */
+  refused?: { error: string; choices: Record<number, FindingChoice>; callComment?: string };
+  /** Sampled calls: the problems reviewers recorded that the rules missed (web/sampling-data.ts). */
+  missed?: MissedFinding[];
+  /** More HTML under a finding, by finding id (its appeal or the agent's appeal form, web/appeals-routes.ts). */
+  findingExtras?: Map<number, string>;
 }): string {
-  const { call, report, transcript, mask, reviewed } = opts;
-  // Admins read calls; officers and supervisors decide.
-  const canDecide = opts.user.role !== 'admin';
+  const { call, report, transcript, mask, reviewed, phraseLabels } = opts;
+  // Admins read calls, agents read their own (and appeal); officers and supervisors decide.
+  const canDecide = opts.user.role === 'officer' || opts.user.role === 'supervisor';
+  const backQuery = filterQuery(opts.back);
+  const backField = `<input type="hidden" name="back" value="${esc(backQuery.slice(1))}">`;
   const hitTimes = new Set(call.findings.map((f) => `${f.start}|${f.end}`));
-  const utterances = (transcript?.segments ?? [])
+  const segments = transcript?.segments ?? [];
+  const utterances = segments
     .map((s, i) => {
       const hit = hitTimes.has(`${s.start}|${s.end}`);
       return `<li id="u${i}" class="${esc(s.speaker)}${hit ? ' hit' : ''}" data-start="${s.start}" data-end="${s.end}">
@@ -218,26 +265,27 @@ export function callPageHtml(opts: {
     .join('\n');
   const notes = new Map<string, string | undefined>();
   for (const r of report?.rules ?? []) r.findings.forEach((f, i) => notes.set(`${r.id}#${i}`, f.note));
+  const reasonOptions = (selected: string | undefined) =>
+    opts.reasons.map((r, i) => `<option value="${esc(r)}"${r === selected ? ' selected' : ''}>${i < 9 ? `${i + 1} ` : ''}${esc(r)}</option>`).join('');
   const findings = call.findings
     .map((f) => {
       const history = f.decisions
         .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${DECISION_NAMES[d.decision]}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
         .join('');
       const note = notes.get(`${f.ruleId}#${f.ordinal}`);
-      return `<section class="finding ${f.current ?? ''}" id="finding-${f.id}" aria-labelledby="fh-${f.id}">
-<h3 id="fh-${f.id}">${esc(findingLabel(f))} <button type="button" class="seek" data-seek="${f.start}" aria-label="播放发现 ${esc(findingLabel(f))}，${formatTime(f.start)}">▶ ${formatTime(f.start)}</button>
+      const label = findingLabel(f, phraseLabels);
+      const chosen = opts.refused?.choices[f.id] ?? {};
+      const checked = (v: string) => (chosen.decision === v ? ' checked' : '');
+      return `<section class="finding ${f.current ?? ''}" id="finding-${f.id}" tabindex="-1" data-finding="${f.id}" data-start="${f.start}" aria-labelledby="fh-${f.id}">
+<h3 id="fh-${f.id}">${esc(label)} <button type="button" class="seek" data-seek="${f.start}" aria-label="播放发现 ${esc(label)}，${formatTime(f.start)}">▶ ${formatTime(f.start)}</button>
 ${f.current ? `<span class="status-${f.current}">${f.current === 'confirmed' ? '已确认' : '已驳回'}</span>` : '<span class="status-pending">待复核</span>'}</h3>
 <p>${SPEAKER_NAMES[f.speaker] ?? esc(f.speaker)}：“${esc(mask(f.text))}”${note ? `<br><span class="note">${esc(mask(note))}</span>` : ''}${f.needsReview ? '<br><span class="note">系统不确定，需人工确认</span>' : ''}</p>
-${canDecide ? `<form method="post" action="/calls/${call.recordingId}/findings/${f.id}/decisions">
-<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
-<fieldset><legend>复核结论</legend>
-<label><input type="radio" name="decision" value="confirmed" required> 确认（扣分）</label>
-<label><input type="radio" name="decision" value="dismissed"> 驳回（不扣分）</label>
-<label><input type="radio" name="decision" value="comment"> 仅备注</label></fieldset>
-<p><label>驳回理由 <select name="reason"><option value="">（驳回时必选）</option>${DISMISS_REASONS.map((r) => `<option>${esc(r)}</option>`).join('')}</select></label></p>
-<p><label>备注<br><textarea name="comment" rows="2" cols="40" maxlength="2000"></textarea></label></p>
-<p><button type="submit">提交</button></p>
-</form>` : ''}
+${canDecide ? `<fieldset class="choice"><legend>复核结论${f.current ? '（改判）' : ''}</legend>
+<label><input type="radio" form="review" name="decision-${f.id}" value="confirmed"${checked('confirmed')}> 确认（扣分）</label>
+<label><input type="radio" form="review" name="decision-${f.id}" value="dismissed"${checked('dismissed')}> 驳回（不扣分）</label>
+<label>驳回理由 <select form="review" name="reason-${f.id}"><option value="">（驳回时必选）</option>${reasonOptions(chosen.reason)}</select></label>
+<label>备注 <textarea form="review" name="comment-${f.id}" rows="1" cols="30" maxlength="2000">${esc(chosen.comment ?? '')}</textarea></label></fieldset>` : ''}
+${opts.findingExtras?.get(f.id) ?? ''}
 ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 </section>`;
     })
@@ -248,19 +296,28 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
   const reasons = (report?.reviewReasons ?? []).map((r) => REVIEW_REASON_NAMES[r] ?? r).join('；');
   const callForm = canDecide && call.findings.length === 0 && call.reviewStatus !== 'none'
     ? `<section class="finding" id="call-review" aria-labelledby="crh"><h3 id="crh">整通复核</h3>
-<p>本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现：请听录音后对整通通话下结论。</p>
+<p>${call.sampled ? '本通话由抽检抽中（规则未标记）' : `本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现`}：请听录音后对整通通话下结论。</p>
 <form method="post" action="/calls/${call.recordingId}/decisions">
-<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
+<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">${backField}
 <fieldset><legend>复核结论</legend>
 <label><input type="radio" name="decision" value="confirmed" required> 确认有问题</label>
 <label><input type="radio" name="decision" value="dismissed"> 无问题</label>
 <label><input type="radio" name="decision" value="comment"> 仅备注</label></fieldset>
-<p><label>无问题的理由 <select name="reason"><option value="">（选“无问题”时必选）</option>${DISMISS_REASONS.map((r) => `<option>${esc(r)}</option>`).join('')}</select></label></p>
-<p><label>备注<br><textarea name="comment" rows="2" cols="40" maxlength="2000"></textarea></label></p>
+<p><label>无问题的理由 <select name="reason"><option value="">（选“无问题”时必选）</option>${reasonOptions(undefined)}</select></label></p>
+<p><label>备注<br><textarea name="comment" rows="2" cols="40" maxlength="2000">${esc(opts.refused?.callComment ?? '')}</textarea></label></p>
 <p><button type="submit">提交</button></p>
 </form>
 ${callHistory ? `<h4>复核记录</h4><ol class="history">${callHistory}</ol>` : ''}
 </section>`
+    : '';
+  const reviewForm = canDecide && call.findings.length
+    ? `<form id="review" method="post" action="/calls/${call.recordingId}/review" class="review-actions">
+<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">${backField}
+<button type="submit" name="then" value="next" id="submit-next">提交并打开下一通（Ctrl+Enter）</button>
+<button type="submit" name="then" value="stay">提交</button>
+<button type="submit" name="all" value="confirmed">全部未决发现确认并下一通</button>
+<span class="note">未选结论的发现保持不变；只填备注的记为备注。</span>
+</form>`
     : '';
   const points = (d: number | undefined) => (d ? `-${Math.round(d * 10) / 10}` : '');
   const ruleRows = (report?.rules ?? [])
@@ -272,23 +329,41 @@ ${callHistory ? `<h4>复核记录</h4><ol class="history">${callHistory}</ol>` :
     )
     .join('');
   const shown = call.reviewedScore ?? call.score;
+  // Mono recordings measured per channel have only `unknown` speech: nothing to choose between.
+  const speech = transcript?.audio?.speech;
+  const mono = !!speech && !speech.agent && !speech.customer;
+  const duration = call.durationSec > 0 ? call.durationSec : 1;
+  const pct = (t: number) => `${Math.min(100, Math.max(0, (t / duration) * 100)).toFixed(2)}%`;
+  const timeline = `<div class="timeline" id="timeline" role="group" aria-label="时间轴（发现已标出）">
+${segments.map((s) => `<span class="seg ${esc(s.speaker)}" style="left:${pct(s.start)};width:${pct(s.end - s.start)}"></span>`).join('')}
+${call.findings.map((f) => `<button type="button" class="mark ${f.current ?? ''}" data-seek="${f.start}" style="left:${pct(f.start)}" title="${esc(findingLabel(f, phraseLabels))} ${formatTime(f.start)}" aria-label="时间轴：${esc(findingLabel(f, phraseLabels))}，${formatTime(f.start)}"></button>`).join('')}
+<span class="playhead" id="playhead"></span></div>`;
+  // Where nobody speaks (VAD silences of the prepared audio, else gaps between utterances), for skip-silence.
+  const silences = transcript?.audio?.silences ?? segments.slice(1).map((s, i) => ({ start: segments[i]!.end, end: s.start })).filter((g) => g.end - g.start >= 1);
+  const player = opts.audioAvailable
+    ? `<audio id="player" controls preload="metadata" src="/calls/${call.recordingId}/audio" data-silences="${esc(JSON.stringify(silences.map((g) => [g.start, g.end])))}"></audio>
+${timeline}
+${mono ? '<span class="note">单声道录音</span>' : `<label>声道 <select id="channels"><option value="both">双声道（坐席左、来电人右）</option><option value="agent">仅坐席</option><option value="customer">仅来电人</option></select></label>`}
+<label>倍速 <select id="speed">${['1', '1.25', '1.5', '2'].map((r) => `<option value="${r}">${r}×</option>`).join('')}</select></label>
+<label><input type="checkbox" id="skip-silence"> 跳过静音</label>
+<span id="position" aria-live="off" class="note"></span>`
+    : '<p class="error" role="alert">录音文件缺失：对象存储里找不到这通通话的录音，只能看转写。</p>';
+  const shortcuts = `<details class="shortcuts" open><summary>快捷键（焦点不在文本框时）</summary><ul>${REVIEW_SHORTCUTS.map(([k, v]) => `<li><kbd>${esc(k)}</kbd> ${esc(v)}</li>`).join('')}</ul></details>`;
   return layout({
     title: `通话 ${call.callId}`,
     user: opts.user,
     csrf: opts.csrf,
     scripts: ['/assets/call.js'],
-    body: `<p><a href="/">← 返回复核队列</a></p>
+    body: `<p><a href="/${esc(backQuery)}" id="back">← 返回复核队列</a> · <a href="/queue/next?from=${call.recordingId}${backQuery ? `&${esc(backQuery.slice(1))}` : ''}" id="next-call">下一通待复核 →</a></p>
 <h1>通话 ${esc(call.callId)}</h1>
 ${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
+${opts.refused ? `<p class="error" role="alert" id="form-error">${esc(opts.refused.error)}</p>` : ''}
 <p>坐席 ${esc(call.agentId ?? '—')} · 线路/部门 ${esc(call.line ?? '—')} · 通话时间 ${esc(formatDateTime(call.callTime))} · 时长 ${formatTime(call.durationSec)}
  · 复核状态 <span id="review-status" class="status-${esc(call.reviewStatus)}">${REVIEW_STATUS_NAMES[call.reviewStatus] ?? esc(call.reviewStatus)}</span>
- · 复核人 ${esc(call.assignedTo ?? '未分配')}</p>
+ · 复核人 ${esc(call.assignedTo ?? '未分配')}${call.sampled ? ' · <span class="sampled">抽检</span>' : ''}</p>
 <p class="score">得分 <span id="score">${shown}</span>${call.reviewedScore !== null && call.reviewedScore !== call.score ? ` <span class="note">（系统评分 ${call.score}，按复核结论重算）</span>` : ''}</p>
 <div class="player" role="region" aria-label="录音播放">
-<audio id="player" controls preload="metadata" src="/calls/${call.recordingId}/audio"></audio>
-<label>声道 <select id="channels"><option value="both">双声道（坐席左、来电人右）</option><option value="agent">仅坐席</option><option value="customer">仅来电人</option></select></label>
-<span class="note">快捷键：K 播放/暂停，J 后退 5 秒，L 前进 5 秒（焦点不在输入框时）</span>
-<span id="position" aria-live="off" class="note"></span>
+${player}
 </div>
 <div class="call">
 <section aria-labelledby="th"><h2 id="th">通话转写</h2>
@@ -296,28 +371,67 @@ ${transcript ? `<ol class="transcript">${utterances || '<li>（转写为空）</
 <p><a href="/calls/${call.recordingId}/transcript.txt">导出转写（文本）</a></p>
 </section>
 <section aria-labelledby="fh"><h2 id="fh">发现（${call.findings.length}）</h2>
+${canDecide && call.findings.length ? shortcuts : ''}
 ${findings || '<p>本通话没有逐条发现。</p>'}
+${reviewForm}
 ${callForm}
+${call.sampled ? missedSection(call, opts.missed ?? [], canDecide, opts.csrf, backField, mask) : ''}
 <h2>评分项</h2><table><thead><tr><th>规范</th><th>结果</th><th>${reviewed ? '系统扣分' : '扣分'}</th>${reviewed ? '<th>复核后扣分</th>' : ''}</tr></thead><tbody>${ruleRows}</tbody></table>
 </section>
 </div>`,
   });
 }
 
-/** The failed-recordings page (admins). */
-export function failedPageHtml(opts: { user: User; csrf: string; failed: RecordingRow[]; notice?: string }): string {
+/** The sampled call's missed findings (漏检记录) and the form to add one. */
+function missedSection(call: CallView, missed: MissedFinding[], canDecide: boolean, csrf: string, backField: string, mask: (t: string) => string): string {
+  const items = missed
+    .map((m) => `<li>${esc(formatDateTime(m.createdAt))} ${esc(m.reviewer)}：<strong>${esc(RULE_NAMES[m.ruleId] ?? m.ruleId)}</strong> @ <button type="button" class="seek" data-seek="${m.startSec}">${formatTime(m.startSec)}</button>${m.note ? ` ${esc(mask(m.note))}` : ''}</li>`)
+    .join('');
+  const form = canDecide
+    ? `<form method="post" action="/calls/${call.recordingId}/missed-findings" class="filters"><input type="hidden" name="_csrf" value="${esc(csrf)}">${backField}
+<label>漏检规则<select name="rule">${Object.entries(RULE_NAMES).map(([id, n]) => `<option value="${esc(id)}">${esc(n)}</option>`).join('')}</select></label>
+<label>时间（秒）<input type="number" name="start" min="0" step="0.1" required></label>
+<label>说明<input name="note" maxlength="500" size="30"></label>
+<button type="submit">登记漏检</button></form>`
+    : '';
+  return `<section class="finding" id="missed" aria-labelledby="mh"><h3 id="mh">漏检记录（抽检）</h3>
+<p class="note">本通话由抽检抽中（规则未标记）。听完整通后在上方“整通复核”下结论；规则漏掉的问题逐条登记在这里，月度统计据此计算各规则的漏检率。</p>
+${items ? `<ol class="history">${items}</ol>` : '<p>尚无漏检记录。</p>'}
+${form}</section>`;
+}
+
+/**
+ * The failed-recordings page (admins): every bucket the pipeline processed, or one (`bucket`), with the
+ * failure code's Chinese explanation beside it; retry one recording, or all of one bucket.
+ */
+export function failedPageHtml(opts: {
+  user: User;
+  csrf: string;
+  failed: RecordingRow[];
+  notice?: string;
+  /** The bucket shown alone, when narrowed. */
+  bucket?: string;
+  /** Failed recordings per bucket, for the links that narrow the list. */
+  buckets: { bucket: string; failed: number }[];
+  /** The bucket "retry all" queues again. */
+  retryBucket: string;
+}): string {
+  const csrf = `<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">`;
   const rows = opts.failed
-    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code></td><td>${esc(f.reason ?? '')}</td>
-<td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
-<input type="hidden" name="id" value="${esc(f.id)}"><button type="submit">重试</button></form></td></tr>`)
+    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(FAILURE_CODE_NAMES[f.reasonCode ?? ''] ?? '')}</td><td>${esc(f.reason ?? '')}</td>
+<td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry">${csrf}
+<input type="hidden" name="id" value="${esc(f.id)}"><input type="hidden" name="bucket" value="${esc(f.bucket)}"><button type="submit">重试</button></form></td></tr>`)
     .join('\n');
+  const bucketLinks = [`<a href="/admin/failed"${opts.bucket ? '' : ' aria-current="page"'}>全部存储桶</a>`,
+    ...opts.buckets.map((b) => `<a href="/admin/failed?bucket=${encodeURIComponent(b.bucket)}"${opts.bucket === b.bucket ? ' aria-current="page"' : ''}>${esc(b.bucket)}（${b.failed}）</a>`)].join(' · ');
   return layout({
     title: '失败录音',
     user: opts.user,
     csrf: opts.csrf,
     body: `<h1>失败录音</h1>${opts.notice ? `<p role="status">${esc(opts.notice)}</p>` : ''}
-<form method="post" action="/admin/failed/retry"><input type="hidden" name="_csrf" value="${esc(opts.csrf)}"><button type="submit">全部重试</button></form>
-<table><thead><tr><th>录音</th><th>环节</th><th>原因代码</th><th>原因</th><th>时间</th><th>操作</th></tr></thead><tbody>
+<p>${bucketLinks}</p>
+<form method="post" action="/admin/failed/retry">${csrf}<input type="hidden" name="bucket" value="${esc(opts.retryBucket)}"><button type="submit">全部重试（存储桶 ${esc(opts.retryBucket)}）</button></form>
+<table><thead><tr><th>录音</th><th>环节</th><th>原因代码</th><th>原因</th><th>时间（北京时间）</th><th>操作</th></tr></thead><tbody>
 ${rows || '<tr><td colspan="6">没有失败的录音。</td></tr>'}</tbody></table>`,
   });
 }

@@ -156,7 +156,7 @@ li.agent{border-color:#36c}li.customer{border-color:#999}li.finding{background:#
 <h1>通话质检报告</h1>
 <p class="score">得分 ${report.score}${report.flagged ? ' <span class="flag">需复核</span>' : ''}</p>
 ${report.reviewReasons?.length ? `<p class="flag">复核原因：${report.reviewReasons.map((r) => escapeHtml(REVIEW_REASON_TEXT[r] ?? r)).join('；')}</p>` : ''}
-<p>通话编号 ${escapeHtml(report.callId)}；坐席 ${escapeHtml(report.agentId ?? '未知')}；开始时间 ${escapeHtml(report.startedAt ?? '未知')}；
+<p>通话编号 ${escapeHtml(report.callId)}；坐席 ${escapeHtml(report.agentId ?? '未知')}；开始时间 ${escapeHtml(formatTimestampForPeople(report.startedAt))}；分析时间 ${escapeHtml(formatTimestampForPeople(report.analyzedAt))}；
 时长 ${report.durationSec.toFixed(1)} 秒；规则集 ${escapeHtml(report.rulesetVersion)}；转写来源 ${source}</p>
 ${renderAudioSection(transcript)}
 <h2>评分项</h2>
@@ -167,4 +167,23 @@ ${ruleRows}
 ${utterances ? `<ol>\n${utterances}\n</ol>` : '<p>（转写为空：没有识别到任何讲话内容）</p>'}
 </body></html>
 `;
+}
+
+/** The time zone reports written for people show times in (the centre's). */
+export const REPORT_TIME_ZONE = 'Asia/Shanghai';
+
+const reportTimeFormat = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: REPORT_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+});
+
+/**
+ * A timestamp as people read it in a report: local time in {@link REPORT_TIME_ZONE} with the zone named,
+ * and the exact ISO 8601 instant beside it, e.g. `2026-11-28 09:15:02（Asia/Shanghai；ISO 8601 2026-11-28T01:15:02.000Z）`.
+ * `未知` when missing; the text as given when it is not a time.
+ */
+export function formatTimestampForPeople(iso: string | undefined): string {
+  if (!iso) return '未知';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${reportTimeFormat.format(d)}（${REPORT_TIME_ZONE}；ISO 8601 ${d.toISOString()}）`;
 }

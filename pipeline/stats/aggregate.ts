@@ -15,21 +15,38 @@
  *   flagged ÷ calls; review coverage = flagged calls whose review is finished (`review_status` confirmed or
  *   dismissed) ÷ flagged calls.
  * - findings confirmed = findings whose decision is `confirmed`.
- * - average score = mean of the score after review where there is one (`reviewed_score`), else the
- *   automatic score; score distribution over the same score in bands <60, 60–69, 70–79, 80–89, 90–100.
+ * - Two bases (issue 12), each figure labelled with its own:
+ *   - **as detected** (检出口径): every call of the month with the pipeline's automatic result: every
+ *     finding counts, reviewed or not, dismissed or not.
+ *   - **after review** (复核后口径): only the calls whose review is finished — calls the pipeline did not
+ *     flag (nothing to review) and flagged calls whose `review_status` is confirmed or dismissed; calls
+ *     still pending are left out. Dismissed findings are removed: a rule that failed only through findings
+ *     that were all dismissed counts as passed, and the score is the score after review.
+ *   - reviewed share = calls on the after-review basis ÷ calls checked: how much of the month the
+ *     after-review figures speak for.
+ * - average score: as detected, the mean automatic score of all calls; after review, the mean of the score
+ *   after review (`reviewed_score`, else the automatic score) of the calls on that basis. The score
+ *   distribution (bands <60, 60–69, 70–79, 80–89, 90–100) is on the after-review basis.
  * - compliance rate of a rule (greeting: `opening_greeting`, consent before hang-up:
  *   `consent_before_hangup`, and every other rule in the reports) = calls where it passed ÷ calls where it
- *   passed or failed (`na` calls, e.g. the caller cut the line, are left out).
+ *   passed or failed (`na` calls, e.g. the caller cut the line, are left out), on either basis.
  * - banned phrases per 100 calls = `banned_phrase` findings (one per utterance and phrase id, as in the
- *   report) × 100 ÷ calls checked.
+ *   report) × 100 ÷ calls; after review: the findings not dismissed of the calls on that basis × 100 ÷
+ *   those calls.
  * - review precision of a rule = its confirmed findings ÷ its decided findings (confirmed + dismissed):
  *   how often a finding of that rule holds up when a reviewer looks at it; undecided findings are left out.
+ *   The denominator is shown beside it, and the rate is empty below {@link PRECISION_MIN_DECIDED} decided
+ *   findings (one or two decisions say nothing about a rule).
+ * - trend: the centre's figures on both bases for the 12 months ending with the month.
+ * - sample miss rate per rule (抽检漏检率): pipeline/stats/sampling.ts.
  * - A rate or mean whose denominator is 0 is `null` (shown as "—"); counts are 0.
  * - Change against the previous month: current − previous, for rates in fractions (×100 = percentage
  *   points); `null` when either value is `null`.
  */
 import type { Pool } from '../../infra/database.js';
 import { RULE_IDS } from '../../rules/ruleset.js';
+import { agentDirectoryNames } from '../../infra/agent-directory.js';
+import { querySampleMissRates, type SampleMissRow } from './sampling.js';
 import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
 
 /** Rule id of the greeting compliance figure (norms: 您好 + the centre's name). */
@@ -38,6 +55,9 @@ export const GREETING_RULE = 'opening_greeting';
 export const CONSENT_RULE = 'consent_before_hangup';
 /** Rule id whose findings are the banned phrases (B01–B15), one per utterance and phrase id. */
 export const BANNED_RULE = 'banned_phrase';
+
+/** Fewest decided findings of a rule for its review precision to be shown (else empty). */
+export const PRECISION_MIN_DECIDED = 5;
 
 /** Score bands of the distribution, inclusive bounds (scores are integers 0–100). */
 export const SCORE_BANDS: readonly { label: string; from: number; to: number }[] = [
@@ -57,16 +77,22 @@ export interface Counts {
   flagged: number;
   /** Flagged calls whose review is finished. */
   reviewed: number;
-  /** Sum of the (reviewed, else automatic) scores. */
+  /** Calls on the after-review basis: not flagged, or flagged with a finished review. */
+  settled: number;
+  /** Sum of the automatic scores of all calls. */
   scoreSum: number;
-  /** Calls per {@link SCORE_BANDS} band, same order. */
+  /** Sum of the scores after review (else automatic) of the settled calls. */
+  settledScoreSum: number;
+  /** Settled calls per {@link SCORE_BANDS} band (score after review), same order. */
   scoreBands: number[];
-  /** Per rule id: calls with that status. */
+  /** Per rule id: calls with that status (as detected). */
   rules: Record<string, { pass: number; fail: number; na: number }>;
-  /** Per rule id: findings raised and decided. */
-  findings: Record<string, { raised: number; confirmed: number; dismissed: number }>;
-  /** Per banned-phrase id (B01…): findings raised and confirmed. */
-  phrases: Record<string, { raised: number; confirmed: number }>;
+  /** Per rule id: settled calls with that status after review (a rule whose findings were all dismissed passes). */
+  rulesAfter: Record<string, { pass: number; fail: number; na: number }>;
+  /** Per rule id: findings raised and decided; `kept`: findings of settled calls not dismissed. */
+  findings: Record<string, { raised: number; confirmed: number; dismissed: number; kept: number }>;
+  /** Per banned-phrase id (B01…): findings raised, confirmed, and kept (settled calls, not dismissed). */
+  phrases: Record<string, { raised: number; confirmed: number; kept: number }>;
 }
 
 /** The figures of one group of calls. Rates are fractions 0–1, `null` without a denominator. */
@@ -76,13 +102,23 @@ export interface Figures {
   flaggedShare: number | null;
   reviewed: number;
   reviewCoverage: number | null;
+  /** Calls on the after-review basis, and their share of the calls checked (reviewed share). */
+  settled: number;
+  settledShare: number | null;
   findings: number;
   confirmedFindings: number;
+  /** As detected (all calls, automatic scores and statuses). */
   avgScore: number | null;
   greetingRate: number | null;
   consentRate: number | null;
   bannedPhrases: number;
   bannedPer100: number | null;
+  /** After review (settled calls, dismissed findings removed). */
+  avgScoreAfter: number | null;
+  greetingRateAfter: number | null;
+  consentRateAfter: number | null;
+  bannedPhrasesAfter: number;
+  bannedPer100After: number | null;
 }
 
 /** The headline figures, in the order reports show them, with their Chinese labels and kinds. */
@@ -91,11 +127,16 @@ export const HEADLINE: readonly { id: keyof Figures; label: string; kind: 'count
   { id: 'flagged', label: '标记待复核通话数', kind: 'count' },
   { id: 'flaggedShare', label: '标记率', kind: 'rate' },
   { id: 'confirmedFindings', label: '复核确认违规数', kind: 'count' },
-  { id: 'reviewCoverage', label: '复核覆盖率', kind: 'rate' },
-  { id: 'avgScore', label: '平均分', kind: 'score' },
-  { id: 'greetingRate', label: '开场问候合规率', kind: 'rate' },
-  { id: 'consentRate', label: '挂机前征得同意合规率', kind: 'rate' },
-  { id: 'bannedPer100', label: '每百通禁用语次数', kind: 'per100' },
+  { id: 'reviewCoverage', label: '复核覆盖率（已复核的标记通话占比）', kind: 'rate' },
+  { id: 'settledShare', label: '复核后口径覆盖的通话占比', kind: 'rate' },
+  { id: 'avgScore', label: '平均分（检出口径）', kind: 'score' },
+  { id: 'avgScoreAfter', label: '平均分（复核后口径）', kind: 'score' },
+  { id: 'greetingRate', label: '开场问候合规率（检出口径）', kind: 'rate' },
+  { id: 'greetingRateAfter', label: '开场问候合规率（复核后口径）', kind: 'rate' },
+  { id: 'consentRate', label: '挂机前征得同意合规率（检出口径）', kind: 'rate' },
+  { id: 'consentRateAfter', label: '挂机前征得同意合规率（复核后口径）', kind: 'rate' },
+  { id: 'bannedPer100', label: '每百通禁用语次数（检出口径）', kind: 'per100' },
+  { id: 'bannedPer100After', label: '每百通禁用语次数（复核后口径）', kind: 'per100' },
 ];
 
 /** One headline figure with the previous month's value and the change. */
@@ -117,24 +158,41 @@ export interface ScopeRow {
 /** Per-rule figures for the month. */
 export interface RuleRow {
   ruleId: string;
+  /** As detected: calls per status, compliance rate. */
   pass: number;
   fail: number;
   na: number;
   complianceRate: number | null;
+  /** After review: settled calls per status, compliance rate. */
+  passAfter: number;
+  failAfter: number;
+  complianceRateAfter: number | null;
   findings: number;
   confirmed: number;
   dismissed: number;
   undecided: number;
-  /** confirmed ÷ (confirmed + dismissed). */
+  /** The precision's denominator: confirmed + dismissed. */
+  decided: number;
+  /** confirmed ÷ decided; null below {@link PRECISION_MIN_DECIDED} decided findings. */
   precision: number | null;
 }
 
 /** A banned phrase's use in the month. */
 export interface PhraseRow {
   phraseId: string;
+  /** As detected: findings, per 100 calls checked. */
   count: number;
   per100: number | null;
   confirmed: number;
+  /** After review: findings not dismissed in settled calls, per 100 settled calls. */
+  countAfter: number;
+  per100After: number | null;
+}
+
+/** One month of the 12-month trend (the centre's figures). */
+export interface TrendRow {
+  month: string;
+  figures: Figures;
 }
 
 /** A finding confirmed by review. `text` is already masked (see web/privacy.ts); times are local. */
@@ -173,6 +231,14 @@ export interface MonthlyStats {
   phrases: PhraseRow[];
   scoreDistribution: { label: string; from: number; to: number; calls: number }[];
   confirmedViolations: ConfirmedViolation[];
+  /** The 12 months ending with this one, oldest first. */
+  trend: TrendRow[];
+  /** Agent id → name and team/line from the agent directory (agents without an entry are not listed). */
+  agentNames: Record<string, { name: string; team: string }>;
+  /** Reviewer user name → display name (accounts of the review workspace). */
+  reviewerNames: Record<string, string>;
+  /** The sample's miss rate per rule with its 95 % Wilson interval (pipeline/stats/sampling.ts). */
+  sampleMisses: SampleMissRow[];
 }
 
 /** Label used for calls without a line or agent id. */
@@ -180,14 +246,14 @@ export const UNKNOWN_KEY = '(未知)';
 
 /** Empty counts. */
 export function emptyCounts(): Counts {
-  return { calls: 0, flagged: 0, reviewed: 0, scoreSum: 0, scoreBands: SCORE_BANDS.map(() => 0), rules: {}, findings: {}, phrases: {} };
+  return { calls: 0, flagged: 0, reviewed: 0, settled: 0, scoreSum: 0, settledScoreSum: 0, scoreBands: SCORE_BANDS.map(() => 0), rules: {}, rulesAfter: {}, findings: {}, phrases: {} };
 }
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 
-/** Compliance rate of `ruleId` in `c`: pass ÷ (pass + fail). */
-export function complianceRate(c: Counts, ruleId: string): number | null {
-  const r = c.rules[ruleId];
+/** Compliance rate of `ruleId` in `c`: pass ÷ (pass + fail), as detected or (`after`) after review. */
+export function complianceRate(c: Counts, ruleId: string, after = false): number | null {
+  const r = (after ? c.rulesAfter : c.rules)[ruleId];
   return r ? ratio(r.pass, r.pass + r.fail) : null;
 }
 
@@ -196,12 +262,15 @@ export function figuresOf(c: Counts): Figures {
   const findings = Object.values(c.findings).reduce((n, f) => n + f.raised, 0);
   const confirmed = Object.values(c.findings).reduce((n, f) => n + f.confirmed, 0);
   const banned = c.findings[BANNED_RULE]?.raised ?? 0;
+  const bannedAfter = c.findings[BANNED_RULE]?.kept ?? 0;
   return {
     calls: c.calls,
     flagged: c.flagged,
     flaggedShare: ratio(c.flagged, c.calls),
     reviewed: c.reviewed,
     reviewCoverage: ratio(c.reviewed, c.flagged),
+    settled: c.settled,
+    settledShare: ratio(c.settled, c.calls),
     findings,
     confirmedFindings: confirmed,
     avgScore: ratio(c.scoreSum, c.calls),
@@ -209,6 +278,11 @@ export function figuresOf(c: Counts): Figures {
     consentRate: complianceRate(c, CONSENT_RULE),
     bannedPhrases: banned,
     bannedPer100: c.calls > 0 ? (banned * 100) / c.calls : null,
+    avgScoreAfter: ratio(c.settledScoreSum, c.settled),
+    greetingRateAfter: complianceRate(c, GREETING_RULE, true),
+    consentRateAfter: complianceRate(c, CONSENT_RULE, true),
+    bannedPhrasesAfter: bannedAfter,
+    bannedPer100After: c.settled > 0 ? (bannedAfter * 100) / c.settled : null,
   };
 }
 
@@ -221,23 +295,33 @@ export function headlineOf(current: Figures, previous: Figures): HeadlineFigure[
   });
 }
 
-/** Per-rule rows of the centre's counts, sorted by rule id. */
-export function ruleRowsOf(c: Counts): RuleRow[] {
+/**
+ * Per-rule rows of the centre's counts, sorted by rule id.
+ *
+ * @param minDecided fewest decided findings for a precision (default {@link PRECISION_MIN_DECIDED})
+ */
+export function ruleRowsOf(c: Counts, minDecided = PRECISION_MIN_DECIDED): RuleRow[] {
   const ids = [...new Set([...Object.keys(c.rules), ...Object.keys(c.findings)])].sort();
   return ids.map((ruleId) => {
     const r = c.rules[ruleId] ?? { pass: 0, fail: 0, na: 0 };
-    const f = c.findings[ruleId] ?? { raised: 0, confirmed: 0, dismissed: 0 };
+    const a = c.rulesAfter[ruleId] ?? { pass: 0, fail: 0, na: 0 };
+    const f = c.findings[ruleId] ?? { raised: 0, confirmed: 0, dismissed: 0, kept: 0 };
+    const decided = f.confirmed + f.dismissed;
     return {
       ruleId,
       pass: r.pass,
       fail: r.fail,
       na: r.na,
       complianceRate: ratio(r.pass, r.pass + r.fail),
+      passAfter: a.pass,
+      failAfter: a.fail,
+      complianceRateAfter: ratio(a.pass, a.pass + a.fail),
       findings: f.raised,
       confirmed: f.confirmed,
       dismissed: f.dismissed,
-      undecided: f.raised - f.confirmed - f.dismissed,
-      precision: ratio(f.confirmed, f.confirmed + f.dismissed),
+      undecided: f.raised - decided,
+      decided,
+      precision: decided >= minDecided ? f.confirmed / decided : null,
     };
   });
 }
@@ -245,7 +329,14 @@ export function ruleRowsOf(c: Counts): RuleRow[] {
 /** Banned-phrase rows, most frequent first, ties by phrase id. */
 export function phraseRowsOf(c: Counts): PhraseRow[] {
   return Object.entries(c.phrases)
-    .map(([phraseId, p]) => ({ phraseId, count: p.raised, per100: c.calls > 0 ? (p.raised * 100) / c.calls : null, confirmed: p.confirmed }))
+    .map(([phraseId, p]) => ({
+      phraseId,
+      count: p.raised,
+      per100: c.calls > 0 ? (p.raised * 100) / c.calls : null,
+      confirmed: p.confirmed,
+      countAfter: p.kept,
+      per100After: c.settled > 0 ? (p.kept * 100) / c.settled : null,
+    }))
     .sort((a, b) => b.count - a.count || a.phraseId.localeCompare(b.phraseId));
 }
 
@@ -262,6 +353,13 @@ export function buildStats(input: {
   current: GroupedCounts;
   previous: GroupedCounts;
   confirmedViolations: ConfirmedViolation[];
+  /** The centre's counts of the 11 months before `month`, oldest first (empty counts for months without calls). */
+  trend?: { month: Month; counts: Counts }[];
+  agentNames?: Record<string, { name: string; team: string }>;
+  reviewerNames?: Record<string, string>;
+  sampleMisses?: SampleMissRow[];
+  /** Fewest decided findings for a review precision (default {@link PRECISION_MIN_DECIDED}). */
+  precisionMinDecided?: number;
 }): MonthlyStats {
   const { month, current } = input;
   const centreCounts = current.centre.get('') ?? emptyCounts();
@@ -283,10 +381,14 @@ export function buildStats(input: {
     byAgent: rowsOf('agent'),
     byDay: rowsOf('day', days),
     byHour: rowsOf('hour', hours),
-    rules: ruleRowsOf(centreCounts),
+    rules: ruleRowsOf(centreCounts, input.precisionMinDecided),
     phrases: phraseRowsOf(centreCounts),
     scoreDistribution: SCORE_BANDS.map((b, i) => ({ ...b, calls: centreCounts.scoreBands[i] ?? 0 })),
     confirmedViolations: input.confirmedViolations,
+    trend: [...(input.trend ?? []), { month, counts: centreCounts }].map((t) => ({ month: formatMonth(t.month), figures: figuresOf(t.counts) })),
+    agentNames: input.agentNames ?? {},
+    reviewerNames: input.reviewerNames ?? {},
+    sampleMisses: input.sampleMisses ?? [],
   };
 }
 
@@ -299,12 +401,26 @@ export function buildStats(input: {
  */
 const MONTH_CALLS = `
   m AS (
-    SELECT recording_id, ruleset_version, coalesce(line, '') AS line, coalesce(agent_id, '') AS agent,
-           extract(day FROM started_at AT TIME ZONE $3::text)::int AS day,
-           extract(hour FROM started_at AT TIME ZONE $3::text)::int AS hour,
-           flagged, review_status, coalesce(reviewed_score, score) AS score, rule_statuses
-    FROM reports
-    WHERE started_at >= ($1::timestamp AT TIME ZONE $3::text) AND started_at < ($2::timestamp AT TIME ZONE $3::text)
+    SELECT r.recording_id, r.ruleset_version, coalesce(r.line, '') AS line, coalesce(r.agent_id, '') AS agent,
+           extract(day FROM r.started_at AT TIME ZONE $3::text)::int AS day,
+           extract(hour FROM r.started_at AT TIME ZONE $3::text)::int AS hour,
+           r.flagged, r.review_status, r.score, coalesce(r.reviewed_score, r.score) AS score_after,
+           r.review_status <> 'pending' AS settled, r.rule_statuses, coalesce(x.cleared, '{}') AS cleared
+    FROM reports r
+    -- Rules of a finished review whose findings were all dismissed: they pass after review.
+    LEFT JOIN LATERAL (
+      SELECT array_agg(y.rule_id) AS cleared FROM (
+        SELECT f.rule_id FROM findings f
+        LEFT JOIN LATERAL (
+          SELECT rd.decision FROM review_decisions rd
+          WHERE rd.finding_id = f.id AND rd.decision IN ('confirmed', 'dismissed')
+          ORDER BY rd.decided_at DESC, rd.id DESC LIMIT 1
+        ) d ON true
+        WHERE f.recording_id = r.recording_id AND f.ruleset_version = r.ruleset_version
+        GROUP BY f.rule_id HAVING bool_and(d.decision IS NOT DISTINCT FROM 'dismissed')
+      ) y
+    ) x ON r.review_status IN ('confirmed', 'dismissed')
+    WHERE r.started_at >= ($1::timestamp AT TIME ZONE $3::text) AND r.started_at < ($2::timestamp AT TIME ZONE $3::text)
   )`;
 
 /**
@@ -326,17 +442,30 @@ const STATUSES = ['pass', 'fail', 'na'] as const;
  * (RULE_IDS, the ids a ruleset may use) with FILTER clauses rather than by expanding the JSON, which is
  * about ten times faster on a month of 100,000 calls (scripts/bench-stats.ts).
  */
-const CALLS_SQL = `
+/** The status of rule `id` after review: a failed rule whose findings were all dismissed passes. */
+const statusAfter = (id: string) => `(CASE WHEN rule_statuses->>'${id}' = 'fail' AND '${id}' = ANY(cleared) THEN 'pass' ELSE rule_statuses->>'${id}' END)`;
+
+/** The group columns: per scope kind (`grouping`), or the centre's row alone (no grouping sets). */
+const groupColumns = (centreOnly: boolean) =>
+  centreOnly ? '15 AS g, NULL::text AS line, NULL::text AS agent, NULL::int AS day, NULL::int AS hour' : 'grouping(line, agent, day, hour) AS g, line, agent, day, hour';
+
+const callsSql = (centreOnly: boolean) => `
   WITH ${MONTH_CALLS}
-  SELECT grouping(line, agent, day, hour) AS g, line, agent, day, hour,
+  SELECT ${groupColumns(centreOnly)},
          count(*)::int AS calls,
          count(*) FILTER (WHERE flagged)::int AS flagged,
          count(*) FILTER (WHERE flagged AND review_status IN ('confirmed', 'dismissed'))::int AS reviewed,
+         count(*) FILTER (WHERE settled)::int AS settled,
          coalesce(sum(score), 0)::int AS score_sum,
-         ${SCORE_BANDS.map((b, i) => `count(*) FILTER (WHERE score BETWEEN ${b.from} AND ${b.to})::int AS band${i}`).join(',\n         ')},
-         ${RULE_IDS.flatMap((id) => STATUSES.map((st) => `count(*) FILTER (WHERE rule_statuses->>'${id}' = '${st}')::int AS ${ruleColumn(id, st)}`)).join(',\n         ')}
+         coalesce(sum(score_after) FILTER (WHERE settled), 0)::int AS settled_score_sum,
+         ${SCORE_BANDS.map((b, i) => `count(*) FILTER (WHERE settled AND score_after BETWEEN ${b.from} AND ${b.to})::int AS band${i}`).join(',\n         ')},
+         ${RULE_IDS.flatMap((id) => STATUSES.map((st) => `count(*) FILTER (WHERE rule_statuses->>'${id}' = '${st}')::int AS ${ruleColumn(id, st)}`)).join(',\n         ')},
+         ${RULE_IDS.flatMap((id) => STATUSES.map((st) => `count(*) FILTER (WHERE settled AND ${statusAfter(id)} = '${st}')::int AS ${ruleColumn(id, st)}_after`)).join(',\n         ')}
   FROM m
-  GROUP BY GROUPING SETS ((), (line), (agent), (day), (hour))`;
+  ${centreOnly ? '' : 'GROUP BY GROUPING SETS ((), (line), (agent), (day), (hour))'}`;
+const CALLS_SQL = callsSql(false);
+/** The centre's row only (the trend's earlier months). */
+const CENTRE_CALLS_SQL = callsSql(true);
 
 /** A finding's decision: the latest confirmed/dismissed row (index review_decisions_finding_idx). */
 const LATEST_DECISION = `
@@ -346,15 +475,18 @@ const LATEST_DECISION = `
     ORDER BY rd.decided_at DESC, rd.id DESC LIMIT 1
   ) d ON true`;
 
-const FINDINGS_SQL = `
+const findingsSql = (centreOnly: boolean) => `
   WITH ${MONTH_CALLS}
-  SELECT grouping(line, agent, day, hour) AS g, line, agent, day, hour, f.rule_id, coalesce(f.phrase_id, '') AS phrase_id,
+  SELECT ${groupColumns(centreOnly)}, f.rule_id, coalesce(f.phrase_id, '') AS phrase_id,
          count(*)::int AS raised,
          count(*) FILTER (WHERE d.decision = 'confirmed')::int AS confirmed,
-         count(*) FILTER (WHERE d.decision = 'dismissed')::int AS dismissed
+         count(*) FILTER (WHERE d.decision = 'dismissed')::int AS dismissed,
+         count(*) FILTER (WHERE m.settled AND d.decision IS DISTINCT FROM 'dismissed')::int AS kept
   FROM m JOIN findings f ON f.recording_id = m.recording_id AND f.ruleset_version = m.ruleset_version
   ${LATEST_DECISION}
-  GROUP BY ${GROUPING_SETS('f.rule_id, coalesce(f.phrase_id, \'\')')}`;
+  GROUP BY ${centreOnly ? 'f.rule_id, coalesce(f.phrase_id, \'\')' : GROUPING_SETS('f.rule_id, coalesce(f.phrase_id, \'\')')}`;
+const FINDINGS_SQL = findingsSql(false);
+const CENTRE_FINDINGS_SQL = findingsSql(true);
 
 const VIOLATIONS_SQL = `
   SELECT r.call_id, coalesce(r.agent_id, '') AS agent, coalesce(r.line, '') AS line,
@@ -391,13 +523,17 @@ function groupOf(grouped: GroupedCounts, row: GroupRow): Counts {
  *
  * @param timeZone IANA zone the month is read in (STATS_TZ)
  */
-export async function queryMonthCounts(db: Pool, month: Month, timeZone: string): Promise<GroupedCounts> {
+export async function queryMonthCounts(db: Pool, month: Month, timeZone: string, centreOnly = false): Promise<GroupedCounts> {
   const { startLocal, endLocal } = monthBounds(month);
   const params = [startLocal, endLocal, timeZone];
   const grouped: GroupedCounts = { centre: new Map(), line: new Map(), agent: new Map(), day: new Map(), hour: new Map() };
   const [calls, findings] = await Promise.all([
-    db.query<GroupRow & { calls: number; flagged: number; reviewed: number; score_sum: number } & Record<string, number>>(CALLS_SQL, params),
-    db.query<GroupRow & { rule_id: string; phrase_id: string; raised: number; confirmed: number; dismissed: number }>(FINDINGS_SQL, params),
+    db.query<GroupRow & { calls: number; flagged: number; reviewed: number; settled: number; score_sum: number; settled_score_sum: number } & Record<string, number>>(
+      centreOnly ? CENTRE_CALLS_SQL : CALLS_SQL, params,
+    ),
+    db.query<GroupRow & { rule_id: string; phrase_id: string; raised: number; confirmed: number; dismissed: number; kept: number }>(
+      centreOnly ? CENTRE_FINDINGS_SQL : FINDINGS_SQL, params,
+    ),
   ]);
   for (const row of calls.rows) {
     if (row.calls === 0) continue; // the grand total of an empty month
@@ -405,23 +541,29 @@ export async function queryMonthCounts(db: Pool, month: Month, timeZone: string)
     c.calls = row.calls;
     c.flagged = row.flagged;
     c.reviewed = row.reviewed;
+    c.settled = row.settled;
     c.scoreSum = row.score_sum;
+    c.settledScoreSum = row.settled_score_sum;
     c.scoreBands = SCORE_BANDS.map((_, i) => row[`band${i}`] ?? 0);
     for (const id of RULE_IDS) {
       const [pass, fail, na] = STATUSES.map((st) => row[ruleColumn(id, st)] ?? 0);
       if (pass! + fail! + na! > 0) c.rules[id] = { pass: pass!, fail: fail!, na: na! };
+      const [passA, failA, naA] = STATUSES.map((st) => row[`${ruleColumn(id, st)}_after`] ?? 0);
+      if (passA! + failA! + naA! > 0) c.rulesAfter[id] = { pass: passA!, fail: failA!, na: naA! };
     }
   }
   for (const row of findings.rows) {
     const c = groupOf(grouped, row);
-    const f = (c.findings[row.rule_id] ??= { raised: 0, confirmed: 0, dismissed: 0 });
+    const f = (c.findings[row.rule_id] ??= { raised: 0, confirmed: 0, dismissed: 0, kept: 0 });
     f.raised += row.raised;
     f.confirmed += row.confirmed;
     f.dismissed += row.dismissed;
+    f.kept += row.kept;
     if (row.rule_id === BANNED_RULE && row.phrase_id) {
-      const p = (c.phrases[row.phrase_id] ??= { raised: 0, confirmed: 0 });
+      const p = (c.phrases[row.phrase_id] ??= { raised: 0, confirmed: 0, kept: 0 });
       p.raised += row.raised;
       p.confirmed += row.confirmed;
+      p.kept += row.kept;
     }
   }
   return grouped;
@@ -456,11 +598,31 @@ export async function queryConfirmedViolations(db: Pool, month: Month, timeZone:
  *
  * @param mask privacy masking of transcript text (web/privacy.ts maskText)
  */
-export async function computeMonthlyStats(db: Pool, month: Month, timeZone: string, mask: (text: string) => string): Promise<MonthlyStats> {
-  const [current, previous, confirmedViolations] = await Promise.all([
+export async function computeMonthlyStats(
+  db: Pool,
+  month: Month,
+  timeZone: string,
+  mask: (text: string) => string,
+  options: { precisionMinDecided?: number } = {},
+): Promise<MonthlyStats> {
+  const earlier: Month[] = [];
+  for (let m = previousMonth(month), i = 0; i < 11; i++, m = previousMonth(m)) earlier.unshift(m);
+  const [current, previous, confirmedViolations, trendCounts, agentNames, reviewerNames, sampleMisses] = await Promise.all([
     queryMonthCounts(db, month, timeZone),
     queryMonthCounts(db, previousMonth(month), timeZone),
     queryConfirmedViolations(db, month, timeZone, mask),
+    Promise.all(earlier.map(async (m) => ({ month: m, counts: (await queryMonthCounts(db, m, timeZone, true)).centre.get('') ?? emptyCounts() }))),
+    agentDirectoryNames(db),
+    reviewerDisplayNames(db),
+    querySampleMissRates(db, month, timeZone),
   ]);
-  return buildStats({ month, timeZone, current, previous, confirmedViolations });
+  return buildStats({
+    month, timeZone, current, previous, confirmedViolations, trend: trendCounts, agentNames, reviewerNames, sampleMisses, precisionMinDecided: options.precisionMinDecided,
+  });
+}
+
+/** Reviewer user name → display name, from the review workspace's accounts. */
+async function reviewerDisplayNames(db: Pool): Promise<Record<string, string>> {
+  const { rows } = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM users ORDER BY username');
+  return Object.fromEntries(rows.map((r) => [r.username, r.display_name]));
 }

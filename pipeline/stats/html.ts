@@ -47,12 +47,29 @@ function chartSvg(id: string, option: echarts.EChartsCoreOption, height = HEIGHT
 }
 
 const pct = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 10);
+const round1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
 
 function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
   const days = s.byDay.map((r) => r.key);
   const hours = s.byHour.map((r) => r.key.padStart(2, '0'));
   const grid = { left: 56, right: 56, top: 40, bottom: 36 };
   return [
+    {
+      id: 'chart-trend',
+      title: '近12个月趋势：平均分与每百通禁用语（检出口径 / 复核后口径）',
+      svg: chartSvg('chart-trend', {
+        legend: { top: 4 },
+        grid,
+        xAxis: { type: 'category', data: s.trend.map((t) => t.month) },
+        yAxis: [{ type: 'value', name: '平均分', min: 0, max: 100 }, { type: 'value', name: '每百通' }],
+        series: [
+          { name: '平均分（检出）', type: 'line', data: s.trend.map((t) => round1(t.figures.avgScore)) },
+          { name: '平均分（复核后）', type: 'line', data: s.trend.map((t) => round1(t.figures.avgScoreAfter)) },
+          { name: '每百通禁用语（检出）', type: 'bar', yAxisIndex: 1, data: s.trend.map((t) => round1(t.figures.bannedPer100)) },
+          { name: '每百通禁用语（复核后）', type: 'bar', yAxisIndex: 1, data: s.trend.map((t) => round1(t.figures.bannedPer100After)) },
+        ],
+      }),
+    },
     {
       id: 'chart-daily',
       title: '每日质检通话、标记与确认违规',
@@ -65,7 +82,7 @@ function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
           { name: '质检通话', type: 'bar', data: s.byDay.map((r) => r.figures.calls) },
           { name: '标记', type: 'bar', data: s.byDay.map((r) => r.figures.flagged) },
           { name: '确认违规', type: 'bar', data: s.byDay.map((r) => r.figures.confirmedFindings) },
-          { name: '平均分', type: 'line', yAxisIndex: 1, data: s.byDay.map((r) => r.figures.avgScore === null ? null : Math.round(r.figures.avgScore * 10) / 10) },
+          { name: '平均分（检出）', type: 'line', yAxisIndex: 1, data: s.byDay.map((r) => round1(r.figures.avgScore)) },
         ],
       }),
     },
@@ -93,10 +110,11 @@ function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
         xAxis: { type: 'value', min: 0, max: 100 },
         yAxis: { type: 'category', data: s.rules.map((r) => ruleName(r.ruleId)), inverse: true },
         series: [
-          { name: '合规率', type: 'bar', data: s.rules.map((r) => pct(r.complianceRate)) },
+          { name: '合规率（检出）', type: 'bar', data: s.rules.map((r) => pct(r.complianceRate)) },
+          { name: '合规率（复核后）', type: 'bar', data: s.rules.map((r) => pct(r.complianceRateAfter)) },
           { name: '复核准确率', type: 'bar', data: s.rules.map((r) => pct(r.precision)) },
         ],
-      }, Math.max(HEIGHT, 60 + s.rules.length * 44)),
+      }, Math.max(HEIGHT, 60 + s.rules.length * 60)),
     },
     {
       id: 'chart-phrases',

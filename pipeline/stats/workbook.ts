@@ -1,6 +1,6 @@
 /**
- * The monthly statistics as an XLSX workbook (exceljs): one sheet per table of tables.ts (汇总, 按线路,
- * 按坐席, 按规则, 禁用语, 得分分布, 按日, 按时段, 确认违规清单), then 说明 with the definition of each figure. Numbers stay numbers with a display format
+ * The monthly statistics as an XLSX workbook (exceljs): one sheet per table of tables.ts (汇总, 近12个月趋势, 按线路,
+ * 按坐席, 按规则, 禁用语, 得分分布, 按日, 按时段, 抽检漏检率, 确认违规清单), then 说明 with the definition of each figure. Numbers stay numbers with a display format
  * (rates as 0.0%, scores and per-100 figures as 0.0); a figure without a value is an empty cell.
  *
  * Rebuilding a month gives the same bytes: the document's created/modified dates are the end of the

@@ -69,8 +69,17 @@ describe('callqa process', () => {
     expect(await count()).toBe(before);
     expect(await readFile(path.join(out, 'demo-03.report.json'), 'utf8')).toBe(await readFile(path.join(t.dir, 'out', 'demo-03.report.json'), 'utf8'));
     await db.end();
-    const status = await callqa(['status', '--json'], t.env);
-    expect(JSON.parse(status.stdout)).toMatchObject({ bucket: t.config.s3.recordingsBucket, failed: [] });
+    // `status` covers every bucket the pipeline processed, so the run's failures are visible, with their
+    // Chinese explanation; --bucket narrows it to one.
+    const status = JSON.parse((await callqa(['status', '--json'], t.env)).stdout) as { bucket: string | null; failed: { bucket: string; key: string; code: string; codeZh: string }[] };
+    expect(status.bucket).toBeNull();
+    const processFailures = status.failed.filter((f) => f.bucket === t.config.s3.processBucket);
+    expect(processFailures.map((f) => f.code)).toEqual(expect.arrayContaining(['empty_file', 'not_audio']));
+    expect(processFailures.find((f) => f.code === 'not_audio')!.codeZh).toBe('不是音频文件（如网页、文本或损坏的数据）');
+    const table = await callqa(['status'], t.env);
+    expect(table.stdout).toMatch(new RegExp(`${t.config.s3.processBucket}/\\S+ +\\[prepare\\] empty_file（文件为空（0 字节））: `));
+    const narrowed = await callqa(['status', '--json', '--bucket', t.config.s3.recordingsBucket], t.env);
+    expect(JSON.parse(narrowed.stdout)).toMatchObject({ bucket: t.config.s3.recordingsBucket, failed: [] });
   }, 180_000);
 
   it('accounts for odd names, links, folders, stray sidecars and repeated call ids', async () => {

@@ -78,4 +78,11 @@ describe('report page: audio section', () => {
     const t: Transcript = { callId: 'old-1', durationSec: 3, segments: [] };
     expect(text(renderReportHtml(report(t), t))).toContain('音频指标 无（此转写未附音频测量）');
   });
+
+  it('shows times in the centre time zone, named, with the ISO 8601 instant beside them', () => {
+    const t: Transcript = { callId: 'tz', durationSec: 10, segments: [] };
+    const page = text(renderReportHtml({ ...report(t), startedAt: '2026-11-28T09:15:02+08:00' }, t));
+    expect(page).toContain('开始时间 2026-11-28 09:15:02（Asia/Shanghai；ISO 8601 2026-11-28T01:15:02.000Z）');
+    expect(page).toContain('分析时间 2026-11-29 08:00:00（Asia/Shanghai；ISO 8601 2026-11-29T00:00:00.000Z）');
+  });
 });

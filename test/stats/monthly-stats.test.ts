@@ -8,7 +8,7 @@
 import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
 import { chromium, type Browser } from 'playwright-core';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.js';
@@ -25,7 +25,10 @@ import { dateInZone } from '../../workers/nightly.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
 import { assertBuilt, runCallqa, startTestEnv, testDatabaseUrl, type TestEnv } from '../support/integration.js';
 import { dropDatabase } from '../../infra/database.js';
-import { EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE } from './month-fixture.js';
+import { AGENT_CSV, EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE, REVIEWER } from './month-fixture.js';
+import { importAgentCsv } from '../../infra/agent-directory.js';
+import { wilsonInterval } from '../../pipeline/stats/sampling.js';
+import { createUser } from '../../web/accounts.js';
 
 const STATS_DATABASE_URL = testDatabaseUrl('stats');
 const TZ = 'Asia/Shanghai';
@@ -50,6 +53,10 @@ beforeAll(async () => {
   db = await openDatabase(STATS_DATABASE_URL);
   await insertFixtureMonth(db);
   env = await startTestEnv({ DATABASE_URL: STATS_DATABASE_URL, STATS_TZ: TZ });
+  const csv = path.join(env.dir, 'agents.csv');
+  await writeFile(csv, `\uFEFF${AGENT_CSV}`);
+  expect(await importAgentCsv(db, csv)).toBe(2);
+  await createUser(db, { ...REVIEWER, role: 'supervisor', password: 'correct horse battery' });
   storage = new ObjectStorage(env.s3.connection);
   await storage.ensureBuckets([env.config.s3.resultsBucket]);
   stats = await computeMonthlyStats(db, parseMonth('2026-11'), TZ, maskText);
@@ -62,14 +69,25 @@ afterAll(async () => {
 });
 
 describe('figures of a generated month', () => {
-  it('centre: calls, flags, review coverage, confirmed findings, score, compliance, banned phrases', () => {
+  it('centre: calls, flags, review coverage, confirmed findings, score, compliance, banned phrases, on both bases', () => {
     expectFigures(stats.centre, EXPECTED.centre);
     expect(stats.scoreDistribution.map((b) => b.calls)).toEqual(EXPECTED.scoreBands);
+    console.log(`2026-11 fixture, as detected / after review: ${JSON.stringify(stats.centre)}`);
+  });
+
+  it('12-month trend: the 11 months before and this one, on both bases', () => {
+    expect(stats.trend.map((t) => t.month)).toEqual(['2025-12', ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`)]);
+    expect(stats.trend[11]!.figures).toEqual(stats.centre);
+    expectFigures(stats.trend[10]!.figures, EXPECTED.previous);
+    expectFigures(stats.trend[0]!.figures, { calls: 0, avgScore: null, avgScoreAfter: null, settledShare: null, bannedPer100: null });
   });
 
   it('change against the previous month for every headline figure', () => {
     const byId = Object.fromEntries(stats.headline.map((h) => [h.id, h]));
-    expect(Object.keys(byId)).toEqual(['calls', 'flagged', 'flaggedShare', 'confirmedFindings', 'reviewCoverage', 'avgScore', 'greetingRate', 'consentRate', 'bannedPer100']);
+    expect(Object.keys(byId)).toEqual([
+      'calls', 'flagged', 'flaggedShare', 'confirmedFindings', 'reviewCoverage', 'settledShare', 'avgScore', 'avgScoreAfter',
+      'greetingRate', 'greetingRateAfter', 'consentRate', 'consentRateAfter', 'bannedPer100', 'bannedPer100After',
+    ]);
     for (const [id, previous] of Object.entries(EXPECTED.previous)) {
       const current = EXPECTED.centre[id as keyof typeof EXPECTED.centre];
       expect(byId[id]!.value, id).toBeCloseTo(current, 9);
@@ -89,6 +107,31 @@ describe('figures of a generated month', () => {
       }
     }
     expect(stats.phrases).toEqual(EXPECTED.phrases);
+  });
+
+  it('review precision with a lower minimum of decided findings', async () => {
+    const s3 = await computeMonthlyStats(db, parseMonth('2026-11'), TZ, maskText, { precisionMinDecided: 3 });
+    expect(Object.fromEntries(s3.rules.map((r) => [r.ruleId, r.precision]))).toEqual(EXPECTED.precisionAtLeast3);
+  });
+
+  it('the sample\'s miss rate per rule with its 95 % Wilson interval', () => {
+    expect(stats.sampleMisses).toHaveLength(EXPECTED.sampleMisses.length);
+    stats.sampleMisses.forEach((row, i) => {
+      const want = EXPECTED.sampleMisses[i]!;
+      expect([row.ruleId, row.reviewedSampled, row.callsWithMiss, row.missRate]).toEqual([want.ruleId, want.reviewedSampled, want.callsWithMiss, want.missRate]);
+      expect(row.low).toBeCloseTo(want.low, 4);
+      expect(row.high).toBeCloseTo(want.high, 4);
+    });
+    // Wilson 1927, checked against published values: 1 of 4 → [0.0456, 0.6994]; 0 of 10 → [0, 0.2775].
+    expect(wilsonInterval(1, 4)![0]).toBeCloseTo(0.0456, 4);
+    expect(wilsonInterval(1, 4)![1]).toBeCloseTo(0.6994, 4);
+    expect(wilsonInterval(0, 10)![1]).toBeCloseTo(0.2775, 4);
+    expect(wilsonInterval(0, 0)).toBeNull();
+  });
+
+  it('agents and reviewers by name from the agent directory and the accounts, ids kept', () => {
+    expect(stats.agentNames).toEqual({ A1: { name: '王芳', team: LINE_1 }, A3: { name: '李强', team: LINE_2 } });
+    expect(stats.reviewerNames[REVIEWER.username]).toBe(REVIEWER.displayName);
   });
 
   it('per line and per agent (calls without line or agent under (未知))', () => {
@@ -163,7 +206,7 @@ describe('outputs in object storage', () => {
   });
 
   it('writes the workbook, the HTML report, the JSON and one CSV per table under stats/<month>/', async () => {
-    const csv = ['summary', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'confirmed-violations'];
+    const csv = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'sample-misses', 'confirmed-violations'];
     expect(keys).toEqual([
       'stats/2026-11/callqa-stats-2026-11.xlsx',
       'stats/2026-11/report-2026-11.html',
@@ -176,14 +219,14 @@ describe('outputs in object storage', () => {
     const summaryCsv = await storage.getText(env.config.s3.resultsBucket, 'stats/2026-11/csv/summary.csv');
     expect(summaryCsv!.startsWith('\uFEFF指标,2026-11,2026-10,变化\r\n质检通话数,10,3,7\r\n')).toBe(true);
     const violationsCsv = await storage.getText(env.config.s3.resultsBucket, 'stats/2026-11/csv/confirmed-violations.csv');
-    expect(violationsCsv).toContain('c7,2026-11-20 08:45:00,社保热线,A3,禁用语,B01,30,不知道，你打138****5678问,supervisor1,2026-11-22 09:00:00\r\n');
+    expect(violationsCsv).toContain('c7,2026-11-20 08:45:00,社保热线,李强（A3）,禁用语,B01,30,不知道，你打138****5678问,张主管（supervisor1）,2026-11-22 09:00:00\r\n');
     expect(violationsCsv!.split('\r\n').filter(Boolean)).toHaveLength(1 + 4);
   });
 
   it('the workbook opens and every sheet holds the figures', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(path.join(localDir, 'callqa-stats-2026-11.xlsx'));
-    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '确认违规清单', '说明']);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '近12个月趋势', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '抽检漏检率', '确认违规清单', '说明']);
     expect(workbook.getWorksheet('说明')!.getColumn(1).values).toContain('复核准确率');
     const rows = (name: string) => {
       const sheet = workbook.getWorksheet(name)!;
@@ -197,8 +240,11 @@ describe('outputs in object storage', () => {
     expect(summary[0]).toEqual(['指标', '2026-11', '2026-10', '变化']);
     const previous = EXPECTED.previous as Record<string, number>;
     const labels: Record<string, keyof typeof EXPECTED.centre> = {
-      质检通话数: 'calls', 标记待复核通话数: 'flagged', 标记率: 'flaggedShare', 复核确认违规数: 'confirmedFindings', 复核覆盖率: 'reviewCoverage',
-      平均分: 'avgScore', 开场问候合规率: 'greetingRate', 挂机前征得同意合规率: 'consentRate', 每百通禁用语次数: 'bannedPer100',
+      质检通话数: 'calls', 标记待复核通话数: 'flagged', 标记率: 'flaggedShare', 复核确认违规数: 'confirmedFindings', '复核覆盖率（已复核的标记通话占比）': 'reviewCoverage',
+      复核后口径覆盖的通话占比: 'settledShare', '平均分（检出口径）': 'avgScore', '平均分（复核后口径）': 'avgScoreAfter',
+      '开场问候合规率（检出口径）': 'greetingRate', '开场问候合规率（复核后口径）': 'greetingRateAfter',
+      '挂机前征得同意合规率（检出口径）': 'consentRate', '挂机前征得同意合规率（复核后口径）': 'consentRateAfter',
+      '每百通禁用语次数（检出口径）': 'bannedPer100', '每百通禁用语次数（复核后口径）': 'bannedPer100After',
     };
     expect(summary.slice(1).map((r) => r[0])).toEqual(Object.keys(labels));
     for (const [label, id] of Object.entries(labels)) {
@@ -209,36 +255,48 @@ describe('outputs in object storage', () => {
     }
     expect(workbook.getWorksheet('汇总')!.getCell('B4').numFmt).toBe('0.0%');
 
-    const figureHeaders = ['质检通话数', '标记通话数', '标记率', '已复核通话数', '复核覆盖率', '发现问题数', '确认违规数', '平均分', '开场问候合规率', '挂机前征得同意合规率', '禁用语次数', '每百通禁用语'];
-    const figureIds: (keyof Figures)[] = ['calls', 'flagged', 'flaggedShare', 'reviewed', 'reviewCoverage', 'findings', 'confirmedFindings', 'avgScore', 'greetingRate', 'consentRate', 'bannedPhrases', 'bannedPer100'];
-    const checkScope = (sheet: string, keyHeader: string, expected: Record<string, Partial<Record<keyof Figures, number | null>>>) => {
+    const figureHeaders = [
+      '质检通话数', '标记通话数', '标记率', '已复核通话数', '复核覆盖率', '复核后口径通话数', '复核后口径占比', '发现问题数', '确认违规数',
+      '平均分（检出）', '平均分（复核后）', '开场问候合规率（检出）', '开场问候合规率（复核后）', '挂机前征得同意合规率（检出）', '挂机前征得同意合规率（复核后）',
+      '禁用语次数（检出）', '每百通禁用语（检出）', '禁用语次数（复核后）', '每百通禁用语（复核后）',
+    ];
+    const figureIds: (keyof Figures)[] = [
+      'calls', 'flagged', 'flaggedShare', 'reviewed', 'reviewCoverage', 'settled', 'settledShare', 'findings', 'confirmedFindings',
+      'avgScore', 'avgScoreAfter', 'greetingRate', 'greetingRateAfter', 'consentRate', 'consentRateAfter', 'bannedPhrases', 'bannedPer100', 'bannedPhrasesAfter', 'bannedPer100After',
+    ];
+    const checkScope = (sheet: string, keyHeaders: string[], expected: Record<string, Partial<Record<keyof Figures, number | null>>>) => {
       const table = rows(sheet);
-      expect(table[0]).toEqual([keyHeader, ...figureHeaders]);
+      expect(table[0]).toEqual([...keyHeaders, ...figureHeaders]);
       for (const [key, figures] of Object.entries(expected)) {
         const row = table.find((r) => r[0] === key)!;
         expect(row, `${sheet} ${key}`).toBeDefined();
-        for (const [id, value] of Object.entries(figures)) close(row[1 + figureIds.indexOf(id as keyof Figures)], value, `${sheet} ${key} ${id}`);
+        for (const [id, value] of Object.entries(figures)) close(row[keyHeaders.length + figureIds.indexOf(id as keyof Figures)], value, `${sheet} ${key} ${id}`);
       }
     };
-    checkScope('按线路', '线路/部门', EXPECTED.lines);
-    checkScope('按坐席', '坐席工号', EXPECTED.agents);
+    checkScope('按线路', ['线路/部门'], EXPECTED.lines);
+    checkScope('按坐席', ['坐席工号', '姓名', '班组/线路'], EXPECTED.agents);
+    expect(rows('按坐席').find((r) => r[0] === 'A1')!.slice(0, 3)).toEqual(['A1', '王芳', LINE_1]);
+    expect(rows('按坐席').find((r) => r[0] === 'A2')!.slice(0, 3)).toEqual(['A2', '', '']);
+    checkScope('近12个月趋势', ['月份'], { '2026-11': EXPECTED.centre, '2026-10': EXPECTED.previous });
 
     const rules = rows('按规则');
     for (const [ruleId, r] of Object.entries(EXPECTED.rules)) {
       const row = rules.find((x) => x[1] === ruleId)!;
       expect(row.slice(2, 5), ruleId).toEqual([r.pass, r.fail, r.na]);
       close(row[5], r.complianceRate, `${ruleId} compliance`);
-      expect(row.slice(6, 10), ruleId).toEqual([r.findings, r.confirmed, r.dismissed, r.undecided]);
-      close(row[10], r.precision, `${ruleId} precision`);
+      expect(row.slice(6, 8), ruleId).toEqual([r.passAfter, r.failAfter]);
+      close(row[8], r.complianceRateAfter, `${ruleId} compliance after review`);
+      expect(row.slice(9, 14), ruleId).toEqual([r.findings, r.confirmed, r.dismissed, r.undecided, r.decided]);
+      close(row[14], r.precision, `${ruleId} precision`);
     }
     expect(rules.find((x) => x[1] === 'opening_greeting')![0]).toBe('开场问候（您好＋中心名称）');
 
-    expect(rows('禁用语').slice(1).map((r) => [r[0], r[1], r[2], r[3], r[4]])).toEqual([
-      ['B06', '下班了，明天再来', 3, 30, 1],
-      ['B01', '不知道', 1, 10, 1],
-      ['B07', '快点，要下班了', 1, 10, 0],
+    expect(rows('禁用语').slice(1)).toEqual([
+      ['B06', '下班了，明天再来', 3, 30, 1, 1, 12.5],
+      ['B01', '不知道', 1, 10, 1, 1, 12.5],
+      ['B07', '快点，要下班了', 1, 10, 0, 0, 0],
     ]);
-    expect(rows('得分分布').slice(1)).toEqual([['<60', 2], ['60–69', 2], ['70–79', 0], ['80–89', 1], ['90–100', 5]]);
+    expect(rows('得分分布').slice(1)).toEqual([['<60', 1], ['60–69', 1], ['70–79', 0], ['80–89', 1], ['90–100', 5]]);
 
     const days = rows('按日').slice(1);
     expect(days).toHaveLength(30);
@@ -247,7 +305,7 @@ describe('outputs in object storage', () => {
     expect(hours).toHaveLength(24);
     for (const row of hours) {
       const [calls, findings, confirmed] = EXPECTED.hours[Number(String(row[0]).slice(0, 2))] ?? [0, 0, 0];
-      expect([row[1], row[6], row[7]], String(row[0])).toEqual([calls, findings, confirmed]);
+      expect([row[1], row[8], row[9]], String(row[0])).toEqual([calls, findings, confirmed]);
     }
 
     const violations = rows('确认违规清单');
@@ -257,7 +315,7 @@ describe('outputs in object storage', () => {
       ['c10', '挂机前征得对方同意', ''],
       ['c7', '禁用语', 'B01'],
     ]);
-    expect(violations[4]).toEqual(['c7', '2026-11-20 08:45:00', LINE_2, 'A3', '禁用语', 'B01', 30, '不知道，你打138****5678问', 'supervisor1', '2026-11-22 09:00:00']);
+    expect(violations[4]).toEqual(['c7', '2026-11-20 08:45:00', LINE_2, '李强（A3）', '禁用语', 'B01', 30, '不知道，你打138****5678问', '张主管（supervisor1）', '2026-11-22 09:00:00']);
   });
 
   it('building the month again writes the same bytes (no clock in any file)', async () => {
@@ -286,39 +344,54 @@ describe('outputs in object storage', () => {
       expect(await card('flaggedShare')).toEqual({ value: '60.0%', change: '上月 33.3%，变化 +26.7 pp' });
       expect(await card('confirmedFindings')).toEqual({ value: '4', change: '上月 1，变化 +3' });
       expect(await card('reviewCoverage')).toEqual({ value: '66.7%', change: '上月 100.0%，变化 -33.3 pp' });
-      expect(await card('avgScore')).toEqual({ value: '77.5', change: '上月 80.0，变化 -2.5' });
+      expect(await card('settledShare')).toEqual({ value: '80.0%', change: '上月 100.0%，变化 -20.0 pp' });
+      expect(await card('avgScore')).toEqual({ value: '77.0', change: '上月 80.0，变化 -3.0' });
+      expect(await card('avgScoreAfter')).toEqual({ value: '83.1', change: '上月 80.0，变化 +3.1' });
       expect(await card('greetingRate')).toEqual({ value: '90.0%', change: '上月 66.7%，变化 +23.3 pp' });
+      expect(await card('greetingRateAfter')).toEqual({ value: '100.0%', change: '上月 66.7%，变化 +33.3 pp' });
       expect(await card('consentRate')).toEqual({ value: '62.5%', change: '上月 100.0%，变化 -37.5 pp' });
+      expect(await card('consentRateAfter')).toEqual({ value: '66.7%', change: '上月 100.0%，变化 -33.3 pp' });
       expect(await card('bannedPer100')).toEqual({ value: '50.0', change: '上月 0.0，变化 +50.0' });
+      expect(await card('bannedPer100After')).toEqual({ value: '25.0', change: '上月 0.0，变化 +25.0' });
 
       const tableRows = (id: string) =>
         page.locator(`table[data-table="${id}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
       const agents = await tableRows('by-agent');
-      expect(agents.find((r) => r[0] === 'A1')).toEqual(['A1', '4', '2', '50.0%', '2', '100.0%', '3', '3', '72.5', '100.0%', '50.0%', '1', '25.0']);
-      expect(agents.find((r) => r[0] === 'A2')).toEqual(['A2', '2', '2', '100.0%', '1', '50.0%', '4', '0', '75.0', '50.0%', '0.0%', '2', '100.0']);
-      const lines = await tableRows('by-line');
-      expect(lines.find((r) => r[0] === LINE_1)).toEqual([LINE_1, '6', '4', '66.7%', '3', '75.0%', '7', '3', '73.3', '83.3%', '40.0%', '3', '50.0']);
-      expect(lines.find((r) => r[0] === '(未知)')![10]).toBe('—');
-      const rules = await tableRows('by-rule');
-      expect(rules.find((r) => r[1] === 'banned_phrase')).toEqual(['禁用语', 'banned_phrase', '6', '4', '0', '60.0%', '5', '2', '1', '2', '66.7%']);
-      expect(rules.find((r) => r[1] === 'polite_language')![10]).toBe('—');
-      expect(await tableRows('banned-phrases')).toEqual([
-        ['B06', '下班了，明天再来', '3', '30.0', '1'],
-        ['B01', '不知道', '1', '10.0', '1'],
-        ['B07', '快点，要下班了', '1', '10.0', '0'],
+      expect(agents.find((r) => r[0] === 'A1')).toEqual([
+        'A1', '王芳', LINE_1, '4', '2', '50.0%', '2', '100.0%', '4', '100.0%', '3', '3', '75.0', '72.5', '100.0%', '100.0%', '50.0%', '50.0%', '1', '25.0', '1', '25.0',
       ]);
-      expect((await tableRows('score-distribution')).map((r) => r[1])).toEqual(['2', '2', '0', '1', '5']);
+      expect(agents.find((r) => r[0] === 'A2')).toEqual([
+        'A2', '', '', '2', '2', '100.0%', '1', '50.0%', '1', '50.0%', '4', '0', '65.0', '100.0', '50.0%', '100.0%', '0.0%', '—', '2', '100.0', '0', '0.0',
+      ]);
+      const lines = await tableRows('by-line');
+      expect(lines.find((r) => r[0] === LINE_1)).toEqual([
+        LINE_1, '6', '4', '66.7%', '3', '75.0%', '5', '83.3%', '7', '3', '71.7', '78.0', '83.3%', '100.0%', '40.0%', '50.0%', '3', '50.0', '1', '20.0',
+      ]);
+      expect(lines.find((r) => r[0] === '(未知)')![14]).toBe('—');
+      const rules = await tableRows('by-rule');
+      expect(rules.find((r) => r[1] === 'banned_phrase')).toEqual(['禁用语', 'banned_phrase', '6', '4', '0', '60.0%', '6', '2', '75.0%', '5', '2', '1', '2', '3', '—']);
+      expect(rules.find((r) => r[1] === 'polite_language')![14]).toBe('—');
+      expect(await tableRows('banned-phrases')).toEqual([
+        ['B06', '下班了，明天再来', '3', '30.0', '1', '1', '12.5'],
+        ['B01', '不知道', '1', '10.0', '1', '1', '12.5'],
+        ['B07', '快点，要下班了', '1', '10.0', '0', '0', '0.0'],
+      ]);
+      expect((await tableRows('score-distribution')).map((r) => r[1])).toEqual(['1', '1', '0', '1', '5']);
+      const trend = await tableRows('trend');
+      expect(trend.map((r) => r[0])).toHaveLength(12);
+      expect(trend[11]!.slice(0, 2)).toEqual(['2026-11', '10']);
       const hours = await tableRows('by-hour');
       expect(hours[16]!.slice(0, 2)).toEqual(['16:00–16:59', '1']);
-      expect(hours[16]![7]).toBe('2');
+      expect(hours[16]![9]).toBe('2');
       expect((await tableRows('by-day')).map((r) => Number(r[1]))).toEqual(Array.from({ length: 30 }, (_, i) => EXPECTED.days[i + 1] ?? 0));
       const violations = await tableRows('confirmed-violations');
       expect(violations.map((r) => r[0])).toEqual(['c3', 'c3', 'c10', 'c7']);
       expect(violations[3]![7]).toBe('不知道，你打138****5678问');
 
-      // Five charts, each an inline SVG with bars drawn.
+      // Six charts (the 12-month trend first), each an inline SVG.
       const charts = await page.locator('figure svg').count();
-      expect(charts).toBe(5);
+      expect(charts).toBe(6);
+      expect(await page.locator('#chart-trend svg text', { hasText: '平均分（复核后）' }).count()).toBeGreaterThan(0);
       const box = await page.locator('#chart-daily svg').boundingBox();
       expect(box!.width).toBeGreaterThan(700);
       expect(await page.locator('#chart-phrases svg text', { hasText: 'B06' }).count()).toBeGreaterThan(0);
@@ -347,7 +420,7 @@ describe('callqa stats', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('质检通话数: 10（上月 3，变化 +7）');
-    expect(run.stdout).toContain(`written to ${env.config.s3.resultsBucket}/stats/2026-11/: 12 files`);
+    expect(run.stdout).toContain(`written to ${env.config.s3.resultsBucket}/stats/2026-11/: 14 files`);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(path.join(out, 'callqa-stats-2026-11.xlsx'));
     expect(workbook.getWorksheet('汇总')!.getCell('B2').value).toBe(10);
@@ -427,7 +500,7 @@ describe('monthly schedule and stats stage', () => {
     expect(builds.map((j) => [j.id, j.data])).toEqual([['stats-month-2026-11', { month: '2026-11' }]]);
     await storage.remove(env.config.s3.resultsBucket, ['stats/2026-11/stats.json']);
     const result = await handlers.stats(deps, builds[0]!.data, { firedAt });
-    expect(result).toEqual({ status: 'done', detail: { month: '2026-11', calls: 10, files: 12 } });
+    expect(result).toEqual({ status: 'done', detail: { month: '2026-11', calls: 10, files: 14 } });
     const json = JSON.parse((await storage.getText(env.config.s3.resultsBucket, 'stats/2026-11/stats.json'))!) as MonthlyStats;
     expect(json.centre.calls).toBe(10);
   });

@@ -28,6 +28,21 @@ export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const PHONE = '13812345678';
 export const ID_NUMBER = '11010519491231002X';
 
+/** The five-findings call's transcript: the agent says five banned phrases, greets and says goodbye. */
+export const FIVE_FINDINGS_SEGMENTS = [
+  { start: 0.3, end: 1.9, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
+  { start: 2.2, end: 3.4, speaker: 'customer', text: '我想问一下结婚登记要带什么。' },
+  { start: 3.6, end: 4.9, speaker: 'agent', text: '不知道。' },
+  { start: 5.1, end: 6.6, speaker: 'agent', text: '你去问民政局。' },
+  { start: 6.8, end: 8.3, speaker: 'customer', text: '那我现在过来可以吗？' },
+  { start: 8.5, end: 10.0, speaker: 'agent', text: '下班了，明天再来。' },
+  { start: 10.2, end: 11.6, speaker: 'customer', text: '你怎么这样说话？' },
+  { start: 11.8, end: 12.9, speaker: 'agent', text: '你有完没完。' },
+  { start: 13.0, end: 14.2, speaker: 'agent', text: '神经病。' },
+  { start: 14.3, end: 14.8, speaker: 'customer', text: '好吧，再见。' },
+  { start: 14.9, end: 15.3, speaker: 'agent', text: '再见。' },
+];
+
 export interface WebEnv {
   t: TestEnv;
   services: Services;
@@ -36,7 +51,7 @@ export interface WebEnv {
   app: FastifyInstance;
   /** Recording id by object key (without the night prefix). */
   ids: Map<string, string>;
-  /** User names by role, plus `officer2`. */
+  /** User names by role, plus `officer2`; `agent` is the 坐席 account of agent A031 (call 3 and the five-findings call). */
   users: Record<Role | 'officer2', string>;
   close(): Promise<void>;
 }
@@ -81,6 +96,14 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
       { start: 12.5, end: 14.0, speaker: 'agent', text: '再见。' },
     ],
   });
+  // A call with exactly five findings (banned phrases B01, B02, B06, B15, B11 by the agent), for measuring
+  // what reviewing a call costs (test/web/review-cost.test.ts).
+  await services.storage.putFile(bucket, `${NIGHT}five-findings.wav`, path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
+  await services.storage.putJson(bucket, `${NIGHT}five-findings.wav.json`, { callId: 'five-01', agentId: 'A031', startedAt: '2026-11-28T11:00:00+08:00', line: '婚姻登记' });
+  await services.storage.putJson(bucket, `${NIGHT}five-findings.wav.transcript.json`, {
+    callId: 'five-01', durationSec: 15.38, agentId: 'A031', startedAt: '2026-11-28T11:00:00+08:00',
+    segments: FIVE_FINDINGS_SEGMENTS,
+  });
   // A call where only the caller was recognised: flagged (no agent speech) with no finding to decide on.
   await services.storage.putFile(bucket, `${NIGHT}caller-only.wav`, path.join(SAMPLES_DIR, 'call-02-compliant.wav'));
   await services.storage.putJson(bucket, `${NIGHT}caller-only.wav.json`, { callId: 'caller-only-01', agentId: 'A017', startedAt: '2026-11-28T08:30:00+08:00', line: '12345 政务热线' });
@@ -102,11 +125,13 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
     officer2: `officer2-${suffix}`,
     supervisor: `super-${suffix}`,
     admin: `admin-${suffix}`,
+    agent: `agent-${suffix}`,
   } as Record<Role | 'officer2', string>;
   await createUser(services.db, { username: users.officer, displayName: `王芳-${suffix}`, role: 'officer', password: PASSWORD });
   await createUser(services.db, { username: users.officer2, displayName: `李强-${suffix}`, role: 'officer', password: PASSWORD });
   await createUser(services.db, { username: users.supervisor, displayName: `张主管-${suffix}`, role: 'supervisor', password: PASSWORD });
   await createUser(services.db, { username: users.admin, displayName: `管理员-${suffix}`, role: 'admin', password: PASSWORD });
+  await createUser(services.db, { username: users.agent, displayName: `坐席-${suffix}`, role: 'agent', password: PASSWORD, agentId: 'A031' });
 
   const app = await buildWebServer({ config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log }, SECRET);
   await app.ready();

@@ -10,15 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../infra/paths.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 import { PASSWORD, startWebEnv, type WebEnv } from '../support/web.js';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-];
 
 describe('review flow in Chromium', () => {
   let w: WebEnv;
@@ -120,7 +113,7 @@ describe('review flow in Chromium', () => {
     await target.getByLabel('驳回（不扣分）').check();
     await target.getByLabel('驳回理由').selectOption('语音识别错误');
     await target.getByLabel('备注', { exact: true }).fill('录音里说的是“不清楚，我帮您查”');
-    await timed('decisionRoundTripMs', () => Promise.all([page.waitForURL(/saved=1/), target.getByRole('button', { name: '提交' }).click()]));
+    await timed('decisionRoundTripMs', () => Promise.all([page.waitForURL(/saved=1/), page.getByRole('button', { name: '提交', exact: true }).click()]));
     const after = page.locator(`#${findingId}`);
     await expect.poll(() => after.locator('.history').textContent()).toContain('驳回');
     const history = (await after.locator('.history').textContent())!;

@@ -92,7 +92,7 @@ describe('review workspace hardening', () => {
     // A comment with a NUL byte is refused and nothing is recorded.
     const call = w.ids.get('call-06-banned-phrases.amr')!;
     const page = await officer.get(`/calls/${call}`);
-    const fid = /\/findings\/(\d+)\/decisions/.exec(page.body)![1]!;
+    const fid = /data-finding="(\d+)"/.exec(page.body)![1]!;
     const comment = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(page.body), decision: 'comment', comment: 'a\u0000b' });
     expect(comment.statusCode).toBe(400);
     const whole = await officer.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'comment', comment: 'a\u0000b' });

@@ -7,7 +7,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { Client, csrfOf, ID_NUMBER, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
+import { parseMonth } from '../../pipeline/stats/month.js';
+import { maskText } from '../../web/privacy.js';
+import { Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
 
 const notice = (location: unknown) => new URL(String(location), 'http://x').searchParams.get('notice') ?? '';
 
@@ -88,7 +91,7 @@ describe('review workspace over HTTP', () => {
   it('requires the CSRF token on every form', async () => {
     const call = id('call-03-banned-phrases.wav');
     const page = await officer.get(`/calls/${call}`);
-    const fid = /\/findings\/(\d+)\/decisions/.exec(page.body)![1]!;
+    const fid = /data-finding="(\d+)"/.exec(page.body)![1]!;
     const none = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { decision: 'comment', comment: 'x' });
     expect(none.statusCode).toBe(403);
     expect(none.body).toContain('CSRF');
@@ -206,7 +209,7 @@ describe('review workspace over HTTP', () => {
     const before = await w.services.db.query('SELECT score, review_status FROM reports WHERE recording_id = $1', [call]);
     expect(before.rows[0].review_status).toBe('pending');
     const page = await officer.get(`/calls/${call}`);
-    const fids = [...page.body.matchAll(/\/findings\/(\d+)\/decisions/g)].map((m) => m[1]!);
+    const fids = [...page.body.matchAll(/data-finding="(\d+)"/g)].map((m) => m[1]!);
     expect(fids.length).toBeGreaterThan(0);
     const noReason = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed' });
     expect(noReason.statusCode).toBe(400);
@@ -297,8 +300,8 @@ describe('review workspace over HTTP', () => {
     expect((await officer.get(`/calls/${call}`)).statusCode).toBe(403);
     expect((await officer.get(`/calls/${call}/audio`, { range: 'bytes=0-9' })).statusCode).toBe(403);
     expect((await officer.get(`/calls/${call}/transcript.txt`)).statusCode).toBe(403);
-    expect((await officer.get('/')).body).not.toContain(`/calls/${call}"`);
-    expect((await officer2.get('/?assigned=me')).body).toContain(`/calls/${call}"`);
+    expect((await officer.get('/')).body).not.toContain(`/calls/${call}`);
+    expect((await officer2.get('/?assigned=me')).body).toContain(`/calls/${call}?assigned=me"`);
     expect((await supervisor.get(`/calls/${call}`)).statusCode).toBe(200);
     // Evenly: the remaining unassigned pending calls are shared between both officers.
     const even = await supervisor.post('/assign', { _csrf: csrfOf(page.body), mode: 'evenly', evenly: [String(o1), String(o2)] });
@@ -320,8 +323,21 @@ describe('review workspace over HTTP', () => {
     expect(failed.statusCode).toBe(200);
     expect(failed.body).toContain('broken-page.wav');
     expect(failed.body).toContain('not_audio');
-    expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x' })).statusCode).toBe(400);
-    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav') });
+    expect(failed.body).toContain('不是音频文件（如网页、文本或损坏的数据）');
+    // Every bucket the pipeline processed is listed (a `callqa process` run's failure too); ?bucket= narrows.
+    await w.services.db.query(
+      `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, call_id, status, failed_stage, reason_code, reason)
+       VALUES ($1, 'callqa-process', 'run/empty.wav', 'e', 0, 'empty', 'failed', 'prepare', 'empty_file', 'callqa-process/run/empty.wav: the file is empty (0 bytes)')`,
+      ['f'.repeat(40)],
+    );
+    const all = await admin.get('/admin/failed');
+    expect(all.body).toContain('callqa-process/run/empty.wav');
+    expect(all.body).toContain('文件为空（0 字节）');
+    const narrowed = await admin.get(`/admin/failed?bucket=${w.t.config.s3.recordingsBucket}`);
+    expect(narrowed.body).toContain('broken-page.wav');
+    expect(narrowed.body).not.toContain('callqa-process/run/empty.wav');
+    expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x', bucket: w.t.config.s3.recordingsBucket })).statusCode).toBe(400);
+    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav'), bucket: w.t.config.s3.recordingsBucket });
     expect(retry.statusCode).toBe(303);
     expect(retry.headers.location).toBe('/admin/failed?notice=requeued&n=1');
     expect((await admin.get(String(retry.headers.location))).body).toContain('<p role="status">已重新排队 1 条录音。</p>');
@@ -345,6 +361,183 @@ describe('review workspace over HTTP', () => {
     const scraper = await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(scraper.statusCode).toBe(200);
     expect((await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
+  });
+
+  it('decides every finding in one form: a refused form keeps what was typed, reasons come from the supervisors\' list, the next call keeps the filter', async () => {
+    const call = id('five-findings.wav');
+    // Supervisors keep the dismiss reasons; officers cannot.
+    expect((await officer.get('/settings/dismiss-reasons')).statusCode).toBe(403);
+    const settings = await supervisor.get('/settings/dismiss-reasons');
+    expect(settings.body).toContain('语音识别错误');
+    expect((await supervisor.post('/settings/dismiss-reasons', { _csrf: csrfOf(settings.body), label: '录音不清' })).statusCode).toBe(303);
+
+    // (A supervisor reviews: the earlier even assignment may have given this call to either officer.)
+    const filter = 'line=%E5%A9%9A%E5%A7%BB%E7%99%BB%E8%AE%B0&status=pending';
+    const page = await supervisor.get(`/calls/${call}?${filter}`);
+    expect(page.body).toContain('禁用语 B06 下班了，明天再来');
+    expect(page.body).toContain(`<a href="/?${filter.replace('&', '&amp;')}" id="back">`);
+    expect(page.body).toContain('录音不清</option>');
+    expect(page.body).toContain('Ctrl+Enter');
+    const fids = [...page.body.matchAll(/data-finding="(\d+)"/g)].map((m) => m[1]!);
+    expect(fids).toHaveLength(5);
+    const decided = async () => (await w.services.db.query(
+      'SELECT d.finding_id, d.decision, d.reason, d.comment FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.id', [call],
+    )).rows;
+
+    // Dismissed without a reason: nothing saved, the page comes back with the error, the choices and the comment.
+    const refused = await supervisor.post(`/calls/${call}/review`, {
+      _csrf: csrfOf(page.body), back: filter, then: 'next', [`decision-${fids[0]}`]: 'dismissed', [`comment-${fids[0]}`]: '录音里是来电人说的', [`decision-${fids[1]}`]: 'confirmed',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('第 1 条发现驳回须选择理由');
+    expect(refused.body).toContain('>录音里是来电人说的</textarea>');
+    expect(refused.body).toMatch(new RegExp(`name="decision-${fids[1]}" value="confirmed" checked`));
+    expect(await decided()).toEqual([]);
+
+    // With the reason, and "confirm the rest": all five in one submit, then the next pending call of the filter.
+    const saved = await supervisor.post(`/calls/${call}/review`, {
+      _csrf: csrfOf(refused.body), back: filter, all: 'confirmed', [`decision-${fids[0]}`]: 'dismissed', [`reason-${fids[0]}`]: '录音不清', [`comment-${fids[0]}`]: '录音里是来电人说的',
+    });
+    expect(saved.statusCode).toBe(303);
+    const next = /^\/calls\/([0-9a-f]{40})\?(.*)$/.exec(String(saved.headers.location))!;
+    expect(next[1]).not.toBe(call);
+    expect(next[2]).toBe(`${filter}&saved=five-01`);
+    const { rows: [nextRow] } = await w.services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [next[1]]);
+    expect(nextRow).toEqual({ review_status: 'pending', line: '婚姻登记' });
+    expect((await decided()).map((d) => [d.finding_id, d.decision, d.reason, d.comment])).toEqual([
+      [fids[0], 'dismissed', '录音不清', '录音里是来电人说的'], ...fids.slice(1).map((f) => [f, 'confirmed', null, null]),
+    ]);
+    const { rows: [report] } = await w.services.db.query('SELECT score, reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(report.review_status).toBe('confirmed');
+    expect(report.reviewed_score).toBe(report.score + 10); // one banned phrase (10 points per hit) no longer deducts
+    expect((await supervisor.get(String(saved.headers.location))).body).toContain('已保存通话 five-01 的复核结论');
+
+    // The queue names banned phrases with their wording; a retired reason is no longer offered.
+    expect((await supervisor.get('/?rule=B06')).body).toContain('B06 下班了，明天再来');
+    const list = await supervisor.get('/settings/dismiss-reasons');
+    const { rows: [reason] } = await w.services.db.query("SELECT id FROM dismiss_reasons WHERE label = '录音不清'");
+    expect((await supervisor.post(`/settings/dismiss-reasons/${reason.id}/retire`, { _csrf: csrfOf(list.body) })).statusCode).toBe(303);
+    expect((await supervisor.get(`/calls/${call}`)).body).not.toContain('录音不清</option>');
+  });
+
+  it('agents see only their own calls, appeal a confirmed finding once; a supervisor overturns it and it stops deducting', async () => {
+    const agent = new Client(w.app);
+    await agent.login(w.users.agent);
+    const call = id('five-findings.wav'); // A031, decided in the test above: one finding dismissed, four confirmed
+    // Nothing of other agents: the queue lists A031's calls only, no lists of agents or lines; other calls are refused.
+    const queue = await agent.get('/');
+    const agents = [...queue.body.matchAll(/\n<td>(A\d+|—)<\/td><td>/g)].map((m) => m[1]);
+    expect(agents.length).toBeGreaterThan(0);
+    expect(new Set(agents)).toEqual(new Set(['A031']));
+    expect(queue.body).not.toContain('A099');
+    expect(queue.body).not.toContain('<datalist id="agents"><option');
+    for (const url of [`/calls/${id('privacy.wav')}`, `/calls/${id('privacy.wav')}/transcript.txt`, `/calls/${id('privacy.wav')}/audio`, '/stats', '/settings/sampling', '/rules', '/admin/failed']) {
+      expect((await agent.get(url)).statusCode, url).toBe(403);
+    }
+    const page = await agent.get(`/calls/${call}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('id="review"'); // no decision form
+    expect((await agent.post(`/calls/${call}/review`, { _csrf: csrfOf(page.body), all: 'confirmed' })).statusCode).toBe(403);
+    const { rows: findings } = await w.services.db.query(
+      `SELECT f.id, (SELECT d.decision FROM review_decisions d WHERE d.finding_id = f.id AND d.decision <> 'comment' ORDER BY d.id DESC LIMIT 1) AS current
+       FROM findings f JOIN reports r ON r.recording_id = f.recording_id AND r.ruleset_version = f.ruleset_version WHERE f.recording_id = $1 ORDER BY f.start_sec`, [call],
+    );
+    const confirmed = findings.filter((f) => f.current === 'confirmed').map((f) => String(f.id));
+    const dismissed = findings.filter((f) => f.current === 'dismissed').map((f) => String(f.id));
+    expect(confirmed).toHaveLength(4);
+    expect([...page.body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).toEqual(confirmed);
+    // A dismissed finding cannot be appealed; a confirmed one once.
+    const notConfirmed = await agent.post(`/calls/${call}/findings/${dismissed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '我没说' });
+    expect(notConfirmed.statusCode).toBe(400);
+    expect(notConfirmed.body).toContain('只能对已确认的发现申诉');
+    const filed = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '那句是来电人说的' });
+    expect(filed.statusCode).toBe(303);
+    const twice = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '再申诉' });
+    expect(twice.body).toContain('每条发现只能申诉一次');
+
+    const { rows: [before] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    const statsBefore = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
+    // The supervisor sees it pending (also as a notice on the queue) and overturns it.
+    expect((await supervisor.get('/')).body).toContain('有 1 条申诉待处理');
+    const appeals = await supervisor.get('/appeals');
+    expect(appeals.body).toContain('<strong id="pending-appeals">1</strong>');
+    expect(appeals.body).toContain('那句是来电人说的');
+    const aid = /action="\/appeals\/(\d+)\/decision"/.exec(appeals.body)![1]!;
+    expect((await officer.post(`/appeals/${aid}/decision`, { _csrf: csrfOf((await officer.get('/')).body), outcome: 'overturned' })).statusCode).toBe(403);
+    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'overturned', note: '录音核实为来电人所说' })).headers.location).toBe('/appeals?notice=decided');
+    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'upheld' })).headers.location).toBe('/appeals?notice=gone');
+    const { rows: [after] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    expect(after.reviewed_score).toBe(before.reviewed_score + 10); // the banned phrase no longer deducts
+    const { rows: history } = await w.services.db.query('SELECT decision, reason, comment, reviewer FROM review_decisions WHERE finding_id = $1 ORDER BY id', [confirmed[0]]);
+    expect(history.slice(-2)).toEqual([
+      { decision: 'comment', reason: null, comment: '坐席申诉：那句是来电人说的', reviewer: w.users.agent },
+      { decision: 'dismissed', reason: '申诉改判', comment: '录音核实为来电人所说', reviewer: w.users.supervisor },
+    ]);
+    // The statistics count it as dismissed.
+    const statsAfter = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
+    const banned = (s: typeof statsAfter) => s.rules.find((r) => r.ruleId === 'banned_phrase')!;
+    expect([banned(statsAfter).confirmed, banned(statsAfter).dismissed]).toEqual([banned(statsBefore).confirmed - 1, banned(statsBefore).dismissed + 1]);
+    // The agent sees the outcome on the appeals page and the call page.
+    expect((await agent.get('/appeals')).body).toContain('已改判（驳回该发现）');
+    expect((await agent.get(`/calls/${call}`)).body).toContain('那句是来电人说的 — <strong>已改判（驳回该发现）</strong>');
+  });
+
+  it('samples unflagged calls into the queue marked 抽检, reviewed as a whole with missed-finding entries', async () => {
+    expect((await officer.get('/settings/sampling')).statusCode).toBe(403);
+    const settings = await supervisor.get('/settings/sampling');
+    for (const line of ['12345 政务热线', '婚姻登记']) {
+      expect((await supervisor.post('/settings/sampling', { _csrf: csrfOf(settings.body), scope: 'line', key: line, percent: '100' })).statusCode).toBe(303);
+    }
+    const { rows: unflagged } = await w.services.db.query("SELECT recording_id FROM reports WHERE NOT flagged AND review_status = 'none' ORDER BY recording_id");
+    expect(unflagged.length).toBeGreaterThan(0);
+    const drawn = await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' });
+    expect(drawn.headers.location).toBe(`/settings/sampling?notice=drawn&n=${unflagged.length}`);
+    const { rows: sampled } = await w.services.db.query("SELECT recording_id, review_status FROM reports WHERE sampled ORDER BY recording_id");
+    expect(sampled).toEqual(unflagged.map((u) => ({ recording_id: u.recording_id, review_status: 'pending' })));
+    // Drawing the day again draws nobody twice.
+    expect((await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' })).headers.location).toBe('/settings/sampling?notice=drawn&n=0');
+
+    const call = sampled[0].recording_id as string;
+    const queue = await supervisor.get('/?status=pending');
+    expect(queue.body).toMatch(new RegExp(`/calls/${call}[^]*?<span class="sampled">抽检</span>`));
+    const page = await supervisor.get(`/calls/${call}?status=pending`);
+    expect(page.body).toContain('整通复核');
+    expect(page.body).toContain('漏检记录（抽检）');
+    const added = await supervisor.post(`/calls/${call}/missed-findings`, { _csrf: csrfOf(page.body), back: 'status=pending', rule: 'polite_language', start: '12.5', note: '没有说再见' });
+    expect(added.headers.location).toBe(`/calls/${call}?status=pending&notice=missed-saved#missed`);
+    const bad = await supervisor.post(`/calls/${call}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'no_such_rule', start: '1' });
+    expect(bad.headers.location).toContain('notice=missed-invalid');
+    const decided = await supervisor.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'confirmed', comment: '结束语缺失' });
+    expect(decided.statusCode).toBe(303);
+    const shown = await supervisor.get(`/calls/${call}`);
+    expect(shown.body).toContain('文明用语（迎声、送声）</strong> @');
+    expect(shown.body).toContain('没有说再见');
+    const { rows: missed } = await w.services.db.query('SELECT rule_id, start_sec, note FROM missed_findings WHERE recording_id = $1', [call]);
+    expect(missed).toEqual([{ rule_id: 'polite_language', start_sec: 12.5, note: '没有说再见' }]);
+    const { rows: [after] } = await w.services.db.query('SELECT review_status FROM reports WHERE recording_id = $1', [call]);
+    expect(after.review_status).toBe('confirmed');
+    // A call the rules flagged is not a sample: no missed-finding entry on it.
+    const flagged = id('call-03-banned-phrases.wav');
+    const refused = await supervisor.post(`/calls/${flagged}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'polite_language', start: '1' });
+    expect(refused.headers.location).toContain('notice=not-sampled');
+    expect((await w.services.db.query('SELECT count(*)::int AS n FROM missed_findings WHERE recording_id = $1', [flagged])).rows[0].n).toBe(0);
+  });
+
+  it('offers a channel choice for stereo calls only, and says so when a recording is missing', async () => {
+    const stereo = await supervisor.get(`/calls/${id('call-03-banned-phrases.wav')}`);
+    expect(stereo.body).toContain('<select id="channels">');
+    const mono = await supervisor.get(`/calls/${id('call-06-banned-phrases.amr')}`);
+    expect(mono.body).not.toContain('id="channels"');
+    expect(mono.body).toContain('单声道录音');
+    for (const label of ['1×', '1.25×', '1.5×', '2×']) expect(mono.body).toContain(`>${label}</option>`);
+    expect(mono.body).toContain('id="skip-silence"');
+    const missing = id('call-04-no-consent.wav');
+    await w.services.storage.remove(w.t.config.s3.recordingsBucket, [`${NIGHT}call-04-no-consent.wav`]);
+    const page = await supervisor.get(`/calls/${missing}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('录音文件缺失：对象存储里找不到这通通话的录音');
+    expect(page.body).not.toContain('<audio');
+    expect((await supervisor.get(`/calls/${missing}/audio`, { accept: '*/*' })).statusCode).toBe(404);
   });
 
   it('rate-limits sign-in per IP and locks an account after repeated failures', async () => {

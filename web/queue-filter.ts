@@ -1,0 +1,54 @@
+/**
+ * The review queue's filter as it travels in query strings and forms: read and checked with zod (a bad value
+ * is left out and named), and carried from the queue to the call page and back (`back` form field), so an
+ * officer who opens a call from a filtered queue returns to the same filtered queue and goes on to the next
+ * call of it.
+ */
+import { z } from 'zod';
+import { STATUS_FILTERS, type QueueFilter } from './review-data.js';
+
+/** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
+const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+});
+const queryField = {
+  from: dateString,
+  to: dateString,
+  agent: z.string().max(100),
+  line: z.string().max(100),
+  rule: z.string().regex(/^([a-z_]{3,40}|B\d{2})$/),
+  status: z.enum(STATUS_FILTERS),
+  minScore: z.coerce.number().int().min(0).max(100),
+  maxScore: z.coerce.number().int().min(0).max(100),
+  q: z.string().trim().max(100),
+  assigned: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+};
+
+/** Chinese names of the queue filters, for the notice about ignored ones. */
+const FILTER_NAMES: Record<keyof typeof queryField, string> = {
+  from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
+};
+
+/**
+ * Reads the queue filter from a query string; invalid or empty values are left out, and the names of the
+ * invalid ones (Chinese, {@link FILTER_NAMES}) are pushed to `invalid` when given.
+ */
+export function parseQueueFilter(query: Record<string, unknown>, invalid?: string[]): QueueFilter {
+  const f: Record<string, unknown> = {};
+  for (const [k, schema] of Object.entries(queryField)) {
+    const v = query[k];
+    if (v === undefined || v === '') continue;
+    const parsed = typeof v === 'string' ? (schema as z.ZodType).safeParse(v) : undefined;
+    if (parsed?.success && parsed.data !== '') f[k] = parsed.data;
+    else if (!parsed?.success) invalid?.push(FILTER_NAMES[k as keyof typeof queryField]);
+  }
+  return f as QueueFilter;
+}
+
+/** The queue filter a form carried in its `back` field (a query string written by the call page), checked like a query. */
+export function backFilter(body: unknown): QueueFilter {
+  const back = (body as Record<string, unknown> | undefined)?.back;
+  return parseQueueFilter(typeof back === 'string' && back.length <= 2000 ? Object.fromEntries(new URLSearchParams(back)) : {});
+}

@@ -1,0 +1,115 @@
+/**
+ * Fast review (issue 12): the call page's one review form and the way on to the next call.
+ *
+ * - `POST /calls/:id/review` (officers, supervisors): decisions on any or all findings of the call in one
+ *   submit: per finding `decision-<fid>` (confirmed / dismissed), `reason-<fid>` (a listed dismiss reason,
+ *   required to dismiss), `comment-<fid>` (free text; alone it is recorded as a comment); `all=confirmed`
+ *   confirms every finding that has no decision yet and none chosen in the form. All are appended in one
+ *   transaction (`recordDecisions`). A refused form comes back as the call page with the error on it and
+ *   everything chosen and typed still filled in (400). `then=next` (the default button, Ctrl+Enter) goes on
+ *   to the next pending call of the queue the call was opened from (`back`: its filter).
+ * - `GET /queue/next?from=<recording id>&<queue filter>`: the first pending call of that filtered queue other
+ *   than `from` that the user may open, else the queue with a notice.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from '../infra/database.js';
+import type { Report } from '../rules/report.js';
+import type { User } from './accounts.js';
+import { listDismissReasons } from './dismiss-reasons.js';
+import { backFilter, parseQueueFilter } from './queue-filter.js';
+import { queuePage, recordDecisions, type CallView, type NewDecision, type QueueFilter } from './review-data.js';
+import { filterQuery, type FindingChoice } from './views.js';
+
+/** A review form that was not saved: the message, and the choices to show again. */
+export interface CallPageRefusal {
+  error: string;
+  choices: Record<number, FindingChoice>;
+  callComment?: string;
+}
+
+/** What the routes need from the server. */
+export interface ReviewRouteDeps {
+  db: Pool;
+  /** WEB_ASSIGNMENT: officers open only unassigned calls and their own. */
+  assignment: boolean;
+  /** The call of the request's `:id`, or undefined once a 404/403 page was sent. */
+  openCall(req: FastifyRequest, reply: FastifyReply): Promise<CallView | undefined>;
+  loadReport(key: string): Promise<Report | undefined>;
+  renderCallPage(req: FastifyRequest, reply: FastifyReply, call: CallView, extra: { notice?: string; refused?: CallPageRefusal; status?: number }): Promise<FastifyReply>;
+  /** Counts a recorded decision (metrics). */
+  onDecision(decision: NewDecision['decision']): void;
+}
+
+const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{40}$' } }, required: ['id'] } as const;
+
+/**
+ * Reads the review form against the call's findings.
+ *
+ * @returns the decisions to append, or the refusal (message and the form's choices) when the form is incomplete
+ */
+export function readReviewForm(body: unknown, call: CallView, reasons: string[], reviewer: string): Omit<NewDecision, 'recordingId'>[] | CallPageRefusal {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const text = (k: string) => (typeof b[k] === 'string' ? (b[k] as string).trim() : '');
+  const choices: Record<number, FindingChoice> = {};
+  const decisions: Omit<NewDecision, 'recordingId'>[] = [];
+  const errors: string[] = [];
+  const confirmAll = b.all === 'confirmed';
+  for (const [i, f] of call.findings.entries()) {
+    const raw = text(`decision-${f.id}`);
+    const chosen: FindingChoice = {
+      decision: raw === 'confirmed' || raw === 'dismissed' ? raw : undefined,
+      reason: text(`reason-${f.id}`) || undefined,
+      comment: text(`comment-${f.id}`).slice(0, 2000) || undefined,
+    };
+    choices[f.id] = chosen;
+    const decision = chosen.decision ?? (confirmAll && !f.current ? 'confirmed' : undefined);
+    if (decision === 'dismissed' && !(chosen.reason && reasons.includes(chosen.reason))) errors.push(`第 ${i + 1} 条发现驳回须选择理由`);
+    if (decision) decisions.push({ findingId: f.id, decision, reason: decision === 'dismissed' ? chosen.reason : undefined, comment: chosen.comment, reviewer });
+    else if (chosen.comment) decisions.push({ findingId: f.id, decision: 'comment', comment: chosen.comment, reviewer });
+  }
+  if (errors.length) return { error: `未保存：${errors.join('；')}。`, choices };
+  if (!decisions.length) return { error: '未保存：请至少对一条发现选择结论或填写备注。', choices };
+  return decisions;
+}
+
+/**
+ * The first pending call of the filtered queue (its order: newest first), other than `from`, that `user` may
+ * open (the queue leaves out calls assigned to other officers when assignment is on).
+ */
+export async function nextPendingCall(db: Pool, filter: QueueFilter, user: User, assignment: boolean, from?: string): Promise<string | undefined> {
+  const page = await queuePage(db, { ...filter, status: 'pending' }, user, assignment);
+  return page.rows.find((r) => r.recordingId !== from)?.recordingId;
+}
+
+/** Registers the fast-review routes (see the module comment). */
+export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps): void {
+  const { db } = deps;
+  const toNext = async (req: FastifyRequest, reply: FastifyReply, filter: QueueFilter, from: string, notice: Record<string, string>) => {
+    const next = await nextPendingCall(db, filter, req.user!, deps.assignment, from);
+    if (!next) return reply.redirect(`/${filterQuery(filter, { notice: 'queue-done' })}`, 303);
+    return reply.redirect(`/calls/${next}${filterQuery(filter, notice)}`, 303);
+  };
+
+  app.post('/calls/:id/review', { schema: { params: idParams }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const call = await deps.openCall(req, reply);
+    if (!call) return reply;
+    const reasons = (await listDismissReasons(db)).map((r) => r.label);
+    const form = readReviewForm(req.body, call, reasons, req.user!.username);
+    if (!Array.isArray(form)) return deps.renderCallPage(req, reply, call, { refused: form, status: 400 });
+    const report = await deps.loadReport(call.reportKey);
+    if (!report) return deps.renderCallPage(req, reply, call, { refused: { error: '未保存：报告文件缺失，无法重算得分。', choices: {} }, status: 503 });
+    await recordDecisions(db, call.recordingId, form, report);
+    for (const d of form) deps.onDecision(d.decision);
+    const filter = backFilter(req.body);
+    const body = req.body as Record<string, unknown>;
+    if (body.then === 'stay') return reply.redirect(`/calls/${call.recordingId}${filterQuery(filter, { saved: '1' })}`, 303);
+    return toNext(req, reply, filter, call.recordingId, { saved: call.callId });
+  });
+
+  app.get('/queue/next', async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    const from = typeof query.from === 'string' && /^[0-9a-f]{40}$/.test(query.from) ? query.from : undefined;
+    const filter = parseQueueFilter(query);
+    return toNext(req, reply, filter, from ?? '', { notice: 'skipped' });
+  });
+}

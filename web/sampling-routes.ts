@@ -1,0 +1,96 @@
+/**
+ * Sampling pages (issue 12): `/settings/sampling` (supervisors, admins) sets the rate per line or agent and
+ * draws a day's sample into the queue; `POST /calls/:id/missed-findings` (officers, supervisors) records a
+ * problem the rules missed on a sampled call (rule, time in seconds, note). Data: web/sampling-data.ts.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Pool } from '../infra/database.js';
+import { RULE_NAMES } from '../pipeline/report/labels.js';
+import type { User } from './accounts.js';
+import { backFilter } from './queue-filter.js';
+import { filterChoices, type CallView } from './review-data.js';
+import { addMissedFinding, drawSample, listSamplingRates, setSamplingRate, type SamplingRate } from './sampling-data.js';
+import { esc, filterQuery, formatDateTime, layout } from './views.js';
+
+/** What the routes need from the server. */
+export interface SamplingRouteDeps {
+  db: Pool;
+  /** The zone days are read in for drawing (the workspace's: Asia/Shanghai). */
+  timeZone: string;
+  openCall(req: FastifyRequest, reply: FastifyReply): Promise<CallView | undefined>;
+}
+
+const NOTICES: Record<string, (n: number) => string> = {
+  saved: () => '已保存抽检比例。',
+  drawn: (n) => `已抽取 ${n} 通未标记的通话进入复核队列（标记为“抽检”）。`,
+  invalid: () => '输入无效：比例须为 0–100 的数，线路或坐席须填写，日期须为 yyyy-mm-dd。',
+};
+
+const rateForm = z.object({ scope: z.enum(['line', 'agent']), key: z.string().trim().min(1).max(100), percent: z.coerce.number().min(0).max(100) });
+const drawForm = z.object({ date: z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)) });
+/** A missed finding: a rule id of the norms (RULE_NAMES), a time in seconds, a note (e.g. the phrase said). */
+const missedForm = z.object({
+  rule: z.string().regex(/^[a-z_]{3,40}$/),
+  start: z.coerce.number().min(0).max(86_400),
+  note: z.string().trim().max(500).default(''),
+});
+
+function pageHtml(user: User, csrf: string, rates: SamplingRate[], choices: { agents: string[]; lines: string[] }, notice?: string): string {
+  const rows = rates
+    .map((r) => `<tr><td>${r.scope === 'line' ? '线路' : '坐席'}</td><td>${esc(r.key)}</td><td>${(r.rate * 100).toFixed(1)}%</td><td>${esc(r.setBy)}</td><td>${esc(formatDateTime(r.setAt))}</td></tr>`)
+    .join('');
+  const list = (id: string, values: string[]) => `<datalist id="${id}">${values.map((v) => `<option value="${esc(v)}">`).join('')}</datalist>`;
+  const hidden = `<input type="hidden" name="_csrf" value="${esc(csrf)}">`;
+  return layout({
+    title: '抽检设置',
+    user,
+    csrf,
+    body: `<h1>抽检设置</h1>${notice ? `<p role="status">${esc(notice)}</p>` : ''}
+<p class="note">每天从规则未标记的通话中按比例随机抽取一部分进入复核队列（标记为“抽检”），复核员整通下结论并登记规则漏检的问题；月度统计据此给出各规则的漏检率及其置信区间。坐席的比例优先于其线路的比例。</p>
+<table><thead><tr><th>范围</th><th>线路/坐席</th><th>抽检比例</th><th>设置人</th><th>设置时间</th></tr></thead><tbody>${rows || '<tr><td colspan="5">尚未设置抽检比例。</td></tr>'}</tbody></table>
+<form method="post" action="/settings/sampling" class="filters">${hidden}
+<label>范围<select name="scope"><option value="line">线路</option><option value="agent">坐席</option></select></label>
+<label>线路或坐席工号<input name="key" list="sampling-keys" required maxlength="100"></label>${list('sampling-keys', [...choices.lines, ...choices.agents])}
+<label>抽检比例（%）<input type="number" name="percent" min="0" max="100" step="0.1" required></label>
+<button type="submit">保存比例</button></form>
+<form method="post" action="/settings/sampling/draw" class="filters">${hidden}
+<label>抽取日期<input type="date" name="date" required></label><button type="submit">按比例抽取该日通话</button></form>`,
+  });
+}
+
+/** Registers the sampling routes. */
+export function registerSamplingRoutes(app: FastifyInstance, deps: SamplingRouteDeps): void {
+  const { db } = deps;
+  const roles = { roles: ['supervisor', 'admin'] as User['role'][] };
+  app.get('/settings/sampling', { config: roles }, async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const code = typeof q.notice === 'string' && Object.hasOwn(NOTICES, q.notice) ? q.notice : undefined;
+    const n = typeof q.n === 'string' && /^\d{1,6}$/.test(q.n) ? Number(q.n) : 0;
+    const html = pageHtml(req.user!, reply.generateCsrf(), await listSamplingRates(db), await filterChoices(db), code ? NOTICES[code]!(n) : undefined);
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+  app.post('/settings/sampling', { config: roles, preHandler: app.csrfProtection }, async (req, reply) => {
+    const form = rateForm.safeParse(req.body);
+    if (!form.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
+    await setSamplingRate(db, form.data.scope, form.data.key, form.data.percent / 100, req.user!.username);
+    return reply.redirect('/settings/sampling?notice=saved', 303);
+  });
+  app.post('/settings/sampling/draw', { config: roles, preHandler: app.csrfProtection }, async (req, reply) => {
+    const form = drawForm.safeParse(req.body);
+    if (!form.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
+    const drawn = await drawSample(db, form.data.date, deps.timeZone);
+    return reply.redirect(`/settings/sampling?notice=drawn&n=${drawn.length}`, 303);
+  });
+  const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{40}$' } }, required: ['id'] } as const;
+  app.post('/calls/:id/missed-findings', { schema: { params: idParams }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const call = await deps.openCall(req, reply);
+    if (!call) return reply;
+    const form = missedForm.safeParse(req.body);
+    const back = backFilter(req.body);
+    const valid = form.success && Object.hasOwn(RULE_NAMES, form.data.rule);
+    if (!valid || !call.sampled) return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: call.sampled ? 'missed-invalid' : 'not-sampled' })}#missed`, 303);
+    await addMissedFinding(db, call.recordingId, { ruleId: form.data.rule, startSec: form.data.start, note: form.data.note, reviewer: req.user!.username });
+    return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: 'missed-saved' })}#missed`, 303);
+  });
+}
