@@ -36,6 +36,12 @@ function stageContext(deps: HandlerDeps, signal?: AbortSignal): StageContext {
   return { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log, signal };
 }
 
+/**
+ * What a stage job returns when its recording is already further on or terminal (the job ran again late,
+ * e.g. after a Redis outage longer than its lock): it does nothing, so a row never moves backwards.
+ */
+const alreadyFurther: HandlerResult = { status: 'skipped', detail: { reason: 'the recording is already further on or finished' } };
+
 /** The handlers of the stages. */
 export const handlers: StageHandlers = {
   async scan(deps, data, job) {
@@ -56,7 +62,7 @@ export const handlers: StageHandlers = {
 
   async prepare(deps, rec, job) {
     const { config, db } = deps.services;
-    await setRecordingStage(db, rec.recordingId, 'preparing');
+    if (!(await setRecordingStage(db, rec.recordingId, 'preparing'))) return alreadyFurther;
     const outcome = await runPrepareStage(stageContext(deps, job.signal), rec, {
       defaultChannelMap: config.channelMap,
       ffmpegTimeLimitMs: config.ffmpegTimeLimitMs,
@@ -77,7 +83,7 @@ export const handlers: StageHandlers = {
 
   async transcribe(deps, data, job) {
     const { config, db } = deps.services;
-    await setRecordingStage(db, data.recordingId, 'transcribing', data.call.callId);
+    if (!(await setRecordingStage(db, data.recordingId, 'transcribing', data.call.callId))) return alreadyFurther;
     const result = await runTranscribeStage(stageContext(deps, job.signal), data, data, {
       ...config.whisper,
       centreNames: config.centreNames,
@@ -94,6 +100,7 @@ export const handlers: StageHandlers = {
 
   async analyze(deps, data, job) {
     const { config, db } = deps.services;
+    if (!(await setRecordingStage(db, data.recordingId, 'analyzing', data.call.callId))) return alreadyFurther;
     // The active ruleset (saved in PostgreSQL by /rules or `callqa rules activate`), else the shipped file.
     const ruleset = await activeRuleset(db);
     const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames, { ruleset });

@@ -1,24 +1,40 @@
 /**
  * Runs BullMQ workers for the chosen stages: wraps each handler with failure classification (bad input
  * fails at once with `UnrecoverableError`, anything else retries with back-off and is recorded as failed
- * when the attempts run out) and clean shutdown (running child processes are killed through the job's
- * AbortSignal and the job goes back to waiting, so nothing stays active).
+ * when the attempts run out), outages of PostgreSQL, Redis or object storage (the workers pause and the job
+ * is put back without using an attempt, see infra/dependencies.ts), the reconciler (workers/reconcile.ts),
+ * and shutdown bounded in time (running child processes are killed through the job's AbortSignal and the
+ * job goes back to waiting, so nothing stays active).
  */
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { isBadInput, TimeLimitError } from '../pipeline/errors.js';
 import type { Redis } from 'ioredis';
+import { checkDependencies, looksLikeOutage, type DependencyName } from '../infra/dependencies.js';
 import { createRedis } from '../infra/redis.js';
 import { handlers, recordFailure, type HandlerDeps } from './handlers.js';
 import { QUEUE_NAMES, STAGE_SETTINGS, type JobData, type Stage } from './queues.js';
+import { startReconciler, type Reconciler } from './reconcile.js';
 
 /** Running workers. */
 export interface RunningWorkers {
   workers: Worker[];
   /**
    * Stops taking jobs, aborts running ones (their child processes are killed and the jobs return to
-   * waiting) and closes the connections. Safe to call twice.
+   * waiting) and closes the connections, within SHUTDOWN_TIME_LIMIT_MS whatever is unreachable (then the
+   * workers are closed by force). Safe to call twice.
+   *
+   * @returns true when everything closed in time, false when the time limit forced it
    */
-  close(): Promise<void>;
+  close(): Promise<boolean>;
+}
+
+/** Options of {@link startWorkers}. */
+export interface WorkerOptions {
+  /**
+   * Run the reconciler for the recordings bucket (`callqa worker`). Off for `callqa process`, whose
+   * recordings are followed by the run itself.
+   */
+  reconcile?: boolean;
 }
 
 /** Reason recorded for a recording whose job failed: `[code, message]`. */
@@ -35,11 +51,34 @@ function recordingIdOf(stage: Stage, data: unknown): string | undefined {
 /**
  * Starts one worker per stage in `stages`, each with its own Redis connection.
  */
-export function startWorkers(deps: HandlerDeps, stages: readonly Stage[]): RunningWorkers {
+export function startWorkers(deps: HandlerDeps, stages: readonly Stage[], options: WorkerOptions = {}): RunningWorkers {
   const { config, log } = deps.services;
   let shuttingDown = false;
   const connections: Redis[] = [];
-  const workers = stages.map((stage) => {
+  const workers: Worker[] = [];
+  const checks = { db: deps.services.db, redis: deps.services.redis, storage: deps.services.storage, bucket: config.s3.resultsBucket };
+
+  /** Set while a dependency is down: the workers are paused and this loop waits for it. */
+  let outage: Promise<void> | undefined;
+  const waitOut = (down: { name: DependencyName; reason: string }[]) => {
+    outage ??= (async () => {
+      log.warn({ down }, `pausing workers: ${down.map((d) => d.name).join(', ')} not answering`);
+      await Promise.all(workers.map((w) => w.pause(true)));
+      let delay = config.dependencyRetryMs;
+      for (let still = down; still.length && !shuttingDown; ) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        still = await checkDependencies(checks);
+        if (still.length) log.warn({ down: still, retryInMs: delay }, `waiting for ${still.map((d) => d.name).join(', ')}`);
+        delay = Math.min(delay * 2, 30_000);
+      }
+      if (!shuttingDown) {
+        for (const w of workers) w.resume();
+        log.info('dependencies answer again: workers resumed');
+      }
+    })().finally(() => (outage = undefined));
+  };
+
+  for (const stage of stages) {
     const processor = async (job: Job, token: string | undefined, signal: AbortSignal | undefined) => {
       const started = Date.now();
       const id = recordingIdOf(stage, job.data);
@@ -55,10 +94,23 @@ export function startWorkers(deps: HandlerDeps, stages: readonly Stage[]): Runni
           log.info({ stage, jobId: job.id }, 'shutdown: job returned to waiting');
           throw new WaitingError();
         }
+        if (!isBadInput(error) && !(error instanceof TimeLimitError) && looksLikeOutage(error)) {
+          const down = await checkDependencies(checks);
+          if (down.length) {
+            // Not the recording's fault: put the job back without using an attempt and wait for the system.
+            waitOut(down);
+            log.warn({ stage, jobId: job.id, down: down.map((d) => d.name), err: error instanceof Error ? error.message : String(error) }, `${stage}: dependency down, job put back`);
+            await job.moveToDelayed(Date.now() + config.dependencyRetryMs, token);
+            throw new DelayedError();
+          }
+        }
         const [code, message] = classify(error);
         const last = isBadInput(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         log.warn({ stage, jobId: job.id, key: (job.data as { key?: string }).key, code, reason: message, attempt: job.attemptsMade + 1, last }, `${stage} failed`);
-        if (last && id) await recordFailure(deps, stage, id, code, message);
+        if (last && id) {
+          // When this fails too (the database went away just now), the reconciler marks it from the failed job.
+          await recordFailure(deps, stage, id, code, message).catch((e: unknown) => log.warn({ stage, jobId: job.id, err: (e as Error).message }, 'could not record the failure; the reconciler will'));
+        }
         if (isBadInput(error)) throw new UnrecoverableError(`${code}: ${message}`);
         throw error;
       }
@@ -80,18 +132,33 @@ export function startWorkers(deps: HandlerDeps, stages: readonly Stage[]): Runni
       }
     });
     worker.on('error', (error) => log.error({ stage, err: error.message }, 'worker error'));
-    return worker;
-  });
+    workers.push(worker);
+  }
 
-  let closing: Promise<void> | undefined;
+  const reconciler: Reconciler | undefined = options.reconcile
+    ? startReconciler(
+        { db: deps.services.db, queues: deps.queues, redis: deps.services.redis, log, queuePrefix: config.queuePrefix },
+        { bucket: config.s3.recordingsBucket, ...config.reconcile },
+      )
+    : undefined;
+
+  let closing: Promise<boolean> | undefined;
   return {
     workers,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         for (const worker of workers) worker.cancelAllJobs('shutdown');
-        await Promise.all(workers.map((w) => w.close()));
+        const graceful = Promise.all([reconciler?.stop(), ...workers.map((w) => w.close())]).then(() => true);
+        let timer: NodeJS.Timeout | undefined;
+        const inTime = await Promise.race([graceful, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownTimeLimitMs)))]);
+        clearTimeout(timer);
+        if (!inTime) {
+          log.warn({ limitMs: config.shutdownTimeLimitMs }, 'shutdown time limit reached (a dependency does not answer): closing the workers by force');
+          await Promise.race([Promise.all(workers.map((w) => w.close(true))), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+        }
         for (const connection of connections) connection.disconnect();
+        return inTime;
       })();
       return closing;
     },
