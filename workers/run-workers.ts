@@ -14,6 +14,7 @@ import { createRedis } from '../infra/redis.js';
 import { handlers, recordFailure, type HandlerDeps } from './handlers.js';
 import { QUEUE_NAMES, STAGE_SETTINGS, type JobData, type Stage } from './queues.js';
 import { startReconciler, type Reconciler } from './reconcile.js';
+import { sweepStaleTempDirs } from '../pipeline/stages/temp-dir.js';
 
 /** Running workers. */
 export interface RunningWorkers {
@@ -56,6 +57,11 @@ export function startWorkers(deps: HandlerDeps, stages: readonly Stage[], option
   let shuttingDown = false;
   const connections: Redis[] = [];
   const workers: Worker[] = [];
+  // Temp folders of workers killed on this machine (kill -9, power loss) are removed before work starts.
+  void sweepStaleTempDirs(config.workDir).then(
+    (removed) => removed.length && log.info({ removed }, 'removed temp folders left by workers that are gone'),
+    (error: unknown) => log.warn({ err: (error as Error).message }, 'could not sweep stale temp folders'),
+  );
   const checks = { db: deps.services.db, redis: deps.services.redis, storage: deps.services.storage, bucket: config.s3.resultsBucket };
 
   /** Set while a dependency is down: the workers are paused and this loop waits for it. */

@@ -75,6 +75,7 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
     // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio,
     // and the audio measurements come from it.
     const audio = await measureRecording(ctx, rec, meta, options);
+    assertSidecarFitsAudio(sidecar, audio.durationSec, `${rec.bucket}/${sidecarKey}`);
     // A mono sidecar (every utterance `unknown`) gets roles the way a mono ASR transcript does.
     const assigned =
       sidecar.segments.length > 0 && sidecar.segments.every((s) => s.speaker === 'unknown')
@@ -107,6 +108,29 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
     }
     return { next: 'transcribe', call, durationSec: prepared.durationSec, channels, audio };
   });
+}
+
+/**
+ * How much longer than the audio a transcript that arrived beside it may say the call is, in seconds: the
+ * larger of 1 s and 2 % of the audio (sidecar tools round, and container durations differ by padding).
+ */
+export function sidecarDurationTolerance(audioSec: number): number {
+  return Math.max(1, audioSec * 0.02);
+}
+
+/**
+ * A transcript sidecar must describe the recording beside it: one that claims a longer call than the audio
+ * (e.g. 3,600 s for 30 s of audio) would put findings where nobody can listen to them.
+ *
+ * @throws {BadInputError} `invalid_transcript` naming the file, the field and both durations
+ */
+function assertSidecarFitsAudio(sidecar: Transcript, audioSec: number, source: string): void {
+  if (sidecar.durationSec > audioSec + sidecarDurationTolerance(audioSec)) {
+    throw new BadInputError(
+      'invalid_transcript',
+      `${source}: durationSec: ${sidecar.durationSec} s is longer than the recording's ${audioSec.toFixed(2)} s (allowed: ${sidecarDurationTolerance(audioSec).toFixed(2)} s more)`,
+    );
+  }
 }
 
 function assertNotEmpty(rec: RecordingRef): void {

