@@ -97,7 +97,6 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
     return { next: 'analyze', call: { ...call, callId: transcript.callId }, transcriptKey: outKey, reused: 'sidecar' };
   }
 
-  assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => {
     const { prepared, audio } = await prepareAndMeasure(ctx, rec, meta, options, dir);
     const channels: PreparedChannelRef[] = [];
@@ -133,20 +132,16 @@ function assertSidecarFitsAudio(sidecar: Transcript, audioSec: number, source: s
   }
 }
 
-function assertNotEmpty(rec: RecordingRef): void {
-  if (rec.size === 0) {
-    throw new BadInputError('empty_file', `${rec.bucket}/${rec.key}: the recording is empty (0 bytes)`);
-  }
-}
-
 /**
- * Downloads the recording into `dir`, prepares it (16 kHz mono WAV per channel) and measures the prepared
+ * Downloads the listed version of the recording into `dir` (an empty recording is told from the bytes of
+ * that version, never from the listing: issue 10's false `empty_file`), prepares it (16 kHz mono WAV per channel) and measures the prepared
  * channels (pipeline/audio/measure.ts; ffmpeg time limit per run).
  * @throws {BadInputError} when it is not usable audio or the channel map does not fit
+ * @throws {ObjectChangedError} the object was replaced after it was listed
  */
 async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions, dir: string) {
   const displayName = `${rec.bucket}/${rec.key}`;
-  const local = await ctx.storage.download(rec.bucket, rec.key, dir, rec.size);
+  const local = await ctx.storage.download(rec.bucket, rec.key, dir, { etag: rec.etag });
   const limits = { timeLimitMs: options.ffmpegTimeLimitMs, displayName, signal: ctx.signal };
   const prepared = await prepareRecording(local, { ...limits, workDir: dir, channelMap: meta.channels ?? options.defaultChannelMap });
   const audio = await measureChannels(prepared.channels, limits);
@@ -155,6 +150,5 @@ async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: Cal
 
 /** Prepares and measures the recording in a temp folder, keeping only the measurements (sidecar transcripts). */
 async function measureRecording(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions): Promise<AudioMeasurements> {
-  assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => (await prepareAndMeasure(ctx, rec, meta, options, dir)).audio);
 }
