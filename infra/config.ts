@@ -72,6 +72,7 @@ const envSchema = z
     JOB_BACKOFF_MS: positiveInt.default(10_000),
     KEEP_COMPLETED_JOBS: positiveInt.default(1000),
     KEEP_FAILED_JOBS: positiveInt.default(5000),
+    JOB_LOCK_MS: positiveInt.optional(),
     RECONCILE_INTERVAL_MS: positiveInt.default(60_000),
     RECONCILE_GRACE_MS: positiveInt.default(120_000),
     RECONCILE_MAX_REQUEUES: positiveInt.default(3),
@@ -154,7 +155,12 @@ export interface Config {
   };
   concurrency: { scan: number; prepare: number; transcribe: number; analyze: number };
   ffmpegTimeLimitMs: number;
-  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number };
+  /**
+   * `lockMs`: when set, the job lock of every stage (milliseconds) instead of the per-stage defaults in
+   * workers/queues.ts; a dead worker's jobs return after about one lock. Shorter locks bring them back sooner
+   * but must stay well above the longest time the event loop may be busy.
+   */
+  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; lockMs?: number };
   /**
    * The reconciler in every worker (workers/reconcile.ts), one at a time by a Redis lock: every
    * `intervalMs` it looks at recordings not terminal for `graceMs` whose queue job is gone or finished out
@@ -253,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: e.JOB_BACKOFF_MS,
       keepCompleted: e.KEEP_COMPLETED_JOBS,
       keepFailed: e.KEEP_FAILED_JOBS,
+      lockMs: e.JOB_LOCK_MS,
     },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, maxRequeues: e.RECONCILE_MAX_REQUEUES },
     stuckAfterMs: e.STUCK_AFTER_MS,

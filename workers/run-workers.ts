@@ -127,7 +127,9 @@ export function startWorkers(deps: HandlerDeps, stages: readonly Stage[], option
       connection,
       prefix: config.queuePrefix,
       concurrency: STAGE_SETTINGS[stage].concurrency(config),
-      lockDuration: STAGE_SETTINGS[stage].lockDurationMs,
+      lockDuration: config.jobs.lockMs ?? STAGE_SETTINGS[stage].lockDurationMs,
+      // Look for stalled jobs (a dead worker's) once a lock at least, and at least every 30 s (BullMQ's default).
+      stalledInterval: Math.min(30_000, config.jobs.lockMs ?? STAGE_SETTINGS[stage].lockDurationMs),
       maxStalledCount: 2,
     });
     worker.on('failed', (job, error) => {
