@@ -124,9 +124,9 @@ export async function migrate(pool: Pool): Promise<number[]> {
 /**
  * Opens a pool on `databaseUrl`, creating the database and applying migrations first.
  *
- * The pool has an error handler: an idle connection that the server closes (PostgreSQL stopped, restarted
- * or failed over) is dropped and reported to `onIdleError` instead of ending the process with an unhandled
- * `'error'` event; the next query opens a new connection.
+ * The pool and each of its clients have an error handler: a connection that the server closes (PostgreSQL
+ * stopped, restarted or failed over), idle or checked out, is reported to `onIdleError` instead of ending
+ * the process with an unhandled `'error'` event; the next query opens a new connection.
  *
  * @param onIdleError told of each such error (default: ignored, the next query reports trouble)
  * @throws {Error} when PostgreSQL cannot be reached or a migration fails
@@ -135,6 +135,10 @@ export async function openDatabase(databaseUrl: string, onIdleError: (error: Err
   await ensureDatabase(databaseUrl);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, connectionTimeoutMillis: 10_000 });
   pool.on('error', onIdleError);
+  // A client checked out for a transaction (saveReportSummary, migrate) that loses its connection between two
+  // queries emits 'error' too; without a listener that would end the process. The next query on it fails and
+  // the caller's error handling (retry, outage pause) takes over.
+  pool.on('connect', (client) => client.on('error', onIdleError));
   try {
     await migrate(pool);
   } catch (error) {

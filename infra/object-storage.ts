@@ -146,7 +146,11 @@ export class ObjectStorage {
     return this.client.getObject(bucket, key);
   }
 
-  /** Reads a whole object, or `undefined` when it does not exist. */
+  /**
+   * Reads a whole object, or `undefined` when it does not exist.
+   *
+   * @throws {Error} when fewer bytes arrive than the response announced (transient)
+   */
   async getBytes(bucket: string, key: string): Promise<Buffer | undefined> {
     let body: Readable;
     try {
@@ -157,7 +161,13 @@ export class ObjectStorage {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    const bytes = Buffer.concat(chunks);
+    // A connection dropped mid-body must not pass for a whole (shorter) object.
+    const length = (body as Readable & { headers?: Record<string, string | undefined> }).headers?.['content-length'];
+    if (length !== undefined && bytes.length !== Number(length)) {
+      throw new Error(`read of ${bucket}/${key} is incomplete: ${bytes.length} of ${length} bytes`);
+    }
+    return bytes;
   }
 
   /**

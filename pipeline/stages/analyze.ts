@@ -64,18 +64,31 @@ export async function runAnalyzeStage(
     transcriptSource: transcript.source,
     recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
   };
-  const previousText = await ctx.storage.getText(ctx.resultsBucket, jsonKey);
-  if (previousText !== undefined) {
-    const previous = JSON.parse(previousText) as Report;
+  const previous = await readStoredReport(ctx, jsonKey);
+  if (previous) {
     if (options.rescore) {
       report.previous = { score: previous.score, rulesetVersion: previous.rulesetVersion, analyzedAt: previous.analyzedAt };
-    } else if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion) {
+    } else if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion && (await ctx.storage.stat(ctx.resultsBucket, htmlKey))) {
       return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true, transcriptText };
     }
   }
-  await ctx.storage.putJson(ctx.resultsBucket, jsonKey, report);
+  // Written as a set: the page first, the JSON last, so a report JSON exists only beside its page and a run
+  // cut off in between is done again (a report is reused only when both exist).
   await ctx.storage.putText(ctx.resultsBucket, htmlKey, renderReportHtml(report, transcript), 'text/html; charset=utf-8');
+  await ctx.storage.putJson(ctx.resultsBucket, jsonKey, report);
   return { report, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: false, transcriptText };
+}
+
+/** The report stored under `key`, or `undefined` when there is none or it is unreadable (an interrupted write). */
+async function readStoredReport(ctx: StageContext, key: string): Promise<Report | undefined> {
+  const text = await ctx.storage.getText(ctx.resultsBucket, key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Report;
+  } catch (error) {
+    ctx.log.warn({ key, err: (error as Error).message }, 'stored report is unreadable (an interrupted write?): analysing again');
+    return undefined;
+  }
 }
 
 /**

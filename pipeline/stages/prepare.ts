@@ -11,6 +11,7 @@ import { prepareRecording } from '../audio/prepare.js';
 import { measureChannels } from '../audio/measure.js';
 import { assignRoles } from '../transcribe/roles.js';
 import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
+import { readStoredTranscript } from './stored-output.js';
 import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
 
@@ -58,9 +59,8 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   };
 
   const outKey = transcriptKey(rec.key);
-  const existing = await storage.getText(ctx.resultsBucket, outKey);
-  if (existing !== undefined) {
-    const previous = parseTranscriptText(existing, `${ctx.resultsBucket}/${outKey}`);
+  const previous = await readStoredTranscript(ctx, outKey);
+  if (previous) {
     if (previous.recording?.etag === rec.etag) {
       ctx.log.info({ key: rec.key }, 'transcript already exists for this recording version: skipping prepare');
       return { next: 'analyze', call: { ...call, callId: previous.callId }, transcriptKey: outKey, reused: 'transcript' };
