@@ -5,7 +5,7 @@
  */
 import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
@@ -192,10 +192,12 @@ export class ObjectStorage {
   /**
    * Uploads a local file.
    *
+   * @param filePath a path; a Buffer path for names that are not UTF-8 (kept byte for byte)
    * @param userMetadata stored as `x-amz-meta-<name>` headers (ASCII values), e.g. `original-name`
    */
-  async putFile(bucket: string, key: string, filePath: string, contentType = 'application/octet-stream', userMetadata: Record<string, string> = {}): Promise<void> {
-    await this.client.fPutObject(bucket, key, filePath, { ...userMetadata, 'Content-Type': contentType });
+  async putFile(bucket: string, key: string, filePath: string | Buffer, contentType = 'application/octet-stream', userMetadata: Record<string, string> = {}): Promise<void> {
+    const { size } = await stat(filePath);
+    await this.client.putObject(bucket, key, createReadStream(filePath), size, { ...userMetadata, 'Content-Type': contentType });
   }
 
   /** Deletes objects (missing ones are ignored). */
