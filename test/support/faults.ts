@@ -1,76 +1,16 @@
 /**
- * Fault injection for the fault suite (issue 10): TCP proxies in front of Redis, PostgreSQL and the S3
- * server that a test cuts (every connection dropped, new ones refused) and restores; `callqa worker`
+ * Fault injection for the fault suite (issue 10), besides the TCP proxies of scripts/tcp-proxy.ts: `callqa worker`
  * processes run as an operator runs them, killed with SIGKILL when a test says so; and the one assertion
  * every fault test ends with — every recording ended once, nothing open, no orphan process, no temp folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import net from 'node:net';
 import { expect } from 'vitest';
 import type { Pool } from '../../infra/database.js';
 import type { ObjectStorage } from '../../infra/object-storage.js';
 import { reportHtmlKey, reportKey } from '../../pipeline/storage-keys.js';
 import { CALLQA_BIN, pgrep, waitFor } from './integration.js';
-
-/** A TCP proxy on 127.0.0.1 to one server, which a test can cut and restore. */
-export class TcpProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  private constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  /** Starts a proxy to `host:port` on a free port. */
-  static async start(host: string, port: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(host, port);
-    await proxy.listen(0);
-    return proxy;
-  }
-
-  private listen(port: number): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        this.port = (server.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-
-  /** Drops every connection and refuses new ones (ECONNREFUSED), as a stopped server does. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Accepts connections again, on the same port. */
-  async restore(): Promise<void> {
-    if (!this.server) await this.listen(this.port);
-  }
-
-  /** Stops the proxy for good. */
-  close(): Promise<void> {
-    return this.cut();
-  }
-}
+export { TcpProxy } from '../../scripts/tcp-proxy.js';
 
 /** A `callqa worker` process. `output`: its stdout and stderr so far (JSON log lines). */
 export interface WorkerProcess {
