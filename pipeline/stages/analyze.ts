@@ -6,10 +6,10 @@ import { analyzeTranscript } from '../../rules/analyze.js';
 import type { ReportSummary } from '../../infra/database.js';
 import type { Report } from '../../rules/report.js';
 import type { Ruleset } from '../../rules/ruleset.js';
-import { parseTranscriptText } from '../transcript.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { reportHtmlKey, reportKey } from '../storage-keys.js';
 import type { RecordingRef, StageContext } from './context.js';
+import { parseStoredTranscript } from './stored-output.js';
 
 /** Result of {@link runAnalyzeStage}. */
 export interface AnalyzeOutcome {
@@ -56,7 +56,7 @@ export async function runAnalyzeStage(
   const htmlKey = reportHtmlKey(rec.key);
   const text = await ctx.storage.getText(ctx.resultsBucket, transcriptObjectKey);
   if (text === undefined) throw new Error(`transcript ${ctx.resultsBucket}/${transcriptObjectKey} is missing`);
-  const transcript = parseTranscriptText(text, `${ctx.resultsBucket}/${transcriptObjectKey}`);
+  const transcript = parseStoredTranscript(text, `${ctx.resultsBucket}/${transcriptObjectKey}`);
   const transcriptText = transcript.segments.map((s) => s.text).join('\n');
 
   const report: Report = {

@@ -4,9 +4,25 @@
  * some S3 servers), it counts as not written and the stage does its work again, overwriting it — it is never
  * reported as the recording's bad input (issue 10).
  */
-import { isBadInput } from '../errors.js';
-import { parseTranscriptText, type Transcript } from '../transcript.js';
+import { BadInputError, isBadInput } from '../errors.js';
+import { parseTranscript, type Transcript } from '../transcript.js';
 import type { StageContext } from './context.js';
+
+/**
+ * Parses a transcript the pipeline wrote (schema checks only: the limits on outside input in
+ * pipeline/json-input.ts were applied when its sidecar arrived, and ASR text is the pipeline's own).
+ *
+ * @throws {BadInputError} `invalid_transcript` when the text is not JSON or not a transcript
+ */
+export function parseStoredTranscript(text: string, source: string): Transcript {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new BadInputError('invalid_transcript', `${source}: not JSON: ${(error as Error).message}`);
+  }
+  return parseTranscript(value, source);
+}
 
 /**
  * The transcript stored under `key` in the results bucket, or `undefined` when there is none or it is
@@ -16,7 +32,7 @@ export async function readStoredTranscript(ctx: StageContext, key: string): Prom
   const text = await ctx.storage.getText(ctx.resultsBucket, key);
   if (text === undefined) return undefined;
   try {
-    return parseTranscriptText(text, `${ctx.resultsBucket}/${key}`);
+    return parseStoredTranscript(text, `${ctx.resultsBucket}/${key}`);
   } catch (error) {
     if (!isBadInput(error)) throw error;
     ctx.log.warn({ key, err: error.message }, 'stored transcript is unreadable (an interrupted write?): doing the stage again');
