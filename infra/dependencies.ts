@@ -94,11 +94,15 @@ export async function retryUntilAvailable<T>(what: string, attempt: () => Promis
       if (o.signal?.aborted) throw error;
       o.log.warn({ err: (error as Error).message, retryInMs: delay }, `waiting for ${what}`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        o.signal?.addEventListener('abort', () => {
+        const onAbort = () => {
           clearTimeout(timer);
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(() => {
+          o.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, delay);
+        o.signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (o.signal?.aborted) throw error;
       delay = Math.min(delay * 2, 30_000);
