@@ -203,7 +203,9 @@ describe('the pipeline under faults', () => {
     await waitFor('the worker to say it waits', async () => (w.output().includes('waiting for PostgreSQL') ? true : undefined), 30_000, 100);
     expect(w.child.exitCode).toBeNull();
     await pg.restore();
+    const restoredAt = Date.now();
     await waitFor('the worker to start', async () => (w.output().includes('workers started') ? true : undefined), 30_000, 100);
+    recovery['worker started while PostgreSQL down: started after restore (s)'] = (Date.now() - restoredAt) / 1000;
     const scan = await runCallqa(['scan', 'day/'], s.env);
     expect(scan.code, scan.stderr).toBe(0);
     await waitAllEnded(db, s.bucket, 1);
