@@ -64,11 +64,8 @@ export interface ChildRunOptions {
   timeLimitMs: number;
   /** Aborting kills the process group (e.g. worker shutdown). */
   signal?: AbortSignal;
-  cwd?: string;
   /** Most stdout kept; more ends the run with `output_limit` (default 16 MiB). */
   stdoutLimitBytes?: number;
-  /** Extra environment variables. */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** A finished run: exit code or signal, stdout, and stderr's head and tail. `elapsedMs` wall-clock. */
@@ -85,7 +82,7 @@ export interface ChildResult {
  * stdin ignored, stdout and stderr piped. For callers that read the streams themselves; stop it with
  * {@link killChildGroup}.
  */
-export function spawnOwnedChild(file: string, args: readonly string[], options: Pick<SpawnOptions, 'cwd' | 'env'> = {}): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnOwnedChild(file: string, args: readonly string[], options: Pick<SpawnOptions, 'cwd'> = {}): ChildProcessByStdio<null, Readable, Readable> {
   const [command, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', file, ...args]] : [file, [...args]];
   return spawn(command, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false, windowsHide: true });
 }
@@ -116,7 +113,7 @@ export function runChild(program: string, file: string, args: readonly string[],
       reject(new ChildProcessError('aborted', program, `${program} was cancelled before it started`));
       return;
     }
-    const child = spawnOwnedChild(file, args, { cwd: o.cwd, env: o.env ? { ...process.env, ...o.env } : undefined });
+    const child = spawnOwnedChild(file, args);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let head = Buffer.alloc(0);

@@ -225,9 +225,6 @@ export async function resetRecordingToQueued(pool: Pool, id: string): Promise<vo
  */
 export const STATUS_RANK: Record<RecordingStatus, number> = { queued: 0, preparing: 1, transcribing: 2, analyzing: 3, reported: 9, failed: 9, superseded: 9 };
 
-/** The statuses that are not terminal: a recording in one of them has (or should have) a queue job. */
-export const OPEN_STATUSES: RecordingStatus[] = ['queued', 'preparing', 'transcribing', 'analyzing'];
-
 /** SQL expression: the rank of the status column (see {@link STATUS_RANK}). */
 const RANK_SQL = `CASE recordings.status WHEN 'queued' THEN 0 WHEN 'preparing' THEN 1 WHEN 'transcribing' THEN 2 WHEN 'analyzing' THEN 3 ELSE 9 END`;
 
