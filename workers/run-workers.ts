@@ -11,6 +11,7 @@ import { isBadInput, TimeLimitError } from '../pipeline/errors.js';
 import type { Redis } from 'ioredis';
 import { checkDependencies, looksLikeOutage, type DependencyName } from '../infra/dependencies.js';
 import { createRedis } from '../infra/redis.js';
+import { createEngine } from '../pipeline/transcribe/engines.js';
 import { handlers, recordFailure, type HandlerDeps } from './handlers.js';
 import { QUEUE_NAMES, STAGE_SETTINGS, type JobData, type Stage } from './queues.js';
 import { startReconciler, type Reconciler } from './reconcile.js';
@@ -50,10 +51,22 @@ function recordingIdOf(stage: Stage, data: unknown): string | undefined {
 }
 
 /**
- * Starts one worker per stage in `stages`, each with its own Redis connection.
+ * Starts one worker per stage in `stages`, each with its own Redis connection. With the transcribe stage and
+ * no `deps.engine`, the configured transcription engine (`ASR_ENGINE`) is made here, once, and closed by
+ * `close()`; when its model files are missing, start-up logs which file and every transcribe job fails with
+ * `no_model`.
  */
-export function startWorkers(deps: HandlerDeps, stages: readonly Stage[], options: WorkerOptions = {}): RunningWorkers {
-  const { config, log } = deps.services;
+export function startWorkers(givenDeps: HandlerDeps, stages: readonly Stage[], options: WorkerOptions = {}): RunningWorkers {
+  const { config, log } = givenDeps.services;
+  let deps = givenDeps;
+  let ownEngine = false;
+  if (stages.includes('transcribe') && !deps.engine) {
+    const { engine, problem } = createEngine(config);
+    deps = { ...deps, engine };
+    ownEngine = true;
+    if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
+    else log.info({ engine: engine.descriptor }, 'transcription engine ready');
+  }
   let shuttingDown = false;
   const connections: Redis[] = [];
   const workers: Worker[] = [];
@@ -165,6 +178,7 @@ export function startWorkers(deps: HandlerDeps, stages: readonly Stage[], option
           log.warn({ limitMs: config.shutdownTimeLimitMs }, 'shutdown time limit reached (a dependency does not answer): closing the workers by force');
           await Promise.race([Promise.all(workers.map((w) => w.close(true))), new Promise((resolve) => setTimeout(resolve, 1_000))]);
         }
+        if (ownEngine) await deps.engine?.close();
         for (const connection of connections) connection.disconnect();
         return inTime;
       })();

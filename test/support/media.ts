@@ -1,14 +1,8 @@
 /** Test media made with the real ffmpeg (argument arrays, no shell). */
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { ffmpeg } from '../../scripts/laid-out-calls.js';
 
-const execFileAsync = promisify(execFile);
-
-/** Runs `ffmpeg -y -hide_banner -loglevel error ARGS…`; rejects with ffmpeg's stderr on failure. */
-export async function ffmpeg(...args: string[]): Promise<void> {
-  await execFileAsync('ffmpeg', ['-y', '-hide_banner', '-loglevel', 'error', ...args]);
-}
+export { ffmpeg, makeLaidOutCall, makeStereoCall, type CallPiece, type LaidOutSpeech } from '../../scripts/laid-out-calls.js';
 
 /** Writes a 10 s 8 kHz A-law stereo WAV: a 440 Hz tone on channel 0, noise after 4 s on channel 1. */
 export async function makeAlawStereo(file: string, seconds = 10): Promise<void> {
@@ -40,3 +34,4 @@ export async function makeLyingHeaderWav(file: string): Promise<void> {
   buf.writeUInt32LE(hour, data + 4);
   await writeFile(file, buf);
 }
+
