@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { dropDatabase, openDatabase, type Pool } from '../../infra/database.js';
 import { ObjectStorage } from '../../infra/object-storage.js';
 import { TRANSCRIPT_SIDECAR_SUFFIX } from '../../pipeline/storage-keys.js';
@@ -131,8 +132,8 @@ describe('the pipeline under faults', () => {
     const s = await scenario('kill');
     const longWav = path.join(t.dir, 'long-600s.wav');
     await makeNoiseWav(longWav, 600);
-    const asrWav = path.join(t.dir, 'asr-40s.wav');
-    await makeNoiseWav(asrWav, 40);
+    // Real (synthesised) speech, so VAD hands whisper.cpp something to transcribe.
+    const asrWav = path.join(SAMPLES_DIR, 'call-01-compliant.wav');
     await putCall(s.bucket, 'night/long-prepare.wav', longWav, 600);
     await storage.putFile(s.bucket, 'night/asr.wav', asrWav, 'audio/wav');
     for (let i = 0; i < 4; i += 1) await putCall(s.bucket, `night/call-${i}.wav`);
