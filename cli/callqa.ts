@@ -154,22 +154,45 @@ program
     const { startWorkers } = await import('../workers/run-workers.js');
     const { installNightlySchedule } = await import('../workers/nightly.js');
     const { installStatsSchedule } = await import('../workers/monthly-stats.js');
-    const services = await openServices(config, log, { allowLocalS3: false });
+    // Stopping while still waiting for a dependency at start-up ends the wait.
+    const starting = new AbortController();
+    const stopStarting = () => starting.abort();
+    process.once('SIGTERM', stopStarting);
+    process.once('SIGINT', stopStarting);
+    let services;
+    try {
+      services = await openServices(config, log, { allowLocalS3: false, waitForDependencies: true, signal: starting.signal });
+    } catch (error) {
+      if (starting.signal.aborted) {
+        log.info('stopped while waiting for a dependency at start-up');
+        log.flush();
+        process.exit(0);
+      }
+      throw error;
+    }
+    process.off('SIGTERM', stopStarting);
+    process.off('SIGINT', stopStarting);
     const queues = openQueues(services.redis, config);
     if (opts.schedule) {
       await installNightlySchedule(queues, config);
       await installStatsSchedule(queues, config);
     }
-    const running = startWorkers({ services, queues }, stages);
+    const running = startWorkers({ services, queues }, stages, { reconcile: true });
     log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping workers');
-      await running.close();
+      // Whatever does not answer, the process ends within the shutdown time limit (plus closing the connections).
+      setTimeout(() => {
+        log.warn('shutdown: connections did not close in time; exiting');
+        log.flush();
+        process.exit(1);
+      }, config.shutdownTimeLimitMs + 5_000).unref();
+      const inTime = await running.close();
       await closeQueues(queues);
       await services.close();
-      log.info('workers stopped');
+      log.info({ inTime }, 'workers stopped');
       log.flush();
-      process.exit(0);
+      process.exit(inTime ? 0 : 1);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));

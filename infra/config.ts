@@ -84,6 +84,13 @@ const envSchema = z
     JOB_BACKOFF_MS: positiveInt.default(10_000),
     KEEP_COMPLETED_JOBS: positiveInt.default(1000),
     KEEP_FAILED_JOBS: positiveInt.default(5000),
+    JOB_LOCK_MS: positiveInt.optional(),
+    RECONCILE_INTERVAL_MS: positiveInt.default(60_000),
+    RECONCILE_GRACE_MS: positiveInt.default(120_000),
+    RECONCILE_MAX_REQUEUES: positiveInt.default(3),
+    STUCK_AFTER_MS: positiveInt.default(2 * 3_600_000),
+    SHUTDOWN_TIME_LIMIT_MS: positiveInt.default(30_000),
+    DEPENDENCY_RETRY_MS: positiveInt.default(2_000),
 
     CHANNEL_AGENT: channelIndex.default(0),
     CHANNEL_CUSTOMER: channelIndex.default(1),
@@ -165,7 +172,24 @@ export interface Config {
   };
   concurrency: { scan: number; prepare: number; transcribe: number; analyze: number };
   ffmpegTimeLimitMs: number;
-  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number };
+  /**
+   * `lockMs`: when set, the job lock of every stage (milliseconds) instead of the per-stage defaults in
+   * workers/queues.ts; a dead worker's jobs return after about one lock. Shorter locks bring them back sooner
+   * but must stay well above the longest time the event loop may be busy.
+   */
+  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; lockMs?: number };
+  /**
+   * The reconciler in every worker (workers/reconcile.ts), one at a time by a Redis lock: every
+   * `intervalMs` it looks at recordings not terminal for `graceMs` whose queue job is gone or finished out
+   * of order; a recording queued again `maxRequeues` times fails with reason `stalled`.
+   */
+  reconcile: { intervalMs: number; graceMs: number; maxRequeues: number };
+  /** `callqa status` lists recordings that have not changed status for this long (milliseconds) as stuck. */
+  stuckAfterMs: number;
+  /** A worker's shutdown ends within this many milliseconds whatever is unreachable (then it exits anyway). */
+  shutdownTimeLimitMs: number;
+  /** First wait (milliseconds) between checks of an unreachable dependency; doubles up to 30 s. */
+  dependencyRetryMs: number;
   /** Which channel of a stereo recording is the agent and which the caller (overridable per recording). */
   channelMap: { agent: number; customer: number };
   /** Names the greeting rule accepts, e.g. 县婚姻登记中心. */
@@ -256,7 +280,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: e.JOB_BACKOFF_MS,
       keepCompleted: e.KEEP_COMPLETED_JOBS,
       keepFailed: e.KEEP_FAILED_JOBS,
+      lockMs: e.JOB_LOCK_MS,
     },
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, maxRequeues: e.RECONCILE_MAX_REQUEUES },
+    stuckAfterMs: e.STUCK_AFTER_MS,
+    shutdownTimeLimitMs: e.SHUTDOWN_TIME_LIMIT_MS,
+    dependencyRetryMs: e.DEPENDENCY_RETRY_MS,
     channelMap: { agent: e.CHANNEL_AGENT, customer: e.CHANNEL_CUSTOMER },
     centreNames: e.CENTRE_NAMES,
     nightly: { cron: e.NIGHTLY_CRON, timeZone: e.NIGHTLY_TZ, prefixTemplate: e.NIGHTLY_PREFIX_TEMPLATE },

