@@ -61,6 +61,11 @@ const envSchema = z
     WHISPER_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
     WHISPER_LANGUAGE: z.string().min(2).default('zh'),
 
+    ASR_MODEL_DIR: z.string().optional(),
+    ASR_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    ASR_TIME_LIMIT_MS: positiveInt.default(30 * 60_000),
+    SENSEVOICE_LANGUAGE: z.enum(['zh', 'yue', 'en', 'ja', 'ko', 'auto']).default('zh'),
+
     CONCURRENCY_SCAN: positiveInt.default(1),
     CONCURRENCY_PREPARE: positiveInt.default(2),
     CONCURRENCY_TRANSCRIBE: positiveInt.default(1),
@@ -146,6 +151,19 @@ export interface Config {
     language: string;
     timeLimitMs: number;
   };
+  /**
+   * The sherpa-onnx engines (`sensevoice`, `paraformer`; pipeline/transcribe/sherpa-engine.ts), as
+   * `createSherpaEngine(kind, config.sherpa)` takes them.
+   */
+  sherpa: {
+    /** Folder with model.int8.onnx or model.onnx and tokens.txt. Absent: transcription fails with `no_model`. */
+    modelDir?: string;
+    threads: number;
+    /** Per channel, model load included. */
+    timeLimitMs: number;
+    /** SenseVoice's language; `zh` for Mandarin calls. */
+    language: string;
+  };
   concurrency: { scan: number; prepare: number; transcribe: number; analyze: number };
   ffmpegTimeLimitMs: number;
   jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number };
@@ -222,6 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       threads: e.WHISPER_THREADS,
       language: e.WHISPER_LANGUAGE,
       timeLimitMs: e.WHISPER_TIME_LIMIT_MS,
+    },
+    sherpa: {
+      modelDir: e.ASR_MODEL_DIR,
+      threads: e.ASR_THREADS,
+      timeLimitMs: e.ASR_TIME_LIMIT_MS,
+      language: e.SENSEVOICE_LANGUAGE,
     },
     concurrency: {
       scan: e.CONCURRENCY_SCAN,
