@@ -23,8 +23,7 @@
  *   process on some bad model files.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants, existsSync } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../infra/paths.js';
 import { BadInputError, TimeLimitError } from '../errors.js';
@@ -67,12 +66,12 @@ const MODEL_FILE_NAMES = ['model.int8.onnx', 'model.onnx'];
 
 const ENGINE_LABEL: Record<SherpaEngineKind, string> = { sensevoice: 'SenseVoice', paraformer: 'Paraformer' };
 
-async function readableFile(file: string): Promise<string | undefined> {
+function fileProblem(file: string): string | undefined {
   try {
-    const s = await stat(file);
+    const s = statSync(file);
     if (!s.isFile()) return 'is not a file';
     if (s.size === 0) return 'is empty';
-    await access(file, fsConstants.R_OK);
+    accessSync(file, fsConstants.R_OK);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -81,15 +80,16 @@ async function readableFile(file: string): Promise<string | undefined> {
 }
 
 /**
- * Finds and checks the model files of a sherpa-onnx engine. Start-up calls it so the operator learns at once
- * which file is missing; each job calls it again (the folder may change under a running worker).
+ * Finds and checks the model files of a sherpa-onnx engine (a few `stat` calls, synchronous so start-up
+ * and the engine registry can call it). Start-up calls it so the operator learns at once which file is
+ * missing; each job calls it again (the folder may change under a running worker).
  *
  * @param kind `sensevoice` or `paraformer`
  * @param modelDir the folder (ASR_MODEL_DIR); absent means not configured
  * @returns the model file (model.int8.onnx preferred over model.onnx) and tokens.txt
  * @throws {BadInputError} `no_model`, naming the folder or file and what is wrong with it
  */
-export async function resolveSherpaModelFiles(kind: SherpaEngineKind, modelDir: string | undefined): Promise<SherpaModelFiles> {
+export function resolveSherpaModelFiles(kind: SherpaEngineKind, modelDir: string | undefined): SherpaModelFiles {
   const label = ENGINE_LABEL[kind];
   if (!modelDir) {
     throw new BadInputError(
@@ -98,15 +98,20 @@ export async function resolveSherpaModelFiles(kind: SherpaEngineKind, modelDir: 
     );
   }
   const dir = path.resolve(modelDir);
-  const dirStat = await stat(dir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
     throw new BadInputError('no_model', `${label} model folder ${dir} (ASR_MODEL_DIR) does not exist or is not a folder`);
   }
   const problems: string[] = [];
   let model: string | undefined;
   for (const name of MODEL_FILE_NAMES) {
     const file = path.join(dir, name);
-    const problem = await readableFile(file);
+    const problem = fileProblem(file);
     if (problem === undefined) {
       model = file;
       break;
@@ -115,9 +120,23 @@ export async function resolveSherpaModelFiles(kind: SherpaEngineKind, modelDir: 
   }
   if (!model) throw new BadInputError('no_model', `${label} model file missing (ASR_MODEL_DIR): ${problems.join('; ')}`);
   const tokens = path.join(dir, 'tokens.txt');
-  const tokensProblem = await readableFile(tokens);
+  const tokensProblem = fileProblem(tokens);
   if (tokensProblem !== undefined) throw new BadInputError('no_model', `${label} token list ${tokens} ${tokensProblem} (ASR_MODEL_DIR)`);
   return { model, tokens };
+}
+
+/**
+ * Why a sherpa-onnx engine cannot run with `modelDir` (the message of {@link resolveSherpaModelFiles}'s
+ * `no_model` error, naming the file), or `undefined` when its files are there. For start-up checks.
+ */
+export function sherpaModelProblem(kind: SherpaEngineKind, modelDir: string | undefined): string | undefined {
+  try {
+    resolveSherpaModelFiles(kind, modelDir);
+    return undefined;
+  } catch (error) {
+    if (error instanceof BadInputError) return error.message;
+    throw error;
+  }
 }
 
 /**
@@ -225,7 +244,7 @@ class SherpaEngine implements TranscriptionEngine {
   async transcribe(input: EngineInput): Promise<EngineUtterance[]> {
     if (this.closed) throw new Error(`${this.kind} engine is closed`);
     input.signal?.throwIfAborted();
-    const files = await resolveSherpaModelFiles(this.kind, this.settings.modelDir);
+    const files = resolveSherpaModelFiles(this.kind, this.settings.modelDir);
     if (input.stretches.length === 0) return [];
     const ranges = paddedRanges(input.stretches, input.durationSec, this.settings.paddingSec ?? DEFAULT_PADDING_SEC);
 

@@ -18,6 +18,7 @@ import {
   createSherpaEngine,
   paddedRanges,
   resolveSherpaModelFiles,
+  sherpaModelProblem,
   utterancesFromResults,
   type SherpaEngineKind,
 } from '../../pipeline/transcribe/sherpa-engine.js';
@@ -50,26 +51,38 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The error `fn` throws (undefined when it returns). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('model files', () => {
   it('names what is missing, as no_model', async () => {
     const noModel = (e: unknown, text: string) => e instanceof BadInputError && e.code === 'no_model' && e.message.includes(text);
-    await expect(resolveSherpaModelFiles('sensevoice', undefined)).rejects.toSatisfy((e) => noModel(e, 'ASR_MODEL_DIR'));
-    await expect(resolveSherpaModelFiles('sensevoice', path.join(dir, 'nowhere'))).rejects.toSatisfy((e) => noModel(e, 'nowhere'));
+    expect(thrown(() => resolveSherpaModelFiles('sensevoice', undefined))).toSatisfy((e) => noModel(e, 'ASR_MODEL_DIR'));
+    expect(thrown(() => resolveSherpaModelFiles('sensevoice', path.join(dir, 'nowhere')))).toSatisfy((e) => noModel(e, 'nowhere'));
+    expect(sherpaModelProblem('sensevoice', path.join(dir, 'nowhere'))).toMatch(/nowhere.*does not exist/);
     const empty = path.join(dir, 'empty-folder');
     await mkdir(empty);
-    await expect(resolveSherpaModelFiles('paraformer', empty)).rejects.toSatisfy(
+    expect(thrown(() => resolveSherpaModelFiles('paraformer', empty))).toSatisfy(
       (e) => noModel(e, path.join(empty, 'model.int8.onnx')) && noModel(e, path.join(empty, 'model.onnx')),
     );
     await writeFile(path.join(empty, 'model.onnx'), '');
-    await expect(resolveSherpaModelFiles('paraformer', empty)).rejects.toSatisfy((e) => noModel(e, 'is empty'));
+    expect(thrown(() => resolveSherpaModelFiles('paraformer', empty))).toSatisfy((e) => noModel(e, 'is empty'));
     await writeFile(path.join(empty, 'model.onnx'), 'x');
-    await expect(resolveSherpaModelFiles('paraformer', empty)).rejects.toSatisfy((e) => noModel(e, path.join(empty, 'tokens.txt')));
+    expect(thrown(() => resolveSherpaModelFiles('paraformer', empty))).toSatisfy((e) => noModel(e, path.join(empty, 'tokens.txt')));
   });
 
   it('prefers model.int8.onnx over model.onnx', async () => {
     const both = await testModel('both');
     await writeFile(path.join(both, 'model.int8.onnx'), 'x');
-    expect((await resolveSherpaModelFiles('sensevoice', both)).model).toBe(path.join(both, 'model.int8.onnx'));
+    expect(resolveSherpaModelFiles('sensevoice', both).model).toBe(path.join(both, 'model.int8.onnx'));
+    expect(sherpaModelProblem('sensevoice', both)).toBeUndefined();
     expect(createSherpaEngine('sensevoice', settings(both)).descriptor).toMatchObject({
       id: 'sensevoice',
       model: 'model.int8.onnx',
