@@ -206,8 +206,8 @@ class AbortedError extends Error {
 interface Recognizer {
   child: ChildProcess;
   stderr: () => string;
-  /** Resolves with the process's next message, rejects when it exits first. */
-  next: () => Promise<unknown>;
+  /** Sends a decode request; resolves with the answer of the same `id`, rejects when the process exits first. */
+  decode: (request: { id: number; wavPath: string; ranges: [number, number][] }) => Promise<DecodeAnswer>;
 }
 
 class SherpaEngine implements TranscriptionEngine {
@@ -251,9 +251,8 @@ class SherpaEngine implements TranscriptionEngine {
     const deadline = Date.now() + this.settings.timeLimitMs;
     const answer = await this.withLimits(input.signal, deadline, async () => {
       const recognizer = await this.load(files);
-      const id = this.nextId++;
-      recognizer.child.send({ type: 'decode', id, wavPath: input.wavPath, ranges });
-      return { answer: (await recognizer.next()) as DecodeAnswer, recognizer };
+      const answer = await recognizer.decode({ id: this.nextId++, wavPath: input.wavPath, ranges });
+      return { answer, recognizer };
     });
     if (answer.answer.error !== undefined) {
       if (answer.answer.stage === 'read') {
@@ -320,36 +319,42 @@ class SherpaEngine implements TranscriptionEngine {
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_KEEP);
     });
-    const inbox: unknown[] = [];
-    const waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
+    const pending = new Map<number, { resolve: (m: DecodeAnswer) => void; reject: (e: Error) => void }>();
+    let onLoad: { resolve: (m: { type?: string; error?: string }) => void; reject: (e: Error) => void } | undefined;
+    const loadAnswer = new Promise<{ type?: string; error?: string }>((resolve, reject) => (onLoad = { resolve, reject }));
     let exitError: Error | undefined;
-    child.on('message', (m) => {
-      const w = waiting.shift();
-      if (w) w.resolve(m);
-      else inbox.push(m);
-    });
-    child.on('exit', (code, signal) => {
-      exitError = new Error(`${ENGINE_LABEL[this.kind]} recognizer process exited (code ${code}, signal ${signal}): ${stderr.trim()}`);
-      for (const w of waiting.splice(0)) w.reject(exitError);
-    });
-    child.on('error', (error) => {
+    const failAll = (error: Error) => {
       exitError ??= error;
-      for (const w of waiting.splice(0)) w.reject(error);
+      onLoad?.reject(exitError);
+      for (const p of pending.values()) p.reject(exitError);
+      pending.clear();
+    };
+    child.on('message', (m: { id?: number; type?: string; error?: string }) => {
+      if (typeof m.id !== 'number') return onLoad?.resolve(m);
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      p?.resolve(m as DecodeAnswer);
     });
+    child.on('exit', (code, signal) =>
+      failAll(new Error(`${ENGINE_LABEL[this.kind]} recognizer process exited (code ${code}, signal ${signal}): ${stderr.trim()}`)),
+    );
+    child.on('error', failAll);
     const recognizer: Recognizer = {
       child,
       stderr: () => stderr.trim(),
-      next: () =>
-        inbox.length > 0
-          ? Promise.resolve(inbox.shift())
-          : exitError
-            ? Promise.reject(exitError)
-            : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
+      decode: (request) =>
+        new Promise((resolve, reject) => {
+          if (exitError) return reject(exitError);
+          pending.set(request.id, { resolve, reject });
+          child.send({ type: 'decode', ...request }, (error) => {
+            if (error) failAll(error);
+          });
+        }),
     };
     child.send({ type: 'load', recognizerConfig: sherpaRecognizerConfig(this.kind, files, this.settings) });
     let loaded: { type?: string; error?: string };
     try {
-      loaded = (await recognizer.next()) as { type?: string; error?: string };
+      loaded = await loadAnswer;
     } catch (error) {
       child.kill('SIGKILL');
       throw this.noModel(files, (error as Error).message);
