@@ -383,3 +383,20 @@ class SherpaEngine implements TranscriptionEngine {
 export function createSherpaEngine(kind: SherpaEngineKind, settings: SherpaEngineSettings): TranscriptionEngine {
   return new SherpaEngine(kind, settings);
 }
+
+/**
+ * The engine registry's entry for a sherpa-onnx engine (see pipeline/transcribe/engines.ts): whether its
+ * model files are there, without loading anything, and how to make it, from the configuration's `sherpa`
+ * block (ASR_MODEL_DIR, ASR_THREADS, ASR_TIME_LIMIT_MS, SENSEVOICE_LANGUAGE).
+ */
+export function sherpaEngineFactory(kind: SherpaEngineKind): {
+  modelProblem(config: { sherpa: SherpaEngineSettings }): string | undefined;
+  create(config: { sherpa: SherpaEngineSettings }): TranscriptionEngine;
+  describe(config: { sherpa: SherpaEngineSettings }): EngineDescriptor;
+} {
+  return {
+    modelProblem: (config) => sherpaModelProblem(kind, config.sherpa.modelDir),
+    create: (config) => createSherpaEngine(kind, config.sherpa),
+    describe: (config) => createSherpaEngine(kind, config.sherpa).descriptor,
+  };
+}

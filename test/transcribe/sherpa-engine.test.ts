@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config.js';
 import { detectSpeech } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
 import { BadInputError, TimeLimitError } from '../../pipeline/errors.js';
@@ -18,6 +19,7 @@ import {
   createSherpaEngine,
   paddedRanges,
   resolveSherpaModelFiles,
+  sherpaEngineFactory,
   sherpaModelProblem,
   utterancesFromResults,
   type SherpaEngineKind,
@@ -76,6 +78,22 @@ describe('model files', () => {
     expect(thrown(() => resolveSherpaModelFiles('paraformer', empty))).toSatisfy((e) => noModel(e, 'is empty'));
     await writeFile(path.join(empty, 'model.onnx'), 'x');
     expect(thrown(() => resolveSherpaModelFiles('paraformer', empty))).toSatisfy((e) => noModel(e, path.join(empty, 'tokens.txt')));
+  });
+
+  it('gives the engine registry its entry from the configuration', async () => {
+    const model = await testModel('registry');
+    const factory = sherpaEngineFactory('sensevoice');
+    expect(factory.modelProblem(loadConfig({ ASR_MODEL_DIR: path.join(dir, 'nowhere') }))).toMatch(/ASR_MODEL_DIR/);
+    expect(factory.modelProblem(loadConfig({}))).toMatch(/no SenseVoice model configured/);
+    const config = loadConfig({ ASR_MODEL_DIR: model, ASR_THREADS: '1' });
+    expect(factory.modelProblem(config)).toBeUndefined();
+    expect(factory.describe(config)).toMatchObject({ id: 'sensevoice', model: 'model.onnx', options: { threads: 1, language: 'zh' } });
+    const engine = factory.create(config);
+    try {
+      expect(await engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 1, end: 2 }], workDir: dir })).toHaveLength(1);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('prefers model.int8.onnx over model.onnx', async () => {
