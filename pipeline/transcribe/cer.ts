@@ -25,12 +25,22 @@ export interface CharacterErrors {
 }
 
 /**
+ * Numeral characters with two written forms for one spoken digit: 两 (2 before a measure word: ITN writes
+ * "2个", a person "两个"), 幺 (1 in phone numbers), 〇 (0 in years). Mapped the same way on both sides of a
+ * comparison, so they never count as errors.
+ */
+const NUMERAL_VARIANTS: Record<string, string> = { 两: '二', 幺: '一', 〇: '零' };
+
+/**
  * The written form compared for CER: numerals as spoken characters ({@link normalizeNumerals}), then the
  * rules' normal form ({@link normalizeText}: NFKC full/half width, Traditional → Simplified, lower case), with
- * every clause separator and space removed. Pure function.
+ * every clause separator and space removed, and the numeral variants 两/幺/〇 written 二/一/零. Pure function.
  */
 export function normalizeForCer(text: string): string {
-  return normalizeText(normalizeNumerals(text)).replaceAll(CLAUSE_SEP, '').replace(/\s+/g, '');
+  return normalizeText(normalizeNumerals(text))
+    .replaceAll(CLAUSE_SEP, '')
+    .replace(/\s+/g, '')
+    .replace(/[两幺〇]/g, (c) => NUMERAL_VARIANTS[c]!);
 }
 
 /**

@@ -27,6 +27,7 @@ describe('characterErrorRate', () => {
     expect(characterErrorRate('您好，县行政服务中心，请讲。', '您 好 縣行政服務中心 請講')).toMatchObject({ rate: 0 });
     expect(characterErrorRate('请到二号窗口，电话一三八零零一三八零零零', '請到2號窗口。電話13800138000')).toMatchObject({ rate: 0 });
     expect(characterErrorRate('ＡＰＰ下载', 'app下载')).toMatchObject({ rate: 0 });
+    expect(characterErrorRate('两个人，幺三八零零幺三八零零零，二〇二六年', '2个人，13800138000，2026年')).toMatchObject({ rate: 0 });
   });
 
   it('compares the strings as given with normalize: false', () =>
