@@ -18,9 +18,10 @@
  *   lose the first syllable when cut exactly at its onset. Utterances keep the stretch's own (unpadded)
  *   times on the channel's timeline.
  * - The recognizer runs in a child process (./sherpa-recognizer-process.cjs) that loads the model once per
- *   engine and is killed on close, on abort and when a channel runs past its wall-clock limit (the next
- *   channel starts a new one). A child process, not a worker thread, because sherpa-onnx aborts the whole
- *   process on some bad model files.
+ *   engine (with one trial decode) and is killed on close, on abort and when a channel runs past its
+ *   wall-clock limit (the next channel starts a new one). A child process, not a worker thread, because
+ *   sherpa-onnx aborts the whole process on a model.onnx that is not ONNX and on a tokens.txt of another
+ *   model; both become `no_model` with the process's last stderr lines.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';

@@ -9,7 +9,7 @@
  *
  * Messages over the IPC channel (JSON):
  *   in   { type: 'load', recognizerConfig: OfflineRecognizerConfig }   (sherpa-onnx-node/types.js)
- *   out  { type: 'ready' } | { type: 'load_failed', error: string }
+ *   out  { type: 'ready' } (loaded, and one trial decode went through) | { type: 'load_failed', error: string }
  *   in   { type: 'decode', id: number, wavPath: string, ranges: [startSec, endSec][] }
  *   out  { id, results: { text, lang, emotion, event }[] }   (one per range, in order)
  *        | { id, stage: 'read' | 'decode', error: string }
@@ -48,6 +48,13 @@ process.on('message', (request) => {
   if (request.type === 'load') {
     try {
       recognizer = new sherpa.OfflineRecognizer(request.recognizerConfig);
+      // One decode of 1 s of silence before answering: a tokens.txt that does not belong to the model aborts
+      // the process here (std::out_of_range), so it is reported as a model that cannot load, not later as a
+      // crash on every recording.
+      const stream = recognizer.createStream();
+      stream.acceptWaveform({ samples: new Float32Array(16000), sampleRate: 16000 });
+      recognizer.decode(stream);
+      recognizer.getResult(stream);
       process.send({ type: 'ready' });
     } catch (error) {
       process.send({ type: 'load_failed', error: message(error) });

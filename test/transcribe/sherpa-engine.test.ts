@@ -109,15 +109,25 @@ describe('model files', () => {
   });
 
   it('fails a job with no_model naming the file when the model cannot be loaded, without taking the process down', async () => {
+    // sherpa-onnx aborts its process on both: a model.onnx that is not ONNX, and a tokens.txt of another model.
     const broken = await testModel('broken');
     await writeFile(path.join(broken, 'model.onnx'), 'this is not an ONNX file');
-    const engine = createSherpaEngine('sensevoice', settings(broken));
-    try {
-      await expect(
-        engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 1, end: 2 }], workDir: dir }),
-      ).rejects.toSatisfy((e) => e instanceof BadInputError && e.code === 'no_model' && e.message.includes(path.join(broken, 'model.onnx')));
-    } finally {
-      await engine.close();
+    const mismatched = await testModel('mismatched');
+    await writeFile(path.join(mismatched, 'tokens.txt'), '<blank> 0\n<|zh|> 1\n');
+    for (const [folder, why] of [
+      [broken, /Protobuf parsing failed/],
+      [mismatched, /out_of_range/],
+    ] as const) {
+      const engine = createSherpaEngine('sensevoice', settings(folder));
+      try {
+        await expect(
+          engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 1, end: 2 }], workDir: dir }),
+        ).rejects.toSatisfy(
+          (e) => e instanceof BadInputError && e.code === 'no_model' && e.message.includes(path.join(folder, 'model.onnx')) && why.test(e.message),
+        );
+      } finally {
+        await engine.close();
+      }
     }
   });
 });
