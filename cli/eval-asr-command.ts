@@ -49,7 +49,7 @@ export async function evalAsrCommand(
       ffmpegTimeLimitMs: options.ffmpegTimeLimitMs,
       channelMap: options.channelMap,
       signal: options.signal,
-      onFile: (f) => err.write('reason' in f ? `${f.name}: failed (${f.reason})\n` : `${f.name}: CER ${(f.rate * 100).toFixed(1)}%\n`),
+      onFile: (f) => err.write('reason' in f ? `${f.name}: failed (${f.reason})\n` : `${f.name}: CER ${(f.cer * 100).toFixed(1)}%\n`),
     });
   } catch (error) {
     err.write(`callqa eval asr: ${(error as Error).message}\n`);

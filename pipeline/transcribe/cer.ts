@@ -1,27 +1,90 @@
 /**
- * Character error rate (CER), the standard accuracy measure of Chinese speech recognition: the fewest
- * substitutions (S), deletions (D) and insertions (I) that turn the reference into the recognised text,
- * divided by the reference's length N: CER = (S + D + I) / N (so it can exceed 1). Used by
- * `callqa eval asr` and the engine tests.
+ * Character error rate (CER), the standard accuracy measure of Mandarin ASR: the minimum number of
+ * character substitutions (S), deletions (D) and insertions (I) that turn the reference into the hypothesis,
+ * divided by the number of reference characters N: CER = (S + D + I) / N (Levenshtein alignment, each edit
+ * costing 1). It can exceed 1 when the hypothesis has many insertions.
  *
- * Both texts are first brought to one written form ({@link normalizeForCer}) with the normalisation the rules
- * match against (rules/normalize.ts), so that script, punctuation, width and how numbers are written do not
- * count as errors: only what was heard does.
+ * Characters are Unicode code points, so a character outside the BMP counts once. Punctuation and spaces are
+ * not speech: compare {@link textForCer} forms, as ASR benchmarks (AISHELL, WenetSpeech) do, or
+ * {@link normalizeForCer} forms, which also write script and numerals one way (`callqa eval asr`).
  */
-import { CLAUSE_SEP, normalizeNumerals, normalizeText } from '../../rules/normalize.js';
+import { normalizeNumerals, normalizeText } from '../../rules/normalize.js';
 
-/** Edit counts between a reference and a hypothesis, in characters (Unicode code points). */
+/** Result of {@link characterErrorRate}: edit counts of one optimal alignment and the rate. */
 export interface CharacterErrors {
-  /** Reference characters replaced by another character. */
   substitutions: number;
-  /** Reference characters missing from the hypothesis. */
   deletions: number;
-  /** Hypothesis characters not in the reference. */
   insertions: number;
-  /** Length N of the (normalised) reference. */
+  /** N: characters in the reference. */
   referenceLength: number;
-  /** (S + D + I) / N; 0 when both are empty, `Infinity` when only the reference is empty. */
-  rate: number;
+  /** (S + D + I) / N; with an empty reference, the number of inserted characters (0 when both are empty). */
+  cer: number;
+}
+
+/**
+ * The text as CER compares it: Unicode NFKC, lower-cased, without punctuation, symbols and whitespace
+ * (letters, digits and Han characters stay).
+ *
+ * @param text transcript text, e.g. "您好，县 婚姻登记中心！"
+ * @returns e.g. "您好县婚姻登记中心"
+ */
+export function textForCer(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/**
+ * Aligns `hypothesis` to `reference` character by character (Levenshtein, O(N·M) time and 4·N·M bytes: compare utterances or paragraphs, not whole days of text) and
+ * counts the edits. Among optimal alignments it prefers substitutions, then deletions, then insertions when
+ * tracing back, so the split into S/D/I is deterministic.
+ *
+ * @param reference what was said (the ground truth), usually {@link textForCer} of it
+ * @param hypothesis what the ASR (or the noise model) wrote
+ * @returns counts and `cer`; with an empty reference `cer` is the number of inserted characters (0 if the
+ *   hypothesis is empty too), so a result is always a finite number
+ */
+export function characterErrorRate(reference: string, hypothesis: string): CharacterErrors {
+  const ref = [...reference];
+  const hyp = [...hypothesis];
+  const n = ref.length;
+  const m = hyp.length;
+  // Full table of costs is needed to trace back S/D/I; Int32Array rows keep it compact (N·M·4 bytes).
+  const cost: Int32Array[] = [];
+  for (let i = 0; i <= n; i++) {
+    const row = new Int32Array(m + 1);
+    if (i === 0) for (let j = 0; j <= m; j++) row[j] = j;
+    else {
+      const prev = cost[i - 1]!;
+      row[0] = i;
+      for (let j = 1; j <= m; j++) {
+        const sub = prev[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
+        const del = prev[j]! + 1;
+        const ins = row[j - 1]! + 1;
+        row[j] = Math.min(sub, del, ins);
+      }
+    }
+    cost.push(row);
+  }
+  let substitutions = 0;
+  let deletions = 0;
+  let insertions = 0;
+  let i = n;
+  let j = m;
+  while (i > 0 || j > 0) {
+    const here = cost[i]![j]!;
+    if (i > 0 && j > 0 && cost[i - 1]![j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1) === here) {
+      if (ref[i - 1] !== hyp[j - 1]) substitutions++;
+      i--;
+      j--;
+    } else if (i > 0 && cost[i - 1]![j]! + 1 === here) {
+      deletions++;
+      i--;
+    } else {
+      insertions++;
+      j--;
+    }
+  }
+  const errors = substitutions + deletions + insertions;
+  return { substitutions, deletions, insertions, referenceLength: n, cer: n === 0 ? errors : errors / n };
 }
 
 /**
@@ -32,74 +95,15 @@ export interface CharacterErrors {
 const NUMERAL_VARIANTS: Record<string, string> = { 两: '二', 幺: '一', 〇: '零' };
 
 /**
- * The written form compared for CER: numerals as spoken characters ({@link normalizeNumerals}), then the
- * rules' normal form ({@link normalizeText}: NFKC full/half width, Traditional → Simplified, lower case), with
- * every clause separator and space removed, and the numeral variants 两/幺/〇 written 二/一/零. Pure function.
+ * The form in which `callqa eval asr` compares a reference with an engine's output: the rules' normalisation
+ * (rules/normalize.ts: numerals as spoken characters with {@link normalizeNumerals}, Traditional →
+ * Simplified with {@link normalizeText}), then {@link textForCer} (full/half width, lower case, punctuation
+ * and spaces removed), and 两/幺/〇 written 二/一/零. So script, punctuation, width and how numbers are
+ * written never count as recognition errors, only what was heard does. Pure function.
+ *
+ * @param text e.g. "請到2號窗口，電話13800138000。"
+ * @returns e.g. "请到二号窗口电话一三八零零一三八零零零"
  */
 export function normalizeForCer(text: string): string {
-  return normalizeText(normalizeNumerals(text))
-    .replaceAll(CLAUSE_SEP, '')
-    .replace(/\s+/g, '')
-    .replace(/[两幺〇]/g, (c) => NUMERAL_VARIANTS[c]!);
-}
-
-/**
- * Counts the fewest edits (Levenshtein alignment over characters, every edit costing 1; among equally short
- * alignments the one found first by preferring substitution, then deletion, then insertion).
- * Memory O(length of hypothesis), time O(N × M).
- *
- * @param reference what was said (e.g. a `NAME.ref.txt`)
- * @param hypothesis what the engine wrote
- * @param options `normalize: false` compares the strings as given; default normalises both with {@link normalizeForCer}
- */
-export function characterErrorRate(reference: string, hypothesis: string, options: { normalize?: boolean } = {}): CharacterErrors {
-  const norm = options.normalize === false ? (s: string) => s : normalizeForCer;
-  const ref = [...norm(reference)];
-  const hyp = [...norm(hypothesis)];
-  const m = hyp.length;
-  // Row j holds, for the alignment of ref[0..i) with hyp[0..j), its cost and S/D/I counts.
-  let cost = Uint32Array.from({ length: m + 1 }, (_, j) => j);
-  let sub = new Uint32Array(m + 1);
-  let del = new Uint32Array(m + 1);
-  let ins = Uint32Array.from({ length: m + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    const nCost = new Uint32Array(m + 1);
-    const nSub = new Uint32Array(m + 1);
-    const nDel = new Uint32Array(m + 1);
-    const nIns = new Uint32Array(m + 1);
-    nCost[0] = i;
-    nDel[0] = i;
-    for (let j = 1; j <= m; j++) {
-      const same = ref[i - 1] === hyp[j - 1];
-      const diag = cost[j - 1]! + (same ? 0 : 1);
-      const up = cost[j]! + 1; // deletion of ref[i-1]
-      const left = nCost[j - 1]! + 1; // insertion of hyp[j-1]
-      if (diag <= up && diag <= left) {
-        nCost[j] = diag;
-        nSub[j] = sub[j - 1]! + (same ? 0 : 1);
-        nDel[j] = del[j - 1]!;
-        nIns[j] = ins[j - 1]!;
-      } else if (up <= left) {
-        nCost[j] = up;
-        nSub[j] = sub[j]!;
-        nDel[j] = del[j]! + 1;
-        nIns[j] = ins[j]!;
-      } else {
-        nCost[j] = left;
-        nSub[j] = nSub[j - 1]!;
-        nDel[j] = nDel[j - 1]!;
-        nIns[j] = nIns[j - 1]! + 1;
-      }
-    }
-    cost = nCost;
-    sub = nSub;
-    del = nDel;
-    ins = nIns;
-  }
-  const substitutions = sub[m]!;
-  const deletions = del[m]!;
-  const insertions = ins[m]!;
-  const errors = substitutions + deletions + insertions;
-  const rate = ref.length === 0 ? (errors === 0 ? 0 : Infinity) : errors / ref.length;
-  return { substitutions, deletions, insertions, referenceLength: ref.length, rate };
+  return textForCer(normalizeText(normalizeNumerals(text))).replace(/[两幺〇]/g, (c) => NUMERAL_VARIANTS[c]!);
 }

@@ -15,7 +15,7 @@ import { prepareRecording, type ChannelMap } from '../audio/prepare.js';
 import { detectSpeech } from '../audio/vad.js';
 import { isBadInput } from '../errors.js';
 import { parseTranscriptText } from '../transcript.js';
-import { characterErrorRate, type CharacterErrors } from './cer.js';
+import { characterErrorRate, normalizeForCer, type CharacterErrors } from './cer.js';
 import type { EngineDescriptor, TranscriptionEngine } from './engine.js';
 import { postprocessSegments } from './postprocess.js';
 
@@ -88,7 +88,7 @@ export interface AsrEvaluation {
   failed: { name: string; reason: string }[];
   /** Audio files in the folder without a reference. */
   withoutReference: string[];
-  /** Pooled over `files`: the sums of S, D, I and N, and their rate. */
+  /** Pooled over `files`: the sums of S, D, I and N, and their CER. */
   overall: CharacterErrors & { durationSec: number; asrSec: number };
 }
 
@@ -153,7 +153,7 @@ export async function evaluateAsr(dir: string, options: EvaluateAsrOptions): Pro
         hypothesis,
         durationSec: prepared.durationSec,
         asrSec: (performance.now() - began) / 1000,
-        ...characterErrorRate(reference, hypothesis),
+        ...characterErrorRate(normalizeForCer(reference), normalizeForCer(hypothesis)),
       };
       files.push(result);
       options.onFile?.(result);
@@ -180,16 +180,16 @@ export async function evaluateAsr(dir: string, options: EvaluateAsrOptions): Pro
       deletions: sum('deletions'),
       insertions: sum('insertions'),
       referenceLength,
-      rate: referenceLength === 0 ? (errors === 0 ? 0 : Infinity) : errors / referenceLength,
+      cer: referenceLength === 0 ? errors : errors / referenceLength,
       durationSec: sum('durationSec'),
       asrSec: sum('asrSec'),
     },
   };
 }
 
-/** Percent with one decimal, e.g. `12.5%`; `∞` for an infinite rate. */
+/** Percent with one decimal, e.g. `12.5%`. */
 function percent(rate: number): string {
-  return Number.isFinite(rate) ? `${(rate * 100).toFixed(1)}%` : '∞';
+  return `${(rate * 100).toFixed(1)}%`;
 }
 
 /** The evaluation as a table (one row per recording, then the pooled total) and the failures. */
@@ -199,9 +199,9 @@ export function formatAsrEvaluation(e: AsrEvaluation): string {
     .join(' ');
   const lines = [`engine ${e.engine.id} (${e.engine.model}) ${options}`, ''];
   const header = ['file', 'N', 'S', 'D', 'I', 'CER', 'audio s', 'ASR s'];
-  const rows = e.files.map((f) => [f.name, f.referenceLength, f.substitutions, f.deletions, f.insertions, percent(f.rate), f.durationSec.toFixed(1), f.asrSec.toFixed(1)]);
+  const rows = e.files.map((f) => [f.name, f.referenceLength, f.substitutions, f.deletions, f.insertions, percent(f.cer), f.durationSec.toFixed(1), f.asrSec.toFixed(1)]);
   const o = e.overall;
-  rows.push([`overall (${e.files.length})`, o.referenceLength, o.substitutions, o.deletions, o.insertions, percent(o.rate), o.durationSec.toFixed(1), o.asrSec.toFixed(1)]);
+  rows.push([`overall (${e.files.length})`, o.referenceLength, o.substitutions, o.deletions, o.insertions, percent(o.cer), o.durationSec.toFixed(1), o.asrSec.toFixed(1)]);
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => [...r[i]!].length)));
   for (const r of cells) lines.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));

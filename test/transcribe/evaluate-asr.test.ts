@@ -49,9 +49,9 @@ describe('evaluateAsr without speech', () => {
     const work = await mkdtemp(path.join(dir, 'work-'));
     const result = await evaluateAsr(set, { engine, workDir: work, ...limits });
     expect(result.files).toHaveLength(1);
-    expect(result.files[0]).toMatchObject({ name: 'ringback', hypothesis: '', referenceLength: 4, deletions: 4, substitutions: 0, insertions: 0, rate: 1 });
+    expect(result.files[0]).toMatchObject({ name: 'ringback', hypothesis: '', referenceLength: 4, deletions: 4, substitutions: 0, insertions: 0, cer: 1 });
     expect(result.failed).toEqual([{ name: 'not-audio', reason: expect.stringMatching(/^not_audio: .*not-audio\.mp3/) }]);
-    expect(result.overall).toMatchObject({ referenceLength: 4, deletions: 4, rate: 1 });
+    expect(result.overall).toMatchObject({ referenceLength: 4, deletions: 4, cer: 1 });
     expect(result.engine.id).toBe('sensevoice');
     const table = formatAsrEvaluation(result);
     expect(table).toMatch(/ringback +4 +0 +4 +0 +100\.0%/);
@@ -87,12 +87,12 @@ describe.skipIf(!hasSharedAudio)('evaluateAsr on real speech (../shared/audio)',
       substitutions: 2,
       deletions: 11,
       insertions: 0,
-      rate: 1,
+      cer: 1,
     });
     // stereo: 您好 on the agent channel, nothing on the silent one; reference 您好请讲 (Traditional 請講 normalised).
-    expect(result.files.find((f) => f.name === 'stereo')).toMatchObject({ hypothesis: '您好', referenceLength: 4, deletions: 2, rate: 0.5 });
+    expect(result.files.find((f) => f.name === 'stereo')).toMatchObject({ hypothesis: '您好', referenceLength: 4, deletions: 2, cer: 0.5 });
     // Pooled: (13 + 2) errors over 17 characters.
     expect(result.overall).toMatchObject({ referenceLength: 17, substitutions: 2, deletions: 13, insertions: 0 });
-    expect(result.overall.rate).toBeCloseTo(15 / 17, 10);
+    expect(result.overall.cer).toBeCloseTo(15 / 17, 10);
   });
 });
