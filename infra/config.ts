@@ -35,6 +35,15 @@ const cronPattern = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * Values of `ASR_ENGINE`: which transcription engine the workers run (pipeline/transcribe/engines.ts).
+ * `whisper.cpp`: whisper-cli with a ggml model (WHISPER_*). `sensevoice`, `paraformer`: sherpa-onnx offline
+ * recognizers on the model folder ASR_MODEL_DIR (ASR_*, SENSEVOICE_LANGUAGE; pipeline/transcribe/sherpa-engine.ts).
+ */
+export const ASR_ENGINES = ['whisper.cpp', 'sensevoice', 'paraformer'] as const;
+/** One of {@link ASR_ENGINES}. */
+export type AsrEngineId = (typeof ASR_ENGINES)[number];
+
 /** The environment variables callqa reads, with defaults. Units are in the variable names. */
 const envSchema = z
   .object({
@@ -56,10 +65,14 @@ const envSchema = z
 
     DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/callqa'),
 
-    WHISPER_BIN: z.string().default(path.join(projectRoot, '.callqa', 'whisper.cpp', 'main')),
+    // The engines callqa can run (pipeline/transcribe/engines.ts makes them); each engine's own settings follow.
+    ASR_ENGINE: z.enum(ASR_ENGINES).default('whisper.cpp'),
+
+    WHISPER_BIN: z.string().default(path.join(projectRoot, '.callqa', 'whisper-cli', 'whisper-cli')),
     WHISPER_MODEL: z.string().optional(),
     WHISPER_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
     WHISPER_LANGUAGE: z.string().min(2).default('zh'),
+    WHISPER_NO_SPEECH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
 
     ASR_MODEL_DIR: z.string().optional(),
     ASR_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
@@ -143,6 +156,8 @@ export interface Config {
     localDir: string;
   };
   databaseUrl: string;
+  /** Which transcription engine runs (`ASR_ENGINE`). */
+  asrEngine: AsrEngineId;
   whisper: {
     binaryPath: string;
     /** Absent: transcription fails each job with reason `no_model`. */
@@ -150,6 +165,8 @@ export interface Config {
     threads: number;
     language: string;
     timeLimitMs: number;
+    /** whisper-cli `-nth`, 0..1 (see pipeline/transcribe/whisper.ts). */
+    noSpeechThreshold: number;
   };
   /**
    * The sherpa-onnx engines (`sensevoice`, `paraformer`; pipeline/transcribe/sherpa-engine.ts), as
@@ -234,12 +251,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       localDir: e.S3_LOCAL_DIR,
     },
     databaseUrl: e.DATABASE_URL,
+    asrEngine: e.ASR_ENGINE,
     whisper: {
       binaryPath: e.WHISPER_BIN,
       modelPath: e.WHISPER_MODEL,
       threads: e.WHISPER_THREADS,
       language: e.WHISPER_LANGUAGE,
       timeLimitMs: e.WHISPER_TIME_LIMIT_MS,
+      noSpeechThreshold: e.WHISPER_NO_SPEECH_THRESHOLD,
     },
     sherpa: {
       modelDir: e.ASR_MODEL_DIR,

@@ -31,11 +31,13 @@ export interface Segment {
 
 /** Where a transcript came from, so a report never passes a script or sidecar off as ASR output. */
 export interface TranscriptSource {
-  /** `asr`: whisper.cpp output; `sidecar`: a `.transcript.json` that arrived beside the recording. */
+  /** `asr`: output of an ASR engine; `sidecar`: a `.transcript.json` that arrived beside the recording. */
   kind: 'asr' | 'sidecar';
-  /** ASR engine and model file name, for `asr`. */
+  /** ASR engine id (`ASR_ENGINE`, e.g. `whisper.cpp`) and model file name, for `asr`. */
   engine?: string;
   model?: string;
+  /** The options the engine ran with (flags, thresholds, threads, windowing), for `asr`; see the engine's descriptor. */
+  options?: Record<string, string | number | boolean>;
   /** Object key (or file name) of the sidecar, for `sidecar`. */
   file?: string;
 }
@@ -61,8 +63,18 @@ export interface AudioMeasurements {
   /** Talk time per role, seconds; agentTalkRatio = agent / (agent + customer), stereo only. */
   talkSec: { agent?: number; customer?: number; unknown?: number };
   agentTalkRatio?: number;
-  /** VAD settings used: silencedetect noise floor (dB) and minimum silence (s). */
-  vad: { noiseDb: number; minSilenceSec: number };
+  /**
+   * Holds inside the call: sound (music, tones, announcements) while nobody speaks, at least 5 s
+   * (pipeline/audio/measure.ts `findHolds`). Absent in measurements made before holds were measured.
+   */
+  holds?: TimeSpan[];
+  /**
+   * Detector settings: `method` `silero-vad-v5` with its speech `threshold` (absent: the ffmpeg silencedetect
+   * energy detector of earlier versions), shortest silence reported `minSilenceSec` (s), and the silencedetect
+   * noise floor `noiseDb` (dBFS) used to hear sound for holds; stereo speech quieter than the other channel by
+   * `crosstalkMarginDb` (dB) or more was taken for leak and removed (pipeline/audio/crosstalk.ts).
+   */
+  vad: { method?: string; threshold?: number; noiseDb: number; minSilenceSec: number; crosstalkMarginDb?: number };
 }
 
 /**
@@ -131,7 +143,16 @@ export const audioSchema = z
     interruptions: z.array(z.object({ start: z.number().finite().min(0), overlapMs: z.number().min(0), by: z.enum(['agent', 'customer']) })),
     talkSec: roleSeconds,
     agentTalkRatio: z.number().min(0).max(1).optional(),
-    vad: z.object({ noiseDb: z.number().finite(), minSilenceSec: z.number().finite().min(0) }),
+    holds: z.array(spanSchema).optional(),
+    vad: z
+      .object({
+        method: z.string().optional(),
+        threshold: z.number().min(0).max(1).optional(),
+        crosstalkMarginDb: z.number().finite().optional(),
+        noiseDb: z.number().finite(),
+        minSilenceSec: z.number().finite().min(0),
+      })
+      .loose(),
   })
   .loose();
 
@@ -149,6 +170,7 @@ export const transcriptSchema = z
         kind: z.enum(['asr', 'sidecar']),
         engine: z.string().optional(),
         model: z.string().optional(),
+        options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
         file: z.string().optional(),
       })
       .optional(),

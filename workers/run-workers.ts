@@ -8,6 +8,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { isBadInput, TimeLimitError } from '../pipeline/errors.js';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../infra/redis.js';
+import { createEngine } from '../pipeline/transcribe/engines.js';
 import { handlers, recordFailure, type HandlerDeps } from './handlers.js';
 import { QUEUE_NAMES, STAGE_SETTINGS, type JobData, type Stage } from './queues.js';
 
@@ -33,10 +34,22 @@ function recordingIdOf(stage: Stage, data: unknown): string | undefined {
 }
 
 /**
- * Starts one worker per stage in `stages`, each with its own Redis connection.
+ * Starts one worker per stage in `stages`, each with its own Redis connection. With the transcribe stage and
+ * no `deps.engine`, the configured transcription engine (`ASR_ENGINE`) is made here, once, and closed by
+ * `close()`; when its model files are missing, start-up logs which file and every transcribe job fails with
+ * `no_model`.
  */
-export function startWorkers(deps: HandlerDeps, stages: readonly Stage[]): RunningWorkers {
-  const { config, log } = deps.services;
+export function startWorkers(givenDeps: HandlerDeps, stages: readonly Stage[]): RunningWorkers {
+  const { config, log } = givenDeps.services;
+  let deps = givenDeps;
+  let ownEngine = false;
+  if (stages.includes('transcribe') && !deps.engine) {
+    const { engine, problem } = createEngine(config);
+    deps = { ...deps, engine };
+    ownEngine = true;
+    if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
+    else log.info({ engine: engine.descriptor }, 'transcription engine ready');
+  }
   let shuttingDown = false;
   const connections: Redis[] = [];
   const workers = stages.map((stage) => {
@@ -91,6 +104,7 @@ export function startWorkers(deps: HandlerDeps, stages: readonly Stage[]): Runni
         shuttingDown = true;
         for (const worker of workers) worker.cancelAllJobs('shutdown');
         await Promise.all(workers.map((w) => w.close()));
+        if (ownEngine) await deps.engine?.close();
         for (const connection of connections) connection.disconnect();
       })();
       return closing;

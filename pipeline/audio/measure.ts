@@ -1,7 +1,16 @@
 /**
  * Audio-level measurements of a call ({@link AudioMeasurements}): speech stretches per role, silences where
- * nobody speaks, non-talk time, interruptions, talk time per role, from an energy VAD (ffmpeg `silencedetect`,
- * see silence.ts) run on each prepared channel separately.
+ * nobody speaks, holds, non-talk time, interruptions, talk time per role, from each prepared channel separately.
+ *
+ * Two detectors, each for what it is good at:
+ * - **Speech**: Silero VAD (./vad.ts, neural). It tells speech from ringback tones, hold music and line noise,
+ *   so those are not talk time and do not make interruptions. In a stereo call, the other side's voice leaking
+ *   into a channel is then removed (./crosstalk.ts). These stretches are also what the transcribe stage
+ *   decodes (carried in the job, so VAD runs once per channel).
+ * - **Sound**: ffmpeg `silencedetect` (./silence.ts, energy). This is where it still earns its place: sound
+ *   that is not speech, inside the call, is a hold (music, tones, announcements) rather than dead air; see
+ *   {@link findHolds}. And where a speech stretch begins inside sound that started just before it, the speech
+ *   starts with the sound ({@link extendOnsets}: Silero can start late on unvoiced onsets).
  *
  * The interval arithmetic is pure ({@link computeMeasurements} and its helpers, unit-tested by arrays);
  * {@link measureChannels} runs the detection on the prepared WAV files.
@@ -12,6 +21,8 @@
 import type { AudioMeasurements, TimeSpan } from '../transcript.js';
 import type { ChannelRole } from './prepare.js';
 import { analyzeSilence, complementSpans, DEFAULT_MIN_SILENCE_SEC, DEFAULT_NOISE_DB } from './silence.js';
+import { detectSpeech, vadSettings } from './vad.js';
+import { CROSSTALK_MARGIN_DB, frameLevels, removeCrosstalk } from './crosstalk.js';
 
 /**
  * Default shortest overlap counted as an interruption, milliseconds. Shorter overlaps are mostly back-channel
@@ -20,10 +31,19 @@ import { analyzeSilence, complementSpans, DEFAULT_MIN_SILENCE_SEC, DEFAULT_NOISE
  */
 export const DEFAULT_MIN_OVERLAP_MS = 300;
 
-/** Speech stretches of one role (one prepared channel). */
+/**
+ * Shortest hold reported, seconds: sound without speech at least this long inside the call. Shorter
+ * non-speech sound is a cough, a keyboard or a door; putting a caller on hold plays music or an announcement for
+ * longer. 5 s is our choice, not a standard figure.
+ */
+export const MIN_HOLD_SEC = 5;
+
+/** Speech stretches of one role (one prepared channel), and optionally where that channel has any sound. */
 export interface RoleSpeech {
   role: ChannelRole;
   speech: TimeSpan[];
+  /** Stretches with sound above the energy floor (speech, music, tones), for {@link findHolds}. */
+  sound?: TimeSpan[];
 }
 
 /** Input of {@link computeMeasurements}. */
@@ -32,8 +52,8 @@ export interface MeasurementInput {
   durationSec: number;
   /** One entry per prepared channel: `agent` + `customer` for a split stereo call, one `unknown` otherwise. */
   channels: RoleSpeech[];
-  /** VAD settings that produced the stretches (recorded in the result). */
-  vad: { noiseDb: number; minSilenceSec: number };
+  /** Detector settings that produced the stretches (recorded in the result as `vad`). */
+  vad: AudioMeasurements['vad'];
   /** Shortest overlap counted as an interruption, ms; default {@link DEFAULT_MIN_OVERLAP_MS}. */
   minOverlapMs?: number;
 }
@@ -79,6 +99,85 @@ export function silencesInside(speech: readonly TimeSpan[], minSec: number): Tim
 }
 
 /**
+ * The parts of `spans` that no span of `minus` covers (pure).
+ *
+ * @param spans any spans, seconds
+ * @param minus any spans, seconds
+ * @returns sorted, non-overlapping spans
+ */
+export function subtractSpans(spans: readonly TimeSpan[], minus: readonly TimeSpan[]): TimeSpan[] {
+  const cut = unionSpans(minus);
+  const out: TimeSpan[] = [];
+  for (const s of unionSpans(spans)) {
+    let cursor = s.start;
+    for (const c of cut) {
+      if (c.end <= cursor || c.start >= s.end) continue;
+      if (c.start > cursor) out.push({ start: cursor, end: c.start });
+      cursor = Math.max(cursor, c.end);
+    }
+    if (cursor < s.end) out.push({ start: cursor, end: s.end });
+  }
+  return out;
+}
+
+/**
+ * Longest stretch of sound before a VAD speech start that is taken as the start of the same speech, seconds.
+ * Silero starts late on some onsets (measured: up to ~0.55 s on espeak-ng's unvoiced "双方", "没有"; 0.84 s on
+ * recorded speech 0.5 s after 15 s of hold music, its recurrent state still holding the music; within 0.1 s on
+ * recorded Mandarin elsewhere). Sound that began at most this long before the VAD's start is counted with the
+ * speech; sound that began earlier (music, a tone) is left alone.
+ */
+export const MAX_ONSET_EXTENSION_SEC = 1;
+
+/**
+ * Moves speech starts back to where the sound they begin in started, when that is at most `maxSec` earlier (pure).
+ *
+ * @param speech VAD stretches of one channel, sorted, seconds
+ * @param sound energy stretches (sound above the floor) of the same channel, sorted, seconds
+ * @param maxSec see {@link MAX_ONSET_EXTENSION_SEC}
+ * @returns sorted stretches; a start never moves before the end of the stretch before it
+ */
+export function extendOnsets(speech: readonly TimeSpan[], sound: readonly TimeSpan[], maxSec = MAX_ONSET_EXTENSION_SEC): TimeSpan[] {
+  const out: TimeSpan[] = [];
+  for (const s of speech) {
+    const around = sound.find((x) => x.start <= s.start && s.start < x.end);
+    let start = s.start;
+    if (around && s.start - around.start <= maxSec) start = around.start;
+    const prevEnd = out[out.length - 1]?.end ?? 0;
+    out.push({ start: Math.max(start, prevEnd), end: s.end });
+  }
+  return out;
+}
+
+/**
+ * Holds (pure): stretches inside the call (after the first speech, before the last) where a channel has sound
+ * but nobody speaks — hold music, tones, recorded announcements — at least `minSec` long. Pieces less than
+ * `joinSec` apart are joined first (a pause in the music does not end the hold). Ringback before the call is
+ * answered lies before the first speech and is not a hold.
+ *
+ * @param speech speech stretches of every role (VAD), seconds
+ * @param sound stretches with sound of every role (energy), seconds
+ * @param minSec shortest hold, seconds; default {@link MIN_HOLD_SEC}
+ * @param joinSec gaps shorter than this inside a hold are bridged, seconds; default 1
+ */
+export function findHolds(speech: readonly TimeSpan[], sound: readonly TimeSpan[], minSec = MIN_HOLD_SEC, joinSec = 1): TimeSpan[] {
+  const talk = unionSpans(speech);
+  if (talk.length === 0) return [];
+  const first = talk[0]!.start;
+  const last = talk[talk.length - 1]!.end;
+  const inside = subtractSpans(sound, talk)
+    .map((s) => ({ start: Math.max(first, s.start), end: Math.min(last, s.end) }))
+    .filter((s) => s.end > s.start);
+  const joined: TimeSpan[] = [];
+  for (const s of inside) {
+    const prev = joined[joined.length - 1];
+    if (prev && s.start - prev.end < joinSec && !talk.some((t) => t.start < s.start && t.end > prev.end)) prev.end = s.end;
+    else joined.push({ ...s });
+  }
+  return joined.filter((s) => s.end - s.start >= minSec - 1e-9);
+}
+
+/**
  * Interruptions between two sides (pure): a stretch of one side that starts while the other side is
  * speaking (strictly after the other's start), overlapping it by at least `minOverlapMs`. Both directions
  * are reported, each with who started (`by`). Stretches starting at the same instant are no interruption.
@@ -116,7 +215,8 @@ export function findInterruptions(
  * - `nonTalkSec`: their total; `nonTalkRatio`: `nonTalkSec / durationSec` (0 for a zero-length call);
  * - `interruptions`: {@link findInterruptions}, only when both `agent` and `customer` channels are given;
  * - `talkSec`: total speech per role; `agentTalkRatio` = agent / (agent + customer), stereo only, absent when
- *   neither side speaks.
+ *   neither side speaks;
+ * - `holds`: {@link findHolds}, when the channels come with `sound`.
  *
  * @param input see {@link MeasurementInput}
  */
@@ -143,6 +243,12 @@ export function computeMeasurements(input: MeasurementInput): AudioMeasurements 
     talkSec,
     vad: { ...input.vad },
   };
+  if (input.channels.some((c) => c.sound)) {
+    result.holds = findHolds(
+      input.channels.flatMap((c) => c.speech),
+      input.channels.flatMap((c) => c.sound ?? []),
+    ).map((s) => ({ start: ms(s.start), end: ms(s.end) }));
+  }
   if (talkSec.agent !== undefined && talkSec.customer !== undefined && talkSec.agent + talkSec.customer > 0) {
     result.agentTalkRatio = Math.round((talkSec.agent / (talkSec.agent + talkSec.customer)) * 1000) / 1000;
   }
@@ -151,49 +257,73 @@ export function computeMeasurements(input: MeasurementInput): AudioMeasurements 
 
 /** Options of {@link measureChannels}. */
 export interface MeasureOptions {
-  /** silencedetect noise floor, dBFS; default -35 (silence.ts). */
+  /** silencedetect noise floor for holds, dBFS; default -35 (silence.ts). */
   noiseDb?: number;
-  /** Shortest silence, seconds; default 0.4 (silence.ts). Shorter pauses inside speech count as speech. */
+  /** Shortest silence reported, seconds; default 0.4 (silence.ts). */
   minSilenceSec?: number;
   /** Shortest overlap counted as an interruption, ms; default {@link DEFAULT_MIN_OVERLAP_MS}. */
   minOverlapMs?: number;
-  /** Wall-clock limit of each ffmpeg run (one per channel), milliseconds. */
+  /** Wall-clock limit of each ffmpeg and VAD run (two per channel), milliseconds. */
   timeLimitMs: number;
-  /** Cancels the running ffmpeg (SIGKILL); the promise then rejects with an `AbortError`. */
+  /** Cancels the running ffmpeg (SIGKILL) or VAD thread; the promise then rejects with an `AbortError`. */
   signal?: AbortSignal;
   /** Name used in error messages (e.g. the object key). */
   displayName?: string;
 }
 
+/** Result of {@link measureChannels}. */
+export interface MeasuredCall {
+  audio: AudioMeasurements;
+  /** Silero VAD speech stretches of each channel, in the order of the input (for the transcribe stage), seconds. */
+  speech: TimeSpan[][];
+}
+
 /**
- * Measures a prepared call: ffmpeg silencedetect on each channel's WAV (one run per channel, one after the
- * other), speech = the complement of the silences, then {@link computeMeasurements}. The call's duration is
- * the longest decoded channel.
+ * Measures a prepared call: on each channel's WAV, Silero VAD (speech) and ffmpeg silencedetect (sound), one
+ * channel after the other; for a stereo call, crosstalk removed from both sides' speech; then
+ * {@link computeMeasurements}. The call's duration is the longest decoded channel.
  *
  * @param channels prepared 16 kHz mono WAVs with their roles (output of `prepareRecording`)
- * @param options VAD settings, time limit and cancellation
- * @throws {TimeLimitError} an ffmpeg run passed `timeLimitMs` (killed)
- * @throws {BadInputError} ffmpeg cannot read a file
+ * @param options detector settings, time limit and cancellation
+ * @throws {TimeLimitError} an ffmpeg or VAD run passed `timeLimitMs` (killed)
+ * @throws {BadInputError} ffmpeg cannot read a file; `no_model` when the VAD model file is missing
  * @throws {Error} `AbortError` when cancelled; ffmpeg output not understood (transient)
  */
 export async function measureChannels(
   channels: readonly { role: ChannelRole; path: string }[],
   options: MeasureOptions,
-): Promise<AudioMeasurements> {
-  const vad = { noiseDb: options.noiseDb ?? DEFAULT_NOISE_DB, minSilenceSec: options.minSilenceSec ?? DEFAULT_MIN_SILENCE_SEC };
-  const measured: RoleSpeech[] = [];
+): Promise<MeasuredCall> {
+  const silero = vadSettings();
+  const noiseDb = options.noiseDb ?? DEFAULT_NOISE_DB;
+  const minSilenceSec = options.minSilenceSec ?? DEFAULT_MIN_SILENCE_SEC;
+  const found: { role: ChannelRole; path: string; speech: TimeSpan[]; sound: TimeSpan[] }[] = [];
   let durationSec = 0;
   for (const c of channels) {
+    const stretches = await detectSpeech(c.path, { timeLimitMs: options.timeLimitMs, signal: options.signal });
     const analysis = await analyzeSilence(c.path, {
-      ...vad,
+      noiseDb,
+      minSilenceSec,
       timeLimitMs: options.timeLimitMs,
       signal: options.signal,
       displayName: options.displayName ? `${options.displayName} (${c.role})` : undefined,
     });
     durationSec = Math.max(durationSec, analysis.durationSec);
-    measured.push({ role: c.role, speech: complementSpans(analysis.silences, analysis.durationSec) });
+    const sound = complementSpans(analysis.silences, analysis.durationSec);
+    found.push({ role: c.role, path: c.path, speech: extendOnsets(stretches, sound), sound });
   }
-  return computeMeasurements({ durationSec, channels: measured, vad, minOverlapMs: options.minOverlapMs });
+  // Stereo: each side's voice leaking into the other's channel is not that side's speech (./crosstalk.ts).
+  const agent = found.find((c) => c.role === 'agent');
+  const customer = found.find((c) => c.role === 'customer');
+  if (agent && customer) {
+    const [agentLevels, customerLevels] = [await frameLevels(agent.path), await frameLevels(customer.path)];
+    const agentSpeech = removeCrosstalk(agent.speech, agentLevels, customer.speech, customerLevels);
+    customer.speech = removeCrosstalk(customer.speech, customerLevels, agent.speech, agentLevels);
+    agent.speech = agentSpeech;
+  }
+  const measured: RoleSpeech[] = found.map((c) => ({ role: c.role, speech: c.speech, sound: c.sound }));
+  const speech = found.map((c) => c.speech);
+  const vad = { method: 'silero-vad-v5', threshold: silero.threshold, minSilenceSec, noiseDb, crosstalkMarginDb: CROSSTALK_MARGIN_DB };
+  return { audio: computeMeasurements({ durationSec, channels: measured, vad, minOverlapMs: options.minOverlapMs }), speech };
 }
 
 /** Characters that count as spoken for the speech rate: Han characters, Latin letters and digits (no punctuation). */

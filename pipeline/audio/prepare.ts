@@ -165,6 +165,8 @@ export interface WavInfo {
   /** Hz. */
   sampleRate: number;
   bitsPerSample: number;
+  /** Byte offset of the first sample (just after the `data` chunk header). */
+  dataOffset: number;
   /** Size of the `data` chunk in bytes, capped at what the file really holds. */
   dataBytes: number;
   /** dataBytes / (sampleRate * channels * bitsPerSample / 8), seconds. */
@@ -185,7 +187,7 @@ export async function readWavInfo(filePath: string): Promise<WavInfo> {
       throw new Error(`${filePath}: not a RIFF/WAVE file`);
     }
     let pos = 12;
-    let fmt: Omit<WavInfo, 'dataBytes' | 'durationSec'> | undefined;
+    let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'durationSec'> | undefined;
     while (pos + 8 <= head.length) {
       const id = head.toString('ascii', pos, pos + 4);
       const len = head.readUInt32LE(pos + 4);
@@ -200,7 +202,7 @@ export async function readWavInfo(filePath: string): Promise<WavInfo> {
         if (!fmt) break;
         const dataBytes = Math.min(len, size - (pos + 8));
         const bytesPerSec = (fmt.sampleRate * fmt.channels * fmt.bitsPerSample) / 8;
-        return { ...fmt, dataBytes, durationSec: bytesPerSec > 0 ? dataBytes / bytesPerSec : 0 };
+        return { ...fmt, dataOffset: pos + 8, dataBytes, durationSec: bytesPerSec > 0 ? dataBytes / bytesPerSec : 0 };
       }
       pos += 8 + len + (len % 2);
     }

@@ -90,7 +90,18 @@ export function renderAudioSection(transcript: Transcript): string {
     ]);
     const rate = agentCharsPerMinute(transcript.segments, a);
     rows.push(['坐席语速', rate !== undefined ? `每分钟 ${rate.toFixed(0)} 字（按坐席说话时长计）` : '无法计算（无坐席声道或无坐席转写）']);
-    rows.push(['静音检测设置', `低于 ${a.vad.noiseDb} dB 且持续至少 ${a.vad.minSilenceSec} 秒视为静音`]);
+    if (a.holds) {
+      rows.push([
+        '保持音／等待音乐',
+        a.holds.length ? a.holds.map((h) => `${formatTime(h.start)}–${formatTime(h.end)}（${seconds(h.end - h.start)}）`).join('；') : '无',
+      ]);
+    }
+    rows.push([
+      '静音检测设置',
+      a.vad.method
+        ? `语音由神经网络语音检测（${escapeHtml(a.vad.method)}）判定，铃声、音乐不计为说话；静默每段至少 ${a.vad.minSilenceSec} 秒；高于 ${a.vad.noiseDb} dB 的非语音声音计为保持音`
+        : `低于 ${a.vad.noiseDb} dB 且持续至少 ${a.vad.minSilenceSec} 秒视为静音`,
+    ]);
   }
   return `<h2>通话音频指标</h2>
 <table class="audio"><tbody>

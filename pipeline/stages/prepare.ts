@@ -6,7 +6,7 @@
 import { BadInputError } from '../errors.js';
 import { decodeUtf8 } from '../json-input.js';
 import { parseCallMetadata, type CallMetadata } from '../call-metadata.js';
-import { parseTranscriptText, type AudioMeasurements, type Transcript } from '../transcript.js';
+import { parseTranscriptText, type AudioMeasurements, type TimeSpan, type Transcript } from '../transcript.js';
 import { prepareRecording } from '../audio/prepare.js';
 import { measureChannels } from '../audio/measure.js';
 import { assignRoles } from '../transcribe/roles.js';
@@ -20,6 +20,11 @@ export interface PreparedChannelRef {
   channelIndex: number;
   key: string;
   durationSec: number;
+  /**
+   * Speech stretches of this channel found by Silero VAD in prepare (seconds), so the transcribe stage decodes
+   * only speech without running VAD again. Absent in jobs queued before prepare ran VAD.
+   */
+  speech?: TimeSpan[];
 }
 
 /** What the queue layer does next with the recording. */
@@ -98,12 +103,14 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
 
   assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => {
-    const { prepared, audio } = await prepareAndMeasure(ctx, rec, meta, options, dir);
+    const { prepared, measured } = await prepareAndMeasure(ctx, rec, meta, options, dir);
+    const { audio } = measured;
     const channels: PreparedChannelRef[] = [];
-    for (const channel of prepared.channels) {
+    for (const [i, channel] of prepared.channels.entries()) {
       const key = preparedAudioKey(rec.recordingId, channel.role, channel.channelIndex);
       await storage.putFile(ctx.resultsBucket, key, channel.path, 'audio/wav');
-      channels.push({ role: channel.role, channelIndex: channel.channelIndex, key, durationSec: channel.durationSec });
+      const speech = measured.speech[i] ?? [];
+      channels.push({ role: channel.role, channelIndex: channel.channelIndex, key, durationSec: channel.durationSec, speech });
     }
     return { next: 'transcribe', call, durationSec: prepared.durationSec, channels, audio };
   });
@@ -117,7 +124,7 @@ function assertNotEmpty(rec: RecordingRef): void {
 
 /**
  * Downloads the recording into `dir`, prepares it (16 kHz mono WAV per channel) and measures the prepared
- * channels (pipeline/audio/measure.ts; ffmpeg time limit per run).
+ * channels (pipeline/audio/measure.ts: Silero VAD and silencedetect; ffmpeg time limit per run).
  * @throws {BadInputError} when it is not usable audio or the channel map does not fit
  */
 async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions, dir: string) {
@@ -125,12 +132,12 @@ async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: Cal
   const local = await ctx.storage.download(rec.bucket, rec.key, dir, rec.size);
   const limits = { timeLimitMs: options.ffmpegTimeLimitMs, displayName, signal: ctx.signal };
   const prepared = await prepareRecording(local, { ...limits, workDir: dir, channelMap: meta.channels ?? options.defaultChannelMap });
-  const audio = await measureChannels(prepared.channels, limits);
-  return { prepared, audio };
+  const measured = await measureChannels(prepared.channels, limits);
+  return { prepared, measured };
 }
 
 /** Prepares and measures the recording in a temp folder, keeping only the measurements (sidecar transcripts). */
 async function measureRecording(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions): Promise<AudioMeasurements> {
   assertNotEmpty(rec);
-  return withTempDir(ctx.workDir, async (dir) => (await prepareAndMeasure(ctx, rec, meta, options, dir)).audio);
+  return withTempDir(ctx.workDir, async (dir) => (await prepareAndMeasure(ctx, rec, meta, options, dir)).measured.audio);
 }

@@ -1,13 +1,15 @@
 /**
- * Transcribe stage: run whisper.cpp on each prepared channel, clean its output (Traditional →
- * Simplified, hallucinated credits, decoder loops, times clamped), merge the channels by time into one
- * transcript (format 1) with speaker labels, and store it.
+ * Transcribe stage: hand each prepared channel's speech stretches (Silero VAD, found once in prepare) to the
+ * configured transcription engine (pipeline/transcribe/engines.ts; the stage never knows which), clean its
+ * output (Traditional → Simplified, hallucinated credits, decoder loops, times clamped), merge the channels by
+ * time into one transcript (format 1) with speaker labels, and store it with the engine's descriptor as its
+ * `source`.
  */
-import { access } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BadInputError } from '../errors.js';
 import { parseTranscriptText, type AudioMeasurements, type RoleAssignment, type Transcript } from '../transcript.js';
-import { initialPrompt, runWhisper } from '../transcribe/whisper.js';
+import { detectSpeech } from '../audio/vad.js';
+import type { SpeechStretch, TranscriptionEngine } from '../transcribe/engine.js';
 import { postprocessSegments } from '../transcribe/postprocess.js';
 import { mergeChannels } from '../transcribe/merge.js';
 import { assignRoles } from '../transcribe/roles.js';
@@ -16,15 +18,13 @@ import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
 import type { PreparedChannelRef } from './prepare.js';
 
-/** whisper.cpp settings. `timeLimitMs` in milliseconds, per channel. */
-export interface WhisperSettings {
-  binaryPath: string;
-  /** Absent: every transcription fails with reason `no_model`. */
-  modelPath?: string;
-  threads: number;
+/** What the stage needs besides the job: the engine (made once per worker) and the transcript's language. */
+export interface TranscribeSettings {
+  engine: TranscriptionEngine;
+  /** Language code written into the transcript, e.g. `zh`. */
   language: string;
-  timeLimitMs: number;
-  centreNames: string[];
+  /** Wall-clock limit of a VAD run for jobs queued without speech stretches, milliseconds. */
+  vadTimeLimitMs: number;
 }
 
 /** Input of {@link runTranscribeStage}, as prepare produced it. */
@@ -37,61 +37,38 @@ export interface TranscribeInput {
 }
 
 /**
- * Checks that ASR can run at all: a model is configured and readable.
- *
- * @throws {BadInputError} code `no_model`, saying what the operator must provide
- */
-export async function assertModelAvailable(settings: WhisperSettings): Promise<string> {
-  if (!settings.modelPath) {
-    throw new BadInputError(
-      'no_model',
-      'no ASR model configured: set WHISPER_MODEL to a whisper.cpp ggml model file (e.g. ggml-small.bin; callqa downloads none), or put a KEY.transcript.json transcript beside the recording',
-    );
-  }
-  try {
-    await access(settings.modelPath);
-  } catch {
-    throw new BadInputError('no_model', `ASR model ${settings.modelPath} cannot be read: check WHISPER_MODEL`);
-  }
-  return settings.modelPath;
-}
-
-/**
  * Runs the transcribe stage for one recording and returns the key of the stored transcript.
  * A transcript already stored for this recording version (same ETag) is kept and ASR is skipped.
+ * A channel without speech stretches is not given to the engine at all.
  *
- * @throws {BadInputError} no model, or whisper.cpp cannot read the prepared audio
- * @throws {TimeLimitError} whisper.cpp ran past its limit (the queue retries)
+ * @throws {BadInputError} `no_model` (the engine's model files are missing), `asr_failed` (the engine cannot
+ *   read the prepared audio)
+ * @throws {TimeLimitError} the engine or VAD ran past its limit (the queue retries)
  */
 export async function runTranscribeStage(
   ctx: StageContext,
   rec: RecordingRef,
   input: TranscribeInput,
-  settings: WhisperSettings,
+  settings: TranscribeSettings,
 ): Promise<{ transcriptKey: string; segments: number; dropped: number; skipped: boolean }> {
   const outKey = transcriptKey(rec.key);
   const existing = await ctx.storage.getText(ctx.resultsBucket, outKey);
   if (existing !== undefined && parseTranscriptText(existing, outKey).recording?.etag === rec.etag) {
     return { transcriptKey: outKey, segments: 0, dropped: 0, skipped: true };
   }
-  const modelPath = await assertModelAvailable(settings);
+  const { engine } = settings;
 
   return withTempDir(ctx.workDir, async (dir) => {
     const channels = [];
     let dropped = 0;
     for (const channel of input.channels) {
       const wav = await ctx.storage.download(ctx.resultsBucket, channel.key, dir);
-      const raw = await runWhisper({
-        binaryPath: settings.binaryPath,
-        modelPath,
-        wavPath: wav,
-        threads: settings.threads,
-        language: settings.language,
-        prompt: initialPrompt(settings.centreNames),
-        timeLimitMs: settings.timeLimitMs,
-        workDir: dir,
-        signal: ctx.signal,
-      });
+      // Jobs queued before prepare ran VAD carry no stretches: find them here (once).
+      const stretches: SpeechStretch[] =
+        channel.speech ?? (await detectSpeech(wav, { timeLimitMs: settings.vadTimeLimitMs, signal: ctx.signal }));
+      const workDir = path.join(dir, `engine-${channel.role}-c${channel.channelIndex}`);
+      await mkdir(workDir);
+      const raw = await engine.transcribe({ wavPath: wav, durationSec: channel.durationSec, stretches, workDir, signal: ctx.signal });
       const cleaned = postprocessSegments(raw, { durationSec: input.durationSec });
       dropped += cleaned.dropped.length;
       if (cleaned.dropped.length) {
@@ -119,7 +96,7 @@ export async function runTranscribeStage(
       roles,
       ...(input.call.line !== undefined ? { line: input.call.line } : {}),
       ...(input.audio ? { audio: input.audio } : {}),
-      source: { kind: 'asr', engine: `whisper.cpp (${path.basename(settings.binaryPath)})`, model: path.basename(modelPath) },
+      source: { kind: 'asr', engine: engine.descriptor.id, model: engine.descriptor.model, options: { ...engine.descriptor.options } },
       recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
     };
     await ctx.storage.putJson(ctx.resultsBucket, outKey, transcript);

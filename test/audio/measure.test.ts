@@ -1,14 +1,19 @@
-// Audio measurements (pipeline/audio/measure.ts): the interval arithmetic by arrays, then real ffmpeg on a
-// generated stereo layout whose truth we set, the sample calls against their scripts, and real Mandarin speech.
+// Audio measurements (pipeline/audio/measure.ts): the interval arithmetic by arrays, then Silero VAD and ffmpeg on
+// a ringback, on real Mandarin speech laid into stereo calls whose truth we set (ringback, hold, interruption,
+// Opus crosstalk), the sample calls against their scripts, and a real mono recording.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeCrosstalk } from '../../pipeline/audio/crosstalk.js';
 import {
   computeMeasurements,
+  extendOnsets,
+  findHolds,
   findInterruptions,
+  subtractSpans,
   measureChannels,
   silencesInside,
   totalSec,
@@ -17,7 +22,16 @@ import {
 import { prepareRecording } from '../../pipeline/audio/prepare.js';
 import { audioSchema, parseTranscriptText, type TimeSpan } from '../../pipeline/transcript.js';
 import { TimeLimitError } from '../../pipeline/errors.js';
-import { ffmpeg, makeNoiseWav } from '../support/media.js';
+import { speechStretches } from '../../pipeline/audio/silence.js';
+import { detectSpeech } from '../../pipeline/audio/vad.js';
+import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
+import { ffmpeg, makeNoiseWav, makeStereoCall, type LaidOutSpeech } from '../support/media.js';
+
+const sharedAudio = fileURLToPath(new URL('../../../shared/audio/', import.meta.url));
+const aishell = path.join(sharedAudio, 'aishell-BAC009S0764W0121.wav');
+const mandarin = path.join(sharedAudio, 'mandarin-test.wav');
+const haveSharedSpeech = existsSync(aishell) && existsSync(mandarin);
+if (!haveSharedSpeech) console.log(`SKIP real-speech stereo measurements: ${sharedAudio} (shared/audio) is not there`);
 
 const LIMIT = { timeLimitMs: 20_000 };
 const VAD = { noiseDb: -35, minSilenceSec: 0.4 };
@@ -99,49 +113,56 @@ describe('interval arithmetic', () => {
   });
 });
 
-/** A tone (440 Hz agent, 660 Hz caller, amplitude 0.5) during each span, silence elsewhere. */
-function toneExpr(spans: TimeSpan[], hz: number): string {
-  const on = spans.map((s) => `between(t\\,${s.start}\\,${s.end})`).join('+');
-  return `if(${on}\\,0.5*sin(2*PI*${hz}*t)\\,0)`;
-}
+describe('speech, sound and leak arithmetic', () => {
+  it('subtractSpans keeps what the other spans do not cover', () => {
+    expect(subtractSpans([span(0, 10)], [span(2, 3), span(5, 6), span(9, 12)])).toEqual([span(0, 2), span(3, 5), span(6, 9)]);
+    expect(subtractSpans([span(1, 2)], [])).toEqual([span(1, 2)]);
+  });
+  it('findHolds: sound without speech inside the call, at least 5 s; ringing before the first word is no hold', () => {
+    const speech = [span(60, 64), span(66, 70), span(86, 90)];
+    const sound = [span(0, 1), span(5, 6), span(60, 64), span(66, 70), span(70.5, 78), span(78.4, 85.5), span(86, 90), span(91, 99)];
+    expect(findHolds(speech, sound)).toEqual([span(70.5, 85.5)]);
+    expect(findHolds([], sound)).toEqual([]);
+    expect(findHolds(speech, [span(71, 74)])).toEqual([]); // 3 s: a cough, a door, not a hold
+  });
+  it('extendOnsets: a speech start goes back to the sound it starts in, at most 1 s back', () => {
+    const speech = [span(10.5, 13), span(20.9, 22), span(40, 41)];
+    const sound = [span(10, 13.2), span(5, 22), span(39.9, 41)];
+    expect(extendOnsets(speech, sound)).toEqual([span(10, 13), span(20.9, 22), span(39.9, 41)]);
+    // Never back over the stretch before.
+    expect(extendOnsets([span(1, 2), span(2.5, 3)], [span(1.8, 3)])).toEqual([span(1, 2), span(2, 3)]);
+  });
+  it('removeCrosstalk: frames 20 dB below the other side where it speaks are leak; double talk stays', () => {
+    const frames = (db: (t: number) => number) => Float32Array.from({ length: 200 }, (_, f) => db(f * 0.05 + 0.025));
+    // 10 s. Agent speaks 1–4 at -20 dB; caller 5–8 at -20 dB, leaking into the agent channel at -45 dB;
+    // both speak 8.5–9.5 (double talk, -22 and -20 dB).
+    const agentLevels = frames((t) => (t >= 1 && t < 4 ? -20 : t >= 5 && t < 8 ? -45 : t >= 8.5 && t < 9.5 ? -22 : -90));
+    const callerLevels = frames((t) => (t >= 1 && t < 4 ? -46 : t >= 5 && t < 8 ? -20 : t >= 8.5 && t < 9.5 ? -20 : -90));
+    const agentVad = [span(1, 4), span(5, 8), span(8.5, 9.5)];
+    const callerVad = [span(1, 4), span(5, 8), span(8.5, 9.5)];
+    expect(removeCrosstalk(agentVad, agentLevels, callerVad, callerLevels)).toEqual([span(1, 4), span(8.5, 9.5)]);
+    expect(removeCrosstalk(callerVad, callerLevels, agentVad, agentLevels)).toEqual([span(5, 8), span(8.5, 9.5)]);
+    // Where the other side is silent, nothing is removed, however quiet.
+    expect(removeCrosstalk([span(1, 4)], frames(() => -60), [], frames(() => -20))).toEqual([span(1, 4)]);
+  });
+});
 
-describe('measurements on a generated stereo call (real ffmpeg)', () => {
-  // Truth: agent on channel 0, caller on channel 1; 13 s, 8 kHz 16-bit.
-  const agent = [span(0.5, 2.5), span(4, 6), span(8, 9), span(10.5, 12)];
-  const customer = [span(2.8, 3.8), span(5.5, 7), span(8.8, 11)];
-
-  it('finds each side\'s speech, the silence, the interruptions and talk times within 0.1 s', async () => {
-    const file = path.join(work, 'layout.wav');
-    await ffmpeg(
-      '-f', 'lavfi', '-i', `aevalsrc=exprs=${toneExpr(agent, 440)}|${toneExpr(customer, 660)}:s=8000:d=13:c=stereo`,
-      '-c:a', 'pcm_s16le', file,
-    );
+describe('tones are not talk (real ffmpeg, Silero VAD)', () => {
+  it('a 60 s ringback on both channels: 12 s of sound per side for silencedetect, no talk, no interruption', async () => {
+    const file = path.join(work, 'ringback.wav');
+    await makeStereoCall(file, [{ ringback: 60 }], [{ ringback: 60 }], () => 0);
     const prepared = await prepareRecording(file, { workDir: work, channelMap: { agent: 0, customer: 1 }, ...LIMIT });
-    const m = await measureChannels(prepared.channels, LIMIT);
-    const close = (got: TimeSpan[] | undefined, want: TimeSpan[]) => {
-      expect(got).toHaveLength(want.length);
-      want.forEach((w, i) => {
-        expect(Math.abs(got![i]!.start - w.start), `start ${w.start}`).toBeLessThanOrEqual(0.1);
-        expect(Math.abs(got![i]!.end - w.end), `end ${w.end}`).toBeLessThanOrEqual(0.1);
-      });
-    };
-    close(m.speech.agent, agent);
-    close(m.speech.customer, customer);
-    // Everybody silent 7–8 only (2.5–2.8 and 3.8–4 are shorter than 0.4 s); 0–0.5 and 12–13 are outside the call.
-    close(m.silences, [span(7, 8)]);
-    expect(Math.abs(m.nonTalkSec - 1)).toBeLessThanOrEqual(0.1);
-    expect(Math.abs(m.nonTalkRatio - 1 / 13)).toBeLessThanOrEqual(0.01);
-    expect(Math.abs(m.durationSec - 13)).toBeLessThanOrEqual(0.01);
-    // The caller starts at 5.5 into the agent's 4–6 (0.5 s); the agent starts at 10.5 into the caller's 8.8–11 (0.5 s);
-    // the caller's 8.8 start overlaps the agent's 8–9 by only 0.2 s: below 300 ms.
-    expect(m.interruptions.map((i) => i.by)).toEqual(['customer', 'agent']);
-    [5.5, 10.5].forEach((t, i) => expect(Math.abs(m.interruptions[i]!.start - t)).toBeLessThanOrEqual(0.1));
-    m.interruptions.forEach((i) => expect(Math.abs(i.overlapMs - 500)).toBeLessThanOrEqual(100));
-    expect(Math.abs(m.talkSec.agent! - 6.5)).toBeLessThanOrEqual(0.1);
-    expect(Math.abs(m.talkSec.customer! - 4.7)).toBeLessThanOrEqual(0.1);
-    expect(Math.abs(m.agentTalkRatio! - 6.5 / 11.2)).toBeLessThanOrEqual(0.01);
-    expect(m.vad).toEqual(VAD);
-    console.log(`generated layout: agent ${JSON.stringify(m.speech.agent)} customer ${JSON.stringify(m.speech.customer)} interruptions ${JSON.stringify(m.interruptions)}`);
+    // What the energy detector alone made of it (talk time before neural VAD): 1 s of tone every 5 s.
+    const sound = await speechStretches(prepared.channels[0]!.path, LIMIT);
+    expect(Math.abs(totalSec(sound) - 12)).toBeLessThanOrEqual(0.5);
+    const { audio: m, speech } = await measureChannels(prepared.channels, LIMIT);
+    expect(m.talkSec).toEqual({ agent: 0, customer: 0 });
+    expect(m.interruptions).toEqual([]);
+    expect(m.agentTalkRatio).toBeUndefined();
+    expect(m.holds).toEqual([]); // before anybody speaks: ringing, not a hold
+    expect(speech).toEqual([[], []]);
+    expect(m.vad).toMatchObject({ method: 'silero-vad-v5', ...VAD });
+    expect(audioSchema.safeParse(m).success).toBe(true);
   });
 
   it('stops at the time limit', async () => {
@@ -149,6 +170,86 @@ describe('measurements on a generated stereo call (real ffmpeg)', () => {
     await makeNoiseWav(file, 1200);
     const error = await measureChannels([{ role: 'unknown', path: file }], { timeLimitMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeLimitError);
+  });
+});
+
+describe.skipIf(!haveSharedSpeech)('measurements on real speech laid into stereo calls (../shared/audio)', () => {
+  const durations = new Map<string, number>();
+  const alone = new Map<string, TimeSpan[]>();
+  beforeAll(async () => {
+    for (const f of [aishell, mandarin]) {
+      durations.set(f, await measureDecodedDuration(f, LIMIT));
+      alone.set(f, await detectSpeech(f));
+    }
+  });
+  /** Where VAD finds each laid file's speech on its own, shifted to where it was laid. */
+  const expectedSpeech = (placed: LaidOutSpeech[]) => placed.flatMap((p) => alone.get(p.file)!.map((s) => span(s.start + p.offset, s.end + p.offset)));
+  const close = (got: TimeSpan[] | undefined, want: TimeSpan[], tolerance: number) => {
+    expect(got).toHaveLength(want.length);
+    want.forEach((w, i) => {
+      expect(Math.abs(got![i]!.start - w.start), `start ${w.start}`).toBeLessThanOrEqual(tolerance);
+      expect(Math.abs(got![i]!.end - w.end), `end ${w.end}`).toBeLessThanOrEqual(tolerance);
+    });
+  };
+
+  it('60 s of ringback, turns, a 15 s hold and one interruption: talk, holds and interruptions where they were laid', async () => {
+    const dA = durations.get(aishell)!;
+    const dM = durations.get(mandarin)!;
+    // Agent: rings, answers (60 s), waits for the caller, puts the caller on hold (15 s music), speaks again.
+    // Caller: rings, asks after the agent, and cuts in 1.2 s before the agent's second turn ends.
+    const holdStart = 60 + dA + 1 + dM + 1;
+    const agentAgain = holdStart + 15 + 0.5;
+    const callerCutsIn = agentAgain + dA - 1.2;
+    const file = path.join(work, 'laid-stereo.wav');
+    const placed = await makeStereoCall(
+      file,
+      [{ ringback: 60 }, { speech: aishell }, { silence: 1 + dM + 1 }, { hold: 15 }, { silence: 0.5 }, { speech: aishell }],
+      [{ ringback: 60 }, { silence: dA + 1 }, { speech: mandarin }, { silence: callerCutsIn - (60 + dA + 1 + dM) }, { speech: mandarin }],
+      (f) => durations.get(f)!,
+    );
+    const prepared = await prepareRecording(file, { workDir: work, channelMap: { agent: 0, customer: 1 }, ...LIMIT });
+    const { audio: m, speech } = await measureChannels(prepared.channels, LIMIT);
+    const agent = expectedSpeech(placed.agent);
+    const customer = expectedSpeech(placed.customer);
+    close(m.speech.agent, agent, 0.15);
+    close(m.speech.customer, customer, 0.15);
+    expect(speech).toEqual([m.speech.agent, m.speech.customer].map((spans) => spans!.map((s) => expect.objectContaining({ start: expect.closeTo(s.start, 2) }))));
+    expect(Math.abs(m.talkSec.agent! - totalSec(agent))).toBeLessThanOrEqual(0.3);
+    expect(Math.abs(m.talkSec.customer! - totalSec(customer))).toBeLessThanOrEqual(0.3);
+    // The hold: music while nobody speaks, inside the call.
+    close(m.holds, [span(holdStart, holdStart + 15)], 0.3);
+    // Non-talk time includes the hold (nobody speaks there).
+    expect(m.silences.some((s) => s.start <= holdStart + 0.3 && s.end >= holdStart + 14.7)).toBe(true);
+    // One interruption: the caller, where their second turn's speech starts, overlapping the agent by ~1 s.
+    expect(m.interruptions).toHaveLength(1);
+    expect(m.interruptions[0]!.by).toBe('customer');
+    expect(Math.abs(m.interruptions[0]!.start - customer[1]!.start)).toBeLessThanOrEqual(0.15);
+    console.log(`laid-out stereo call: ${JSON.stringify({ talk: m.talkSec, holds: m.holds, interruptions: m.interruptions })}`);
+  });
+
+  it('a 24 kbit/s Opus stereo call: the other side\'s leaked voice is neither talk nor an interruption', async () => {
+    const dA = durations.get(aishell)!;
+    const dM = durations.get(mandarin)!;
+    const file = path.join(work, 'turns.wav');
+    const placed = await makeStereoCall(
+      file,
+      [{ silence: 0.5 }, { speech: aishell }, { silence: 1 + dM + 1 }, { speech: aishell }],
+      [{ silence: 0.5 + dA + 1 }, { speech: mandarin }, { silence: 1 + dA + 1 }, { speech: mandarin }],
+      (f) => durations.get(f)!,
+    );
+    // Loud, as recorders level them, then coded the way some recorders store calls.
+    const opus = path.join(work, 'turns-24k.ogg');
+    await ffmpeg('-i', file, '-af', 'volume=12dB', '-c:a', 'libopus', '-b:a', '24k', opus);
+    const prepared = await prepareRecording(opus, { workDir: work, channelMap: { agent: 0, customer: 1 }, ...LIMIT });
+    // The case: Silero alone hears the caller's leaked voice on the agent's channel (and the other way round).
+    const leakedAgent = await detectSpeech(prepared.channels[0]!.path);
+    expect(leakedAgent.length).toBeGreaterThan(2);
+    const { audio: m } = await measureChannels(prepared.channels, LIMIT);
+    expect(m.interruptions).toEqual([]);
+    // Each side's own turns only. 12 dB louder than the reference files, the onsets are heard up to ~0.35 s earlier.
+    close(m.speech.agent, expectedSpeech(placed.agent), 0.4);
+    close(m.speech.customer, expectedSpeech(placed.customer), 0.4);
+    console.log(`24 kbit/s Opus: Silero alone on the agent channel ${JSON.stringify(leakedAgent)}; after crosstalk removal ${JSON.stringify(m.speech)}`);
   });
 });
 
@@ -160,9 +261,11 @@ describe('measurements on the sample calls against their scripts', () => {
     const meta = JSON.parse(await readFile(path.join(callsDir, `${file}.json`), 'utf8')) as { channels?: { agent: number; customer: number } };
     const script = parseTranscriptText(await readFile(path.join(callsDir, `${file}.script.json`), 'utf8'), file);
     const prepared = await prepareRecording(path.join(callsDir, file), { workDir: work, channelMap: meta.channels, ...LIMIT });
-    const m = await measureChannels(prepared.channels, LIMIT);
+    const { audio: m } = await measureChannels(prepared.channels, LIMIT);
     const worst: number[] = [];
     for (const turn of script.segments) {
+      // Silero drops speech shorter than 0.25 s (its minimum stretch): call-03's 0.22 s espeak "喂" is not talk.
+      if (turn.end - turn.start < 0.25) continue;
       const role = meta.channels ? turn.speaker : 'unknown';
       // Speech of the turn's side between the midpoints of the pauses around it (turns are 0.6 s apart).
       const lo = turn.start - 0.3;
@@ -174,13 +277,13 @@ describe('measurements on the sample calls against their scripts', () => {
     }
     if (meta.channels) {
       for (const role of ['agent', 'customer'] as const) {
-        const want = totalSec(script.segments.filter((s) => s.speaker === role));
+        const want = totalSec(script.segments.filter((s) => s.speaker === role && s.end - s.start >= 0.25));
         expect(Math.abs(m.talkSec[role]! - want), `${role} talk time`).toBeLessThanOrEqual(0.2 * script.segments.length);
       }
       expect(m.interruptions).toEqual([]); // scripted turns never overlap
     }
-    // The scripted pauses are 0.6 s, longer than the VAD's 0.4 s minimum: one silence between each pair of turns.
-    expect(m.silences).toHaveLength(script.segments.length - 1);
+    // The scripted pauses are 0.6 s, longer than the 0.4 s minimum: one silence between each pair of turns.
+    expect(m.silences).toHaveLength(script.segments.filter((t) => t.end - t.start >= 0.25).length - 1);
     console.log(`${file}: worst turn talk-time error ${(Math.max(...worst) * 1000).toFixed(0)} ms; talk ${JSON.stringify(m.talkSec)}; non-talk ${m.nonTalkSec} s`);
   });
 });
@@ -190,16 +293,18 @@ const haveShared = existsSync(sharedVad);
 if (!haveShared) console.log(`SKIP real-speech measurement: ${sharedVad} (shared/audio) is not there`);
 
 describe.skipIf(!haveShared)('measurements on real Mandarin speech (shared/audio, mono)', () => {
-  it('mandarin-vad-test.wav: silences at about 2.59–3.13 s and 6.18–6.71 s, speech under unknown', async () => {
+  it('mandarin-vad-test.wav: the line noise of the first 2.5 s is not talk; speech under unknown', async () => {
     const prepared = await prepareRecording(sharedVad, { workDir: work, ...LIMIT });
-    const m = await measureChannels(prepared.channels, LIMIT);
-    expect(m.silences).toHaveLength(2);
-    [2.59, 3.13, 6.18, 6.71].forEach((want, i) => expect(Math.abs(m.silences.flatMap((s) => [s.start, s.end])[i]! - want)).toBeLessThanOrEqual(0.1));
+    // silencedetect alone (the energy detector measurements used before) hears the line noise as sound.
+    expect((await speechStretches(prepared.channels[0]!.path, LIMIT))[0]!.start).toBeLessThan(0.1);
+    const { audio: m } = await measureChannels(prepared.channels, LIMIT);
     expect(Object.keys(m.speech)).toEqual(['unknown']);
-    expect(m.speech.unknown).toHaveLength(3);
+    expect(m.speech.unknown![0]!.start).toBeGreaterThan(2.5);
+    expect(m.speech.unknown!.at(-1)!.end).toBeGreaterThan(9.5);
+    // Its pauses (0.53 s of silence at about 6.2 s) are shorter than Silero's hangover: one stretch of talk.
+    expect(Math.abs(m.talkSec.unknown! - 7.2)).toBeLessThanOrEqual(0.3);
     expect(m.interruptions).toEqual([]);
     expect(m.agentTalkRatio).toBeUndefined();
-    expect(Math.abs(m.nonTalkSec - (3.13 - 2.59 + 6.71 - 6.18))).toBeLessThanOrEqual(0.1);
-    console.log(`mandarin-vad-test.wav: silences ${JSON.stringify(m.silences)}; talk ${JSON.stringify(m.talkSec)}`);
+    console.log(`mandarin-vad-test.wav: speech ${JSON.stringify(m.speech)}; silences ${JSON.stringify(m.silences)}`);
   });
 });

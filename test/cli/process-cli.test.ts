@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { openDatabase } from '../../infra/database.js';
 import { assertBuilt, CALLQA_BIN, pgrep, runCallqa as callqa, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
-import { makeNoiseWav } from '../support/media.js';
+import { ffmpeg } from '../support/media.js';
 
 
 
@@ -117,7 +117,8 @@ describe('callqa process', () => {
   it('SIGINT stops the run, kills its children and still accounts for every file', async () => {
     const slow = path.join(t.dir, 'slow');
     await mkdir(slow);
-    await makeNoiseWav(path.join(slow, 'long-noise.wav'), 900);
+    // 15 minutes of speech (a sample call over and over): transcription only runs where VAD finds speech.
+    await ffmpeg('-stream_loop', '-1', '-i', path.join(SAMPLES_DIR, 'call-01-compliant.wav'), '-t', '900', '-c:a', 'pcm_s16le', path.join(slow, 'long-call.wav'));
     await copyFile(path.join(SAMPLES_DIR, 'broken-page.wav'), path.join(slow, 'page.wav'));
     const out = path.join(t.dir, 'out-slow');
     const child = spawn(process.execPath, [CALLQA_BIN, 'process', slow, '--out', out], { env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,7 +131,7 @@ describe('callqa process', () => {
     expect(pgrep(t.modelPath)).toEqual([]);
     const { recordings } = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(recordings).toEqual([
-      expect.objectContaining({ file: 'long-noise.wav', status: 'failed', reason: expect.stringMatching(/^interrupted: /) }),
+      expect.objectContaining({ file: 'long-call.wav', status: 'failed', reason: expect.stringMatching(/^interrupted: /) }),
       expect.objectContaining({ file: 'page.wav', status: 'failed', reason: expect.stringMatching(/^not_audio: /) }),
     ]);
     expect(stderr).toContain('interrupted');

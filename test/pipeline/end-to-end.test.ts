@@ -117,7 +117,12 @@ describe('nightly pipeline, end to end', () => {
 
     // ASR ran (real whisper.cpp, empty test model): the transcript says which engine and model, and is empty.
     const asr = await getJson<Transcript>(transcriptKey(`${NIGHT}call-01-compliant.wav`));
-    expect(asr.source).toMatchObject({ kind: 'asr', model: path.basename(t.modelPath) });
+    expect(asr.source).toMatchObject({
+      kind: 'asr',
+      engine: 'whisper.cpp',
+      model: path.basename(t.modelPath),
+      options: expect.objectContaining({ binary: 'whisper-cli', suppressNonSpeech: true, carryInitialPrompt: true }),
+    });
     expect(asr.segments).toEqual([]);
     expect(asr.callId).toBe('demo-01');
     expect(asr.agentId).toBe('A017');

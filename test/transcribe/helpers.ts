@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const whisperBinary = fileURLToPath(new URL('../../.callqa/whisper.cpp/main', import.meta.url));
+export const whisperBinary = fileURLToPath(new URL('../../.callqa/whisper-cli/whisper-cli', import.meta.url));
 export const buildScript = fileURLToPath(new URL('../../scripts/build-whisper.sh', import.meta.url));
 export const makeModelScript = fileURLToPath(new URL('../../scripts/make-test-model.mjs', import.meta.url));
 export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -41,7 +41,7 @@ export function run(file: string, args: string[], cwd = projectRoot): Promise<Ra
   });
 }
 
-/** Builds .callqa/whisper.cpp/main with scripts/build-whisper.sh unless it exists; throws with the log otherwise. */
+/** Builds .callqa/whisper-cli/whisper-cli with scripts/build-whisper.sh unless it exists; throws with the log otherwise. */
 export async function ensureWhisperBinary(): Promise<string> {
   if (existsSync(whisperBinary)) return whisperBinary;
   const r = await run('bash', [buildScript]);

