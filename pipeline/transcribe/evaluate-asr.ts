@@ -141,7 +141,8 @@ export async function evaluateAsr(dir: string, options: EvaluateAsrOptions): Pro
           workDir: options.workDir,
           signal: options.signal,
         });
-        utterances.push(...postprocessSegments(raw, { durationSec: channel.durationSec }).segments);
+        const cleaned = postprocessSegments(raw, { durationSec: channel.durationSec, collapseRepeatedSegments: !options.engine.independentUtterances });
+        utterances.push(...cleaned.segments);
       }
       const hypothesis = utterances
         .sort((a, b) => a.start - b.start)

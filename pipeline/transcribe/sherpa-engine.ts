@@ -213,6 +213,8 @@ interface Recognizer {
 
 class SherpaEngine implements TranscriptionEngine {
   readonly descriptor: EngineDescriptor;
+  /** Each VAD stretch is decoded on its own: a repeated 好的 is said twice, not a decoder loop. */
+  readonly independentUtterances = true;
   private recognizer: Promise<Recognizer> | undefined;
   /** The recognizer process, from its start (before it has loaded). */
   private child: ChildProcess | undefined;

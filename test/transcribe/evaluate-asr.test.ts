@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config.js';
+import { createEngine } from '../../pipeline/transcribe/engines.js';
 import { createSherpaEngine } from '../../pipeline/transcribe/sherpa-engine.js';
 import { evaluateAsr, findAsrReferences, formatAsrEvaluation } from '../../pipeline/transcribe/evaluate-asr.js';
 import type { TranscriptionEngine } from '../../pipeline/transcribe/engine.js';
 import { ffmpeg, makeLaidOutCall } from '../support/media.js';
+import { ensureWhisperBinary, hasSharedModel, makeTestModel, sharedTestModel } from './helpers.js';
 // @ts-expect-error plain ES module script without type declarations
 import { writeTestModel } from '../../scripts/make-sensevoice-test-model.mjs';
 
@@ -95,4 +98,25 @@ describe.skipIf(!hasSharedAudio)('evaluateAsr on real speech (../shared/audio)',
     expect(result.overall).toMatchObject({ referenceLength: 17, substitutions: 2, deletions: 13, insertions: 0 });
     expect(result.overall.cer).toBeCloseTo(15 / 17, 10);
   });
+});
+
+describe.skipIf(!hasSharedAudio)('evaluateAsr with the whisper.cpp engine and its test model (../shared/audio)', () => {
+  it('runs whisper-cli through the registry; the test model writes nothing, so every reference character is a deletion', async () => {
+    const model = hasSharedModel ? sharedTestModel : await makeTestModel(path.join(dir, 'ggml-test.bin'));
+    const { engine: whisper, problem } = createEngine(loadConfig({ ASR_ENGINE: 'whisper.cpp', WHISPER_BIN: await ensureWhisperBinary(), WHISPER_MODEL: model, WHISPER_THREADS: '2' }));
+    expect(problem).toBeUndefined();
+    const set = path.join(dir, 'whisper');
+    await mkdir(set);
+    await copyFile(aishell, path.join(set, 'aishell.wav'));
+    await writeFile(path.join(set, 'aishell.ref.txt'), '甚至出现交易几乎停滞的情况');
+    try {
+      const result = await evaluateAsr(set, { engine: whisper, workDir: await mkdtemp(path.join(dir, 'work-')), ...limits });
+      expect(result.engine.id).toBe('whisper.cpp');
+      expect(result.failed).toEqual([]);
+      expect(result.files[0]).toMatchObject({ hypothesis: '', referenceLength: 13, deletions: 13, substitutions: 0, insertions: 0, cer: 1 });
+      expect(result.files[0]!.asrSec).toBeGreaterThan(0);
+    } finally {
+      await whisper.close();
+    }
+  }, 120_000);
 });
