@@ -33,9 +33,6 @@ import type { EngineDescriptor, EngineInput, EngineUtterance, SpeechStretch, Tra
 /** The sherpa-onnx engines, by their configuration name (`ASR_ENGINE`). */
 export type SherpaEngineKind = 'sensevoice' | 'paraformer';
 
-/** The configuration names of the sherpa-onnx engines. */
-export const SHERPA_ENGINE_KINDS: readonly SherpaEngineKind[] = ['sensevoice', 'paraformer'];
-
 /**
  * Seconds added before and after each VAD stretch when it is cut for decoding. 0.25 s covers Silero's
  * measured ~0.2 s late start after hold music (test/audio/vad.test.ts) and a syllable's onset.
@@ -251,8 +248,7 @@ class SherpaEngine implements TranscriptionEngine {
     if (input.stretches.length === 0) return [];
     const ranges = paddedRanges(input.stretches, input.durationSec, this.settings.paddingSec ?? DEFAULT_PADDING_SEC);
 
-    const deadline = Date.now() + this.settings.timeLimitMs;
-    const answer = await this.withLimits(input.signal, deadline, async () => {
+    const answer = await this.withLimits(input.signal, async () => {
       const recognizer = await this.load(files);
       const answer = await recognizer.decode({ id: this.nextId++, wavPath: input.wavPath, ranges });
       return { answer, recognizer };
@@ -271,8 +267,8 @@ class SherpaEngine implements TranscriptionEngine {
     this.kill();
   }
 
-  /** Runs `work` until the deadline or the abort signal; either kills the recognizer process. */
-  private async withLimits<T>(signal: AbortSignal | undefined, deadline: number, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` for at most `timeLimitMs` and until the abort signal; either kills the recognizer process. */
+  private async withLimits<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
     const limitMs = this.settings.timeLimitMs;
     if (signal?.aborted) throw new AbortedError(`${this.kind} transcription aborted`);
     let timer: NodeJS.Timeout | undefined;
@@ -281,7 +277,7 @@ class SherpaEngine implements TranscriptionEngine {
       timer = setTimeout(() => {
         this.kill();
         reject(new TimeLimitError(this.kind, limitMs));
-      }, Math.max(0, deadline - Date.now()));
+      }, limitMs);
       onAbort = () => {
         this.kill();
         reject(new AbortedError(`${this.kind} transcription aborted`));
