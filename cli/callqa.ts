@@ -70,7 +70,10 @@ const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json
 const program = new Command('callqa')
   .description('Quality checks of service-centre phone recordings against the staff code of conduct')
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // `eval` has its own options and a subcommand (`eval asr`) with options of the same names: each command's
+  // options are read where they are written.
+  .enablePositionalOptions();
 
 program
   .command('analyze')
@@ -365,9 +368,10 @@ rules
     await rulesListCommand(loadConfig().databaseUrl, { json: opts.json });
   });
 
-program
+const evalCmd = program
   .command('eval')
-  .description('precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl')
+  .enablePositionalOptions()
+  .description('precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl (`eval asr DIR`: ASR character error rate)')
   .argument('<dir>', 'folder of transcripts (*.json) with labels.jsonl')
   .option('--ruleset <file>', 'ruleset YAML file (default: the shipped one)')
   .option('--json', 'print the evaluation as JSON')
@@ -383,6 +387,27 @@ program
     const seed = opts.seed === undefined ? undefined : Number(opts.seed);
     if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got "${opts.seed}"`);
     process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, asrNoise, seed, centreNames: loadConfig().centreNames });
+  });
+
+evalCmd
+  .command('asr')
+  .description('character error rate of the configured ASR engine (ASR_ENGINE) on the recordings of DIR against NAME.ref.txt or NAME.transcript.json beside them')
+  .argument('<dir>', 'folder of recordings with their reference transcripts')
+  .option('--json', 'print the evaluation as JSON')
+  .action(async (dir: string, opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const { createEngine } = await import('../pipeline/transcribe/engines.js');
+    const { evalAsrCommand } = await import('./eval-asr-command.js');
+    const { engine, problem } = createEngine(config);
+    process.exitCode = await evalAsrCommand(dir, {
+      engine,
+      engineProblem: problem,
+      workDir: config.workDir,
+      ffmpegTimeLimitMs: config.ffmpegTimeLimitMs,
+      channelMap: config.channelMap,
+      json: opts.json,
+      signal: interruptSignal(),
+    });
   });
 
 program

@@ -37,9 +37,10 @@ const cronPattern = z.string().superRefine((value, ctx) => {
 
 /**
  * Values of `ASR_ENGINE`: which transcription engine the workers run (pipeline/transcribe/engines.ts).
- * `whisper.cpp`: whisper-cli with a ggml model (WHISPER_*).
+ * `whisper.cpp`: whisper-cli with a ggml model (WHISPER_*). `sensevoice`, `paraformer`: sherpa-onnx offline
+ * recognizers on the model folder ASR_MODEL_DIR (ASR_*, SENSEVOICE_LANGUAGE; pipeline/transcribe/sherpa-engine.ts).
  */
-export const ASR_ENGINES = ['whisper.cpp'] as const;
+export const ASR_ENGINES = ['whisper.cpp', 'sensevoice', 'paraformer'] as const;
 /** One of {@link ASR_ENGINES}. */
 export type AsrEngineId = (typeof ASR_ENGINES)[number];
 
@@ -72,6 +73,11 @@ const envSchema = z
     WHISPER_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
     WHISPER_LANGUAGE: z.string().min(2).default('zh'),
     WHISPER_NO_SPEECH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+
+    ASR_MODEL_DIR: z.string().optional(),
+    ASR_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    ASR_TIME_LIMIT_MS: positiveInt.default(30 * 60_000),
+    SENSEVOICE_LANGUAGE: z.enum(['zh', 'yue', 'en', 'ja', 'ko', 'auto']).default('zh'),
 
     CONCURRENCY_SCAN: positiveInt.default(1),
     CONCURRENCY_PREPARE: positiveInt.default(2),
@@ -170,6 +176,19 @@ export interface Config {
     /** whisper-cli `-nth`, 0..1 (see pipeline/transcribe/whisper.ts). */
     noSpeechThreshold: number;
   };
+  /**
+   * The sherpa-onnx engines (`sensevoice`, `paraformer`; pipeline/transcribe/sherpa-engine.ts), as
+   * `createSherpaEngine(kind, config.sherpa)` takes them.
+   */
+  sherpa: {
+    /** Folder with model.int8.onnx or model.onnx and tokens.txt. Absent: transcription fails with `no_model`. */
+    modelDir?: string;
+    threads: number;
+    /** Per channel, model load included. */
+    timeLimitMs: number;
+    /** SenseVoice's language; `zh` for Mandarin calls. */
+    language: string;
+  };
   concurrency: { scan: number; prepare: number; transcribe: number; analyze: number };
   ffmpegTimeLimitMs: number;
   /**
@@ -267,6 +286,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       language: e.WHISPER_LANGUAGE,
       timeLimitMs: e.WHISPER_TIME_LIMIT_MS,
       noSpeechThreshold: e.WHISPER_NO_SPEECH_THRESHOLD,
+    },
+    sherpa: {
+      modelDir: e.ASR_MODEL_DIR,
+      threads: e.ASR_THREADS,
+      timeLimitMs: e.ASR_TIME_LIMIT_MS,
+      language: e.SENSEVOICE_LANGUAGE,
     },
     concurrency: {
       scan: e.CONCURRENCY_SCAN,

@@ -126,3 +126,52 @@ export function findPinyin(
   }
   return null;
 }
+
+const DIGIT_NAMES = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+const UNITS = ['', '十', '百', '千'];
+
+/** Reads 0..9999 as a Chinese cardinal: 0 → 零, 10 → 十, 15 → 十五, 205 → 二百零五, 1200 → 一千二百. */
+function cardinal(n: number): string {
+  if (n === 0) return '零';
+  let out = '';
+  let pendingZero = false;
+  for (let place = 3; place >= 0; place--) {
+    const d = Math.floor(n / 10 ** place) % 10;
+    if (d === 0) {
+      if (out !== '') pendingZero = true;
+      continue;
+    }
+    if (pendingZero) out += '零';
+    pendingZero = false;
+    out += DIGIT_NAMES[d]! + UNITS[place]!;
+  }
+  // 10–19 are said 十, 十一 … 十九, not 一十….
+  return out.startsWith('一十') ? out.slice(1) : out;
+}
+
+/**
+ * Writes Arabic numerals as the Chinese characters they are read as, so that "2号窗口" and "二号窗口", or
+ * "12345" read as digits and "一二三四五", compare equal (for character error rates, and for rules that
+ * want one written form of numbers). Full-width digits count as digits.
+ *
+ * - a run that starts with 0, or has 5 or more digits (phone, ID and case numbers, years like 2026 too,
+ *   which are read digit by digit): one character per digit, 0 → 零 (13800138000 → 一三八零零一三八零零零);
+ *   four-digit runs followed by 年 are years, read digit by digit as well (2026年 → 二零二六年);
+ * - otherwise a cardinal: 5 → 五, 10 → 十, 15 → 十五, 205 → 二百零五, 1200 → 一千二百;
+ * - a decimal part after `.` is read digit by digit after 点 (3.5 → 三点五).
+ * Other text is unchanged. The reading of a number is a convention (SpeechIO's and WenetSpeech's text
+ * normalisers also write numbers as spoken characters); both sides of a comparison must use the same one.
+ *
+ * @param text any text
+ * @returns the text with every run of ASCII/full-width digits written in Chinese characters
+ */
+export function normalizeNumerals(text: string): string {
+  const digitByDigit = (s: string) => [...s].map((d) => DIGIT_NAMES[Number(d)]!).join('');
+  return text
+    .replace(/[０-９．]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/(\d+)(?:\.(\d+))?(年)?/g, (_all, whole: string, fraction: string | undefined, year: string | undefined) => {
+      const isCode = whole.length >= 5 || (whole.length > 1 && whole.startsWith('0')) || (year !== undefined && whole.length === 4);
+      const read = isCode ? digitByDigit(whole) : cardinal(Number(whole));
+      return read + (fraction !== undefined ? `点${digitByDigit(fraction)}` : '') + (year ?? '');
+    });
+}

@@ -69,7 +69,7 @@ export async function runTranscribeStage(
       const workDir = path.join(dir, `engine-${channel.role}-c${channel.channelIndex}`);
       await mkdir(workDir);
       const raw = await engine.transcribe({ wavPath: wav, durationSec: channel.durationSec, stretches, workDir, signal: ctx.signal });
-      const cleaned = postprocessSegments(raw, { durationSec: input.durationSec });
+      const cleaned = postprocessSegments(raw, { durationSec: input.durationSec, collapseRepeatedSegments: !engine.independentUtterances });
       dropped += cleaned.dropped.length;
       if (cleaned.dropped.length) {
         ctx.log.info({ key: rec.key, role: channel.role, dropped: cleaned.dropped }, 'dropped ASR lines judged invented');

@@ -163,6 +163,11 @@ export interface PostprocessOptions {
   durationSec: number;
   /** Copies of one phrase within a single segment that count as a decoder loop; default 4. */
   minInSegmentRepeats?: number;
+  /**
+   * Fold runs of consecutive identical segments (step 5); default true. False for engines that decode each
+   * utterance on its own (`TranscriptionEngine.independentUtterances`), where such a run is repeated speech.
+   */
+  collapseRepeatedSegments?: boolean;
 }
 
 /**
@@ -237,7 +242,7 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
     kept.push(out);
   }
 
-  return { segments: collapseRuns(kept, dropped), dropped };
+  return { segments: opts.collapseRepeatedSegments === false ? kept : collapseRuns(kept, dropped), dropped };
 }
 
 /** Clamps to [0, duration] (duration 0: only to >= 0), swaps reversed times, maps non-finite to 0. */
