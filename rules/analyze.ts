@@ -8,7 +8,7 @@
  */
 import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
 import type { Hit, MatchContext, MatchKind, MatchText } from './conditions.js';
-import { normalizeText } from './normalize.js';
+import { normalizeText, normalizeWithMap, originalSpan } from './normalize.js';
 import type { Finding, Report, ReviewReason, RuleId, RuleResult, RuleStatus } from './report.js';
 import {
   defaultRuleset,
@@ -68,6 +68,8 @@ interface Utterance extends MatchText {
   end: number;
   speaker: Speaker;
   text: string;
+  /** Offsets of `norm` in `text` ({@link normalizeWithMap}); absent on merged utterances. */
+  map?: number[];
   confidence?: number;
 }
 
@@ -88,15 +90,19 @@ interface CallState {
 function toUtterances(segments: readonly Segment[]): Utterance[] {
   return [...segments]
     .sort((a, b) => a.start - b.start)
-    .map((s, idx) => ({
-      idx,
-      start: s.start,
-      end: s.end,
-      speaker: s.speaker,
-      text: s.text,
-      norm: normalizeText(s.text),
-      ...(s.confidence !== undefined ? { confidence: s.confidence } : {}),
-    }));
+    .map((s, idx) => {
+      const n = normalizeWithMap(s.text);
+      return {
+        idx,
+        start: s.start,
+        end: s.end,
+        speaker: s.speaker,
+        text: s.text,
+        norm: n.norm,
+        map: n.map,
+        ...(s.confidence !== undefined ? { confidence: s.confidence } : {}),
+      };
+    });
 }
 
 /** Utterances with consecutive same-speaker segments merged when the gap is at most `gap` seconds. */
@@ -118,6 +124,8 @@ function mergedUtterances(state: CallState, gap: number): Utterance[] {
         ...(conf !== undefined ? { confidence: conf } : {}),
       };
       delete m[m.length - 1]!.chars;
+      delete m[m.length - 1]!.sound;
+      delete m[m.length - 1]!.map;
     } else {
       m.push(u);
     }
@@ -272,8 +280,9 @@ function quote(text: string): string {
 }
 const QUOTE_MAX = 40;
 
+/** What the hit covers, quoted from the original text when the offsets are known (evidence as said). */
 function hitText(u: Utterance, hit: Hit): string {
-  return u.norm.slice(hit.start, hit.end);
+  return u.map ? originalSpan(u.text, { norm: u.norm, map: u.map }, hit.start, hit.end) : u.norm.slice(hit.start, hit.end);
 }
 
 function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, RuleResult>): Omit<RuleResult, 'id'> {
