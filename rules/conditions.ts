@@ -15,8 +15,11 @@
  * | `{ ref: name }` | the named condition from the ruleset's `conditions:` table |
  * | `{ option: centreNames }` | one of the centre names passed in `AnalyzeOptions.centreNames` occurs |
  *
- * Phrase forms also take `pinyin: true` (a sound-alike of the phrase also hits, e.g. 在见 for 再见; only for
- * phrases whose sound is unambiguous), `maxEdits: N` (a run of characters within N insertions, deletions or
+ * Phrases of two or more characters also hit by sound (issue 9, part 3; `pinyin: false` turns it off): a
+ * same-sounding character under the folds of Mandarin ASR and southern accents (在见 for 再见, 中新 for 中心), a
+ * doubled syllable, or one missing syllable (see `findSound` in normalize.ts); `clipped: true` also accepts a
+ * short phrase whose first or last syllable ASR clipped at a clause edge. Regexes also run on the sound key of
+ * the text (`sound: false` turns it off), so their Han characters match same-sounding ones. `maxEdits: N` (a run of characters within N insertions, deletions or
  * substitutions of the phrase also hits, inside one clause: 有完没有完 for 有完没完; phrases must be at least
  * 2N+2 characters long, so a tolerance never swallows a short word) and `except: [p…]`, exception phrases that cancel a hit when an
  * occurrence of one of them covers it ("如果您不知道" cancels the 不知道 inside it). `regex` takes `except`
@@ -34,9 +37,9 @@ import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRege
 
 /** A condition as written in the ruleset YAML (see the module comment for the forms). */
 export type ConditionSpec =
-  | { any: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
-  | { all: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
-  | { atLeast: number; of: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
+  | { any: string[]; pinyin?: boolean; clipped?: boolean; maxEdits?: number; except?: string[] }
+  | { all: string[]; pinyin?: boolean; clipped?: boolean; maxEdits?: number; except?: string[] }
+  | { atLeast: number; of: string[]; pinyin?: boolean; clipped?: boolean; maxEdits?: number; except?: string[] }
   | { none: string[]; pinyin?: boolean }
   | { regex: string; unless?: string; except?: string[]; sound?: boolean }
   | { similarTo: string[]; threshold?: number }
@@ -112,6 +115,7 @@ const EMPTY_HIT: Hit = { start: 0, end: 0, match: 'exact', quality: 1 };
 const phraseList = z.array(z.string().min(1, 'a phrase must not be empty')).min(1, 'the phrase list is empty');
 const phraseOpts = {
   pinyin: z.boolean().optional(),
+  clipped: z.boolean().optional(),
   maxEdits: z.number().int().min(1).max(3).optional(),
   except: z.array(z.string().min(1)).optional(),
 };
@@ -158,9 +162,10 @@ interface PreparedPhrase {
   norm: string;
   chars: string[] | null;
   maxEdits: number;
+  clipped: boolean;
 }
 
-function preparePhrases(phrases: string[], sound: boolean, path: Path, maxEdits = 0): PreparedPhrase[] {
+function preparePhrases(phrases: string[], sound: boolean, path: Path, maxEdits = 0, clipped = false): PreparedPhrase[] {
   return phrases.map((p, i) => {
     const norm = normalizePhrase(p);
     if (!norm) throw new RulesetPathError([...path, i], `phrase "${p}" has no letters after normalisation`);
@@ -171,7 +176,7 @@ function preparePhrases(phrases: string[], sound: boolean, path: Path, maxEdits 
       );
     }
     // A single character has too many same-sounding neighbours to match by sound.
-    return { norm, chars: sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null, maxEdits };
+    return { norm, chars: sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null, maxEdits, clipped };
   });
 }
 
@@ -285,7 +290,7 @@ function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly PreparedE
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {
-      const m = findSound(chars, p.chars, from);
+      const m = findSound(chars, p.chars, from, p.clipped);
       if (!m) break;
       if (!covered(m.start, m.end, spans)) {
         const quality = soundQuality(m);
@@ -418,7 +423,7 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         form === 'any' ? check(anySchema, raw, path) : form === 'all' ? check(allSchema, raw, path) : check(atLeastSchema, raw, path);
       const list = 'any' in spec ? spec.any : 'all' in spec ? spec.all : spec.of;
       const listKey = form === 'atLeast' ? 'of' : form;
-      const phrases = preparePhrases(list, spec.pinyin ?? true, [...path, listKey], spec.maxEdits ?? 0);
+      const phrases = preparePhrases(list, spec.pinyin ?? true, [...path, listKey], spec.maxEdits ?? 0, spec.clipped ?? false);
       const excepts = prepareExcepts(spec.except);
       const need = form === 'any' ? 1 : form === 'all' ? phrases.length : (spec as { atLeast: number }).atLeast;
       if (need > phrases.length) {

@@ -63,7 +63,7 @@ const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u034f\uf
  * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
  * next to them is a pause, never a split word.
  */
-const STANDALONE = '喂嗯啊哦呃额唉哎诶欸呀嘛吧呢哈好对是行嗯喔噢哟';
+const STANDALONE = '喂嗯啊哦呃额唉哎诶欸呀嘛吧呢哈嘿嗨咦呵喔噢哟好对是行拜谢不没有在要来走说讲等找请';
 
 /** A normal form with its map back to the original text. */
 export interface NormalizedText {
@@ -341,15 +341,18 @@ export interface SoundMatch {
  * each character may be any character of the same sound class ({@link charSounds}, all readings of a
  * polyphone); a character the text repeats (a doubled syllable, "您您好") is skipped; and one syllable may be
  * missing — for phrases of 4 or more syllables anywhere, for shorter ones only when what is left is a whole
- * clause (so 好 inside 好的 never stands for 您好, nor 不清 in 听不清 for 拎不清). Separators never match and
- * are never skipped.
+ * clause (so 好 inside 好的 never stands for 您好, nor 不清 in 听不清 for 拎不清). At least one character
+ * must be the phrase's own: a run of nothing but sound-alikes is too often another word (您父亲 for 拎弗清).
+ * Separators never match and are never skipped.
  *
  * @param chars the text split into UTF-16 code units
  * @param phrase the phrase's characters (normalised, no separators)
  * @param from first index to try
+ * @param clipped a short phrase missing a syllable also hits when the rest only starts or ends a clause (ASR
+ *   clipped the onset or the end of the word: "您，县…中心", "耗县婚姻登记中心" for 您好)
  * @returns the leftmost match with the fewest departures, or `null`
  */
-export function findSound(chars: readonly string[], phrase: readonly string[], from = 0): SoundMatch | null {
+export function findSound(chars: readonly string[], phrase: readonly string[], from = 0, clipped = false): SoundMatch | null {
   const m = phrase.length;
   if (m === 0) return null;
   const want = phrase.map((c) => charSounds(c));
@@ -359,16 +362,20 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
   for (let i = from; i < chars.length; i++) {
     if (chars[i] === CLAUSE_SEP) continue;
     // Depth-first over the few ways the phrase can lie at i (at most one drop, doubles only after a match).
-    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0 }];
+    // dropAt: which syllable of the phrase is missing (-1: none).
+    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 }];
     while (stack.length) {
       const s = stack.pop()!;
       if (s.k === m) {
         if (s.j === i) continue;
         const found = { start: i, end: s.j, soundOnly: s.soundOnly, doubled: s.doubled, dropped: s.dropped };
+        if (found.soundOnly >= m - found.dropped) continue;
         if (found.dropped && m <= 3) {
           const before = i === 0 || chars[i - 1] === CLAUSE_SEP;
           const after = s.j === chars.length || chars[s.j] === CLAUSE_SEP;
-          if (!before || !after) continue;
+          // Clipped: the onset missing and the rest starts a clause, or the end missing and the rest ends one.
+          const clip = (s.dropAt === 0 && before) || (s.dropAt === m - 1 && after);
+          if (!(before && after) && !(clipped && clip)) continue;
         }
         if (!best || cost(found) < cost(best)) best = found;
         continue;
@@ -382,10 +389,10 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
         }
       }
       // A dropped syllable (never the first, so a match starts on a character of the phrase).
-      if (s.dropped === 0 && s.k > 0 && m >= 2) stack.push({ ...s, k: s.k + 1, dropped: 1 });
+      if (s.dropped === 0 && s.k > 0 && m >= 2) stack.push({ ...s, k: s.k + 1, dropped: 1, dropAt: s.k });
       else if (s.dropped === 0 && s.k === 0 && m >= 2 && s.j === i) {
         // The first syllable dropped: the match starts on the second.
-        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1)) stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1 });
+        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1)) stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1, dropAt: 0 });
       }
     }
     if (best && best.start === i) return best;

@@ -5,7 +5,7 @@
  * Shape of the file (all times in seconds):
  *
  * ```yaml
- * version: service-norms@3          # recorded in every report as rulesetVersion
+ * version: service-norms@4          # recorded in every report as rulesetVersion
  * review: { minConfidence: 0.6 }    # findings on segments below this ASR confidence need review
  * ignore: <condition>               # utterances dropped before any rule (known ASR hallucinations)
  * conditions: { name: <condition> } # named conditions, used via { ref: name } and scope.after
