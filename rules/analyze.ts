@@ -57,6 +57,8 @@ export interface TraceEvent {
   matched?: string;
   match?: MatchKind;
   quality?: number;
+  /** Why the meaning layer hit: the frame or the nearest example. */
+  why?: string;
   detail?: string;
 }
 
@@ -192,7 +194,7 @@ function where(u: Utterance): { start: number; end: number; speaker: Speaker; te
 
 /** Traces a condition hit of the current rule (no-op without a trace listener). */
 function traceHit(state: CallState, part: string, u: Utterance, hit: Hit): void {
-  state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality });
+  state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality, ...(hit.why ? { why: hit.why } : {}) });
 }
 
 /**
@@ -249,6 +251,7 @@ const MATCH_NOTE: Record<MatchKind, string> = {
   homophone: '（读音相近匹配，可能是语音识别的同音字）',
   edit: '（近似匹配，在容错字数以内）',
   similar: '（与示例句相似）',
+  meaning: '（按意义匹配）',
 };
 
 /**
@@ -330,7 +333,7 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
 
 /** The note of a `forbid` finding: the phrase id and label, then the part of the utterance that hit, e.g. `B01 不知道：原话含“不知道”`. */
 function phraseNote(p: ForbidRule['phrases'][number], u: Utterance, hit: Hit): string {
-  return `${p.id}${p.label ? ` ${p.label}` : ''}：原话含“${hitText(u, hit)}”`;
+  return `${p.id}${p.label ? ` ${p.label}` : ''}：原话含“${hitText(u, hit)}”${hit.why ? `（${hit.why}）` : ''}`;
 }
 
 function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'id'> {

@@ -14,6 +14,7 @@
  * | `{ and: [c…] }`, `{ or: [c…] }`, `{ not: c }` | logic over conditions |
  * | `{ ref: name }` | the named condition from the ruleset's `conditions:` table |
  * | `{ option: centreNames }` | one of the centre names passed in `AnalyzeOptions.centreNames` occurs |
+ * | `{ meaning: B02 }` | the ruleset's meaning layer (`meaning:` file; `meaning.ts`) reads phrase id B02 in the utterance: an intent frame matches, or the nearest example is a rewording of it |
  *
  * Phrases of two or more characters also hit by sound (issue 9, part 3; `pinyin: false` turns it off): a
  * same-sounding character under the folds of Mandarin ASR and southern accents (在见 for 再见, 中新 for 中心), a
@@ -33,6 +34,7 @@
  * `file:line` by `ruleset.ts`.
  */
 import { z } from 'zod';
+import type { Meaning } from './meaning.js';
 import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRegexSource, type SoundMatch } from './normalize.js';
 
 /** A condition as written in the ruleset YAML (see the module comment for the forms). */
@@ -47,7 +49,8 @@ export type ConditionSpec =
   | { or: ConditionSpec[] }
   | { not: ConditionSpec }
   | { ref: string }
-  | { option: 'centreNames' };
+  | { option: 'centreNames' }
+  | { meaning: string };
 
 /** An error at a place in the ruleset document: `path` is the YAML path (keys and indices) of the bad node. */
 export class RulesetPathError extends Error {
@@ -77,17 +80,18 @@ export function soundOf(t: MatchText): string {
 
 /**
  * How a hit was found, from most to least certain: the phrase as written (`exact`), a sound-alike (`homophone`,
- * `pinyin: true`), within an edit distance (`edit`, `maxEdits`), or by similarity to example sentences
- * (`similar`). Anything but `exact` sends a finding to human review.
+ * `pinyin: true`), within an edit distance (`edit`, `maxEdits`), by an intent frame of the meaning layer
+ * (`meaning`), or by similarity to example sentences (`similar`). Anything but `exact` sends a finding to
+ * human review.
  */
-export type MatchKind = 'exact' | 'homophone' | 'edit' | 'similar';
+export type MatchKind = 'exact' | 'homophone' | 'edit' | 'similar' | 'meaning';
 
 /**
  * Match quality factor of each kind (1 = certain), used in a finding's confidence (see `analyze.ts`):
  * exact 1, homophone 0.85 (0.8 with a doubled syllable skipped, 0.6 with a syllable missing), edit 0.8 − 0.1
- * per edit, similar 0.65 × the cosine similarity.
+ * per edit, a frame of the meaning layer 0.75, similar 0.65 × the cosine similarity.
  */
-export const MATCH_QUALITY = { exact: 1, homophone: 0.85, doubled: 0.8, dropped: 0.6, editBase: 0.8, editStep: 0.1, similarScale: 0.65 } as const;
+export const MATCH_QUALITY = { exact: 1, homophone: 0.85, doubled: 0.8, dropped: 0.6, editBase: 0.8, editStep: 0.1, meaning: 0.75, similarScale: 0.65 } as const;
 
 /** A hit of a condition in an utterance: `[start, end)` in UTF-16 units of the normalised text. */
 export interface Hit {
@@ -97,6 +101,8 @@ export interface Hit {
   match: MatchKind;
   /** 0..1 match quality ({@link MATCH_QUALITY}); 1 for exact hits. */
   quality: number;
+  /** Why it hit, for the reviewer: the meaning frame or the nearest example (meaning layer only). */
+  why?: string;
 }
 
 /** Per-call inputs that conditions may read (from `AnalyzeOptions`). */
@@ -135,8 +141,9 @@ const similarSchema = z.strictObject({
 });
 const refSchema = z.strictObject({ ref: z.string().min(1) });
 const optionSchema = z.strictObject({ option: z.literal('centreNames') });
+const meaningSchema = z.strictObject({ meaning: z.string().min(1) });
 
-const FORMS = ['any', 'all', 'atLeast', 'none', 'regex', 'similarTo', 'and', 'or', 'not', 'ref', 'option'] as const;
+const FORMS = ['any', 'all', 'atLeast', 'none', 'regex', 'similarTo', 'and', 'or', 'not', 'ref', 'option', 'meaning'] as const;
 
 /** Validates with a zod schema, throwing a {@link RulesetPathError} at the first issue. */
 function check<T>(schema: z.ZodType<T>, value: unknown, path: Path): T {
@@ -404,9 +411,11 @@ function bestSimilarity(counts: ReadonlyMap<string, number>, examples: readonly 
  * @param raw the condition as parsed from YAML (validated here)
  * @param path YAML path of `raw`, for error messages
  * @param resolveRef returns the compiled named condition, or throws {@link RulesetPathError} when unknown
- * @throws {RulesetPathError} when the condition is malformed (unknown form, empty list, bad regex, unknown ref)
+ * @param meaning the ruleset's meaning layer, for `{ meaning: B02 }` (null when the ruleset names none)
+ * @throws {RulesetPathError} when the condition is malformed (unknown form, empty list, bad regex, unknown ref,
+ *   a `meaning` condition without a meaning file or naming a phrase id it does not know)
  */
-export function compileCondition(raw: unknown, path: Path, resolveRef: (name: string, path: Path) => Matcher): Matcher {
+export function compileCondition(raw: unknown, path: Path, resolveRef: (name: string, path: Path) => Matcher, meaning: Meaning | null = null): Matcher {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new RulesetPathError(path, `a condition must be a mapping with one of the keys ${FORMS.join(', ')}`);
   }
@@ -536,7 +545,7 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         throw new RulesetPathError([...path, form], `${form} needs a non-empty list of conditions`);
       }
       if (keys.length > 1) throw new RulesetPathError(path, `${form} takes no other keys (found ${keys.join(', ')})`);
-      const subs = list.map((c, i) => compileCondition(c, [...path, form, i], resolveRef));
+      const subs = list.map((c, i) => compileCondition(c, [...path, form, i], resolveRef, meaning));
       if (form === 'or') {
         return (t, ctx) => {
           for (const s of subs) {
@@ -560,12 +569,32 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
     }
     case 'not': {
       if (keys.length > 1) throw new RulesetPathError(path, `not takes no other keys (found ${keys.join(', ')})`);
-      const sub = compileCondition((raw as Record<string, unknown>).not, [...path, 'not'], resolveRef);
+      const sub = compileCondition((raw as Record<string, unknown>).not, [...path, 'not'], resolveRef, meaning);
       return (t, ctx) => (sub(t, ctx) ? null : EMPTY_HIT);
     }
     case 'ref': {
       const spec = check(refSchema, raw, path);
       return resolveRef(spec.ref, [...path, 'ref']);
+    }
+    case 'meaning': {
+      const spec = check(meaningSchema, raw, path);
+      if (!meaning) throw new RulesetPathError([...path, 'meaning'], 'a meaning condition needs a meaning file (top-level key meaning:)');
+      if (!meaning.phraseIds.has(spec.meaning)) {
+        throw new RulesetPathError([...path, 'meaning'], `the meaning file ${meaning.source} has no frame or example for "${spec.meaning}"`);
+      }
+      return (t) => {
+        const h = meaning.find(t, spec.meaning);
+        if (!h) return null;
+        return h.via === 'frame'
+          ? { start: h.start, end: h.end, match: 'meaning', quality: MATCH_QUALITY.meaning, why: `意义框架 ${h.name}` }
+          : {
+              start: h.start,
+              end: h.end,
+              match: 'similar',
+              quality: Math.round(MATCH_QUALITY.similarScale * (h.similarity ?? 0) * 100) / 100,
+              why: `最接近的示例句“${h.name}”，相似度 ${h.similarity}`,
+            };
+      };
     }
     case 'option': {
       check(optionSchema, raw, path);

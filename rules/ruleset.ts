@@ -6,6 +6,7 @@
  *
  * ```yaml
  * version: service-norms@4          # recorded in every report as rulesetVersion
+ * meaning: banned-phrases.meaning.yaml   # optional: concepts, frames and examples for { meaning: B02 }
  * review: { minConfidence: 0.6 }    # findings on segments below this ASR confidence need review
  * ignore: <condition>               # utterances dropped before any rule (known ASR hallucinations)
  * conditions: { name: <condition> } # named conditions, used via { ref: name } and scope.after
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { compileCondition, RulesetPathError, type Matcher } from './conditions.js';
+import { parseMeaning, type Meaning } from './meaning.js';
 import type { RuleId } from './report.js';
 
 /** Rule ids known to the report format (`norms/service-norms.md`). */
@@ -211,6 +213,7 @@ const ruleSchema = z.discriminatedUnion('check', [
 const rulesetSchema = z.strictObject({
   version: z.string().min(1),
   description: z.string().optional(),
+  meaning: z.string().min(1).optional(),
   review: z
     .strictObject({ minConfidence: z.number().min(0).max(1).default(0.6), minRoleConfidence: z.number().min(0).max(1).default(0.8) })
     .default({ minConfidence: 0.6, minRoleConfidence: 0.8 }),
@@ -315,6 +318,29 @@ export interface Ruleset {
   /** Utterances this condition hits are dropped before any rule (whisper hallucinations on silence). */
   ignore: Matcher | null;
   rules: CompiledRule[];
+  /** The meaning layer named by `meaning:` (banned phrases by concept, frame and example), if any. */
+  meaning: Meaning | null;
+}
+
+const meaningCache = new Map<string, Meaning>();
+
+/**
+ * The meaning file a ruleset names (`meaning: banned-phrases.meaning.yaml`): looked up beside the ruleset
+ * file, then in the shipped rules folder (a ruleset saved in the database has no folder of its own).
+ * Compiled once per path and content.
+ */
+function resolveMeaning(name: string, rulesetFile: string): Meaning {
+  const candidates = [join(dirname(rulesetFile), name), join(projectRoot(), 'rules', name)];
+  const path = candidates.find((c) => existsSync(c));
+  if (!path) throw new RulesetPathError(['meaning'], `meaning file "${name}" not found (looked in ${candidates.join(', ')})`);
+  const text = readFileSync(path, 'utf8');
+  const key = `${path}\n${text}`;
+  let m = meaningCache.get(key);
+  if (!m) {
+    m = parseMeaning(text, path);
+    meaningCache.set(key, m);
+  }
+  return m;
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly (string | number)[]): number {
@@ -355,6 +381,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
   }
   const spec = parsed.data;
   try {
+    const meaning = spec.meaning !== undefined ? resolveMeaning(spec.meaning, fileName) : null;
     // Named conditions, compiled on first use so they may refer to each other (cycles are errors).
     const named = new Map<string, Matcher>();
     const compiling = new Set<string>();
@@ -366,7 +393,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       }
       if (compiling.has(name)) throw new RulesetPathError(path, `condition "${name}" refers to itself`);
       compiling.add(name);
-      const m = compileCondition(spec.conditions[name], ['conditions', name], resolveRef);
+      const m = compileCondition(spec.conditions[name], ['conditions', name], resolveRef, meaning);
       compiling.delete(name);
       named.set(name, m);
       return m;
@@ -407,7 +434,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       };
       const cond = (raw: unknown, path: (string | number)[]): Matcher => {
         if (raw === undefined) throw new RulesetPathError(path.slice(0, -1), `missing condition "${String(path.at(-1))}"`);
-        return compileCondition(raw, path, resolveRef);
+        return compileCondition(raw, path, resolveRef, meaning);
       };
       switch (r.check) {
         case 'require':
@@ -493,8 +520,9 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       source: fileName,
       minReviewConfidence: spec.review.minConfidence,
       minRoleConfidence: spec.review.minRoleConfidence,
-      ignore: spec.ignore === undefined ? null : compileCondition(spec.ignore, ['ignore'], resolveRef),
+      ignore: spec.ignore === undefined ? null : compileCondition(spec.ignore, ['ignore'], resolveRef, meaning),
       rules,
+      meaning,
     };
   } catch (error) {
     if (error instanceof RulesetPathError) return fail(error.path, error.message);
