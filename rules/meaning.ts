@@ -340,6 +340,8 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       if (i + 1 < clauses.length) windows.push({ s, e: clauses[i + 1]![1], pair: true });
     });
     const occ = occurrences(t);
+    /** Windows where a frame hit: examples add nothing there. */
+    const framed: [number, number][] = [];
     // Frames.
     if (frames.length) {
       for (const f of frames) {
@@ -364,6 +366,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
           }
           if (ok) {
             r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id });
+            framed.push([w.s, w.e]);
             break;
           }
         }
@@ -372,6 +375,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     // Examples.
     if (examples.length) {
       for (const w of windows) {
+        if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
         const n = nearest(t.norm.slice(w.s, w.e), sound.slice(w.s, w.e));
         if (!n || !n.ex.hit || n.sim < threshold) continue;
         // Near a frame of that id: half of its concepts in the window, one of them not a topic, none of its

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Transcript } from '../../pipeline/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { loadExampleBank, parseMeaning } from '../../rules/meaning.js';
+import { normalizeText } from '../../rules/normalize.js';
 import { defaultRuleset, parseRuleset } from '../../rules/ruleset.js';
 import { corruptText, seededRandom } from './asr-noise.js';
 
@@ -92,15 +93,13 @@ describe('banned-phrase example bank (tuning part)', () => {
     expect(s.falseHits).toEqual([]);
   });
   it('the frames alone, without the examples, find most rewordings', () => {
-    const text = `version: frames-only@1\nconcepts: ${JSON.stringify(Object.fromEntries([['x', ['x']]]))}\n`;
-    expect(parseMeaning(text, 'frames-only.yaml').phraseIds.size).toBe(0);
     const meaning = defaultRuleset().meaning!;
     let hit = 0;
     let total = 0;
     for (const [id, lists] of Object.entries(tuneBank)) {
       for (const line of lists.hits) {
         total++;
-        const h = meaning.read({ norm: line.replace(/[，。？！]/g, '，') }).get(id);
+        const h = meaning.read({ norm: normalizeText(line) }).get(id);
         if (h?.via === 'frame') hit++;
       }
     }
