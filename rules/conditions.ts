@@ -101,8 +101,10 @@ export interface Hit {
   match: MatchKind;
   /** 0..1 match quality ({@link MATCH_QUALITY}); 1 for exact hits. */
   quality: number;
-  /** Why it hit, for the reviewer: the meaning frame or the nearest example (meaning layer only). */
+  /** Why it hit, for the reviewer (Chinese): the words of a meaning frame or the nearest example (meaning layer only). */
   why?: string;
+  /** What hit, for administrators (`callqa rules test`): `frame <id>` or `example bank`. */
+  source?: string;
 }
 
 /** Per-call inputs that conditions may read (from `AnalyzeOptions`). */
@@ -586,13 +588,14 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         const h = meaning.find(t, spec.meaning);
         if (!h) return null;
         return h.via === 'frame'
-          ? { start: h.start, end: h.end, match: 'meaning', quality: MATCH_QUALITY.meaning, why: `意义框架 ${h.name}` }
+          ? { start: h.start, end: h.end, match: 'meaning', quality: MATCH_QUALITY.meaning, why: `意义框架：${(h.words ?? []).join('＋')}`, source: `frame ${h.name}` }
           : {
               start: h.start,
               end: h.end,
               match: 'similar',
               quality: Math.round(MATCH_QUALITY.similarScale * (h.similarity ?? 0) * 100) / 100,
               why: `最接近的示例句“${h.name}”，相似度 ${h.similarity}`,
+              source: 'example bank',
             };
       };
     }

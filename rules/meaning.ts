@@ -36,6 +36,8 @@ export interface MeaningHit {
   name: string;
   /** Cosine similarity to the nearest example (for `example`), 0..1. */
   similarity?: number;
+  /** For `frame`: the words of the text that made each concept of the frame, in the frame's order. */
+  words?: string[];
 }
 
 /** Text the meaning layer reads: the normalised utterance and its sound key (see `MatchText`). */
@@ -353,6 +355,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
           let first = -1;
           let last = -1;
           let ok = true;
+          const words: string[] = [];
           for (const c of f.all) {
             const inside = occ[c]!.filter(([s, e]) => s >= (f.order ? at : w.s) && e <= w.e);
             if (!inside.length) {
@@ -361,11 +364,12 @@ export function parseMeaning(text: string, fileName: string): Meaning {
             }
             const o = inside.reduce((a, b) => (b[0] < a[0] ? b : a));
             if (f.order) at = o[1];
+            words.push(t.norm.slice(o[0], o[1]));
             first = first < 0 ? o[0] : Math.min(first, o[0]);
             last = Math.max(last, o[1]);
           }
           if (ok) {
-            r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id });
+            r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id, words });
             framed.push([w.s, w.e]);
             break;
           }
