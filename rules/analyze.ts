@@ -2,11 +2,15 @@
  * Scores one call transcript against the ruleset: a pure function of the transcript, the ruleset and the
  * options (the default ruleset is read from disk once, on first use).
  *
- * Steps: sort segments by start; normalise each text once ({@link normalizeText}); drop utterances the
- * ruleset's `ignore` condition hits (whisper hallucinations on silence); run every rule; sum deductions.
+ * Steps: clean the segments the way every transcript source is cleaned (`cleanTranscriptSegments`: labels,
+ * hallucinated lines and clauses, the echo of the ASR initial prompt, loops); sort segments by start;
+ * normalise each text once ({@link normalizeText}); drop utterances the ruleset's `ignore` condition hits
+ * (a second line against whisper hallucinations); run every rule; sum deductions.
  * A segment flagged `decoder_loop` is one utterance like any other, so it counts once.
  */
 import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
+import { cleanTranscriptSegments } from '../pipeline/transcribe/postprocess.js';
+import { initialPrompt } from '../pipeline/transcribe/whisper.js';
 import type { Hit, MatchContext, MatchKind, MatchText } from './conditions.js';
 import { normalizeText, normalizeWithMap, originalSpan } from './normalize.js';
 import type { Finding, Report, ReviewReason, RuleId, RuleResult, RuleStatus } from './report.js';
@@ -652,6 +656,9 @@ function isRedLine(rule: CompiledRule, r: Omit<RuleResult, 'id'>): boolean {
 }
 
 const centreCache = new WeakMap<readonly string[], string[]>();
+/** The ASR initial prompt for a list of centre names (its echo is removed before the rules run). */
+const promptCache = new WeakMap<readonly string[], string>();
+const NO_NAMES: readonly string[] = [];
 
 /**
  * Analyses one call.
@@ -671,7 +678,9 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
     centreNames = centreCache.get(options.centreNames) ?? options.centreNames.map(normalizeText).filter((n) => n.length > 0);
     centreCache.set(options.centreNames, centreNames);
   }
-  const all = toUtterances(transcript.segments);
+  const prompt = promptCache.get(options.centreNames ?? NO_NAMES) ?? initialPrompt(options.centreNames ?? []);
+  promptCache.set(options.centreNames ?? NO_NAMES, prompt);
+  const all = toUtterances(cleanTranscriptSegments(transcript.segments, { durationSec: transcript.durationSec, prompt }).segments);
   const kept = ruleset.ignore ? all.filter((u) => !u.norm || ruleset.ignore!(u, { centreNames }) === null) : all;
   const state: CallState = {
     utts: kept.filter((u) => u.norm.length > 0).map((u, idx) => ({ ...u, idx })),

@@ -48,6 +48,15 @@ function hasTraditional(t: string): boolean {
   return false;
 }
 
+/**
+ * Converts Traditional Chinese to Simplified (opencc-js, Taiwan then Hong Kong variants to mainland
+ * Simplified). Simplified text is returned unchanged, quickly: the converters only run when some character
+ * is Traditional (a per-character cache decides).
+ */
+export function toSimplified(text: string): string {
+  return hasTraditional(text) ? toSimplifiedHk(toSimplifiedTw(text)) : text;
+}
+
 /** Punctuation, symbols and quotes that separate clauses (after NFKC, so ASCII forms cover full-width ones). */
 const PUNCT_CHAR = /[,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】\[\]{}<>/\\|]/u;
 const HAN = /\p{Script=Han}/u;
