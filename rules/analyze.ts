@@ -184,6 +184,10 @@ function select(state: CallState, scope: Scope): Utterance[] {
   if (scope.first !== undefined) list = list.slice(0, scope.first);
   if (scope.last !== undefined) list = list.slice(-scope.last);
   if (scope.withinFirstSec !== undefined) list = list.filter((u) => u.start <= scope.withinFirstSec!);
+  if (scope.withinSecOfFirstSpeech !== undefined) {
+    const first = state.utts[0]?.start ?? 0;
+    list = list.filter((u) => u.start - first <= scope.withinSecOfFirstSpeech!);
+  }
   if (scope.withinLastSec !== undefined) list = list.filter((u) => u.end >= state.durationSec - scope.withinLastSec!);
   if (scope.withinFirstPercent !== undefined) list = list.filter((u) => u.start <= (state.durationSec * scope.withinFirstPercent!) / 100);
   if (scope.withinLastPercent !== undefined) {

@@ -55,7 +55,10 @@ export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consen
  * - `mergeGapSec`: consecutive segments of the same speaker with no other speech between them and a gap of at
  *   most this many seconds count as one utterance (ASR splits "您好，" / "县行政服务中心，请讲。");
  * - `first` / `last`: only the first / last N utterances of that speaker;
- * - `withinFirstSec`: only utterances starting at most N seconds after the call starts;
+ * - `withinFirstSec`: only utterances starting at most N seconds after the recording starts;
+ * - `withinSecOfFirstSpeech`: only utterances starting at most N seconds after the first speech of the call
+ *   (any speaker, after `ignore`), so ringback, silence or a dropped IVR message before it do not count
+ *   (issue 9, part 5);
  * - `withinLastSec`: only utterances ending at most N seconds before the call ends (`durationSec`);
  * - `withinFirstPercent` / `withinLastPercent`: the same in percent of the call's duration (0–100);
  * - `after` / `before` / `around`: relative to another condition's hit, an {@link AnchorSpec} (or just the
@@ -85,6 +88,7 @@ export const scopeSchema = z.strictObject({
   first: z.number().int().min(1).optional(),
   last: z.number().int().min(1).optional(),
   withinFirstSec: z.number().positive().optional(),
+  withinSecOfFirstSpeech: z.number().positive().optional(),
   withinLastSec: z.number().positive().optional(),
   withinFirstPercent: z.number().positive().max(100).optional(),
   withinLastPercent: z.number().positive().max(100).optional(),
