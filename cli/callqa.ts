@@ -329,11 +329,17 @@ program
   .option('--ruleset <file>', 'ruleset YAML file (default: the shipped one)')
   .option('--json', 'print the evaluation as JSON')
   .option('--min-f1 <x>', 'exit 1 when a labelled rule’s F1 is below this')
-  .action(async (dir: string, opts: { ruleset?: string; json?: boolean; minF1?: string }) => {
+  .option('--asr-noise <rate>', 'corrupt every transcript as Mandarin ASR does before scoring: share of Han characters hit, 0..1')
+  .option('--seed <n>', 'seed of the simulated ASR errors (integer; default 1)')
+  .action(async (dir: string, opts: { ruleset?: string; json?: boolean; minF1?: string; asrNoise?: string; seed?: string }) => {
     const { evalCommand } = await import('./eval-command.js');
     const minF1 = opts.minF1 === undefined ? undefined : Number(opts.minF1);
     if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new Error(`--min-f1 must be a number 0..1, got "${opts.minF1}"`);
-    process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, centreNames: loadConfig().centreNames });
+    const asrNoise = opts.asrNoise === undefined ? undefined : Number(opts.asrNoise);
+    if (asrNoise !== undefined && !(asrNoise >= 0 && asrNoise <= 1)) throw new Error(`--asr-noise must be a number 0..1, got "${opts.asrNoise}"`);
+    const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+    if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got "${opts.seed}"`);
+    process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, asrNoise, seed, centreNames: loadConfig().centreNames });
   });
 
 program

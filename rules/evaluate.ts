@@ -1,6 +1,6 @@
 /**
- * Measures the rules against a labelled evaluation set (`shared/eval/<set>/`: transcripts in format 1 and a
- * `labels.jsonl`, contracts §5).
+ * Measures the rules against a labelled evaluation set (`eval/<set>/` in the project, `../shared/eval/dev/`:
+ * transcripts in format 1 and a `labels.jsonl`, contracts §5).
  */
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';

@@ -1,0 +1,57 @@
+/**
+ * Worker thread of pipeline/audio/vad.ts: runs Silero VAD (through sherpa-onnx-node's `Vad`) over one
+ * 16 kHz mono WAV, so the native inference never runs on the event loop of a queue worker.
+ *
+ * workerData: { wavPath: string, modelPath: string, threshold: number, minSilenceSec: number,
+ *               minSpeechSec: number, maxSpeechSec: number }
+ * Posts exactly one message: { stretches: [startSample, endSample][], sampleRate: number, samples: number }
+ * or { error: string }.
+ */
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+
+/** Silero VAD v5 works on windows of 512 samples at 16 kHz (32 ms). */
+const WINDOW_SAMPLES = 512;
+
+try {
+  const sherpa = require('sherpa-onnx-node');
+  const wave = sherpa.readWave(workerData.wavPath);
+  if (wave.sampleRate !== 16000) {
+    throw new Error(`${workerData.wavPath}: VAD needs 16 kHz audio, got ${wave.sampleRate} Hz`);
+  }
+  const vad = new sherpa.Vad(
+    {
+      sileroVad: {
+        model: workerData.modelPath,
+        threshold: workerData.threshold,
+        minSilenceDuration: workerData.minSilenceSec,
+        minSpeechDuration: workerData.minSpeechSec,
+        maxSpeechDuration: workerData.maxSpeechSec,
+        windowSize: WINDOW_SAMPLES,
+      },
+      sampleRate: wave.sampleRate,
+      numThreads: 1,
+      debug: false,
+    },
+    // The detector keeps at most this much audio buffered; a stretch is cut at maxSpeechSec anyway.
+    Math.ceil(workerData.maxSpeechSec) + 10,
+  );
+  const stretches = [];
+  const drain = () => {
+    while (!vad.isEmpty()) {
+      const segment = vad.front(false);
+      stretches.push([segment.start, segment.start + segment.samples.length]);
+      vad.pop();
+    }
+  };
+  const samples = wave.samples;
+  for (let i = 0; i < samples.length; i += WINDOW_SAMPLES) {
+    vad.acceptWaveform(samples.subarray(i, Math.min(i + WINDOW_SAMPLES, samples.length)));
+    drain();
+  }
+  vad.flush();
+  drain();
+  parentPort.postMessage({ stretches, sampleRate: wave.sampleRate, samples: samples.length });
+} catch (error) {
+  parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+}

@@ -1,0 +1,71 @@
+/**
+ * The labelled set eval/service-calls is well formed: every transcript parses (format 1), every label has its
+ * transcript and every transcript its label, the tune and holdout parts are disjoint, and both parts hold
+ * every banned-phrase id B01–B15 and every kind of consent and greeting outcome. It does not score the rules
+ * (see `callqa eval` and scripts/eval-noise.ts for that).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTranscriptText, type Transcript } from '../../pipeline/transcript.js';
+import { readLabels, type Label } from '../../rules/evaluate.js';
+
+const SET = path.resolve(import.meta.dirname, '../../eval/service-calls');
+const PARTS = ['tune', 'holdout'] as const;
+const IDS = Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`);
+
+function readPart(part: string): { transcripts: Transcript[]; files: string[]; labels: Label[] } {
+  const dir = path.join(SET, part);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const transcripts = files.map((f) => parseTranscriptText(readFileSync(path.join(dir, f), 'utf8'), path.join(dir, f)));
+  return { transcripts, files, labels: readLabels(path.join(dir, 'labels.jsonl')) };
+}
+
+describe('eval/service-calls', () => {
+  const parts = Object.fromEntries(PARTS.map((p) => [p, readPart(p)]));
+
+  it.each(PARTS)('%s: every transcript parses, is named after its call and has exactly one label', (part) => {
+    const { transcripts, files, labels } = parts[part]!;
+    expect(transcripts.map((t) => `${t.callId}.json`)).toEqual(files);
+    const labelIds = labels.map((l) => l.callId);
+    expect(new Set(labelIds).size).toBe(labelIds.length);
+    expect([...labelIds].sort()).toEqual(transcripts.map((t) => t.callId).sort());
+    for (const t of transcripts) {
+      expect(t.language).toBe('zh');
+      expect(t.segments.length, t.callId).toBeGreaterThanOrEqual(6);
+      expect(t.segments.length, t.callId).toBeLessThanOrEqual(30);
+      expect(t.segments.some((s) => s.speaker === 'agent') && t.segments.some((s) => s.speaker === 'customer'), t.callId).toBe(true);
+    }
+    for (const l of labels) {
+      expect(l.expect.opening_greeting, l.callId).toMatch(/^(pass|fail)$/);
+      expect(l.expect.consent_before_hangup, l.callId).toMatch(/^(pass|fail|na)$/);
+      expect(Array.isArray(l.expect.banned_phrase), l.callId).toBe(true);
+      expect(l.why, l.callId).toBeTruthy();
+    }
+  });
+
+  it('has at least 240 calls, two thirds in tune and one third in holdout, with no call in both', () => {
+    const tune = parts.tune!.labels.map((l) => l.callId);
+    const holdout = parts.holdout!.labels.map((l) => l.callId);
+    expect(tune.length + holdout.length).toBeGreaterThanOrEqual(240);
+    expect(tune.filter((id) => holdout.includes(id))).toEqual([]);
+    const share = holdout.length / (tune.length + holdout.length);
+    expect(share).toBeGreaterThan(0.3);
+    expect(share).toBeLessThan(0.37);
+  });
+
+  it.each(PARTS)('%s: covers every banned phrase id, compliant calls and every greeting and consent outcome', (part) => {
+    const { labels } = parts[part]!;
+    const used = new Set(labels.flatMap((l) => l.expect.banned_phrase ?? []));
+    expect(IDS.filter((id) => !used.has(id))).toEqual([]);
+    expect(new Set(labels.map((l) => l.expect.opening_greeting))).toEqual(new Set(['pass', 'fail']));
+    expect(new Set(labels.map((l) => l.expect.consent_before_hangup))).toEqual(new Set(['pass', 'fail', 'na']));
+    expect(labels.filter((l) => l.expect.banned_phrase!.length > 1).length).toBeGreaterThan(0);
+    const compliant = labels.filter((l) => l.expect.opening_greeting === 'pass' && l.expect.consent_before_hangup !== 'fail' && l.expect.banned_phrase!.length === 0);
+    expect(compliant.length / labels.length).toBeGreaterThan(0.4);
+    // The kinds of hard case the README lists are present in both parts.
+    for (const kind of ['ASR-error case', 'Near-miss', 'The caller, not the agent', 'Ringback', 'irritated']) {
+      expect(labels.some((l) => l.why?.includes(kind)), `${part}: ${kind}`).toBe(true);
+    }
+  });
+});
