@@ -10,9 +10,11 @@
  * 3. Known hallucinations ({@link HALLUCINATIONS}: subtitle credits, "谢谢观看"-style outros) removed — credit
  *    lines wherever they are, outro lines when they are a whole clause, so an invented tail
  *    ("…你去问民政局。谢谢观看") goes and the rest is still judged.
- * 4. The ASR initial prompt echoed back (whisper repeats its `--prompt` on silence): when a segment holds a
- *    piece of the prompt's description (≥ {@link ECHO_MIN_CHARS} characters, not the greeting part an
- *    agent really says), every clause of it that is part of the prompt is removed.
+ * 4. The ASR initial prompt echoed back (whisper repeats its `--prompt` on silence): a clause that is a piece
+ *    of the prompt reaching into its description (≥ {@link ECHO_MIN_CHARS} characters), or that holds
+ *    {@link ECHO_LONG_CHARS} characters of the description, marks an echo; then every clause of that segment
+ *    that is part of the prompt goes. The greeting part alone, which an agent really says, is never an echo,
+ *    nor is a real name sharing a few words with the description ("12345政务服务热线中心").
  * 5. Empty segments dropped; times clamped to [0, durationSec], reversed times fixed.
  * 6. Runs of consecutive identical segments (decoder loops) collapsed into one segment flagged
  *    `decoder_loop`; a segment that is one phrase repeated many times is cut to one copy, flagged too.
@@ -169,8 +171,10 @@ export interface PostprocessOptions {
   prompt?: string;
 }
 
-/** Shortest piece of the prompt's description that counts as an echo (shorter pieces are ordinary words). */
+/** Shortest clause, all of it prompt text, that counts as an echo when it reaches into the description. */
 export const ECHO_MIN_CHARS = 5;
+/** Shortest run of description characters inside a longer clause that counts as an echo. */
+export const ECHO_LONG_CHARS = 8;
 
 /** Clause boundaries inside a segment: sentence and clause punctuation and spaces. */
 const CLAUSE_SPLIT = /([\s,.!?;:，。！？；：、…]+)/u;
@@ -186,14 +190,20 @@ function promptEcho(prompt: string | undefined): { whole: string; description: s
   return description.length ? { whole: clauses.join(''), description } : null;
 }
 
-/** True when `clause` (normal form) holds a piece of at least {@link ECHO_MIN_CHARS} characters of a description clause. */
-function echoesDescription(clause: string, description: readonly string[]): boolean {
-  for (const d of description) {
-    for (let i = 0; i + ECHO_MIN_CHARS <= clause.length; i++) {
-      if (d.includes(clause.slice(i, i + ECHO_MIN_CHARS))) return true;
+/**
+ * True when `clause` (normal form) echoes the prompt: all of it is prompt text, at least
+ * {@link ECHO_MIN_CHARS} characters, sharing {@link ECHO_MIN_CHARS} with a description clause; or it holds
+ * {@link ECHO_LONG_CHARS} characters of a description clause.
+ */
+function echoesDescription(clause: string, echo: { whole: string; description: readonly string[] }): boolean {
+  const holds = (n: number) => {
+    for (const d of echo.description) {
+      for (let i = 0; i + n <= clause.length; i++) if (d.includes(clause.slice(i, i + n))) return true;
     }
-  }
-  return false;
+    return false;
+  };
+  if (clause.length >= ECHO_MIN_CHARS && echo.whole.includes(clause) && holds(ECHO_MIN_CHARS)) return true;
+  return holds(ECHO_LONG_CHARS);
 }
 
 /**
@@ -279,9 +289,9 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
       }
     }
     if (!gone && echo) {
-      const norm = normalizeForCompare(text);
-      if (echoesDescription(norm, echo.description)) {
-        const { rest, removed } = removeClauses(text, (c) => echo.whole.includes(c) || echoesDescription(c, echo.description));
+      const clauses = text.split(CLAUSE_SPLIT).filter((_, i) => i % 2 === 0).map(normalizeForCompare);
+      if (clauses.some((c) => echoesDescription(c, echo))) {
+        const { rest, removed } = removeClauses(text, (c) => echo.whole.includes(c) || echoesDescription(c, echo));
         dropped.push({ start, end, text: removed.join(' '), reason: 'prompt_echo', partial: hasSpeech(rest) });
         text = rest;
         gone = !hasSpeech(text);
