@@ -13,8 +13,7 @@ describe('banned_phrase (norms 四、禁用语 B01–B15, agent utterances only)
   it('does not count admitting 不知道 while committing to find out', () => expect(ids('banned-admit-follow-up')).toEqual([]));
   it('ignores banned phrases said by the caller', () => expect(ids('banned-caller-words')).toEqual([]));
   it('does not count a polite referral', () => expect(ids('banned-polite-referral')).toEqual([]));
-  // "不清楚，别问我" is also a brush-off "I don't know" (B01, read by the meaning layer, issue 9).
-  it('finds 你去问×× and 别问我 as B02, and 不清楚 as a brush-off B01', () => expect(ids('banned-send-away')).toEqual(['B01', 'B02', 'B02']));
+  it('finds 你去问×× and 别问我 as B02', () => expect(ids('banned-send-away')).toEqual(['B02', 'B02']));
   it('finds sound-alikes and Wu wording, sound-alikes flagged for review', () => {
     const r = rule(analyzeFixture('banned-homophones'), 'banned_phrase');
     expect(r.findings.map((f) => f.phraseId).sort()).toEqual(['B10', 'B15']);
