@@ -131,6 +131,7 @@ function mergedUtterances(state: CallState, gap: number): Utterance[] {
       };
       delete m[m.length - 1]!.chars;
       delete m[m.length - 1]!.sound;
+      delete m[m.length - 1]!.undoubled;
       delete m[m.length - 1]!.map;
     } else {
       m.push(u);

@@ -35,7 +35,8 @@
  */
 import { z } from 'zod';
 import type { Meaning } from './meaning.js';
-import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRegexSource, type SoundMatch } from './normalize.js';
+import { cutsWord } from './meaning.js';
+import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRegexSource, undoubled, type SoundMatch } from './normalize.js';
 
 /** A condition as written in the ruleset YAML (see the module comment for the forms). */
 export type ConditionSpec =
@@ -71,6 +72,8 @@ export interface MatchText {
   chars?: string[];
   /** {@link soundKey} of `norm`, computed on first use by regexes in the sound domain. */
   sound?: string;
+  /** `sound` with doubled syllables folded ({@link undoubled}), computed on first use. */
+  undoubled?: { text: string; at: number[] };
 }
 
 /** The sound key of an utterance, computed once. */
@@ -486,18 +489,29 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
           unless.lastIndex = 0;
           if (unless.test(t.norm)) return null;
         }
+        // In the sound domain: same-sounding characters (an ASR homophone) cancel too, and match too.
+        if (unlessSound) {
+          unlessSound.lastIndex = 0;
+          if (unlessSound.test(soundOf(t))) return null;
+        }
         const spans = excepts.length ? exceptionSpans(t, excepts) : [];
         const exact = first(re, t.norm, spans);
         if (exact) return { start: exact[0], end: exact[1], match: 'exact', quality: MATCH_QUALITY.exact };
         if (!reSound) return null;
-        // In the sound domain: same-sounding characters (an ASR homophone) match too, and cancel too.
         const sound = soundOf(t);
-        if (unlessSound) {
-          unlessSound.lastIndex = 0;
-          if (unlessSound.test(sound)) return null;
+        let bySound = first(reSound, sound, spans);
+        if (!bySound) {
+          // Last, with doubled syllables folded (就这样样吧 → 就这样吧).
+          const u = (t.undoubled ??= undoubled(sound));
+          if (u.text.length === sound.length) return null;
+          const m = first(reSound, u.text, []);
+          if (!m) return null;
+          bySound = [u.at[m[0]]!, m[1] > m[0] ? u.at[m[1] - 1]! + 1 : u.at[m[0]]!];
+          if (covered(bySound[0], bySound[1], spans)) return null;
         }
-        const bySound = first(reSound, sound, spans);
-        return bySound ? { start: bySound[0], end: bySound[1], match: 'homophone', quality: MATCH_QUALITY.homophone } : null;
+        // A sound match that cuts a word of the text in two is another word (还不动|产 is no 还不懂).
+        if (cutsWord(t.norm, bySound[0], bySound[1])) return null;
+        return { start: bySound[0], end: bySound[1], match: 'homophone', quality: MATCH_QUALITY.homophone };
       };
     }
     case 'similarTo': {

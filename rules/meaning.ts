@@ -6,8 +6,9 @@
  *
  * How an utterance is read, once per utterance and shared by every phrase id:
  * 1. concept occurrences: every word of every concept, found as written or by sound in the normalised text
- *    (same-sounding characters under the fuzzy-pinyin folds; at least one character as written; single
- *    characters, and concepts used only to cancel frames (`unless`), only as written);
+ *    (same-sounding characters under the fuzzy-pinyin folds, keeping at least one of the word's own
+ *    characters that is no function character); single characters only as written, and — except in
+ *    concepts that only cancel frames (`unless`) — only where jieba makes them a word of their own;
  * 2. frames: for each clause and each pair of neighbouring clauses, the frames whose concepts all occur there
  *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance;
  * 3. examples: each clause and pair of clauses is compared with every example (TF-IDF cosine over jieba
@@ -24,7 +25,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { CLAUSE_SEP, normalizePhrase, soundKey } from './normalize.js';
+import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey } from './normalize.js';
 
 /** A hit of the meaning layer in an utterance's normalised text, with the reason a reviewer reads. */
 export interface MeaningHit {
@@ -109,17 +110,26 @@ export interface Meaning {
   read(text: MeaningText): ReadonlyMap<string, MeaningHit>;
 }
 
-/**
- * Characters that carry grammar rather than meaning: a sound-alike concept word must keep one of its own
- * characters other than these (去搞 is no 去告).
- */
-const FUNCTION_CHARS = '去你我他她它们了的地得是不有在就也都吧啊吗呢呀嘛么着过个这那和与还又再很太';
-
 let jieba: Jieba | undefined;
 /** The jieba segmenter with its bundled dictionary, loaded on first use (about 0.25 s). */
 function segmenter(): Jieba {
   jieba ??= Jieba.withDict(dict);
   return jieba;
+}
+
+/**
+ * True when `[start, end)` of `norm` begins or ends inside a word of two or more characters (jieba): a
+ * sound-alike match there is part of another word ("还不动" in 还不动产权证书).
+ */
+export function cutsWord(norm: string, start: number, end: number): boolean {
+  let at = 0;
+  for (const w of segmenter().cut(norm, false)) {
+    const e = at + w.length;
+    if (w.length > 1 && ((at < start && start < e) || (at < end && end < e))) return true;
+    if (at >= end) break;
+    at = e;
+  }
+  return false;
 }
 
 /** Features of a clause for example similarity: words, character unigrams and bigrams, sound bigrams. */
@@ -256,7 +266,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     });
   }
 
-  /** Concepts used in `unless` lists: matched as written only (a sound-alike never cancels a frame). */
+  /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
   const writtenOnly = new Set(frames.flatMap((f) => f.unless));
   for (const f of frames) for (const c of f.all) writtenOnly.delete(c);
   /** Frames of each phrase id, for the near-frame check of example hits. */
@@ -286,7 +296,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
           if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out.push([i, i + w.norm.length]);
           i = t.norm.indexOf(w.norm, i + 1);
         }
-        if (w.norm.length < 2 || writtenOnly.has(ci)) continue;
+        if (w.norm.length < 2) continue;
         i = sound.indexOf(w.sound);
         while (i >= 0) {
           let own = false;

@@ -74,6 +74,12 @@ const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u034f\uf
  */
 const STANDALONE = '喂嗯啊哦呃额唉哎诶欸呀嘛吧呢哈嘿嗨咦呵喔噢哟好对是行拜谢不没有在要来走说讲等找请';
 
+/**
+ * Characters that carry grammar rather than meaning. A concept word of the meaning layer matched by sound
+ * must keep at least one of its own characters other than these: 去搞 is no 去告.
+ */
+export const FUNCTION_CHARS = '去你我他她它们了的地得是不有在就也都吧啊吗呢呀嘛么着过个这那和与还又再很太';
+
 /** A normal form with its map back to the original text. */
 export interface NormalizedText {
   /** The normal form (see the module comment). */
@@ -289,6 +295,22 @@ export function soundKey(norm: string): string {
   let out = '';
   for (let i = 0; i < norm.length; i++) out += soundKeyChar(norm[i]!);
   return out;
+}
+
+/**
+ * A sound key with every run of one repeated sound folded to one character (ASR doubled a syllable: 就这样样吧),
+ * and the offset of each kept character in the key.
+ */
+export function undoubled(sound: string): { text: string; at: number[] } {
+  let text = '';
+  const at: number[] = [];
+  for (let i = 0; i < sound.length; i++) {
+    if (i > 0 && sound[i] === sound[i - 1] && sound.charCodeAt(i) >= SOUND_BASE) continue;
+    text += sound[i];
+    at.push(i);
+  }
+  at.push(sound.length);
+  return { text, at };
 }
 
 /**
