@@ -298,7 +298,8 @@ function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly PreparedE
     if (!covered(i, i + p.norm.length, spans)) return { start: i, end: i + p.norm.length, match: 'exact', quality: MATCH_QUALITY.exact };
     i = t.norm.indexOf(p.norm, i + 1);
   }
-  if (p.chars) {
+  // A match by sound keeps at least one of the phrase's characters: without any, skip the search.
+  if (p.chars && p.chars.some((c) => t.norm.includes(c))) {
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {

@@ -266,6 +266,20 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     });
   }
 
+  /** Concept words by their first character, and (two characters or more) by their first sound. */
+  const byFirstChar = new Map<string, { ci: number; w: ConceptWord }[]>();
+  const byFirstSound = new Map<string, { ci: number; w: ConceptWord }[]>();
+  concepts.forEach((words, ci) => {
+    for (const w of words) {
+      const add = (m: Map<string, { ci: number; w: ConceptWord }[]>, k: string) => {
+        const list = m.get(k);
+        if (list) list.push({ ci, w });
+        else m.set(k, [{ ci, w }]);
+      };
+      add(byFirstChar, w.norm[0]!);
+      if (w.norm.length > 1) add(byFirstSound, w.sound[0]!);
+    }
+  });
   /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
   const writtenOnly = new Set(frames.flatMap((f) => f.unless));
   for (const f of frames) for (const c of f.all) writtenOnly.delete(c);
@@ -288,25 +302,21 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       }
       return singles.has(i);
     };
-    return concepts.map((words, ci) => {
-      const out: [number, number][] = [];
-      for (const w of words) {
-        let i = t.norm.indexOf(w.norm);
-        while (i >= 0) {
-          if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out.push([i, i + w.norm.length]);
-          i = t.norm.indexOf(w.norm, i + 1);
-        }
-        if (w.norm.length < 2) continue;
-        i = sound.indexOf(w.sound);
-        while (i >= 0) {
-          let own = false;
-          for (let k = i; k < i + w.norm.length && !own; k++) own = w.chars.has(t.norm[k]!) && !FUNCTION_CHARS.includes(t.norm[k]!);
-          if (own) out.push([i, i + w.norm.length]);
-          i = sound.indexOf(w.sound, i + 1);
-        }
+    const out: [number, number][][] = concepts.map(() => []);
+    // Words are looked up by the character (as written) and the sound they start with, at each position.
+    for (let i = 0; i < t.norm.length; i++) {
+      for (const { ci, w } of byFirstChar.get(t.norm[i]!) ?? []) {
+        if (!t.norm.startsWith(w.norm, i)) continue;
+        if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out[ci]!.push([i, i + w.norm.length]);
       }
-      return out;
-    });
+      for (const { ci, w } of byFirstSound.get(sound[i]!) ?? []) {
+        if (!sound.startsWith(w.sound, i) || t.norm.startsWith(w.norm, i)) continue;
+        let own = false;
+        for (let k = i; k < i + w.norm.length && !own; k++) own = w.chars.has(t.norm[k]!) && !FUNCTION_CHARS.includes(t.norm[k]!);
+        if (own) out[ci]!.push([i, i + w.norm.length]);
+      }
+    }
+    return out;
   };
 
   /** The nearest example to a window of the text, by cosine similarity. */
@@ -386,20 +396,23 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         }
       }
     }
-    // Examples.
+    // Examples: only in windows near a frame of some phrase id (half of its concepts in the window, one of
+    // them not a topic, none of its cancelling ones in the utterance), and only for such ids.
     if (examples.length) {
       for (const w of windows) {
         if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
+        const nearIds = new Set<string>();
+        for (const [phrase, fs] of framesOf) {
+          const near = fs.some((f) => {
+            if (f.unless.some((c) => occ[c]!.length > 0)) return false;
+            const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
+            return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c));
+          });
+          if (near) nearIds.add(phrase);
+        }
+        if (!nearIds.size) continue;
         const n = nearest(t.norm.slice(w.s, w.e), sound.slice(w.s, w.e));
-        if (!n || !n.ex.hit || n.sim < threshold) continue;
-        // Near a frame of that id: half of its concepts in the window, one of them not a topic, none of its
-        // cancelling ones in the utterance.
-        const near = (framesOf.get(n.ex.phrase) ?? []).some((f) => {
-          if (f.unless.some((c) => occ[c]!.length > 0)) return false;
-          const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
-          return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c));
-        });
-        if (!near) continue;
+        if (!n || !n.ex.hit || n.sim < threshold || !nearIds.has(n.ex.phrase)) continue;
         const prev = r.hits.get(n.ex.phrase);
         if (prev && (prev.via === 'frame' || (prev.similarity ?? 0) >= n.sim)) continue;
         r.hits.set(n.ex.phrase, { start: w.s, end: w.e, via: 'example', name: n.ex.text, similarity: Math.round(n.sim * 100) / 100 });

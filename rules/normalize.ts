@@ -54,8 +54,18 @@ function hasTraditional(t: string): boolean {
  * is Traditional (a per-character cache decides).
  */
 export function toSimplified(text: string): string {
-  return hasTraditional(text) ? toSimplifiedHk(toSimplifiedTw(text)) : text;
+  if (!hasTraditional(text)) return text;
+  const known = simplifiedCache.get(text);
+  if (known !== undefined) return known;
+  if (simplifiedCache.size >= MEMO_MAX) simplifiedCache.clear();
+  const out: string = toSimplifiedHk(toSimplifiedTw(text));
+  simplifiedCache.set(text, out);
+  return out;
 }
+
+/** Entries kept by the small memo tables of this module before they are emptied (bounded memory). */
+const MEMO_MAX = 4096;
+const simplifiedCache = new Map<string, string>();
 
 /** Punctuation, symbols and quotes that separate clauses (after NFKC, so ASCII forms cover full-width ones). */
 const PUNCT_CHAR = /[,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】\[\]{}<>/\\|]/u;
@@ -118,7 +128,7 @@ export function normalizeWithMap(text: string): NormalizedText {
   //    characters and almost always for phrases), else character by character so the map stays right.
   let joined = chars.join('');
   if (hasTraditional(joined)) {
-    const whole = toSimplifiedHk(toSimplifiedTw(joined));
+    const whole = toSimplified(joined);
     const conv = [...whole];
     if (conv.length === chars.length) chars = conv;
     else chars = chars.map((c) => toSimplifiedHk(toSimplifiedTw(c)));

@@ -130,8 +130,16 @@ const IGNORABLE = /[\s\p{P}\p{S}]/gu;
 
 /** Normal form for comparing texts: Simplified, no whitespace/punctuation/symbols, lower case. */
 export function normalizeForCompare(text: string): string {
-  return toSimplified(text).replace(IGNORABLE, '').toLowerCase();
+  let out = compareCache.get(text);
+  if (out === undefined) {
+    if (compareCache.size >= 4096) compareCache.clear();
+    out = toSimplified(text).replace(IGNORABLE, '').toLowerCase();
+    compareCache.set(text, out);
+  }
+  return out;
 }
+/** Memo of {@link normalizeForCompare}: one text is compared several times while a transcript is cleaned. */
+const compareCache = new Map<string, string>();
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

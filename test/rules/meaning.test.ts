@@ -13,7 +13,7 @@ import { analyzeTranscript } from '../../rules/analyze.js';
 import { loadExampleBank, parseMeaning } from '../../rules/meaning.js';
 import { normalizeText } from '../../rules/normalize.js';
 import { defaultRuleset, parseRuleset } from '../../rules/ruleset.js';
-import { corruptText, seededRandom } from './asr-noise.js';
+import { corruptText, seededRandom } from '../../rules/asr-noise.js';
 
 const tuneBank = loadExampleBank(fileURLToPath(new URL('../../rules/banned-phrases.examples.yaml', import.meta.url)));
 const holdoutBank = loadExampleBank(fileURLToPath(new URL('./fixtures/banned-phrases.examples.holdout.yaml', import.meta.url)));
