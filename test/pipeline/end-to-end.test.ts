@@ -71,8 +71,9 @@ describe('nightly pipeline, end to end', () => {
     await put(`${NIGHT}with-transcript.wav`, path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
     // The sidecar gets the same clean-up as ASR output: an invented label line and outro at the end go.
     const script = JSON.parse(await readFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), 'utf8')) as Transcript;
-    const lastEnd = Math.max(...script.segments.map((x) => x.end));
-    script.segments.push({ start: lastEnd, end: lastEnd + 0.5, speaker: 'customer', text: '(音樂播放中)' }, { start: lastEnd + 0.5, end: lastEnd + 1, speaker: 'customer', text: '我们下期再见' });
+    // Inside the recording (a sidecar may not run past it), at its very end.
+    const d = script.durationSec;
+    script.segments.push({ start: d - 0.4, end: d - 0.2, speaker: 'customer', text: '(音樂播放中)' }, { start: d - 0.2, end: d, speaker: 'customer', text: '我们下期再见' });
     await writeFile(path.join(files, 'script.json'), JSON.stringify(script));
     await put(`${NIGHT}with-transcript.wav.transcript.json`, path.join(files, 'script.json'));
     // Another night: must not be touched.
