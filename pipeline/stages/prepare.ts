@@ -10,6 +10,7 @@ import { parseTranscriptText, type AudioMeasurements, type TimeSpan, type Transc
 import { prepareRecording } from '../audio/prepare.js';
 import { measureChannels } from '../audio/measure.js';
 import { assignRoles } from '../transcribe/roles.js';
+import { cleanTranscriptSegments } from '../transcribe/postprocess.js';
 import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
 import { readStoredTranscript } from './stored-output.js';
 import { withTempDir } from './temp-dir.js';
@@ -76,11 +77,15 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   const sidecarBytes = await storage.getBytes(rec.bucket, sidecarKey);
   const sidecarText = sidecarBytes && decodeUtf8(sidecarBytes, `${rec.bucket}/${sidecarKey}`, 'invalid_transcript');
   if (sidecarText !== undefined) {
-    const sidecar = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
+    const parsed = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
     // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio,
     // and the audio measurements come from it.
     const audio = await measureRecording(ctx, rec, meta, options);
-    assertSidecarFitsAudio(sidecar, audio.durationSec, `${rec.bucket}/${sidecarKey}`);
+    assertSidecarFitsAudio(parsed, audio.durationSec, `${rec.bucket}/${sidecarKey}`);
+    // The same clean-up as ASR output: labels, invented lines and loops never reach the rules.
+    const cleaned = cleanTranscriptSegments(parsed.segments, { durationSec: parsed.durationSec });
+    if (cleaned.dropped.length) ctx.log.info({ key: rec.key, dropped: cleaned.dropped }, 'dropped sidecar lines judged invented');
+    const sidecar = { ...parsed, segments: cleaned.segments };
     // A mono sidecar (every utterance `unknown`) gets roles the way a mono ASR transcript does.
     const assigned =
       sidecar.segments.length > 0 && sidecar.segments.every((s) => s.speaker === 'unknown')
