@@ -6,15 +6,17 @@
  * - The model file is `silero_vad_v5.onnx` as shipped inside the npm package `@ricky0123/vad-web`
  *   (Silero VAD: MIT licence, snakers4/silero-vad; the package: ISC); an operator may point `modelPath`
  *   elsewhere. Nothing is downloaded.
- * - Inference runs in a worker thread (./vad-worker.cjs), so a queue worker's event loop stays free; the
- *   thread is terminated when the wall-clock limit passes or the AbortSignal fires.
+ * - Inference runs in a child process (./vad-process.cjs, through infra/child-process.ts), so a queue
+ *   worker's event loop stays free and the run can be killed when the wall-clock limit passes or the
+ *   AbortSignal fires. (A worker thread cannot be: terminating one inside sherpa-onnx's native code makes the
+ *   addon abort the whole process — measured.)
  * - Measured on this project's 2-core machines: about 8 ms of CPU per 10 s of audio (55 s in 0.46 s
  *   including model load).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ChildProcessError, runChild } from '../../infra/child-process.js';
 import { projectRoot } from '../../infra/paths.js';
 import { BadInputError, TimeLimitError } from '../errors.js';
 import type { SpeechStretch } from '../transcribe/engine.js';
@@ -36,7 +38,7 @@ export interface VadOptions {
   maxSpeechSec?: number;
   /** Wall-clock limit, milliseconds; default 120000. */
   timeLimitMs?: number;
-  /** Aborting terminates the worker thread; the promise rejects with an `AbortError`. */
+  /** Aborting kills the VAD child process; the promise rejects with an `AbortError`. */
   signal?: AbortSignal;
 }
 
@@ -71,9 +73,9 @@ export function vadSettings(options: VadOptions = {}): VadSettings {
   };
 }
 
-const WORKER_PATH = path.join(projectRoot, 'pipeline', 'audio', 'vad-worker.cjs');
+const PROCESS_PATH = path.join(projectRoot, 'pipeline', 'audio', 'vad-process.cjs');
 
-interface WorkerResult {
+interface ProcessResult {
   stretches?: [number, number][];
   sampleRate?: number;
   error?: string;
@@ -87,7 +89,7 @@ interface WorkerResult {
  *   channel holds no speech
  * @throws {BadInputError} `no_model` when the VAD model file is missing
  * @throws {TimeLimitError} (`what` = `VAD`) when it runs past `timeLimitMs`
- * @throws {Error} named `AbortError` when `signal` aborts; other errors when the WAV cannot be read or is not
+ * @throws {Error} named `AbortError` when `signal` aborts (the child process is killed); other errors when the WAV cannot be read or is not
  *   16 kHz (a prepared channel always is, so that is a fault of the pipeline, not of the recording)
  */
 export async function detectSpeech(wavPath: string, options: VadOptions = {}): Promise<SpeechStretch[]> {
@@ -97,33 +99,23 @@ export async function detectSpeech(wavPath: string, options: VadOptions = {}): P
   }
   const timeLimitMs = options.timeLimitMs ?? 120_000;
   options.signal?.throwIfAborted();
-  const result = await new Promise<WorkerResult>((resolve, reject) => {
-    const worker = new Worker(WORKER_PATH, {
-      workerData: {
-        wavPath,
-        modelPath: settings.model,
-        threshold: settings.threshold,
-        minSilenceSec: settings.minSilenceSec,
-        minSpeechSec: settings.minSpeechSec,
-        maxSpeechSec: settings.maxSpeechSec,
-      },
-    });
-    let settled = false;
-    const finish = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      action();
-    };
-    const onAbort = () => finish(() => reject(Object.assign(new Error(`VAD of ${wavPath} aborted`), { name: 'AbortError' })));
-    const timer = setTimeout(() => finish(() => reject(new TimeLimitError('VAD', timeLimitMs))), timeLimitMs);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (message: WorkerResult) => finish(() => resolve(message)));
-    worker.once('error', (error) => finish(() => reject(error)));
-    worker.once('exit', (code) => finish(() => reject(new Error(`VAD worker for ${wavPath} exited with code ${code} before answering`))));
+  const request = JSON.stringify({
+    wavPath,
+    modelPath: settings.model,
+    threshold: settings.threshold,
+    minSilenceSec: settings.minSilenceSec,
+    minSpeechSec: settings.minSpeechSec,
+    maxSpeechSec: settings.maxSpeechSec,
   });
+  let result: ProcessResult;
+  try {
+    const run = await runChild('VAD', process.execPath, [PROCESS_PATH, request], { timeLimitMs, signal: options.signal });
+    result = run.code === 0 ? (JSON.parse(run.stdout) as ProcessResult) : { error: `exit ${run.code ?? run.signal}: ${run.stderr.trim().slice(-500)}` };
+  } catch (error) {
+    if (error instanceof ChildProcessError && error.kind === 'time_limit') throw new TimeLimitError('VAD', timeLimitMs);
+    if (error instanceof ChildProcessError && error.kind === 'aborted') throw Object.assign(new Error(`VAD of ${wavPath} aborted`), { name: 'AbortError' });
+    throw error;
+  }
   if (result.error !== undefined || !result.stretches || !result.sampleRate) {
     throw new Error(`VAD of ${wavPath} failed: ${result.error ?? 'no result'}`);
   }

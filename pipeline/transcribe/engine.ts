@@ -8,7 +8,7 @@
  *
  * Rules every engine keeps:
  * - never blocks the event loop for more than a few milliseconds (a BullMQ worker that does loses its job
- *   lock and the job runs twice): heavy work runs in a child process or a worker thread;
+ *   lock and the job runs twice): heavy work runs in a child process (a worker thread cannot be stopped safely inside a native addon);
  * - runs under a wall-clock limit and an AbortSignal, both of which stop the work for good;
  * - downloads nothing: missing or unreadable model files are a `no_model` BadInputError naming the file;
  * - returns raw text: Traditional→Simplified, hallucination and loop clean-up happen after, once, for

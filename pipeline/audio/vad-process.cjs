@@ -1,14 +1,16 @@
 /**
- * Worker thread of pipeline/audio/vad.ts: runs Silero VAD (through sherpa-onnx-node's `Vad`) over one
- * 16 kHz mono WAV, so the native inference never runs on the event loop of a queue worker.
+ * Child process of pipeline/audio/vad.ts: runs Silero VAD (through sherpa-onnx-node's `Vad`) over one
+ * 16 kHz mono WAV, so the native inference never runs on the event loop of a queue worker, and a time limit
+ * or a shutdown can kill it (a worker thread cannot be stopped safely inside sherpa-onnx's native code: the
+ * addon then aborts the whole process).
  *
- * workerData: { wavPath: string, modelPath: string, threshold: number, minSilenceSec: number,
- *               minSpeechSec: number, maxSpeechSec: number }
- * Posts exactly one message: { stretches: [startSample, endSample][], sampleRate: number, samples: number }
- * or { error: string }.
+ * argv[2]: JSON { wavPath: string, modelPath: string, threshold: number, minSilenceSec: number,
+ *                 minSpeechSec: number, maxSpeechSec: number }
+ * Writes exactly one JSON line to stdout: { stretches: [startSample, endSample][], sampleRate: number,
+ * samples: number } or { error: string }.
  */
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
+const workerData = JSON.parse(process.argv[2]);
 
 /** Silero VAD v5 works on windows of 512 samples at 16 kHz (32 ms). */
 const WINDOW_SAMPLES = 512;
@@ -51,7 +53,7 @@ try {
   }
   vad.flush();
   drain();
-  parentPort.postMessage({ stretches, sampleRate: wave.sampleRate, samples: samples.length });
+  process.stdout.write(`${JSON.stringify({ stretches, sampleRate: wave.sampleRate, samples: samples.length })}\n`);
 } catch (error) {
-  parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n`);
 }
