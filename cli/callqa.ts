@@ -160,8 +160,9 @@ program
       await installNightlySchedule(queues, config);
       await installStatsSchedule(queues, config);
     }
-    const running = startWorkers({ services, queues }, stages);
-    log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
+    const running = startWorkers({ services, queues }, stages, { withoutModel: 'refuse' });
+    if (running.transcribeRefused) process.stderr.write(`callqa worker: transcribe stage not started: ${running.transcribeRefused}\n`);
+    log.info({ stages: running.stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping workers');
       await running.close();

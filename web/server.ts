@@ -54,6 +54,7 @@ import { findingAppealHtml, registerAppealRoutes } from './appeals-routes.js';
 import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';
 import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
+import { asrModelProblem } from '../pipeline/transcribe/engines.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -605,7 +606,11 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       checks.redis = 'down';
     }
     const ok = Object.values(checks).every((v) => v === 'ok');
-    return reply.code(ok ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ok ? 'ok' : 'degraded', checks });
+    // ASR is the workers' concern, not the web app's: reported (same configuration, same check as the worker's
+    // start-up), but it does not make the web app unhealthy.
+    const asrProblem = asrModelProblem(config);
+    const asr = { engine: config.asrEngine, status: asrProblem ? 'no_model' : 'ok', ...(asrProblem ? { problem: asrProblem } : {}) };
+    return reply.code(ok ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ok ? 'ok' : 'degraded', checks, asr });
   });
 
   app.get('/metrics', { config: { public: true } }, async (req, reply) => {

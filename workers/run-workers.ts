@@ -8,13 +8,20 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { isBadInput, TimeLimitError } from '../pipeline/errors.js';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../infra/redis.js';
-import { createEngine } from '../pipeline/transcribe/engines.js';
+import { asrModelProblem, createEngine } from '../pipeline/transcribe/engines.js';
 import { handlers, recordFailure, type HandlerDeps } from './handlers.js';
 import { QUEUE_NAMES, STAGE_SETTINGS, type JobData, type Stage } from './queues.js';
 
 /** Running workers. */
 export interface RunningWorkers {
   workers: Worker[];
+  /** The stages that run (`stages` less a refused transcribe stage). */
+  stages: Stage[];
+  /**
+   * Set when the transcribe stage was not started because the engine has no usable model (option
+   * `withoutModel: 'refuse'`): the reason, naming the missing file or variable.
+   */
+  transcribeRefused?: string;
   /**
    * Stops taking jobs, aborts running ones (their child processes are killed and the jobs return to
    * waiting) and closes the connections. Safe to call twice.
@@ -33,22 +40,44 @@ function recordingIdOf(stage: Stage, data: unknown): string | undefined {
   return stage === 'scan' ? undefined : (data as JobData['prepare']).recordingId;
 }
 
+/** Options of {@link startWorkers}. */
+export interface StartWorkersOptions {
+  /**
+   * What to do when the transcribe stage is asked for and the configured engine has no usable model:
+   * - `'refuse'` (the long-running `callqa worker`): do not start the transcribe stage, log the reason as an
+   *   error; the other stages run and transcribe jobs wait in their queue until a worker with a model
+   *   takes them (nothing fails for a configuration mistake);
+   * - `'fail-jobs'` (default; `callqa process` and the demo, which must account for every file): start it,
+   *   and every recording that needs ASR fails with `no_model` naming the file, while recordings with a
+   *   `.transcript.json` sidecar are still transcribed from it.
+   */
+  withoutModel?: 'refuse' | 'fail-jobs';
+}
+
 /**
  * Starts one worker per stage in `stages`, each with its own Redis connection. With the transcribe stage and
  * no `deps.engine`, the configured transcription engine (`ASR_ENGINE`) is made here, once, and closed by
- * `close()`; when its model files are missing, start-up logs which file and every transcribe job fails with
- * `no_model`.
+ * `close()`; when its model files are missing, see {@link StartWorkersOptions.withoutModel}.
  */
-export function startWorkers(givenDeps: HandlerDeps, stages: readonly Stage[]): RunningWorkers {
+export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly Stage[], options: StartWorkersOptions = {}): RunningWorkers {
   const { config, log } = givenDeps.services;
   let deps = givenDeps;
   let ownEngine = false;
+  let stages = [...requestedStages];
+  let transcribeRefused: string | undefined;
   if (stages.includes('transcribe') && !deps.engine) {
-    const { engine, problem } = createEngine(config);
-    deps = { ...deps, engine };
-    ownEngine = true;
-    if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
-    else log.info({ engine: engine.descriptor }, 'transcription engine ready');
+    const problem = asrModelProblem(config);
+    if (problem && options.withoutModel === 'refuse') {
+      transcribeRefused = problem;
+      stages = stages.filter((s) => s !== 'transcribe');
+      log.error({ engine: config.asrEngine, problem }, `transcribe stage NOT started: ${problem}. Other stages run; transcribe jobs wait until a worker with a model takes them`);
+    } else {
+      const { engine } = createEngine(config);
+      deps = { ...deps, engine };
+      ownEngine = true;
+      if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
+      else log.info({ engine: engine.descriptor }, 'transcription engine ready');
+    }
   }
   let shuttingDown = false;
   const connections: Redis[] = [];
@@ -99,6 +128,8 @@ export function startWorkers(givenDeps: HandlerDeps, stages: readonly Stage[]): 
   let closing: Promise<void> | undefined;
   return {
     workers,
+    stages,
+    transcribeRefused,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
