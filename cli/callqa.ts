@@ -154,11 +154,13 @@ program
     const { startWorkers } = await import('../workers/run-workers.js');
     const { installNightlySchedule } = await import('../workers/nightly.js');
     const { installStatsSchedule } = await import('../workers/monthly-stats.js');
+    const { installSamplingSchedule } = await import('../workers/daily-sampling.js');
     const services = await openServices(config, log, { allowLocalS3: false });
     const queues = openQueues(services.redis, config);
     if (opts.schedule) {
       await installNightlySchedule(queues, config);
       await installStatsSchedule(queues, config);
+      await installSamplingSchedule(queues, config);
     }
     const running = startWorkers({ services, queues }, stages, { withoutModel: 'refuse' });
     if (running.transcribeRefused) process.stderr.write(`callqa worker: transcribe stage not started: ${running.transcribeRefused}\n`);
@@ -185,6 +187,28 @@ program
     const { config, log } = setup(true);
     const { statsCommand } = await import('./stats-command.js');
     await statsCommand(config, log, { month: opts.month, out: opts.out });
+  });
+
+program
+  .command('sample')
+  .description('draw a day\'s sampling (抽检) into the review queue now, at the rates set on /settings/sampling')
+  .option('--date <yyyy-mm-dd>', 'the day in STATS_TZ (default: yesterday)')
+  .action(async (opts: { date?: string }) => {
+    const { config } = setup(true);
+    const { samplingTargetDate } = await import('../workers/daily-sampling.js');
+    const { drawSample } = await import('../web/sampling-data.js');
+    const { openDatabase } = await import('../infra/database.js');
+    const date = opts.date ?? samplingTargetDate(new Date(), config);
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    const day = new Date(`${date}T00:00:00Z`);
+    if (!m || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) throw new Error(`--date must be a calendar date yyyy-mm-dd, got "${date}"`);
+    const db = await openDatabase(config.databaseUrl);
+    try {
+      const drawn = await drawSample(db, date, config.stats.timeZone);
+      process.stdout.write(`${date}: ${drawn.length} calls drawn for sampling (${config.stats.timeZone})\n`);
+    } finally {
+      await db.end();
+    }
   });
 
 program

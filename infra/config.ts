@@ -103,6 +103,7 @@ const envSchema = z
 
     STATS_CRON: cronPattern.default('0 3 1 * *'),
     STATS_TZ: timeZone.default('Asia/Shanghai'),
+    SAMPLING_CRON: cronPattern.default('0 7 * * *'),
 
     WEB_HOST: z.string().min(1).default('127.0.0.1'),
     WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -173,6 +174,8 @@ export interface Config {
   nightly: { cron: string; timeZone: string; prefixTemplate: string };
   /** Monthly statistics: when the previous month is built (cron in `timeZone`) and the zone its calendar months are read in. */
   stats: { cron: string; timeZone: string };
+  /** Daily sampling draw (workers/daily-sampling.ts): when the previous day (in `stats.timeZone`) is drawn. */
+  sampling: { cron: string };
   /** The review workspace (`callqa serve`). */
   web: {
     host: string;
@@ -261,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     centreNames: e.CENTRE_NAMES,
     nightly: { cron: e.NIGHTLY_CRON, timeZone: e.NIGHTLY_TZ, prefixTemplate: e.NIGHTLY_PREFIX_TEMPLATE },
     stats: { cron: e.STATS_CRON, timeZone: e.STATS_TZ },
+    sampling: { cron: e.SAMPLING_CRON },
     web: {
       host: e.WEB_HOST,
       port: e.WEB_PORT,
