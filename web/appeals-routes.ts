@@ -83,7 +83,7 @@ export function registerAppealRoutes(app: FastifyInstance, deps: AppealRouteDeps
     const form = appealForm.safeParse(req.body);
     const appeals = await appealsOfCall(db, call.recordingId);
     const refusal = appealRefusal(call, fid, new Set(appeals.keys()), deps.appealDays);
-    const message = refusal ? APPEAL_REFUSALS[refusal] : !form.success ? '请填写申诉理由（最多 2000 字）。' : undefined;
+    const message = refusal === 'too_late' ? `${APPEAL_REFUSALS.too_late}发现确认后 ${deps.appealDays} 天内可申诉。` : refusal ? APPEAL_REFUSALS[refusal] : !form.success ? '请填写申诉理由（最多 2000 字）。' : undefined;
     if (message) {
       return reply.code(400).type('text/html; charset=utf-8').send(layout({
         title: '无法申诉', user: req.user, csrf: reply.generateCsrf(),

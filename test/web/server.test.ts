@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
 import { parseMonth } from '../../pipeline/stats/month.js';
@@ -58,7 +58,7 @@ describe('review workspace over HTTP', () => {
     }
     const post = await anon.post(`/calls/${call}/findings/1/decisions`, { decision: 'confirmed' });
     expect(post.statusCode).toBe(401);
-    expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+    expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' }, asr: { engine: 'whisper.cpp', status: 'ok' } });
     expect((await anon.get('/favicon.ico')).statusCode).toBe(204);
     expect((await anon.get('/login')).statusCode).toBe(200);
   });
@@ -454,6 +454,25 @@ describe('review workspace over HTTP', () => {
     expect(filed.statusCode).toBe(303);
     const twice = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '再申诉' });
     expect(twice.body).toContain('每条发现只能申诉一次');
+    // Past WEB_APPEAL_DAYS (7 here) after its confirmation, a finding can no longer be appealed: no form, and a
+    // posted appeal is refused with the window in the message and nothing filed. The decisions are append-only,
+    // so the workspace's clock moves 8 days on instead (only Date: timers and the database keep real time).
+    const late = confirmed[1]!;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 8 * 86_400_000);
+      const latePage = await agent.get(`/calls/${call}`);
+      expect([...latePage.body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).not.toContain(late);
+      const tooLate = await agent.post(`/calls/${call}/findings/${late}/appeal`, { _csrf: csrfOf(latePage.body), reason: '那句不是我说的' });
+      expect(tooLate.statusCode).toBe(400);
+      expect(tooLate.body).toContain('已超过申诉期限');
+      expect(tooLate.body).toContain('发现确认后 7 天内可申诉');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await w.services.db.query('SELECT 1 FROM appeals WHERE finding_id = $1', [late])).rowCount).toBe(0);
+    // On the day itself the same finding offers the form: the limit is the confirmation's age.
+    expect([...(await agent.get(`/calls/${call}`)).body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).toContain(late);
 
     const { rows: [before] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
     const statsBefore = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
