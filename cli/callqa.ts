@@ -278,7 +278,8 @@ users
   .requiredOption('--role <role>', 'officer | supervisor | admin | agent (坐席: sees and appeals only their own calls)')
   .option('--name <name>', 'name shown on the pages, e.g. 王芳')
   .option('--agent <id>', 'for --role agent: the agent id whose calls the account sees, e.g. A017')
-  .action(async (username: string, opts: { role: string; name?: string; agent?: string }) => {
+  .option('--email <address>', 'e-mail address: an agent is told there when an appeal is decided (with SMTP configured)')
+  .action(async (username: string, opts: { role: string; name?: string; agent?: string; email?: string }) => {
     const { usersAdd } = await import('./users-command.js');
     await usersAdd(loadConfig(), username, opts);
   });

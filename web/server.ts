@@ -51,6 +51,7 @@ import { listMissedFindings } from './sampling-data.js';
 import { registerSamplingRoutes } from './sampling-routes.js';
 import { appealsOfCall, countPendingAppeals } from './appeals-data.js';
 import { findingAppealHtml, registerAppealRoutes } from './appeals-routes.js';
+import { createAppealNotifier } from './appeal-notifications.js';
 import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';
 import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
@@ -583,7 +584,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   registerReviewRoutes(app, { db, assignment: web.assignment, openCall, loadReport, renderCallPage, onDecision: (decision) => decisionsTotal.inc({ decision }) });
   registerDismissReasonRoutes(app, { db });
   registerSamplingRoutes(app, { db, timeZone: 'Asia/Shanghai', openCall });
-  registerAppealRoutes(app, { db, appealDays: web.appealDays, openCall, loadReport, mask, phraseLabels: async () => bannedPhraseLabels(await activeRuleset(db)) });
+  const appealNotifier = createAppealNotifier(config, db, deps.log);
+  app.addHook('onClose', async () => appealNotifier.close());
+  registerAppealRoutes(app, { db, appealDays: web.appealDays, openCall, loadReport, mask, phraseLabels: async () => bannedPhraseLabels(await activeRuleset(db)), notifier: appealNotifier });
 
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });
