@@ -10,7 +10,9 @@ import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
 import { parseMonth } from '../../pipeline/stats/month.js';
 import { maskText } from '../../web/privacy.js';
-import { Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { AGENT_EMAIL, Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { bodyOf, startTestSmtpServer, subjectOf, type TestSmtpServer } from '../support/mail.js';
+import { waitFor } from '../support/integration.js';
 
 const notice = (location: unknown) => new URL(String(location), 'http://x').searchParams.get('notice') ?? '';
 
@@ -26,8 +28,12 @@ describe('review workspace over HTTP', () => {
     return v;
   };
 
+  let smtp: TestSmtpServer;
+  const SUPERVISORS = 'appeals-desk@centre.example';
+
   beforeAll(async () => {
-    w = await startWebEnv('http');
+    smtp = await startTestSmtpServer();
+    w = await startWebEnv('http', { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'callqa@centre.example', APPEAL_NOTIFY_TO: SUPERVISORS });
     officer = new Client(w.app);
     officer2 = new Client(w.app);
     supervisor = new Client(w.app);
@@ -40,6 +46,7 @@ describe('review workspace over HTTP', () => {
 
   afterAll(async () => {
     await w?.close();
+    await smtp?.close();
   });
 
   it('refuses anonymous access to every page and file except sign-in and health', async () => {
@@ -452,6 +459,11 @@ describe('review workspace over HTTP', () => {
     expect(notConfirmed.body).toContain('只能对已确认的发现申诉');
     const filed = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '那句是来电人说的' });
     expect(filed.statusCode).toBe(303);
+    // The supervisors are told by e-mail (SMTP configured for this workspace).
+    const filedMail = await waitFor('appeal e-mail', async () => smtp.received.find((m) => m.to.includes(SUPERVISORS)), 15_000);
+    expect(filedMail.to).toEqual([SUPERVISORS]);
+    expect(subjectOf(filedMail.data)).toMatch(/^\[callqa\] 新申诉 #\d+：通话 /);
+    expect(bodyOf(filedMail.data)).toContain('申诉理由：那句是来电人说的');
     const twice = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '再申诉' });
     expect(twice.body).toContain('每条发现只能申诉一次');
     // Past WEB_APPEAL_DAYS (7 here) after its confirmation, a finding can no longer be appealed: no form, and a
@@ -484,6 +496,8 @@ describe('review workspace over HTTP', () => {
     const aid = /action="\/appeals\/(\d+)\/decision"/.exec(appeals.body)![1]!;
     expect((await officer.post(`/appeals/${aid}/decision`, { _csrf: csrfOf((await officer.get('/')).body), outcome: 'overturned' })).statusCode).toBe(403);
     expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'overturned', note: '录音核实为来电人所说' })).headers.location).toBe('/appeals?notice=decided');
+    const decidedMail = await waitFor('decision e-mail', async () => smtp.received.find((m) => m.to.includes(AGENT_EMAIL)), 15_000);
+    expect(subjectOf(decidedMail.data)).toBe(`[callqa] 申诉 #${aid} 已处理：已改判（驳回该发现）`);
     expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'upheld' })).headers.location).toBe('/appeals?notice=gone');
     const { rows: [after] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
     expect(after.reviewed_score).toBe(before.reviewed_score + 10); // the banned phrase no longer deducts
