@@ -70,7 +70,10 @@ const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json
 const program = new Command('callqa')
   .description('Quality checks of service-centre phone recordings against the staff code of conduct')
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // `eval` has its own options and a subcommand (`eval asr`) with options of the same names: each command's
+  // options are read where they are written.
+  .enablePositionalOptions();
 
 program
   .command('analyze')
@@ -155,24 +158,47 @@ program
     const { installNightlySchedule } = await import('../workers/nightly.js');
     const { installStatsSchedule } = await import('../workers/monthly-stats.js');
     const { installSamplingSchedule } = await import('../workers/daily-sampling.js');
-    const services = await openServices(config, log, { allowLocalS3: false });
+    // Stopping while still waiting for a dependency at start-up ends the wait.
+    const starting = new AbortController();
+    const stopStarting = () => starting.abort();
+    process.once('SIGTERM', stopStarting);
+    process.once('SIGINT', stopStarting);
+    let services;
+    try {
+      services = await openServices(config, log, { allowLocalS3: false, waitForDependencies: true, signal: starting.signal });
+    } catch (error) {
+      if (starting.signal.aborted) {
+        log.info('stopped while waiting for a dependency at start-up');
+        log.flush();
+        process.exit(0);
+      }
+      throw error;
+    }
+    process.off('SIGTERM', stopStarting);
+    process.off('SIGINT', stopStarting);
     const queues = openQueues(services.redis, config);
     if (opts.schedule) {
       await installNightlySchedule(queues, config);
       await installStatsSchedule(queues, config);
       await installSamplingSchedule(queues, config);
     }
-    const running = startWorkers({ services, queues }, stages, { withoutModel: 'refuse' });
+    const running = startWorkers({ services, queues }, stages, { withoutModel: 'refuse', reconcile: true });
     if (running.transcribeRefused) process.stderr.write(`callqa worker: transcribe stage not started: ${running.transcribeRefused}\n`);
     log.info({ stages: running.stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping workers');
-      await running.close();
+      // Whatever does not answer, the process ends within the shutdown time limit (plus closing the connections).
+      setTimeout(() => {
+        log.warn('shutdown: connections did not close in time; exiting');
+        log.flush();
+        process.exit(1);
+      }, config.shutdownTimeLimitMs + 5_000).unref();
+      const inTime = await running.close();
       await closeQueues(queues);
       await services.close();
-      log.info('workers stopped');
+      log.info({ inTime }, 'workers stopped');
       log.flush();
-      process.exit(0);
+      process.exit(inTime ? 0 : 1);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
@@ -368,9 +394,10 @@ rules
     await rulesListCommand(loadConfig().databaseUrl, { json: opts.json });
   });
 
-program
+const evalCmd = program
   .command('eval')
-  .description('precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl')
+  .enablePositionalOptions()
+  .description('precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl (`eval asr DIR`: ASR character error rate)')
   .argument('<dir>', 'folder of transcripts (*.json) with labels.jsonl')
   .option('--ruleset <file>', 'ruleset YAML file (default: the shipped one)')
   .option('--json', 'print the evaluation as JSON')
@@ -386,6 +413,27 @@ program
     const seed = opts.seed === undefined ? undefined : Number(opts.seed);
     if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got "${opts.seed}"`);
     process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, asrNoise, seed, centreNames: loadConfig().centreNames });
+  });
+
+evalCmd
+  .command('asr')
+  .description('character error rate of the configured ASR engine (ASR_ENGINE) on the recordings of DIR against NAME.ref.txt or NAME.transcript.json beside them')
+  .argument('<dir>', 'folder of recordings with their reference transcripts')
+  .option('--json', 'print the evaluation as JSON')
+  .action(async (dir: string, opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const { createEngine } = await import('../pipeline/transcribe/engines.js');
+    const { evalAsrCommand } = await import('./eval-asr-command.js');
+    const { engine, problem } = createEngine(config);
+    process.exitCode = await evalAsrCommand(dir, {
+      engine,
+      engineProblem: problem,
+      workDir: config.workDir,
+      ffmpegTimeLimitMs: config.ffmpegTimeLimitMs,
+      channelMap: config.channelMap,
+      json: opts.json,
+      signal: interruptSignal(),
+    });
   });
 
 program

@@ -10,7 +10,7 @@
  * nightly `status` and `retry`. Running the same folder again reuses the earlier reports.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../infra/config.js';
@@ -69,38 +69,101 @@ export function uniqueStems(callIds: string[]): string[] {
   });
 }
 
-/** How the entries of DIR are taken. File names are as in DIR. */
+/**
+ * A file name as shown in summaries, logs and reasons: the name itself when it is UTF-8; otherwise each byte
+ * that is not part of valid UTF-8 as `\xNN` (a GBK-encoded `张三.wav` shows as `\xd5\xc5\xc8\xfd.wav`).
+ * A backslash in a name shows as `\\`, so two different names never show the same.
+ */
+export function displayFileName(name: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < name.length) {
+    const b = name[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const chunk = len ? name.subarray(i, i + len) : undefined;
+    const text = chunk && chunk.length === len ? decodeStrict(chunk) : undefined;
+    if (text === undefined) {
+      out += `\\x${b.toString(16).padStart(2, '0')}`;
+      i += 1;
+    } else {
+      out += text === '\\' ? '\\\\' : text;
+      i += len;
+    }
+  }
+  return out;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+function decodeStrict(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An entry of DIR: its name as the bytes the file system holds, and as shown ({@link displayFileName}). */
+export interface FolderEntry {
+  name: Buffer;
+  display: string;
+}
+
+/** How the entries of DIR are taken. File names are shown with {@link displayFileName}. */
 export interface FolderPlan {
   /** Recordings with the sidecars found beside them. */
   recordings: { file: string; metadata?: string; transcript?: string }[];
   /** Entries that are not processed, each with the reason (they still appear in summary.json). */
   skipped: SummaryEntry[];
+  /** The bytes of each name shown in `recordings` (what to open). */
+  names: Map<string, Buffer>;
+}
+
+/** `dir` + `/` + `name`, as a Buffer path (names that are not UTF-8 stay byte for byte). */
+export function entryPath(dir: string, name: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(path.resolve(dir) + path.sep), name]);
 }
 
 /**
  * Sorts the entries of a folder into recordings and their sidecars (`<file>.json` metadata,
- * `<file>.transcript.json` transcript). Symbolic links are followed. A `.json` file without its recording,
- * a sub-folder, a named pipe or a broken link is not processed and is listed with the reason.
+ * `<file>.transcript.json` transcript). Names are read as bytes, so names that are not UTF-8 (e.g. GBK)
+ * are opened as they are. A symbolic link is followed only when it leads to a file inside DIR: a link out
+ * of the folder (e.g. to /etc/passwd, or to audio elsewhere) is not read and is listed as `not_a_file`. A
+ * `.json` file without its recording, a sub-folder, a named pipe or a broken link is not processed and is
+ * listed with the reason.
  *
  * @throws {Error} `DIR: no such folder` / `not a folder` / the system's reason when DIR cannot be read
  */
 export async function planFolder(dir: string): Promise<FolderPlan> {
-  let names: string[];
+  let raw: Buffer[];
+  let root: string;
   try {
-    names = (await readdir(dir)).sort();
+    raw = await readdir(dir, { encoding: 'buffer' });
+    root = await realpath(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(`${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (error as Error).message}`);
   }
+  const entries: FolderEntry[] = raw.map((name) => ({ name, display: displayFileName(name) })).sort((a, b) => Buffer.compare(a.name, b.name));
   const skipped: SummaryEntry[] = [];
   const files = new Set<string>();
-  for (const name of names) {
+  const names = new Map<string, Buffer>();
+  for (const { name, display } of entries) {
+    const full = entryPath(dir, name);
     try {
-      const info = await stat(path.join(dir, name));
-      if (info.isFile()) files.add(name);
-      else skipped.push({ file: name, status: 'failed', reason: `not_a_file: ${name} is ${info.isDirectory() ? 'a folder' : 'not a regular file (pipe, socket or device)'}` });
+      if ((await lstat(full)).isSymbolicLink()) {
+        const target = await realpath(full);
+        if (!target.startsWith(root + path.sep)) {
+          skipped.push({ file: display, status: 'failed', reason: `not_a_file: ${display} is a link out of the folder (not followed)` });
+          continue;
+        }
+      }
+      const info = await stat(full);
+      if (info.isFile()) {
+        files.add(display);
+        names.set(display, name);
+      } else skipped.push({ file: display, status: 'failed', reason: `not_a_file: ${display} is ${info.isDirectory() ? 'a folder' : 'not a regular file (pipe, socket or device)'}` });
     } catch (error) {
-      skipped.push({ file: name, status: 'failed', reason: `unreadable: ${name}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to nothing' : (error as Error).message}` });
+      skipped.push({ file: display, status: 'failed', reason: `unreadable: ${display}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to nothing' : (error as Error).message}` });
     }
   }
   const sidecarOf = (name: string): string | undefined => {
@@ -124,7 +187,7 @@ export async function planFolder(dir: string): Promise<FolderPlan> {
     const transcript = files.has(name + TRANSCRIPT_SIDECAR_SUFFIX) ? name + TRANSCRIPT_SIDECAR_SUFFIX : undefined;
     recordings.push({ file: name, metadata, transcript });
   }
-  return { recordings, skipped };
+  return { recordings, skipped, names };
 }
 
 /** Where `process` keeps local folders' recordings in the process bucket. */
@@ -135,12 +198,13 @@ const LOCAL_PREFIX = 'local/';
  * bytes and its sidecars' bytes. Running the same folder again finds the same objects, so each recording is
  * processed once; a changed file or sidecar is a new recording.
  */
-async function contentKey(dir: string, rec: FolderPlan['recordings'][number]): Promise<string> {
-  const hash = createHash('sha256').update(rec.file).update('\0');
-  for await (const chunk of createReadStream(path.join(dir, rec.file))) hash.update(chunk as Buffer);
+async function contentKey(dir: string, plan: FolderPlan, rec: FolderPlan['recordings'][number]): Promise<string> {
+  const open = (display: string) => entryPath(dir, plan.names.get(display)!);
+  const hash = createHash('sha256').update(plan.names.get(rec.file)!).update('\0');
+  for await (const chunk of createReadStream(open(rec.file))) hash.update(chunk as Buffer);
   for (const sidecar of [rec.metadata, rec.transcript]) {
     hash.update('\0');
-    if (sidecar) hash.update(await readFile(path.join(dir, sidecar)));
+    if (sidecar) hash.update(await readFile(open(sidecar)));
   }
   return hash.digest('hex').slice(0, 40);
 }
@@ -194,10 +258,11 @@ export async function processFolder(
     const fileOf = new Map<string, string>();
     for (const rec of plan.recordings) {
       const ext = path.extname(rec.file).toLowerCase();
-      const key = `${LOCAL_PREFIX}${await contentKey(dir, rec)}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
-      await services.storage.putFile(bucket, key, path.join(dir, rec.file), 'application/octet-stream', { 'original-name': encodeURIComponent(rec.file) });
-      if (rec.metadata) await services.storage.putFile(bucket, key + METADATA_SUFFIX, path.join(dir, rec.metadata), 'application/json');
-      if (rec.transcript) await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, path.join(dir, rec.transcript), 'application/json');
+      const key = `${LOCAL_PREFIX}${await contentKey(dir, plan, rec)}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
+      const local = (display: string) => entryPath(dir, plan.names.get(display)!);
+      await services.storage.putFile(bucket, key, local(rec.file), 'application/octet-stream', { 'original-name': encodeURIComponent(rec.file) });
+      if (rec.metadata) await services.storage.putFile(bucket, key + METADATA_SUFFIX, local(rec.metadata), 'application/json');
+      if (rec.transcript) await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, local(rec.transcript), 'application/json');
       const stored = await services.storage.stat(bucket, key);
       if (!stored) throw new Error(`${rec.file}: the upload to ${bucket} did not arrive`);
       const ref: RecordingRef = { recordingId: recordingId(bucket, key, stored.etag), bucket, key, etag: stored.etag, size: stored.size };
@@ -242,6 +307,10 @@ export async function processFolder(
     for (const id of ids) {
       const row = finished.get(id)!;
       const entry = entryOf(row);
+      if (row.status === 'failed' && row.reasonCode !== 'interrupted') {
+        // A rejected file's content does not stay in the process bucket (an interrupted one is kept for the next run).
+        await services.storage.remove(bucket, [row.objectKey, row.objectKey + METADATA_SUFFIX, row.objectKey + TRANSCRIPT_SIDECAR_SUFFIX]);
+      }
       if (row.status === 'reported') {
         const text = await services.storage.getText(config.s3.resultsBucket, reportKey(row.objectKey));
         if (text === undefined) throw new Error(`report of ${entry.file} is missing from storage`);

@@ -48,7 +48,7 @@ function traceLine(e: TraceEvent): string {
   const when = e.start !== undefined ? `[${formatClock(e.start)}–${formatClock(e.end ?? e.start)}]` : '';
   const who = e.speaker ? ` ${e.speaker}` : '';
   const said = e.text !== undefined ? ` "${e.text}"` : '';
-  const matched = e.matched !== undefined ? ` → matched "${e.matched}" (${e.match}, quality ${e.quality?.toFixed(2)})` : '';
+  const matched = e.matched !== undefined ? ` → matched "${e.matched}" (${e.match}, quality ${e.quality?.toFixed(2)}${e.why ? `; ${e.why}` : ''})` : '';
   const detail = e.detail ? ` ${e.detail}` : '';
   return `    ${e.part}: ${when}${who}${said}${matched}${detail}`.replace(/: {2}/, ': ');
 }

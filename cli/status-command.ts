@@ -1,6 +1,9 @@
-/** `callqa status`: jobs per stage and recordings per status, and the failed recordings with reasons. */
+/**
+ * `callqa status`: jobs per stage and recordings per status, the recordings not terminal for longer than
+ * STUCK_AFTER_MS with their age, and the failed recordings with reasons.
+ */
 import type { Config } from '../infra/config.js';
-import { countRecordingsByStatus, listFailedRecordings, openDatabase } from '../infra/database.js';
+import { countRecordingsByStatus, listFailedRecordings, listOpenRecordings, openDatabase } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
 import { FAILURE_CODE_NAMES, failureCodeLabel } from '../pipeline/report/labels.js';
 import { assertRedisReachable, createRedis } from '../infra/redis.js';
@@ -36,8 +39,27 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
     const bucket = options.bucket;
     const recordings = await countRecordingsByStatus(db, bucket);
     const failed = await listFailedRecordings(db, { bucket, limit: options.limit });
+    const stuck = await listOpenRecordings(db, bucket, config.stuckAfterMs, options.limit);
     if (options.json) {
-      out.write(`${JSON.stringify({ stages, bucket: bucket ?? null, recordings, failed: failed.map((f) => ({ bucket: f.bucket, key: f.objectKey, callId: f.callId, stage: f.failedStage, code: f.reasonCode, codeZh: FAILURE_CODE_NAMES[f.reasonCode ?? ''] ?? null, reason: f.reason, at: f.updatedAt })) })}\n`);
+      out.write(
+        `${JSON.stringify({
+          stages,
+          bucket: bucket ?? null,
+          recordings,
+          stuckAfterSec: config.stuckAfterMs / 1000,
+          stuck: stuck.map((r) => ({ bucket: r.bucket, key: r.objectKey, callId: r.callId, status: r.status, ageSec: Math.round(r.ageSec), since: r.updatedAt })),
+          failed: failed.map((f) => ({
+            bucket: f.bucket,
+            key: f.objectKey,
+            callId: f.callId,
+            stage: f.failedStage,
+            code: f.reasonCode,
+            codeZh: FAILURE_CODE_NAMES[f.reasonCode ?? ''] ?? null,
+            reason: f.reason,
+            at: f.updatedAt,
+          })),
+        })}\n`,
+      );
       return;
     }
     out.write('stage       waiting  active  delayed  done  failed (jobs kept in Redis)\n');
@@ -45,6 +67,10 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
       out.write(`${stage.padEnd(10)} ${String(c.waiting).padStart(8)} ${String(c.active).padStart(7)} ${String(c.delayed).padStart(8)} ${String(c.done).padStart(5)} ${String(c.failed).padStart(7)}\n`);
     }
     out.write(`\nrecordings in ${bucket ? `bucket ${bucket}` : 'every bucket'}: ${Object.entries(recordings).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    if (stuck.length) {
+      out.write(`\nnot finished for longer than ${formatAge(config.stuckAfterMs / 1000)} (STUCK_AFTER_MS), oldest first (key  status  age); the workers' reconciler queues those without a job again:\n`);
+      for (const r of stuck) out.write(`  ${r.bucket}/${r.objectKey}  ${r.status}  ${formatAge(r.ageSec)}\n`);
+    }
     if (failed.length) {
       out.write(`\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); \`callqa retry [--bucket B] [--prefix KEY-PREFIX]\` queues them again:\n`);
       for (const f of failed) out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
@@ -54,4 +80,12 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
     redis.disconnect();
     await db.end();
   }
+}
+
+/** An age in seconds as `2h05m`, `7m30s` or `45s`. */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
 }

@@ -37,9 +37,10 @@ const cronPattern = z.string().superRefine((value, ctx) => {
 
 /**
  * Values of `ASR_ENGINE`: which transcription engine the workers run (pipeline/transcribe/engines.ts).
- * `whisper.cpp`: whisper-cli with a ggml model (WHISPER_*).
+ * `whisper.cpp`: whisper-cli with a ggml model (WHISPER_*). `sensevoice`, `paraformer`: sherpa-onnx offline
+ * recognizers on the model folder ASR_MODEL_DIR (ASR_*, SENSEVOICE_LANGUAGE; pipeline/transcribe/sherpa-engine.ts).
  */
-export const ASR_ENGINES = ['whisper.cpp'] as const;
+export const ASR_ENGINES = ['whisper.cpp', 'sensevoice', 'paraformer'] as const;
 /** One of {@link ASR_ENGINES}. */
 export type AsrEngineId = (typeof ASR_ENGINES)[number];
 
@@ -73,6 +74,11 @@ const envSchema = z
     WHISPER_LANGUAGE: z.string().min(2).default('zh'),
     WHISPER_NO_SPEECH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
 
+    ASR_MODEL_DIR: z.string().optional(),
+    ASR_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    ASR_TIME_LIMIT_MS: positiveInt.default(30 * 60_000),
+    SENSEVOICE_LANGUAGE: z.enum(['zh', 'yue', 'en', 'ja', 'ko', 'auto']).default('zh'),
+
     CONCURRENCY_SCAN: positiveInt.default(1),
     CONCURRENCY_PREPARE: positiveInt.default(2),
     CONCURRENCY_TRANSCRIBE: positiveInt.default(1),
@@ -84,6 +90,13 @@ const envSchema = z
     JOB_BACKOFF_MS: positiveInt.default(10_000),
     KEEP_COMPLETED_JOBS: positiveInt.default(1000),
     KEEP_FAILED_JOBS: positiveInt.default(5000),
+    JOB_LOCK_MS: positiveInt.optional(),
+    RECONCILE_INTERVAL_MS: positiveInt.default(60_000),
+    RECONCILE_GRACE_MS: positiveInt.default(120_000),
+    RECONCILE_MAX_REQUEUES: positiveInt.default(3),
+    STUCK_AFTER_MS: positiveInt.default(2 * 3_600_000),
+    SHUTDOWN_TIME_LIMIT_MS: positiveInt.default(30_000),
+    DEPENDENCY_RETRY_MS: positiveInt.default(2_000),
 
     CHANNEL_AGENT: channelIndex.default(0),
     CHANNEL_CUSTOMER: channelIndex.default(1),
@@ -180,9 +193,39 @@ export interface Config {
     /** whisper-cli `-nth`, 0..1 (see pipeline/transcribe/whisper.ts). */
     noSpeechThreshold: number;
   };
+  /**
+   * The sherpa-onnx engines (`sensevoice`, `paraformer`; pipeline/transcribe/sherpa-engine.ts), as
+   * `createSherpaEngine(kind, config.sherpa)` takes them.
+   */
+  sherpa: {
+    /** Folder with model.int8.onnx or model.onnx and tokens.txt. Absent: transcription fails with `no_model`. */
+    modelDir?: string;
+    threads: number;
+    /** Per channel, model load included. */
+    timeLimitMs: number;
+    /** SenseVoice's language; `zh` for Mandarin calls. */
+    language: string;
+  };
   concurrency: { scan: number; prepare: number; transcribe: number; analyze: number };
   ffmpegTimeLimitMs: number;
-  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number };
+  /**
+   * `lockMs`: when set, the job lock of every stage (milliseconds) instead of the per-stage defaults in
+   * workers/queues.ts; a dead worker's jobs return after about one lock. Shorter locks bring them back sooner
+   * but must stay well above the longest time the event loop may be busy.
+   */
+  jobs: { attempts: number; backoffMs: number; keepCompleted: number; keepFailed: number; lockMs?: number };
+  /**
+   * The reconciler in every worker (workers/reconcile.ts), one at a time by a Redis lock: every
+   * `intervalMs` it looks at recordings not terminal for `graceMs` whose queue job is gone or finished out
+   * of order; a recording queued again `maxRequeues` times fails with reason `stalled`.
+   */
+  reconcile: { intervalMs: number; graceMs: number; maxRequeues: number };
+  /** `callqa status` lists recordings that have not changed status for this long (milliseconds) as stuck. */
+  stuckAfterMs: number;
+  /** A worker's shutdown ends within this many milliseconds whatever is unreachable (then it exits anyway). */
+  shutdownTimeLimitMs: number;
+  /** First wait (milliseconds) between checks of an unreachable dependency; doubles up to 30 s. */
+  dependencyRetryMs: number;
   /** Which channel of a stereo recording is the agent and which the caller (overridable per recording). */
   channelMap: { agent: number; customer: number };
   /** Names the greeting rule accepts, e.g. 县婚姻登记中心. */
@@ -270,6 +313,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeLimitMs: e.WHISPER_TIME_LIMIT_MS,
       noSpeechThreshold: e.WHISPER_NO_SPEECH_THRESHOLD,
     },
+    sherpa: {
+      modelDir: e.ASR_MODEL_DIR,
+      threads: e.ASR_THREADS,
+      timeLimitMs: e.ASR_TIME_LIMIT_MS,
+      language: e.SENSEVOICE_LANGUAGE,
+    },
     concurrency: {
       scan: e.CONCURRENCY_SCAN,
       prepare: e.CONCURRENCY_PREPARE,
@@ -282,7 +331,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: e.JOB_BACKOFF_MS,
       keepCompleted: e.KEEP_COMPLETED_JOBS,
       keepFailed: e.KEEP_FAILED_JOBS,
+      lockMs: e.JOB_LOCK_MS,
     },
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, graceMs: e.RECONCILE_GRACE_MS, maxRequeues: e.RECONCILE_MAX_REQUEUES },
+    stuckAfterMs: e.STUCK_AFTER_MS,
+    shutdownTimeLimitMs: e.SHUTDOWN_TIME_LIMIT_MS,
+    dependencyRetryMs: e.DEPENDENCY_RETRY_MS,
     channelMap: { agent: e.CHANNEL_AGENT, customer: e.CHANNEL_CUSTOMER },
     centreNames: e.CENTRE_NAMES,
     nightly: { cron: e.NIGHTLY_CRON, timeZone: e.NIGHTLY_TZ, prefixTemplate: e.NIGHTLY_PREFIX_TEMPLATE },

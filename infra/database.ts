@@ -124,12 +124,27 @@ export async function migrate(pool: Pool): Promise<number[]> {
 /**
  * Opens a pool on `databaseUrl`, creating the database and applying migrations first.
  *
+ * The pool and each of its clients have an error handler: a connection that the server closes (PostgreSQL
+ * stopped, restarted or failed over), idle or checked out, is reported to `onIdleError` instead of ending
+ * the process with an unhandled `'error'` event; the next query opens a new connection.
+ *
+ * @param onIdleError told of each such error (default: ignored, the next query reports trouble)
  * @throws {Error} when PostgreSQL cannot be reached or a migration fails
  */
-export async function openDatabase(databaseUrl: string): Promise<Pool> {
+export async function openDatabase(databaseUrl: string, onIdleError: (error: Error) => void = () => undefined): Promise<Pool> {
   await ensureDatabase(databaseUrl);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
-  await migrate(pool);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, connectionTimeoutMillis: 10_000 });
+  pool.on('error', onIdleError);
+  // A client checked out for a transaction (saveReportSummary, migrate) that loses its connection between two
+  // queries emits 'error' too; without a listener that would end the process. The next query on it fails and
+  // the caller's error handling (retry, outage pause) takes over.
+  pool.on('connect', (client) => client.on('error', onIdleError));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
   return pool;
 }
 
@@ -158,11 +173,37 @@ export async function upsertQueuedRecording(pool: Pool, r: RecordingIdentity): P
        updated_at = now()`,
     [r.id, r.bucket, r.objectKey, r.etag, r.sizeBytes],
   );
+  await supersedeFailedVersions(pool, r);
+}
+
+/** Marks failed older versions of the object of `r` (other ids, same bucket and key) `superseded`. */
+async function supersedeFailedVersions(pool: Pool, r: RecordingIdentity): Promise<void> {
   await pool.query(
     `UPDATE recordings SET status = 'superseded', updated_at = now()
      WHERE bucket = $1 AND object_key = $2 AND id <> $3 AND status = 'failed'`,
     [r.bucket, r.objectKey, r.id],
   );
+}
+
+/**
+ * Inserts a `queued` row for each recording version that has none (existing rows are left as they are)
+ * and supersedes failed older versions of the new ones' objects. The first half of the one idempotent
+ * enqueue step (workers/enqueue.ts): the caller then adds the prepare job of every row still `queued`.
+ *
+ * @returns the ids inserted now, and the status of every given id
+ */
+export async function insertQueuedRecordings(pool: Pool, recs: RecordingIdentity[]): Promise<{ inserted: Set<string>; status: Map<string, RecordingStatus> }> {
+  if (!recs.length) return { inserted: new Set(), status: new Map() };
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, status)
+     SELECT * , 'queued' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [recs.map((r) => r.id), recs.map((r) => r.bucket), recs.map((r) => r.objectKey), recs.map((r) => r.etag), recs.map((r) => r.sizeBytes)],
+  );
+  const inserted = new Set(rows.map((r) => r.id));
+  for (const r of recs) if (inserted.has(r.id)) await supersedeFailedVersions(pool, r);
+  const status = new Map((await getRecordings(pool, recs.map((r) => r.id))).map((r) => [r.id, r.status]));
+  return { inserted, status };
 }
 
 /**
@@ -176,21 +217,91 @@ export async function resetRecordingToQueued(pool: Pool, id: string): Promise<vo
   );
 }
 
-/** Moves a recording to a non-terminal stage status, and stores its call id once known. */
-export async function setRecordingStage(pool: Pool, id: string, status: RecordingStatus, callId?: string): Promise<void> {
-  await pool.query(
+/**
+ * Order of the statuses: a recording only moves forward (issue 10). A stage that runs again late (e.g. after
+ * a Redis outage longer than its job lock, when the next stage already finished) leaves the row where it is.
+ * Only `callqa retry`, `process` and the reconciler put a row back to `queued`, on purpose
+ * ({@link resetRecordingToQueued}).
+ */
+export const STATUS_RANK: Record<RecordingStatus, number> = { queued: 0, preparing: 1, transcribing: 2, analyzing: 3, reported: 9, failed: 9, superseded: 9 };
+
+/** SQL expression: the rank of the status column (see {@link STATUS_RANK}). */
+const RANK_SQL = `CASE recordings.status WHEN 'queued' THEN 0 WHEN 'preparing' THEN 1 WHEN 'transcribing' THEN 2 WHEN 'analyzing' THEN 3 ELSE 9 END`;
+
+/**
+ * Moves a recording forward to a non-terminal stage status (or keeps it at the same one), and stores its
+ * call id once known. A row already further on, or terminal, is left unchanged.
+ *
+ * @returns true when the row was at or before `status` (so the stage's work is current)
+ */
+export async function setRecordingStage(pool: Pool, id: string, status: RecordingStatus, callId?: string): Promise<boolean> {
+  const r = await pool.query(
     `UPDATE recordings SET status = $2, call_id = COALESCE($3, call_id), failed_stage = NULL, reason_code = NULL, reason = NULL, updated_at = now()
-     WHERE id = $1`,
-    [id, status, callId ?? null],
+     WHERE id = $1 AND ${RANK_SQL} <= $4`,
+    [id, status, callId ?? null, STATUS_RANK[status]],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * Marks a recording failed with the stage and reason an operator sees in `callqa status`. A recording
+ * already reported (or superseded) stays so: a late failure of a stage that ran twice changes nothing.
+ */
+export async function markRecordingFailed(pool: Pool, id: string, stage: string, reasonCode: string, reason: string): Promise<void> {
+  await pool.query(
+    `UPDATE recordings SET status = 'failed', failed_stage = $2, reason_code = $3, reason = $4, updated_at = now()
+     WHERE id = $1 AND status NOT IN ('reported', 'superseded')`,
+    [id, stage, reasonCode, reason.slice(0, 2000)],
   );
 }
 
-/** Marks a recording failed with the stage and reason an operator sees in `callqa status`. */
-export async function markRecordingFailed(pool: Pool, id: string, stage: string, reasonCode: string, reason: string): Promise<void> {
+/**
+ * Marks one version `superseded` (its object was replaced before it was downloaded; the new version has
+ * its own row), unless it is already terminal.
+ */
+export async function markRecordingSuperseded(pool: Pool, id: string, reason: string): Promise<void> {
   await pool.query(
-    `UPDATE recordings SET status = 'failed', failed_stage = $2, reason_code = $3, reason = $4, updated_at = now() WHERE id = $1`,
-    [id, stage, reasonCode, reason.slice(0, 2000)],
+    `UPDATE recordings SET status = 'superseded', reason = $2, updated_at = now()
+     WHERE id = $1 AND status NOT IN ('reported', 'failed', 'superseded')`,
+    [id, reason.slice(0, 2000)],
   );
+}
+
+/** A recording that is not terminal, with how long it has been in its status. `ageSec` in seconds. */
+export interface OpenRecordingRow extends RecordingRow {
+  ageSec: number;
+  requeueCount: number;
+}
+
+/**
+ * Recordings of `bucket` (every bucket when undefined) that have not been terminal for `olderThanMs` milliseconds (no status change in
+ * that time), oldest first: what `callqa status` lists as stuck, and what the reconciler looks at.
+ */
+export async function listOpenRecordings(pool: Pool, bucket: string | undefined, olderThanMs: number, limit = 500): Promise<OpenRecordingRow[]> {
+  const { rows } = await pool.query(
+    `SELECT *, EXTRACT(EPOCH FROM (now() - updated_at))::float8 AS age_sec FROM recordings
+     WHERE ($1::text IS NULL OR bucket = $1) AND status IN ('queued', 'preparing', 'transcribing', 'analyzing')
+       AND updated_at < now() - make_interval(secs => $2::float8 / 1000)
+     ORDER BY updated_at LIMIT $3`,
+    [bucket ?? null, olderThanMs, limit],
+  );
+  return rows.map((r) => ({ ...toRecordingRow(r), ageSec: Number(r.age_sec), requeueCount: Number(r.requeue_count) }));
+}
+
+/**
+ * The reconciler's compare-and-set: puts an open recording back to `queued` and counts the requeue, only
+ * when it has not changed since it was read (same status and `updated_at`, compared to the millisecond as
+ * JavaScript dates hold it), so a stage that moved it on in between wins.
+ *
+ * @returns the new requeue count, or undefined when the row had changed
+ */
+export async function requeueStaleRecording(pool: Pool, row: Pick<RecordingRow, 'id' | 'status' | 'updatedAt'>): Promise<number | undefined> {
+  const r = await pool.query<{ requeue_count: number }>(
+    `UPDATE recordings SET status = 'queued', requeue_count = requeue_count + 1, updated_at = now()
+     WHERE id = $1 AND status = $2 AND date_trunc('milliseconds', updated_at) = $3 RETURNING requeue_count`,
+    [row.id, row.status, row.updatedAt],
+  );
+  return r.rows[0]?.requeue_count;
 }
 
 /** Summary of a scored call, as stored in `reports`. */

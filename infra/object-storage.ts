@@ -5,7 +5,7 @@
  */
 import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
@@ -100,24 +100,34 @@ export class ObjectStorage {
   }
 
   /**
-   * Downloads an object into `directory` under a generated file name (never the key) and checks that
-   * the bytes written equal `expectedSize` (the listed size), so a truncated transfer is caught.
+   * Downloads an object into `directory` under a generated file name (never the key).
+   *
+   * With `expected.etag`, the download is of that version only: the response's ETag (which names the bytes
+   * of that very response) must equal it, else {@link ObjectChangedError} — the object was replaced since
+   * it was listed. The bytes written must equal the response's Content-Length, so a truncated transfer is
+   * caught. The listed size is not trusted for anything (a listing taken while an upload was under way may
+   * show another size than the version's own).
    *
    * @param extension kept from the key (e.g. `.wav`) as a hint for humans only; letters/digits only
-   * @returns the local path
-   * @throws {Error} when the object is missing or the size differs (transient: the caller retries)
+   * @returns the local path and the number of bytes
+   * @throws {ObjectChangedError} the object now has another ETag
+   * @throws {Error} when the object is missing or the transfer is incomplete (transient: the caller retries)
    */
-  async download(bucket: string, key: string, directory: string, expectedSize?: number): Promise<string> {
+  async download(bucket: string, key: string, directory: string, expected: { etag?: string } = {}): Promise<string> {
     const ext = path.extname(key).toLowerCase();
     const safeExt = /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : '';
     const target = path.join(directory, `${randomUUID()}${safeExt}`);
-    const body = await this.client.getObject(bucket, key);
+    const body = (await this.client.getObject(bucket, key)) as Readable & { headers?: Record<string, string | undefined> };
+    const etag = stripQuotes(body.headers?.etag ?? '');
+    if (expected.etag !== undefined && etag !== expected.etag) {
+      body.destroy();
+      throw new ObjectChangedError(bucket, key, expected.etag, etag);
+    }
     await streamPipeline(body, createWriteStream(target, { mode: 0o600 }));
-    if (expectedSize !== undefined) {
-      const written = (await stat(target)).size;
-      if (written !== expectedSize) {
-        throw new Error(`download of ${bucket}/${key} is incomplete: ${written} of ${expectedSize} bytes`);
-      }
+    const length = body.headers?.['content-length'];
+    const written = (await stat(target)).size;
+    if (length !== undefined && written !== Number(length)) {
+      throw new Error(`download of ${bucket}/${key} is incomplete: ${written} of ${length} bytes`);
     }
     return target;
   }
@@ -136,7 +146,11 @@ export class ObjectStorage {
     return this.client.getObject(bucket, key);
   }
 
-  /** Reads a whole object, or `undefined` when it does not exist. */
+  /**
+   * Reads a whole object, or `undefined` when it does not exist.
+   *
+   * @throws {Error} when fewer bytes arrive than the response announced (transient)
+   */
   async getBytes(bucket: string, key: string): Promise<Buffer | undefined> {
     let body: Readable;
     try {
@@ -147,7 +161,13 @@ export class ObjectStorage {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    const bytes = Buffer.concat(chunks);
+    // A connection dropped mid-body must not pass for a whole (shorter) object.
+    const length = (body as Readable & { headers?: Record<string, string | undefined> }).headers?.['content-length'];
+    if (length !== undefined && bytes.length !== Number(length)) {
+      throw new Error(`read of ${bucket}/${key} is incomplete: ${bytes.length} of ${length} bytes`);
+    }
+    return bytes;
   }
 
   /**
@@ -172,15 +192,30 @@ export class ObjectStorage {
   /**
    * Uploads a local file.
    *
+   * @param filePath a path; a Buffer path for names that are not UTF-8 (kept byte for byte)
    * @param userMetadata stored as `x-amz-meta-<name>` headers (ASCII values), e.g. `original-name`
    */
-  async putFile(bucket: string, key: string, filePath: string, contentType = 'application/octet-stream', userMetadata: Record<string, string> = {}): Promise<void> {
-    await this.client.fPutObject(bucket, key, filePath, { ...userMetadata, 'Content-Type': contentType });
+  async putFile(bucket: string, key: string, filePath: string | Buffer, contentType = 'application/octet-stream', userMetadata: Record<string, string> = {}): Promise<void> {
+    const { size } = await stat(filePath);
+    await this.client.putObject(bucket, key, createReadStream(filePath), size, { ...userMetadata, 'Content-Type': contentType });
   }
 
   /** Deletes objects (missing ones are ignored). */
   async remove(bucket: string, keys: string[]): Promise<void> {
     if (keys.length) await this.client.removeObjects(bucket, keys);
+  }
+}
+
+/** An object was replaced (another ETag) after it was listed: the listed version no longer exists. */
+export class ObjectChangedError extends Error {
+  override readonly name = 'ObjectChangedError';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly expectedEtag: string,
+    readonly currentEtag: string,
+  ) {
+    super(`${bucket}/${key} was replaced after it was listed (ETag ${expectedEtag} → ${currentEtag})`);
   }
 }
 

@@ -114,10 +114,19 @@ export interface Transcript {
  */
 export const MAX_SEGMENT_TEXT_CHARS = 5000;
 
+/**
+ * Longest recording a transcript may describe, in seconds: 24 hours. A service call lasts minutes; the bound
+ * turns a nonsense value such as `durationSec: 1e308` into a named `invalid_transcript` (issue 10).
+ */
+export const MAX_RECORDING_SEC = 24 * 3600;
+
+/** A time or duration in seconds within a recording. */
+const seconds = z.number().finite().min(0).max(MAX_RECORDING_SEC);
+
 const segmentSchema = z
   .object({
-    start: z.number().finite().min(0),
-    end: z.number().finite().min(0),
+    start: seconds,
+    end: seconds,
     speaker: z.enum(['agent', 'customer', 'unknown']),
     text: z.string().max(MAX_SEGMENT_TEXT_CHARS, `longer than ${MAX_SEGMENT_TEXT_CHARS} characters (one utterance; split it into segments)`),
     confidence: z.number().min(0).max(1).optional(),
@@ -127,7 +136,7 @@ const segmentSchema = z
   .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
 
 const spanSchema = z
-  .object({ start: z.number().finite().min(0), end: z.number().finite().min(0) })
+  .object({ start: seconds, end: seconds })
   .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
 const roleSpans = z.object({ agent: z.array(spanSchema).optional(), customer: z.array(spanSchema).optional(), unknown: z.array(spanSchema).optional() });
 const roleSeconds = z.object({ agent: z.number().min(0).optional(), customer: z.number().min(0).optional(), unknown: z.number().min(0).optional() });
@@ -135,12 +144,12 @@ const roleSeconds = z.object({ agent: z.number().min(0).optional(), customer: z.
 /** zod schema of {@link AudioMeasurements}; unknown extra fields are kept. */
 export const audioSchema = z
   .object({
-    durationSec: z.number().finite().min(0),
+    durationSec: seconds,
     speech: roleSpans,
     silences: z.array(spanSchema),
     nonTalkSec: z.number().finite().min(0),
     nonTalkRatio: z.number().min(0).max(1),
-    interruptions: z.array(z.object({ start: z.number().finite().min(0), overlapMs: z.number().min(0), by: z.enum(['agent', 'customer']) })),
+    interruptions: z.array(z.object({ start: seconds, overlapMs: z.number().min(0), by: z.enum(['agent', 'customer']) })),
     talkSec: roleSeconds,
     agentTalkRatio: z.number().min(0).max(1).optional(),
     holds: z.array(spanSchema).optional(),
@@ -160,7 +169,7 @@ export const audioSchema = z
 export const transcriptSchema = z
   .object({
     callId: z.string().min(1),
-    durationSec: z.number().finite().min(0),
+    durationSec: seconds,
     language: z.string().optional(),
     agentId: z.string().optional(),
     startedAt: z.string().optional(),

@@ -2,13 +2,17 @@
  * Scores one call transcript against the ruleset: a pure function of the transcript, the ruleset and the
  * options (the default ruleset is read from disk once, on first use).
  *
- * Steps: sort segments by start; normalise each text once ({@link normalizeText}); drop utterances the
- * ruleset's `ignore` condition hits (whisper hallucinations on silence); run every rule; sum deductions.
+ * Steps: clean the segments the way every transcript source is cleaned (`cleanTranscriptSegments`: labels,
+ * hallucinated lines and clauses, the echo of the ASR initial prompt, loops); sort segments by start;
+ * normalise each text once ({@link normalizeText}); drop utterances the ruleset's `ignore` condition hits
+ * (a second line against whisper hallucinations); run every rule; sum deductions.
  * A segment flagged `decoder_loop` is one utterance like any other, so it counts once.
  */
 import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
+import { cleanTranscriptSegments } from '../pipeline/transcribe/postprocess.js';
+import { initialPrompt } from '../pipeline/transcribe/whisper.js';
 import type { Hit, MatchContext, MatchKind, MatchText } from './conditions.js';
-import { normalizeText } from './normalize.js';
+import { normalizeText, normalizeWithMap, originalSpan } from './normalize.js';
 import type { Finding, Report, ReviewReason, RuleId, RuleResult, RuleStatus } from './report.js';
 import {
   defaultRuleset,
@@ -57,6 +61,8 @@ export interface TraceEvent {
   matched?: string;
   match?: MatchKind;
   quality?: number;
+  /** Why the meaning layer hit: the frame or the nearest example. */
+  why?: string;
   detail?: string;
 }
 
@@ -68,6 +74,8 @@ interface Utterance extends MatchText {
   end: number;
   speaker: Speaker;
   text: string;
+  /** Offsets of `norm` in `text` ({@link normalizeWithMap}); absent on merged utterances. */
+  map?: number[];
   confidence?: number;
 }
 
@@ -88,15 +96,19 @@ interface CallState {
 function toUtterances(segments: readonly Segment[]): Utterance[] {
   return [...segments]
     .sort((a, b) => a.start - b.start)
-    .map((s, idx) => ({
-      idx,
-      start: s.start,
-      end: s.end,
-      speaker: s.speaker,
-      text: s.text,
-      norm: normalizeText(s.text),
-      ...(s.confidence !== undefined ? { confidence: s.confidence } : {}),
-    }));
+    .map((s, idx) => {
+      const n = normalizeWithMap(s.text);
+      return {
+        idx,
+        start: s.start,
+        end: s.end,
+        speaker: s.speaker,
+        text: s.text,
+        norm: n.norm,
+        map: n.map,
+        ...(s.confidence !== undefined ? { confidence: s.confidence } : {}),
+      };
+    });
 }
 
 /** Utterances with consecutive same-speaker segments merged when the gap is at most `gap` seconds. */
@@ -118,6 +130,9 @@ function mergedUtterances(state: CallState, gap: number): Utterance[] {
         ...(conf !== undefined ? { confidence: conf } : {}),
       };
       delete m[m.length - 1]!.chars;
+      delete m[m.length - 1]!.sound;
+      delete m[m.length - 1]!.undoubled;
+      delete m[m.length - 1]!.map;
     } else {
       m.push(u);
     }
@@ -170,6 +185,10 @@ function select(state: CallState, scope: Scope): Utterance[] {
   if (scope.first !== undefined) list = list.slice(0, scope.first);
   if (scope.last !== undefined) list = list.slice(-scope.last);
   if (scope.withinFirstSec !== undefined) list = list.filter((u) => u.start <= scope.withinFirstSec!);
+  if (scope.withinSecOfFirstSpeech !== undefined) {
+    const first = state.utts[0]?.start ?? 0;
+    list = list.filter((u) => u.start - first <= scope.withinSecOfFirstSpeech!);
+  }
   if (scope.withinLastSec !== undefined) list = list.filter((u) => u.end >= state.durationSec - scope.withinLastSec!);
   if (scope.withinFirstPercent !== undefined) list = list.filter((u) => u.start <= (state.durationSec * scope.withinFirstPercent!) / 100);
   if (scope.withinLastPercent !== undefined) {
@@ -184,7 +203,7 @@ function where(u: Utterance): { start: number; end: number; speaker: Speaker; te
 
 /** Traces a condition hit of the current rule (no-op without a trace listener). */
 function traceHit(state: CallState, part: string, u: Utterance, hit: Hit): void {
-  state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality });
+  state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality, ...(hit.why ? { why: hit.source ? `${hit.source}: ${hit.why}` : hit.why } : {}) });
 }
 
 /**
@@ -241,6 +260,7 @@ const MATCH_NOTE: Record<MatchKind, string> = {
   homophone: '（读音相近匹配，可能是语音识别的同音字）',
   edit: '（近似匹配，在容错字数以内）',
   similar: '（与示例句相似）',
+  meaning: '（按意义匹配）',
 };
 
 /**
@@ -272,8 +292,9 @@ function quote(text: string): string {
 }
 const QUOTE_MAX = 40;
 
+/** What the hit covers, quoted from the original text when the offsets are known (evidence as said). */
 function hitText(u: Utterance, hit: Hit): string {
-  return u.norm.slice(hit.start, hit.end);
+  return u.map ? originalSpan(u.text, { norm: u.norm, map: u.map }, hit.start, hit.end) : u.norm.slice(hit.start, hit.end);
 }
 
 function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, RuleResult>): Omit<RuleResult, 'id'> {
@@ -321,7 +342,7 @@ function evaluateRequire(rule: RequireRule, state: CallState, done: Map<string, 
 
 /** The note of a `forbid` finding: the phrase id and label, then the part of the utterance that hit, e.g. `B01 不知道：原话含“不知道”`. */
 function phraseNote(p: ForbidRule['phrases'][number], u: Utterance, hit: Hit): string {
-  return `${p.id}${p.label ? ` ${p.label}` : ''}：原话含“${hitText(u, hit)}”`;
+  return `${p.id}${p.label ? ` ${p.label}` : ''}：原话含“${hitText(u, hit)}”${hit.why ? `（${hit.why}）` : ''}`;
 }
 
 function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'id'> {
@@ -640,6 +661,9 @@ function isRedLine(rule: CompiledRule, r: Omit<RuleResult, 'id'>): boolean {
 }
 
 const centreCache = new WeakMap<readonly string[], string[]>();
+/** The ASR initial prompt for a list of centre names (its echo is removed before the rules run). */
+const promptCache = new WeakMap<readonly string[], string>();
+const NO_NAMES: readonly string[] = [];
 
 /**
  * Analyses one call.
@@ -659,7 +683,9 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
     centreNames = centreCache.get(options.centreNames) ?? options.centreNames.map(normalizeText).filter((n) => n.length > 0);
     centreCache.set(options.centreNames, centreNames);
   }
-  const all = toUtterances(transcript.segments);
+  const prompt = promptCache.get(options.centreNames ?? NO_NAMES) ?? initialPrompt(options.centreNames ?? []);
+  promptCache.set(options.centreNames ?? NO_NAMES, prompt);
+  const all = toUtterances(cleanTranscriptSegments(transcript.segments, { durationSec: transcript.durationSec, prompt }).segments);
   const kept = ruleset.ignore ? all.filter((u) => !u.norm || ruleset.ignore!(u, { centreNames }) === null) : all;
   const state: CallState = {
     utts: kept.filter((u) => u.norm.length > 0).map((u, idx) => ({ ...u, idx })),

@@ -14,9 +14,13 @@
  * | `{ and: [c…] }`, `{ or: [c…] }`, `{ not: c }` | logic over conditions |
  * | `{ ref: name }` | the named condition from the ruleset's `conditions:` table |
  * | `{ option: centreNames }` | one of the centre names passed in `AnalyzeOptions.centreNames` occurs |
+ * | `{ meaning: B02 }` | the ruleset's meaning layer (`meaning:` file; `meaning.ts`) reads phrase id B02 in the utterance: an intent frame matches, or the nearest example is a rewording of it |
  *
- * Phrase forms also take `pinyin: true` (a sound-alike of the phrase also hits, e.g. 在见 for 再见; only for
- * phrases whose sound is unambiguous), `maxEdits: N` (a run of characters within N insertions, deletions or
+ * Phrases of two or more characters also hit by sound (issue 9, part 3; `pinyin: false` turns it off): a
+ * same-sounding character under the folds of Mandarin ASR and southern accents (在见 for 再见, 中新 for 中心), a
+ * doubled syllable, or one missing syllable (see `findSound` in normalize.ts); `clipped: true` also accepts a
+ * short phrase whose first or last syllable ASR clipped at a clause edge. Regexes also run on the sound key of
+ * the text (`sound: false` turns it off), so their Han characters match same-sounding ones. `maxEdits: N` (a run of characters within N insertions, deletions or
  * substitutions of the phrase also hits, inside one clause: 有完没有完 for 有完没完; phrases must be at least
  * 2N+2 characters long, so a tolerance never swallows a short word) and `except: [p…]`, exception phrases that cancel a hit when an
  * occurrence of one of them covers it ("如果您不知道" cancels the 不知道 inside it). `regex` takes `except`
@@ -30,21 +34,24 @@
  * `file:line` by `ruleset.ts`.
  */
 import { z } from 'zod';
-import { CLAUSE_SEP, charPinyin, findPinyin, normalizePhrase, phrasePinyin } from './normalize.js';
+import type { Meaning } from './meaning.js';
+import { cutsWord } from './meaning.js';
+import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRegexSource, undoubled, type SoundMatch } from './normalize.js';
 
 /** A condition as written in the ruleset YAML (see the module comment for the forms). */
 export type ConditionSpec =
-  | { any: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
-  | { all: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
-  | { atLeast: number; of: string[]; pinyin?: boolean; maxEdits?: number; except?: string[] }
+  | { any: string[]; pinyin?: boolean; clipped?: boolean; maxEdits?: number; except?: string[] }
+  | { all: string[]; pinyin?: boolean; clipped?: boolean; maxEdits?: number; except?: string[] }
+  | { atLeast: number; of: string[]; pinyin?: boolean; clipped?: boolean; maxEdits?: number; except?: string[] }
   | { none: string[]; pinyin?: boolean }
-  | { regex: string; unless?: string; except?: string[] }
+  | { regex: string; unless?: string; except?: string[]; sound?: boolean }
   | { similarTo: string[]; threshold?: number }
   | { and: ConditionSpec[] }
   | { or: ConditionSpec[] }
   | { not: ConditionSpec }
   | { ref: string }
-  | { option: 'centreNames' };
+  | { option: 'centreNames' }
+  | { meaning: string };
 
 /** An error at a place in the ruleset document: `path` is the YAML path (keys and indices) of the bad node. */
 export class RulesetPathError extends Error {
@@ -63,20 +70,31 @@ export interface MatchText {
   norm: string;
   /** `norm.split('')`, computed on first use by sound-alike matching. */
   chars?: string[];
+  /** {@link soundKey} of `norm`, computed on first use by regexes in the sound domain. */
+  sound?: string;
+  /** `sound` with doubled syllables folded ({@link undoubled}), computed on first use. */
+  undoubled?: { text: string; at: number[] };
+}
+
+/** The sound key of an utterance, computed once. */
+export function soundOf(t: MatchText): string {
+  return (t.sound ??= soundKey(t.norm));
 }
 
 /**
  * How a hit was found, from most to least certain: the phrase as written (`exact`), a sound-alike (`homophone`,
- * `pinyin: true`), within an edit distance (`edit`, `maxEdits`), or by similarity to example sentences
- * (`similar`). Anything but `exact` sends a finding to human review.
+ * `pinyin: true`), within an edit distance (`edit`, `maxEdits`), by an intent frame of the meaning layer
+ * (`meaning`), or by similarity to example sentences (`similar`). Anything but `exact` sends a finding to
+ * human review.
  */
-export type MatchKind = 'exact' | 'homophone' | 'edit' | 'similar';
+export type MatchKind = 'exact' | 'homophone' | 'edit' | 'similar' | 'meaning';
 
 /**
  * Match quality factor of each kind (1 = certain), used in a finding's confidence (see `analyze.ts`):
- * exact 1, homophone 0.85, edit 0.8 − 0.1 per edit, similar 0.65 × the cosine similarity.
+ * exact 1, homophone 0.85 (0.8 with a doubled syllable skipped, 0.6 with a syllable missing), edit 0.8 − 0.1
+ * per edit, a frame of the meaning layer 0.75, similar 0.65 × the cosine similarity.
  */
-export const MATCH_QUALITY = { exact: 1, homophone: 0.85, editBase: 0.8, editStep: 0.1, similarScale: 0.65 } as const;
+export const MATCH_QUALITY = { exact: 1, homophone: 0.85, doubled: 0.8, dropped: 0.6, editBase: 0.8, editStep: 0.1, meaning: 0.75, similarScale: 0.65 } as const;
 
 /** A hit of a condition in an utterance: `[start, end)` in UTF-16 units of the normalised text. */
 export interface Hit {
@@ -86,6 +104,10 @@ export interface Hit {
   match: MatchKind;
   /** 0..1 match quality ({@link MATCH_QUALITY}); 1 for exact hits. */
   quality: number;
+  /** Why it hit, for the reviewer (Chinese): the words of a meaning frame or the nearest example (meaning layer only). */
+  why?: string;
+  /** What hit, for administrators (`callqa rules test`): `frame <id>` or `example bank`. */
+  source?: string;
 }
 
 /** Per-call inputs that conditions may read (from `AnalyzeOptions`). */
@@ -104,6 +126,7 @@ const EMPTY_HIT: Hit = { start: 0, end: 0, match: 'exact', quality: 1 };
 const phraseList = z.array(z.string().min(1, 'a phrase must not be empty')).min(1, 'the phrase list is empty');
 const phraseOpts = {
   pinyin: z.boolean().optional(),
+  clipped: z.boolean().optional(),
   maxEdits: z.number().int().min(1).max(3).optional(),
   except: z.array(z.string().min(1)).optional(),
 };
@@ -113,6 +136,7 @@ const atLeastSchema = z.strictObject({ atLeast: z.number().int().min(1), of: phr
 const noneSchema = z.strictObject({ none: phraseList, pinyin: z.boolean().optional() });
 const regexSchema = z.strictObject({
   regex: z.string().min(1),
+  sound: z.boolean().optional(),
   unless: z.string().min(1).optional(),
   except: z.array(z.string().min(1)).optional(),
 });
@@ -122,8 +146,9 @@ const similarSchema = z.strictObject({
 });
 const refSchema = z.strictObject({ ref: z.string().min(1) });
 const optionSchema = z.strictObject({ option: z.literal('centreNames') });
+const meaningSchema = z.strictObject({ meaning: z.string().min(1) });
 
-const FORMS = ['any', 'all', 'atLeast', 'none', 'regex', 'similarTo', 'and', 'or', 'not', 'ref', 'option'] as const;
+const FORMS = ['any', 'all', 'atLeast', 'none', 'regex', 'similarTo', 'and', 'or', 'not', 'ref', 'option', 'meaning'] as const;
 
 /** Validates with a zod schema, throwing a {@link RulesetPathError} at the first issue. */
 function check<T>(schema: z.ZodType<T>, value: unknown, path: Path): T {
@@ -142,16 +167,17 @@ function compileRegex(source: string, path: Path): RegExp {
 }
 
 /**
- * A phrase prepared once per ruleset: its normal form, for sound-alike matching its syllables, and the edit
- * tolerance (0: none).
+ * A phrase prepared once per ruleset: its normal form, its characters for matching by sound (`null` when
+ * sound matching is off or the phrase spans a clause break), and the edit tolerance (0: none).
  */
 interface PreparedPhrase {
   norm: string;
-  syllables: string[] | null;
+  chars: string[] | null;
   maxEdits: number;
+  clipped: boolean;
 }
 
-function preparePhrases(phrases: string[], pinyin: boolean, path: Path, maxEdits = 0): PreparedPhrase[] {
+function preparePhrases(phrases: string[], sound: boolean, path: Path, maxEdits = 0, clipped = false): PreparedPhrase[] {
   return phrases.map((p, i) => {
     const norm = normalizePhrase(p);
     if (!norm) throw new RulesetPathError([...path, i], `phrase "${p}" has no letters after normalisation`);
@@ -161,14 +187,15 @@ function preparePhrases(phrases: string[], pinyin: boolean, path: Path, maxEdits
         `phrase "${p}" is too short for maxEdits ${maxEdits} (needs at least ${2 * maxEdits + 2} characters and no punctuation)`,
       );
     }
-    return { norm, syllables: pinyin && !norm.includes('，') ? phrasePinyin(norm) : null, maxEdits };
+    // A single character has too many same-sounding neighbours to match by sound.
+    return { norm, chars: sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null, maxEdits, clipped };
   });
 }
 
 /**
  * Best approximate occurrence of `pattern` in `text[from, to)` (Sellers' algorithm: edit distance of the
  * pattern to any substring), at most `maxEdits` edits. A character equal to the pattern's, or (with
- * `syllables`) reading as the pattern's syllable, costs nothing.
+ * `bySound`) of the same sound class ({@link charSounds}), costs nothing.
  *
  * @returns `[start, end, edits]` of the leftmost best match, or `null`
  */
@@ -177,10 +204,11 @@ function approxFind(
   from: number,
   to: number,
   pattern: string,
-  syllables: readonly string[] | null,
+  bySound: boolean,
   maxEdits: number,
 ): [number, number, number] | null {
   const m = pattern.length;
+  const want = bySound ? pattern.split('').map((c) => charSounds(c)) : null;
   // prev[k] / cur[k]: edits of pattern[0, k) against a substring ending at the current text position; st: its start.
   let prev = new Array<number>(m + 1);
   let cur = new Array<number>(m + 1);
@@ -196,7 +224,7 @@ function approxFind(
     cur[0] = 0;
     curSt[0] = j + 1;
     for (let k = 1; k <= m; k++) {
-      const same = c === pattern[k - 1] || (syllables !== null && charPinyin(c).includes(syllables[k - 1]!));
+      const same = c === pattern[k - 1] || (want !== null && charSounds(c).some((x) => want[k - 1]!.includes(x)));
       let v = prev[k - 1]! + (same ? 0 : 1);
       let st = prevSt[k - 1]!;
       if (prev[k]! + 1 < v) {
@@ -218,14 +246,31 @@ function approxFind(
   return best;
 }
 
-/** Spans `[start, end)` of every occurrence of the exception phrases in `norm`. */
-function exceptionSpans(norm: string, excepts: readonly string[]): [number, number][] {
+/** An exception phrase: its normal form and its sound key. */
+export interface PreparedExcept {
+  norm: string;
+  sound: string;
+}
+
+/** Normalises exception phrases once (empty ones dropped). */
+function prepareExcepts(list: readonly string[] | undefined): PreparedExcept[] {
+  return (list ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0).map((norm) => ({ norm, sound: soundKey(norm) }));
+}
+
+/**
+ * Spans `[start, end)` of every occurrence of the exception phrases in the utterance, as written or by sound
+ * (so an ASR homophone inside "如果您不知道" still cancels the 不知道 it covers).
+ */
+function exceptionSpans(t: MatchText, excepts: readonly PreparedExcept[]): [number, number][] {
   const spans: [number, number][] = [];
+  const sound = soundOf(t);
   for (const x of excepts) {
-    let i = norm.indexOf(x);
-    while (i >= 0) {
-      spans.push([i, i + x.length]);
-      i = norm.indexOf(x, i + 1);
+    for (const [hay, needle] of [[t.norm, x.norm], [sound, x.sound]] as const) {
+      let i = hay.indexOf(needle);
+      while (i >= 0) {
+        spans.push([i, i + needle.length]);
+        i = hay.indexOf(needle, i + 1);
+      }
     }
   }
   return spans;
@@ -235,22 +280,38 @@ function covered(start: number, end: number, spans: readonly [number, number][])
   return spans.some(([s, e]) => s <= start && end <= e);
 }
 
-/** First occurrence of a phrase not covered by an exception: exact first, then sound-alike, then within `maxEdits`. */
-function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly string[]): Hit | null {
-  const spans = excepts.length ? exceptionSpans(t.norm, excepts) : [];
+/** Quality of a match by sound ({@link MATCH_QUALITY}): the least certain departure counts. */
+function soundQuality(m: SoundMatch): number {
+  if (m.dropped) return MATCH_QUALITY.dropped;
+  if (m.doubled) return MATCH_QUALITY.doubled;
+  return m.soundOnly ? MATCH_QUALITY.homophone : MATCH_QUALITY.exact;
+}
+
+/**
+ * First occurrence of a phrase not covered by an exception: as written first, then by sound (same-sounding
+ * characters, doubled or one missing syllable: {@link findSound}), then within `maxEdits`.
+ */
+function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly PreparedExcept[]): Hit | null {
+  const spans = excepts.length ? exceptionSpans(t, excepts) : [];
   let i = t.norm.indexOf(p.norm);
   while (i >= 0) {
     if (!covered(i, i + p.norm.length, spans)) return { start: i, end: i + p.norm.length, match: 'exact', quality: MATCH_QUALITY.exact };
     i = t.norm.indexOf(p.norm, i + 1);
   }
-  if (p.syllables) {
+  // A match by sound keeps at least one of the phrase's characters: without any, skip the search.
+  if (p.chars && p.chars.some((c) => t.norm.includes(c))) {
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {
-      const m = findPinyin(chars, p.syllables, from);
+      const m = findSound(chars, p.chars, from, p.clipped);
       if (!m) break;
-      if (!covered(m[0], m[1], spans)) return { start: m[0], end: m[1], match: 'homophone', quality: MATCH_QUALITY.homophone };
-      from = m[0] + 1;
+      if (!covered(m.start, m.end, spans)) {
+        const quality = soundQuality(m);
+        // A missing syllable is the least certain match: an edit-distance match, when allowed, says more.
+        if (m.dropped && p.maxEdits > 0) break;
+        return { start: m.start, end: m.end, match: quality === MATCH_QUALITY.exact ? 'exact' : 'homophone', quality };
+      }
+      from = m.start + 1;
     }
   }
   if (p.maxEdits > 0 && t.norm.length >= p.norm.length - p.maxEdits) {
@@ -261,7 +322,7 @@ function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly string[])
       let to = t.norm.indexOf(CLAUSE_SEP, from);
       if (to < 0) to = chars.length;
       if (to - from >= p.norm.length - p.maxEdits) {
-        const m = approxFind(chars, from, to, p.norm, p.syllables, p.maxEdits);
+        const m = approxFind(chars, from, to, p.norm, p.chars !== null, p.maxEdits);
         if (m && !covered(m[0], m[1], spans)) {
           return { start: m[0], end: m[1], match: 'edit', quality: MATCH_QUALITY.editBase - MATCH_QUALITY.editStep * m[2] };
         }
@@ -356,9 +417,11 @@ function bestSimilarity(counts: ReadonlyMap<string, number>, examples: readonly 
  * @param raw the condition as parsed from YAML (validated here)
  * @param path YAML path of `raw`, for error messages
  * @param resolveRef returns the compiled named condition, or throws {@link RulesetPathError} when unknown
- * @throws {RulesetPathError} when the condition is malformed (unknown form, empty list, bad regex, unknown ref)
+ * @param meaning the ruleset's meaning layer, for `{ meaning: B02 }` (null when the ruleset names none)
+ * @throws {RulesetPathError} when the condition is malformed (unknown form, empty list, bad regex, unknown ref,
+ *   a `meaning` condition without a meaning file or naming a phrase id it does not know)
  */
-export function compileCondition(raw: unknown, path: Path, resolveRef: (name: string, path: Path) => Matcher): Matcher {
+export function compileCondition(raw: unknown, path: Path, resolveRef: (name: string, path: Path) => Matcher, meaning: Meaning | null = null): Matcher {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new RulesetPathError(path, `a condition must be a mapping with one of the keys ${FORMS.join(', ')}`);
   }
@@ -375,8 +438,8 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         form === 'any' ? check(anySchema, raw, path) : form === 'all' ? check(allSchema, raw, path) : check(atLeastSchema, raw, path);
       const list = 'any' in spec ? spec.any : 'all' in spec ? spec.all : spec.of;
       const listKey = form === 'atLeast' ? 'of' : form;
-      const phrases = preparePhrases(list, spec.pinyin ?? false, [...path, listKey], spec.maxEdits ?? 0);
-      const excepts = (spec.except ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0);
+      const phrases = preparePhrases(list, spec.pinyin ?? true, [...path, listKey], spec.maxEdits ?? 0, spec.clipped ?? false);
+      const excepts = prepareExcepts(spec.except);
       const need = form === 'any' ? 1 : form === 'all' ? phrases.length : (spec as { atLeast: number }).atLeast;
       if (need > phrases.length) {
         throw new RulesetPathError([...path, 'atLeast'], `atLeast ${need} is more than the ${phrases.length} phrases listed`);
@@ -401,29 +464,55 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
     }
     case 'none': {
       const spec = check(noneSchema, raw, path);
-      const phrases = preparePhrases(spec.none, spec.pinyin ?? false, [...path, 'none']);
+      const phrases = preparePhrases(spec.none, spec.pinyin ?? true, [...path, 'none']);
       return (t) => (phrases.some((p) => findPhrase(t, p, []) !== null) ? null : EMPTY_HIT);
     }
     case 'regex': {
       const spec = check(regexSchema, raw, path);
       const re = compileRegex(spec.regex, [...path, 'regex']);
+      const reSound = spec.sound === false ? null : compileRegex(soundRegexSource(spec.regex), [...path, 'regex']);
       const unless = spec.unless ? compileRegex(spec.unless, [...path, 'unless']) : null;
-      const excepts = (spec.except ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0);
+      const unlessSound = spec.unless && spec.sound !== false ? compileRegex(soundRegexSource(spec.unless), [...path, 'unless']) : null;
+      const excepts = prepareExcepts(spec.except);
+      const first = (r: RegExp, text: string, spans: [number, number][]): [number, number] | null => {
+        r.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = r.exec(text)) !== null) {
+          const start = m.index;
+          const end = start + m[0].length;
+          if (!covered(start, end, spans)) return [start, end];
+          if (m[0].length === 0) r.lastIndex++;
+        }
+        return null;
+      };
       return (t) => {
         if (unless) {
           unless.lastIndex = 0;
           if (unless.test(t.norm)) return null;
         }
-        const spans = excepts.length ? exceptionSpans(t.norm, excepts) : [];
-        re.lastIndex = 0;
-        let m: RegExpExecArray | null;
-        while ((m = re.exec(t.norm)) !== null) {
-          const start = m.index;
-          const end = start + m[0].length;
-          if (!covered(start, end, spans)) return { start, end, match: 'exact', quality: MATCH_QUALITY.exact };
-          if (m[0].length === 0) re.lastIndex++;
+        // In the sound domain: same-sounding characters (an ASR homophone) cancel too, and match too.
+        if (unlessSound) {
+          unlessSound.lastIndex = 0;
+          if (unlessSound.test(soundOf(t))) return null;
         }
-        return null;
+        const spans = excepts.length ? exceptionSpans(t, excepts) : [];
+        const exact = first(re, t.norm, spans);
+        if (exact) return { start: exact[0], end: exact[1], match: 'exact', quality: MATCH_QUALITY.exact };
+        if (!reSound) return null;
+        const sound = soundOf(t);
+        let bySound = first(reSound, sound, spans);
+        if (!bySound) {
+          // Last, with doubled syllables folded (就这样样吧 → 就这样吧).
+          const u = (t.undoubled ??= undoubled(sound));
+          if (u.text.length === sound.length) return null;
+          const m = first(reSound, u.text, []);
+          if (!m) return null;
+          bySound = [u.at[m[0]]!, m[1] > m[0] ? u.at[m[1] - 1]! + 1 : u.at[m[0]]!];
+          if (covered(bySound[0], bySound[1], spans)) return null;
+        }
+        // A sound match that cuts a word of the text in two is another word (还不动|产 is no 还不懂).
+        if (cutsWord(t.norm, bySound[0], bySound[1])) return null;
+        return { start: bySound[0], end: bySound[1], match: 'homophone', quality: MATCH_QUALITY.homophone };
       };
     }
     case 'similarTo': {
@@ -473,7 +562,7 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         throw new RulesetPathError([...path, form], `${form} needs a non-empty list of conditions`);
       }
       if (keys.length > 1) throw new RulesetPathError(path, `${form} takes no other keys (found ${keys.join(', ')})`);
-      const subs = list.map((c, i) => compileCondition(c, [...path, form, i], resolveRef));
+      const subs = list.map((c, i) => compileCondition(c, [...path, form, i], resolveRef, meaning));
       if (form === 'or') {
         return (t, ctx) => {
           for (const s of subs) {
@@ -497,12 +586,33 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
     }
     case 'not': {
       if (keys.length > 1) throw new RulesetPathError(path, `not takes no other keys (found ${keys.join(', ')})`);
-      const sub = compileCondition((raw as Record<string, unknown>).not, [...path, 'not'], resolveRef);
+      const sub = compileCondition((raw as Record<string, unknown>).not, [...path, 'not'], resolveRef, meaning);
       return (t, ctx) => (sub(t, ctx) ? null : EMPTY_HIT);
     }
     case 'ref': {
       const spec = check(refSchema, raw, path);
       return resolveRef(spec.ref, [...path, 'ref']);
+    }
+    case 'meaning': {
+      const spec = check(meaningSchema, raw, path);
+      if (!meaning) throw new RulesetPathError([...path, 'meaning'], 'a meaning condition needs a meaning file (top-level key meaning:)');
+      if (!meaning.phraseIds.has(spec.meaning)) {
+        throw new RulesetPathError([...path, 'meaning'], `the meaning file ${meaning.source} has no frame or example for "${spec.meaning}"`);
+      }
+      return (t) => {
+        const h = meaning.find(t, spec.meaning);
+        if (!h) return null;
+        return h.via === 'frame'
+          ? { start: h.start, end: h.end, match: 'meaning', quality: MATCH_QUALITY.meaning, why: `意义框架：${(h.words ?? []).join('＋')}`, source: `frame ${h.name}` }
+          : {
+              start: h.start,
+              end: h.end,
+              match: 'similar',
+              quality: Math.round(MATCH_QUALITY.similarScale * (h.similarity ?? 0) * 100) / 100,
+              why: `最接近的示例句“${h.name}”，相似度 ${h.similarity}`,
+              source: 'example bank',
+            };
+      };
     }
     case 'option': {
       check(optionSchema, raw, path);
@@ -510,6 +620,11 @@ export function compileCondition(raw: unknown, path: Path, resolveRef: (name: st
         for (const name of ctx.centreNames) {
           const i = name ? t.norm.indexOf(name) : -1;
           if (i >= 0) return { start: i, end: i + name.length, match: 'exact', quality: MATCH_QUALITY.exact };
+        }
+        // By sound: an ASR homophone in the name (县婚因登记处).
+        for (const name of ctx.centreNames) {
+          const i = name.length >= 2 ? soundOf(t).indexOf(soundKey(name)) : -1;
+          if (i >= 0) return { start: i, end: i + name.length, match: 'homophone', quality: MATCH_QUALITY.homophone };
         }
         return null;
       };

@@ -1,16 +1,28 @@
 /**
- * Text normalisation for rule matching, tolerant of ASR noise (whisper.cpp output of Mandarin phone calls).
+ * Text normalisation for rule matching: tolerant of ASR noise (whisper output of Mandarin phone calls) and
+ * of deliberate evasions in sidecar transcripts (issue 9, part 1).
  *
- * What the rules match against is never the raw transcript text but its normal form:
- * - Unicode NFKC, so full-width Latin letters, digits and punctuation become half-width;
+ * What the rules match against is never the raw transcript text but its normal form ({@link normalizeWithMap}):
+ * - format and invisible characters are removed: zero-width space / joiners (U+200B–U+200D), word joiner
+ *   (U+2060), BOM (U+FEFF), soft hyphen (U+00AD), bidi controls (U+202A–U+202E, U+2066–U+2069), every other
+ *   Unicode format character (`\p{Cf}`), NUL and other control characters, variation selectors, the
+ *   combining grapheme joiner and Hangul fillers;
+ * - Unicode NFKC, so full-width Latin letters, digits and punctuation become half-width, and compatibility
+ *   forms (Kangxi radicals ⼈, circled or parenthesised characters, CJK compatibility ideographs) become the
+ *   ordinary character;
  * - Traditional → Simplified Chinese with opencc-js (`tw` then `hk` presets to `cn`), because whisper
  *   switches script mid-call (dev-set kinds: "whole call in Traditional", "switched halfway");
+ * - spaces of any kind (ASCII, tab, NBSP, ideographic U+3000, thin spaces …): when ASR or a writer put a space
+ *   between single Han characters ("您 好 ， 县 行 政", "神　经　病") those spaces are removed; otherwise a space
+ *   separates spoken phrases ("喂 你好 我想问一下") and becomes a clause separator;
  * - every run of punctuation (Chinese or ASCII) becomes one clause separator {@link CLAUSE_SEP} (`，`);
- * - spaces: when ASR put a space between every character ("您 好 ， 县 行 政 …") they are removed;
- *   otherwise a space separates spoken phrases ("喂 你好 我想问一下") and becomes a clause separator;
  * - Latin letters are lower-cased.
  *
- * Rule regexes in the ruleset can therefore use `，` (or `[^，]`) for clause boundaries.
+ * The normal form keeps a map back to the original text, so evidence quotes what was said.
+ *
+ * Sound domain (issue 9, part 3): {@link soundKey} writes each Han character as one private-use character
+ * standing for its toneless syllable after folding the confusions of Mandarin ASR and southern accents
+ * ({@link canonicalSyllable}), so that phrases and regexes match same-sounding characters.
  */
 import * as OpenCC from 'opencc-js';
 import { pinyin } from 'pinyin-pro';
@@ -36,36 +48,193 @@ function hasTraditional(t: string): boolean {
   return false;
 }
 
+/**
+ * Converts Traditional Chinese to Simplified (opencc-js, Taiwan then Hong Kong variants to mainland
+ * Simplified). Simplified text is returned unchanged, quickly: the converters only run when some character
+ * is Traditional (a per-character cache decides).
+ */
+export function toSimplified(text: string): string {
+  if (!hasTraditional(text)) return text;
+  const known = simplifiedCache.get(text);
+  if (known !== undefined) return known;
+  if (simplifiedCache.size >= MEMO_MAX) simplifiedCache.clear();
+  const out: string = toSimplifiedHk(toSimplifiedTw(text));
+  simplifiedCache.set(text, out);
+  return out;
+}
+
+/** Entries kept by the small memo tables of this module before they are emptied (bounded memory). */
+const MEMO_MAX = 4096;
+const simplifiedCache = new Map<string, string>();
+
 /** Punctuation, symbols and quotes that separate clauses (after NFKC, so ASCII forms cover full-width ones). */
-const PUNCT = /[\s,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】\[\]{}<>/\\|]+/gu;
+const PUNCT_CHAR = /[,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】\[\]{}<>/\\|]/u;
 const HAN = /\p{Script=Han}/u;
+const SPACE = /\s/u;
+/**
+ * Characters that carry nothing a person said and are removed before anything else: format characters
+ * (zero-width, joiners, bidi controls, soft hyphen, BOM …), control characters other than whitespace (NUL …),
+ * variation selectors, the combining grapheme joiner and Hangul filler letters.
+ */
+const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u034f\ufe00-\ufe0f\u115f\u1160\u3164\uffa0]|[\u{e0100}-\u{e01ef}]/u;
 
 /**
- * Normalises one utterance for matching (see the module comment for the steps).
+ * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
+ * next to them is a pause, never a split word.
+ */
+const STANDALONE = '喂嗯啊哦呃额唉哎诶欸呀嘛吧呢哈嘿嗨咦呵喔噢哟好对是行拜谢不没有在要来走说讲等找请';
+
+/**
+ * Characters that carry grammar rather than meaning. A concept word of the meaning layer matched by sound
+ * must keep at least one of its own characters other than these: 去搞 is no 去告.
+ */
+export const FUNCTION_CHARS = '去你我他她它们了的地得是不有在就也都吧啊吗呢呀嘛么着过个这那和与还又再很太';
+
+/** A normal form with its map back to the original text. */
+export interface NormalizedText {
+  /** The normal form (see the module comment). */
+  norm: string;
+  /**
+   * `map[i]` is the UTF-16 offset in the original text of the character that produced `norm[i]`;
+   * `map[norm.length]` is the original text's length.
+   */
+  map: number[];
+}
+
+/**
+ * Normalises one utterance for matching and keeps the offsets of the original text (see the module comment
+ * for the steps).
+ *
+ * @param text raw transcript text of a segment, from any source (ASR, sidecar, a ruleset phrase)
+ * @returns the normal form — Simplified Chinese, no invisible characters, no spaces inside words, clauses
+ *   separated by `，`, no leading or trailing separator; `''` for text without letters — and its offset map
+ */
+export function normalizeWithMap(text: string): NormalizedText {
+  // 1. Invisible characters out; NFKC and lower case per code point, remembering where each came from.
+  let chars: string[] = [];
+  let from: number[] = [];
+  let at = 0;
+  for (const cp of text) {
+    if (!INVISIBLE.test(cp)) {
+      for (const c of cp.normalize('NFKC').toLowerCase()) {
+        if (INVISIBLE.test(c)) continue;
+        chars.push(c);
+        from.push(at);
+      }
+    }
+    at += cp.length;
+  }
+  // 2. Traditional → Simplified: whole text when the conversion keeps its length (it does for single
+  //    characters and almost always for phrases), else character by character so the map stays right.
+  let joined = chars.join('');
+  if (hasTraditional(joined)) {
+    const whole = toSimplified(joined);
+    const conv = [...whole];
+    if (conv.length === chars.length) chars = conv;
+    else chars = chars.map((c) => toSimplifiedHk(toSimplifiedTw(c)));
+    joined = chars.join('');
+  }
+  // 3. Spaces. Tokens are the runs between spaces; when most tokens are single characters (ASR tokenisation)
+  //    every space goes; otherwise the spaces inside a run of three or more single Han characters go (an
+  //    evasion like "你这人 神 经 病"; not "喂 喂 喂", one word repeated), and so does a space next to a single
+  //    Han character that is no word of its own ({@link STANDALONE}); the others become clause breaks.
+  const tokens: { s: number; e: number }[] = [];
+  for (let i = 0; i < chars.length; ) {
+    if (SPACE.test(chars[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < chars.length && !SPACE.test(chars[j]!)) j++;
+    tokens.push({ s: i, e: j });
+    i = j;
+  }
+  const single = tokens.filter((t) => t.e - t.s === 1).length;
+  const joinAll = tokens.length >= 4 && single / tokens.length >= 0.7;
+  const singleHan = (t: { s: number; e: number }) => t.e - t.s === 1 && HAN.test(chars[t.s]!);
+  const splitOff = (t: { s: number; e: number }) => singleHan(t) && !STANDALONE.includes(chars[t.s]!);
+  // glue[k]: the space before token k goes: a single Han character that is no word of its own sticks to its
+  // Han neighbour ("你这人神 经 病", "神经 病").
+  const glue = tokens.map((t, k) => {
+    if (joinAll) return true;
+    const prev = tokens[k - 1];
+    return !!prev && HAN.test(chars[prev.e - 1]!) && HAN.test(chars[t.s]!) && (splitOff(prev) || splitOff(t));
+  });
+  for (let k = 0; k < tokens.length; ) {
+    let e = k;
+    while (e < tokens.length && singleHan(tokens[e]!)) e++;
+    const run = tokens.slice(k, e).map((t) => chars[t.s]);
+    if (e - k >= 3 && new Set(run).size > 1) for (let x = k + 1; x < e; x++) glue[x] = true;
+    k = e > k ? e : k + 1;
+  }
+  const outChars: string[] = [];
+  const outFrom: number[] = [];
+  const push = (c: string, f: number) => {
+    const isSep = c === CLAUSE_SEP || PUNCT_CHAR.test(c);
+    if (isSep) {
+      if (outChars.length === 0 || outChars[outChars.length - 1] === CLAUSE_SEP) return;
+      outChars.push(CLAUSE_SEP);
+      outFrom.push(f);
+      return;
+    }
+    outChars.push(c);
+    outFrom.push(f);
+  };
+  tokens.forEach((t, k) => {
+    if (k > 0 && !glue[k]) push(CLAUSE_SEP, from[tokens[k - 1]!.e]!);
+    for (let i = t.s; i < t.e; i++) push(chars[i]!, from[i]!);
+  });
+  while (outChars.length && outChars[outChars.length - 1] === CLAUSE_SEP) {
+    outChars.pop();
+    outFrom.pop();
+  }
+  outFrom.push(text.length);
+  return { norm: outChars.join(''), map: outFrom };
+}
+
+/**
+ * Normalises one utterance for matching ({@link normalizeWithMap} without the offset map).
  *
  * @param text raw transcript text of a segment
- * @returns the normal form: Simplified Chinese, no spaces inside words, clauses separated by `，`, no leading
- *   or trailing separator; `''` for text without any letters
+ * @returns the normal form; `''` for text without any letters
  */
 export function normalizeText(text: string): string {
-  let t = text.normalize('NFKC');
-  if (hasTraditional(t)) t = toSimplifiedHk(toSimplifiedTw(t));
-  t = t.toLowerCase();
-  // Spaces between single characters ("您 好 ， 县 行 政") are ASR tokenisation, not pauses.
-  const tokens = t.split(/\s+/).filter((s) => s.length > 0);
-  if (tokens.length >= 4) {
-    const single = tokens.filter((s) => s.length === 1).length;
-    if (single / tokens.length >= 0.7) t = tokens.join('');
-  }
-  t = t.replace(PUNCT, CLAUSE_SEP);
-  if (t.startsWith(CLAUSE_SEP)) t = t.slice(1);
-  if (t.endsWith(CLAUSE_SEP)) t = t.slice(0, -1);
-  return t;
+  return normalizeWithMap(text).norm;
+}
+
+/**
+ * The part of the original text that produced `norm[start, end)` (see {@link NormalizedText.map}), for
+ * quoting evidence as it was said.
+ */
+export function originalSpan(text: string, n: NormalizedText, start: number, end: number): string {
+  if (end <= start) return '';
+  const s = n.map[start] ?? 0;
+  const last = n.map[end - 1] ?? s;
+  // End after the whole code point (and any invisible characters dropped right after it stay out).
+  const cp = text.codePointAt(last) ?? 0;
+  return text.slice(s, last + (cp > 0xffff ? 2 : 1));
 }
 
 /** Normalises a phrase written in the ruleset the same way as transcript text (see {@link normalizeText}). */
 export function normalizePhrase(phrase: string): string {
   return normalizeText(phrase);
+}
+
+/**
+ * Folds a toneless pinyin syllable to its class under the confusions Mandarin ASR and southern-accent
+ * speakers make (issue 9, part 3; the standard "fuzzy pinyin" pairs of Chinese input methods):
+ * initials zh/z, ch/c, sh/s, n/l, f/h; finals an/ang, en/eng, in/ing (and ian/iang, uan/uang, on/ong).
+ * `nin` (您) and `ni` (你) stay apart: the folds never drop a nasal final.
+ *
+ * @param syllable toneless pinyin, lower case (`zhong`)
+ * @returns its class (`zon`)
+ */
+export function canonicalSyllable(syllable: string): string {
+  let s = syllable.replace(/^([zcs])h/, '$1');
+  if (s.startsWith('n') && s !== 'n' && s !== 'ng') s = 'l' + s.slice(1);
+  else if (s.startsWith('f')) s = 'h' + s.slice(1);
+  if (s.endsWith('ng') && s.length > 2) s = s.slice(0, -1);
+  return s;
 }
 
 const charPinyinCache = new Map<string, readonly string[]>();
@@ -86,43 +255,237 @@ export function charPinyin(ch: string): readonly string[] {
   return r;
 }
 
+const soundClassCache = new Map<string, readonly string[]>();
+
 /**
- * Toneless pinyin of a phrase, one syllable per character, using each character's most common reading
- * (in context, so polyphones in set phrases read right). Non-Han characters keep themselves.
- *
- * @param phrase normalised phrase without separators
+ * Sound classes ({@link canonicalSyllable}) of every reading of one character; a non-Han character is its
+ * own class. Cached.
  */
-export function phrasePinyin(phrase: string): string[] {
-  const chars = phrase.split('');
-  const syl = pinyin(phrase, { type: 'array', toneType: 'none' }) as string[];
-  return chars.map((c, i) => (HAN.test(c) ? (syl[i] ?? c) : c));
+export function charSounds(ch: string): readonly string[] {
+  let r = soundClassCache.get(ch);
+  if (r === undefined) {
+    r = HAN.test(ch) ? [...new Set(charPinyin(ch).map(canonicalSyllable))] : [ch];
+    soundClassCache.set(ch, r);
+  }
+  return r;
+}
+
+/** First private-use code point used by {@link soundKey}: one per sound class, assigned on first use. */
+const SOUND_BASE = 0xe000;
+const soundCodes = new Map<string, string>();
+const soundKeyCache = new Map<string, string>();
+
+/** The private-use character standing for a sound class (stable for the life of the process). */
+function soundCode(cls: string): string {
+  let c = soundCodes.get(cls);
+  if (c === undefined) {
+    c = String.fromCharCode(SOUND_BASE + soundCodes.size);
+    soundCodes.set(cls, c);
+  }
+  return c;
+}
+
+/** The sound-key character of one character: its default reading's class for Han, itself otherwise. */
+function soundKeyChar(ch: string): string {
+  let k = soundKeyCache.get(ch);
+  if (k === undefined) {
+    k = HAN.test(ch) ? soundCode(canonicalSyllable((pinyin(ch, { type: 'array', toneType: 'none' }) as string[])[0] ?? ch)) : ch;
+    soundKeyCache.set(ch, k);
+  }
+  return k;
 }
 
 /**
- * Finds a sound-alike occurrence of a phrase: a run of characters of `text` whose readings contain the
- * phrase's syllables in order (so 在见 matches 再见, 有玩没玩 matches 有完没完). Separators never match.
- *
- * @param chars `text` split into UTF-16 code units (`text.split('')`; Han characters of the BMP are one
- *   unit each, so indices agree with `String#indexOf`)
- * @param syllables the phrase's toneless syllables ({@link phrasePinyin})
- * @param from first index to try
- * @returns `[start, end)` in UTF-16 units of the first match at or after `from`, or `null`
+ * The sound key of normalised text: every Han character replaced by one private-use character (U+E000…)
+ * standing for the sound class of its most common reading, everything else kept. Same length as the input,
+ * so offsets agree. Two texts that sound alike under the folds of {@link canonicalSyllable} have the same key
+ * (县婚因登记中新 and 县婚姻登记中心).
  */
-export function findPinyin(
-  chars: readonly string[],
-  syllables: readonly string[],
-  from = 0,
-): [number, number] | null {
-  const n = syllables.length;
-  if (n === 0) return null;
-  outer: for (let i = from; i + n <= chars.length; i++) {
-    for (let k = 0; k < n; k++) {
-      const c = chars[i + k]!;
-      const s = syllables[k]!;
-      if (c === s) continue;
-      if (!charPinyin(c).includes(s)) continue outer;
-    }
-    return [i, i + n];
+export function soundKey(norm: string): string {
+  let out = '';
+  for (let i = 0; i < norm.length; i++) out += soundKeyChar(norm[i]!);
+  return out;
+}
+
+/**
+ * A sound key with every run of one repeated sound folded to one character (ASR doubled a syllable: 就这样样吧),
+ * and the offset of each kept character in the key.
+ */
+export function undoubled(sound: string): { text: string; at: number[] } {
+  let text = '';
+  const at: number[] = [];
+  for (let i = 0; i < sound.length; i++) {
+    if (i > 0 && sound[i] === sound[i - 1] && sound.charCodeAt(i) >= SOUND_BASE) continue;
+    text += sound[i];
+    at.push(i);
   }
-  return null;
+  at.push(sound.length);
+  return { text, at };
+}
+
+/**
+ * A regular expression's source rewritten for the sound key: Han characters become their sound-key
+ * characters, and `\p{Script=Han}` / `\p{sc=Han}` also accept sound-key characters. Escapes are kept.
+ */
+export function soundRegexSource(source: string): string {
+  const han = /\\p\{(?:Script|sc)=Han\}/g;
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    han.lastIndex = i;
+    const m = han.exec(source);
+    if (m && m.index === i) {
+      // Inside a character class the escape sits among other members; outside it, wrap it in one.
+      const inClass = isInClass(source, i);
+      out += inClass ? '\\p{Script=Han}\\uE000-\\uF8FF' : '[\\p{Script=Han}\\uE000-\\uF8FF]';
+      i += m[0].length;
+      continue;
+    }
+    const ch = source[i]!;
+    if (ch === '\\') {
+      out += source.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    out += HAN.test(ch) ? soundKeyChar(ch) : ch;
+    i++;
+  }
+  return out;
+}
+
+/** True when position `at` of a regex source lies inside a character class `[…]`. */
+function isInClass(source: string, at: number): boolean {
+  let inClass = false;
+  for (let i = 0; i < at; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+  }
+  return inClass;
+}
+
+/** How a phrase was found in the sound domain (see {@link findSound}). */
+export interface SoundMatch {
+  start: number;
+  end: number;
+  /** Characters that matched by sound only (not the phrase's own character). */
+  soundOnly: number;
+  /** Doubled characters of the text skipped (ASR wrote a syllable twice). */
+  doubled: number;
+  /** Syllables of the phrase missing from the text (ASR dropped a character). */
+  dropped: number;
+}
+
+/**
+ * Finds a phrase in normalised text by sound, tolerant of what ASR does to Mandarin (issue 9, part 3):
+ * each character may be any character of the same sound class ({@link charSounds}, all readings of a
+ * polyphone); a character the text repeats (a doubled syllable, "您您好") is skipped; and one syllable may be
+ * missing — for phrases of 4 or more syllables anywhere, for shorter ones only when what is left is a whole
+ * clause (so 好 inside 好的 never stands for 您好, nor 不清 in 听不清 for 拎不清). At least one character
+ * must be the phrase's own: a run of nothing but sound-alikes is too often another word (您父亲 for 拎弗清).
+ * Separators never match and are never skipped.
+ *
+ * @param chars the text split into UTF-16 code units
+ * @param phrase the phrase's characters (normalised, no separators)
+ * @param from first index to try
+ * @param clipped a short phrase missing a syllable also hits when the rest only starts or ends a clause (ASR
+ *   clipped the onset or the end of the word: "您，县…中心", "耗县婚姻登记中心" for 您好)
+ * @returns the leftmost match with the fewest departures, or `null`
+ */
+export function findSound(chars: readonly string[], phrase: readonly string[], from = 0, clipped = false): SoundMatch | null {
+  const m = phrase.length;
+  if (m === 0) return null;
+  const want = phrase.map((c) => charSounds(c));
+  const sameSound = (c: string, k: number) => c === phrase[k] || charSounds(c).some((s) => want[k]!.includes(s));
+  let best: SoundMatch | null = null;
+  const cost = (x: SoundMatch) => x.dropped * 2 + x.doubled + x.soundOnly * 0.1;
+  for (let i = from; i < chars.length; i++) {
+    if (chars[i] === CLAUSE_SEP) continue;
+    // Depth-first over the few ways the phrase can lie at i (at most one drop, doubles only after a match).
+    // dropAt: which syllable of the phrase is missing (-1: none).
+    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 }];
+    while (stack.length) {
+      const s = stack.pop()!;
+      if (s.k === m) {
+        if (s.j === i) continue;
+        const found = { start: i, end: s.j, soundOnly: s.soundOnly, doubled: s.doubled, dropped: s.dropped };
+        if (found.soundOnly >= m - found.dropped) continue;
+        if (found.dropped && m <= 3) {
+          const before = i === 0 || chars[i - 1] === CLAUSE_SEP;
+          const after = s.j === chars.length || chars[s.j] === CLAUSE_SEP;
+          // Clipped: the onset missing and the rest starts a clause, or the end missing and the rest ends one.
+          const clip = (s.dropAt === 0 && before) || (s.dropAt === m - 1 && after);
+          if (!(before && after) && !(clipped && clip)) continue;
+        }
+        if (!best || cost(found) < cost(best)) best = found;
+        continue;
+      }
+      const c = chars[s.j];
+      if (c !== undefined && c !== CLAUSE_SEP) {
+        if (sameSound(c, s.k)) stack.push({ ...s, j: s.j + 1, k: s.k + 1, soundOnly: s.soundOnly + (c === phrase[s.k] ? 0 : 1) });
+        // A doubled syllable: the text repeats the sound just matched.
+        if (s.k > 0 && s.doubled < 2 && c !== undefined && s.j > i && charSounds(c).some((x) => charSounds(chars[s.j - 1]!).includes(x)) && phrase[s.k] !== phrase[s.k - 1]) {
+          stack.push({ ...s, j: s.j + 1, doubled: s.doubled + 1 });
+        }
+      }
+      // A dropped syllable (never the first, so a match starts on a character of the phrase).
+      if (s.dropped === 0 && s.k > 0 && m >= 2) stack.push({ ...s, k: s.k + 1, dropped: 1, dropAt: s.k });
+      else if (s.dropped === 0 && s.k === 0 && m >= 2 && s.j === i) {
+        // The first syllable dropped: the match starts on the second.
+        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1)) stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1, dropAt: 0 });
+      }
+    }
+    if (best && best.start === i) return best;
+  }
+  return best;
+}
+
+const DIGIT_NAMES = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+const UNITS = ['', '十', '百', '千'];
+
+/** Reads 0..9999 as a Chinese cardinal: 0 → 零, 10 → 十, 15 → 十五, 205 → 二百零五, 1200 → 一千二百. */
+function cardinal(n: number): string {
+  if (n === 0) return '零';
+  let out = '';
+  let pendingZero = false;
+  for (let place = 3; place >= 0; place--) {
+    const d = Math.floor(n / 10 ** place) % 10;
+    if (d === 0) {
+      if (out !== '') pendingZero = true;
+      continue;
+    }
+    if (pendingZero) out += '零';
+    pendingZero = false;
+    out += DIGIT_NAMES[d]! + UNITS[place]!;
+  }
+  // 10–19 are said 十, 十一 … 十九, not 一十….
+  return out.startsWith('一十') ? out.slice(1) : out;
+}
+
+/**
+ * Writes Arabic numerals as the Chinese characters they are read as, so that "2号窗口" and "二号窗口", or
+ * "12345" read as digits and "一二三四五", compare equal (for character error rates, and for rules that
+ * want one written form of numbers). Full-width digits count as digits.
+ *
+ * - a run that starts with 0, or has 5 or more digits (phone, ID and case numbers, years like 2026 too,
+ *   which are read digit by digit): one character per digit, 0 → 零 (13800138000 → 一三八零零一三八零零零);
+ *   four-digit runs followed by 年 are years, read digit by digit as well (2026年 → 二零二六年);
+ * - otherwise a cardinal: 5 → 五, 10 → 十, 15 → 十五, 205 → 二百零五, 1200 → 一千二百;
+ * - a decimal part after `.` is read digit by digit after 点 (3.5 → 三点五).
+ * Other text is unchanged. The reading of a number is a convention (SpeechIO's and WenetSpeech's text
+ * normalisers also write numbers as spoken characters); both sides of a comparison must use the same one.
+ *
+ * @param text any text
+ * @returns the text with every run of ASCII/full-width digits written in Chinese characters
+ */
+export function normalizeNumerals(text: string): string {
+  const digitByDigit = (s: string) => [...s].map((d) => DIGIT_NAMES[Number(d)]!).join('');
+  return text
+    .replace(/[０-９．]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/(\d+)(?:\.(\d+))?(年)?/g, (_all, whole: string, fraction: string | undefined, year: string | undefined) => {
+      const isCode = whole.length >= 5 || (whole.length > 1 && whole.startsWith('0')) || (year !== undefined && whole.length === 4);
+      const read = isCode ? digitByDigit(whole) : cardinal(Number(whole));
+      return read + (fraction !== undefined ? `点${digitByDigit(fraction)}` : '') + (year ?? '');
+    });
 }

@@ -5,7 +5,8 @@
  * Shape of the file (all times in seconds):
  *
  * ```yaml
- * version: service-norms@3          # recorded in every report as rulesetVersion
+ * version: service-norms@4          # recorded in every report as rulesetVersion
+ * meaning: banned-phrases.meaning.yaml   # optional: concepts, frames and examples for { meaning: B02 }
  * review: { minConfidence: 0.6 }    # findings on segments below this ASR confidence need review
  * ignore: <condition>               # utterances dropped before any rule (known ASR hallucinations)
  * conditions: { name: <condition> } # named conditions, used via { ref: name } and scope.after
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { compileCondition, RulesetPathError, type Matcher } from './conditions.js';
+import { parseMeaning, type Meaning } from './meaning.js';
 import type { RuleId } from './report.js';
 
 /** Rule ids known to the report format (`norms/service-norms.md`). */
@@ -53,7 +55,10 @@ export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consen
  * - `mergeGapSec`: consecutive segments of the same speaker with no other speech between them and a gap of at
  *   most this many seconds count as one utterance (ASR splits "您好，" / "县行政服务中心，请讲。");
  * - `first` / `last`: only the first / last N utterances of that speaker;
- * - `withinFirstSec`: only utterances starting at most N seconds after the call starts;
+ * - `withinFirstSec`: only utterances starting at most N seconds after the recording starts;
+ * - `withinSecOfFirstSpeech`: only utterances starting at most N seconds after the first speech of the call
+ *   (any speaker, after `ignore`), so ringback, silence or a dropped IVR message before it do not count
+ *   (issue 9, part 5);
  * - `withinLastSec`: only utterances ending at most N seconds before the call ends (`durationSec`);
  * - `withinFirstPercent` / `withinLastPercent`: the same in percent of the call's duration (0–100);
  * - `after` / `before` / `around`: relative to another condition's hit, an {@link AnchorSpec} (or just the
@@ -83,6 +88,7 @@ export const scopeSchema = z.strictObject({
   first: z.number().int().min(1).optional(),
   last: z.number().int().min(1).optional(),
   withinFirstSec: z.number().positive().optional(),
+  withinSecOfFirstSpeech: z.number().positive().optional(),
   withinLastSec: z.number().positive().optional(),
   withinFirstPercent: z.number().positive().max(100).optional(),
   withinLastPercent: z.number().positive().max(100).optional(),
@@ -211,6 +217,7 @@ const ruleSchema = z.discriminatedUnion('check', [
 const rulesetSchema = z.strictObject({
   version: z.string().min(1),
   description: z.string().optional(),
+  meaning: z.string().min(1).optional(),
   review: z
     .strictObject({ minConfidence: z.number().min(0).max(1).default(0.6), minRoleConfidence: z.number().min(0).max(1).default(0.8) })
     .default({ minConfidence: 0.6, minRoleConfidence: 0.8 }),
@@ -315,6 +322,29 @@ export interface Ruleset {
   /** Utterances this condition hits are dropped before any rule (whisper hallucinations on silence). */
   ignore: Matcher | null;
   rules: CompiledRule[];
+  /** The meaning layer named by `meaning:` (banned phrases by concept, frame and example), if any. */
+  meaning: Meaning | null;
+}
+
+const meaningCache = new Map<string, Meaning>();
+
+/**
+ * The meaning file a ruleset names (`meaning: banned-phrases.meaning.yaml`): looked up beside the ruleset
+ * file, then in the shipped rules folder (a ruleset saved in the database has no folder of its own).
+ * Compiled once per path and content.
+ */
+function resolveMeaning(name: string, rulesetFile: string): Meaning {
+  const candidates = [join(dirname(rulesetFile), name), join(projectRoot(), 'rules', name)];
+  const path = candidates.find((c) => existsSync(c));
+  if (!path) throw new RulesetPathError(['meaning'], `meaning file "${name}" not found (looked in ${candidates.join(', ')})`);
+  const text = readFileSync(path, 'utf8');
+  const key = `${path}\n${text}`;
+  let m = meaningCache.get(key);
+  if (!m) {
+    m = parseMeaning(text, path);
+    meaningCache.set(key, m);
+  }
+  return m;
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly (string | number)[]): number {
@@ -355,6 +385,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
   }
   const spec = parsed.data;
   try {
+    const meaning = spec.meaning !== undefined ? resolveMeaning(spec.meaning, fileName) : null;
     // Named conditions, compiled on first use so they may refer to each other (cycles are errors).
     const named = new Map<string, Matcher>();
     const compiling = new Set<string>();
@@ -366,7 +397,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       }
       if (compiling.has(name)) throw new RulesetPathError(path, `condition "${name}" refers to itself`);
       compiling.add(name);
-      const m = compileCondition(spec.conditions[name], ['conditions', name], resolveRef);
+      const m = compileCondition(spec.conditions[name], ['conditions', name], resolveRef, meaning);
       compiling.delete(name);
       named.set(name, m);
       return m;
@@ -407,7 +438,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       };
       const cond = (raw: unknown, path: (string | number)[]): Matcher => {
         if (raw === undefined) throw new RulesetPathError(path.slice(0, -1), `missing condition "${String(path.at(-1))}"`);
-        return compileCondition(raw, path, resolveRef);
+        return compileCondition(raw, path, resolveRef, meaning);
       };
       switch (r.check) {
         case 'require':
@@ -493,8 +524,9 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       source: fileName,
       minReviewConfidence: spec.review.minConfidence,
       minRoleConfidence: spec.review.minRoleConfidence,
-      ignore: spec.ignore === undefined ? null : compileCondition(spec.ignore, ['ignore'], resolveRef),
+      ignore: spec.ignore === undefined ? null : compileCondition(spec.ignore, ['ignore'], resolveRef, meaning),
       rules,
+      meaning,
     };
   } catch (error) {
     if (error instanceof RulesetPathError) return fail(error.path, error.message);

@@ -16,8 +16,11 @@
  * 3. Encoder time per 30 s window for tiny- and small-shaped zero-weight models in both whisper.cpp versions
  *    (whisper's own `encode time` on a 30 s input), the VAD cost per minute of audio (Silero, on the calls'
  *    prepared channels), the windows a call needs on the new path, and from these the calls per hour one
- *    machine clears with a small-class model: 3600 / (windows × small encoder time (1.9.1) + VAD + the rest of
- *    the new path's per-call time with the tiny model less its encoder time). Zero weights decode nothing, so
+ *    machine clears with a small-class model: 3600 × cores / CPU seconds per call, where a call's CPU seconds
+ *    are the new path's per-call CPU time with the tiny model, less its windows' tiny CPU time, plus as many
+ *    small-model windows (a machine that does nothing else keeps its cores busy: prepare of one call runs
+ *    beside the transcription of another). Wall clock and CPU time are both reported: on a shared machine the
+ *    wall clock depends on everybody else's load, CPU time much less. Zero weights decode nothing, so
  *    decoding time of a real model is not in these figures (whisper's decoder on a real small model adds a
  *    fraction of the encoder's time per window).
  *
@@ -47,20 +50,43 @@ interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Wall clock, seconds. */
   sec: number;
+  /** CPU time (user + system) of the program and every descendant it waited for, seconds. */
+  cpuSec: number;
 }
 
-/** Runs a program (argument array, no shell) and times it, seconds of wall clock. */
+const TIMES_MARK = '--callqa-bench-times--';
+
+/**
+ * Runs a program and times it: wall clock, and CPU time from bash's `times` (the children's user and system
+ * time, which counts every descendant that was waited for: ffmpeg and whisper.cpp under `callqa process`). The
+ * program and its arguments are passed as bash's positional parameters ("$@"), never parsed by the shell. CPU
+ * time is what compares on a machine shared with other work; wall clock there depends on the others' load.
+ */
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
   const started = process.hrtime.bigint();
+  const script = `"$@"; s=$?; echo ${TIMES_MARK} >&2; times >&2; exit $s`;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script, 'bash', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, sec: Number(process.hrtime.bigint() - started) / 1e9 }));
+    child.on('close', (code) => {
+      const at = stderr.lastIndexOf(TIMES_MARK);
+      const times = at >= 0 ? stderr.slice(at + TIMES_MARK.length).trim().split('\n') : [];
+      // `times` prints the shell's own user/system time, then its children's: "1m2.345s 0m0.120s".
+      const seconds = (t: string) => [...t.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+      resolve({
+        code,
+        stdout,
+        stderr: at >= 0 ? stderr.slice(0, at) : stderr,
+        sec: Number(process.hrtime.bigint() - started) / 1e9,
+        cpuSec: times[1] ? seconds(times[1]) : Number.NaN,
+      });
+    });
   });
 }
 
@@ -134,22 +160,25 @@ async function main(): Promise<void> {
     await mkdir(naiveDir);
     const naiveStart = process.hrtime.bigint();
     let naiveWhisperSec = 0;
+    let naiveCpuSec = 0;
     const channels: string[] = [];
     for (const [i, call] of calls.entries()) {
       const outs = [0, 1].map((c) => path.join(naiveDir, `call${i}-c${c}.wav`));
-      await ffmpeg(
-        '-i', call,
+      const converted = await mustRun('ffmpeg', [
+        '-y', '-hide_banner', '-loglevel', 'error', '-i', call,
         '-af', 'pan=mono|c0=c0', '-ar', '16000', '-c:a', 'pcm_s16le', outs[0]!,
         '-af', 'pan=mono|c0=c1', '-ar', '16000', '-c:a', 'pcm_s16le', outs[1]!,
-      );
+      ]);
+      naiveCpuSec += converted.cpuSec;
       for (const wav of outs) {
         const r = await mustRun(OLD_BIN, ['-m', models.tiny, '-f', wav, '-l', 'zh', '-t', String(THREADS), '-ojf', '-of', wav]);
         naiveWhisperSec += r.sec;
+        naiveCpuSec += r.cpuSec;
       }
       channels.push(...outs);
     }
     const naiveSec = Number(process.hrtime.bigint() - naiveStart) / 1e9;
-    console.log(`bench-asr: (a) naive path ${naiveSec.toFixed(1)} s (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s)`);
+    console.log(`bench-asr: (a) naive path ${naiveSec.toFixed(1)} s wall, ${naiveCpuSec.toFixed(1)} s CPU (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s wall)`);
 
     // 2b. callqa process on the same calls.
     const suffix = Date.now().toString(36);
@@ -162,20 +191,33 @@ async function main(): Promise<void> {
       S3_LOCAL_DIR: path.join(dir, 's3'),
       S3_ENDPOINT: '',
       WORK_DIR: dir,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     const out = path.join(dir, 'out');
     const processed = await mustRun(process.execPath, [path.join(projectRoot, 'bin', 'callqa.js'), 'process', callsDir, '--out', out], env);
     const newSec = processed.sec;
-    console.log(`bench-asr: (b) callqa process ${newSec.toFixed(1)} s`);
+    const newCpuSec = processed.cpuSec;
+    // Where the time went: the workers log each finished job with its stage and milliseconds.
+    const stageSec: Record<string, number> = {};
+    for (const line of processed.stderr.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as { stage?: string; ms?: number };
+      if (entry.stage && typeof entry.ms === 'number') stageSec[entry.stage] = (stageSec[entry.stage] ?? 0) + entry.ms / 1000;
+    }
+    console.log(`bench-asr: (b) callqa process ${newSec.toFixed(1)} s wall, ${newCpuSec.toFixed(1)} s CPU; job time per stage ${JSON.stringify(stageSec)}`);
 
     // 3. Encoder time per 30 s window.
     const window30 = path.join(dir, 'window30.wav');
     await ffmpeg('-i', channels[0]!, '-t', '30', '-c:a', 'pcm_s16le', window30);
+    // Per 30 s window: whisper's own encoder time (wall clock of the encoder) and the whole run's CPU time.
     const encoder: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
+    const windowCpu: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
     for (const [shape, model] of Object.entries(models)) {
-      encoder['1.5.0 main']![shape] = encodeSec((await mustRun(OLD_BIN, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)])).stderr);
-      encoder['1.9.1 whisper-cli']![shape] = encodeSec((await mustRun(NEW_BIN, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)])).stderr);
+      for (const [version, bin] of [['1.5.0 main', OLD_BIN], ['1.9.1 whisper-cli', NEW_BIN]] as const) {
+        const r = await mustRun(bin, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
+        encoder[version]![shape] = encodeSec(r.stderr);
+        windowCpu[version]![shape] = r.cpuSec;
+      }
     }
 
     // VAD cost and windows per call on the new path.
@@ -198,23 +240,33 @@ async function main(): Promise<void> {
     }
     const vadPerMinute = vadSec / (audioSec / 60);
     const windowsPerCall = windows / CALLS;
-    const newPerCall = newSec / CALLS;
     const encTiny = encoder['1.9.1 whisper-cli']!.tiny!;
     const encSmall = encoder['1.9.1 whisper-cli']!.small!;
-    const restPerCall = Math.max(0, newPerCall - windowsPerCall * encTiny);
-    const smallPerCall = restPerCall + windowsPerCall * encSmall;
-    const naiveSmallPerCall = (CALL_SEC / 30) * 2 * encoder['1.5.0 main']!.small!;
+    // Calls per hour on one machine that does nothing else: its cores busy with CPU work (prepare of one call
+    // runs beside the transcription of another), so seconds of machine per call = CPU seconds / cores.
+    const cores = os.availableParallelism();
+    const cpuTiny = windowCpu['1.9.1 whisper-cli']!.tiny!;
+    const cpuSmall = windowCpu['1.9.1 whisper-cli']!.small!;
+    const restCpuPerCall = Math.max(0, newCpuSec / CALLS - windowsPerCall * cpuTiny);
+    const smallCpuPerCall = restCpuPerCall + windowsPerCall * cpuSmall;
+    const smallPerCall = smallCpuPerCall / cores;
+    const naiveSmallPerCall = ((CALL_SEC / 30) * 2 * windowCpu['1.5.0 main']!.small!) / cores;
     const result = {
       machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, load: os.loadavg() },
       threads: THREADS,
       calls: CALLS,
       callSec: CALL_SEC,
       naiveSec,
+      naiveCpuSec,
       naiveWhisperSec,
       processSec: newSec,
+      processCpuSec: newCpuSec,
+      cpuRatio: newCpuSec / naiveCpuSec,
+      processStageSec: stageSec,
       ratio: newSec / naiveSec,
       target: 0.35,
       encoderSecPer30sWindow: encoder,
+      cpuSecPer30sWindowRun: windowCpu,
       vadSecPerMinuteOfAudio: vadPerMinute,
       windowsPerCall,
       smallModelSecPerCall: smallPerCall,
@@ -227,12 +279,15 @@ async function main(): Promise<void> {
     const f = (n: number) => n.toFixed(2);
     console.log(`
 ASR benchmark: ${CALLS} stereo calls of ${CALL_SEC} s, ${THREADS} threads, ${result.machine.cpus} CPUs (${result.machine.model})
-  (a) naive: ffmpeg + whisper.cpp 1.5.0 main on whole channels, tiny-shaped model   ${f(naiveSec)} s
-  (b) callqa process (VAD, whisper-cli 1.9.1 on speech windows, reports), same model ${f(newSec)} s
-  (b) / (a) = ${f(result.ratio)}   (target ≤ 0.35: ${result.ratio <= 0.35 ? 'met' : 'NOT met'})
-  encoder per 30 s window:   1.5.0 tiny ${f(encoder['1.5.0 main']!.tiny!)} s, small ${f(encoder['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(encTiny)} s, small ${f(encSmall)} s
+  machine load average during the run: ${os.loadavg().map(f).join(' ')}
+  (a) naive: ffmpeg + whisper.cpp 1.5.0 main on whole channels, tiny-shaped model   ${f(naiveSec)} s wall, ${f(naiveCpuSec)} s CPU
+  (b) callqa process (VAD, whisper-cli 1.9.1 on speech windows, reports), same model ${f(newSec)} s wall, ${f(newCpuSec)} s CPU
+      job time per stage (s): ${Object.entries(stageSec).map(([k, v]) => `${k} ${f(v)}`).join(', ')}
+  (b) / (a) = ${f(result.ratio)} wall, ${f(result.cpuRatio)} CPU   (target ≤ 0.35)
+  encoder per 30 s window (whisper's encode time):   1.5.0 tiny ${f(encoder['1.5.0 main']!.tiny!)} s, small ${f(encoder['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(encTiny)} s, small ${f(encSmall)} s
+  CPU per 30 s window run:   1.5.0 tiny ${f(windowCpu['1.5.0 main']!.tiny!)} s, small ${f(windowCpu['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(cpuTiny)} s, small ${f(cpuSmall)} s
   VAD (Silero v5): ${f(vadPerMinute)} s per minute of audio;  windows per call on the new path: ${f(windowsPerCall)} (naive: ${(CALL_SEC / 30) * 2})
-  small-class model, one machine: ${f(smallPerCall)} s per call → ${Math.floor(result.callsPerHourSmall)} calls/hour (naive path: ${Math.floor(result.naiveCallsPerHourSmall)})
+  small-class model, one ${cores}-core machine doing nothing else: ${f(smallPerCall)} s per call → ${Math.floor(result.callsPerHourSmall)} calls/hour (naive path: ${Math.floor(result.naiveCallsPerHourSmall)})
   written to ${outFile}`);
   } finally {
     await rm(dir, { recursive: true, force: true });

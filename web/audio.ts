@@ -122,7 +122,7 @@ export class AudioStreamer {
         const work = path.join(this.cacheDir, `tmp-${recordingId}-${process.pid}-${Date.now()}`);
         await mkdir(work, { recursive: true, mode: 0o700 });
         try {
-          const input = await this.storage.download(bucket, key, work, info.size);
+          const input = await this.storage.download(bucket, key, work, { etag: info.etag });
           const out = path.join(work, 'out.wav');
           await runFfmpeg(
             {

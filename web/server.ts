@@ -32,7 +32,8 @@ import { countRecordingsByStatus, failedCountsByBucket, listFailedRecordings, ty
 import type { Logger } from '../infra/logger.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
-import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
+import type { Transcript } from '../pipeline/transcript.js';
+import { parseStoredTranscript } from '../pipeline/stages/stored-output.js';
 import { formatTime } from '../pipeline/report/render-html.js';
 import type { Report } from '../rules/report.js';
 import { retryFailedRecordings } from '../workers/enqueue.js';
@@ -441,7 +442,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   async function loadTranscript(objectKey: string): Promise<Transcript | undefined> {
     const key = transcriptKey(objectKey);
     const text = await storage.getText(config.s3.resultsBucket, key);
-    return text === undefined ? undefined : parseTranscriptText(text, key);
+    return text === undefined ? undefined : parseStoredTranscript(text, key);
   }
 
   /**

@@ -3,7 +3,7 @@
  * (retry). Each recording version gets a deterministic job id and a `recordings` row, so enqueuing the
  * same night twice processes each recording once.
  */
-import { getRecordings, listFailedRecordings, resetRecordingToQueued, upsertQueuedRecording, type Pool } from '../infra/database.js';
+import { insertQueuedRecordings, listFailedRecordings, resetRecordingToQueued, upsertQueuedRecording, type Pool } from '../infra/database.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { isRecordingKey, recordingId } from '../pipeline/storage-keys.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';
@@ -27,16 +27,21 @@ export interface ScanResult {
  * Queues, for prepare, each of `recs` that has no `recordings` row yet (a recording seen before — in
  * progress, reported or failed — is left as it is).
  *
- * @returns the recordings queued now
+ * Row and job are one idempotent step (issue 10): the row is written first, then the prepare job of every
+ * row that is still `queued` is added, new or not, under its deterministic job id (adding an existing id is
+ * a no-op). A scan killed between the two therefore leaves rows that the next scan of the prefix, or the
+ * reconciler (workers/reconcile.ts), completes with their jobs; nothing stays `queued` without a job.
+ *
+ * @returns the recordings new to the database now
  */
 export async function queueNewRecordings(deps: { db: Pool; queues: Queues }, recs: RecordingRef[]): Promise<RecordingRef[]> {
-  const known = new Set((await getRecordings(deps.db, recs.map((r) => r.recordingId))).map((r) => r.id));
-  const fresh = recs.filter((r) => !known.has(r.recordingId));
-  for (const rec of fresh) {
-    await upsertQueuedRecording(deps.db, { id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size });
-  }
-  await deps.queues.prepare.addBulk(fresh.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })));
-  return fresh;
+  const { inserted, status } = await insertQueuedRecordings(
+    deps.db,
+    recs.map((rec) => ({ id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size })),
+  );
+  const pending = recs.filter((r) => status.get(r.recordingId) === 'queued');
+  await deps.queues.prepare.addBulk(pending.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })));
+  return recs.filter((r) => inserted.has(r.recordingId));
 }
 
 /**

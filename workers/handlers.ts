@@ -2,15 +2,17 @@
  * Thin stage handlers: each takes typed job data, calls into pipeline/, records the recording's status in
  * PostgreSQL and queues the next stage. They know nothing of job objects, locks or retries.
  */
-import { markRecordingFailed, saveReportSummary, setRecordingStage } from '../infra/database.js';
+import { markRecordingFailed, markRecordingSuperseded, saveReportSummary, setRecordingStage } from '../infra/database.js';
+import { ObjectChangedError } from '../infra/object-storage.js';
+import { recordingId } from '../pipeline/storage-keys.js';
 import type { Services } from '../infra/services.js';
-import type { StageContext } from '../pipeline/stages/context.js';
+import type { RecordingRef, StageContext } from '../pipeline/stages/context.js';
 import { runPrepareStage } from '../pipeline/stages/prepare.js';
 import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
 import type { TranscriptionEngine } from '../pipeline/transcribe/engine.js';
 import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
 import { activeRuleset } from '../rules/ruleset-store.js';
-import { scanPrefix } from './enqueue.js';
+import { queueNewRecordings, scanPrefix } from './enqueue.js';
 import { nightlyTarget } from './nightly.js';
 import { statsJobId, statsTargetMonth } from './monthly-stats.js';
 import { samplingJobId, samplingTargetDate } from './daily-sampling.js';
@@ -44,6 +46,12 @@ function stageContext(deps: HandlerDeps, signal?: AbortSignal): StageContext {
   return { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log, signal };
 }
 
+/**
+ * What a stage job returns when its recording is already further on or terminal (the job ran again late,
+ * e.g. after a Redis outage longer than its lock): it does nothing, so a row never moves backwards.
+ */
+const alreadyFurther: HandlerResult = { status: 'skipped', detail: { reason: 'the recording is already further on or finished' } };
+
 /** The handlers of the stages. */
 export const handlers: StageHandlers = {
   async scan(deps, data, job) {
@@ -64,11 +72,17 @@ export const handlers: StageHandlers = {
 
   async prepare(deps, rec, job) {
     const { config, db } = deps.services;
-    await setRecordingStage(db, rec.recordingId, 'preparing');
-    const outcome = await runPrepareStage(stageContext(deps, job.signal), rec, {
-      defaultChannelMap: config.channelMap,
-      ffmpegTimeLimitMs: config.ffmpegTimeLimitMs,
-    });
+    if (!(await setRecordingStage(db, rec.recordingId, 'preparing'))) return alreadyFurther;
+    let outcome;
+    try {
+      outcome = await runPrepareStage(stageContext(deps, job.signal), rec, {
+        defaultChannelMap: config.channelMap,
+        ffmpegTimeLimitMs: config.ffmpegTimeLimitMs,
+      });
+    } catch (error) {
+      if (error instanceof ObjectChangedError) return supersede(deps, rec, error);
+      throw error;
+    }
     if (outcome.next === 'analyze') {
       await setRecordingStage(db, rec.recordingId, 'analyzing', outcome.call.callId);
       await deps.queues.analyze.add('analyze', { ...rec, call: outcome.call, transcriptKey: outcome.transcriptKey }, { jobId: stageJobId('analyze', rec.recordingId) });
@@ -85,7 +99,7 @@ export const handlers: StageHandlers = {
 
   async transcribe(deps, data, job) {
     const { config, db } = deps.services;
-    await setRecordingStage(db, data.recordingId, 'transcribing', data.call.callId);
+    if (!(await setRecordingStage(db, data.recordingId, 'transcribing', data.call.callId))) return alreadyFurther;
     if (!deps.engine) throw new Error('transcribe stage started without a transcription engine (startWorkers makes one)');
     const result = await runTranscribeStage(stageContext(deps, job.signal), data, data, {
       engine: deps.engine,
@@ -104,6 +118,7 @@ export const handlers: StageHandlers = {
 
   async analyze(deps, data, job) {
     const { config, db } = deps.services;
+    if (!(await setRecordingStage(db, data.recordingId, 'analyzing', data.call.callId))) return alreadyFurther;
     // The active ruleset (saved in PostgreSQL by /rules or `callqa rules activate`), else the shipped file.
     const ruleset = await activeRuleset(db);
     const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames, { ruleset });
@@ -137,6 +152,23 @@ export const handlers: StageHandlers = {
     return { status: 'done', detail: { month: data.month, calls: result.stats.centre.calls, files: result.keys.length } };
   },
 };
+
+/**
+ * The object of `rec` was replaced between listing and download: this version ends `superseded` (it can no
+ * longer be read) and the object's current version is queued, once however many workers or scans meet it
+ * (its row and job ids come from its ETag).
+ */
+async function supersede(deps: HandlerDeps, rec: RecordingRef, error: ObjectChangedError): Promise<HandlerResult> {
+  const { db, storage } = deps.services;
+  await markRecordingSuperseded(db, rec.recordingId, error.message);
+  const current = await storage.stat(rec.bucket, rec.key);
+  if (current) {
+    const next: RecordingRef = { recordingId: recordingId(rec.bucket, rec.key, current.etag), bucket: rec.bucket, key: rec.key, etag: current.etag, size: current.size };
+    await queueNewRecordings({ db, queues: deps.queues }, [next]);
+  }
+  deps.services.log.info({ key: rec.key, etag: rec.etag, current: current?.etag }, 'recording replaced after it was listed: this version is superseded, the current one queued');
+  return { status: 'skipped', detail: { superseded: true, currentEtag: current?.etag } };
+}
 
 /** Records a recording's final failure (after retries, or at once for bad input). */
 export async function recordFailure(deps: HandlerDeps, stage: Stage, recordingId: string, code: string, reason: string): Promise<void> {

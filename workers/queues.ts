@@ -44,7 +44,9 @@ export const QUEUE_NAMES: Record<Stage, string> = {
 
 /**
  * Per-stage settings that every new stage must fill. `lockDurationMs`: how long a job may run between
- * lock renewals before BullMQ considers it stalled (renewed automatically while the event loop is free).
+ * lock renewals before BullMQ considers it stalled (renewed automatically while the event loop is free);
+ * also about how long a dead worker's job waits before another worker takes it. `JOB_LOCK_MS` overrides it
+ * for every stage.
  */
 export const STAGE_SETTINGS: Record<Stage, { concurrency: (c: Config) => number; lockDurationMs: number }> = {
   scan: { concurrency: (c) => c.concurrency.scan, lockDurationMs: 60_000 },

@@ -2,6 +2,8 @@
  * The one module of the project that runs ffmpeg and ffprobe (and the only one that imports fluent-ffmpeg,
  * whose upstream is archived: we use as little of it as we can, so replacing it means rewriting this file only).
  *
+ * - Both programs run through infra/child-process.ts (own process group, killed with the worker, bounded
+ *   stderr); fluent-ffmpeg only builds ffmpeg's argument list.
  * - Every run has a wall-clock limit. When it passes, the child process gets SIGKILL, we wait until the
  *   operating system reports it gone, and then a {@link TimeLimitError} is thrown.
  * - ffprobe output is mapped to the project's own small type {@link MediaInfo}.
@@ -11,9 +13,9 @@
  * - Programs get argument arrays only, never a shell command line. Input files are passed as `file:<absolute path>`
  *   so that a name such as `http://…`, `concat:…` or `-i` can never be read as a protocol or an option.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
+import { ChildProcessError, runChild, type ChildResult } from '../../infra/child-process.js';
 import { BadInputError, TimeLimitError } from '../errors.js';
 
 /** One audio stream as ffprobe reports it. */
@@ -119,88 +121,20 @@ export function ffmpegArgs(job: FfmpegJob): string[] {
   ];
 }
 
-/** Exit code, signal and output of a child process that ran to its end. */
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Resolves when `child` has exited (immediately when it already has). */
-function whenGone(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** True when a process with this pid still exists (zombies of other parents included). */
-function processExists(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Kills `child` with SIGKILL and waits until it has really exited.
- * @throws {Error} when the process is still there 5 s after SIGKILL (should never happen)
+ * Runs ffmpeg or ffprobe through the project's child-process runner and maps its errors: past the limit
+ * {@link TimeLimitError}, cancelled an `Error` named `AbortError`, anything else a plain (transient) `Error`.
  */
-async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    whenGone(child),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 5000);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (child.exitCode === null && child.signalCode === null && processExists(child.pid)) {
-    throw new Error(`process ${child.pid} is still running after SIGKILL`);
-  }
-}
-
-/**
- * Runs ffprobe with a time limit and captures its output.
- * @throws {TimeLimitError} after `timeLimitMs` (the process is killed and gone first)
- */
-async function runProbeProcess(args: string[], limits: RunLimits): Promise<ChildResult> {
-  const child = spawn(FFPROBE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const closed = new Promise<ChildResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), limits.timeLimitMs);
-  });
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<'abort'>((resolve) => {
-    onAbort = () => resolve('abort');
-    if (limits.signal?.aborted) onAbort();
-    else limits.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function runTool(program: 'ffmpeg' | 'ffprobe', file: string, args: string[], limits: RunLimits, displayName: string): Promise<ChildResult> {
   try {
-    const result = await Promise.race([closed, timedOut, aborted]);
-    if (result === 'timeout') {
-      await killHard(child);
-      throw new TimeLimitError('ffprobe', limits.timeLimitMs);
+    return await runChild(program, file, args, { timeLimitMs: limits.timeLimitMs, signal: limits.signal });
+  } catch (error) {
+    if (error instanceof ChildProcessError) {
+      if (error.kind === 'time_limit') throw new TimeLimitError(program, limits.timeLimitMs);
+      if (error.kind === 'aborted') throw abortError(program, limits.signal!);
+      if (error.kind === 'not_started') throw new Error(`${displayName}: ${program} not available: ${error.message}`, { cause: error });
     }
-    if (result === 'abort') {
-      await killHard(child);
-      throw abortError('ffprobe', limits.signal!);
-    }
-    return result;
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) limits.signal?.removeEventListener('abort', onAbort);
+    throw error;
   }
 }
 
@@ -261,7 +195,8 @@ export function classifyFfmpegFailure(file: string, stderr: string, program = 'f
     return bad('no_audio_stream', 'has no audio stream');
   }
   if (/Decoder \(codec .*\) not found|Unsupported codec|unknown codec|Could not find codec parameters/i.test(stderr)) {
-    return bad('unsupported_audio', 'audio codec cannot be decoded');
+    const named = /Decoder \(codec ([\w-]+)\) not found/i.exec(stderr)?.[1];
+    return bad('unsupported_audio', named ? `audio codec ${named} cannot be decoded` : 'audio codec cannot be decoded');
   }
   if (/Output file is empty, nothing was encoded/i.test(stderr)) {
     return bad('zero_duration', 'holds no audio samples');
@@ -292,7 +227,7 @@ function lastLines(text: string, n: number): string {
  * @throws {Error} for anything else (ffprobe missing, unexpected output): transient
  */
 export async function probeMedia(filePath: string, limits: RunLimits, displayName = filePath): Promise<MediaInfo> {
-  const r = await runProbeProcess(buildProbeArgs(filePath), limits);
+  const r = await runTool('ffprobe', FFPROBE_BIN, buildProbeArgs(filePath), limits, displayName);
   if (r.code !== 0) throw classifyFfmpegFailure(displayName, r.stderr, 'ffprobe');
   try {
     return parseProbeOutput(r.stdout, r.stderr);
@@ -301,8 +236,8 @@ export async function probeMedia(filePath: string, limits: RunLimits, displayNam
   }
 }
 
-/** fluent-ffmpeg's command with the two members we use that its type declarations leave out. */
-type FluentCommand = ffmpeg.FfmpegCommand & { ffmpegProc?: ChildProcess };
+/** fluent-ffmpeg's command with the member we use that its type declarations leave out. */
+type FluentCommand = ffmpeg.FfmpegCommand & { _getArguments(): string[] };
 
 /**
  * fluent-ffmpeg splits a lone option string with exactly one space into two arguments; passing two or more
@@ -320,16 +255,28 @@ function addOptions(add: (...opts: string[]) => unknown, opts: string[]): void {
 
 /** Result of a finished ffmpeg run. */
 export interface FfmpegRunResult {
-  /** Everything ffmpeg wrote to stderr (log lines; use `-nostats` to keep progress lines out). */
+  /** Everything ffmpeg wrote to stderr (log lines; use `-nostats` to keep progress lines out), head and tail kept. */
   stderr: string;
   /** Wall-clock time of the run in milliseconds. */
   elapsedMs: number;
-  /** The command line fluent-ffmpeg reported on start (`ffmpeg` + arguments joined by spaces), for logs. */
+  /** The command line run (`ffmpeg` + arguments joined by spaces), for logs. */
   commandLine: string;
 }
 
+/** The argument list fluent-ffmpeg builds for `job` (equal to {@link ffmpegArgs}). */
+function fluentArgs(job: FfmpegJob): string[] {
+  const cmd = ffmpeg() as FluentCommand;
+  cmd.input(job.input);
+  addOptions((...o) => cmd.inputOptions(...o), job.inputOptions);
+  for (const out of job.outputs) {
+    cmd.output(out.target);
+    addOptions((...o) => cmd.outputOptions(...o), out.options);
+  }
+  return cmd._getArguments();
+}
+
 /**
- * Runs ffmpeg (through fluent-ffmpeg) with a wall-clock limit.
+ * Runs ffmpeg with a wall-clock limit.
  *
  * @param job input, options and outputs; see {@link ffmpegArgs} for the resulting argument list
  * @param limits `timeLimitMs`: after it the ffmpeg process gets SIGKILL and we wait until it has exited
@@ -338,64 +285,9 @@ export interface FfmpegRunResult {
  * @throws {BadInputError} when ffmpeg failed because of the input (see {@link classifyFfmpegFailure})
  * @throws {Error} any other failure (transient)
  */
-export function runFfmpeg(job: FfmpegJob, limits: RunLimits, displayName: string): Promise<FfmpegRunResult> {
-  const started = Date.now();
-  return new Promise<FfmpegRunResult>((resolve, reject) => {
-    // stdoutLines 0: keep all of stderr (silencedetect lines can be many).
-    const cmd = ffmpeg({ stdoutLines: 0 }) as FluentCommand;
-    cmd.setFfmpegPath(FFMPEG_BIN);
-    cmd.input(job.input);
-    addOptions((...o) => cmd.inputOptions(...o), job.inputOptions);
-    for (const out of job.outputs) {
-      cmd.output(out.target);
-      addOptions((...o) => cmd.outputOptions(...o), out.options);
-    }
-    /** Why we are killing the process, once we are. */
-    let stopping: Error | undefined;
-    let settled = false;
-    let proc: ChildProcess | undefined;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      limits.signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const stop = (why: Error) => {
-      stopping ??= why;
-      if (proc) {
-        killHard(proc).then(
-          () => finish(() => reject(stopping)),
-          (e: unknown) => finish(() => reject(e)),
-        );
-      }
-      // Not spawned yet (fluent-ffmpeg still checking capabilities): killed as soon as it starts.
-    };
-    const onAbort = () => stop(abortError('ffmpeg', limits.signal!));
-    const timer = setTimeout(() => stop(new TimeLimitError('ffmpeg', limits.timeLimitMs)), limits.timeLimitMs);
-    if (limits.signal?.aborted) onAbort();
-    else limits.signal?.addEventListener('abort', onAbort, { once: true });
-    let commandLine = '';
-    cmd.on('start', (line: string) => {
-      commandLine = line;
-      proc = cmd.ffmpegProc;
-      if (stopping && proc) stop(stopping);
-    });
-    cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-      if (stopping) {
-        if (!proc) finish(() => reject(stopping));
-        return; // the kill path settles
-      }
-      if (/Cannot find ffmpeg|spawn .* ENOENT/i.test(err.message)) {
-        finish(() => reject(new Error(`${displayName}: ffmpeg not available: ${err.message}`)));
-        return;
-      }
-      finish(() => reject(classifyFfmpegFailure(displayName, stderr ?? err.message)));
-    });
-    cmd.on('end', (_stdout: string | null, stderr: string | null) => {
-      if (stopping) return;
-      finish(() => resolve({ stderr: stderr ?? '', elapsedMs: Date.now() - started, commandLine }));
-    });
-    cmd.run();
-  });
+export async function runFfmpeg(job: FfmpegJob, limits: RunLimits, displayName: string): Promise<FfmpegRunResult> {
+  const args = fluentArgs(job);
+  const r = await runTool('ffmpeg', FFMPEG_BIN, args, limits, displayName);
+  if (r.code !== 0) throw classifyFfmpegFailure(displayName, r.stderr);
+  return { stderr: r.stderr, elapsedMs: r.elapsedMs, commandLine: ['ffmpeg', ...args].join(' ') };
 }

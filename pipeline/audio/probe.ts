@@ -75,6 +75,26 @@ export function sniffContent(head: Uint8Array): 'html' | 'text' | 'binary' {
 }
 
 /**
+ * Audio formats we know by their first bytes and that ffmpeg cannot decode: named so the operator learns
+ * what the file is (and that converting it first is the way), instead of a bare `not_audio`.
+ *
+ * - SILK v3 (Skype's codec, used by WeChat and QQ voice messages): `#!SILK_V3` at byte 0, or at byte 1 after
+ *   a 0x02 byte in WeChat's files (format notes of the open-source silk-v3-decoder). Often stored as `.amr`,
+ *   whose own header is `#!AMR`.
+ */
+const UNSUPPORTED_SIGNATURES: { name: string; at: number[]; magic: Buffer }[] = [
+  { name: 'SILK v3 (WeChat/QQ/Skype voice; convert it to WAV with a SILK decoder first)', at: [0, 1], magic: Buffer.from('#!SILK_V3', 'latin1') },
+];
+
+/**
+ * The name of a known audio format that ffmpeg cannot decode, from the file's first bytes, or undefined.
+ */
+export function sniffUnsupportedAudio(head: Uint8Array): string | undefined {
+  const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  return UNSUPPORTED_SIGNATURES.find((sig) => sig.at.some((at) => bytes.subarray(at, at + sig.magic.length).equals(sig.magic)))?.name;
+}
+
+/**
  * Decodes the first audio stream once and counts its samples with the `astats` filter.
  *
  * @param input `file:` URL of the input (see {@link fileUrl})
@@ -160,6 +180,8 @@ export async function probeRecording(filePath: string, options: ProbeOptions): P
   } finally {
     await fh.close();
   }
+  const unsupported = sniffUnsupportedAudio(head);
+  if (unsupported) throw new BadInputError('unsupported_audio', `${name}: unsupported audio format: ${unsupported}`);
   const kind = sniffContent(head);
   if (kind !== 'binary') {
     throw new BadInputError(

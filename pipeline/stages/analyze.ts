@@ -6,10 +6,10 @@ import { analyzeTranscript } from '../../rules/analyze.js';
 import type { ReportSummary } from '../../infra/database.js';
 import type { Report } from '../../rules/report.js';
 import type { Ruleset } from '../../rules/ruleset.js';
-import { parseTranscriptText } from '../transcript.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { reportHtmlKey, reportKey } from '../storage-keys.js';
 import type { RecordingRef, StageContext } from './context.js';
+import { parseStoredTranscript } from './stored-output.js';
 
 /** Result of {@link runAnalyzeStage}. */
 export interface AnalyzeOutcome {
@@ -56,7 +56,7 @@ export async function runAnalyzeStage(
   const htmlKey = reportHtmlKey(rec.key);
   const text = await ctx.storage.getText(ctx.resultsBucket, transcriptObjectKey);
   if (text === undefined) throw new Error(`transcript ${ctx.resultsBucket}/${transcriptObjectKey} is missing`);
-  const transcript = parseTranscriptText(text, `${ctx.resultsBucket}/${transcriptObjectKey}`);
+  const transcript = parseStoredTranscript(text, `${ctx.resultsBucket}/${transcriptObjectKey}`);
   const transcriptText = transcript.segments.map((s) => s.text).join('\n');
 
   const report: Report = {
@@ -64,18 +64,31 @@ export async function runAnalyzeStage(
     transcriptSource: transcript.source,
     recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
   };
-  const previousText = await ctx.storage.getText(ctx.resultsBucket, jsonKey);
-  if (previousText !== undefined) {
-    const previous = JSON.parse(previousText) as Report;
+  const previous = await readStoredReport(ctx, jsonKey);
+  if (previous) {
     if (options.rescore) {
       report.previous = { score: previous.score, rulesetVersion: previous.rulesetVersion, analyzedAt: previous.analyzedAt };
-    } else if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion) {
+    } else if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion && (await ctx.storage.stat(ctx.resultsBucket, htmlKey))) {
       return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true, transcriptText };
     }
   }
-  await ctx.storage.putJson(ctx.resultsBucket, jsonKey, report);
+  // Written as a set: the page first, the JSON last, so a report JSON exists only beside its page and a run
+  // cut off in between is done again (a report is reused only when both exist).
   await ctx.storage.putText(ctx.resultsBucket, htmlKey, renderReportHtml(report, transcript), 'text/html; charset=utf-8');
+  await ctx.storage.putJson(ctx.resultsBucket, jsonKey, report);
   return { report, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: false, transcriptText };
+}
+
+/** The report stored under `key`, or `undefined` when there is none or it is unreadable (an interrupted write). */
+async function readStoredReport(ctx: StageContext, key: string): Promise<Report | undefined> {
+  const text = await ctx.storage.getText(ctx.resultsBucket, key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as Report;
+  } catch (error) {
+    ctx.log.warn({ key, err: (error as Error).message }, 'stored report is unreadable (an interrupted write?): analysing again');
+    return undefined;
+  }
 }
 
 /**

@@ -10,7 +10,9 @@ import { parseTranscriptText, type AudioMeasurements, type TimeSpan, type Transc
 import { prepareRecording } from '../audio/prepare.js';
 import { measureChannels } from '../audio/measure.js';
 import { assignRoles } from '../transcribe/roles.js';
+import { cleanTranscriptSegments } from '../transcribe/postprocess.js';
 import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
+import { readStoredTranscript } from './stored-output.js';
 import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
 
@@ -63,9 +65,8 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   };
 
   const outKey = transcriptKey(rec.key);
-  const existing = await storage.getText(ctx.resultsBucket, outKey);
-  if (existing !== undefined) {
-    const previous = parseTranscriptText(existing, `${ctx.resultsBucket}/${outKey}`);
+  const previous = await readStoredTranscript(ctx, outKey);
+  if (previous) {
     if (previous.recording?.etag === rec.etag) {
       ctx.log.info({ key: rec.key }, 'transcript already exists for this recording version: skipping prepare');
       return { next: 'analyze', call: { ...call, callId: previous.callId }, transcriptKey: outKey, reused: 'transcript' };
@@ -76,10 +77,15 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   const sidecarBytes = await storage.getBytes(rec.bucket, sidecarKey);
   const sidecarText = sidecarBytes && decodeUtf8(sidecarBytes, `${rec.bucket}/${sidecarKey}`, 'invalid_transcript');
   if (sidecarText !== undefined) {
-    const sidecar = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
+    const parsed = parseTranscriptText(sidecarText, `${rec.bucket}/${sidecarKey}`);
     // The transcript replaces ASR, not the recording: reviewers listen to it, so it must be usable audio,
     // and the audio measurements come from it.
     const audio = await measureRecording(ctx, rec, meta, options);
+    assertSidecarFitsAudio(parsed, audio.durationSec, `${rec.bucket}/${sidecarKey}`);
+    // The same clean-up as ASR output: labels, invented lines and loops never reach the rules.
+    const cleaned = cleanTranscriptSegments(parsed.segments, { durationSec: parsed.durationSec });
+    if (cleaned.dropped.length) ctx.log.info({ key: rec.key, dropped: cleaned.dropped }, 'dropped sidecar lines judged invented');
+    const sidecar = { ...parsed, segments: cleaned.segments };
     // A mono sidecar (every utterance `unknown`) gets roles the way a mono ASR transcript does.
     const assigned =
       sidecar.segments.length > 0 && sidecar.segments.every((s) => s.speaker === 'unknown')
@@ -101,7 +107,6 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
     return { next: 'analyze', call: { ...call, callId: transcript.callId }, transcriptKey: outKey, reused: 'sidecar' };
   }
 
-  assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => {
     const { prepared, measured } = await prepareAndMeasure(ctx, rec, meta, options, dir);
     const { audio } = measured;
@@ -116,20 +121,40 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   });
 }
 
-function assertNotEmpty(rec: RecordingRef): void {
-  if (rec.size === 0) {
-    throw new BadInputError('empty_file', `${rec.bucket}/${rec.key}: the recording is empty (0 bytes)`);
+/**
+ * How much longer than the audio a transcript that arrived beside it may say the call is, in seconds: the
+ * larger of 1 s and 2 % of the audio (sidecar tools round, and container durations differ by padding).
+ */
+export function sidecarDurationTolerance(audioSec: number): number {
+  return Math.max(1, audioSec * 0.02);
+}
+
+/**
+ * A transcript sidecar must describe the recording beside it: one that claims a longer call than the audio
+ * (e.g. 3,600 s for 30 s of audio) would put findings where nobody can listen to them.
+ *
+ * @throws {BadInputError} `invalid_transcript` naming the file, the field and both durations
+ */
+function assertSidecarFitsAudio(sidecar: Transcript, audioSec: number, source: string): void {
+  if (sidecar.durationSec > audioSec + sidecarDurationTolerance(audioSec)) {
+    throw new BadInputError(
+      'invalid_transcript',
+      `${source}: durationSec: ${sidecar.durationSec} s is longer than the recording's ${audioSec.toFixed(2)} s (allowed: ${sidecarDurationTolerance(audioSec).toFixed(2)} s more)`,
+    );
   }
 }
 
 /**
- * Downloads the recording into `dir`, prepares it (16 kHz mono WAV per channel) and measures the prepared
- * channels (pipeline/audio/measure.ts: Silero VAD and silencedetect; ffmpeg time limit per run).
+ * Downloads the listed version of the recording into `dir` (an empty recording is told from the bytes of
+ * that version, never from the listing: issue 10's false `empty_file`), prepares it (16 kHz mono WAV per
+ * channel) and measures the prepared channels (pipeline/audio/measure.ts: Silero VAD and silencedetect;
+ * ffmpeg time limit per run).
  * @throws {BadInputError} when it is not usable audio or the channel map does not fit
+ * @throws {ObjectChangedError} the object was replaced after it was listed
  */
 async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions, dir: string) {
   const displayName = `${rec.bucket}/${rec.key}`;
-  const local = await ctx.storage.download(rec.bucket, rec.key, dir, rec.size);
+  const local = await ctx.storage.download(rec.bucket, rec.key, dir, { etag: rec.etag });
   const limits = { timeLimitMs: options.ffmpegTimeLimitMs, displayName, signal: ctx.signal };
   const prepared = await prepareRecording(local, { ...limits, workDir: dir, channelMap: meta.channels ?? options.defaultChannelMap });
   const measured = await measureChannels(prepared.channels, limits);
@@ -138,6 +163,5 @@ async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: Cal
 
 /** Prepares and measures the recording in a temp folder, keeping only the measurements (sidecar transcripts). */
 async function measureRecording(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions): Promise<AudioMeasurements> {
-  assertNotEmpty(rec);
   return withTempDir(ctx.workDir, async (dir) => (await prepareAndMeasure(ctx, rec, meta, options, dir)).measured.audio);
 }

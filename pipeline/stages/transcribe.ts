@@ -7,13 +7,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseTranscriptText, type AudioMeasurements, type RoleAssignment, type Transcript } from '../transcript.js';
+import { type AudioMeasurements, type RoleAssignment, type Transcript } from '../transcript.js';
 import { detectSpeech } from '../audio/vad.js';
 import type { SpeechStretch, TranscriptionEngine } from '../transcribe/engine.js';
 import { postprocessSegments } from '../transcribe/postprocess.js';
 import { mergeChannels } from '../transcribe/merge.js';
 import { assignRoles } from '../transcribe/roles.js';
 import { transcriptKey } from '../storage-keys.js';
+import { readStoredTranscript } from './stored-output.js';
 import { withTempDir } from './temp-dir.js';
 import type { CallFacts, RecordingRef, StageContext } from './context.js';
 import type { PreparedChannelRef } from './prepare.js';
@@ -52,8 +53,7 @@ export async function runTranscribeStage(
   settings: TranscribeSettings,
 ): Promise<{ transcriptKey: string; segments: number; dropped: number; skipped: boolean }> {
   const outKey = transcriptKey(rec.key);
-  const existing = await ctx.storage.getText(ctx.resultsBucket, outKey);
-  if (existing !== undefined && parseTranscriptText(existing, outKey).recording?.etag === rec.etag) {
+  if ((await readStoredTranscript(ctx, outKey))?.recording?.etag === rec.etag) {
     return { transcriptKey: outKey, segments: 0, dropped: 0, skipped: true };
   }
   const { engine } = settings;
@@ -69,7 +69,7 @@ export async function runTranscribeStage(
       const workDir = path.join(dir, `engine-${channel.role}-c${channel.channelIndex}`);
       await mkdir(workDir);
       const raw = await engine.transcribe({ wavPath: wav, durationSec: channel.durationSec, stretches, workDir, signal: ctx.signal });
-      const cleaned = postprocessSegments(raw, { durationSec: input.durationSec });
+      const cleaned = postprocessSegments(raw, { durationSec: input.durationSec, collapseRepeatedSegments: !engine.independentUtterances });
       dropped += cleaned.dropped.length;
       if (cleaned.dropped.length) {
         ctx.log.info({ key: rec.key, role: channel.role, dropped: cleaned.dropped }, 'dropped ASR lines judged invented');

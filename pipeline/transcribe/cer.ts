@@ -5,8 +5,10 @@
  * costing 1). It can exceed 1 when the hypothesis has many insertions.
  *
  * Characters are Unicode code points, so a character outside the BMP counts once. Punctuation and spaces are
- * not speech: compare {@link textForCer} forms, as ASR benchmarks (AISHELL, WenetSpeech) do.
+ * not speech: compare {@link textForCer} forms, as ASR benchmarks (AISHELL, WenetSpeech) do, or
+ * {@link normalizeForCer} forms, which also write script and numerals one way (`callqa eval asr`).
  */
+import { normalizeNumerals, normalizeText } from '../../rules/normalize.js';
 
 /** Result of {@link characterErrorRate}: edit counts of one optimal alignment and the rate. */
 export interface CharacterErrors {
@@ -83,4 +85,25 @@ export function characterErrorRate(reference: string, hypothesis: string): Chara
   }
   const errors = substitutions + deletions + insertions;
   return { substitutions, deletions, insertions, referenceLength: n, cer: n === 0 ? errors : errors / n };
+}
+
+/**
+ * Numeral characters with two written forms for one spoken digit: 两 (2 before a measure word: ITN writes
+ * "2个", a person "两个"), 幺 (1 in phone numbers), 〇 (0 in years). Mapped the same way on both sides of a
+ * comparison, so they never count as errors.
+ */
+const NUMERAL_VARIANTS: Record<string, string> = { 两: '二', 幺: '一', 〇: '零' };
+
+/**
+ * The form in which `callqa eval asr` compares a reference with an engine's output: the rules' normalisation
+ * (rules/normalize.ts: numerals as spoken characters with {@link normalizeNumerals}, Traditional →
+ * Simplified with {@link normalizeText}), then {@link textForCer} (full/half width, lower case, punctuation
+ * and spaces removed), and 两/幺/〇 written 二/一/零. So script, punctuation, width and how numbers are
+ * written never count as recognition errors, only what was heard does. Pure function.
+ *
+ * @param text e.g. "請到2號窗口，電話13800138000。"
+ * @returns e.g. "请到二号窗口电话一三八零零一三八零零零"
+ */
+export function normalizeForCer(text: string): string {
+  return textForCer(normalizeText(normalizeNumerals(text))).replace(/[两幺〇]/g, (c) => NUMERAL_VARIANTS[c]!);
 }

@@ -59,6 +59,12 @@ export interface EngineDescriptor {
 export interface TranscriptionEngine {
   readonly descriptor: EngineDescriptor;
   /**
+   * True when every utterance is decoded on its own (no text carries from one to the next, e.g. SenseVoice
+   * per VAD stretch): identical neighbouring utterances are then speech said twice ("好的" … "好的"), not a
+   * decoder loop, and the clean-up keeps them. Absent: false (whisper, which decodes windows of many).
+   */
+  readonly independentUtterances?: boolean;
+  /**
    * Transcribes the speech stretches of one channel.
    *
    * @throws {BadInputError} `no_model` (model files missing or unloadable), `asr_failed` (the engine cannot

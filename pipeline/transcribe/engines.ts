@@ -13,6 +13,7 @@ import { BadInputError } from '../errors.js';
 import type { EngineDescriptor, TranscriptionEngine } from './engine.js';
 import { initialPrompt } from './whisper.js';
 import { createWhisperEngine } from './whisper-engine.js';
+import { sherpaEngineFactory } from './sherpa-engine.js';
 
 /** How one engine is made from the configuration. */
 export interface EngineFactory {
@@ -43,7 +44,8 @@ export const ENGINE_FACTORIES: Record<AsrEngineId, EngineFactory> = {
     create: (config) => createWhisperEngine(whisperSettings(config)),
     describe: (config) => createWhisperEngine(whisperSettings(config)).descriptor,
   },
-  // sherpa-onnx engines (`sensevoice`, `paraformer`) are added here.
+  sensevoice: sherpaEngineFactory('sensevoice'),
+  paraformer: sherpaEngineFactory('paraformer'),
 };
 
 /**

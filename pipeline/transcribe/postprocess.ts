@@ -1,18 +1,30 @@
 /**
- * Cleans one channel's raw whisper.cpp segments before they enter a transcript, so that text whisper
- * invented never satisfies or breaks a rule:
+ * The one clean-up of transcript text, whatever its source (issue 9, part 2): the transcription stage runs
+ * it on each channel's raw ASR segments ({@link postprocessSegments}); the prepare stage runs it on a
+ * `.transcript.json` sidecar and `analyzeTranscript` on every transcript it scores
+ * ({@link cleanTranscriptSegments}), so that text ASR invented never satisfies or breaks a rule:
  *
  * 1. Traditional → Simplified (whisper often writes Traditional for Mandarin).
- * 2. Non-speech labels (`[音乐]`, `(掌声)`, `[BLANK_AUDIO]`, `♪`) removed; a segment of labels only is dropped.
- * 3. Known hallucinations ({@link HALLUCINATIONS}: subtitle credits, "谢谢观看"-style outros) removed.
- * 4. Empty segments dropped; times clamped to [0, durationSec], reversed times fixed.
- * 5. Runs of consecutive identical segments (decoder loops) collapsed into one segment flagged
+ * 2. Non-speech labels (`[音乐]`, `(掌声)`, `(音乐播放中)`, `[BLANK_AUDIO]`, `♪`) removed; a segment of labels
+ *    only is dropped.
+ * 3. Known hallucinations ({@link HALLUCINATIONS}: subtitle credits, "谢谢观看"-style outros) removed — credit
+ *    lines wherever they are, outro lines when they are a whole clause, so an invented tail
+ *    ("…你去问民政局。谢谢观看") goes and the rest is still judged.
+ * 4. The ASR initial prompt echoed back (whisper repeats its `--prompt` on silence): a clause that is a piece
+ *    of the prompt reaching into its description (≥ {@link ECHO_MIN_CHARS} characters), or that holds
+ *    {@link ECHO_LONG_CHARS} characters of the description, marks an echo; then every clause of that segment
+ *    that is part of the prompt goes. The greeting part alone, which an agent really says, is never an echo,
+ *    nor is a real name sharing a few words with the description ("12345政务服务热线中心").
+ * 5. Empty segments dropped; times clamped to [0, durationSec], reversed times fixed.
+ * 6. Runs of consecutive identical segments (decoder loops) collapsed into one segment flagged
  *    `decoder_loop`; a segment that is one phrase repeated many times is cut to one copy, flagged too.
  *
  * Everything removed is reported in `dropped`, for the log and the report.
  */
-import * as OpenCC from 'opencc-js';
-import type { SegmentFlag } from '../transcript.js';
+import { toSimplified } from '../../rules/normalize.js';
+import type { Segment, SegmentFlag } from '../transcript.js';
+
+export { toSimplified };
 
 /** A segment as produced by whisper.ts (`RawSegment`): times in seconds. */
 export interface AsrSegment {
@@ -29,7 +41,7 @@ export interface CleanSegment extends AsrSegment {
 }
 
 /** Why a segment (or part of it) was removed. */
-export type DropReason = 'hallucination' | 'non_speech_label' | 'empty' | 'decoder_loop';
+export type DropReason = 'hallucination' | 'non_speech_label' | 'empty' | 'decoder_loop' | 'prompt_echo';
 
 /** One removal, for the log and the report. Times in seconds (after clamping). */
 export interface DroppedSegment {
@@ -113,22 +125,21 @@ const NON_SPEECH_WORDS = [
   'blank_audio', 'music', 'noise', 'applause', 'laughter', 'laughs', 'silence', 'inaudible', 'no speech',
 ];
 
-// Build the Traditional → Simplified converter once (Taiwan variants to mainland Simplified; it also handles
-// Hong Kong variants in practice and leaves Simplified text unchanged).
-const twToCn = OpenCC.Converter({ from: 'tw', to: 'cn' });
-
-/** Converts Traditional Chinese to Simplified (opencc-js, tw → cn). Simplified text is returned unchanged. */
-export function toSimplified(text: string): string {
-  return twToCn(text);
-}
-
 /** Characters ignored when comparing texts: whitespace, punctuation and symbols. */
 const IGNORABLE = /[\s\p{P}\p{S}]/gu;
 
 /** Normal form for comparing texts: Simplified, no whitespace/punctuation/symbols, lower case. */
 export function normalizeForCompare(text: string): string {
-  return toSimplified(text).replace(IGNORABLE, '').toLowerCase();
+  let out = compareCache.get(text);
+  if (out === undefined) {
+    if (compareCache.size >= 4096) compareCache.clear();
+    out = toSimplified(text).replace(IGNORABLE, '').toLowerCase();
+    compareCache.set(text, out);
+  }
+  return out;
 }
+/** Memo of {@link normalizeForCompare}: one text is compared several times while a transcript is cleaned. */
+const compareCache = new Map<string, string>();
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -146,8 +157,9 @@ const wholePatterns = HALLUCINATIONS.filter((h) => h.match === 'whole').map((h) 
   norm: normalizeForCompare(h.phrase),
 }));
 
+// A bracketed label naming a kind of non-speech, possibly with a few more words ("(音乐播放中)", "[背景音乐声]").
 const labelRegex = new RegExp(
-  `[\\[(（【]\\s*(?:${NON_SPEECH_WORDS.map(escapeRegExp).join('|')})\\s*[\\])）】]|[♪♫🎵🎶]`,
+  `[\\[(（【][^\\])）】]{0,8}?(?:${NON_SPEECH_WORDS.map(escapeRegExp).join('|')})[^\\])）】]{0,8}?[\\])）】]|[♪♫🎵🎶]`,
   'giu',
 );
 const bracketsOnly = /^(?:\s*(?:\[[^\]]*\]|\([^)]*\)|（[^）]*）|【[^】]*】|[♪♫🎵🎶*]))+\s*$/u;
@@ -163,6 +175,68 @@ export interface PostprocessOptions {
   durationSec: number;
   /** Copies of one phrase within a single segment that count as a decoder loop; default 4. */
   minInSegmentRepeats?: number;
+  /**
+   * Fold runs of consecutive identical segments (step 5); default true. False for engines that decode each
+   * utterance on its own (`TranscriptionEngine.independentUtterances`), where such a run is repeated speech.
+   */
+  collapseRepeatedSegments?: boolean;
+  /** The initial prompt given to ASR (`initialPrompt` in whisper.ts): its echo is removed (step 4). */
+  prompt?: string;
+}
+
+/** Shortest clause, all of it prompt text, that counts as an echo when it reaches into the description. */
+export const ECHO_MIN_CHARS = 5;
+/** Shortest run of description characters inside a longer clause that counts as an echo. */
+export const ECHO_LONG_CHARS = 8;
+
+/** Clause boundaries inside a segment: sentence and clause punctuation and spaces. */
+const CLAUSE_SPLIT = /([\s,.!?;:，。！？；：、…]+)/u;
+
+/**
+ * The echo test of a prompt: its normal form, and its description clauses (those without 您好 / 请讲 and
+ * longer than the greeting's short words), in which an echo piece must lie.
+ */
+function promptEcho(prompt: string | undefined): { whole: string; description: string[] } | null {
+  if (!prompt) return null;
+  const clauses = prompt.split(CLAUSE_SPLIT).filter((_, i) => i % 2 === 0).map(normalizeForCompare).filter((c) => c.length > 0);
+  const description = clauses.filter((c) => c.length >= ECHO_MIN_CHARS && !c.includes('您好') && !c.includes('请讲') && !c.endsWith('中心'));
+  return description.length ? { whole: clauses.join(''), description } : null;
+}
+
+/**
+ * True when `clause` (normal form) echoes the prompt: all of it is prompt text, at least
+ * {@link ECHO_MIN_CHARS} characters, sharing {@link ECHO_MIN_CHARS} with a description clause; or it holds
+ * {@link ECHO_LONG_CHARS} characters of a description clause.
+ */
+function echoesDescription(clause: string, echo: { whole: string; description: readonly string[] }): boolean {
+  const holds = (n: number) => {
+    for (const d of echo.description) {
+      for (let i = 0; i + n <= clause.length; i++) if (d.includes(clause.slice(i, i + n))) return true;
+    }
+    return false;
+  };
+  if (clause.length >= ECHO_MIN_CHARS && echo.whole.includes(clause) && holds(ECHO_MIN_CHARS)) return true;
+  return holds(ECHO_LONG_CHARS);
+}
+
+/**
+ * Removes clauses of `text` that `drop` selects, keeping the others with their punctuation.
+ * @returns the text left (trimmed) and the removed clauses
+ */
+function removeClauses(text: string, drop: (normClause: string, index: number, all: string[]) => boolean): { rest: string; removed: string[] } {
+  const parts = text.split(CLAUSE_SPLIT);
+  const clauses = parts.filter((_, i) => i % 2 === 0).map(normalizeForCompare);
+  const removed: string[] = [];
+  let rest = '';
+  for (let i = 0; i < parts.length; i += 2) {
+    const c = clauses[i / 2]!;
+    if (c && drop(c, i / 2, clauses)) {
+      removed.push(parts[i]!);
+      continue;
+    }
+    rest += parts[i]! + (parts[i + 1] ?? '');
+  }
+  return { rest: trimPunctuation(rest.trim()), removed };
 }
 
 /**
@@ -174,6 +248,7 @@ export interface PostprocessOptions {
 export function postprocessSegments(raw: readonly AsrSegment[], opts: PostprocessOptions): PostprocessResult {
   const duration = Number.isFinite(opts.durationSec) && opts.durationSec > 0 ? opts.durationSec : 0;
   const minRepeats = opts.minInSegmentRepeats ?? 4;
+  const echo = promptEcho(opts.prompt);
   const dropped: DroppedSegment[] = [];
   const kept: CleanSegment[] = [];
 
@@ -186,7 +261,8 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
       dropped.push({ start, end, text, reason: 'non_speech_label' });
       continue;
     }
-    const withoutLabels = text.replace(labelRegex, ' ').replace(/\s+/g, ' ').trim();
+    labelRegex.lastIndex = 0;
+    const withoutLabels = labelRegex.test(text) ? text.replace(labelRegex, ' ').replace(/\s+/g, ' ').trim() : text;
     if (withoutLabels !== text) {
       const removed = text.match(labelRegex)?.join(' ') ?? '';
       dropped.push({ start, end, text: removed, reason: 'non_speech_label', partial: hasSpeech(withoutLabels) });
@@ -215,6 +291,23 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
       if (whole) {
         dropped.push({ start, end, text, reason: 'hallucination', patternId: whole.id });
         gone = true;
+      } else {
+        // An outro line as one clause of a longer segment: an invented head or tail, removed on its own.
+        const { rest, removed } = removeClauses(text, (c) => wholePatterns.some((h) => h.norm === c));
+        if (removed.length) {
+          dropped.push({ start, end, text: removed.join(' '), reason: 'hallucination', patternId: 'outro_clause', partial: hasSpeech(rest) });
+          text = rest;
+          gone = !hasSpeech(text);
+        }
+      }
+    }
+    if (!gone && echo) {
+      const clauses = text.split(CLAUSE_SPLIT).filter((_, i) => i % 2 === 0).map(normalizeForCompare);
+      if (clauses.some((c) => echoesDescription(c, echo))) {
+        const { rest, removed } = removeClauses(text, (c) => echo.whole.includes(c) || echoesDescription(c, echo));
+        dropped.push({ start, end, text: removed.join(' '), reason: 'prompt_echo', partial: hasSpeech(rest) });
+        text = rest;
+        gone = !hasSpeech(text);
       }
     }
     if (gone) continue;
@@ -237,7 +330,7 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
     kept.push(out);
   }
 
-  return { segments: collapseRuns(kept, dropped), dropped };
+  return { segments: opts.collapseRepeatedSegments === false ? kept : collapseRuns(kept, dropped), dropped };
 }
 
 /** Clamps to [0, duration] (duration 0: only to >= 0), swaps reversed times, maps non-finite to 0. */
@@ -325,4 +418,75 @@ function takeNormalizedPrefix(text: string, n: number): string {
     if (normalizeForCompare(ch) !== '') count++;
   }
   return out.trim();
+}
+
+
+
+/** Result of {@link cleanTranscriptSegments}. */
+export interface CleanTranscriptResult {
+  /** Cleaned segments, sorted by start, each keeping its speaker. */
+  segments: Segment[];
+  dropped: (DroppedSegment & { speaker: Segment['speaker'] })[];
+}
+
+/**
+ * Shortest text (normal form, characters) whose immediate repetition by the same speaker counts as a loop in
+ * a whole transcript; shorter lines ("好的", "对") are loops only from {@link SHORT_LOOP_COPIES} copies on, since
+ * people do say them twice.
+ */
+export const LOOP_MIN_CHARS = 4;
+export const SHORT_LOOP_COPIES = 4;
+/** Longest gap (seconds) between two copies of a looped line: a decoder loop writes them back to back. */
+export const LOOP_MAX_GAP_SEC = 1;
+
+/**
+ * Cleans the segments of a whole transcript, whatever its source (a sidecar, a stored ASR transcript,
+ * `callqa analyze` on a file): every segment goes through {@link postprocessSegments} (labels, hallucinated
+ * lines and clauses, prompt echo, in-segment repeats), then a line the same speaker repeats back to back —
+ * nobody else speaking in between, at most {@link LOOP_MAX_GAP_SEC} s apart — is folded into one segment flagged `decoder_loop` (from 2 copies for
+ * lines of {@link LOOP_MIN_CHARS}+ characters, from {@link SHORT_LOOP_COPIES} for shorter ones). A segment
+ * nothing was removed from keeps its text exactly as written (evidence quotes it), so running this twice
+ * changes nothing.
+ *
+ * @param segments segments of any order; times in seconds
+ * @param opts `durationSec` of the recording, `prompt` the ASR initial prompt whose echo to remove
+ */
+export function cleanTranscriptSegments(segments: readonly Segment[], opts: PostprocessOptions): CleanTranscriptResult {
+  const sorted = [...segments].sort((a, b) => a.start - b.start);
+  const kept: Segment[] = [];
+  const dropped: CleanTranscriptResult['dropped'] = [];
+  for (const seg of sorted) {
+    const r = postprocessSegments([seg], opts);
+    for (const d of r.dropped) dropped.push({ ...d, speaker: seg.speaker });
+    const c = r.segments[0];
+    if (!c) continue;
+    const untouched = r.dropped.length === 0;
+    const flags = [...new Set([...(seg.flags ?? []), ...(c.flags ?? [])])];
+    kept.push({ ...c, speaker: seg.speaker, text: untouched ? seg.text : c.text, ...(flags.length ? { flags } : {}) });
+  }
+  const out: Segment[] = [];
+  for (let i = 0; i < kept.length; ) {
+    const first = kept[i]!;
+    const key = normalizeForCompare(first.text);
+    let j = i + 1;
+    while (
+      j < kept.length &&
+      kept[j]!.speaker === first.speaker &&
+      kept[j]!.start - kept[j - 1]!.end <= LOOP_MAX_GAP_SEC &&
+      normalizeForCompare(kept[j]!.text) === key
+    ) {
+      j++;
+    }
+    const copies = j - i;
+    if (copies >= (key.length >= LOOP_MIN_CHARS ? 2 : SHORT_LOOP_COPIES)) {
+      const run = kept.slice(i, j);
+      const end = Math.max(...run.map((s) => s.end));
+      out.push({ ...first, end, flags: [...new Set([...(first.flags ?? []), 'decoder_loop' as const])] });
+      dropped.push({ start: run[1]!.start, end, text: first.text, reason: 'decoder_loop', count: copies - 1, speaker: first.speaker });
+    } else {
+      out.push(...kept.slice(i, j));
+    }
+    i = j;
+  }
+  return { segments: out, dropped };
 }

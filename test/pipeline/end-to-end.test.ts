@@ -3,7 +3,7 @@
  * PostgreSQL, real ffmpeg and the real whisper.cpp binary with an empty test model (it runs, transcribes
  * nothing: the test checks the run, the stages and the failure handling, not words).
  */
-import { readdir, readFile, writeFile, copyFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices, type Services } from '../../infra/services.js';
@@ -69,7 +69,12 @@ describe('nightly pipeline, end to end', () => {
     await put(`${NIGHT}张三 通话1.wav`, path.join(SAMPLES_DIR, 'call-01-compliant.wav'));
     // A recording that arrives with its transcript: ASR is skipped and the report says so.
     await put(`${NIGHT}with-transcript.wav`, path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
-    await copyFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), path.join(files, 'script.json'));
+    // The sidecar gets the same clean-up as ASR output: an invented label line and outro at the end go.
+    const script = JSON.parse(await readFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), 'utf8')) as Transcript;
+    // Inside the recording (a sidecar may not run past it), at its very end.
+    const d = script.durationSec;
+    script.segments.push({ start: d - 0.4, end: d - 0.2, speaker: 'customer', text: '(音樂播放中)' }, { start: d - 0.2, end: d, speaker: 'customer', text: '我们下期再见' });
+    await writeFile(path.join(files, 'script.json'), JSON.stringify(script));
     await put(`${NIGHT}with-transcript.wav.transcript.json`, path.join(files, 'script.json'));
     // Another night: must not be touched.
     await put('2026/11/29/next-night.wav', path.join(files, 'zero.wav'));
@@ -163,6 +168,7 @@ describe('nightly pipeline, end to end', () => {
     const sidecarTranscript = await getJson<Transcript>(transcriptKey(`${NIGHT}with-transcript.wav`));
     expect(sidecarTranscript.audio?.speech.agent?.length).toBeGreaterThan(0);
     expect(sidecarTranscript.audio?.speech.customer?.length).toBeGreaterThan(0);
+    expect(sidecarTranscript.segments.map((x) => x.text).join('|')).not.toMatch(/音乐|音樂|下期再见/);
     const sidecar = await getJson<Report>(reportKey(`${NIGHT}with-transcript.wav`));
     expect(sidecar.transcriptSource).toMatchObject({ kind: 'sidecar' });
     const banned = sidecar.rules.find((r) => r.id === 'banned_phrase')!;

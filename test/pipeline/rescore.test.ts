@@ -40,14 +40,16 @@ describe('callqa rescore', () => {
     t = await startTestEnv();
     services = await openServices(t.config, t.log, { allowLocalS3: false });
     const ctx: StageContext = { storage: services.storage, resultsBucket: t.config.s3.resultsBucket, workDir: t.config.workDir, log: t.log };
-    const wav = path.join(t.dir, 'call.wav');
-    await makeAlawStereo(wav, 6);
     const bucket = t.config.s3.recordingsBucket;
     for (const c of calls) {
       const transcript = JSON.parse(await readFile(path.join(FIXTURES, `${c.fixture}.json`), 'utf8')) as Transcript;
       const { startedAt: _s, agentId: _a, ...bare } = transcript;
+      // The recording is as long as its transcript says (a sidecar may not claim more than its audio).
+      const seconds = Math.ceil(bare.durationSec);
+      const wav = path.join(t.dir, `call-${seconds}.wav`);
+      await makeAlawStereo(wav, seconds);
       await services.storage.putFile(bucket, c.key, wav);
-      await services.storage.putJson(bucket, transcriptSidecarKey(c.key), { ...bare, durationSec: Math.max(bare.durationSec, 6) });
+      await services.storage.putJson(bucket, transcriptSidecarKey(c.key), { ...bare, durationSec: seconds });
       await services.storage.putJson(bucket, metadataKey(c.key), { agentId: 'T007', startedAt: c.startedAt, line: c.line });
       const stat = (await services.storage.stat(bucket, c.key))!;
       const rec = { recordingId: recordingId(bucket, c.key, stat.etag), bucket, key: c.key, etag: stat.etag, size: stat.size };

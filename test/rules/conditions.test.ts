@@ -45,9 +45,9 @@ describe('condition language', () => {
     const last = base('      - { id: X, when: { any: [好了] } }', '{ speaker: agent, withinLastSec: 12 }');
     expect(ids(last, call('好了', '好了', '好了'))).toEqual(['X@20']);
   });
-  it('sound-alike matching only where pinyin: true', () => {
-    const fuzzy = base('      - { id: X, when: { any: [再见], pinyin: true } }');
-    const exact = base('      - { id: X, when: { any: [再见] } }');
+  it('sound-alike matching for every phrase, unless pinyin: false', () => {
+    const fuzzy = base('      - { id: X, when: { any: [再见] } }');
+    const exact = base('      - { id: X, when: { any: [再见], pinyin: false } }');
     expect(ids(fuzzy, call('在见'))).toEqual(['X@0']);
     expect(ids(exact, call('在见'))).toEqual([]);
   });

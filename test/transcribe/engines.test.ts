@@ -2,11 +2,11 @@
  * The engine registry (pipeline/transcribe/engines.ts): ASR_ENGINE picks the engine; missing model files are
  * reported for the start-up log, naming the file, and every transcription then fails with no_model.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../infra/config.js';
+import { ASR_ENGINES, loadConfig } from '../../infra/config.js';
 import { BadInputError } from '../../pipeline/errors.js';
 import { createEngine, ENGINE_FACTORIES } from '../../pipeline/transcribe/engines.js';
 
@@ -51,8 +51,25 @@ describe('createEngine', () => {
     expect(engine.descriptor.id).toBe('whisper.cpp');
   });
 
+  it('makes the sherpa-onnx engines from ASR_MODEL_DIR, or names the missing file', async () => {
+    const modelDir = path.join(dir, 'sensevoice');
+    await mkdir(modelDir);
+    for (const kind of ['sensevoice', 'paraformer'] as const) {
+      const { engine, problem } = createEngine(loadConfig({ ASR_ENGINE: kind, ASR_MODEL_DIR: modelDir }));
+      expect(problem).toContain(path.join(modelDir, 'model.onnx'));
+      expect(engine.descriptor.id).toBe(kind);
+      await expect(engine.transcribe(input())).rejects.toMatchObject({ code: 'no_model' });
+    }
+    await writeFile(path.join(modelDir, 'model.int8.onnx'), 'placeholder');
+    await writeFile(path.join(modelDir, 'tokens.txt'), '<blank> 0\n');
+    const { engine, problem } = createEngine(loadConfig({ ASR_ENGINE: 'sensevoice', ASR_MODEL_DIR: modelDir, ASR_THREADS: '1' }));
+    expect(problem).toBeUndefined();
+    expect(engine.descriptor).toMatchObject({ id: 'sensevoice', model: 'model.int8.onnx', options: { threads: 1, language: 'zh', inverseTextNormalization: true } });
+    await engine.close();
+  });
+
   it('has a factory for every value ASR_ENGINE accepts, and rejects others', () => {
-    expect(Object.keys(ENGINE_FACTORIES)).toContain('whisper.cpp');
+    expect(Object.keys(ENGINE_FACTORIES).sort()).toEqual([...ASR_ENGINES].sort());
     expect(() => loadConfig({ ASR_ENGINE: 'vosk' })).toThrow(/ASR_ENGINE/);
   });
 });

@@ -98,6 +98,19 @@ describe('postprocessSegments', () => {
     expect(segments).toEqual([{ start: 0, end: 3, text: '好的，请稍等。', flags: ['decoder_loop'] }]);
   });
 
+  it('keeps repeated lines of an engine that decodes each utterance on its own (collapseRepeatedSegments: false)', () => {
+    // SenseVoice per VAD stretch: 好的 … 好的 in two stretches was said twice; no text context carries over.
+    const raw = [
+      { start: 0, end: 1, text: '好的' },
+      { start: 3, end: 4, text: '好的' },
+    ];
+    const { segments, dropped } = postprocessSegments(raw, { durationSec: 5, collapseRepeatedSegments: false });
+    expect(segments).toEqual(raw);
+    expect(dropped).toEqual([]);
+    // A loop inside one segment is still cut.
+    expect(postprocessSegments([{ start: 0, end: 9, text: '好的，好的，好的，好的，好的，' }], { durationSec: 10, collapseRepeatedSegments: false }).segments[0]!.text).toBe('好的');
+  });
+
   it('cuts a segment that is one phrase repeated many times to one copy', () => {
     const { segments } = postprocessSegments([{ start: 0, end: 9, text: '好的，好的，好的，好的，好的，' }], { durationSec: 10 });
     expect(segments).toEqual([{ start: 0, end: 9, text: '好的', flags: ['decoder_loop'] }]);

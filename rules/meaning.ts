@@ -1,0 +1,446 @@
+/**
+ * The meaning layer of the banned phrases (issue 9, part 4): concept classes, intent frames and an example
+ * bank, kept as YAML an administrator reads and extends (`rules/banned-phrases.meaning.yaml` and
+ * `rules/banned-phrases.examples.yaml`; the file's header explains the format). A ruleset names its meaning
+ * file with `meaning: <file>` (relative to the ruleset) and its phrases use it with `{ meaning: B02 }`.
+ *
+ * How an utterance is read, once per utterance and shared by every phrase id:
+ * 1. concept occurrences: every word of every concept, found as written or by sound in the normalised text
+ *    (same-sounding characters under the fuzzy-pinyin folds, keeping at least one of the word's own
+ *    characters that is no function character); single characters only as written, and — except in
+ *    concepts that only cancel frames (`unless`) — only where jieba makes them a word of their own;
+ * 2. frames: for each clause and each pair of neighbouring clauses, the frames whose concepts all occur there
+ *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance;
+ * 3. examples: each clause and pair of clauses is compared with every example (TF-IDF cosine over jieba
+ *    words, character unigrams and bigrams, and sound-key bigrams, through an inverted index); when the
+ *    nearest example is a rewording of a phrase id, the similarity reaches the threshold and the window
+ *    holds a cue (a concept one of that id's frames requires), that id hits.
+ *
+ * Cost: word lookups are `indexOf` on short strings and the example comparison touches only the examples
+ * that share a feature with the clause; see scripts/bench-rules.ts for the measured time per call.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { z } from 'zod';
+import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey } from './normalize.js';
+
+/** A hit of the meaning layer in an utterance's normalised text, with the reason a reviewer reads. */
+export interface MeaningHit {
+  start: number;
+  end: number;
+  /** `frame` (an intent frame matched) or `example` (the nearest example is a rewording). */
+  via: 'frame' | 'example';
+  /** Frame id, or the nearest example sentence. */
+  name: string;
+  /** Cosine similarity to the nearest example (for `example`), 0..1. */
+  similarity?: number;
+  /** For `frame`: the words of the text that made each concept of the frame, in the frame's order. */
+  words?: string[];
+}
+
+/** Text the meaning layer reads: the normalised utterance and its sound key (see `MatchText`). */
+export interface MeaningText {
+  norm: string;
+  sound?: string;
+}
+
+const wordList = z.array(z.union([z.string().min(1), z.number()]).transform(String)).min(1, 'a concept needs at least one word');
+const frameSchema = z.strictObject({
+  id: z.string().min(1),
+  phrase: z.string().min(1),
+  all: z.array(z.string().min(1)).min(1),
+  order: z.boolean().default(false),
+  window: z.enum(['clause', 'pair']).default('pair'),
+  unless: z.array(z.string().min(1)).default([]),
+});
+const meaningSchema = z.strictObject({
+  version: z.string().min(1),
+  examples: z.strictObject({ file: z.string().min(1), threshold: z.number().gt(0).max(1) }).optional(),
+  concepts: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'concept names are letters, digits, _ and -'), wordList),
+  frames: z.array(frameSchema).default([]),
+  topics: z.array(z.string().min(1)).default([]),
+});
+const bankSchema = z.record(
+  z.string().min(1),
+  z.strictObject({ hits: z.array(z.string().min(1)).default([]), nearMisses: z.array(z.string().min(1)).default([]) }),
+);
+
+/** A word of a concept, prepared once: its normal form, sound key and characters. */
+interface ConceptWord {
+  norm: string;
+  sound: string;
+  chars: Set<string>;
+}
+
+interface Frame {
+  id: string;
+  phrase: string;
+  all: number[];
+  order: boolean;
+  window: 'clause' | 'pair';
+  unless: number[];
+}
+
+/** One example of the bank, as a weighted sparse vector. */
+interface Example {
+  phrase: string;
+  text: string;
+  /** true: a rewording of `phrase`; false: a near miss. */
+  hit: boolean;
+  norm: number;
+}
+
+/** What one utterance says, computed once (see the module comment). */
+interface Reading {
+  hits: Map<string, MeaningHit>;
+}
+
+/** A compiled meaning layer. Immutable apart from its per-utterance cache; share it freely. */
+export interface Meaning {
+  version: string;
+  source: string;
+  /** Phrase ids that frames or examples can hit. */
+  phraseIds: ReadonlySet<string>;
+  /** The meaning layer's hit for a phrase id in an utterance, or null. */
+  find(text: MeaningText, phraseId: string): MeaningHit | null;
+  /** All hits in a text, by phrase id (for tests and `callqa rules test`). */
+  read(text: MeaningText): ReadonlyMap<string, MeaningHit>;
+}
+
+let jieba: Jieba | undefined;
+/** The jieba segmenter with its bundled dictionary, loaded on first use (about 0.25 s). */
+function segmenter(): Jieba {
+  jieba ??= Jieba.withDict(dict);
+  return jieba;
+}
+
+/**
+ * True when `[start, end)` of `norm` begins or ends inside a word of two or more characters (jieba): a
+ * sound-alike match there is part of another word ("还不动" in 还不动产权证书).
+ */
+export function cutsWord(norm: string, start: number, end: number): boolean {
+  let at = 0;
+  for (const w of segmenter().cut(norm, false)) {
+    const e = at + w.length;
+    if (w.length > 1 && ((at < start && start < e) || (at < end && end < e))) return true;
+    if (at >= end) break;
+    at = e;
+  }
+  return false;
+}
+
+/** Features of a clause for example similarity: words, character unigrams and bigrams, sound bigrams. */
+function features(norm: string, sound: string): Map<string, number> {
+  const f = new Map<string, number>();
+  const add = (k: string, w = 1) => f.set(k, (f.get(k) ?? 0) + w);
+  for (const w of segmenter().cut(norm, false)) if (w !== CLAUSE_SEP) add(`w${w}`);
+  for (let i = 0; i < norm.length; i++) {
+    const c = norm[i]!;
+    if (c === CLAUSE_SEP) continue;
+    add(`c${c}`, 0.5);
+    const d = norm[i + 1];
+    if (d !== undefined && d !== CLAUSE_SEP) {
+      add(`b${c}${d}`);
+      add(`s${sound[i]}${sound[i + 1]}`);
+    }
+  }
+  return f;
+}
+
+/** Positions of a YAML path, for `file:line` errors. */
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly (string | number)[]): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+/** Parses YAML text, throwing `file:line: reason` for syntax and schema errors. */
+function parseYaml<T>(text: string, fileName: string, schema: z.ZodType<T>): { data: T; fail: (path: (string | number)[], msg: string) => never } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new Error(`${fileName}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: YAML syntax error: ${e.message.split('\n')[0]}`);
+  }
+  const fail = (path: (string | number)[], msg: string): never => {
+    throw new Error(`${fileName}:${lineOf(doc, lc, path)}: ${msg}${path.length ? ` (at ${path.join('.')})` : ''}`);
+  };
+  const r = schema.safeParse(doc.toJS());
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    return fail(issue.path as (string | number)[], issue.message);
+  }
+  return { data: r.data, fail };
+}
+
+/**
+ * Reads an example bank file: per phrase id, `hits` (rewordings) and `nearMisses`.
+ *
+ * @throws {Error} `file:line: reason` for bad YAML or a wrong shape; naming the file when it cannot be read
+ */
+export function loadExampleBank(path: string): Record<string, { hits: string[]; nearMisses: string[] }> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read example bank: ${(error as Error).message}`);
+  }
+  return parseYaml(text, path, bankSchema).data;
+}
+
+/**
+ * Parses and compiles a meaning file (see the module comment and the shipped file's header).
+ *
+ * @param text YAML text
+ * @param fileName for error messages; the example bank `examples.file` is read relative to its folder
+ * @throws {Error} `file:line: reason` for YAML syntax errors, unknown keys, a frame naming an unknown concept,
+ *   a word without letters, duplicate frame ids, or a bad example bank
+ */
+export function parseMeaning(text: string, fileName: string): Meaning {
+  const { data: spec, fail } = parseYaml(text, fileName, meaningSchema);
+  const conceptNames = Object.keys(spec.concepts);
+  const concepts: ConceptWord[][] = conceptNames.map((name) =>
+    spec.concepts[name]!.map((w, i) => {
+      const norm = normalizePhrase(w);
+      if (!norm || norm.includes(CLAUSE_SEP)) fail(['concepts', name, i], `word "${w}" must have letters and no punctuation`);
+      return { norm, sound: soundKey(norm), chars: new Set(norm) };
+    }),
+  );
+  const conceptIndex = (name: string, path: (string | number)[]): number => {
+    const i = conceptNames.indexOf(name);
+    if (i < 0) fail(path, `unknown concept "${name}" (define it under concepts:)`);
+    return i;
+  };
+  const seen = new Set<string>();
+  const frames: Frame[] = spec.frames.map((f, i) => {
+    if (seen.has(f.id)) fail(['frames', i, 'id'], `frame id "${f.id}" is listed twice`);
+    seen.add(f.id);
+    return {
+      id: f.id,
+      phrase: f.phrase,
+      all: f.all.map((c, j) => conceptIndex(c, ['frames', i, 'all', j])),
+      order: f.order,
+      window: f.window,
+      unless: f.unless.map((c, j) => conceptIndex(c, ['frames', i, 'unless', j])),
+    };
+  });
+  const phraseIds = new Set(frames.map((f) => f.phrase));
+  const topics = new Set(spec.topics.map((c, i) => conceptIndex(c, ['topics', i])));
+
+  // Example bank: TF-IDF vectors in an inverted index.
+  const examples: Example[] = [];
+  const postings = new Map<string, [number, number][]>();
+  const idf = new Map<string, number>();
+  const threshold = spec.examples?.threshold ?? 1;
+  if (spec.examples) {
+    const bank = loadExampleBank(join(dirname(fileName), spec.examples.file));
+    const raw: { phrase: string; text: string; hit: boolean; f: Map<string, number> }[] = [];
+    for (const [phrase, lists] of Object.entries(bank)) {
+      phraseIds.add(phrase);
+      for (const [list, hit] of [[lists.hits, true], [lists.nearMisses, false]] as const) {
+        for (const text of list) {
+          const norm = normalizePhrase(text);
+          if (norm) raw.push({ phrase, text, hit, f: features(norm, soundKey(norm)) });
+        }
+      }
+    }
+    const df = new Map<string, number>();
+    for (const r of raw) for (const k of r.f.keys()) df.set(k, (df.get(k) ?? 0) + 1);
+    for (const [k, n] of df) idf.set(k, Math.log((raw.length + 1) / n));
+    raw.forEach((r, idx) => {
+      let sq = 0;
+      for (const [k, n] of r.f) {
+        const w = n * idf.get(k)!;
+        if (w <= 0) continue;
+        sq += w * w;
+        let p = postings.get(k);
+        if (!p) postings.set(k, (p = []));
+        p.push([idx, w]);
+      }
+      examples.push({ phrase: r.phrase, text: r.text, hit: r.hit, norm: Math.sqrt(sq) });
+    });
+  }
+
+  /** Concept words by their first character, and (two characters or more) by their first sound. */
+  const byFirstChar = new Map<string, { ci: number; w: ConceptWord }[]>();
+  const byFirstSound = new Map<string, { ci: number; w: ConceptWord }[]>();
+  concepts.forEach((words, ci) => {
+    for (const w of words) {
+      const add = (m: Map<string, { ci: number; w: ConceptWord }[]>, k: string) => {
+        const list = m.get(k);
+        if (list) list.push({ ci, w });
+        else m.set(k, [{ ci, w }]);
+      };
+      add(byFirstChar, w.norm[0]!);
+      if (w.norm.length > 1) add(byFirstSound, w.sound[0]!);
+    }
+  });
+  /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
+  const writtenOnly = new Set(frames.flatMap((f) => f.unless));
+  for (const f of frames) for (const c of f.all) writtenOnly.delete(c);
+  /** Frames of each phrase id, for the near-frame check of example hits. */
+  const framesOf = new Map<string, Frame[]>();
+  for (const f of frames) framesOf.set(f.phrase, [...(framesOf.get(f.phrase) ?? []), f]);
+  /** Occurrences `[start, end)` of each concept in the text. */
+  const occurrences = (t: MeaningText): [number, number][][] => {
+    const sound = (t.sound ??= soundKey(t.norm));
+    let singles: Set<number> | undefined;
+    /** Offsets of the one-character words of the text (jieba), computed when first needed. */
+    const singleWordAt = (i: number): boolean => {
+      if (!singles) {
+        singles = new Set();
+        let at = 0;
+        for (const w of segmenter().cut(t.norm, false)) {
+          if (w.length === 1) singles.add(at);
+          at += w.length;
+        }
+      }
+      return singles.has(i);
+    };
+    const out: [number, number][][] = concepts.map(() => []);
+    // Words are looked up by the character (as written) and the sound they start with, at each position.
+    for (let i = 0; i < t.norm.length; i++) {
+      for (const { ci, w } of byFirstChar.get(t.norm[i]!) ?? []) {
+        if (!t.norm.startsWith(w.norm, i)) continue;
+        if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out[ci]!.push([i, i + w.norm.length]);
+      }
+      for (const { ci, w } of byFirstSound.get(sound[i]!) ?? []) {
+        if (!sound.startsWith(w.sound, i) || t.norm.startsWith(w.norm, i)) continue;
+        let own = false;
+        for (let k = i; k < i + w.norm.length && !own; k++) own = w.chars.has(t.norm[k]!) && !FUNCTION_CHARS.includes(t.norm[k]!);
+        if (own) out[ci]!.push([i, i + w.norm.length]);
+      }
+    }
+    return out;
+  };
+
+  /** The nearest example to a window of the text, by cosine similarity. */
+  const nearest = (norm: string, sound: string): { ex: Example; sim: number } | null => {
+    const f = features(norm, sound);
+    let sq = 0;
+    const dots = new Map<number, number>();
+    for (const [k, n] of f) {
+      const w = n * (idf.get(k) ?? Math.log(examples.length + 1));
+      sq += w * w;
+      const p = postings.get(k);
+      if (!p) continue;
+      for (const [idx, ew] of p) dots.set(idx, (dots.get(idx) ?? 0) + w * ew);
+    }
+    if (sq === 0) return null;
+    let best: { ex: Example; sim: number } | null = null;
+    for (const [idx, dot] of dots) {
+      const ex = examples[idx]!;
+      const sim = dot / (Math.sqrt(sq) * ex.norm);
+      if (!best || sim > best.sim) best = { ex, sim };
+    }
+    return best;
+  };
+
+  const cache = new WeakMap<MeaningText, Reading>();
+  const read = (t: MeaningText): Reading => {
+    let r = cache.get(t);
+    if (r) return r;
+    r = { hits: new Map() };
+    cache.set(t, r);
+    if (!t.norm) return r;
+    const sound = (t.sound ??= soundKey(t.norm));
+    const clauses: [number, number][] = [];
+    for (let from = 0; from <= t.norm.length; ) {
+      let to = t.norm.indexOf(CLAUSE_SEP, from);
+      if (to < 0) to = t.norm.length;
+      if (to > from) clauses.push([from, to]);
+      from = to + 1;
+    }
+    const windows: { s: number; e: number; pair: boolean }[] = [];
+    clauses.forEach(([s, e], i) => {
+      windows.push({ s, e, pair: false });
+      if (i + 1 < clauses.length) windows.push({ s, e: clauses[i + 1]![1], pair: true });
+    });
+    const occ = occurrences(t);
+    /** Windows where a frame hit: examples add nothing there. */
+    const framed: [number, number][] = [];
+    // Frames.
+    if (frames.length) {
+      for (const f of frames) {
+        if (r.hits.has(f.phrase)) continue;
+        if (f.unless.some((c) => occ[c]!.length > 0)) continue;
+        for (const w of windows) {
+          if (w.pair && f.window === 'clause') continue;
+          let at = w.s;
+          let first = -1;
+          let last = -1;
+          let ok = true;
+          const words: string[] = [];
+          for (const c of f.all) {
+            const inside = occ[c]!.filter(([s, e]) => s >= (f.order ? at : w.s) && e <= w.e);
+            if (!inside.length) {
+              ok = false;
+              break;
+            }
+            const o = inside.reduce((a, b) => (b[0] < a[0] ? b : a));
+            if (f.order) at = o[1];
+            words.push(t.norm.slice(o[0], o[1]));
+            first = first < 0 ? o[0] : Math.min(first, o[0]);
+            last = Math.max(last, o[1]);
+          }
+          if (ok) {
+            r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id, words });
+            framed.push([w.s, w.e]);
+            break;
+          }
+        }
+      }
+    }
+    // Examples: only in windows near a frame of some phrase id (half of its concepts in the window, one of
+    // them not a topic, none of its cancelling ones in the utterance), and only for such ids.
+    if (examples.length) {
+      for (const w of windows) {
+        if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
+        const nearIds = new Set<string>();
+        for (const [phrase, fs] of framesOf) {
+          const near = fs.some((f) => {
+            if (f.unless.some((c) => occ[c]!.length > 0)) return false;
+            const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
+            return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c));
+          });
+          if (near) nearIds.add(phrase);
+        }
+        if (!nearIds.size) continue;
+        const n = nearest(t.norm.slice(w.s, w.e), sound.slice(w.s, w.e));
+        if (!n || !n.ex.hit || n.sim < threshold || !nearIds.has(n.ex.phrase)) continue;
+        const prev = r.hits.get(n.ex.phrase);
+        if (prev && (prev.via === 'frame' || (prev.similarity ?? 0) >= n.sim)) continue;
+        r.hits.set(n.ex.phrase, { start: w.s, end: w.e, via: 'example', name: n.ex.text, similarity: Math.round(n.sim * 100) / 100 });
+      }
+    }
+    return r;
+  };
+
+  return {
+    version: spec.version,
+    source: fileName,
+    phraseIds,
+    find: (t, id) => read(t).hits.get(id) ?? null,
+    read: (t) => read(t).hits,
+  };
+}
+
+/**
+ * Reads and compiles a meaning file.
+ *
+ * @throws {Error} naming the file when it cannot be read, or `file:line: reason` as {@link parseMeaning}
+ */
+export function loadMeaning(path: string): Meaning {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read meaning file: ${(error as Error).message}`);
+  }
+  return parseMeaning(text, path);
+}

@@ -1,0 +1,42 @@
+/**
+ * The greeting window is measured from the first speech of the call, not the recording's start (issue 9,
+ * part 5): ringback, silence or a recorded IVR message before anyone speaks does not make a greeting late;
+ * a caller left saying 喂 for longer than the window does.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Segment, Transcript } from '../../pipeline/transcript.js';
+import { analyzeTranscript } from '../../rules/analyze.js';
+
+const greeting = (t: Transcript) => analyzeTranscript(t, { now: new Date(0) }).rules.find((r) => r.id === 'opening_greeting')!.status;
+const call = (segments: Segment[]): Transcript => ({ callId: 'window', durationSec: 120, segments });
+
+describe('greeting window', () => {
+  it('60 s of ringback before the agent speaks is not late', () => {
+    expect(greeting(call([{ start: 60, end: 63, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }, { start: 64, end: 66, speaker: 'customer', text: '我想问一下' }]))).toBe('pass');
+  });
+  it('a recorded IVR message first is not the agent speaking, nor the start of the conversation', () => {
+    expect(
+      greeting(
+        call([
+          { start: 0, end: 20, speaker: 'agent', text: '您好，欢迎致电县政务服务热线，本次通话将被录音，业务咨询请按1，投诉建议请按2。' },
+          { start: 45, end: 48, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
+          { start: 49, end: 51, speaker: 'customer', text: '我想问一下' },
+        ]),
+      ),
+    ).toBe('pass');
+  });
+  it('a caller left waiting more than 10 s after the call starts is still late', () => {
+    expect(
+      greeting(
+        call([
+          { start: 30, end: 31, speaker: 'customer', text: '喂？' },
+          { start: 36, end: 37, speaker: 'customer', text: '喂，有人吗' },
+          { start: 43, end: 46, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
+        ]),
+      ),
+    ).toBe('fail');
+  });
+  it('an agent greeting with 欢迎致电 is a greeting, not an IVR message', () => {
+    expect(greeting(call([{ start: 1, end: 4, speaker: 'agent', text: '您好，欢迎致电县行政服务中心，请讲。' }, { start: 5, end: 6, speaker: 'customer', text: '你好' }]))).toBe('pass');
+  });
+});
