@@ -157,6 +157,7 @@ program
     const { startWorkers } = await import('../workers/run-workers.js');
     const { installNightlySchedule } = await import('../workers/nightly.js');
     const { installStatsSchedule } = await import('../workers/monthly-stats.js');
+    const { installSamplingSchedule } = await import('../workers/daily-sampling.js');
     // Stopping while still waiting for a dependency at start-up ends the wait.
     const starting = new AbortController();
     const stopStarting = () => starting.abort();
@@ -179,9 +180,11 @@ program
     if (opts.schedule) {
       await installNightlySchedule(queues, config);
       await installStatsSchedule(queues, config);
+      await installSamplingSchedule(queues, config);
     }
-    const running = startWorkers({ services, queues }, stages, { reconcile: true });
-    log.info({ stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
+    const running = startWorkers({ services, queues }, stages, { withoutModel: 'refuse', reconcile: true });
+    if (running.transcribeRefused) process.stderr.write(`callqa worker: transcribe stage not started: ${running.transcribeRefused}\n`);
+    log.info({ stages: running.stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping workers');
       // Whatever does not answer, the process ends within the shutdown time limit (plus closing the connections).
@@ -210,6 +213,28 @@ program
     const { config, log } = setup(true);
     const { statsCommand } = await import('./stats-command.js');
     await statsCommand(config, log, { month: opts.month, out: opts.out });
+  });
+
+program
+  .command('sample')
+  .description('draw a day\'s sampling (抽检) into the review queue now, at the rates set on /settings/sampling')
+  .option('--date <yyyy-mm-dd>', 'the day in STATS_TZ (default: yesterday)')
+  .action(async (opts: { date?: string }) => {
+    const { config } = setup(true);
+    const { samplingTargetDate } = await import('../workers/daily-sampling.js');
+    const { drawSample } = await import('../web/sampling-data.js');
+    const { openDatabase } = await import('../infra/database.js');
+    const date = opts.date ?? samplingTargetDate(new Date(), config);
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    const day = new Date(`${date}T00:00:00Z`);
+    if (!m || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) throw new Error(`--date must be a calendar date yyyy-mm-dd, got "${date}"`);
+    const db = await openDatabase(config.databaseUrl);
+    try {
+      const drawn = await drawSample(db, date, config.stats.timeZone);
+      process.stdout.write(`${date}: ${drawn.length} calls drawn for sampling (${config.stats.timeZone})\n`);
+    } finally {
+      await db.end();
+    }
   });
 
 program
@@ -279,7 +304,8 @@ users
   .requiredOption('--role <role>', 'officer | supervisor | admin | agent (坐席: sees and appeals only their own calls)')
   .option('--name <name>', 'name shown on the pages, e.g. 王芳')
   .option('--agent <id>', 'for --role agent: the agent id whose calls the account sees, e.g. A017')
-  .action(async (username: string, opts: { role: string; name?: string; agent?: string }) => {
+  .option('--email <address>', 'e-mail address: an agent is told there when an appeal is decided (with SMTP configured)')
+  .action(async (username: string, opts: { role: string; name?: string; agent?: string; email?: string }) => {
     const { usersAdd } = await import('./users-command.js');
     await usersAdd(loadConfig(), username, opts);
   });

@@ -20,12 +20,12 @@ export async function readPassword(env: NodeJS.ProcessEnv = process.env, input: 
 }
 
 /** `users add NAME --role R [--name 显示名]` */
-export async function usersAdd(config: Config, username: string, opts: { role: string; name?: string; agent?: string }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function usersAdd(config: Config, username: string, opts: { role: string; name?: string; agent?: string; email?: string }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   if (!(ROLES as readonly string[]).includes(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
   const password = await readPassword();
   const db = await openDatabase(config.databaseUrl);
   try {
-    const user = await createUser(db, { username, displayName: opts.name, role: opts.role as Role, password, agentId: opts.agent });
+    const user = await createUser(db, { username, displayName: opts.name, role: opts.role as Role, password, agentId: opts.agent, email: opts.email });
     out.write(`created ${user.username} (${user.role})\n`);
   } finally {
     await db.end();

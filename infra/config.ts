@@ -116,6 +116,7 @@ const envSchema = z
 
     STATS_CRON: cronPattern.default('0 3 1 * *'),
     STATS_TZ: timeZone.default('Asia/Shanghai'),
+    SAMPLING_CRON: cronPattern.default('0 7 * * *'),
 
     WEB_HOST: z.string().min(1).default('127.0.0.1'),
     WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -132,12 +133,28 @@ const envSchema = z
       .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
       .pipe(z.array(z.enum(['officer', 'supervisor', 'admin']))),
 
+    SMTP_URL: z.string().url().optional(),
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    SMTP_SECURE: bool.default(false),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    SMTP_FROM: z.string().min(3).optional(),
+    APPEAL_NOTIFY_TO: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+      .pipe(z.array(z.string().email())),
+
     WORK_DIR: z.string().default(os.tmpdir()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
     if (env.CHANNEL_AGENT === env.CHANNEL_CUSTOMER) {
       ctx.addIssue({ code: 'custom', path: ['CHANNEL_CUSTOMER'], message: 'must differ from CHANNEL_AGENT' });
+    }
+    if ((env.SMTP_URL || env.SMTP_HOST) && !env.SMTP_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'required with SMTP_URL or SMTP_HOST (the sender address of appeal e-mails)' });
     }
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
       ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY'], message: 'S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT' });
@@ -216,6 +233,15 @@ export interface Config {
   nightly: { cron: string; timeZone: string; prefixTemplate: string };
   /** Monthly statistics: when the previous month is built (cron in `timeZone`) and the zone its calendar months are read in. */
   stats: { cron: string; timeZone: string };
+  /**
+   * Outgoing e-mail for appeal notifications (web/appeal-notifications.ts); absent when neither SMTP_URL nor
+   * SMTP_HOST is set (notifications off). `url` wins over host/port/user/password.
+   */
+  smtp?: { url?: string; host?: string; port: number; secure: boolean; user?: string; password?: string; from: string };
+  /** Supervisors' addresses told of each new appeal (APPEAL_NOTIFY_TO, comma-separated). */
+  appealNotifyTo: string[];
+  /** Daily sampling draw (workers/daily-sampling.ts): when the previous day (in `stats.timeZone`) is drawn. */
+  sampling: { cron: string };
   /** The review workspace (`callqa serve`). */
   web: {
     host: string;
@@ -315,6 +341,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     centreNames: e.CENTRE_NAMES,
     nightly: { cron: e.NIGHTLY_CRON, timeZone: e.NIGHTLY_TZ, prefixTemplate: e.NIGHTLY_PREFIX_TEMPLATE },
     stats: { cron: e.STATS_CRON, timeZone: e.STATS_TZ },
+    sampling: { cron: e.SAMPLING_CRON },
+    ...(e.SMTP_URL || e.SMTP_HOST
+      ? { smtp: { url: e.SMTP_URL, host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM! } }
+      : {}),
+    appealNotifyTo: e.APPEAL_NOTIFY_TO,
     web: {
       host: e.WEB_HOST,
       port: e.WEB_PORT,

@@ -22,6 +22,9 @@ export const REDACTED_KEYS = [
   'WEB_SESSION_SECRET',
   'metricsToken',
   'WEB_METRICS_TOKEN',
+  'SMTP_PASSWORD',
+  'SMTP_URL',
+  'smtp',
 ];
 
 /**

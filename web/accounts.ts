@@ -70,19 +70,20 @@ function toUser(r: Record<string, unknown>): User {
 }
 
 /**
- * Creates a user.
+ * Creates a user. `email` (optional): where the account is told of its appeals' outcomes (migration 024).
  *
  * @throws {Error} for a bad user name, role or a password shorter than {@link MIN_PASSWORD_LENGTH}, or a taken name
  */
-export async function createUser(db: Pool, u: { username: string; displayName?: string; role: Role; password: string; agentId?: string }): Promise<User> {
+export async function createUser(db: Pool, u: { username: string; displayName?: string; role: Role; password: string; agentId?: string; email?: string }): Promise<User> {
+  if (u.email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(u.email)) throw new Error(`e-mail address "${u.email}" is not one`);
   if (!/^[A-Za-z0-9._-]{2,64}$/.test(u.username)) throw new Error('user name: 2–64 letters, digits, ".", "_" or "-"');
   if (!(ROLES as readonly string[]).includes(u.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
   if (u.role === 'agent' && !u.agentId) throw new Error('an agent account needs the agent id it may see (--agent)');
   if (u.password.length < MIN_PASSWORD_LENGTH) throw new Error(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   try {
     const { rows } = await db.query(
-      'INSERT INTO users (username, display_name, role, password_hash, agent_id) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-      [u.username, u.displayName || u.username, u.role, await hashPassword(u.password), u.role === 'agent' ? u.agentId : null],
+      'INSERT INTO users (username, display_name, role, password_hash, agent_id, email) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+      [u.username, u.displayName || u.username, u.role, await hashPassword(u.password), u.role === 'agent' ? u.agentId : null, u.email ?? null],
     );
     return toUser(rows[0]);
   } catch (error) {

@@ -88,6 +88,12 @@ export async function listAppeals(db: Pool, viewer: User, limit = 500): Promise<
   return rows.map(toAppeal);
 }
 
+/** One appeal by id, or undefined. */
+export async function getAppeal(db: Pool, appealId: number): Promise<Appeal | undefined> {
+  const { rows } = await db.query(`${SELECT} WHERE a.id = $1`, [appealId]);
+  return rows[0] ? toAppeal(rows[0]) : undefined;
+}
+
 /** Where the report of a call is stored (its `report_key`), or undefined without a report. */
 export async function reportKeyOf(db: Pool, recordingId: string): Promise<string | undefined> {
   const { rows } = await db.query('SELECT report_key FROM reports WHERE recording_id = $1', [recordingId]);
@@ -104,21 +110,23 @@ export async function countPendingAppeals(db: Pool): Promise<number> {
  * Files an appeal and appends it to the finding's history (a comment by the agent). The caller checks
  * {@link appealRefusal} first; the UNIQUE finding id makes a second appeal fail even under a race.
  *
+ * @returns the appeal's id
  * @throws {Error} `already_appealed` when the finding has an appeal
  */
-export async function fileAppeal(db: Pool, a: { recordingId: string; findingId: number; appellant: string; reason: string }): Promise<void> {
+export async function fileAppeal(db: Pool, a: { recordingId: string; findingId: number; appellant: string; reason: string }): Promise<number> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    const { rowCount } = await client.query(
-      'INSERT INTO appeals (finding_id, recording_id, appellant, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (finding_id) DO NOTHING',
+    const { rows } = await client.query<{ id: string }>(
+      'INSERT INTO appeals (finding_id, recording_id, appellant, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (finding_id) DO NOTHING RETURNING id',
       [a.findingId, a.recordingId, a.appellant, a.reason],
     );
-    if (!rowCount) throw new Error('already_appealed');
+    if (!rows[0]) throw new Error('already_appealed');
     await client.query("INSERT INTO review_decisions (finding_id, decision, comment, reviewer) VALUES ($1, 'comment', $2, $3)", [
       a.findingId, `坐席申诉：${a.reason}`, a.appellant,
     ]);
     await client.query('COMMIT');
+    return Number(rows[0].id);
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;

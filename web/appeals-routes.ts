@@ -10,7 +10,8 @@ import type { Pool } from '../infra/database.js';
 import { phraseName, RULE_NAMES } from '../pipeline/report/labels.js';
 import type { Report } from '../rules/report.js';
 import type { User } from './accounts.js';
-import { appealRefusal, appealsOfCall, APPEAL_REFUSALS, decideAppeal, fileAppeal, listAppeals, reportKeyOf, type Appeal } from './appeals-data.js';
+import { appealRefusal, appealsOfCall, APPEAL_REFUSALS, decideAppeal, fileAppeal, getAppeal, listAppeals, reportKeyOf, type Appeal } from './appeals-data.js';
+import type { AppealNotifier } from './appeal-notifications.js';
 import type { CallView } from './review-data.js';
 import { esc, formatDateTime, layout } from './views.js';
 
@@ -24,6 +25,8 @@ export interface AppealRouteDeps {
   /** Masks numbers for roles that see them masked (web/privacy.ts). */
   mask(user: User): (text: string) => string;
   phraseLabels(): Promise<Record<string, string>>;
+  /** E-mails on filing and deciding (web/appeal-notifications.ts; a no-op without SMTP settings). */
+  notifier: AppealNotifier;
 }
 
 const STATUS_NAMES: Record<Appeal['status'], string> = { pending: '待处理', upheld: '维持原判', overturned: '已改判（驳回该发现）' };
@@ -83,14 +86,16 @@ export function registerAppealRoutes(app: FastifyInstance, deps: AppealRouteDeps
     const form = appealForm.safeParse(req.body);
     const appeals = await appealsOfCall(db, call.recordingId);
     const refusal = appealRefusal(call, fid, new Set(appeals.keys()), deps.appealDays);
-    const message = refusal ? APPEAL_REFUSALS[refusal] : !form.success ? '请填写申诉理由（最多 2000 字）。' : undefined;
+    const message = refusal === 'too_late' ? `${APPEAL_REFUSALS.too_late}发现确认后 ${deps.appealDays} 天内可申诉。` : refusal ? APPEAL_REFUSALS[refusal] : !form.success ? '请填写申诉理由（最多 2000 字）。' : undefined;
     if (message) {
       return reply.code(400).type('text/html; charset=utf-8').send(layout({
         title: '无法申诉', user: req.user, csrf: reply.generateCsrf(),
         body: `<h1>无法申诉</h1><p>${esc(message)}</p><p><a href="/calls/${call.recordingId}#finding-${fid}">返回这通通话</a></p>`,
       }));
     }
-    await fileAppeal(db, { recordingId: call.recordingId, findingId: fid, appellant: req.user!.username, reason: form.data!.reason });
+    const appealId = await fileAppeal(db, { recordingId: call.recordingId, findingId: fid, appellant: req.user!.username, reason: form.data!.reason });
+    // After the appeal is saved and never awaited: a slow or failing mail server does not touch the appeal.
+    void getAppeal(db, appealId).then((a) => (a ? deps.notifier.appealFiled(a) : false)).catch(() => false);
     return reply.redirect(`/calls/${call.recordingId}?notice=appeal-filed#finding-${fid}`, 303);
   });
 
@@ -110,6 +115,11 @@ export function registerAppealRoutes(app: FastifyInstance, deps: AppealRouteDeps
       return key ? deps.loadReport(key) : undefined;
     };
     const done = await decideAppeal(db, Number((req.params as { aid: string }).aid), { outcome: form.data.outcome, note: form.data.note, by: req.user!.username }, report);
+    if (done) {
+      const aid = Number((req.params as { aid: string }).aid);
+      void getAppeal(db, aid).then((a) => (a ? deps.notifier.appealDecided(a, form.data.outcome, form.data.note) : false)).catch(() => false);
+    }
     return reply.redirect(`/appeals?notice=${done ? 'decided' : 'gone'}`, 303);
+
   });
 }

@@ -52,9 +52,11 @@ import { listMissedFindings } from './sampling-data.js';
 import { registerSamplingRoutes } from './sampling-routes.js';
 import { appealsOfCall, countPendingAppeals } from './appeals-data.js';
 import { findingAppealHtml, registerAppealRoutes } from './appeals-routes.js';
+import { createAppealNotifier } from './appeal-notifications.js';
 import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';
 import { callPageHtml, errorPage, filterQuery, failedPageHtml, loginPage, queuePageHtml, usersPageHtml } from './views.js';
+import { asrModelProblem } from '../pipeline/transcribe/engines.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -583,7 +585,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   registerReviewRoutes(app, { db, assignment: web.assignment, openCall, loadReport, renderCallPage, onDecision: (decision) => decisionsTotal.inc({ decision }) });
   registerDismissReasonRoutes(app, { db });
   registerSamplingRoutes(app, { db, timeZone: 'Asia/Shanghai', openCall });
-  registerAppealRoutes(app, { db, appealDays: web.appealDays, openCall, loadReport, mask, phraseLabels: async () => bannedPhraseLabels(await activeRuleset(db)) });
+  const appealNotifier = createAppealNotifier(config, db, deps.log);
+  app.addHook('onClose', async () => appealNotifier.close());
+  registerAppealRoutes(app, { db, appealDays: web.appealDays, openCall, loadReport, mask, phraseLabels: async () => bannedPhraseLabels(await activeRuleset(db)), notifier: appealNotifier });
 
   // --- rules management (supervisors, admins) -----------------------------------------------------
   registerRulesRoutes(app, { db });
@@ -606,7 +610,11 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
       checks.redis = 'down';
     }
     const ok = Object.values(checks).every((v) => v === 'ok');
-    return reply.code(ok ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ok ? 'ok' : 'degraded', checks });
+    // ASR is the workers' concern, not the web app's: reported (same configuration, same check as the worker's
+    // start-up), but it does not make the web app unhealthy.
+    const asrProblem = asrModelProblem(config);
+    const asr = { engine: config.asrEngine, status: asrProblem ? 'no_model' : 'ok', ...(asrProblem ? { problem: asrProblem } : {}) };
+    return reply.code(ok ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ok ? 'ok' : 'degraded', checks, asr });
   });
 
   app.get('/metrics', { config: { public: true } }, async (req, reply) => {

@@ -15,6 +15,8 @@ import { activeRuleset } from '../rules/ruleset-store.js';
 import { queueNewRecordings, scanPrefix } from './enqueue.js';
 import { nightlyTarget } from './nightly.js';
 import { statsJobId, statsTargetMonth } from './monthly-stats.js';
+import { samplingJobId, samplingTargetDate } from './daily-sampling.js';
+import { drawSample } from '../web/sampling-data.js';
 import { stageJobId, type JobData, type Queues, type Stage } from './queues.js';
 
 /** What a handler reports back (logged; also the job's return value). */
@@ -132,6 +134,16 @@ export const handlers: StageHandlers = {
       const month = statsTargetMonth(job.firedAt, config);
       await deps.queues.stats.add('stats', { month }, { jobId: statsJobId(month) });
       return { status: 'done', detail: { monthlyFor: month } };
+    }
+    if ('dailySample' in data) {
+      // One draw per day, however many times the schedule fires or workers start.
+      const date = samplingTargetDate(job.firedAt, config);
+      await deps.queues.stats.add('sample', { sampleDate: date }, { jobId: samplingJobId(date) });
+      return { status: 'done', detail: { samplingFor: date } };
+    }
+    if ('sampleDate' in data) {
+      const drawn = await drawSample(db, data.sampleDate, config.stats.timeZone);
+      return { status: 'done', detail: { sampleDate: data.sampleDate, drawn: drawn.length } };
     }
     // Loaded on first use: the chart and workbook libraries are large and only this stage needs them.
     const { buildMonthlyStats } = await import('../pipeline/stats/build.js');

@@ -25,8 +25,12 @@ export interface JobData {
   /** `audio`: measurements made in prepare (numbers and time spans, no audio), for the transcript. */
   transcribe: RecordingRef & { call: CallFacts; durationSec: number; channels: PreparedChannelRef[]; audio?: AudioMeasurements };
   analyze: RecordingRef & { call: CallFacts; transcriptKey: string };
-  /** Build a month's statistics (`yyyy-mm`); `monthly` from the job scheduler: the month before it fired. */
-  stats: { month: string } | { monthly: true };
+  /**
+   * Scheduled work over the database: build a month's statistics (`yyyy-mm`; `monthly` from the job
+   * scheduler: the month before it fired), or draw a day's sample (`sampleDate` `yyyy-mm-dd`; `dailySample`
+   * from the job scheduler: the day before it fired, workers/daily-sampling.ts).
+   */
+  stats: { month: string } | { monthly: true } | { sampleDate: string } | { dailySample: true };
 }
 
 /** Redis queue name of each stage. */

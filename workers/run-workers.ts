@@ -11,7 +11,7 @@ import { isBadInput, TimeLimitError } from '../pipeline/errors.js';
 import type { Redis } from 'ioredis';
 import { checkDependencies, looksLikeOutage, type DependencyName } from '../infra/dependencies.js';
 import { createRedis } from '../infra/redis.js';
-import { createEngine } from '../pipeline/transcribe/engines.js';
+import { asrModelProblem, createEngine } from '../pipeline/transcribe/engines.js';
 import { handlers, recordFailure, type HandlerDeps } from './handlers.js';
 import { QUEUE_NAMES, STAGE_SETTINGS, type JobData, type Stage } from './queues.js';
 import { startReconciler, type Reconciler } from './reconcile.js';
@@ -20,6 +20,13 @@ import { sweepStaleTempDirs } from '../pipeline/stages/temp-dir.js';
 /** Running workers. */
 export interface RunningWorkers {
   workers: Worker[];
+  /** The stages that run (`stages` less a refused transcribe stage). */
+  stages: Stage[];
+  /**
+   * Set when the transcribe stage was not started because the engine has no usable model (option
+   * `withoutModel: 'refuse'`): the reason, naming the missing file or variable.
+   */
+  transcribeRefused?: string;
   /**
    * Stops taking jobs, aborts running ones (their child processes are killed and the jobs return to
    * waiting) and closes the connections, within SHUTDOWN_TIME_LIMIT_MS whatever is unreachable (then the
@@ -28,15 +35,6 @@ export interface RunningWorkers {
    * @returns true when everything closed in time, false when the time limit forced it
    */
   close(): Promise<boolean>;
-}
-
-/** Options of {@link startWorkers}. */
-export interface WorkerOptions {
-  /**
-   * Run the reconciler for the recordings bucket (`callqa worker`). Off for `callqa process`, whose
-   * recordings are followed by the run itself.
-   */
-  reconcile?: boolean;
 }
 
 /** Reason recorded for a recording whose job failed: `[code, message]`. */
@@ -50,22 +48,49 @@ function recordingIdOf(stage: Stage, data: unknown): string | undefined {
   return stage === 'scan' ? undefined : (data as JobData['prepare']).recordingId;
 }
 
+/** Options of {@link startWorkers}. */
+export interface StartWorkersOptions {
+  /**
+   * What to do when the transcribe stage is asked for and the configured engine has no usable model:
+   * - `'refuse'` (the long-running `callqa worker`): do not start the transcribe stage, log the reason as an
+   *   error; the other stages run and transcribe jobs wait in their queue until a worker with a model
+   *   takes them (nothing fails for a configuration mistake);
+   * - `'fail-jobs'` (default; `callqa process` and the demo, which must account for every file): start it,
+   *   and every recording that needs ASR fails with `no_model` naming the file, while recordings with a
+   *   `.transcript.json` sidecar are still transcribed from it.
+   */
+  withoutModel?: 'refuse' | 'fail-jobs';
+  /**
+   * Run the reconciler for the recordings bucket (`callqa worker`). Off for `callqa process`, whose
+   * recordings are followed by the run itself.
+   */
+  reconcile?: boolean;
+}
+
 /**
  * Starts one worker per stage in `stages`, each with its own Redis connection. With the transcribe stage and
  * no `deps.engine`, the configured transcription engine (`ASR_ENGINE`) is made here, once, and closed by
- * `close()`; when its model files are missing, start-up logs which file and every transcribe job fails with
- * `no_model`.
+ * `close()`; when its model files are missing, see {@link StartWorkersOptions.withoutModel}.
  */
-export function startWorkers(givenDeps: HandlerDeps, stages: readonly Stage[], options: WorkerOptions = {}): RunningWorkers {
+export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly Stage[], options: StartWorkersOptions = {}): RunningWorkers {
   const { config, log } = givenDeps.services;
   let deps = givenDeps;
   let ownEngine = false;
+  let stages = [...requestedStages];
+  let transcribeRefused: string | undefined;
   if (stages.includes('transcribe') && !deps.engine) {
-    const { engine, problem } = createEngine(config);
-    deps = { ...deps, engine };
-    ownEngine = true;
-    if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
-    else log.info({ engine: engine.descriptor }, 'transcription engine ready');
+    const problem = asrModelProblem(config);
+    if (problem && options.withoutModel === 'refuse') {
+      transcribeRefused = problem;
+      stages = stages.filter((s) => s !== 'transcribe');
+      log.error({ engine: config.asrEngine, problem }, `transcribe stage NOT started: ${problem}. Other stages run; transcribe jobs wait until a worker with a model takes them`);
+    } else {
+      const { engine } = createEngine(config);
+      deps = { ...deps, engine };
+      ownEngine = true;
+      if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
+      else log.info({ engine: engine.descriptor }, 'transcription engine ready');
+    }
   }
   let shuttingDown = false;
   const connections: Redis[] = [];
@@ -166,6 +191,8 @@ export function startWorkers(givenDeps: HandlerDeps, stages: readonly Stage[], o
   let closing: Promise<boolean> | undefined;
   return {
     workers,
+    stages,
+    transcribeRefused,
     close() {
       closing ??= (async () => {
         shuttingDown = true;

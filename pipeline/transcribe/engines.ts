@@ -48,6 +48,15 @@ export const ENGINE_FACTORIES: Record<AsrEngineId, EngineFactory> = {
   paraformer: sherpaEngineFactory('paraformer'),
 };
 
+/**
+ * Why the configured engine (`config.asrEngine`) cannot transcribe: the missing model file and the variable
+ * that points at it; `undefined` when its model files are there. Cheap (file checks only), so the worker's
+ * start-up and the web app's /healthz both ask it.
+ */
+export function asrModelProblem(config: Config): string | undefined {
+  return ENGINE_FACTORIES[config.asrEngine].modelProblem(config);
+}
+
 /** An engine that cannot run: every transcription fails with `no_model` and the reason. */
 function unavailableEngine(descriptor: EngineDescriptor, problem: string): TranscriptionEngine {
   return {
@@ -76,7 +85,7 @@ export interface CreatedEngine {
  */
 export function createEngine(config: Config): CreatedEngine {
   const factory = ENGINE_FACTORIES[config.asrEngine];
-  const problem = factory.modelProblem(config);
+  const problem = asrModelProblem(config);
   if (problem) return { engine: unavailableEngine(factory.describe(config), problem), problem };
   return { engine: factory.create(config) };
 }

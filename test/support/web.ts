@@ -23,6 +23,8 @@ import { startTestEnv, TEST_DATABASE_URL, waitFor, type TestEnv } from './integr
 
 export const NIGHT = '2026/11/28/';
 export const PASSWORD = 'correct horse battery';
+/** The agent account's e-mail address (appeal outcomes are sent there when SMTP is configured). */
+export const AGENT_EMAIL = 'agent-a031@centre.example';
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 /** The valid example ID number of GB 11643 and a mobile number, spoken by the caller of privacy.wav. */
 export const PHONE = '13812345678';
@@ -57,14 +59,15 @@ export interface WebEnv {
 }
 
 /**
- * Starts everything. `suffix` keeps user names apart between test files that share the database.
+ * Starts everything. `suffix` keeps user names apart between test files that share the database; `extraEnv`
+ * adds or overrides configuration variables (e.g. SMTP settings).
  */
-export async function startWebEnv(name: string): Promise<WebEnv> {
+export async function startWebEnv(name: string, extraEnv: Record<string, string> = {}): Promise<WebEnv> {
   const suffix = `${name}-${randomBytes(3).toString('hex')}`;
   // A database of its own, so the queue shows exactly this environment's calls; dropped by close().
   const dbUrl = new URL(TEST_DATABASE_URL);
   dbUrl.pathname = `/callqa_web_${suffix.replace(/[^a-z0-9]/g, '_')}`;
-  const t = await startTestEnv({ WEB_SESSION_SECRET: SECRET, WEB_METRICS_TOKEN: 'metrics-token-0123456789', DATABASE_URL: dbUrl.toString() });
+  const t = await startTestEnv({ WEB_SESSION_SECRET: SECRET, WEB_METRICS_TOKEN: 'metrics-token-0123456789', DATABASE_URL: dbUrl.toString(), ...extraEnv });
   const services = await openServices(t.config, t.log, { allowLocalS3: false });
   const queues = openQueues(services.redis, t.config);
   const bucket = t.config.s3.recordingsBucket;
@@ -131,7 +134,7 @@ export async function startWebEnv(name: string): Promise<WebEnv> {
   await createUser(services.db, { username: users.officer2, displayName: `李强-${suffix}`, role: 'officer', password: PASSWORD });
   await createUser(services.db, { username: users.supervisor, displayName: `张主管-${suffix}`, role: 'supervisor', password: PASSWORD });
   await createUser(services.db, { username: users.admin, displayName: `管理员-${suffix}`, role: 'admin', password: PASSWORD });
-  await createUser(services.db, { username: users.agent, displayName: `坐席-${suffix}`, role: 'agent', password: PASSWORD, agentId: 'A031' });
+  await createUser(services.db, { username: users.agent, displayName: `坐席-${suffix}`, role: 'agent', password: PASSWORD, agentId: 'A031', email: AGENT_EMAIL });
 
   const app = await buildWebServer({ config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log }, SECRET);
   await app.ready();

@@ -5,12 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
 import { parseMonth } from '../../pipeline/stats/month.js';
 import { maskText } from '../../web/privacy.js';
-import { Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { AGENT_EMAIL, Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
+import { bodyOf, startTestSmtpServer, subjectOf, type TestSmtpServer } from '../support/mail.js';
+import { waitFor } from '../support/integration.js';
 
 const notice = (location: unknown) => new URL(String(location), 'http://x').searchParams.get('notice') ?? '';
 
@@ -26,8 +28,12 @@ describe('review workspace over HTTP', () => {
     return v;
   };
 
+  let smtp: TestSmtpServer;
+  const SUPERVISORS = 'appeals-desk@centre.example';
+
   beforeAll(async () => {
-    w = await startWebEnv('http');
+    smtp = await startTestSmtpServer();
+    w = await startWebEnv('http', { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'callqa@centre.example', APPEAL_NOTIFY_TO: SUPERVISORS });
     officer = new Client(w.app);
     officer2 = new Client(w.app);
     supervisor = new Client(w.app);
@@ -40,6 +46,7 @@ describe('review workspace over HTTP', () => {
 
   afterAll(async () => {
     await w?.close();
+    await smtp?.close();
   });
 
   it('refuses anonymous access to every page and file except sign-in and health', async () => {
@@ -58,7 +65,7 @@ describe('review workspace over HTTP', () => {
     }
     const post = await anon.post(`/calls/${call}/findings/1/decisions`, { decision: 'confirmed' });
     expect(post.statusCode).toBe(401);
-    expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+    expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' }, asr: { engine: 'whisper.cpp', status: 'ok' } });
     expect((await anon.get('/favicon.ico')).statusCode).toBe(204);
     expect((await anon.get('/login')).statusCode).toBe(200);
   });
@@ -452,8 +459,32 @@ describe('review workspace over HTTP', () => {
     expect(notConfirmed.body).toContain('只能对已确认的发现申诉');
     const filed = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '那句是来电人说的' });
     expect(filed.statusCode).toBe(303);
+    // The supervisors are told by e-mail (SMTP configured for this workspace).
+    const filedMail = await waitFor('appeal e-mail', async () => smtp.received.find((m) => m.to.includes(SUPERVISORS)), 15_000);
+    expect(filedMail.to).toEqual([SUPERVISORS]);
+    expect(subjectOf(filedMail.data)).toMatch(/^\[callqa\] 新申诉 #\d+：通话 /);
+    expect(bodyOf(filedMail.data)).toContain('申诉理由：那句是来电人说的');
     const twice = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '再申诉' });
     expect(twice.body).toContain('每条发现只能申诉一次');
+    // Past WEB_APPEAL_DAYS (7 here) after its confirmation, a finding can no longer be appealed: no form, and a
+    // posted appeal is refused with the window in the message and nothing filed. The decisions are append-only,
+    // so the workspace's clock moves 8 days on instead (only Date: timers and the database keep real time).
+    const late = confirmed[1]!;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 8 * 86_400_000);
+      const latePage = await agent.get(`/calls/${call}`);
+      expect([...latePage.body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).not.toContain(late);
+      const tooLate = await agent.post(`/calls/${call}/findings/${late}/appeal`, { _csrf: csrfOf(latePage.body), reason: '那句不是我说的' });
+      expect(tooLate.statusCode).toBe(400);
+      expect(tooLate.body).toContain('已超过申诉期限');
+      expect(tooLate.body).toContain('发现确认后 7 天内可申诉');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await w.services.db.query('SELECT 1 FROM appeals WHERE finding_id = $1', [late])).rowCount).toBe(0);
+    // On the day itself the same finding offers the form: the limit is the confirmation's age.
+    expect([...(await agent.get(`/calls/${call}`)).body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).toContain(late);
 
     const { rows: [before] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
     const statsBefore = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
@@ -465,6 +496,8 @@ describe('review workspace over HTTP', () => {
     const aid = /action="\/appeals\/(\d+)\/decision"/.exec(appeals.body)![1]!;
     expect((await officer.post(`/appeals/${aid}/decision`, { _csrf: csrfOf((await officer.get('/')).body), outcome: 'overturned' })).statusCode).toBe(403);
     expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'overturned', note: '录音核实为来电人所说' })).headers.location).toBe('/appeals?notice=decided');
+    const decidedMail = await waitFor('decision e-mail', async () => smtp.received.find((m) => m.to.includes(AGENT_EMAIL)), 15_000);
+    expect(subjectOf(decidedMail.data)).toBe(`[callqa] 申诉 #${aid} 已处理：已改判（驳回该发现）`);
     expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'upheld' })).headers.location).toBe('/appeals?notice=gone');
     const { rows: [after] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
     expect(after.reviewed_score).toBe(before.reviewed_score + 10); // the banned phrase no longer deducts
