@@ -308,6 +308,32 @@ export function soundKey(norm: string): string {
 }
 
 /**
+ * Every sound key a written phrase may have when each polyphone may take any of its readings (重填: the
+ * default reading zhong and the meant reading chong), the default-reading key ({@link soundKey}) first, at
+ * most `max` keys. For words of a fixed list (concept words), whose reading a dictionary without the word
+ * cannot know; the text side keeps one key per character.
+ *
+ * @param norm normalised phrase
+ * @param max upper bound on the number of keys returned (readings beyond it are dropped)
+ */
+export function soundKeyVariants(norm: string, max = 8): string[] {
+  let keys = [soundKey(norm)];
+  for (let i = 0; i < norm.length; i++) {
+    const classes = charSounds(norm[i]!);
+    if (classes.length < 2 || !HAN.test(norm[i]!)) continue;
+    const next = new Set(keys);
+    for (const k of keys) {
+      for (const cls of classes) {
+        if (next.size >= max) break;
+        next.add(k.slice(0, i) + soundCode(cls) + k.slice(i + 1));
+      }
+    }
+    keys = [...next];
+  }
+  return keys;
+}
+
+/**
  * A sound key with every run of one repeated sound folded to one character (ASR doubled a syllable: 就这样样吧),
  * and the offset of each kept character in the key.
  */

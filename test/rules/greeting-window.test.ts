@@ -25,6 +25,18 @@ describe('greeting window', () => {
       ),
     ).toBe('pass');
   });
+  it('ringback heard as 嘟 and a recording notice in other wording come before the conversation (service-norms@5)', () => {
+    expect(
+      greeting(
+        call([
+          { start: 0.5, end: 2, text: '嘟——嘟——' },
+          { start: 3, end: 8, text: '您好，为了服务质量，本次通话也许会被录音。' },
+          { start: 20, end: 23, speaker: 'agent', text: '您好，县政务服务中心，请问办什么业务？' },
+          { start: 24, end: 26, speaker: 'customer', text: '我想问一下' },
+        ]),
+      ),
+    ).toBe('pass');
+  });
   it('a caller left waiting more than 10 s after the call starts is still late', () => {
     expect(
       greeting(
