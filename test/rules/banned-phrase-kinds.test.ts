@@ -38,3 +38,18 @@ describe('banned_phrase: kinds of case (service-norms@5)', () => {
     expect(idsOf(line)).toEqual(['B03']);
   });
 });
+
+describe('banned_phrase: reported speech and overlapping offences (service-norms@5)', () => {
+  it('an agent reporting what a colleague answered, with an apology, is no B01', () => {
+    expect(idsOf('之前接电话的同事说不知道，实在抱歉，我这就帮您查清楚。')).toEqual([]);
+  });
+  it('an agent answering 不知道 on their own is still B01', () => {
+    expect(idsOf('这个我不知道。')).toEqual(['B01']);
+  });
+  it('pointing at a sign and saying "look yourself" is B04 only, not also B05', () => {
+    expect(idsOf('门口告示上写得明明白白，自个儿看去。')).toEqual(['B04']);
+  });
+  it('a rhetorical "isn\'t it written" without pointing the caller to look is still B05', () => {
+    expect(idsOf('上面不是都写好了吗？')).toEqual(['B05']);
+  });
+});
