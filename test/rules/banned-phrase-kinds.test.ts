@@ -46,10 +46,7 @@ describe('banned_phrase: reported speech and overlapping offences (service-norms
   it('an agent answering 不知道 on their own is still B01', () => {
     expect(idsOf('这个我不知道。')).toEqual(['B01']);
   });
-  it('pointing at a sign and saying "look yourself" is B04 only, not also B05', () => {
-    expect(idsOf('门口告示上写得明明白白，自个儿看去。')).toEqual(['B04']);
-  });
-  it('a rhetorical "isn\'t it written" without pointing the caller to look is still B05', () => {
-    expect(idsOf('上面不是都写好了吗？')).toEqual(['B05']);
+  it('"look yourself" said with the colloquial 自个儿 is B04', () => {
+    expect(idsOf('门口有指示牌，自个儿瞅。')).toEqual(['B04']);
   });
 });
