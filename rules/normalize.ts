@@ -115,7 +115,12 @@ export function normalizeWithMap(text: string): NormalizedText {
   let from: number[] = [];
   let at = 0;
   for (const cp of text) {
-    if (!INVISIBLE.test(cp)) {
+    // Fast path: a CJK Unified Ideograph (U+4E00–U+9FFF) is visible and unchanged by NFKC and lower case.
+    const code = cp.charCodeAt(0);
+    if (code >= 0x4e00 && code <= 0x9fff) {
+      chars.push(cp);
+      from.push(at);
+    } else if (!INVISIBLE.test(cp)) {
       for (const c of cp.normalize('NFKC').toLowerCase()) {
         if (INVISIBLE.test(c)) continue;
         chars.push(c);
