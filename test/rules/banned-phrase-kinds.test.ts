@@ -50,3 +50,18 @@ describe('banned_phrase: reported speech and overlapping offences (service-norms
     expect(idsOf('门口有指示牌，自个儿瞅。')).toEqual(['B04']);
   });
 });
+
+describe('banned_phrase: regional and colloquial wordings (meaning@2)', () => {
+  it.each([
+    ['B01', '呢个我唔知噶。'],
+    ['B11', '痴线，讲咗几次都唔明。'],
+    ['B06', '我哋收档啦，听日先啦。'],
+    ['B07', '麻溜点儿，要下班了。'],
+    ['B04', '墙上贴住张牌牌，你自己睇下。'],
+  ])('%s said in other words is still found: %s', (id, line) => {
+    expect(idsOf(line)).toEqual([id]);
+  });
+  it('stating closing time politely in such words is no B06', () => {
+    expect(idsOf('不好意思，我们五点收工，您明天上午来就可以办。')).toEqual([]);
+  });
+});
