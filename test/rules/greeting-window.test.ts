@@ -29,8 +29,8 @@ describe('greeting window', () => {
     expect(
       greeting(
         call([
-          { start: 0.5, end: 2, text: '嘟——嘟——' },
-          { start: 3, end: 8, text: '您好，为了服务质量，本次通话也许会被录音。' },
+          { start: 0.5, end: 2, speaker: 'unknown', text: '嘟——嘟——' },
+          { start: 3, end: 8, speaker: 'unknown', text: '您好，为了服务质量，本次通话也许会被录音。' },
           { start: 20, end: 23, speaker: 'agent', text: '您好，县政务服务中心，请问办什么业务？' },
           { start: 24, end: 26, speaker: 'customer', text: '我想问一下' },
         ]),
@@ -41,8 +41,8 @@ describe('greeting window', () => {
     expect(
       greeting(
         call([
-          { start: 0.5, end: 4, text: '您好，本次通化将会被录音。' },
-          { start: 5, end: 9, text: '所有坐习正忙，请稍候。' },
+          { start: 0.5, end: 4, speaker: 'unknown', text: '您好，本次通化将会被录音。' },
+          { start: 5, end: 9, speaker: 'unknown', text: '所有坐习正忙，请稍候。' },
           { start: 21, end: 24, speaker: 'agent', text: '您好，县政务服务中心，请讲。' },
           { start: 25, end: 27, speaker: 'customer', text: '我想问一下' },
         ]),
