@@ -384,7 +384,9 @@ function evaluateForbid(rule: ForbidRule, state: CallState): Omit<RuleResult, 'i
  * 1. consent: the agent asks (`ask`, within `askScope`) and the caller says anything after the ask starts;
  *    or the caller closes (`callerClose` within `closeScope`: 再见, 拜拜, 没有了 …);
  * 2. a unilateral end: an agent utterance hit by `hangUp` (就这样, 我挂了 …) that is not an answered ask;
- * 3. fail when there is a unilateral end and no consent before it, or the caller raised something new between
+ * 3. fail when the agent asks and ends the call in the same utterance with the end after the ask and no answer
+ *    from the caller ("还有事吗？没事挂了啊。"), even after the caller's own closing words; fail when there
+ *    is a unilateral end and no consent before it, or the caller raised something new between
  *    the last consent and the unilateral end; pass when there is consent otherwise;
  * 4. otherwise, when after the caller's last words the agent says nothing or only checks the line
  *    (`lineCheck`: 喂？还在吗？), the caller's line dropped: `na`; else the agent ended without closing: fail.
@@ -400,12 +402,21 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
   let consentIdx = -1;
   let consentNote = '';
   const answeredAsks = new Set<number>();
+  let askedAndHungUp: Utterance | undefined;
   for (const u of select(state, rule.askScope)) {
     const askHit = rule.ask(u, ctx);
     if (!askHit) continue;
     if (state.trace) traceHit(state, 'ask', u, askHit);
     const reply = customer.find((c) => c.start > u.start && c.end > u.end);
-    if (reply) {
+    if (!reply) {
+      // Asked and hung up in one breath ("还有事吗？没事挂了啊。") with no answer from the caller: the ask
+      // did not wait for one, so it is no consent, whatever the caller said before.
+      const h = rule.hangUp(u, ctx);
+      if (h && h.start >= askHit.end) {
+        askedAndHungUp = u;
+        if (state.trace) traceHit(state, 'hangUp', u, h);
+      }
+    } else {
       answeredAsks.add(u.idx);
       if (reply.idx > consentIdx) {
         consentIdx = reply.idx;
@@ -432,6 +443,12 @@ function evaluateConsent(rule: ConsentRule, state: CallState): Omit<RuleResult, 
   // right after the caller's "没有了" is a normal closing).
   const reopened = (h: Utterance): boolean =>
     consentIdx < 0 || customer.some((c) => c.idx > consentIdx && c.idx < h.idx && !rule.callerClose(c, ctx));
+  if (askedAndHungUp && !agent.some((u) => u.idx > askedAndHungUp!.idx && rule.ask(u, ctx))) {
+    return {
+      status: 'fail',
+      findings: [finding(state, askedAndHungUp, null, rule.precise, '坐席询问后未等来电人回答就结束通话')],
+    };
+  }
   if (hangUp && hangUp.idx > consentIdx && reopened(hangUp)) {
     return {
       status: 'fail',

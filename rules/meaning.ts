@@ -25,7 +25,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey } from './normalize.js';
+import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey, soundKeyVariants } from './normalize.js';
 
 /** A hit of the meaning layer in an utterance's normalised text, with the reason a reviewer reads. */
 export interface MeaningHit {
@@ -68,10 +68,13 @@ const bankSchema = z.record(
   z.strictObject({ hits: z.array(z.string().min(1)).default([]), nearMisses: z.array(z.string().min(1)).default([]) }),
 );
 
-/** A word of a concept, prepared once: its normal form, sound key and characters. */
+/**
+ * A word of a concept, prepared once: its normal form, its sound keys (one per reading of its polyphones,
+ * {@link soundKeyVariants}: 重填 is heard as chong tian, 从填 with c/ch folded) and characters.
+ */
 interface ConceptWord {
   norm: string;
-  sound: string;
+  sounds: string[];
   chars: Set<string>;
 }
 
@@ -208,7 +211,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     spec.concepts[name]!.map((w, i) => {
       const norm = normalizePhrase(w);
       if (!norm || norm.includes(CLAUSE_SEP)) fail(['concepts', name, i], `word "${w}" must have letters and no punctuation`);
-      return { norm, sound: soundKey(norm), chars: new Set(norm) };
+      return { norm, sounds: soundKeyVariants(norm), chars: new Set(norm) };
     }),
   );
   const conceptIndex = (name: string, path: (string | number)[]): number => {
@@ -277,7 +280,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         else m.set(k, [{ ci, w }]);
       };
       add(byFirstChar, w.norm[0]!);
-      if (w.norm.length > 1) add(byFirstSound, w.sound[0]!);
+      if (w.norm.length > 1) for (const first of new Set(w.sounds.map((k) => k[0]!))) add(byFirstSound, first);
     }
   });
   /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
@@ -310,7 +313,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out[ci]!.push([i, i + w.norm.length]);
       }
       for (const { ci, w } of byFirstSound.get(sound[i]!) ?? []) {
-        if (!sound.startsWith(w.sound, i) || t.norm.startsWith(w.norm, i)) continue;
+        if (!w.sounds.some((k) => sound.startsWith(k, i)) || t.norm.startsWith(w.norm, i)) continue;
         let own = false;
         for (let k = i; k < i + w.norm.length && !own; k++) own = w.chars.has(t.norm[k]!) && !FUNCTION_CHARS.includes(t.norm[k]!);
         if (own) out[ci]!.push([i, i + w.norm.length]);

@@ -115,7 +115,12 @@ export function normalizeWithMap(text: string): NormalizedText {
   let from: number[] = [];
   let at = 0;
   for (const cp of text) {
-    if (!INVISIBLE.test(cp)) {
+    // Fast path: a CJK Unified Ideograph (U+4E00–U+9FFF) is visible and unchanged by NFKC and lower case.
+    const code = cp.charCodeAt(0);
+    if (code >= 0x4e00 && code <= 0x9fff) {
+      chars.push(cp);
+      from.push(at);
+    } else if (!INVISIBLE.test(cp)) {
       for (const c of cp.normalize('NFKC').toLowerCase()) {
         if (INVISIBLE.test(c)) continue;
         chars.push(c);
@@ -305,6 +310,32 @@ export function soundKey(norm: string): string {
   let out = '';
   for (let i = 0; i < norm.length; i++) out += soundKeyChar(norm[i]!);
   return out;
+}
+
+/**
+ * Every sound key a written phrase may have when each polyphone may take any of its readings (重填: the
+ * default reading zhong and the meant reading chong), the default-reading key ({@link soundKey}) first, at
+ * most `max` keys. For words of a fixed list (concept words), whose reading a dictionary without the word
+ * cannot know; the text side keeps one key per character.
+ *
+ * @param norm normalised phrase
+ * @param max upper bound on the number of keys returned (readings beyond it are dropped)
+ */
+export function soundKeyVariants(norm: string, max = 8): string[] {
+  let keys = [soundKey(norm)];
+  for (let i = 0; i < norm.length; i++) {
+    const classes = charSounds(norm[i]!);
+    if (classes.length < 2 || !HAN.test(norm[i]!)) continue;
+    const next = new Set(keys);
+    for (const k of keys) {
+      for (const cls of classes) {
+        if (next.size >= max) break;
+        next.add(k.slice(0, i) + soundCode(cls) + k.slice(i + 1));
+      }
+    }
+    keys = [...next];
+  }
+  return keys;
 }
 
 /**

@@ -25,6 +25,38 @@ describe('greeting window', () => {
       ),
     ).toBe('pass');
   });
+  it('ringback heard as 嘟 and a recording notice in other wording come before the conversation (service-norms@5)', () => {
+    expect(
+      greeting(
+        call([
+          { start: 0.5, end: 2, speaker: 'unknown', text: '嘟——嘟——' },
+          { start: 3, end: 8, speaker: 'unknown', text: '您好，为了服务质量，本次通话也许会被录音。' },
+          { start: 20, end: 23, speaker: 'agent', text: '您好，县政务服务中心，请问办什么业务？' },
+          { start: 24, end: 26, speaker: 'customer', text: '我想问一下' },
+        ]),
+      ),
+    ).toBe('pass');
+  });
+  it('a recording notice and a busy message with a word misheard by sound are still no one\'s speech', () => {
+    expect(
+      greeting(
+        call([
+          { start: 0.5, end: 4, speaker: 'unknown', text: '您好，本次通化将会被录音。' },
+          { start: 5, end: 9, speaker: 'unknown', text: '所有坐习正忙，请稍候。' },
+          { start: 21, end: 24, speaker: 'agent', text: '您好，县政务服务中心，请讲。' },
+          { start: 25, end: 27, speaker: 'customer', text: '我想问一下' },
+        ]),
+      ),
+    ).toBe('pass');
+  });
+  it.each(['林浩，县政务服务中心，请讲。', '凝，县政务服务中心，请讲。'])(
+    'an opening 您好 misheard in both syllables by sound still greets (%s); 你好 does not',
+    (text) => {
+      const first = (t: string) => greeting(call([{ start: 1, end: 4, speaker: 'agent', text: t }, { start: 5, end: 6, speaker: 'customer', text: '我想问一下' }]));
+      expect(first(text)).toBe('pass');
+      expect(first('你好，县政务服务中心，请讲。')).toBe('fail');
+    },
+  );
   it('a caller left waiting more than 10 s after the call starts is still late', () => {
     expect(
       greeting(
