@@ -4,21 +4,19 @@
  * real pipeline produced. Screenshots of the queue and the call page, and the flow's timings, go to
  * test-artifacts/.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
-import { PASSWORD, startWebEnv, type WebEnv } from '../support/web.js';
+import { ARTIFACTS, startBrowserSession, type BrowserSession } from '../support/browser.js';
+import { PASSWORD, type WebEnv } from '../support/web.js';
 
 describe('review flow in Chromium', () => {
   let w: WebEnv;
   let base: string;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
+  let session: BrowserSession;
   const timings: Record<string, number> = {};
 
   async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -29,23 +27,12 @@ describe('review flow in Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium package)`);
-    w = await startWebEnv('browser');
-    await w.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = w.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    await mkdir(ARTIFACTS, { recursive: true });
-    profile = await mkdtemp(path.join(os.tmpdir(), 'callqa-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    session = await startBrowserSession('browser');
+    ({ w, base, context, page } = session);
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
-    await w?.close();
+    await session?.close();
     if (Object.keys(timings).length) await writeFile(path.join(ARTIFACTS, 'review-timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
   });
 

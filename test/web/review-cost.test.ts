@@ -10,14 +10,12 @@
  * Before the one-form review (each finding its own form, Tab to every control, a reload per decision, the
  * back link dropping the filter), the same review took 144 key presses, 7 page loads and 2.6 s.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, startWebEnv, type WebEnv } from '../support/web.js';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
+import { ARTIFACTS, startBrowserSession, type BrowserSession } from '../support/browser.js';
+import { PASSWORD, type WebEnv } from '../support/web.js';
 
 /** Counts key presses and page loads of a keyboard-only session. */
 class KeyboardUser {
@@ -42,26 +40,15 @@ describe('review cost of a call with five findings (keyboard only)', () => {
   let base: string;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
+  let session: BrowserSession;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium package)`);
-    w = await startWebEnv('cost');
-    await w.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = w.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    await mkdir(ARTIFACTS, { recursive: true });
-    profile = await mkdtemp(path.join(os.tmpdir(), 'callqa-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    session = await startBrowserSession('cost');
+    ({ w, base, context, page } = session);
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
-    await w?.close();
+    await session?.close();
   });
 
   it('confirms three findings, dismisses two with a reason and reaches the next pending call', async () => {
