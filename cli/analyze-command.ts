@@ -4,10 +4,10 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeUtf8 } from '../pipeline/json-input.js';
-import { parseTranscriptText } from '../pipeline/transcript.js';
+import { decodeUtf8 } from '../domain/json-input.js';
+import { parseTranscriptText } from '../domain/transcript.js';
 import { analyzeTranscript } from '../rules/analyze.js';
-import type { Report } from '../rules/report.js';
+import type { Report } from '../domain/report.js';
 
 /** Expands the arguments into transcript files, in input order. Unreadable paths are returned as errors. */
 export async function expandTranscriptPaths(paths: string[]): Promise<{ file: string; error?: string }[]> {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
+import { parseTranscriptText, type Transcript } from '../domain/transcript.js';
 import { DEFAULT_NOISE_SEED, corruptTranscripts } from '../rules/asr-noise.js';
 import { evaluateRules, readLabels, type EvaluationResult, type Label } from '../rules/evaluate.js';
 import { defaultRuleset, loadRuleset } from '../rules/ruleset.js';

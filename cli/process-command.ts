@@ -19,7 +19,7 @@ import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
 import { METADATA_SUFFIX, recordingId, reportHtmlKey, reportKey, TRANSCRIPT_SIDECAR_SUFFIX, transcriptKey } from '../pipeline/storage-keys.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';
-import type { Report } from '../rules/report.js';
+import type { Report } from '../domain/report.js';
 import { queueNewRecordings, requeueRecordings } from '../workers/enqueue.js';
 import { closeQueues, openQueues, STAGES } from '../workers/queues.js';
 import { startWorkers } from '../workers/run-workers.js';

@@ -7,9 +7,9 @@
  * manage the rulesets stored in PostgreSQL (rules/ruleset-store.ts), as the workspace's /rules page does.
  */
 import { readFile } from 'node:fs/promises';
-import { parseTranscriptText, type Transcript } from '../pipeline/transcript.js';
+import { parseTranscriptText, type Transcript } from '../domain/transcript.js';
 import { analyzeTranscript, type TraceEvent } from '../rules/analyze.js';
-import type { Report } from '../rules/report.js';
+import type { Report } from '../domain/report.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset, loadRuleset, type Ruleset } from '../rules/ruleset.js';
 import { userInfo } from 'node:os';
 import { openDatabase } from '../infra/database.js';

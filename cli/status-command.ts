@@ -5,7 +5,7 @@
 import type { Config } from '../infra/config.js';
 import { countRecordingsByStatus, listFailedRecordings, listOpenRecordings, openDatabase } from '../infra/database.js';
 import type { Logger } from '../infra/logger.js';
-import { FAILURE_CODE_NAMES, failureCodeLabel } from '../pipeline/report/labels.js';
+import { failureCodeLabel, failureCodeName } from '../domain/labels.js';
 import { assertRedisReachable, createRedis } from '../infra/redis.js';
 import { closeQueues, openQueues, STAGES } from '../workers/queues.js';
 
@@ -54,7 +54,7 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
             callId: f.callId,
             stage: f.failedStage,
             code: f.reasonCode,
-            codeZh: FAILURE_CODE_NAMES[f.reasonCode ?? ''] ?? null,
+            codeZh: failureCodeName(f.reasonCode) ?? null,
             reason: f.reason,
             at: f.updatedAt,
           })),

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { BadInputError } from '../pipeline/errors.js';
+import { BadInputError } from '../domain/errors.js';
 import type { Pool } from './database.js';
 
 /** One agent of the directory. */

@@ -172,7 +172,7 @@ export class ObjectStorage {
 
   /**
    * Reads a whole object that the pipeline wrote as UTF-8 text, or `undefined` when it does not exist.
-   * (Text from outside is read with {@link getBytes} and checked, see pipeline/json-input.ts.)
+   * (Text from outside is read with {@link getBytes} and checked, see domain/json-input.ts.)
    */
   async getText(bucket: string, key: string): Promise<string | undefined> {
     return (await this.getBytes(bucket, key))?.toString('utf8');

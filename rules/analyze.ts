@@ -8,12 +8,12 @@
  * (a second line against whisper hallucinations); run every rule; sum deductions.
  * A segment flagged `decoder_loop` is one utterance like any other, so it counts once.
  */
-import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
-import { cleanTranscriptSegments } from '../pipeline/transcribe/postprocess.js';
-import { initialPrompt } from '../pipeline/transcribe/whisper.js';
+import type { AudioMeasurements, Segment, Speaker, Transcript } from '../domain/transcript.js';
+import { cleanTranscriptSegments } from '../text/transcript-cleanup.js';
+import { initialPrompt } from '../text/asr-prompt.js';
 import type { Hit, MatchContext, MatchKind, MatchText } from './conditions.js';
-import { normalizeText, normalizeWithMap, originalSpan } from './normalize.js';
-import type { Finding, Report, ReviewReason, RuleId, RuleResult, RuleStatus } from './report.js';
+import { normalizeText, normalizeWithMap, originalSpan } from '../text/normalize.js';
+import type { Finding, Report, ReviewReason, RuleId, RuleResult, RuleStatus } from '../domain/report.js';
 import {
   defaultRuleset,
   type Anchor,

@@ -23,8 +23,8 @@
  * are left alone, and so are the rare Han characters pinyin-pro has no reading for.
  */
 import { pinyin } from 'pinyin-pro';
-import { characterErrorRate, textForCer } from '../pipeline/transcribe/cer.js';
-import type { Transcript } from '../pipeline/transcript.js';
+import { characterErrorRate, textForCer } from '../text/cer.js';
+import type { Transcript } from '../domain/transcript.js';
 
 /** Seed of `callqa eval --asr-noise` when none is given, so two runs without `--seed` agree. */
 export const DEFAULT_NOISE_SEED = 1;

@@ -18,7 +18,7 @@
  *
  * Phrases of two or more characters also hit by sound (issue 9, part 3; `pinyin: false` turns it off): a
  * same-sounding character under the folds of Mandarin ASR and southern accents (在见 for 再见, 中新 for 中心), a
- * doubled syllable, or one missing syllable (see `findSound` in normalize.ts); `clipped: true` also accepts a
+ * doubled syllable, or one missing syllable (see `findSound` in text/normalize.ts); `clipped: true` also accepts a
  * short phrase whose first or last syllable ASR clipped at a clause edge. Regexes also run on the sound key of
  * the text (`sound: false` turns it off), so their Han characters match same-sounding ones. `maxEdits: N` (a run of characters within N insertions, deletions or
  * substitutions of the phrase also hits, inside one clause: 有完没有完 for 有完没完; phrases must be at least
@@ -36,7 +36,7 @@
 import { z } from 'zod';
 import type { Meaning } from './meaning.js';
 import { cutsWord } from './meaning.js';
-import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRegexSource, undoubled, type SoundMatch } from './normalize.js';
+import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, soundRegexSource, undoubled, type SoundMatch } from '../text/normalize.js';
 
 /** A condition as written in the ruleset YAML (see the module comment for the forms). */
 export type ConditionSpec =

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
-import type { Transcript } from '../pipeline/transcript.js';
+import type { Transcript } from '../domain/transcript.js';
 import { analyzeTranscript, type AnalyzeOptions } from './analyze.js';
-import type { RuleStatus } from './report.js';
+import type { RuleStatus } from '../domain/report.js';
 
 /**
  * One line of labels.jsonl: the expected outcome for a call. `banned_phrase` lists the phrase ids (`B01`…)

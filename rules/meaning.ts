@@ -25,7 +25,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey, soundKeyVariants } from './normalize.js';
+import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey, soundKeyVariants } from '../text/normalize.js';
 
 /** A hit of the meaning layer in an utterance's normalised text, with the reason a reviewer reads. */
 export interface MeaningHit {

@@ -11,7 +11,7 @@
  * ignore: <condition>               # utterances dropped before any rule (known ASR hallucinations)
  * conditions: { name: <condition> } # named conditions, used via { ref: name } and scope.after
  * rules:
- *   - id: opening_greeting          # a rule id of the norms (rules/report.ts RuleId)
+ *   - id: opening_greeting          # a rule id of the norms (RULE_IDS in domain/report.ts)
  *     check: require | forbid | consent | audio
  *     severity: minor | major | critical
  *     deduct: { points: 10, per: once | hit, max: 30 }
@@ -30,19 +30,8 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { compileCondition, RulesetPathError, type Matcher } from './conditions.js';
 import { parseMeaning, type Meaning } from './meaning.js';
-import type { RuleId } from './report.js';
+import { RULE_IDS, type RuleId } from '../domain/report.js';
 
-/** Rule ids known to the report format (`norms/service-norms.md`). */
-export const RULE_IDS = [
-  'opening_greeting',
-  'consent_before_hangup',
-  'banned_phrase',
-  'polite_language',
-  'phone_phrases',
-  'mandarin',
-  'no_argument',
-  'first_contact',
-] as const satisfies readonly RuleId[];
 
 /** Rules every ruleset must define, because every report carries them (task brief; contracts §2). */
 export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language'];

@@ -12,7 +12,7 @@
  * emitted `dist/scripts/bench-rules.js` with node. Optional argument: iterations (default 2000).
  * Target (issue 9): under 5 ms per 5-minute call on one core, with the meaning layer.
  */
-import type { AudioMeasurements, Segment, Speaker, Transcript } from '../pipeline/transcript.js';
+import type { AudioMeasurements, Segment, Speaker, Transcript } from '../domain/transcript.js';
 import { analyzeTranscript } from '../rules/analyze.js';
 import { defaultRuleset } from '../rules/ruleset.js';
 

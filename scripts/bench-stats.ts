@@ -14,7 +14,7 @@ import { dropDatabase, openDatabase, type Pool } from '../infra/database.js';
 import { computeMonthlyStats } from '../pipeline/stats/aggregate.js';
 import { renderStatsFiles } from '../pipeline/stats/build.js';
 import { parseMonth, previousMonth, monthBounds, type Month } from '../pipeline/stats/month.js';
-import { maskText } from '../web/privacy.js';
+import { maskText } from '../domain/privacy.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_stats_bench';
 const TZ = 'Asia/Shanghai';

@@ -8,7 +8,7 @@
  * again, and the statistics count the finding as dismissed.
  */
 import type { Pool } from '../infra/database.js';
-import type { Report } from '../rules/report.js';
+import type { Report } from '../domain/report.js';
 import type { User } from './accounts.js';
 import { recordDecisions, type CallView } from './review-data.js';
 

@@ -7,8 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Pool } from '../infra/database.js';
-import { phraseName, RULE_NAMES } from '../pipeline/report/labels.js';
-import type { Report } from '../rules/report.js';
+import { phraseName, ruleName } from '../domain/labels.js';
+import type { Report } from '../domain/report.js';
 import type { User } from './accounts.js';
 import { appealRefusal, appealsOfCall, APPEAL_REFUSALS, decideAppeal, fileAppeal, getAppeal, listAppeals, reportKeyOf, type Appeal } from './appeals-data.js';
 import type { AppealNotifier } from './appeal-notifications.js';
@@ -22,7 +22,7 @@ export interface AppealRouteDeps {
   appealDays: number;
   openCall(req: FastifyRequest, reply: FastifyReply): Promise<CallView | undefined>;
   loadReport(key: string): Promise<Report | undefined>;
-  /** Masks numbers for roles that see them masked (web/privacy.ts). */
+  /** Masks numbers for roles that see them masked (domain/privacy.ts). */
   mask(user: User): (text: string) => string;
   phraseLabels(): Promise<Record<string, string>>;
   /** E-mails on filing and deciding (web/appeal-notifications.ts; a no-op without SMTP settings). */
@@ -40,7 +40,7 @@ function pageHtml(user: User, csrf: string, appeals: Appeal[], mask: (t: string)
   const pending = appeals.filter((a) => a.status === 'pending').length;
   const rows = appeals
     .map((a) => `<tr id="appeal-${a.id}"><td><a href="/calls/${a.recordingId}#finding-${a.findingId}">${esc(a.callId)}</a></td><td>${esc(a.agentId ?? '—')}</td>
-<td>${esc([RULE_NAMES[a.ruleId] ?? a.ruleId, a.phraseId ? phraseName(a.phraseId, labels) : ''].filter(Boolean).join(' '))}<br><span class="note">“${esc(mask(a.text))}”</span></td>
+<td>${esc([ruleName(a.ruleId), a.phraseId ? phraseName(a.phraseId, labels) : ''].filter(Boolean).join(' '))}<br><span class="note">“${esc(mask(a.text))}”</span></td>
 <td>${esc(mask(a.reason))}<br><span class="note">${esc(a.appellant)} ${esc(formatDateTime(a.createdAt))}</span></td>
 <td class="status-${a.status === 'pending' ? 'pending' : a.status === 'overturned' ? 'dismissed' : 'confirmed'}">${STATUS_NAMES[a.status]}${a.decidedBy ? `<br><span class="note">${esc(a.decidedBy)} ${esc(formatDateTime(a.decidedAt))}${a.decisionNote ? `：${esc(mask(a.decisionNote))}` : ''}</span>` : ''}</td>
 <td>${canDecide && a.status === 'pending' ? `<form method="post" action="/appeals/${a.id}/decision"><input type="hidden" name="_csrf" value="${esc(csrf)}">

@@ -4,7 +4,7 @@
  * reviewed score from the decisions, and assigning calls to officers.
  */
 import type { Pool } from '../infra/database.js';
-import type { Report } from '../rules/report.js';
+import type { Report } from '../domain/report.js';
 import { rescoreReport } from '../rules/analyze.js';
 import { rulesetOfVersion } from '../rules/ruleset-store.js';
 import type { User } from './accounts.js';

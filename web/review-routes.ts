@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from '../infra/database.js';
-import type { Report } from '../rules/report.js';
+import type { Report } from '../domain/report.js';
 import type { User } from './accounts.js';
 import { listDismissReasons } from './dismiss-reasons.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Pool } from '../infra/database.js';
-import { RULE_NAMES } from '../pipeline/report/labels.js';
+import { RULE_NAMES } from '../domain/labels.js';
 import type { User } from './accounts.js';
 import { backFilter } from './queue-filter.js';
 import { filterChoices, type CallView } from './review-data.js';

@@ -5,10 +5,10 @@
  */
 import type { ReviewedScore } from '../rules/analyze.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
-import { FAILURE_CODE_NAMES, phraseName, RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from '../pipeline/report/labels.js';
+import { failureCodeName, phraseName, RULE_NAMES, ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../domain/labels.js';
 import type { RecordingRow } from '../infra/database.js';
-import type { Transcript } from '../pipeline/transcript.js';
-import type { Report } from '../rules/report.js';
+import type { Transcript } from '../domain/transcript.js';
+import type { Report } from '../domain/report.js';
 import { ROLE_NAMES, type User } from './accounts.js';
 import type { MissedFinding } from './sampling-data.js';
 import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type QueueFilter, type QueuePage, type FindingView } from './review-data.js';
@@ -143,7 +143,7 @@ export function queuePageHtml(opts: {
   const rows = page.rows
     .map((r) => {
       const score = r.reviewedScore !== null && r.reviewedScore !== r.score ? `${r.reviewedScore}（原 ${r.score}）` : String(r.score);
-      const problems = [...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => RULE_NAMES[x] ?? x), ...r.bannedPhrases.map((b) => phraseName(b, phraseLabels))].join('、');
+      const problems = [...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => ruleName(x)), ...r.bannedPhrases.map((b) => phraseName(b, phraseLabels))].join('、');
       return `<tr class="${r.reviewStatus !== 'none' ? 'flagged' : ''}">
 ${canAssign ? `<td><input type="checkbox" name="ids" value="${r.recordingId}" form="assign" aria-label="选择通话 ${esc(r.callId)}"></td>` : ''}
 <td><a href="/calls/${r.recordingId}${esc(keep)}">${esc(r.callId)}</a></td><td>${esc(formatDateTime(r.callTime))}</td>
@@ -201,7 +201,7 @@ ${rows || `<tr><td colspan="10">没有符合条件的通话。</td></tr>`}
 
 /** A finding as people read it: the rule's name and, for a banned phrase, its id and wording. */
 function findingLabel(f: FindingView, phraseLabels: Record<string, string>): string {
-  return [RULE_NAMES[f.ruleId] ?? f.ruleId, f.phraseId ? phraseName(f.phraseId, phraseLabels) : undefined].filter(Boolean).join(' ');
+  return [ruleName(f.ruleId), f.phraseId ? phraseName(f.phraseId, phraseLabels) : undefined].filter(Boolean).join(' ');
 }
 
 /** What an officer chose for one finding in the call page's review form (kept when the form is refused). */
@@ -385,7 +385,7 @@ ${call.sampled ? missedSection(call, opts.missed ?? [], canDecide, opts.csrf, ba
 /** The sampled call's missed findings (漏检记录) and the form to add one. */
 function missedSection(call: CallView, missed: MissedFinding[], canDecide: boolean, csrf: string, backField: string, mask: (t: string) => string): string {
   const items = missed
-    .map((m) => `<li>${esc(formatDateTime(m.createdAt))} ${esc(m.reviewer)}：<strong>${esc(RULE_NAMES[m.ruleId] ?? m.ruleId)}</strong> @ <button type="button" class="seek" data-seek="${m.startSec}">${formatTime(m.startSec)}</button>${m.note ? ` ${esc(mask(m.note))}` : ''}</li>`)
+    .map((m) => `<li>${esc(formatDateTime(m.createdAt))} ${esc(m.reviewer)}：<strong>${esc(ruleName(m.ruleId))}</strong> @ <button type="button" class="seek" data-seek="${m.startSec}">${formatTime(m.startSec)}</button>${m.note ? ` ${esc(mask(m.note))}` : ''}</li>`)
     .join('');
   const form = canDecide
     ? `<form method="post" action="/calls/${call.recordingId}/missed-findings" class="filters"><input type="hidden" name="_csrf" value="${esc(csrf)}">${backField}
@@ -418,7 +418,7 @@ export function failedPageHtml(opts: {
 }): string {
   const csrf = `<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">`;
   const rows = opts.failed
-    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(FAILURE_CODE_NAMES[f.reasonCode ?? ''] ?? '')}</td><td>${esc(f.reason ?? '')}</td>
+    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(failureCodeName(f.reasonCode) ?? '')}</td><td>${esc(f.reason ?? '')}</td>
 <td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry">${csrf}
 <input type="hidden" name="id" value="${esc(f.id)}"><input type="hidden" name="bucket" value="${esc(f.bucket)}"><button type="submit">重试</button></form></td></tr>`)
     .join('\n');

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../infra/config.js';
 import type { CallFacts, RecordingRef } from '../pipeline/stages/context.js';
 import type { PreparedChannelRef } from '../pipeline/stages/prepare.js';
-import type { AudioMeasurements } from '../pipeline/transcript.js';
+import type { AudioMeasurements } from '../domain/transcript.js';
 
 /** The stages, in pipeline order. */
 export const STAGES = ['scan', 'prepare', 'transcribe', 'analyze', 'stats'] as const;

@@ -7,7 +7,7 @@
  * job goes back to waiting, so nothing stays active).
  */
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { isBadInput, TimeLimitError } from '../pipeline/errors.js';
+import { isBadInput, TimeLimitError } from '../domain/errors.js';
 import type { Redis } from 'ioredis';
 import { checkDependencies, looksLikeOutage, type DependencyName } from '../infra/dependencies.js';
 import { createRedis } from '../infra/redis.js';

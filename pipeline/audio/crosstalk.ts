@@ -14,7 +14,7 @@
  * Units: seconds, dBFS.
  */
 import { open } from 'node:fs/promises';
-import type { TimeSpan } from '../transcript.js';
+import type { TimeSpan } from '../../domain/transcript.js';
 import { readWavInfo } from './prepare.js';
 
 /** Frame length of {@link frameLevels}, seconds. */

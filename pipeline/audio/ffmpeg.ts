@@ -16,7 +16,7 @@
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { ChildProcessError, runChild, type ChildResult } from '../../infra/child-process.js';
-import { BadInputError, TimeLimitError } from '../errors.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 
 /** One audio stream as ffprobe reports it. */
 export interface AudioStreamInfo {

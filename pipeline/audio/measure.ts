@@ -18,7 +18,7 @@
  * Units: seconds from the start of the recording, except `overlapMs` (milliseconds). Times are rounded to
  * 1 ms so job payloads and transcripts stay small and stable.
  */
-import type { AudioMeasurements, TimeSpan } from '../transcript.js';
+import type { AudioMeasurements, TimeSpan } from '../../domain/transcript.js';
 import type { ChannelRole } from './prepare.js';
 import { analyzeSilence, complementSpans, DEFAULT_MIN_SILENCE_SEC, DEFAULT_NOISE_DB } from './silence.js';
 import { detectSpeech, vadSettings } from './vad.js';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import { fileUrl, runFfmpeg, type FfmpegJob } from './ffmpeg.js';
 import { probeRecording, TIMELINE_FILTER, type RecordingProbe } from './probe.js';
 

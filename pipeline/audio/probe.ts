@@ -7,7 +7,7 @@
  * duration or only an estimate from the bit rate, the file is decoded once to count its samples.
  */
 import { open, stat } from 'node:fs/promises';
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import { fileUrl, probeMedia, runFfmpeg, type FfmpegJob, type MediaInfo, type RunLimits } from './ffmpeg.js';
 
 /** What the pipeline needs to know about a recording. */

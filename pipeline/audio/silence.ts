@@ -6,7 +6,7 @@
  */
 import { fileUrl, runFfmpeg, type FfmpegJob } from './ffmpeg.js';
 import { parseAstatsSamples, parseInputSampleRate, TIMELINE_FILTER } from './probe.js';
-import type { TimeSpan } from '../transcript.js';
+import type { TimeSpan } from '../../domain/transcript.js';
 
 /** A time span in seconds from the start of the recording, `start <= end` (defined with the transcript format). */
 export type { TimeSpan };

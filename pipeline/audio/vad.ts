@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ChildProcessError, runChild } from '../../infra/child-process.js';
 import { projectRoot } from '../../infra/paths.js';
-import { BadInputError, TimeLimitError } from '../errors.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 import type { SpeechStretch } from '../transcribe/engine.js';
 
 /** Options of {@link detectSpeech}. Seconds unless named otherwise. */

@@ -3,10 +3,10 @@
  * with speaker and time on every utterance and the utterances that hold a finding highlighted.
  * Self-contained HTML (inline CSS, no scripts); every transcript string is escaped.
  */
-import type { Transcript } from '../transcript.js';
+import type { Transcript } from '../../domain/transcript.js';
 import { agentCharsPerMinute } from '../audio/measure.js';
-import type { Finding, Report } from '../../rules/report.js';
-import { RULE_NAMES, SPEAKER_NAMES, STATUS_NAMES } from './labels.js';
+import type { Finding, Report } from '../../domain/report.js';
+import { ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../../domain/labels.js';
 
 
 /** Escapes text for HTML element content and attribute values. */
@@ -24,10 +24,10 @@ export function formatTime(seconds: number): string {
 function findingLabel(ruleId: string, f: Finding): string {
   // A note that already starts with the phrase id ("B01 不知道") is not preceded by the id again.
   const phraseId = f.phraseId && !f.note?.startsWith(f.phraseId) ? f.phraseId : undefined;
-  return [RULE_NAMES[ruleId] ?? ruleId, phraseId, f.note].filter(Boolean).join(' · ');
+  return [ruleName(ruleId), phraseId, f.note].filter(Boolean).join(' · ');
 }
 
-/** Why a call is flagged, in the page's language (see `ReviewReason` in rules/report.ts). */
+/** Why a call is flagged, in the page's language (see `ReviewReason` in domain/report.ts). */
 export const REVIEW_REASON_TEXT: Record<string, string> = {
   rule_failed: '有规范未通过',
   finding_needs_review: '有待人工确认的发现',
@@ -126,7 +126,7 @@ export function renderReportHtml(report: Report, transcript: Transcript): string
   }
   const ruleRows = report.rules
     .map(
-      (r) => `<tr class="${r.status}"><td>${escapeHtml(RULE_NAMES[r.id] ?? r.id)}<br><code>${escapeHtml(r.id)}</code></td>` +
+      (r) => `<tr class="${r.status}"><td>${escapeHtml(ruleName(r.id))}<br><code>${escapeHtml(r.id)}</code></td>` +
         `<td>${STATUS_NAMES[r.status] ?? r.status}</td><td>${r.deduction ? `-${r.deduction}` : ''}</td>` +
         `<td>${r.findings.map((f) => `${formatTime(f.start)} ${escapeHtml(findingLabel(r.id, f))}${f.needsReview ? '（待复核）' : ''}`).join('<br>')}</td></tr>`,
     )

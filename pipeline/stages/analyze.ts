@@ -4,7 +4,7 @@
  */
 import { analyzeTranscript } from '../../rules/analyze.js';
 import type { ReportSummary } from '../../infra/database.js';
-import type { Report } from '../../rules/report.js';
+import type { Report } from '../../domain/report.js';
 import type { Ruleset } from '../../rules/ruleset.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { reportHtmlKey, reportKey } from '../storage-keys.js';

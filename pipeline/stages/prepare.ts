@@ -3,14 +3,14 @@
  * beside the recording, or download the recording, probe and convert it (16 kHz mono 16-bit PCM per
  * channel) and store the prepared audio for transcription.
  */
-import { BadInputError } from '../errors.js';
-import { decodeUtf8 } from '../json-input.js';
-import { parseCallMetadata, type CallMetadata } from '../call-metadata.js';
-import { parseTranscriptText, type AudioMeasurements, type TimeSpan, type Transcript } from '../transcript.js';
+import { BadInputError } from '../../domain/errors.js';
+import { decodeUtf8 } from '../../domain/json-input.js';
+import { parseCallMetadata, type CallMetadata } from '../../domain/call-metadata.js';
+import { parseTranscriptText, type AudioMeasurements, type TimeSpan, type Transcript } from '../../domain/transcript.js';
 import { prepareRecording } from '../audio/prepare.js';
 import { measureChannels } from '../audio/measure.js';
 import { assignRoles } from '../transcribe/roles.js';
-import { cleanTranscriptSegments } from '../transcribe/postprocess.js';
+import { cleanTranscriptSegments } from '../../text/transcript-cleanup.js';
 import { callIdFromKey, metadataKey, preparedAudioKey, transcriptKey, transcriptSidecarKey } from '../storage-keys.js';
 import { readStoredTranscript } from './stored-output.js';
 import { withTempDir } from './temp-dir.js';

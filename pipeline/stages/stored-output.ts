@@ -4,13 +4,13 @@
  * some S3 servers), it counts as not written and the stage does its work again, overwriting it — it is never
  * reported as the recording's bad input (issue 10).
  */
-import { BadInputError, isBadInput } from '../errors.js';
-import { parseTranscript, type Transcript } from '../transcript.js';
+import { BadInputError, isBadInput } from '../../domain/errors.js';
+import { parseTranscript, type Transcript } from '../../domain/transcript.js';
 import type { StageContext } from './context.js';
 
 /**
  * Parses a transcript the pipeline wrote (schema checks only: the limits on outside input in
- * pipeline/json-input.ts were applied when its sidecar arrived, and ASR text is the pipeline's own).
+ * domain/json-input.ts were applied when its sidecar arrived, and ASR text is the pipeline's own).
  *
  * @throws {BadInputError} `invalid_transcript` when the text is not JSON or not a transcript
  */

@@ -7,10 +7,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type AudioMeasurements, type RoleAssignment, type Transcript } from '../transcript.js';
+import { type AudioMeasurements, type RoleAssignment, type Transcript } from '../../domain/transcript.js';
 import { detectSpeech } from '../audio/vad.js';
 import type { SpeechStretch, TranscriptionEngine } from '../transcribe/engine.js';
-import { postprocessSegments } from '../transcribe/postprocess.js';
+import { postprocessSegments } from '../../text/transcript-cleanup.js';
 import { mergeChannels } from '../transcribe/merge.js';
 import { assignRoles } from '../transcribe/roles.js';
 import { transcriptKey } from '../storage-keys.js';

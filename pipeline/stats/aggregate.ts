@@ -44,7 +44,7 @@
  *   points); `null` when either value is `null`.
  */
 import type { Pool } from '../../infra/database.js';
-import { RULE_IDS } from '../../rules/ruleset.js';
+import { RULE_IDS } from '../../domain/report.js';
 import { agentDirectoryNames } from '../../infra/agent-directory.js';
 import { querySampleMissRates, type SampleMissRow } from './sampling.js';
 import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
@@ -195,7 +195,7 @@ export interface TrendRow {
   figures: Figures;
 }
 
-/** A finding confirmed by review. `text` is already masked (see web/privacy.ts); times are local. */
+/** A finding confirmed by review. `text` is already masked (see domain/privacy.ts); times are local. */
 export interface ConfirmedViolation {
   callId: string;
   agentId: string;
@@ -596,7 +596,7 @@ export async function queryConfirmedViolations(db: Pool, month: Month, timeZone:
 /**
  * Reads a month (and the month before, for the changes) from the database and assembles its statistics.
  *
- * @param mask privacy masking of transcript text (web/privacy.ts maskText)
+ * @param mask privacy masking of transcript text (domain/privacy.ts maskText)
  */
 export async function computeMonthlyStats(
   db: Pool,

@@ -10,7 +10,8 @@
 import * as echarts from 'echarts';
 import { escapeHtml } from '../report/render-html.js';
 import type { MonthlyStats } from './aggregate.js';
-import { cellKind, FIGURE_DEFINITIONS, formatValue, phraseLabel, ruleName, type Table } from './tables.js';
+import { ruleName } from '../../domain/labels.js';
+import { cellKind, FIGURE_DEFINITIONS, formatValue, phraseLabel, type Table } from './tables.js';
 
 /** Rows of the confirmed-violations list shown in the page (all of them are in the workbook and CSV). */
 export const HTML_VIOLATIONS_LIMIT = 500;

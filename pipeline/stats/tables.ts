@@ -1,9 +1,9 @@
 /**
  * The monthly statistics as tables: one definition of every table's columns (Chinese headers, kinds),
  * shared by the workbook, the CSV files and the HTML report so the three always show the same figures.
- * Rule names come from the report page (RULE_NAMES), banned-phrase wordings from the shipped ruleset.
+ * Rule names come from the report page (`ruleName` in domain/labels.ts), banned-phrase wordings from the shipped ruleset.
  */
-import { RULE_NAMES } from '../report/labels.js';
+import { ruleName } from '../../domain/labels.js';
 import { defaultRuleset } from '../../rules/ruleset.js';
 import { agentLabel } from '../../infra/agent-directory.js';
 import { ANY_RULE } from './sampling.js';
@@ -43,11 +43,6 @@ export const TABLE_IDS = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 
  */
 export function statsFileNames(month: string): string[] {
   return [`callqa-stats-${month}.xlsx`, `report-${month}.html`, 'stats.json', ...TABLE_IDS.map((id) => `csv/${id}.csv`)];
-}
-
-/** Chinese name of a rule id, or the id itself when unknown. */
-export function ruleName(ruleId: string): string {
-  return RULE_NAMES[ruleId] ?? ruleId;
 }
 
 let phraseLabels: Map<string, string> | undefined;

@@ -9,9 +9,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { AsrEngineId, Config } from '../../infra/config.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import type { EngineDescriptor, TranscriptionEngine } from './engine.js';
-import { initialPrompt } from './whisper.js';
+import { initialPrompt } from '../../text/asr-prompt.js';
 import { createWhisperEngine } from './whisper-engine.js';
 import { sherpaEngineFactory } from './sherpa-engine.js';
 

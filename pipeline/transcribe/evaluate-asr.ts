@@ -1,7 +1,7 @@
 /**
  * Speech recognition accuracy on a centre's own recordings (`callqa eval asr DIR`): each recording with a
  * reference transcript goes through the pipeline's own steps — prepare (ffmpeg: 16 kHz mono PCM, one file
- * per channel), Silero VAD, the configured engine, the ASR clean-up of postprocess.ts — and its text is
+ * per channel), Silero VAD, the configured engine, the ASR clean-up of text/transcript-cleanup.ts — and its text is
  * compared with the reference by character error rate (./cer.ts). This is how a centre compares engines on
  * its own calls before choosing one (README "Choosing a speech recognition engine").
  *
@@ -13,11 +13,11 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareRecording, type ChannelMap } from '../audio/prepare.js';
 import { detectSpeech } from '../audio/vad.js';
-import { isBadInput } from '../errors.js';
-import { parseTranscriptText } from '../transcript.js';
-import { characterErrorRate, normalizeForCer, type CharacterErrors } from './cer.js';
+import { isBadInput } from '../../domain/errors.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
+import { characterErrorRate, normalizeForCer, type CharacterErrors } from '../../text/cer.js';
 import type { EngineDescriptor, TranscriptionEngine } from './engine.js';
-import { postprocessSegments } from './postprocess.js';
+import { postprocessSegments } from '../../text/transcript-cleanup.js';
 
 /** Audio file extensions looked at (what prepare's ffmpeg decodes in practice for call recordings). */
 export const AUDIO_EXTENSIONS = ['.wav', '.mp3', '.amr', '.m4a', '.aac', '.ogg', '.opus', '.flac', '.wma', '.gsm'];

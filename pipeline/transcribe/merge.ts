@@ -2,8 +2,8 @@
  * Joins the cleaned segments of a call's channels (agent, customer, or one `unknown` mono channel) into one
  * format-1 transcript (spec/contracts.md §1).
  */
-import type { Segment, Speaker, Transcript } from '../transcript.js';
-import type { CleanSegment } from './postprocess.js';
+import type { Segment, Speaker, Transcript } from '../../domain/transcript.js';
+import type { CleanSegment } from '../../text/transcript-cleanup.js';
 
 /** One channel's cleaned segments (output of `postprocessSegments`) and who speaks on it. */
 export interface ChannelSegments {

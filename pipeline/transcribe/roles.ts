@@ -28,8 +28,8 @@
  * Known limit: without a cue, a second turn by the same side after a pause is given to the other side (the
  * model expects the speaker to change at a pause); the text alone cannot tell, and there is no voice model.
  */
-import type { RoleAssignment, Segment, TimeSpan } from '../transcript.js';
-import { toSimplified } from './postprocess.js';
+import type { RoleAssignment, Segment, TimeSpan } from '../../domain/transcript.js';
+import { toSimplified } from '../../text/normalize.js';
 
 /** One text cue: a pattern that, found in an utterance, is evidence that `role` speaks it. */
 export interface RoleCue {

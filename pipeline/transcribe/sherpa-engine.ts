@@ -27,7 +27,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../infra/paths.js';
-import { BadInputError, TimeLimitError } from '../errors.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 import type { EngineDescriptor, EngineInput, EngineUtterance, SpeechStretch, TranscriptionEngine } from './engine.js';
 
 /** The sherpa-onnx engines, by their configuration name (`ASR_ENGINE`). */

@@ -21,7 +21,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { readWavInfo, PREPARED_SAMPLE_RATE } from '../audio/prepare.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import type { EngineDescriptor, EngineInput, EngineUtterance, SpeechStretch, TranscriptionEngine } from './engine.js';
 import { assertWhisperModel, maxContextForPrompt, runWhisper, type WhisperDecodeOptions } from './whisper.js';
 
@@ -233,7 +233,7 @@ export interface WhisperEngineSettings {
   timeLimitMs: number;
   /** No-speech threshold 0..1 (`WHISPER_NO_SPEECH_THRESHOLD`), see {@link WhisperDecodeOptions}. */
   noSpeechThreshold: number;
-  /** Initial prompt (see `initialPrompt` in whisper.ts); empty or absent: none. */
+  /** Initial prompt (see `initialPrompt` in text/asr-prompt.ts); empty or absent: none. */
   prompt?: string;
   /** Window packing; defaults {@link DEFAULT_WINDOW_PLAN}. */
   windows?: Partial<WindowPlanOptions>;

@@ -19,8 +19,7 @@ import { collectBoundedStderr, killChildGroup, spawnOwnedChild } from '../../inf
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BadInputError, TimeLimitError } from '../errors.js';
-import { toSimplified } from './postprocess.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 
 /** One segment as whisper.cpp produced it, before post-processing. */
 export interface RawSegment {
@@ -28,7 +27,7 @@ export interface RawSegment {
   start: number;
   /** Seconds from the start of the WAV (whisper's `offsets.to` in ms / 1000). */
   end: number;
-  /** Segment text as whisper wrote it (may be Traditional, may be a hallucination; see postprocess.ts). */
+  /** Segment text as whisper wrote it (may be Traditional, may be a hallucination; see text/transcript-cleanup.ts). */
   text: string;
   /** Mean token probability 0..1 over the segment's text tokens (special tokens excluded); absent when none. */
   confidence?: number;
@@ -62,7 +61,7 @@ export interface WhisperDecodeOptions {
    */
   maxContext: number;
   /**
-   * Initial prompt (`--prompt`), omitted when empty; see {@link initialPrompt}. With it, `--carry-initial-prompt`
+   * Initial prompt (`--prompt`), omitted when empty; see `initialPrompt` in text/asr-prompt.ts. With it, `--carry-initial-prompt`
    * is passed too: the prompt is put before every decoding pass of the window, not only the first one.
    */
   prompt?: string;
@@ -131,22 +130,6 @@ export function buildWhisperArgs(opts: WhisperArgsOptions): string[] {
   args.push('-ojf', '-np');
   for (const input of opts.inputs) args.push('-f', input.wavPath, '-of', input.outBase);
   return args;
-}
-
-/**
- * A Simplified Chinese initial prompt that names the centre, so the decoder leans to Simplified characters,
- * telephone-service wording and the centre's name. E.g. for `['县婚姻登记中心']`:
- * `您好，县婚姻登记中心，请讲。以下是普通话的政务服务热线电话录音。`
- *
- * Names are converted to Simplified, trimmed, de-duplicated and at most 3 are used (joined with `、`), since
- * whisper keeps only the last n_text_ctx/2 = 224 prompt tokens and a long prompt would push the greeting out.
- *
- * @param centreNames the centre's names as callers hear them (from configuration); may be empty
- */
-export function initialPrompt(centreNames: string[]): string {
-  const names = [...new Set(centreNames.map((n) => toSimplified(n.trim())).filter((n) => n !== ''))].slice(0, 3);
-  const greeting = names.length ? `您好，${names.join('、')}，请讲。` : '您好，请讲。';
-  return `${greeting}以下是普通话的政务服务热线电话录音。`;
 }
 
 /** Options for {@link runWhisper}. */

@@ -1,6 +1,6 @@
 // Pure parts of pipeline/audio: argument builders (asserted by their exact arrays), planners and parsers.
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../pipeline/errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import {
   buildProbeArgs,
   classifyFfmpegFailure,

@@ -20,8 +20,8 @@ import {
   unionSpans,
 } from '../../pipeline/audio/measure.js';
 import { prepareRecording } from '../../pipeline/audio/prepare.js';
-import { audioSchema, parseTranscriptText, type TimeSpan } from '../../pipeline/transcript.js';
-import { TimeLimitError } from '../../pipeline/errors.js';
+import { audioSchema, parseTranscriptText, type TimeSpan } from '../../domain/transcript.js';
+import { TimeLimitError } from '../../domain/errors.js';
 import { speechStretches } from '../../pipeline/audio/silence.js';
 import { detectSpeech } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';

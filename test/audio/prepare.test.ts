@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadInputError, TimeLimitError } from '../../pipeline/errors.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 import { ffmpegArgs, probeMedia, runFfmpeg } from '../../pipeline/audio/ffmpeg.js';
 import { probeRecording, type RecordingProbe } from '../../pipeline/audio/probe.js';
 import { buildConvertJob, planChannels, prepareRecording, readWavInfo } from '../../pipeline/audio/prepare.js';

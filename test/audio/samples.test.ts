@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadInputError } from '../../pipeline/errors.js';
-import { parseTranscriptText, type Segment } from '../../pipeline/transcript.js';
+import { BadInputError } from '../../domain/errors.js';
+import { parseTranscriptText, type Segment } from '../../domain/transcript.js';
 import { prepareRecording } from '../../pipeline/audio/prepare.js';
 import { speechStretches, type TimeSpan } from '../../pipeline/audio/silence.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSpeech, vadSettings } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
-import { BadInputError, TimeLimitError } from '../../pipeline/errors.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 import { makeLaidOutCall, makeSilentWav, ffmpeg } from '../support/media.js';
 
 const sharedAudio = path.resolve(import.meta.dirname, '../../../shared/audio');

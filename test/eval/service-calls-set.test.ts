@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptText, type Transcript } from '../../pipeline/transcript.js';
+import { parseTranscriptText, type Transcript } from '../../domain/transcript.js';
 import { readLabels, type Label } from '../../rules/evaluate.js';
 
 /** The sets, with the size each README promises (calls in tune + holdout). */

@@ -1,7 +1,7 @@
 /** Which errors count as an outside system being down (infra/dependencies.ts), and which are the job's own. */
 import { describe, expect, it } from 'vitest';
 import { looksLikeOutage } from '../../infra/dependencies.js';
-import { BadInputError } from '../../pipeline/errors.js';
+import { BadInputError } from '../../domain/errors.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 

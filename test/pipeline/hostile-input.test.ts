@@ -7,10 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCallMetadata } from '../../pipeline/call-metadata.js';
-import { BadInputError } from '../../pipeline/errors.js';
+import { parseCallMetadata } from '../../domain/call-metadata.js';
+import { BadInputError } from '../../domain/errors.js';
 import { probeRecording } from '../../pipeline/audio/probe.js';
-import { parseTranscriptText } from '../../pipeline/transcript.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
 
 const transcript = (over: Record<string, unknown> = {}, segment: Record<string, unknown> = {}) =>
   JSON.stringify({ format: 1, callId: 'c1', durationSec: 30, segments: [{ start: 1, end: 2, speaker: 'agent', text: '您好', ...segment }], ...over });

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { agentCharsPerMinute, computeMeasurements } from '../../pipeline/audio/measure.js';
 import { renderReportHtml } from '../../pipeline/report/render-html.js';
-import type { Transcript } from '../../pipeline/transcript.js';
-import type { Report } from '../../rules/report.js';
+import type { Transcript } from '../../domain/transcript.js';
+import type { Report } from '../../domain/report.js';
 
 const VAD = { noiseDb: -35, minSilenceSec: 0.4 };
 const report = (t: Transcript): Report => ({ callId: t.callId, score: 100, flagged: false, rules: [], rulesetVersion: 'test@1', durationSec: t.durationSec, analyzedAt: '2026-11-29T00:00:00Z' });

@@ -14,8 +14,8 @@ import { reportSummary, runAnalyzeStage } from '../../pipeline/stages/analyze.js
 import type { StageContext } from '../../pipeline/stages/context.js';
 import { runPrepareStage } from '../../pipeline/stages/prepare.js';
 import { metadataKey, recordingId, reportKey, transcriptKey, transcriptSidecarKey } from '../../pipeline/storage-keys.js';
-import type { Transcript } from '../../pipeline/transcript.js';
-import type { Report } from '../../rules/report.js';
+import type { Transcript } from '../../domain/transcript.js';
+import type { Report } from '../../domain/report.js';
 import { defaultRuleset } from '../../rules/ruleset.js';
 import { assertBuilt, runCallqa, startTestEnv, type TestEnv } from '../support/integration.js';
 import { makeAlawStereo } from '../support/media.js';

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { characterErrorRate, textForCer } from '../../pipeline/transcribe/cer.js';
-import { parseTranscriptText } from '../../pipeline/transcript.js';
+import { characterErrorRate, textForCer } from '../../text/cer.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
 import { corruptText, corruptTranscript, nearSoundSyllables, seededRandom } from '../../rules/asr-noise.js';
 
 const SET = join(import.meta.dirname, '../../eval/service-calls/tune');

@@ -3,7 +3,7 @@
  * with sentences of its own, not taken from any labelled set.
  */
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../pipeline/transcript.js';
+import type { Transcript } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { bannedIds } from './helpers.js';
 

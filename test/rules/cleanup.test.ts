@@ -5,9 +5,9 @@
  * way a sidecar or `callqa analyze` file does, with no earlier clean-up.
  */
 import { describe, expect, it } from 'vitest';
-import type { Segment, Transcript } from '../../pipeline/transcript.js';
-import { cleanTranscriptSegments } from '../../pipeline/transcribe/postprocess.js';
-import { initialPrompt } from '../../pipeline/transcribe/whisper.js';
+import type { Segment, Transcript } from '../../domain/transcript.js';
+import { cleanTranscriptSegments } from '../../text/transcript-cleanup.js';
+import { initialPrompt } from '../../text/asr-prompt.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 
 const GREETING: Segment = { start: 0.5, end: 3, speaker: 'agent', text: '您好，县行政服务中心，请讲。' };

@@ -3,7 +3,7 @@
  * scope.after and withinLastSec, written as a small custom ruleset.
  */
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../pipeline/transcript.js';
+import type { Transcript } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { parseRuleset } from '../../rules/ruleset.js';
 import { customRuleset } from './helpers.js';

@@ -3,7 +3,7 @@
  * kind is tested with sentences of its own, not taken from any labelled set.
  */
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptText } from '../../pipeline/transcript.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { rule } from './helpers.js';
 

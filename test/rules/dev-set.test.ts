@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptText } from '../../pipeline/transcript.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
 import { evaluateRules, readLabels } from '../../rules/evaluate.js';
 
 const devDir = fileURLToPath(new URL('../../../shared/eval/dev/', import.meta.url));

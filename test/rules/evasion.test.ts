@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeTranscript } from '../../rules/analyze.js';
-import type { Transcript } from '../../pipeline/transcript.js';
+import type { Transcript } from '../../domain/transcript.js';
 
 const call = (agentLine: string): Transcript => ({
   callId: 'evasion',

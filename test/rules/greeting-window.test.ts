@@ -4,7 +4,7 @@
  * a caller left saying 喂 for longer than the window does.
  */
 import { describe, expect, it } from 'vitest';
-import type { Segment, Transcript } from '../../pipeline/transcript.js';
+import type { Segment, Transcript } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 
 const greeting = (t: Transcript) => analyzeTranscript(t, { now: new Date(0) }).rules.find((r) => r.id === 'opening_greeting')!.status;

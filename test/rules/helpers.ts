@@ -1,8 +1,8 @@
 /** Test helpers: load a fixture transcript and run the default ruleset on it. */
 import { readFileSync } from 'node:fs';
-import { parseTranscriptText, type Transcript } from '../../pipeline/transcript.js';
+import { parseTranscriptText, type Transcript } from '../../domain/transcript.js';
 import { analyzeTranscript, type AnalyzeOptions } from '../../rules/analyze.js';
-import type { Report, RuleResult } from '../../rules/report.js';
+import type { Report, RuleResult } from '../../domain/report.js';
 
 /** Reads `test/fixtures/transcripts/<name>.json` as a validated transcript. */
 export function fixture(name: string): Transcript {

@@ -5,7 +5,7 @@
  * Each case is a small custom ruleset on a hand-written transcript, or a fixture with the shipped ruleset.
  */
 import { describe, expect, it } from 'vitest';
-import type { Segment, Transcript } from '../../pipeline/transcript.js';
+import type { Segment, Transcript } from '../../domain/transcript.js';
 import { analyzeTranscript, findingConfidence, type TraceEvent } from '../../rules/analyze.js';
 import { parseRuleset } from '../../rules/ruleset.js';
 import { analyzeFixture, customRuleset, fixture, rule } from './helpers.js';

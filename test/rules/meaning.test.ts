@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../pipeline/transcript.js';
+import type { Transcript } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { loadExampleBank, parseMeaning } from '../../rules/meaning.js';
-import { normalizeText } from '../../rules/normalize.js';
+import { normalizeText } from '../../text/normalize.js';
 import { defaultRuleset, parseRuleset } from '../../rules/ruleset.js';
 import { corruptText, seededRandom } from '../../rules/asr-noise.js';
 

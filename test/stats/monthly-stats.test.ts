@@ -18,7 +18,7 @@ import type { Services } from '../../infra/services.js';
 import { computeMonthlyStats, type Figures, type MonthlyStats } from '../../pipeline/stats/aggregate.js';
 import { buildMonthlyStats, renderStatsFiles, statsPrefix } from '../../pipeline/stats/build.js';
 import { parseMonth } from '../../pipeline/stats/month.js';
-import { maskText } from '../../web/privacy.js';
+import { maskText } from '../../domain/privacy.js';
 import { handlers } from '../../workers/handlers.js';
 import { installStatsSchedule, statsTargetMonth } from '../../workers/monthly-stats.js';
 import { dateInZone } from '../../workers/nightly.js';

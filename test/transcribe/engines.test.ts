@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASR_ENGINES, loadConfig } from '../../infra/config.js';
-import { BadInputError } from '../../pipeline/errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import { createEngine, ENGINE_FACTORIES } from '../../pipeline/transcribe/engines.js';
 
 let dir: string;

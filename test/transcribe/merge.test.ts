@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeChannels } from '../../pipeline/transcribe/merge.js';
-import { parseTranscript } from '../../pipeline/transcript.js';
+import { parseTranscript } from '../../domain/transcript.js';
 
 describe('mergeChannels', () => {
   it('builds a sorted format-1 transcript with speakers from the channel roles', () => {

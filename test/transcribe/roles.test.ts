@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assignRoles, cueScore, ROLE_CONFIDENCE_THRESHOLD, switchProbability } from '../../pipeline/transcribe/roles.js';
-import { parseTranscriptText, type Segment } from '../../pipeline/transcript.js';
+import { parseTranscriptText, type Segment } from '../../domain/transcript.js';
 
 /** Mono utterances 0.6 s apart, 2 s each, speaker `unknown`. */
 function mono(...texts: string[]): Segment[] {

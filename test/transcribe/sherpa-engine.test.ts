@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.js';
 import { detectSpeech } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
-import { BadInputError, TimeLimitError } from '../../pipeline/errors.js';
-import { characterErrorRate, normalizeForCer } from '../../pipeline/transcribe/cer.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
+import { characterErrorRate, normalizeForCer } from '../../text/cer.js';
 import {
   createSherpaEngine,
   paddedRanges,

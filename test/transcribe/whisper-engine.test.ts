@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWavInfo } from '../../pipeline/audio/prepare.js';
 import { detectSpeech } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
-import { BadInputError } from '../../pipeline/errors.js';
+import { BadInputError } from '../../domain/errors.js';
 import {
   createWhisperEngine,
   MIN_WINDOW_SEC,
@@ -23,7 +23,7 @@ import {
   writeWindowWavs,
   type WhisperWindow,
 } from '../../pipeline/transcribe/whisper-engine.js';
-import { initialPrompt } from '../../pipeline/transcribe/whisper.js';
+import { initialPrompt } from '../../text/asr-prompt.js';
 import { ffmpeg, makeLaidOutCall } from '../support/media.js';
 import { ensureWhisperBinary, makeTestModel } from './helpers.js';
 

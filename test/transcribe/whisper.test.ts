@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BadInputError, TimeLimitError } from '../../pipeline/errors.js';
+import { BadInputError, TimeLimitError } from '../../domain/errors.js';
+import { initialPrompt } from '../../text/asr-prompt.js';
 import {
   buildWhisperArgs,
-  initialPrompt,
   isSpecialToken,
   maxContextForPrompt,
   parseWhisperJson,
@@ -75,14 +75,6 @@ describe('maxContextForPrompt', () => {
     expect(maxContextForPrompt('您好，请讲。')).toBe(19);
     expect(maxContextForPrompt('')).toBe(0);
     expect(maxContextForPrompt(undefined)).toBe(0);
-  });
-});
-
-describe('initialPrompt', () => {
-  it('names the centre in Simplified Chinese', () => {
-    expect(initialPrompt(['县婚姻登记中心'])).toBe('您好，县婚姻登记中心，请讲。以下是普通话的政务服务热线电话录音。');
-    expect(initialPrompt(['縣婚姻登記中心', ' '])).toBe('您好，县婚姻登记中心，请讲。以下是普通话的政务服务热线电话录音。');
-    expect(initialPrompt([])).toBe('您好，请讲。以下是普通话的政务服务热线电话录音。');
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { parseTranscriptText } from '../../pipeline/transcript.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
 import { analyzeTranscript, rescoreReport } from '../../rules/analyze.js';
 import { parseRange } from '../../web/audio.js';
 

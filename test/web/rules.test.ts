@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rescoreCommand } from '../../cli/rescore-command.js';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { getRecordings } from '../../infra/database.js';
-import { parseTranscriptText } from '../../pipeline/transcript.js';
+import { parseTranscriptText } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset, parseRuleset } from '../../rules/ruleset.js';
 import { activeRuleset } from '../../rules/ruleset-store.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { computeMonthlyStats } from '../../pipeline/stats/aggregate.js';
 import { parseMonth } from '../../pipeline/stats/month.js';
-import { maskText } from '../../web/privacy.js';
+import { maskText } from '../../domain/privacy.js';
 import { AGENT_EMAIL, Client, csrfOf, ID_NUMBER, NIGHT, PASSWORD, PHONE, startWebEnv, type WebEnv } from '../support/web.js';
 import { bodyOf, startTestSmtpServer, subjectOf, type TestSmtpServer } from '../support/mail.js';
 import { waitFor } from '../support/integration.js';

@@ -20,6 +20,22 @@ export type BadInputCode =
   | 'no_model'
   | 'asr_failed';
 
+/**
+ * Every reason code a recording can end failed with (README, "Failure reason codes"): the bad-input codes, and
+ * those the queue and run layers give — `time_limit` (a child process was killed at its limit), `stalled` (the
+ * job lost its worker), `error` (transient retries used up), `not_a_file` / `unreadable` / `not_a_recording`
+ * (what `callqa process` finds in a folder), `interrupted` (a `process` run stopped before the recording ended).
+ */
+export type FailureCode =
+  | BadInputCode
+  | 'time_limit'
+  | 'stalled'
+  | 'error'
+  | 'not_a_file'
+  | 'unreadable'
+  | 'not_a_recording'
+  | 'interrupted';
+
 /** The input (recording, sidecar, transcript) is unusable; never retried. */
 export class BadInputError extends Error {
   override readonly name = 'BadInputError';

@@ -12,7 +12,7 @@ import { describeIssues, parseJsonInput } from './json-input.js';
 /** Who speaks a segment. `unknown` for mono recordings whose roles were not assigned. */
 export type Speaker = 'agent' | 'customer' | 'unknown';
 
-/** Marks that post-processing puts on a segment (see pipeline/transcribe/postprocess.ts). */
+/** Marks that post-processing puts on a segment (see text/transcript-cleanup.ts). */
 export type SegmentFlag = 'decoder_loop';
 
 /** One utterance: a stretch of speech by one speaker. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { characterErrorRate, normalizeForCer, textForCer } from '../../pipeline/transcribe/cer.js';
+import { characterErrorRate, normalizeForCer, textForCer } from '../../text/cer.js';
 
 describe('characterErrorRate', () => {
   it('is 0 for identical text and counts substitutions, deletions and insertions separately', () => {

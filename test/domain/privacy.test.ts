@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidIdCardNumber, maskSensitiveNumbers, maskText } from '../../web/privacy.js';
+import { isValidIdCardNumber, maskSensitiveNumbers, maskText } from '../../domain/privacy.js';
 
 // 11010519491231002X is the standard's own example of a valid ID number.
 const ID = '11010519491231002X';

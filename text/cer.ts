@@ -8,7 +8,7 @@
  * not speech: compare {@link textForCer} forms, as ASR benchmarks (AISHELL, WenetSpeech) do, or
  * {@link normalizeForCer} forms, which also write script and numerals one way (`callqa eval asr`).
  */
-import { normalizeNumerals, normalizeText } from '../../rules/normalize.js';
+import { normalizeNumerals, normalizeText } from './normalize.js';
 
 /** Result of {@link characterErrorRate}: edit counts of one optimal alignment and the rate. */
 export interface CharacterErrors {
@@ -96,7 +96,7 @@ const NUMERAL_VARIANTS: Record<string, string> = { 两: '二', 幺: '一', 〇: 
 
 /**
  * The form in which `callqa eval asr` compares a reference with an engine's output: the rules' normalisation
- * (rules/normalize.ts: numerals as spoken characters with {@link normalizeNumerals}, Traditional →
+ * (text/normalize.ts: numerals as spoken characters with {@link normalizeNumerals}, Traditional →
  * Simplified with {@link normalizeText}), then {@link textForCer} (full/half width, lower case, punctuation
  * and spaces removed), and 两/幺/〇 written 二/一/零. So script, punctuation, width and how numbers are
  * written never count as recognition errors, only what was heard does. Pure function.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSyllable, findSound, normalizeNumerals, normalizeText, normalizeWithMap, originalSpan, soundKey, soundRegexSource } from '../../rules/normalize.js';
+import { canonicalSyllable, findSound, normalizeNumerals, normalizeText, normalizeWithMap, originalSpan, soundKey, soundRegexSource } from '../../text/normalize.js';
 
 describe('normalizeText', () => {
   it('converts Traditional to Simplified', () => expect(normalizeText('您好，縣行政服務中心，請講。')).toBe('您好，县行政服务中心，请讲'));

@@ -5,11 +5,11 @@ import {
   HALLUCINATIONS,
   normalizeForCompare,
   postprocessSegments,
-  toSimplified,
   type AsrSegment,
-} from '../../pipeline/transcribe/postprocess.js';
+} from '../../text/transcript-cleanup.js';
+import { toSimplified } from '../../text/normalize.js';
 import { parseWhisperJson } from '../../pipeline/transcribe/whisper.js';
-import { fixturesDir } from './helpers.js';
+import { fixturesDir } from '../transcribe/helpers.js';
 
 const call: AsrSegment[] = [
   { start: 0.3, end: 2.8, text: '您好，县婚姻登记中心，请讲。', confidence: 0.9 },

@@ -21,10 +21,9 @@
  *
  * Everything removed is reported in `dropped`, for the log and the report.
  */
-import { toSimplified } from '../../rules/normalize.js';
-import type { Segment, SegmentFlag } from '../transcript.js';
+import { toSimplified } from './normalize.js';
+import type { Segment, SegmentFlag } from '../domain/transcript.js';
 
-export { toSimplified };
 
 /** A segment as produced by whisper.ts (`RawSegment`): times in seconds. */
 export interface AsrSegment {
@@ -180,7 +179,7 @@ export interface PostprocessOptions {
    * utterance on its own (`TranscriptionEngine.independentUtterances`), where such a run is repeated speech.
    */
   collapseRepeatedSegments?: boolean;
-  /** The initial prompt given to ASR (`initialPrompt` in whisper.ts): its echo is removed (step 4). */
+  /** The initial prompt given to ASR (`initialPrompt` in text/asr-prompt.ts): its echo is removed (step 4). */
   prompt?: string;
 }
 

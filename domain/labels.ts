@@ -2,10 +2,11 @@
  * Chinese names shown to people for rule ids, speakers and rule outcomes, in one place for the report page,
  * the review workspace and the monthly statistics.
  */
-import type { Ruleset } from '../../rules/ruleset.js';
+import type { FailureCode } from './errors.js';
+import type { RuleId } from './report.js';
 
-/** Chinese name of each rule id (rule ids: norms/service-norms.md of the shared material). */
-export const RULE_NAMES: Record<string, string> = {
+/** Chinese name of each rule id (`RULE_IDS`, norms/service-norms.md); the type makes every id need a name. */
+export const RULE_NAMES: Readonly<Record<RuleId, string>> = {
   opening_greeting: '开场问候（您好＋中心名称）',
   consent_before_hangup: '挂机前征得对方同意',
   banned_phrase: '禁用语',
@@ -15,6 +16,11 @@ export const RULE_NAMES: Record<string, string> = {
   no_argument: '不与服务对象争论',
   first_contact: '首问负责制',
 };
+
+/** The Chinese name of a rule id; an id this version does not know (from an older report) stays as it is. */
+export function ruleName(id: string): string {
+  return Object.hasOwn(RULE_NAMES, id) ? RULE_NAMES[id as RuleId] : id;
+}
 
 /** Chinese name of each speaker label of the transcript format. */
 export const SPEAKER_NAMES: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
@@ -26,11 +32,13 @@ export const STATUS_NAMES: Record<string, string> = { pass: '通过', fail: '不
  * The wording of each banned phrase of a ruleset (its `phrases[].label`, e.g. `B06` → `下班了，明天再来`),
  * for showing a phrase id beside what it stands for. Phrases without a label are left out.
  */
-export function bannedPhraseLabels(ruleset: Pick<Ruleset, 'rules'>): Record<string, string> {
+export function bannedPhraseLabels(ruleset: {
+  rules: readonly { check: string; phrases?: readonly { id: string; label?: string }[] }[];
+}): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const rule of ruleset.rules) {
     if (rule.check !== 'forbid') continue;
-    for (const phrase of rule.phrases) if (phrase.label) labels[phrase.id] ??= phrase.label;
+    for (const phrase of rule.phrases ?? []) if (phrase.label) labels[phrase.id] ??= phrase.label;
   }
   return labels;
 }
@@ -44,7 +52,7 @@ export function phraseName(id: string, labels: Record<string, string>): string {
  * Chinese explanation of each failure reason code a recording can end with (README, "Failure reason codes"),
  * shown beside the code on /admin/failed and in `callqa status`.
  */
-export const FAILURE_CODE_NAMES: Record<string, string> = {
+export const FAILURE_CODE_NAMES: Readonly<Record<FailureCode, string>> = {
   empty_file: '文件为空（0 字节）',
   not_audio: '不是音频文件（如网页、文本或损坏的数据）',
   no_audio_stream: '文件里没有音频流',
@@ -66,5 +74,11 @@ export const FAILURE_CODE_NAMES: Record<string, string> = {
 /** A failure code with its explanation, `not_audio（不是音频文件…）`; an unknown code stays as it is. */
 export function failureCodeLabel(code: string | null | undefined): string {
   if (!code) return '';
-  return FAILURE_CODE_NAMES[code] ? `${code}（${FAILURE_CODE_NAMES[code]}）` : code;
+  const name = failureCodeName(code);
+  return name ? `${code}（${name}）` : code;
+}
+
+/** The Chinese explanation of a failure code, or undefined for a code this version does not know. */
+export function failureCodeName(code: string | null | undefined): string | undefined {
+  return code && Object.hasOwn(FAILURE_CODE_NAMES, code) ? FAILURE_CODE_NAMES[code as FailureCode] : undefined;
 }

@@ -3,18 +3,26 @@
  * the shared specification; fields may be added, none renamed or removed. Times are seconds from the
  * start of the recording.
  */
-import type { Speaker, TranscriptSource } from '../pipeline/transcript.js';
+import type { Speaker, TranscriptSource } from './transcript.js';
 
-/** Stable rule ids from the service norms (`norms/service-norms.md`). */
-export type RuleId =
-  | 'opening_greeting'
-  | 'consent_before_hangup'
-  | 'banned_phrase'
-  | 'polite_language'
-  | 'phone_phrases'
-  | 'mandarin'
-  | 'no_argument'
-  | 'first_contact';
+/**
+ * Stable rule ids from the service norms (`norms/service-norms.md`), the one list from which {@link RuleId},
+ * the rulesets' id check (rules/ruleset.ts) and the Chinese names (`RULE_NAMES` in domain/labels.ts, which
+ * must name every id) are derived: a new rule id is added here and nowhere else.
+ */
+export const RULE_IDS = [
+  'opening_greeting',
+  'consent_before_hangup',
+  'banned_phrase',
+  'polite_language',
+  'phone_phrases',
+  'mandarin',
+  'no_argument',
+  'first_contact',
+] as const;
+
+/** A rule id of the norms: one of {@link RULE_IDS}. */
+export type RuleId = (typeof RULE_IDS)[number];
 
 /** `na`: the rule does not apply to this call (e.g. the caller cut the line, roles unknown). */
 export type RuleStatus = 'pass' | 'fail' | 'na';
