@@ -1,5 +1,6 @@
 /**
- * The labelled sets eval/service-calls and eval/service-calls-b are well formed: every transcript parses
+ * The labelled sets eval/service-calls, eval/service-calls-b and the blind set eval/service-calls-c are well
+ * formed. For the first two: every transcript parses
  * (format 1), every label has its transcript and every transcript its label, the tune and holdout parts are
  * disjoint, both parts hold every banned-phrase id B01–B15 and every kind of consent and greeting outcome, and
  * each id is used in at least five calls. It does not score the rules (see `callqa eval` and
@@ -80,5 +81,31 @@ describe.each(SETS.map((s) => [s.name, s.minCalls] as const))('eval/%s', (name, 
     for (const kind of ['ASR-error case', 'Near-miss', 'The caller, not the agent', 'Ringback', 'irritated']) {
       expect(labels.some((l) => l.why?.includes(kind)), `${part}: ${kind}`).toBe(true);
     }
+  });
+});
+
+/**
+ * The blind set eval/service-calls-c (one part, nothing to tune on; its README): form only, never scores, so
+ * running the suite shows nobody how the rules do on it.
+ */
+describe('eval/service-calls-c', () => {
+  const dir = path.resolve(import.meta.dirname, '../../eval/service-calls-c');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const transcripts = files.map((f) => parseTranscriptText(readFileSync(path.join(dir, f), 'utf8'), path.join(dir, f)));
+  const labels = readLabels(path.join(dir, 'labels.jsonl'));
+
+  it('has at least 150 calls, each parsing, named after its call and with exactly one label', () => {
+    expect(transcripts.length).toBeGreaterThanOrEqual(150);
+    expect(transcripts.map((t) => `${t.callId}.json`)).toEqual(files);
+    const labelIds = labels.map((l) => l.callId);
+    expect(new Set(labelIds).size).toBe(labelIds.length);
+    expect([...labelIds].sort()).toEqual(transcripts.map((t) => t.callId).sort());
+  });
+
+  it(`uses every banned phrase id in at least ${MIN_CALLS_PER_PHRASE} calls and every greeting and consent outcome`, () => {
+    const calls = (id: string): number => labels.filter((l) => l.expect.banned_phrase!.includes(id)).length;
+    expect(IDS.filter((id) => calls(id) < MIN_CALLS_PER_PHRASE)).toEqual([]);
+    expect(new Set(labels.map((l) => l.expect.opening_greeting))).toEqual(new Set(['pass', 'fail']));
+    expect(new Set(labels.map((l) => l.expect.consent_before_hangup))).toEqual(new Set(['pass', 'fail', 'na']));
   });
 });
