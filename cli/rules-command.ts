@@ -12,10 +12,9 @@ import { analyzeTranscript, type TraceEvent } from '../rules/analyze.js';
 import type { Report } from '../domain/report.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset, loadRuleset, type Ruleset } from '../rules/ruleset.js';
 import { userInfo } from 'node:os';
-import { openDatabase } from '../infra/database.js';
-import {
-  activateRulesetVersion, checkRulesetText, getRulesetVersion, listRulesetActivations, listRulesetVersions, RulesetStoreError, saveRulesetVersion,
-} from '../rules/ruleset-store.js';
+import { openDatabase } from '../infra/db/pool.js';
+import { activateRulesetVersion, checkRulesetText, RulesetStoreError, saveRulesetVersion } from '../infra/ruleset-store.js';
+import { getRulesetVersion, listRulesetActivations, listRulesetVersions } from '../infra/db/rulesets-repository.js';
 
 /**
  * Validates a ruleset file.

@@ -3,7 +3,7 @@
  * readable HTML page. The caller (queue layer) writes the summary row to PostgreSQL.
  */
 import { analyzeTranscript } from '../../rules/analyze.js';
-import type { ReportSummary } from '../../infra/database.js';
+import type { ReportSummary } from '../../infra/db/reports-repository.js';
 import type { Report } from '../../domain/report.js';
 import type { Ruleset } from '../../rules/ruleset.js';
 import { renderReportHtml } from '../report/render-html.js';
