@@ -79,7 +79,7 @@ export async function rescoreCommand(
   const { db, storage, config, log } = services;
   const ctx: StageContext = { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log };
   const result: RescoreResult = { rescored: [], failed: [] };
-  // The active ruleset (rules/ruleset-store.ts), once for the whole run.
+  // The active ruleset (infra/ruleset-store.ts), once for the whole run.
   const ruleset = await activeRuleset(db);
   for (const t of await listReportsForRescore(db, range.from, range.to)) {
     try {

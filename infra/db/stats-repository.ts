@@ -104,11 +104,6 @@ const GROUPING_KIND: Record<number, ScopeKind> = { 15: 'centre', 7: 'line', 11: 
 const ruleColumn = (ruleId: string, status: string) => `r_${ruleId}_${status}`;
 const STATUSES = ['pass', 'fail', 'na'] as const;
 
-/**
- * Calls, flags, reviews, scores and rule statuses per group. Rule statuses are counted per known rule id
- * (RULE_IDS, the ids a ruleset may use) with FILTER clauses rather than by expanding the JSON, which is
- * about ten times faster on a month of 100,000 calls (scripts/bench-stats.ts).
- */
 /** The status of rule `id` after review: a failed rule whose findings were all dismissed passes. */
 const statusAfter = (id: string) => `(CASE WHEN rule_statuses->>'${id}' = 'fail' AND '${id}' = ANY(cleared) THEN 'pass' ELSE rule_statuses->>'${id}' END)`;
 
@@ -116,6 +111,11 @@ const statusAfter = (id: string) => `(CASE WHEN rule_statuses->>'${id}' = 'fail'
 const groupColumns = (centreOnly: boolean) =>
   centreOnly ? '15 AS g, NULL::text AS line, NULL::text AS agent, NULL::int AS day, NULL::int AS hour' : 'grouping(line, agent, day, hour) AS g, line, agent, day, hour';
 
+/**
+ * Calls, flags, reviews, scores and rule statuses per group. Rule statuses are counted per known rule id
+ * (RULE_IDS, the ids a ruleset may use) with FILTER clauses rather than by expanding the JSON, which is
+ * about ten times faster on a month of 100,000 calls (scripts/bench-stats.ts).
+ */
 const callsSql = (centreOnly: boolean, bands: readonly ScoreBand[]) => `
   WITH ${MONTH_CALLS}
   SELECT ${groupColumns(centreOnly)},

@@ -30,7 +30,7 @@ export interface AnalyzeStageOptions {
    */
   rescore?: boolean;
   /**
-   * The ruleset to score with: the active one (`activeRuleset` in rules/ruleset-store.ts) in the workers and
+   * The ruleset to score with: the active one (`activeRuleset` in infra/ruleset-store.ts) in the workers and
    * `callqa rescore`; default the shipped file (`defaultRuleset()`).
    */
   ruleset?: Ruleset;
