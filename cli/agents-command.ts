@@ -3,8 +3,9 @@
  * that statistics and the review workspace use to show agents by name, with their id beside it.
  */
 import type { Config } from '../infra/config.js';
-import { importAgentCsv, listAgents } from '../infra/agent-directory.js';
-import { openDatabase } from '../infra/database.js';
+import { importAgentCsv } from '../infra/agent-directory.js';
+import { listAgents } from '../infra/db/agents-repository.js';
+import { openDatabase } from '../infra/db/pool.js';
 
 /** `agents import FILE`: adds or updates every agent of the CSV staff list. */
 export async function agentsImport(config: Config, file: string, out: NodeJS.WritableStream = process.stdout): Promise<void> {

@@ -222,8 +222,8 @@ program
   .action(async (opts: { date?: string }) => {
     const { config } = setup(true);
     const { samplingTargetDate } = await import('../workers/daily-sampling.js');
-    const { drawSample } = await import('../web/sampling-data.js');
-    const { openDatabase } = await import('../infra/database.js');
+    const { drawSample } = await import('../infra/db/sampling-repository.js');
+    const { openDatabase } = await import('../infra/db/pool.js');
     const date = opts.date ?? samplingTargetDate(new Date(), config);
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
     const day = new Date(`${date}T00:00:00Z`);

@@ -14,7 +14,7 @@ import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../infra/config.js';
-import { getRecordings, markRecordingFailed, type RecordingRow } from '../infra/database.js';
+import { getRecordings, markRecordingFailed, type RecordingRow } from '../infra/db/recordings-repository.js';
 import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
 import { METADATA_SUFFIX, recordingId, reportHtmlKey, reportKey, TRANSCRIPT_SIDECAR_SUFFIX, transcriptKey } from '../pipeline/storage-keys.js';

@@ -5,12 +5,12 @@
  * and findings are rewritten with `saveReportSummary` (reviewers' decisions on earlier findings stay, keyed
  * by the ruleset version that produced them).
  */
-import { listReportsForRescore, saveReportSummary } from '../infra/database.js';
+import { listReportsForRescore, saveReportSummary } from '../infra/db/reports-repository.js';
 import type { Services } from '../infra/services.js';
 import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
 import type { StageContext } from '../pipeline/stages/context.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
-import { activeRuleset } from '../rules/ruleset-store.js';
+import { activeRuleset } from '../infra/ruleset-store.js';
 
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (e.g. +8 h for Asia/Shanghai). */
 function zoneOffsetMs(instant: Date, timeZone: string): number {
@@ -79,7 +79,7 @@ export async function rescoreCommand(
   const { db, storage, config, log } = services;
   const ctx: StageContext = { storage, resultsBucket: config.s3.resultsBucket, workDir: config.workDir, log };
   const result: RescoreResult = { rescored: [], failed: [] };
-  // The active ruleset (rules/ruleset-store.ts), once for the whole run.
+  // The active ruleset (infra/ruleset-store.ts), once for the whole run.
   const ruleset = await activeRuleset(db);
   for (const t of await listReportsForRescore(db, range.from, range.to)) {
     try {

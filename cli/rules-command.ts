@@ -4,7 +4,7 @@
  * the ruleset on one transcript and prints a readable trace: for each rule its outcome, then which
  * conditions hit where (time, speaker, text), what matched and how (exact / homophone / edit / similar), the
  * scope anchors, metadata-filter decisions and audio measurements, and the findings. `activate` and `list`
- * manage the rulesets stored in PostgreSQL (rules/ruleset-store.ts), as the workspace's /rules page does.
+ * manage the rulesets stored in PostgreSQL (infra/ruleset-store.ts), as the workspace's /rules page does.
  */
 import { readFile } from 'node:fs/promises';
 import { parseTranscriptText, type Transcript } from '../domain/transcript.js';
@@ -12,10 +12,9 @@ import { analyzeTranscript, type TraceEvent } from '../rules/analyze.js';
 import type { Report } from '../domain/report.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset, loadRuleset, type Ruleset } from '../rules/ruleset.js';
 import { userInfo } from 'node:os';
-import { openDatabase } from '../infra/database.js';
-import {
-  activateRulesetVersion, checkRulesetText, getRulesetVersion, listRulesetActivations, listRulesetVersions, RulesetStoreError, saveRulesetVersion,
-} from '../rules/ruleset-store.js';
+import { openDatabase } from '../infra/db/pool.js';
+import { activateRulesetVersion, checkRulesetText, RulesetStoreError, saveRulesetVersion } from '../infra/ruleset-store.js';
+import { getRulesetVersion, listRulesetActivations, listRulesetVersions } from '../infra/db/rulesets-repository.js';
 
 /**
  * Validates a ruleset file.
@@ -115,7 +114,7 @@ export async function rulesTestCommand(
 
 /**
  * `callqa rules activate FILE`: for operators without the review workspace. Checks the file like `validate`,
- * saves it as a new version in PostgreSQL (rules/ruleset-store.ts) and makes it the active ruleset, recorded
+ * saves it as a new version in PostgreSQL (infra/ruleset-store.ts) and makes it the active ruleset, recorded
  * as activated by `cli:<os user>`. A file whose version is saved already with the same text is activated
  * again; with a different text it is refused (change `version:`).
  *

@@ -3,7 +3,8 @@
  * STUCK_AFTER_MS with their age, and the failed recordings with reasons.
  */
 import type { Config } from '../infra/config.js';
-import { countRecordingsByStatus, listFailedRecordings, listOpenRecordings, openDatabase } from '../infra/database.js';
+import { countRecordingsByStatus, listFailedRecordings, listOpenRecordings } from '../infra/db/recordings-repository.js';
+import { openDatabase } from '../infra/db/pool.js';
 import type { Logger } from '../infra/logger.js';
 import { failureCodeLabel, failureCodeName } from '../domain/labels.js';
 import { assertRedisReachable, createRedis } from '../infra/redis.js';

@@ -4,8 +4,10 @@
  * they never appear in the process list or shell history.
  */
 import type { Config } from '../infra/config.js';
-import { openDatabase } from '../infra/database.js';
-import { createUser, listUsers, ROLE_NAMES, ROLES, setUserDisabled, setUserPassword, type Role } from '../web/accounts.js';
+import { openDatabase } from '../infra/db/pool.js';
+import { createUser, ROLE_NAMES, setUserPassword } from '../web/accounts.js';
+import { listUsers, setUserDisabled } from '../infra/db/accounts-repository.js';
+import { ROLES, type Role } from '../domain/user.js';
 
 /** Reads the password: CALLQA_PASSWORD, else the first line of standard input. */
 export async function readPassword(env: NodeJS.ProcessEnv = process.env, input: NodeJS.ReadableStream = process.stdin): Promise<string> {

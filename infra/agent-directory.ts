@@ -5,19 +5,13 @@
  * CSV: UTF-8 (a byte-order mark is fine), a header line naming the columns `id`, `name` and optionally
  * `team` (also accepted: 工号, 姓名, 班组/线路), any order, extra columns ignored. An import adds new agents
  * and updates existing ones; agents missing from the file are kept (a leaver's old calls keep a name).
+ * Stored by infra/db/agents-repository.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { BadInputError } from '../domain/errors.js';
-import type { Pool } from './database.js';
-
-/** One agent of the directory. */
-export interface AgentEntry {
-  agentId: string;
-  name: string;
-  /** Team or phone line, '' when not given. */
-  team: string;
-}
+import type { Pool } from './db/pool.js';
+import { listAgents, upsertAgents, type AgentEntry } from './db/agents-repository.js';
 
 const HEADERS: Record<keyof AgentEntry, string[]> = {
   agentId: ['id', 'agent_id', 'agentid', '工号', '坐席工号'],
@@ -61,19 +55,8 @@ export function parseAgentCsv(text: string, fileName: string): AgentEntry[] {
 /** Imports a staff list CSV file (all rows in one transaction). @returns the number of agents imported */
 export async function importAgentCsv(db: Pool, filePath: string): Promise<number> {
   const entries = parseAgentCsv(await readFile(filePath, 'utf8'), filePath);
-  await db.query(
-    `INSERT INTO agents (agent_id, name, team)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-     ON CONFLICT (agent_id) DO UPDATE SET name = EXCLUDED.name, team = EXCLUDED.team, imported_at = now()`,
-    [entries.map((e) => e.agentId), entries.map((e) => e.name), entries.map((e) => e.team)],
-  );
+  await upsertAgents(db, entries);
   return entries.length;
-}
-
-/** Every agent of the directory, by id. */
-export async function listAgents(db: Pool): Promise<AgentEntry[]> {
-  const { rows } = await db.query<{ agent_id: string; name: string; team: string }>('SELECT agent_id, name, team FROM agents ORDER BY agent_id');
-  return rows.map((r) => ({ agentId: r.agent_id, name: r.name, team: r.team }));
 }
 
 /** Agent id → name and team, for the statistics. */

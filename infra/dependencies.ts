@@ -5,7 +5,7 @@
  * using one of its attempts) and resume once all answer again. Start-up waits in the same way.
  */
 import type { Redis } from 'ioredis';
-import type { Pool } from './database.js';
+import { pingDatabase, type Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import type { ObjectStorage } from './object-storage.js';
 
@@ -62,7 +62,7 @@ async function withTimeout<T>(what: Promise<T>, ms: number): Promise<T> {
  */
 export async function checkDependencies(c: DependencyChecks, timeoutMs = 3_000): Promise<{ name: DependencyName; reason: string }[]> {
   const checks: [DependencyName, () => Promise<unknown>][] = [
-    ['PostgreSQL', () => c.db.query('SELECT 1')],
+    ['PostgreSQL', () => pingDatabase(c.db)],
     ['Redis', () => c.redis.ping()],
     ['object storage', () => c.storage.client.bucketExists(c.bucket)],
   ];

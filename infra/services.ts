@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { openDatabase, type Pool } from './database.js';
+import { openDatabase, type Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { startLocalS3, type LocalS3 } from './local-s3.js';
 import { ObjectStorage, storageConnectionFromConfig } from './object-storage.js';

@@ -10,7 +10,7 @@
  * `npx tsx scripts/bench-stats.ts` when tsx is available. BENCH_DATABASE_URL overrides the database.
  * A measurement, not a test: it prints milliseconds and exits 0.
  */
-import { dropDatabase, openDatabase, type Pool } from '../infra/database.js';
+import { dropDatabase, openDatabase, type Pool } from '../infra/db/pool.js';
 import { computeMonthlyStats } from '../pipeline/stats/aggregate.js';
 import { renderStatsFiles } from '../pipeline/stats/build.js';
 import { parseMonth, previousMonth, monthBounds, type Month } from '../pipeline/stats/month.js';

@@ -19,7 +19,8 @@ import { chromium } from 'playwright-core';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../infra/config.js';
-import { dropDatabase, ensureDatabase, migrate } from '../infra/database.js';
+import { dropDatabase, ensureDatabase } from '../infra/db/pool.js';
+import { migrate } from '../infra/db/migrations.js';
 import { createLogger } from '../infra/logger.js';
 import { ObjectStorage } from '../infra/object-storage.js';
 import { projectRoot } from '../infra/paths.js';
@@ -27,6 +28,8 @@ import { createRedis } from '../infra/redis.js';
 import { closeQueues, openQueues } from '../workers/queues.js';
 import { createUser } from '../web/accounts.js';
 import { encodeCursor } from '../web/review-data.js';
+import { countReportsByReviewStatus } from '../infra/db/reports-repository.js';
+import { queueCursorAt } from '../infra/db/reviews-repository.js';
 import { buildWebServer } from '../web/server.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_bench';
@@ -121,11 +124,9 @@ async function main(): Promise<void> {
     return [csrfCookie, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
   }
 
-  const { rows: deep } = await pool.query(
-    `SELECT review_status <> 'none' AS flagged, coalesce(started_at, analyzed_at) AS t, recording_id FROM reports
-     ORDER BY (review_status <> 'none') DESC, coalesce(started_at, analyzed_at) DESC, recording_id DESC OFFSET 60000 LIMIT 1`,
-  );
-  const deepCursor = encodeCursor({ flagged: deep[0].flagged, time: deep[0].t.toISOString(), id: deep[0].recording_id });
+  const deep = await queueCursorAt(pool, 60_000);
+  if (!deep) throw new Error(`the queue has fewer than 60,001 calls (BENCH_CALLS=${CALLS})`);
+  const deepCursor = encodeCursor(deep);
   const cases: [string, string, string][] = [
     ['first page, no filter (flagged first)', 'bench-officer', '/'],
     ['pending only', 'bench-officer', '/?status=pending'],
@@ -185,12 +186,12 @@ async function main(): Promise<void> {
   await app.close();
   await closeQueues(queues);
   redis.disconnect();
-  const { rows: size } = await pool.query('SELECT count(*)::int AS n FROM reports');
+  const calls = Object.values(await countReportsByReviewStatus(pool)).reduce((a, b) => a + b, 0);
   await pool.end();
   if (process.env.BENCH_KEEP !== '1') await dropDatabase(DB_URL);
 
-  const out = { calls: size[0].n, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results, chromium: browserResults };
-  process.stdout.write(`queue page with ${size[0].n} calls (${RUNS} runs each, milliseconds; http = whole page over HTTP, db = queue query)\n`);
+  const out = { calls, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results, chromium: browserResults };
+  process.stdout.write(`queue page with ${calls} calls (${RUNS} runs each, milliseconds; http = whole page over HTTP, db = queue query)\n`);
   process.stdout.write(`${'case'.padEnd(44)} ${'http median'.padStart(11)} ${'http p95'.padStart(9)} ${'db median'.padStart(9)} ${'db p95'.padStart(7)}  rows\n`);
   for (const r of results) {
     process.stdout.write(`${r.case.padEnd(44)} ${String(r.httpMs.median).padStart(11)} ${String(r.httpMs.p95).padStart(9)} ${String(r.dbMs.median).padStart(9)} ${String(r.dbMs.p95).padStart(7)}  ${r.rows}\n`);

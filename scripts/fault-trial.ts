@@ -27,7 +27,8 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { dropDatabase, openDatabase } from '../infra/database.js';
+import { dropDatabase, openDatabase } from '../infra/db/pool.js';
+import { countRecordingsByStatus, objectOutcomes } from '../infra/db/recordings-repository.js';
 import { startLocalS3 } from '../infra/local-s3.js';
 import { ObjectStorage } from '../infra/object-storage.js';
 import { projectRoot } from '../infra/paths.js';
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const scanEnv = { ...process.env, REDIS_URL: redisUrl.toString(), DATABASE_URL: dbUrl.toString(), S3_ENDPOINT: s3.connection.endpoint, S3_ACCESS_KEY: s3.connection.accessKey, S3_SECRET_KEY: s3.connection.secretKey, S3_RECORDINGS_BUCKET: bucket, S3_RESULTS_BUCKET: resultsBucket, QUEUE_PREFIX: `callqa-trial-${suffix}`, LOG_LEVEL: 'warn' };
     await run(process.execPath, [CALLQA, 'scan', 'trial/'], { env: scanEnv });
-    const counts = async () => (await db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM recordings WHERE bucket = $1 GROUP BY status', [bucket])).rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.status]: Number(r.n) }), {});
+    const counts = async (): Promise<Record<string, number>> => countRecordingsByStatus(db, bucket);
     const ended = (c: Record<string, number>) => (c.reported ?? 0) + (c.failed ?? 0);
     let faultAt: number | undefined;
     let faultDone = !o.cutHost && o.redisOutageSec === 0;
@@ -196,13 +197,8 @@ async function main(): Promise<void> {
     const wallSec = (Date.now() - started) / 1000;
 
     // The check of the fault suite: one row per key, reported, with one summary row; nothing open.
-    const { rows } = await db.query(
-      `SELECT object_key, count(*) FILTER (WHERE status <> 'superseded') AS live, count(*) FILTER (WHERE status = 'reported') AS reported,
-              (SELECT count(*) FROM reports p JOIN recordings r2 ON r2.id = p.recording_id WHERE r2.object_key = r.object_key AND r2.bucket = r.bucket) AS reports
-       FROM recordings r WHERE bucket = $1 GROUP BY bucket, object_key`,
-      [bucket],
-    );
-    const wrong = rows.filter((r) => Number(r.live) !== 1 || Number(r.reported) !== 1 || Number(r.reports) !== 1);
+    const rows = await objectOutcomes(db, bucket);
+    const wrong = rows.filter((r) => r.live !== 1 || r.reported !== 1 || r.reports !== 1);
     const healthyHosts = hosts.filter((h, i) => !(o.cutHost && i === 0));
     for (const h of healthyHosts) h.worker!.kill('SIGTERM');
     await Promise.all(healthyHosts.map((h) => new Promise((r) => (h.worker!.exitCode !== null ? r(undefined) : h.worker!.once('exit', r)))));

@@ -7,9 +7,10 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../infra/config.js';
-import type { Pool } from '../infra/database.js';
+import type { Pool } from '../infra/db/pool.js';
 import type { Logger } from '../infra/logger.js';
-import type { Appeal } from './appeals-data.js';
+import type { Appeal } from '../infra/db/appeals-repository.js';
+import { emailOfUser } from '../infra/db/accounts-repository.js';
 
 /** What a notification says about an appeal (see web/appeals-data.ts). */
 export type AppealNotice = Pick<Appeal, 'id' | 'callId' | 'recordingId' | 'ruleId' | 'appellant' | 'reason'>;
@@ -71,8 +72,8 @@ export function createAppealNotifier(config: Config, db: Pool, log: Logger): App
       send('appeal-filed', a, config.appealNotifyTo, `[callqa] 新申诉 #${a.id}：通话 ${a.callId ?? a.recordingId.slice(0, 8)}（${a.ruleId}）`,
         `坐席 ${a.appellant} 对通话 ${a.callId ?? a.recordingId} 的发现（${a.ruleId}）提出申诉。\n\n申诉理由：${a.reason}\n\n请在复核工作台的“申诉”页处理（录音 ${a.recordingId}）。`),
     async appealDecided(a, outcome, note) {
-      const { rows } = await db.query<{ email: string | null }>('SELECT email FROM users WHERE username = $1', [a.appellant]).catch(() => ({ rows: [] as { email: string | null }[] }));
-      const to = rows[0]?.email ? [rows[0].email] : [];
+      const email = await emailOfUser(db, a.appellant).catch(() => undefined);
+      const to = email ? [email] : [];
       return send('appeal-decided', a, to, `[callqa] 申诉 #${a.id} 已处理：${OUTCOME_WORDS[outcome]}`,
         `你对通话 ${a.callId ?? a.recordingId} 的发现（${a.ruleId}）的申诉已处理：${OUTCOME_WORDS[outcome]}。${note ? `\n\n说明：${note}` : ''}`);
     },

@@ -6,11 +6,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Pool } from '../infra/database.js';
+import type { Pool } from '../infra/db/pool.js';
 import { phraseName, ruleName } from '../domain/labels.js';
 import type { Report } from '../domain/report.js';
-import type { User } from './accounts.js';
-import { appealRefusal, appealsOfCall, APPEAL_REFUSALS, decideAppeal, fileAppeal, getAppeal, listAppeals, reportKeyOf, type Appeal } from './appeals-data.js';
+import type { User } from '../domain/user.js';
+import { appealRefusal, APPEAL_REFUSALS, decideAppeal } from './appeals-data.js';
+import { appealsOfCall, fileAppeal, getAppeal, listAppeals, type Appeal } from '../infra/db/appeals-repository.js';
+import { reportKeyOf } from '../infra/db/reports-repository.js';
 import type { AppealNotifier } from './appeal-notifications.js';
 import type { CallView } from './review-data.js';
 import { esc, formatDateTime, layout } from './views.js';

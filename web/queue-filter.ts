@@ -5,7 +5,7 @@
  * call of it.
  */
 import { z } from 'zod';
-import { STATUS_FILTERS, type QueueFilter } from './review-data.js';
+import { STATUS_FILTERS, type QueueFilter } from '../infra/db/reviews-repository.js';
 
 /** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
 const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {

@@ -12,12 +12,13 @@
  *   than `from` that the user may open, else the queue with a notice.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Pool } from '../infra/database.js';
+import type { Pool } from '../infra/db/pool.js';
 import type { Report } from '../domain/report.js';
-import type { User } from './accounts.js';
-import { listDismissReasons } from './dismiss-reasons.js';
+import type { User } from '../domain/user.js';
+import { listDismissReasons } from '../infra/db/dismiss-reasons-repository.js';
 import { backFilter, parseQueueFilter } from './queue-filter.js';
-import { queuePage, recordDecisions, type CallView, type NewDecision, type QueueFilter } from './review-data.js';
+import { queuePage, type NewDecision, type QueueFilter } from '../infra/db/reviews-repository.js';
+import { recordDecisions, type CallView } from './review-data.js';
 import { filterQuery, type FindingChoice } from './views.js';
 
 /** A review form that was not saved: the message, and the choices to show again. */

@@ -8,13 +8,12 @@
  * ruleset from the next analyze job on; `callqa rescore` re-scores older ones.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Pool } from '../infra/database.js';
+import type { Pool } from '../infra/db/pool.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset } from '../rules/ruleset.js';
-import {
-  activateRulesetVersion, getRulesetVersion, listRulesetActivations, listRulesetVersions, RulesetStoreError, saveRulesetVersion,
-} from '../rules/ruleset-store.js';
+import { activateRulesetVersion, RulesetStoreError, saveRulesetVersion } from '../infra/ruleset-store.js';
+import { getRulesetVersion, listRulesetActivations, listRulesetVersions } from '../infra/db/rulesets-repository.js';
 import { readFileSync } from 'node:fs';
-import type { Role, User } from './accounts.js';
+import type { Role, User } from '../domain/user.js';
 import { esc, formatDateTime, layout } from './views.js';
 
 /** Largest ruleset text accepted from the form, in characters. */

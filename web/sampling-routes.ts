@@ -5,12 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Pool } from '../infra/database.js';
+import type { Pool } from '../infra/db/pool.js';
 import { RULE_NAMES } from '../domain/labels.js';
-import type { User } from './accounts.js';
+import type { User } from '../domain/user.js';
 import { backFilter } from './queue-filter.js';
-import { filterChoices, type CallView } from './review-data.js';
-import { addMissedFinding, drawSample, listSamplingRates, setSamplingRate, type SamplingRate } from './sampling-data.js';
+import { filterChoices } from '../infra/db/reviews-repository.js';
+import type { CallView } from './review-data.js';
+import { addMissedFinding, drawSample, listSamplingRates, setSamplingRate, type SamplingRate } from '../infra/db/sampling-repository.js';
 import { esc, filterQuery, formatDateTime, layout } from './views.js';
 
 /** What the routes need from the server. */

@@ -25,10 +25,12 @@ import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
-import { activeRuleset, rulesetOfVersion } from '../rules/ruleset-store.js';
+import { activeRuleset, rulesetOfVersion } from '../infra/ruleset-store.js';
 import { bannedPhraseLabels } from '../domain/labels.js';
 import type { Config } from '../infra/config.js';
-import { countRecordingsByStatus, failedCountsByBucket, listFailedRecordings, type Pool } from '../infra/database.js';
+import { countRecordingsByStatus, failedCountsByBucket, listFailedRecordings } from '../infra/db/recordings-repository.js';
+import { pingDatabase, type Pool } from '../infra/db/pool.js';
+import { countReportsByReviewStatus } from '../infra/db/reports-repository.js';
 import type { Logger } from '../infra/logger.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { transcriptKey } from '../pipeline/storage-keys.js';
@@ -38,19 +40,21 @@ import { formatTime } from '../pipeline/report/render-html.js';
 import type { Report } from '../domain/report.js';
 import { retryFailedRecordings } from '../workers/enqueue.js';
 import { STAGES, type Queues } from '../workers/queues.js';
-import { authenticate, createSession, recordFailedSignIn, deleteSession, listReviewers, listUsers, userOfSession, type Role, type User } from './accounts.js';
+import { authenticate, createSession, recordFailedSignIn, deleteSession, userOfSession } from './accounts.js';
+import { listReviewers, listUsers } from '../infra/db/accounts-repository.js';
+import type { Role, User } from '../domain/user.js';
 import { AudioStreamer, parseRange } from './audio.js';
 import { callScript } from './assets.js';
 import { maskText, searchRevealsMaskedDigits } from '../domain/privacy.js';
 import { registerStatsRoutes } from './stats-downloads.js';
 import { registerRulesRoutes } from './rules-pages.js';
-import {
-  assignCalls, assignEvenly, decodeCursor, filterChoices, loadCall, mayOpenCall, queuePage, recordCallDecision, recordDecision, type CallView, type QueueFilter,
-} from './review-data.js';
-import { listDismissReasons, registerDismissReasonRoutes } from './dismiss-reasons.js';
-import { listMissedFindings } from './sampling-data.js';
+import { assignCalls, assignEvenly, filterChoices, queuePage, recordCallDecision, type QueueFilter } from '../infra/db/reviews-repository.js';
+import { decodeCursor, loadCall, mayOpenCall, recordDecision, type CallView } from './review-data.js';
+import { listDismissReasons } from '../infra/db/dismiss-reasons-repository.js';
+import { registerDismissReasonRoutes } from './dismiss-reasons.js';
+import { listMissedFindings } from '../infra/db/sampling-repository.js';
 import { registerSamplingRoutes } from './sampling-routes.js';
-import { appealsOfCall, countPendingAppeals } from './appeals-data.js';
+import { appealsOfCall, countPendingAppeals } from '../infra/db/appeals-repository.js';
 import { findingAppealHtml, registerAppealRoutes } from './appeals-routes.js';
 import { createAppealNotifier } from './appeal-notifications.js';
 import { registerReviewRoutes, type CallPageRefusal } from './review-routes.js';
@@ -192,9 +196,9 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   new Gauge({
     name: 'callqa_reports', help: 'Scored calls by review status', labelNames: ['review_status'] as const, registers: [registry],
     async collect() {
-      const { rows } = await db.query('SELECT review_status, count(*)::int AS n FROM reports GROUP BY review_status');
+      const counts = await countReportsByReviewStatus(db);
       this.reset();
-      for (const r of rows) this.set({ review_status: r.review_status }, r.n);
+      for (const [status, n] of Object.entries(counts)) this.set({ review_status: status }, n);
     },
   });
   new Gauge({
@@ -598,7 +602,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {
-      await db.query('SELECT 1');
+      await pingDatabase(db);
       checks.postgres = 'ok';
     } catch {
       checks.postgres = 'down';

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { statsFileNames } from '../pipeline/stats/tables.js';
-import type { Role, User } from './accounts.js';
+import type { Role, User } from '../domain/user.js';
 import { esc, layout } from './views.js';
 
 const MONTH = '^2\\d{3}-(0[1-9]|1[0-2])$';

@@ -6,12 +6,14 @@
 import type { ReviewedScore } from '../rules/analyze.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
 import { failureCodeName, phraseName, RULE_NAMES, ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../domain/labels.js';
-import type { RecordingRow } from '../infra/database.js';
+import type { RecordingRow } from '../infra/db/recordings-repository.js';
 import type { Transcript } from '../domain/transcript.js';
 import type { Report } from '../domain/report.js';
-import { ROLE_NAMES, type User } from './accounts.js';
-import type { MissedFinding } from './sampling-data.js';
-import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type QueueFilter, type QueuePage, type FindingView } from './review-data.js';
+import { ROLE_NAMES } from './accounts.js';
+import type { User } from '../domain/user.js';
+import type { MissedFinding } from '../infra/db/sampling-repository.js';
+import { REVIEW_STATUS_NAMES, encodeCursor, type CallView, type FindingView } from './review-data.js';
+import type { QueueFilter, QueuePage } from '../infra/db/reviews-repository.js';
 
 export { esc };
 

@@ -1,7 +1,7 @@
 /**
  * The daily sampling draw (抽检): a BullMQ job scheduler on the `stats` queue fires at SAMPLING_CRON in
  * STATS_TZ (default 07:00, after the night's recordings have been scanned at 01:00 and analysed) and draws
- * the previous day's sample (web/sampling-data.ts `drawSample`: the supervisors' rates per line or agent,
+ * the previous day's sample (infra/db/sampling-repository.ts `drawSample`: the supervisors' rates per line or agent,
  * unflagged calls only). Each day is drawn by one job with a deterministic id however often the schedule
  * fires or workers start, and the draw itself never picks a call twice, so drawing a day again (the button
  * on /settings/sampling, or `callqa sample --date yyyy-mm-dd`) only adds calls analysed since.

@@ -3,7 +3,8 @@
  * (retry). Each recording version gets a deterministic job id and a `recordings` row, so enqueuing the
  * same night twice processes each recording once.
  */
-import { insertQueuedRecordings, listFailedRecordings, resetRecordingToQueued, upsertQueuedRecording, type Pool } from '../infra/database.js';
+import { insertQueuedRecordings, listFailedRecordings, resetRecordingToQueued, upsertQueuedRecording } from '../infra/db/recordings-repository.js';
+import type { Pool } from '../infra/db/pool.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { isRecordingKey, recordingId } from '../pipeline/storage-keys.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';

@@ -2,7 +2,8 @@
  * Thin stage handlers: each takes typed job data, calls into pipeline/, records the recording's status in
  * PostgreSQL and queues the next stage. They know nothing of job objects, locks or retries.
  */
-import { markRecordingFailed, markRecordingSuperseded, saveReportSummary, setRecordingStage } from '../infra/database.js';
+import { markRecordingFailed, markRecordingSuperseded, setRecordingStage } from '../infra/db/recordings-repository.js';
+import { saveReportSummary } from '../infra/db/reports-repository.js';
 import { ObjectChangedError } from '../infra/object-storage.js';
 import { recordingId } from '../pipeline/storage-keys.js';
 import type { Services } from '../infra/services.js';
@@ -11,12 +12,12 @@ import { runPrepareStage } from '../pipeline/stages/prepare.js';
 import { runTranscribeStage } from '../pipeline/stages/transcribe.js';
 import type { TranscriptionEngine } from '../pipeline/transcribe/engine.js';
 import { reportSummary, runAnalyzeStage } from '../pipeline/stages/analyze.js';
-import { activeRuleset } from '../rules/ruleset-store.js';
+import { activeRuleset } from '../infra/ruleset-store.js';
 import { queueNewRecordings, scanPrefix } from './enqueue.js';
 import { nightlyTarget } from './nightly.js';
 import { statsJobId, statsTargetMonth } from './monthly-stats.js';
 import { samplingJobId, samplingTargetDate } from './daily-sampling.js';
-import { drawSample } from '../web/sampling-data.js';
+import { drawSample } from '../infra/db/sampling-repository.js';
 import { stageJobId, type JobData, type Queues, type Stage } from './queues.js';
 
 /** What a handler reports back (logged; also the job's return value). */

@@ -16,7 +16,8 @@
  */
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { listOpenRecordings, markRecordingFailed, requeueStaleRecording, type OpenRecordingRow, type Pool } from '../infra/database.js';
+import { listOpenRecordings, markRecordingFailed, requeueStaleRecording, type OpenRecordingRow } from '../infra/db/recordings-repository.js';
+import type { Pool } from '../infra/db/pool.js';
 import type { Logger } from '../infra/logger.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';
 import { stageJobId, type Queues } from './queues.js';

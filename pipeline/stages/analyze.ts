@@ -3,7 +3,7 @@
  * readable HTML page. The caller (queue layer) writes the summary row to PostgreSQL.
  */
 import { analyzeTranscript } from '../../rules/analyze.js';
-import type { ReportSummary } from '../../infra/database.js';
+import type { ReportSummary } from '../../infra/db/reports-repository.js';
 import type { Report } from '../../domain/report.js';
 import type { Ruleset } from '../../rules/ruleset.js';
 import { renderReportHtml } from '../report/render-html.js';
@@ -30,7 +30,7 @@ export interface AnalyzeStageOptions {
    */
   rescore?: boolean;
   /**
-   * The ruleset to score with: the active one (`activeRuleset` in rules/ruleset-store.ts) in the workers and
+   * The ruleset to score with: the active one (`activeRuleset` in infra/ruleset-store.ts) in the workers and
    * `callqa rescore`; default the shipped file (`defaultRuleset()`).
    */
   ruleset?: Ruleset;

@@ -1,6 +1,6 @@
 /**
- * The monthly compliance statistics: the SQL that counts a calendar month of scored calls, findings and
- * review decisions in PostgreSQL, and the pure functions that turn those counts into the figures the
+ * The monthly compliance statistics: the counts of a calendar month of scored calls, findings and review
+ * decisions (queried by infra/db/stats-repository.ts), and the pure functions that turn those counts into the figures the
  * centre's management reads (issue 5). Outputs (workbook, HTML, CSV) are made from {@link MonthlyStats}
  * by the other modules of this folder.
  *
@@ -43,9 +43,10 @@
  * - Change against the previous month: current − previous, for rates in fractions (×100 = percentage
  *   points); `null` when either value is `null`.
  */
-import type { Pool } from '../../infra/database.js';
-import { RULE_IDS } from '../../domain/report.js';
+import type { Pool } from '../../infra/db/pool.js';
 import { agentDirectoryNames } from '../../infra/agent-directory.js';
+import { displayNamesByUsername } from '../../infra/db/accounts-repository.js';
+import { confirmedFindings, monthCallCounts, monthFindingCounts, type GroupKey, type ScopeKind } from '../../infra/db/stats-repository.js';
 import { querySampleMissRates, type SampleMissRow } from './sampling.js';
 import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
 
@@ -67,9 +68,6 @@ export const SCORE_BANDS: readonly { label: string; from: number; to: number }[]
   { label: '80–89', from: 80, to: 89 },
   { label: '90–100', from: 90, to: 100 },
 ];
-
-/** The groupings the statistics are made for. */
-export type ScopeKind = 'centre' | 'line' | 'agent' | 'day' | 'hour';
 
 /** Raw counts of one group of calls (a scope kind and key), as the SQL returns them. */
 export interface Counts {
@@ -392,175 +390,34 @@ export function buildStats(input: {
   };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// SQL
-
 /**
- * The month's calls: `reports` rows whose local start time falls in the month. $1, $2: local wall-clock
- * bounds (see monthBounds), $3: time zone. Line and agent are '' when unknown; day and hour are local.
- */
-const MONTH_CALLS = `
-  m AS (
-    SELECT r.recording_id, r.ruleset_version, coalesce(r.line, '') AS line, coalesce(r.agent_id, '') AS agent,
-           extract(day FROM r.started_at AT TIME ZONE $3::text)::int AS day,
-           extract(hour FROM r.started_at AT TIME ZONE $3::text)::int AS hour,
-           r.flagged, r.review_status, r.score, coalesce(r.reviewed_score, r.score) AS score_after,
-           r.review_status <> 'pending' AS settled, r.rule_statuses, coalesce(x.cleared, '{}') AS cleared
-    FROM reports r
-    -- Rules of a finished review whose findings were all dismissed: they pass after review.
-    LEFT JOIN LATERAL (
-      SELECT array_agg(y.rule_id) AS cleared FROM (
-        SELECT f.rule_id FROM findings f
-        LEFT JOIN LATERAL (
-          SELECT rd.decision FROM review_decisions rd
-          WHERE rd.finding_id = f.id AND rd.decision IN ('confirmed', 'dismissed')
-          ORDER BY rd.decided_at DESC, rd.id DESC LIMIT 1
-        ) d ON true
-        WHERE f.recording_id = r.recording_id AND f.ruleset_version = r.ruleset_version
-        GROUP BY f.rule_id HAVING bool_and(d.decision IS NOT DISTINCT FROM 'dismissed')
-      ) y
-    ) x ON r.review_status IN ('confirmed', 'dismissed')
-    WHERE r.started_at >= ($1::timestamp AT TIME ZONE $3::text) AND r.started_at < ($2::timestamp AT TIME ZONE $3::text)
-  )`;
-
-/**
- * One grouping set per scope kind, each also grouped by `extra`; `grouping(line, agent, day, hour)`
- * tells them apart (see GROUPING_KIND).
- */
-const GROUPING_SETS = (extra: string) =>
-  `GROUPING SETS ((${extra}), (line, ${extra}), (agent, ${extra}), (day, ${extra}), (hour, ${extra}))`;
-
-/** `grouping(line, agent, day, hour)` bit mask (1 = aggregated over) → scope kind. */
-const GROUPING_KIND: Record<number, ScopeKind> = { 15: 'centre', 7: 'line', 11: 'agent', 13: 'day', 14: 'hour' };
-
-/** Column alias of the count of calls where `ruleId` had `status`. */
-const ruleColumn = (ruleId: string, status: string) => `r_${ruleId}_${status}`;
-const STATUSES = ['pass', 'fail', 'na'] as const;
-
-/**
- * Calls, flags, reviews, scores and rule statuses per group. Rule statuses are counted per known rule id
- * (RULE_IDS, the ids a ruleset may use) with FILTER clauses rather than by expanding the JSON, which is
- * about ten times faster on a month of 100,000 calls (scripts/bench-stats.ts).
- */
-/** The status of rule `id` after review: a failed rule whose findings were all dismissed passes. */
-const statusAfter = (id: string) => `(CASE WHEN rule_statuses->>'${id}' = 'fail' AND '${id}' = ANY(cleared) THEN 'pass' ELSE rule_statuses->>'${id}' END)`;
-
-/** The group columns: per scope kind (`grouping`), or the centre's row alone (no grouping sets). */
-const groupColumns = (centreOnly: boolean) =>
-  centreOnly ? '15 AS g, NULL::text AS line, NULL::text AS agent, NULL::int AS day, NULL::int AS hour' : 'grouping(line, agent, day, hour) AS g, line, agent, day, hour';
-
-const callsSql = (centreOnly: boolean) => `
-  WITH ${MONTH_CALLS}
-  SELECT ${groupColumns(centreOnly)},
-         count(*)::int AS calls,
-         count(*) FILTER (WHERE flagged)::int AS flagged,
-         count(*) FILTER (WHERE flagged AND review_status IN ('confirmed', 'dismissed'))::int AS reviewed,
-         count(*) FILTER (WHERE settled)::int AS settled,
-         coalesce(sum(score), 0)::int AS score_sum,
-         coalesce(sum(score_after) FILTER (WHERE settled), 0)::int AS settled_score_sum,
-         ${SCORE_BANDS.map((b, i) => `count(*) FILTER (WHERE settled AND score_after BETWEEN ${b.from} AND ${b.to})::int AS band${i}`).join(',\n         ')},
-         ${RULE_IDS.flatMap((id) => STATUSES.map((st) => `count(*) FILTER (WHERE rule_statuses->>'${id}' = '${st}')::int AS ${ruleColumn(id, st)}`)).join(',\n         ')},
-         ${RULE_IDS.flatMap((id) => STATUSES.map((st) => `count(*) FILTER (WHERE settled AND ${statusAfter(id)} = '${st}')::int AS ${ruleColumn(id, st)}_after`)).join(',\n         ')}
-  FROM m
-  ${centreOnly ? '' : 'GROUP BY GROUPING SETS ((), (line), (agent), (day), (hour))'}`;
-const CALLS_SQL = callsSql(false);
-/** The centre's row only (the trend's earlier months). */
-const CENTRE_CALLS_SQL = callsSql(true);
-
-/** A finding's decision: the latest confirmed/dismissed row (index review_decisions_finding_idx). */
-const LATEST_DECISION = `
-  LEFT JOIN LATERAL (
-    SELECT rd.decision, rd.reviewer, rd.decided_at FROM review_decisions rd
-    WHERE rd.finding_id = f.id AND rd.decision IN ('confirmed', 'dismissed')
-    ORDER BY rd.decided_at DESC, rd.id DESC LIMIT 1
-  ) d ON true`;
-
-const findingsSql = (centreOnly: boolean) => `
-  WITH ${MONTH_CALLS}
-  SELECT ${groupColumns(centreOnly)}, f.rule_id, coalesce(f.phrase_id, '') AS phrase_id,
-         count(*)::int AS raised,
-         count(*) FILTER (WHERE d.decision = 'confirmed')::int AS confirmed,
-         count(*) FILTER (WHERE d.decision = 'dismissed')::int AS dismissed,
-         count(*) FILTER (WHERE m.settled AND d.decision IS DISTINCT FROM 'dismissed')::int AS kept
-  FROM m JOIN findings f ON f.recording_id = m.recording_id AND f.ruleset_version = m.ruleset_version
-  ${LATEST_DECISION}
-  GROUP BY ${centreOnly ? 'f.rule_id, coalesce(f.phrase_id, \'\')' : GROUPING_SETS('f.rule_id, coalesce(f.phrase_id, \'\')')}`;
-const FINDINGS_SQL = findingsSql(false);
-const CENTRE_FINDINGS_SQL = findingsSql(true);
-
-const VIOLATIONS_SQL = `
-  SELECT r.call_id, coalesce(r.agent_id, '') AS agent, coalesce(r.line, '') AS line,
-         to_char(r.started_at AT TIME ZONE $3::text, 'YYYY-MM-DD HH24:MI:SS') AS started_local,
-         f.rule_id, coalesce(f.phrase_id, '') AS phrase_id, f.start_sec, f.end_sec, f.text, d.reviewer,
-         to_char(d.decided_at AT TIME ZONE $3::text, 'YYYY-MM-DD HH24:MI:SS') AS decided_local
-  FROM reports r
-  JOIN findings f ON f.recording_id = r.recording_id AND f.ruleset_version = r.ruleset_version
-  ${LATEST_DECISION}
-  WHERE r.started_at >= ($1::timestamp AT TIME ZONE $3::text) AND r.started_at < ($2::timestamp AT TIME ZONE $3::text)
-    AND d.decision = 'confirmed'
-  ORDER BY r.started_at, r.call_id, f.start_sec, f.rule_id, f.id`;
-
-interface GroupRow {
-  g: number;
-  line: string | null;
-  agent: string | null;
-  day: number | null;
-  hour: number | null;
-}
-
-function groupOf(grouped: GroupedCounts, row: GroupRow): Counts {
-  const kind = GROUPING_KIND[row.g];
-  if (!kind) throw new Error(`unexpected grouping ${row.g}`);
-  const key = kind === 'centre' ? '' : kind === 'line' ? row.line! : kind === 'agent' ? row.agent! : String(kind === 'day' ? row.day : row.hour);
-  let counts = grouped[kind].get(key);
-  if (!counts) grouped[kind].set(key, (counts = emptyCounts()));
-  return counts;
-}
-
-/**
- * Counts a month's calls, rule statuses and findings in PostgreSQL, grouped for the centre and per line,
- * agent, local day and local hour.
+ * Counts a month's calls, rule statuses and findings in PostgreSQL (infra/db/stats-repository.ts), grouped for
+ * the centre and per line, agent, local day and local hour.
  *
  * @param timeZone IANA zone the month is read in (STATS_TZ)
  */
 export async function queryMonthCounts(db: Pool, month: Month, timeZone: string, centreOnly = false): Promise<GroupedCounts> {
-  const { startLocal, endLocal } = monthBounds(month);
-  const params = [startLocal, endLocal, timeZone];
+  const window = { ...monthBounds(month), timeZone };
   const grouped: GroupedCounts = { centre: new Map(), line: new Map(), agent: new Map(), day: new Map(), hour: new Map() };
-  const [calls, findings] = await Promise.all([
-    db.query<GroupRow & { calls: number; flagged: number; reviewed: number; settled: number; score_sum: number; settled_score_sum: number } & Record<string, number>>(
-      centreOnly ? CENTRE_CALLS_SQL : CALLS_SQL, params,
-    ),
-    db.query<GroupRow & { rule_id: string; phrase_id: string; raised: number; confirmed: number; dismissed: number; kept: number }>(
-      centreOnly ? CENTRE_FINDINGS_SQL : FINDINGS_SQL, params,
-    ),
-  ]);
-  for (const row of calls.rows) {
-    if (row.calls === 0) continue; // the grand total of an empty month
-    const c = groupOf(grouped, row);
-    c.calls = row.calls;
-    c.flagged = row.flagged;
-    c.reviewed = row.reviewed;
-    c.settled = row.settled;
-    c.scoreSum = row.score_sum;
-    c.settledScoreSum = row.settled_score_sum;
-    c.scoreBands = SCORE_BANDS.map((_, i) => row[`band${i}`] ?? 0);
-    for (const id of RULE_IDS) {
-      const [pass, fail, na] = STATUSES.map((st) => row[ruleColumn(id, st)] ?? 0);
-      if (pass! + fail! + na! > 0) c.rules[id] = { pass: pass!, fail: fail!, na: na! };
-      const [passA, failA, naA] = STATUSES.map((st) => row[`${ruleColumn(id, st)}_after`] ?? 0);
-      if (passA! + failA! + naA! > 0) c.rulesAfter[id] = { pass: passA!, fail: failA!, na: naA! };
-    }
+  const groupOf = (g: GroupKey): Counts => {
+    let counts = grouped[g.kind].get(g.key);
+    if (!counts) grouped[g.kind].set(g.key, (counts = emptyCounts()));
+    return counts;
+  };
+  const [calls, findings] = await Promise.all([monthCallCounts(db, window, SCORE_BANDS, centreOnly), monthFindingCounts(db, window, centreOnly)]);
+  for (const row of calls) {
+    const { kind: _kind, key: _key, ...counts } = row;
+    Object.assign(groupOf(row), counts);
   }
-  for (const row of findings.rows) {
-    const c = groupOf(grouped, row);
-    const f = (c.findings[row.rule_id] ??= { raised: 0, confirmed: 0, dismissed: 0, kept: 0 });
+  for (const row of findings) {
+    const c = groupOf(row);
+    const f = (c.findings[row.ruleId] ??= { raised: 0, confirmed: 0, dismissed: 0, kept: 0 });
     f.raised += row.raised;
     f.confirmed += row.confirmed;
     f.dismissed += row.dismissed;
     f.kept += row.kept;
-    if (row.rule_id === BANNED_RULE && row.phrase_id) {
-      const p = (c.phrases[row.phrase_id] ??= { raised: 0, confirmed: 0, kept: 0 });
+    if (row.ruleId === BANNED_RULE && row.phraseId) {
+      const p = (c.phrases[row.phraseId] ??= { raised: 0, confirmed: 0, kept: 0 });
       p.raised += row.raised;
       p.confirmed += row.confirmed;
       p.kept += row.kept;
@@ -573,23 +430,19 @@ export async function queryMonthCounts(db: Pool, month: Month, timeZone: string,
  * The month's confirmed findings, in call start order, with the transcript text passed through `mask`.
  */
 export async function queryConfirmedViolations(db: Pool, month: Month, timeZone: string, mask: (text: string) => string): Promise<ConfirmedViolation[]> {
-  const { startLocal, endLocal } = monthBounds(month);
-  const { rows } = await db.query<{
-    call_id: string; agent: string; line: string; started_local: string; rule_id: string; phrase_id: string;
-    start_sec: number; end_sec: number; text: string; reviewer: string; decided_local: string;
-  }>(VIOLATIONS_SQL, [startLocal, endLocal, timeZone]);
+  const rows = await confirmedFindings(db, { ...monthBounds(month), timeZone });
   return rows.map((r) => ({
-    callId: r.call_id,
-    agentId: r.agent || UNKNOWN_KEY,
+    callId: r.callId,
+    agentId: r.agentId || UNKNOWN_KEY,
     line: r.line || UNKNOWN_KEY,
-    startedAt: r.started_local,
-    ruleId: r.rule_id,
-    phraseId: r.phrase_id,
-    startSec: r.start_sec,
-    endSec: r.end_sec,
+    startedAt: r.startedLocal,
+    ruleId: r.ruleId,
+    phraseId: r.phraseId,
+    startSec: r.startSec,
+    endSec: r.endSec,
     text: mask(r.text),
     reviewer: r.reviewer,
-    decidedAt: r.decided_local,
+    decidedAt: r.decidedLocal,
   }));
 }
 
@@ -613,16 +466,10 @@ export async function computeMonthlyStats(
     queryConfirmedViolations(db, month, timeZone, mask),
     Promise.all(earlier.map(async (m) => ({ month: m, counts: (await queryMonthCounts(db, m, timeZone, true)).centre.get('') ?? emptyCounts() }))),
     agentDirectoryNames(db),
-    reviewerDisplayNames(db),
+    displayNamesByUsername(db),
     querySampleMissRates(db, month, timeZone),
   ]);
   return buildStats({
     month, timeZone, current, previous, confirmedViolations, trend: trendCounts, agentNames, reviewerNames, sampleMisses, precisionMinDecided: options.precisionMinDecided,
   });
-}
-
-/** Reviewer user name → display name, from the review workspace's accounts. */
-async function reviewerDisplayNames(db: Pool): Promise<Record<string, string>> {
-  const { rows } = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM users ORDER BY username');
-  return Object.fromEntries(rows.map((r) => [r.username, r.display_name]));
 }

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Pool } from '../../infra/database.js';
+import type { Pool } from '../../infra/db/pool.js';
 import type { ObjectStorage } from '../../infra/object-storage.js';
 import { maskText } from '../../domain/privacy.js';
 import { computeMonthlyStats, type MonthlyStats } from './aggregate.js';

@@ -1,12 +1,13 @@
 /**
  * The sample's miss rate per rule (抽检漏检率, issue 12): of the sampled calls of a month whose review is
- * finished (drawn from the calls the rules did not flag, web/sampling-data.ts), the share in which a reviewer
+ * finished (drawn from the calls the rules did not flag, infra/db/sampling-repository.ts), the share in which a reviewer
  * recorded a problem of that rule that the rules missed; with its 95 % Wilson score interval (Wilson 1927,
  * "Probable inference, the law of succession, and statistical inference", JASA 22:209–212), which stays inside
  * 0–1 and is usable for the small counts a sample gives. It estimates how often the rules miss a problem
  * among the calls they pass.
  */
-import type { Pool } from '../../infra/database.js';
+import type { Pool } from '../../infra/db/pool.js';
+import { sampleMissCounts } from '../../infra/db/stats-repository.js';
 import { monthBounds, type Month } from './month.js';
 
 /** z for a two-sided 95 % interval. */
@@ -47,25 +48,11 @@ export const ANY_RULE = '*';
  * @param timeZone the zone the month is read in (STATS_TZ); a call's month is its start time's (else analysis time's)
  */
 export async function querySampleMissRates(db: Pool, month: Month, timeZone: string): Promise<SampleMissRow[]> {
-  const { startLocal, endLocal } = monthBounds(month);
-  const { rows } = await db.query<{ rule_id: string | null; n: number; k: number }>(
-    `WITH s AS (
-       SELECT recording_id FROM reports
-       WHERE sampled AND review_status IN ('confirmed', 'dismissed')
-         AND coalesce(started_at, analyzed_at) >= ($1::timestamp AT TIME ZONE $3::text)
-         AND coalesce(started_at, analyzed_at) < ($2::timestamp AT TIME ZONE $3::text)
-     )
-     SELECT NULL AS rule_id, (SELECT count(*) FROM s)::int AS n,
-            (SELECT count(DISTINCT m.recording_id) FROM missed_findings m JOIN s USING (recording_id))::int AS k
-     UNION ALL
-     SELECT m.rule_id, (SELECT count(*) FROM s)::int, count(DISTINCT m.recording_id)::int
-     FROM missed_findings m JOIN s USING (recording_id) GROUP BY m.rule_id`,
-    [startLocal, endLocal, timeZone],
-  );
+  const rows = await sampleMissCounts(db, { ...monthBounds(month), timeZone });
   return rows
     .map((r) => {
       const ci = wilsonInterval(r.k, r.n);
-      return { ruleId: r.rule_id ?? ANY_RULE, reviewedSampled: r.n, callsWithMiss: r.k, missRate: r.n > 0 ? r.k / r.n : null, low: ci?.[0] ?? null, high: ci?.[1] ?? null };
+      return { ruleId: r.ruleId ?? ANY_RULE, reviewedSampled: r.n, callsWithMiss: r.k, missRate: r.n > 0 ? r.k / r.n : null, low: ci?.[0] ?? null, high: ci?.[1] ?? null };
     })
     .sort((a, b) => (a.ruleId === ANY_RULE ? -1 : b.ruleId === ANY_RULE ? 1 : a.ruleId.localeCompare(b.ruleId)));
 }

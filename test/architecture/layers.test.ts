@@ -15,7 +15,7 @@ const LAYERS = ['domain', 'text', 'rules', 'infra', 'pipeline', 'workers', 'web'
  * Upward imports that exist today and are being moved out; the list may only shrink (an entry that no longer
  * occurs fails the test too, so it is removed when its import is).
  */
-const KNOWN_UPWARD: string[] = ['rules/ruleset-store.ts -> infra', 'workers/handlers.ts -> web'];
+const KNOWN_UPWARD: string[] = [];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

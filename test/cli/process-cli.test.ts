@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { openDatabase } from '../../infra/database.js';
+import { openDatabase } from '../../infra/db/pool.js';
 import { ObjectStorage } from '../../infra/object-storage.js';
 import { assertBuilt, CALLQA_BIN, pgrep, runCallqa as callqa, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
 import { ffmpeg } from '../support/media.js';

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatabase, openDatabase, type Pool } from '../../infra/database.js';
+import { dropDatabase, openDatabase, type Pool } from '../../infra/db/pool.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset } from '../../rules/ruleset.js';
-import { activeRuleset } from '../../rules/ruleset-store.js';
+import { activeRuleset } from '../../infra/ruleset-store.js';
 import { assertBuilt, runCallqa, TEST_DATABASE_URL } from '../support/integration.js';
 
 describe('callqa rules activate / list', () => {

@@ -13,7 +13,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { dropDatabase, openDatabase, type Pool } from '../../infra/database.js';
+import { dropDatabase, openDatabase, type Pool } from '../../infra/db/pool.js';
 import { ObjectStorage } from '../../infra/object-storage.js';
 import { TRANSCRIPT_SIDECAR_SUFFIX } from '../../pipeline/storage-keys.js';
 import { assertBuilt, CALLQA_BIN, pgrep, runCallqa, startTestEnv, testDatabaseUrl, TEST_REDIS_URL, waitFor, type TestEnv } from '../support/integration.js';

@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices, type Services } from '../../infra/services.js';
-import { getRecordings, listFailedRecordings } from '../../infra/database.js';
+import { getRecordings, listFailedRecordings } from '../../infra/db/recordings-repository.js';
 import { reportHtmlKey, reportKey, transcriptKey } from '../../pipeline/storage-keys.js';
 import type { Transcript } from '../../domain/transcript.js';
 import type { Report } from '../../domain/report.js';

@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveReportSummary, upsertQueuedRecording } from '../../infra/database.js';
+import { saveReportSummary } from '../../infra/db/reports-repository.js';
+import { upsertQueuedRecording } from '../../infra/db/recordings-repository.js';
 import { openServices, type Services } from '../../infra/services.js';
 import { reportSummary, runAnalyzeStage } from '../../pipeline/stages/analyze.js';
 import type { StageContext } from '../../pipeline/stages/context.js';

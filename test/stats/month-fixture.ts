@@ -3,7 +3,7 @@
  * the comments and in EXPECTED), for the monthly statistics tests. Rows go straight into PostgreSQL, as
  * the analyze stage and the review workspace would have left them.
  */
-import type { Pool } from '../../infra/database.js';
+import type { Pool } from '../../infra/db/pool.js';
 import type { Figures } from '../../pipeline/stats/aggregate.js';
 
 type FigureValues = Record<string, Partial<Record<keyof Figures, number | null>>>;

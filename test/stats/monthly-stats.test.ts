@@ -12,7 +12,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.js';
-import { openDatabase, type Pool } from '../../infra/database.js';
+import { openDatabase, type Pool } from '../../infra/db/pool.js';
 import { ObjectStorage } from '../../infra/object-storage.js';
 import type { Services } from '../../infra/services.js';
 import { computeMonthlyStats, type Figures, type MonthlyStats } from '../../pipeline/stats/aggregate.js';
@@ -24,7 +24,7 @@ import { installStatsSchedule, statsTargetMonth } from '../../workers/monthly-st
 import { dateInZone } from '../../workers/nightly.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
 import { assertBuilt, runCallqa, startTestEnv, testDatabaseUrl, type TestEnv } from '../support/integration.js';
-import { dropDatabase } from '../../infra/database.js';
+import { dropDatabase } from '../../infra/db/pool.js';
 import { AGENT_CSV, EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE, REVIEWER } from './month-fixture.js';
 import { importAgentCsv } from '../../infra/agent-directory.js';
 import { wilsonInterval } from '../../pipeline/stats/sampling.js';

@@ -13,7 +13,7 @@ import { createUser } from '../../web/accounts.js';
 import { buildWebServer } from '../../web/server.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';
 import { startTestEnv, testDatabaseUrl, type TestEnv } from '../support/integration.js';
-import { dropDatabase } from '../../infra/database.js';
+import { dropDatabase } from '../../infra/db/pool.js';
 import { Client, PASSWORD, SECRET } from '../support/web.js';
 import { insertFixtureMonth } from './month-fixture.js';
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { expect } from 'vitest';
-import type { Pool } from '../../infra/database.js';
+import type { Pool } from '../../infra/db/pool.js';
 import type { ObjectStorage } from '../../infra/object-storage.js';
 import { reportHtmlKey, reportKey } from '../../pipeline/storage-keys.js';
 import { CALLQA_BIN, pgrep, waitFor } from './integration.js';

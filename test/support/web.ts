@@ -8,7 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { dropDatabase, getRecordings } from '../../infra/database.js';
+import { dropDatabase } from '../../infra/db/pool.js';
+import { getRecordings } from '../../infra/db/recordings-repository.js';
 
 /** Re-exported for the web tests, which start from an empty database. */
 export { dropDatabase };
@@ -17,7 +18,8 @@ import { scanPrefix } from '../../workers/enqueue.js';
 import { closeQueues, openQueues, STAGES, type Queues } from '../../workers/queues.js';
 import { startWorkers, type RunningWorkers } from '../../workers/run-workers.js';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { createUser, type Role } from '../../web/accounts.js';
+import { createUser } from '../../web/accounts.js';
+import type { Role } from '../../domain/user.js';
 import { buildWebServer } from '../../web/server.js';
 import { startTestEnv, TEST_DATABASE_URL, waitFor, type TestEnv } from './integration.js';
 

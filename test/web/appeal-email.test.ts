@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.js';
-import { dropDatabase, openDatabase, type Pool } from '../../infra/database.js';
+import { dropDatabase, openDatabase, type Pool } from '../../infra/db/pool.js';
 import { pino } from 'pino';
 import { createUser } from '../../web/accounts.js';
 import { createAppealNotifier, type AppealNotice } from '../../web/appeal-notifications.js';

@@ -1,5 +1,5 @@
 /**
- * Rules management (web/rules-pages.ts, rules/ruleset-store.ts) over HTTP on the real review-workspace
+ * Rules management (web/rules-pages.ts, infra/ruleset-store.ts) over HTTP on the real review-workspace
  * environment (PostgreSQL, Redis, s3rver, workers): roles, CSRF, line-accurate errors that save nothing,
  * duplicate versions, activation with its history, and a call analysed by the real pipeline afterwards
  * carrying the new ruleset version and the new banned-phrase deduction; `callqa rescore` uses it too.
@@ -9,11 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rescoreCommand } from '../../cli/rescore-command.js';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
-import { getRecordings } from '../../infra/database.js';
+import { getRecordings } from '../../infra/db/recordings-repository.js';
 import { parseTranscriptText } from '../../domain/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset, parseRuleset } from '../../rules/ruleset.js';
-import { activeRuleset } from '../../rules/ruleset-store.js';
+import { activeRuleset } from '../../infra/ruleset-store.js';
 import { scanPrefix } from '../../workers/enqueue.js';
 import { waitFor } from '../support/integration.js';
 import { Client, csrfOf, startWebEnv, type WebEnv } from '../support/web.js';

@@ -6,9 +6,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../infra/config.js';
-import { dropDatabase, openDatabase, type Pool } from '../../infra/database.js';
+import { dropDatabase, openDatabase, type Pool } from '../../infra/db/pool.js';
 import type { Services } from '../../infra/services.js';
-import { setSamplingRate } from '../../web/sampling-data.js';
+import { setSamplingRate } from '../../infra/db/sampling-repository.js';
 import { installSamplingSchedule, samplingJobId, samplingTargetDate } from '../../workers/daily-sampling.js';
 import { handlers } from '../../workers/handlers.js';
 import { closeQueues, openQueues, type Queues } from '../../workers/queues.js';

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices, type Services } from '../../infra/services.js';
-import { getRecordings, upsertQueuedRecording } from '../../infra/database.js';
+import { getRecordings, upsertQueuedRecording } from '../../infra/db/recordings-repository.js';
 import { recordingId } from '../../pipeline/storage-keys.js';
 import { scanPrefix } from '../../workers/enqueue.js';
 import { closeQueues, openQueues, stageJobId, type Queues } from '../../workers/queues.js';

@@ -5,7 +5,7 @@
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRecordings, insertQueuedRecordings, markRecordingFailed, setRecordingStage } from '../../infra/database.js';
+import { getRecordings, insertQueuedRecordings, markRecordingFailed, setRecordingStage } from '../../infra/db/recordings-repository.js';
 import { openServices, type Services } from '../../infra/services.js';
 import { recordingId } from '../../pipeline/storage-keys.js';
 import type { RecordingRef } from '../../pipeline/stages/context.js';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServices, type Services } from '../../infra/services.js';
-import { getRecordings, upsertQueuedRecording } from '../../infra/database.js';
+import { getRecordings, upsertQueuedRecording } from '../../infra/db/recordings-repository.js';
 import { preparedAudioKey, recordingId } from '../../pipeline/storage-keys.js';
 import { closeQueues, openQueues, stageJobId, type Queues } from '../../workers/queues.js';
 import { assertBuilt, CALLQA_BIN, pgrep, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';

@@ -1,8 +1,10 @@
-/** PostgreSQL queries of the pipeline, on the real test database. */
+/** The reports and recordings repositories (infra/db/), on the real test database. */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, saveReportSummary, upsertQueuedRecording, type Pool, type ReportSummary } from '../../infra/database.js';
-import { TEST_DATABASE_URL } from '../support/integration.js';
+import { openDatabase, type Pool } from '../../../infra/db/pool.js';
+import { saveReportSummary, type ReportSummary } from '../../../infra/db/reports-repository.js';
+import { upsertQueuedRecording } from '../../../infra/db/recordings-repository.js';
+import { TEST_DATABASE_URL } from '../../support/integration.js';
 
 describe('report summaries and findings', () => {
   let db: Pool;
@@ -32,6 +34,23 @@ describe('report summaries and findings', () => {
     expect((await rows()).map((r) => r.ordinal)).toEqual([0, 2]);
     const { rows: [status] } = await db.query('SELECT status FROM recordings WHERE id = $1', [id]);
     expect(status.status).toBe('reported');
+  });
+
+  it('sets the review status from the flag when a call is scored, and keeps a finished review when it is scored again', async () => {
+    const other = `status-${randomBytes(8).toString('hex')}`;
+    await upsertQueuedRecording(db, { id: other, bucket: 'b', objectKey: `k/${other}`, etag: 'e', sizeBytes: 1 });
+    const reviewStatus = async () => (await db.query('SELECT review_status FROM reports WHERE recording_id = $1', [other])).rows[0].review_status;
+    const save = (flagged: boolean) => saveReportSummary(db, { ...summary([]), recordingId: other, flagged });
+    await save(false);
+    expect(await reviewStatus()).toBe('none');
+    await save(true);
+    expect(await reviewStatus()).toBe('pending');
+    // A reviewer finished the review (confirmed); rescoring, flagged or not, keeps it.
+    await db.query(`UPDATE reports SET review_status = 'confirmed' WHERE recording_id = $1`, [other]);
+    await save(false);
+    expect(await reviewStatus()).toBe('confirmed');
+    await Promise.all([save(true), save(true)]);
+    expect(await reviewStatus()).toBe('confirmed');
   });
 
   it('queues the same recording from two scans at once without a duplicate-key error', async () => {

@@ -1,7 +1,7 @@
 /**
- * Rulesets managed in production, stored in PostgreSQL (migration 007): saved versions of the ruleset YAML
- * (`rulesets`, one row per `version:`, never changed) and the append-only history of activations
- * (`ruleset_activations`). The active ruleset is the one the latest activation names; an activation of
+ * Rulesets managed in production, stored in PostgreSQL (migration 007, infra/db/rulesets-repository.ts): saved
+ * versions of the ruleset YAML (`rulesets`, one row per `version:`, never changed) and the append-only history
+ * of activations (`ruleset_activations`). The active ruleset is the one the latest activation names; an activation of
  * `null`, or no activation at all, means the shipped file (`defaultRuleset()`).
  *
  * Every text is checked with {@link parseRuleset} before it is saved and again before it is activated, so a
@@ -9,32 +9,19 @@
  * one small query for the active version; the YAML is read and compiled only when that version has not been
  * compiled before in this process (saved rows never change, so compiled rulesets are cached by version).
  */
-import type { Pool } from '../infra/database.js';
-import { defaultRuleset, parseRuleset, type Ruleset } from './ruleset.js';
+import type { Pool } from './db/pool.js';
+import {
+  activeRulesetVersion,
+  getRulesetVersion,
+  insertRulesetActivation,
+  insertRulesetVersion,
+  rulesetYamlOfVersion,
+  type RulesetVersionRow,
+} from './db/rulesets-repository.js';
+import { defaultRuleset, parseRuleset, type Ruleset } from '../rules/ruleset.js';
 
 /** The name parse errors of a submitted text carry: `ruleset.yaml:<line>: reason`. */
 const TEXT_NAME = 'ruleset.yaml';
-
-/** A saved ruleset version (a row of `rulesets`), without its YAML unless asked for. */
-export interface RulesetVersionRow {
-  id: number;
-  version: string;
-  savedBy: string;
-  savedAt: Date;
-  /** True for the version the latest activation names. */
-  active: boolean;
-  /** The YAML text (only from {@link getRulesetVersion}). */
-  yaml?: string;
-}
-
-/** An entry of the activation history; `version` null means the shipped file. */
-export interface RulesetActivation {
-  id: number;
-  rulesetId: number | null;
-  version: string | null;
-  activatedBy: string;
-  activatedAt: Date;
-}
 
 /** Why a ruleset text was not saved or activated. */
 export class RulesetStoreError extends Error {
@@ -80,13 +67,9 @@ export async function saveRulesetVersion(db: Pool, yaml: string, savedBy: string
   if (ruleset.version === defaultRuleset().version) {
     throw new RulesetStoreError('duplicate', `version "${ruleset.version}" is the shipped ruleset's; give the new ruleset a version of its own`);
   }
-  const { rows } = await db.query(
-    `INSERT INTO rulesets (version, yaml, saved_by) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING
-     RETURNING id, version, saved_by, saved_at`,
-    [ruleset.version, yaml, savedBy],
-  );
-  if (!rows.length) throw new RulesetStoreError('duplicate', `version "${ruleset.version}" exists already; change version: to save a new one`);
-  return { id: Number(rows[0].id), version: rows[0].version, savedBy: rows[0].saved_by, savedAt: rows[0].saved_at, active: false };
+  const row = await insertRulesetVersion(db, ruleset.version, yaml, savedBy);
+  if (!row) throw new RulesetStoreError('duplicate', `version "${ruleset.version}" exists already; change version: to save a new one`);
+  return row;
 }
 
 /**
@@ -104,38 +87,8 @@ export async function activateRulesetVersion(db: Pool, rulesetId: number | null,
     if (!row) throw new RulesetStoreError('not_found', `no saved ruleset with id ${rulesetId}`);
     version = checkRulesetText(row.yaml!).version;
   }
-  await db.query('INSERT INTO ruleset_activations (ruleset_id, activated_by) VALUES ($1, $2)', [rulesetId, activatedBy]);
+  await insertRulesetActivation(db, rulesetId, activatedBy);
   return version;
-}
-
-const ACTIVE_ID = '(SELECT ruleset_id FROM ruleset_activations ORDER BY id DESC LIMIT 1)';
-
-function toRow(r: Record<string, unknown>): RulesetVersionRow {
-  return { id: Number(r.id), version: r.version as string, savedBy: r.saved_by as string, savedAt: r.saved_at as Date, active: r.active === true, ...(typeof r.yaml === 'string' ? { yaml: r.yaml } : {}) };
-}
-
-/** Every saved version, newest first, with the active one marked. */
-export async function listRulesetVersions(db: Pool): Promise<RulesetVersionRow[]> {
-  const { rows } = await db.query(`SELECT id, version, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets ORDER BY id DESC`);
-  return rows.map(toRow);
-}
-
-/** One saved version with its YAML, or undefined. */
-export async function getRulesetVersion(db: Pool, id: number): Promise<RulesetVersionRow | undefined> {
-  const { rows } = await db.query(`SELECT id, version, yaml, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets WHERE id = $1`, [id]);
-  return rows[0] ? toRow(rows[0]) : undefined;
-}
-
-/** The activation history, newest first (at most `limit` entries). */
-export async function listRulesetActivations(db: Pool, limit = 100): Promise<RulesetActivation[]> {
-  const { rows } = await db.query(
-    `SELECT a.id, a.ruleset_id, r.version, a.activated_by, a.activated_at
-     FROM ruleset_activations a LEFT JOIN rulesets r ON r.id = a.ruleset_id ORDER BY a.id DESC LIMIT $1`,
-    [limit],
-  );
-  return rows.map((r) => ({
-    id: Number(r.id), rulesetId: r.ruleset_id === null ? null : Number(r.ruleset_id), version: r.version ?? null, activatedBy: r.activated_by, activatedAt: r.activated_at,
-  }));
 }
 
 /** Compiled saved versions per database pool, by version (saved rows never change). */
@@ -147,11 +100,11 @@ async function compiledVersion(db: Pool, version: string): Promise<Ruleset | und
   if (!cache) compiled.set(db, (cache = new Map()));
   const hit = cache.get(version);
   if (hit) return hit;
-  const { rows } = await db.query<{ yaml: string }>('SELECT yaml FROM rulesets WHERE version = $1', [version]);
-  if (!rows[0]) return undefined;
+  const yaml = await rulesetYamlOfVersion(db, version);
+  if (yaml === undefined) return undefined;
   let ruleset: Ruleset;
   try {
-    ruleset = parseRuleset(rows[0].yaml, `ruleset ${version} (database)`);
+    ruleset = parseRuleset(yaml, `ruleset ${version} (database)`);
   } catch (error) {
     throw new Error(`the stored ruleset ${version} no longer parses: ${(error as Error).message}`);
   }
@@ -168,10 +121,7 @@ async function compiledVersion(db: Pool, version: string): Promise<Ruleset | und
  *   nothing is scored with a ruleset other than the active one)
  */
 export async function activeRuleset(db: Pool): Promise<Ruleset> {
-  const { rows } = await db.query<{ version: string | null }>(
-    'SELECT r.version FROM ruleset_activations a LEFT JOIN rulesets r ON r.id = a.ruleset_id ORDER BY a.id DESC LIMIT 1',
-  );
-  const version = rows[0]?.version;
+  const version = await activeRulesetVersion(db);
   if (!version) return defaultRuleset();
   return (await compiledVersion(db, version)) ?? defaultRuleset();
 }

@@ -8,9 +8,9 @@
  * its rate (the agent's rate, else its line's, else 0): a fixed, reproducible Bernoulli draw, so each call
  * has the rate's chance and drawing the same day twice draws nobody twice. A drawn call gets `sampled` and
  * `review_status = 'pending'`; it is then reviewed like a flagged call without findings (a whole-call
- * decision, web/review-data.ts recordCallDecision) and its missed findings are appended here.
+ * decision, infra/db/reviews-repository.ts recordCallDecision) and its missed findings are appended here.
  */
-import type { Pool } from '../infra/database.js';
+import type { Pool } from './pool.js';
 
 /** A sampling rate. `rate`: fraction 0–1 of the unflagged calls of a day. */
 export interface SamplingRate {
