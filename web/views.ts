@@ -245,7 +245,7 @@ export function callPageHtml(opts: {
   refused?: { error: string; choices: Record<number, FindingChoice>; callComment?: string };
   /** Sampled calls: the problems reviewers recorded that the rules missed (web/sampling-data.ts). */
   missed?: MissedFinding[];
-  /** More HTML under a finding, by finding id (its appeal or the agent's appeal form, web/appeals-routes.ts). */
+  /** More HTML under a finding, by finding id (its appeal or the agent's appeal form, web/routes/appeals.ts). */
   findingExtras?: Map<number, string>;
 }): string {
   const { call, report, transcript, mask, reviewed, phraseLabels } = opts;
