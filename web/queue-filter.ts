@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { STATUS_FILTERS, type QueueFilter } from './review-data.js';
+import { sentField } from './routes/common.js';
 
 /** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
 const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
@@ -31,11 +32,8 @@ const FILTER_NAMES: Record<keyof typeof queryField, string> = {
   from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
 };
 
-/** A query-string parameter as sent: once (a string) or repeated (an array); parseQueueFilter checks it. */
-const sentValue = z.union([z.string(), z.array(z.string())]).optional();
-
 /** The queue filter's parameters of a query string, as sent (the schema of routes that take a filter). */
-export const queueFilterFields = Object.fromEntries(Object.keys(queryField).map((k) => [k, sentValue])) as Record<keyof typeof queryField, typeof sentValue>;
+export const queueFilterFields = Object.fromEntries(Object.keys(queryField).map((k) => [k, sentField])) as Record<keyof typeof queryField, typeof sentField>;
 
 /** The queue filter's parameters as routes receive them (see {@link queueFilterFields}). */
 export type QueueFilterQuery = { [K in keyof typeof queryField]?: string | string[] };

@@ -27,6 +27,12 @@ export const findingParams = z.object({ id: z.string().regex(RECORDING_ID), fid:
  */
 export const field = z.string().optional().catch(undefined);
 
+/**
+ * A field or query-string parameter as sent, for routes that answer a repeated one differently from a
+ * missing one: a string (sent once), an array of strings (sent several times), or absent.
+ */
+export const sentField = z.union([z.string(), z.array(z.string())]).optional();
+
 /** A field that may be sent several times (check boxes): its string values, none when missing. */
 export const fieldList = z
   .unknown()

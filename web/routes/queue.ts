@@ -16,7 +16,7 @@ import { signedInUser } from '../plugins/security.js';
 import { parseQueueFilter, queueFilterFields, type QueueFilterQuery } from '../queue-filter.js';
 import { assignCalls, assignEvenly, decodeCursor, filterChoices, queuePage, type QueueFilter } from '../review-data.js';
 import { errorPage, queuePageHtml } from '../views.js';
-import { field, fieldList, form, query, RECORDING_ID, sendHtml } from './common.js';
+import { field, fieldList, form, query, RECORDING_ID, sentField, sendHtml } from './common.js';
 
 /** Shown instead of the results when a search was left out because it could reveal masked numbers. */
 const SEARCH_REFUSED_NOTICE = '您的角色看到的号码已遮挡，不能按号码搜索转写文本：搜索词里的数字须前后紧挨文字（如“下午3点”），本次未按文本筛选。';
@@ -69,12 +69,12 @@ export const queueRoutes: FastifyPluginAsyncZod<QueueRouteOptions> = async (app,
     return { filter, searchRefused: true };
   };
 
-  app.get('/', { schema: { querystring: query({ ...queueFilterFields, ...noticeFields, after: field }) } }, async (req, reply) => {
+  app.get('/', { schema: { querystring: query({ ...queueFilterFields, ...noticeFields, after: sentField }) } }, async (req, reply) => {
     const user = signedInUser(req);
     const q = req.query;
     const invalid: string[] = [];
     const { filter, searchRefused } = queueFilterOf(user, q, invalid);
-    const after = q.after === undefined || q.after === '' ? undefined : decodeCursor(q.after);
+    const after = q.after === undefined || q.after === '' ? undefined : typeof q.after === 'string' ? decodeCursor(q.after) : undefined;
     if (q.after !== undefined && q.after !== '' && !after) {
       return sendHtml(reply, errorPage('请求无效', '翻页位置无效，请回到队列第一页。', user, reply.generateCsrf()), 400);
     }

@@ -13,7 +13,7 @@ import type { Pool } from '../../infra/database.js';
 import { authenticate, createSession, deleteSession, recordFailedSignIn } from '../accounts.js';
 import { hasNul, SESSION_COOKIE } from '../plugins/security.js';
 import { loginPage } from '../views.js';
-import { field, form, query, sendHtml } from './common.js';
+import { field, form, query, sendHtml, sentField } from './common.js';
 
 /**
  * Failed sign-ins allowed per client address in a minute (then 429 until the minute is over). Only failures
@@ -62,7 +62,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (ap
     {
       // The form's fields are checked here (NUL characters count as a failed attempt), not refused up front.
       config: { public: true, checksNul: true, rateLimit: SIGN_IN_REQUESTS_PER_IP },
-      schema: { body: form({ username: field, password: field, next: field }) },
+      schema: { body: form({ username: sentField, password: sentField, next: field }) },
       preHandler: app.csrfProtection,
     },
     async (req, reply) => {
@@ -80,7 +80,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (ap
       if (!checked.success) {
         // Still an attempt: it counts toward the account's lock-out and the address's limit.
         await countFailure();
-        await recordFailedSignIn(db, body.username ?? '', req.ip);
+        await recordFailedSignIn(db, typeof body.username === 'string' ? body.username : '', req.ip);
         app.metrics.logins.inc({ result: 'bad_input' });
         return sendHtml(reply, loginPage(reply.generateCsrf(), '用户名或密码含有无效字符。', next), 400);
       }
