@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { STATUS_FILTERS, type QueueFilter } from '../infra/db/reviews-repository.js';
+import { sentField } from './routes/common.js';
 
 /** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
 const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
@@ -31,14 +32,20 @@ const FILTER_NAMES: Record<keyof typeof queryField, string> = {
   from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
 };
 
+/** The queue filter's parameters of a query string, as sent (the schema of routes that take a filter). */
+export const queueFilterFields = Object.fromEntries(Object.keys(queryField).map((k) => [k, sentField])) as Record<keyof typeof queryField, typeof sentField>;
+
+/** The queue filter's parameters as routes receive them (see {@link queueFilterFields}). */
+export type QueueFilterQuery = { [K in keyof typeof queryField]?: string | string[] };
+
 /**
- * Reads the queue filter from a query string; invalid or empty values are left out, and the names of the
- * invalid ones (Chinese, {@link FILTER_NAMES}) are pushed to `invalid` when given.
+ * Reads the queue filter from a query string; invalid or empty values (a repeated parameter too) are left
+ * out, and the names of the invalid ones (Chinese, {@link FILTER_NAMES}) are pushed to `invalid` when given.
  */
-export function parseQueueFilter(query: Record<string, unknown>, invalid?: string[]): QueueFilter {
+export function parseQueueFilter(query: QueueFilterQuery, invalid?: string[]): QueueFilter {
   const f: Record<string, unknown> = {};
   for (const [k, schema] of Object.entries(queryField)) {
-    const v = query[k];
+    const v = query[k as keyof typeof queryField];
     if (v === undefined || v === '') continue;
     const parsed = typeof v === 'string' ? (schema as z.ZodType).safeParse(v) : undefined;
     if (parsed?.success && parsed.data !== '') f[k] = parsed.data;
@@ -47,8 +54,10 @@ export function parseQueueFilter(query: Record<string, unknown>, invalid?: strin
   return f as QueueFilter;
 }
 
-/** The queue filter a form carried in its `back` field (a query string written by the call page), checked like a query. */
-export function backFilter(body: unknown): QueueFilter {
-  const back = (body as Record<string, unknown> | undefined)?.back;
-  return parseQueueFilter(typeof back === 'string' && back.length <= 2000 ? Object.fromEntries(new URLSearchParams(back)) : {});
+/**
+ * The queue filter a form carried in its `back` field (a query string written by the call page, at most
+ * 2,000 characters), checked like a query.
+ */
+export function backFilter(back: string | undefined): QueueFilter {
+  return parseQueueFilter(back !== undefined && back.length <= 2000 ? Object.fromEntries(new URLSearchParams(back)) : {});
 }

@@ -237,7 +237,7 @@ export function callPageHtml(opts: {
   reviewed?: ReviewedScore;
   /** The queue's filter the call was opened from (kept by the back link, the next-call link and the form). */
   back: QueueFilter;
-  /** The dismiss reasons to pick from (web/dismiss-reasons.ts). */
+  /** The dismiss reasons to pick from (infra/db/dismiss-reasons-repository.ts). */
   reasons: string[];
   /** Banned-phrase wording by id (bannedPhraseLabels). */
   phraseLabels: Record<string, string>;
@@ -247,7 +247,7 @@ export function callPageHtml(opts: {
   refused?: { error: string; choices: Record<number, FindingChoice>; callComment?: string };
   /** Sampled calls: the problems reviewers recorded that the rules missed (web/sampling-data.ts). */
   missed?: MissedFinding[];
-  /** More HTML under a finding, by finding id (its appeal or the agent's appeal form, web/appeals-routes.ts). */
+  /** More HTML under a finding, by finding id (its appeal or the agent's appeal form, web/routes/appeals.ts). */
   findingExtras?: Map<number, string>;
 }): string {
   const { call, report, transcript, mask, reviewed, phraseLabels } = opts;

@@ -1,6 +1,6 @@
 /**
  * The dismiss reasons officers pick from (migration 020), kept by supervisors on `/settings/dismiss-reasons`
- * (web/dismiss-reasons.ts). Retired reasons stay in the table (decisions store the wording they were given).
+ * (web/routes/dismiss-reasons.ts). Retired reasons stay in the table (decisions store the wording they were given).
  */
 import type { Pool } from './pool.js';
 

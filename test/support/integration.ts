@@ -6,7 +6,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +37,7 @@ export interface TestEnv {
   /** The variables `config` was made from, to hand to a child `callqa` process. */
   env: Record<string, string>;
   s3: LocalS3;
+  /** The environment's temp folder: the local S3 server's files in `s3/`, the work folder in `work/`. */
   dir: string;
   log: Logger;
   modelPath: string;
@@ -47,10 +48,14 @@ export interface TestEnv {
  * Starts an environment. The model is ../shared's whisper.cpp test model when present, else the one
  * scripts/make-test-model.mjs writes; it is copied under a unique name so `pgrep -f` finds only this
  * test's whisper processes.
+ *
+ * @param opts.s3Seed a local S3 folder (as s3rver keeps it, e.g. {@link TestEnv.dir}`/s3` of an earlier
+ *   environment) copied in before the server starts, so its buckets and objects are there from the start
  */
-export async function startTestEnv(extra: Record<string, string> = {}): Promise<TestEnv> {
+export async function startTestEnv(extra: Record<string, string> = {}, opts: { s3Seed?: string } = {}): Promise<TestEnv> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'callqa-it-'));
   const suffix = randomBytes(4).toString('hex');
+  if (opts.s3Seed) await cp(opts.s3Seed, path.join(dir, 's3'), { recursive: true });
   const s3 = await startLocalS3(path.join(dir, 's3'));
   await mkdir(path.join(dir, 'work'));
   const binary = await ensureWhisperBinary();

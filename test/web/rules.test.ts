@@ -1,5 +1,5 @@
 /**
- * Rules management (web/rules-pages.ts, infra/ruleset-store.ts) over HTTP on the real review-workspace
+ * Rules management (web/routes/rules.ts, infra/ruleset-store.ts) over HTTP on the real review-workspace
  * environment (PostgreSQL, Redis, s3rver, workers): roles, CSRF, line-accurate errors that save nothing,
  * duplicate versions, activation with its history, and a call analysed by the real pipeline afterwards
  * carrying the new ruleset version and the new banned-phrase deduction; `callqa rescore` uses it too.

@@ -1,25 +1,28 @@
 /**
- * Sampling pages (issue 12): `/settings/sampling` (supervisors, admins) sets the rate per line or agent and
+ * Sampling pages: `/settings/sampling` (supervisors, admins) sets the rate per line or agent and
  * draws a day's sample into the queue; `POST /calls/:id/missed-findings` (officers, supervisors) records a
  * problem the rules missed on a sampled call (rule, time in seconds, note). Data: web/sampling-data.ts.
+ * Forms that do not pass their check go back to the page with a notice (no 400 page).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Pool } from '../infra/db/pool.js';
-import { RULE_NAMES } from '../domain/labels.js';
-import type { User } from '../domain/user.js';
-import { backFilter } from './queue-filter.js';
-import { filterChoices } from '../infra/db/reviews-repository.js';
-import type { CallView } from './review-data.js';
-import { addMissedFinding, drawSample, listSamplingRates, setSamplingRate, type SamplingRate } from '../infra/db/sampling-repository.js';
-import { esc, filterQuery, formatDateTime, layout } from './views.js';
+import type { Pool } from '../../infra/db/pool.js';
+import { RULE_NAMES } from '../../domain/labels.js';
+import type { User } from '../../domain/user.js';
+import { signedInUser } from '../plugins/security.js';
+import { backFilter } from '../queue-filter.js';
+import { filterChoices } from '../../infra/db/reviews-repository.js';
+import { addMissedFinding, drawSample, listSamplingRates, setSamplingRate, type SamplingRate } from '../../infra/db/sampling-repository.js';
+import { esc, filterQuery, formatDateTime, layout } from '../views.js';
+import type { CallContext } from './call-context.js';
+import { callParams, field, form, query } from './common.js';
 
-/** What the routes need from the server. */
-export interface SamplingRouteDeps {
+/** What the routes need. */
+export interface SamplingRouteOptions {
   db: Pool;
   /** The zone days are read in for drawing (the workspace's: Asia/Shanghai). */
   timeZone: string;
-  openCall(req: FastifyRequest, reply: FastifyReply): Promise<CallView | undefined>;
+  calls: CallContext;
 }
 
 const NOTICES: Record<string, (n: number) => string> = {
@@ -61,37 +64,39 @@ function pageHtml(user: User, csrf: string, rates: SamplingRate[], choices: { ag
 }
 
 /** Registers the sampling routes. */
-export function registerSamplingRoutes(app: FastifyInstance, deps: SamplingRouteDeps): void {
-  const { db } = deps;
+export const samplingRoutes: FastifyPluginAsyncZod<SamplingRouteOptions> = async (app, opts) => {
+  const { db, calls } = opts;
   const roles = { roles: ['supervisor', 'admin'] as User['role'][] };
-  app.get('/settings/sampling', { config: roles }, async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
-    const code = typeof q.notice === 'string' && Object.hasOwn(NOTICES, q.notice) ? q.notice : undefined;
-    const n = typeof q.n === 'string' && /^\d{1,6}$/.test(q.n) ? Number(q.n) : 0;
-    const html = pageHtml(req.user!, reply.generateCsrf(), await listSamplingRates(db), await filterChoices(db), code ? NOTICES[code]!(n) : undefined);
+  app.get('/settings/sampling', { config: roles, schema: { querystring: query({ notice: field, n: field }) } }, async (req, reply) => {
+    const { notice: code, n: count } = req.query;
+    const notice = code !== undefined && Object.hasOwn(NOTICES, code) ? NOTICES[code]!(count !== undefined && /^\d{1,6}$/.test(count) ? Number(count) : 0) : undefined;
+    const html = pageHtml(signedInUser(req), reply.generateCsrf(), await listSamplingRates(db), await filterChoices(db), notice);
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.post('/settings/sampling', { config: roles, preHandler: app.csrfProtection }, async (req, reply) => {
-    const form = rateForm.safeParse(req.body);
-    if (!form.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
-    await setSamplingRate(db, form.data.scope, form.data.key, form.data.percent / 100, req.user!.username);
+  app.post('/settings/sampling', { config: roles, schema: { body: form({ scope: field, key: field, percent: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const checked = rateForm.safeParse(req.body);
+    if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
+    await setSamplingRate(db, checked.data.scope, checked.data.key, checked.data.percent / 100, signedInUser(req).username);
     return reply.redirect('/settings/sampling?notice=saved', 303);
   });
-  app.post('/settings/sampling/draw', { config: roles, preHandler: app.csrfProtection }, async (req, reply) => {
-    const form = drawForm.safeParse(req.body);
-    if (!form.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
-    const drawn = await drawSample(db, form.data.date, deps.timeZone);
+  app.post('/settings/sampling/draw', { config: roles, schema: { body: form({ date: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const checked = drawForm.safeParse(req.body);
+    if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
+    const drawn = await drawSample(db, checked.data.date, opts.timeZone);
     return reply.redirect(`/settings/sampling?notice=drawn&n=${drawn.length}`, 303);
   });
-  const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{40}$' } }, required: ['id'] } as const;
-  app.post('/calls/:id/missed-findings', { schema: { params: idParams }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection }, async (req, reply) => {
-    const call = await deps.openCall(req, reply);
-    if (!call) return reply;
-    const form = missedForm.safeParse(req.body);
-    const back = backFilter(req.body);
-    const valid = form.success && Object.hasOwn(RULE_NAMES, form.data.rule);
-    if (!valid || !call.sampled) return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: call.sampled ? 'missed-invalid' : 'not-sampled' })}#missed`, 303);
-    await addMissedFinding(db, call.recordingId, { ruleId: form.data.rule, startSec: form.data.start, note: form.data.note, reviewer: req.user!.username });
-    return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: 'missed-saved' })}#missed`, 303);
-  });
-}
+  app.post(
+    '/calls/:id/missed-findings',
+    { schema: { params: callParams, body: form({ rule: field, start: field, note: field, back: field }) }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    async (req, reply) => {
+      const call = await calls.openCall(req, reply, req.params.id);
+      if (!call) return reply;
+      const checked = missedForm.safeParse(req.body);
+      const back = backFilter(req.body.back);
+      const valid = checked.success && Object.hasOwn(RULE_NAMES, checked.data.rule);
+      if (!valid || !call.sampled) return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: call.sampled ? 'missed-invalid' : 'not-sampled' })}#missed`, 303);
+      await addMissedFinding(db, call.recordingId, { ruleId: checked.data.rule, startSec: checked.data.start, note: checked.data.note, reviewer: signedInUser(req).username });
+      return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: 'missed-saved' })}#missed`, 303);
+    },
+  );
+};

@@ -5,13 +5,17 @@
  * admins only (the files hold per-agent figures). Names are checked against the fixed set the build writes,
  * so a request never reaches another key.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ObjectStorage } from '../infra/object-storage.js';
-import { statsFileNames } from '../pipeline/stats/tables.js';
-import type { Role, User } from '../domain/user.js';
-import { esc, layout } from './views.js';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ObjectStorage } from '../../infra/object-storage.js';
+import { statsFileNames } from '../../pipeline/stats/tables.js';
+import type { Role } from '../../domain/user.js';
+import { signedInUser } from '../plugins/security.js';
+import { esc, layout } from '../views.js';
 
-const MONTH = '^2\\d{3}-(0[1-9]|1[0-2])$';
+/** `/stats/:month/…`: a month `yyyy-mm` of this millennium and a file name of lower-case letters, digits, dots and hyphens. */
+const fileParams = z.object({ month: z.string().regex(/^2\d{3}-(0[1-9]|1[0-2])$/), file: z.string().regex(/^[a-z0-9.-]{1,64}$/) });
 
 /** Content type and whether it is a download, per file-name ending. */
 function fileType(name: string): { type: string; download: boolean } | undefined {
@@ -39,7 +43,7 @@ const FILE_LABELS: [RegExp, string][] = [
  *
  * @param deps.bucket the results bucket (S3_RESULTS_BUCKET)
  */
-export function registerStatsRoutes(app: FastifyInstance, deps: { storage: ObjectStorage; bucket: string }): void {
+export const statsRoutes: FastifyPluginAsyncZod<{ storage: ObjectStorage; bucket: string }> = async (app, deps) => {
   const roles: Role[] = ['supervisor', 'admin'];
 
   app.get('/stats', { config: { roles } }, async (req, reply) => {
@@ -61,7 +65,7 @@ export function registerStatsRoutes(app: FastifyInstance, deps: { storage: Objec
     const body = `<h1>月度统计</h1>
 <p>每月 1 日凌晨自动生成上月统计；复核补录后可由管理员运行 <code>callqa stats --month yyyy-mm</code> 重新生成。</p>
 ${rows ? `<table><thead><tr><th>月份</th><th>文件</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>尚无统计。</p>'}`;
-    return reply.type('text/html; charset=utf-8').send(layout({ title: '月度统计', user: req.user as User, body, csrf: reply.generateCsrf() }));
+    return reply.type('text/html; charset=utf-8').send(layout({ title: '月度统计', user: signedInUser(req), body, csrf: reply.generateCsrf() }));
   });
 
   const send = async (month: string, name: string, reply: FastifyReply) => {
@@ -75,15 +79,6 @@ ${rows ? `<table><thead><tr><th>月份</th><th>文件</th></tr></thead><tbody>${
     if (type.download) reply.header('Content-Disposition', `attachment; filename="${name.replace('csv/', `${month}-`)}"`);
     return reply.send(body);
   };
-  const fileParams = {
-    type: 'object',
-    properties: { month: { type: 'string', pattern: MONTH }, file: { type: 'string', pattern: '^[a-z0-9.-]{1,64}$' } },
-    required: ['month', 'file'],
-  } as const;
-  app.get<{ Params: { month: string; file: string } }>('/stats/:month/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) =>
-    send(req.params.month, req.params.file, reply),
-  );
-  app.get<{ Params: { month: string; file: string } }>('/stats/:month/csv/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) =>
-    send(req.params.month, `csv/${req.params.file}`, reply),
-  );
-}
+  app.get('/stats/:month/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) => send(req.params.month, req.params.file, reply));
+  app.get('/stats/:month/csv/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) => send(req.params.month, `csv/${req.params.file}`, reply));
+};

@@ -1,16 +1,16 @@
 /**
- * The dismiss reasons of the review workspace (migration 020): the list officers pick from when they
- * dismiss a finding or find nothing wrong with a whole call, kept by supervisors (and admins) on
- * `/settings/dismiss-reasons`: add a reason, retire one, bring a retired one back. Retired reasons stay in
- * the table (decisions store the wording they were given), so history never changes. Officers add free
- * text in the decision's comment. Stored by infra/db/dismiss-reasons-repository.ts; this module is the page.
+ * `/settings/dismiss-reasons` (supervisors and admins): the dismiss reasons officers pick from
+ * (infra/db/dismiss-reasons-repository.ts), with forms to add a reason (1–60 characters, no control characters), retire one
+ * and bring a retired one back. A label that does not pass goes back to the page with a notice.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Pool } from '../infra/db/pool.js';
-import { addDismissReason, listDismissReasons, setDismissReasonActive, type DismissReason } from '../infra/db/dismiss-reasons-repository.js';
-import type { User } from '../domain/user.js';
-import { esc, formatDateTime, layout } from './views.js';
+import type { Pool } from '../../infra/db/pool.js';
+import type { User } from '../../domain/user.js';
+import { addDismissReason, listDismissReasons, setDismissReasonActive, type DismissReason } from '../../infra/db/dismiss-reasons-repository.js';
+import { signedInUser } from '../plugins/security.js';
+import { esc, formatDateTime, layout } from '../views.js';
+import { field, form, query } from './common.js';
 
 const labelField = z.string().trim().min(1).max(60).refine((s) => !/[\u0000-\u001f]/.test(s));
 
@@ -34,27 +34,27 @@ function pageHtml(user: User, csrf: string, reasons: DismissReason[], notice?: s
   });
 }
 
-/** Registers `/settings/dismiss-reasons` (supervisors and admins). */
-export function registerDismissReasonRoutes(app: FastifyInstance, deps: { db: Pool }): void {
+/** Registers `/settings/dismiss-reasons` and its forms (supervisors and admins). */
+export const dismissReasonRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, opts) => {
   const roles = { roles: ['supervisor', 'admin'] as User['role'][] };
-  const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,9}$' } }, required: ['id'] } as const;
-  app.get('/settings/dismiss-reasons', { config: roles }, async (req, reply) => {
-    const code = (req.query as Record<string, unknown>).notice;
-    const notice = typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
-    const html = pageHtml(req.user!, reply.generateCsrf(), await listDismissReasons(deps.db, true), notice);
+  const idParams = z.object({ id: z.string().regex(/^[0-9]{1,9}$/).transform(Number) });
+  app.get('/settings/dismiss-reasons', { config: roles, schema: { querystring: query({ notice: field }) } }, async (req, reply) => {
+    const code = req.query.notice;
+    const notice = code !== undefined && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+    const html = pageHtml(signedInUser(req), reply.generateCsrf(), await listDismissReasons(opts.db, true), notice);
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.post('/settings/dismiss-reasons', { config: roles, preHandler: app.csrfProtection }, async (req, reply) => {
-    const label = labelField.safeParse((req.body as Record<string, unknown> | undefined)?.label);
+  app.post('/settings/dismiss-reasons', { config: roles, schema: { body: form({ label: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const label = labelField.safeParse(req.body.label);
     if (!label.success) return reply.redirect('/settings/dismiss-reasons?notice=invalid', 303);
-    await addDismissReason(deps.db, label.data, req.user!.username);
+    await addDismissReason(opts.db, label.data, signedInUser(req).username);
     return reply.redirect('/settings/dismiss-reasons?notice=added', 303);
   });
   for (const action of ['retire', 'restore'] as const) {
-    app.post(`/settings/dismiss-reasons/:id/${action}`, { config: roles, schema: { params: idParams }, preHandler: app.csrfProtection }, async (req, reply) => {
-      const found = await setDismissReasonActive(deps.db, Number((req.params as { id: string }).id), action === 'restore');
+    app.post(`/settings/dismiss-reasons/:id/${action}`, { config: roles, schema: { params: idParams, body: form({}) }, preHandler: app.csrfProtection }, async (req, reply) => {
+      const found = await setDismissReasonActive(opts.db, req.params.id, action === 'restore');
       if (!found) return reply.code(404).type('text/plain; charset=utf-8').send('没有这个理由。');
       return reply.redirect(`/settings/dismiss-reasons?notice=${action === 'retire' ? 'retired' : 'restored'}`, 303);
     });
   }
-}
+};

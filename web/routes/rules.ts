@@ -4,22 +4,24 @@
  * activation history, and a form to save a new version; `/rules/versions/:id` shows one saved version.
  * Saving checks the text with `parseRuleset` (errors shown with their line next to the text, nothing saved)
  * and refuses a `version:` that exists already; activating appends to the activation history with who and
- * when (rules/ruleset-store.ts). Every form carries the CSRF token. New reports are scored with the active
+ * when (infra/ruleset-store.ts). Every form carries the CSRF token. New reports are scored with the active
  * ruleset from the next analyze job on; `callqa rescore` re-scores older ones.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Pool } from '../infra/db/pool.js';
-import { DEFAULT_RULESET_PATH, defaultRuleset } from '../rules/ruleset.js';
-import { activateRulesetVersion, RulesetStoreError, saveRulesetVersion } from '../infra/ruleset-store.js';
-import { getRulesetVersion, listRulesetActivations, listRulesetVersions } from '../infra/db/rulesets-repository.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Pool } from '../../infra/db/pool.js';
+import { DEFAULT_RULESET_PATH, defaultRuleset } from '../../rules/ruleset.js';
+import { activateRulesetVersion, RulesetStoreError, saveRulesetVersion } from '../../infra/ruleset-store.js';
+import { getRulesetVersion, listRulesetActivations, listRulesetVersions } from '../../infra/db/rulesets-repository.js';
 import { readFileSync } from 'node:fs';
-import type { Role, User } from '../domain/user.js';
-import { esc, formatDateTime, layout } from './views.js';
+import type { Role, User } from '../../domain/user.js';
+import { signedInUser } from '../plugins/security.js';
+import { esc, formatDateTime, layout } from '../views.js';
+import { field, form, query, rowId } from './common.js';
 
 /** Largest ruleset text accepted from the form, in characters. */
 const MAX_YAML_CHARS = 256 * 1024;
-
-const versionParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } }, required: ['id'] } as const;
 
 /** The shipped file's text, read once (shown when no saved version is active). */
 let shippedText: string | undefined;
@@ -114,9 +116,9 @@ ${errorHtml}
  * Registers `/rules`, `/rules/versions/:id`, `POST /rules` and `POST /rules/activate` on the workspace's
  * server (its sign-in, role (`config.roles`) and CSRF checks apply).
  */
-export function registerRulesRoutes(app: FastifyInstance, deps: { db: Pool }): void {
+export const rulesRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, opts) => {
   const roles: Role[] = ['supervisor', 'admin'];
-  const { db } = deps;
+  const { db } = opts;
 
   async function page(req: FastifyRequest, reply: FastifyReply, extra: { draft?: string; error?: { message: string; line?: number }; notice?: string } = {}, status = 200) {
     const [versions, activations] = await Promise.all([listRulesetVersions(db), listRulesetActivations(db)]);
@@ -125,31 +127,29 @@ export function registerRulesRoutes(app: FastifyInstance, deps: { db: Pool }): v
     const active = current
       ? { version: current.version, by: latest?.activatedBy, at: latest?.activatedAt, yaml: (await getRulesetVersion(db, current.id))!.yaml!, shipped: false }
       : { version: defaultRuleset().version, by: latest?.activatedBy, at: latest?.activatedAt, yaml: shippedYaml(), shipped: true };
-    const html = rulesPageHtml({ user: req.user!, csrf: reply.generateCsrf(), active, versions, activations, draft: extra.draft ?? active.yaml, error: extra.error, notice: extra.notice });
+    const html = rulesPageHtml({ user: signedInUser(req), csrf: reply.generateCsrf(), active, versions, activations, draft: extra.draft ?? active.yaml, error: extra.error, notice: extra.notice });
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }
 
-  app.get('/rules', { config: { roles } }, async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
-    return page(req, reply, { notice: typeof q.notice === 'string' ? q.notice.slice(0, 200) : undefined });
-  });
+  app.get('/rules', { config: { roles }, schema: { querystring: query({ notice: field }) } }, async (req, reply) =>
+    page(req, reply, { notice: req.query.notice?.slice(0, 200) }),
+  );
 
-  app.get('/rules/versions/:id', { config: { roles }, schema: { params: versionParams } }, async (req, reply) => {
-    const row = await getRulesetVersion(db, Number((req.params as { id: string }).id));
+  app.get('/rules/versions/:id', { config: { roles }, schema: { params: z.object({ id: rowId }) } }, async (req, reply) => {
+    const row = await getRulesetVersion(db, req.params.id);
     if (!row) return reply.code(404).type('text/plain; charset=utf-8').send('没有这个规则集版本。');
     const body = `${STYLE}<p><a href="/rules">← 返回规则管理</a></p><h1>规则集 ${esc(row.version)}</h1>
 <p>由 ${esc(row.savedBy)} 于 ${esc(formatDateTime(row.savedAt))} 保存${row.active ? ' · <span class="active-mark">当前启用</span>' : ''}</p>
 ${yamlBlock(row.yaml!, `规则集 ${row.version}`)}`;
-    return reply.type('text/html; charset=utf-8').send(layout({ title: `规则集 ${row.version}`, user: req.user!, csrf: reply.generateCsrf(), body }));
+    return reply.type('text/html; charset=utf-8').send(layout({ title: `规则集 ${row.version}`, user: signedInUser(req), csrf: reply.generateCsrf(), body }));
   });
 
-  app.post('/rules', { config: { roles }, bodyLimit: 2 * 1024 * 1024, preHandler: app.csrfProtection }, async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const yaml = typeof body.yaml === 'string' ? body.yaml.replace(/\r\n/g, '\n') : '';
+  app.post('/rules', { config: { roles }, bodyLimit: 2 * 1024 * 1024, schema: { body: form({ yaml: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const yaml = req.body.yaml?.replace(/\r\n/g, '\n') ?? '';
     if (!yaml.trim()) return page(req, reply, { draft: yaml, error: { message: '规则集内容为空。' } }, 400);
     if (yaml.length > MAX_YAML_CHARS) return page(req, reply, { draft: yaml.slice(0, MAX_YAML_CHARS), error: { message: `规则集过长（上限 ${MAX_YAML_CHARS} 字符）。` } }, 400);
     try {
-      const saved = await saveRulesetVersion(db, yaml, req.user!.username);
+      const saved = await saveRulesetVersion(db, yaml, signedInUser(req).username);
       return reply.redirect(`/rules?notice=${encodeURIComponent(`已保存版本 ${saved.version}（尚未启用）。`)}`, 303);
     } catch (error) {
       if (!(error instanceof RulesetStoreError)) throw error;
@@ -158,16 +158,16 @@ ${yamlBlock(row.yaml!, `规则集 ${row.version}`)}`;
     }
   });
 
-  app.post('/rules/activate', { config: { roles }, preHandler: app.csrfProtection }, async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const id = body.id === 'shipped' ? null : typeof body.id === 'string' && /^[0-9]{1,15}$/.test(body.id) ? Number(body.id) : undefined;
+  app.post('/rules/activate', { config: { roles }, schema: { body: form({ id: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+    const { id: sent } = req.body;
+    const id = sent === 'shipped' ? null : sent !== undefined && /^[0-9]{1,15}$/.test(sent) ? Number(sent) : undefined;
     if (id === undefined) return page(req, reply, { error: { message: '请选择要启用的版本。' } }, 400);
     try {
-      const version = await activateRulesetVersion(db, id, req.user!.username);
+      const version = await activateRulesetVersion(db, id, signedInUser(req).username);
       return reply.redirect(`/rules?notice=${encodeURIComponent(`已启用规则集 ${version}，新分析的通话将按此评分。`)}`, 303);
     } catch (error) {
       if (!(error instanceof RulesetStoreError)) throw error;
       return page(req, reply, { error: { message: error.kind === 'not_found' ? '没有这个规则集版本。' : `无法启用：${error.message}` } }, error.kind === 'not_found' ? 404 : 400);
     }
   });
-}
+};
