@@ -28,7 +28,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { compileCondition, RulesetPathError, type Matcher } from './conditions.js';
+import { compileCondition } from './conditions.js';
+import { RulesetPathError } from './conditions/form.js';
+import type { Matcher } from './conditions/match.js';
 import { parseMeaning, type Meaning } from './meaning.js';
 import { RULE_IDS, type RuleId } from '../domain/report.js';
 

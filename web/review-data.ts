@@ -5,7 +5,7 @@
  */
 import type { Pool } from '../infra/database.js';
 import type { Report } from '../domain/report.js';
-import { rescoreReport } from '../rules/analyze.js';
+import { rescoreReport } from '../rules/analyze/score.js';
 import { rulesetOfVersion } from '../rules/ruleset-store.js';
 import type { User } from './accounts.js';
 

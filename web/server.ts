@@ -24,7 +24,7 @@ import type { Redis } from 'ioredis';
 import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze.js';
+import { rescoreReportByRule, type ReviewedScore } from '../rules/analyze/score.js';
 import { activeRuleset, rulesetOfVersion } from '../rules/ruleset-store.js';
 import { bannedPhraseLabels } from '../domain/labels.js';
 import type { Config } from '../infra/config.js';
