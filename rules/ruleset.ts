@@ -266,7 +266,7 @@ export interface ForbidRule extends RuleBase {
   phrases: { id: string; label?: string; when: Matcher; precise?: boolean; points?: number; redLine?: boolean }[];
 }
 
-/** `consent`: the closing of the call (see `analyze.ts`, evaluateConsent, for the decision procedure). */
+/** `consent`: the closing of the call (see `evaluateConsent` in checks/consent.ts for the decision procedure). */
 export interface ConsentRule extends RuleBase {
   check: 'consent';
   /** Agent asks whether the caller has anything else / may end. */

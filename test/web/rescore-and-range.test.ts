@@ -1,4 +1,4 @@
-/** Unit tests: the score after review (rules/analyze.ts rescoreReport) and Range header parsing (web/audio.ts). */
+/** Unit tests: the score after review (rules/analyze/score.ts rescoreReport) and Range header parsing (web/audio.ts). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
