@@ -37,17 +37,22 @@ export interface CallState {
   readonly utts: readonly Utterance[];
   /** `transcript.durationSec`, seconds. */
   readonly durationSec: number;
+  /** What the conditions read besides the utterance: the normalised centre names (`matchContext`). */
   readonly ctx: MatchContext;
   /** The utterances merged for each `mergeGapSec` (seconds) of the ruleset's scopes (`mergeUtterances`). */
   readonly merged: ReadonlyMap<number, readonly Utterance[]>;
+  /** The compiled ruleset: review thresholds (`minReviewConfidence`, `minRoleConfidence`) and the rules. */
   readonly ruleset: Ruleset;
+  /** The transcript as given: metadata for filters, `roles`, `audio` measurements. */
   readonly transcript: Transcript;
+  /** `AnalyzeOptions.trace`; undefined when nobody listens. */
   readonly trace: ((event: TraceEvent) => void) | undefined;
 }
 
 /** A {@link CallState} with the rule being evaluated, and whether its outcome depends on who is agent and who is caller. */
 export interface RuleState extends CallState {
   readonly rule: CompiledRule;
+  /** `dependsOnRoles(rule)`: findings then carry the role-assignment confidence and may need review. */
   readonly roleDependent: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `check: audio` (phone_phrases, no_argument, first_contact …): checks on the audio measurements of the call
+ * `check: audio` (phone_phrases, no_argument): checks on the audio measurements of the call
  * (`transcript.audio`): metrics such as `agentCharsPerMin`, holds without 请稍等, interruptions.
  */
 import type { Finding, RuleResult } from '../../domain/report.js';

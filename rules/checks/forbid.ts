@@ -1,5 +1,5 @@
 /**
- * `check: forbid` (banned_phrase): one finding per utterance in scope and per phrase id that hits it.
+ * `check: forbid` (banned_phrase, first_contact): one finding per utterance in scope and per phrase id that hits it.
  */
 import type { Finding, RuleResult } from '../../domain/report.js';
 import type { ForbidRule } from '../ruleset.js';
