@@ -8,7 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseTranscriptText, type Transcript } from '../domain/transcript.js';
-import { analyzeTranscript, type TraceEvent } from '../rules/analyze.js';
+import { analyzeTranscript } from '../rules/analyze.js';
+import type { TraceEvent } from '../rules/analyze/context.js';
 import type { Report } from '../domain/report.js';
 import { DEFAULT_RULESET_PATH, defaultRuleset, loadRuleset, type Ruleset } from '../rules/ruleset.js';
 import { userInfo } from 'node:os';

@@ -28,7 +28,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { compileCondition, RulesetPathError, type Matcher } from './conditions.js';
+import { compileCondition } from './conditions.js';
+import { RulesetPathError } from './conditions/form.js';
+import type { Matcher } from './conditions/match.js';
 import { parseMeaning, type Meaning } from './meaning.js';
 import { RULE_IDS, type RuleId } from '../domain/report.js';
 
@@ -264,7 +266,7 @@ export interface ForbidRule extends RuleBase {
   phrases: { id: string; label?: string; when: Matcher; precise?: boolean; points?: number; redLine?: boolean }[];
 }
 
-/** `consent`: the closing of the call (see `analyze.ts`, evaluateConsent, for the decision procedure). */
+/** `consent`: the closing of the call (see `evaluateConsent` in checks/consent.ts for the decision procedure). */
 export interface ConsentRule extends RuleBase {
   check: 'consent';
   /** Agent asks whether the caller has anything else / may end. */

@@ -8,7 +8,7 @@ import type { Pool } from '../infra/db/pool.js';
 import type { Report } from '../domain/report.js';
 import { latestVerdict, type Verdict } from '../domain/review-status.js';
 import type { User } from '../domain/user.js';
-import { rescoreReport } from '../rules/analyze.js';
+import { rescoreReport } from '../rules/analyze/score.js';
 import { rulesetOfVersion } from '../infra/ruleset-store.js';
 import {
   loadCallRecords,

@@ -3,7 +3,7 @@
  * in Asia/Shanghai. Usable with the keyboard: real links, buttons and form controls, a skip link, visible
  * focus, labels on every control; the call page adds player shortcuts (see web/assets.ts).
  */
-import type { ReviewedScore } from '../rules/analyze.js';
+import type { ReviewedScore } from '../rules/analyze/score.js';
 import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
 import { failureCodeName, phraseName, RULE_NAMES, ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../domain/labels.js';
 import type { RecordingRow } from '../infra/db/recordings-repository.js';

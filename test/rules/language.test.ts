@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Segment, Transcript } from '../../domain/transcript.js';
-import { analyzeTranscript, findingConfidence, type TraceEvent } from '../../rules/analyze.js';
+import { analyzeTranscript } from '../../rules/analyze.js';
+import type { TraceEvent } from '../../rules/analyze/context.js';
+import { findingConfidence } from '../../rules/analyze/findings.js';
 import { parseRuleset } from '../../rules/ruleset.js';
 import { analyzeFixture, customRuleset, fixture, rule } from './helpers.js';
 

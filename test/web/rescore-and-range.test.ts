@@ -1,10 +1,11 @@
-/** Unit tests: the score after review (rules/analyze.ts rescoreReport) and Range header parsing (web/audio.ts). */
+/** Unit tests: the score after review (rules/analyze/score.ts rescoreReport) and Range header parsing (web/audio.ts). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { parseTranscriptText } from '../../domain/transcript.js';
-import { analyzeTranscript, rescoreReport } from '../../rules/analyze.js';
+import { analyzeTranscript } from '../../rules/analyze.js';
+import { rescoreReport } from '../../rules/analyze/score.js';
 import { parseRange } from '../../web/audio.js';
 
 const call03 = () => analyzeTranscript(parseTranscriptText(readFileSync(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), 'utf8'), 'call-03'));

@@ -13,7 +13,7 @@ import type { Pool } from '../../infra/db/pool.js';
 import type { ObjectStorage } from '../../infra/object-storage.js';
 import { parseStoredTranscript } from '../../pipeline/stages/stored-output.js';
 import { transcriptKey } from '../../pipeline/storage-keys.js';
-import { rescoreReportByRule, type ReviewedScore } from '../../rules/analyze.js';
+import { rescoreReportByRule, type ReviewedScore } from '../../rules/analyze/score.js';
 import { activeRuleset, rulesetOfVersion } from '../../infra/ruleset-store.js';
 import { appealsOfCall } from '../../infra/db/appeals-repository.js';
 import { listDismissReasons } from '../../infra/db/dismiss-reasons-repository.js';

@@ -1,0 +1,185 @@
+/**
+ * Finding a phrase in an utterance: as written, by sound (same-sounding characters, a doubled or a missing
+ * syllable: `findSound` in text/normalize.ts), or within an edit distance, never inside an exception phrase.
+ * The phrase forms (`any`, `all`, `atLeast`, `none`) are built on {@link findPhrase}; `regex` uses the
+ * exception spans.
+ */
+import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, type SoundMatch } from '../../text/normalize.js';
+import { MATCH_QUALITY, soundOf, type Hit, type MatchText } from './match.js';
+import { RulesetPathError, type Path } from './form.js';
+
+/**
+ * A phrase prepared once per ruleset: its normal form, its characters for matching by sound (`null` when
+ * sound matching is off or the phrase spans a clause break), and the edit tolerance (0: none).
+ */
+export interface PreparedPhrase {
+  norm: string;
+  chars: string[] | null;
+  maxEdits: number;
+  clipped: boolean;
+}
+
+/**
+ * Prepares the phrases of a list once per ruleset (see {@link PreparedPhrase}).
+ *
+ * @param sound whether the phrases also match by sound (`pinyin`, default true)
+ * @param path YAML path of the list, for errors
+ * @throws {RulesetPathError} at the phrase when it has no letters after normalisation, or is too short for
+ *   `maxEdits` (at least 2 × maxEdits + 2 characters, no punctuation)
+ */
+export function preparePhrases(phrases: string[], sound: boolean, path: Path, maxEdits = 0, clipped = false): PreparedPhrase[] {
+  return phrases.map((p, i) => {
+    const norm = normalizePhrase(p);
+    if (!norm) throw new RulesetPathError([...path, i], `phrase "${p}" has no letters after normalisation`);
+    if (maxEdits > 0 && (norm.includes('，') || norm.length < 2 * maxEdits + 2)) {
+      throw new RulesetPathError(
+        [...path, i],
+        `phrase "${p}" is too short for maxEdits ${maxEdits} (needs at least ${2 * maxEdits + 2} characters and no punctuation)`,
+      );
+    }
+    // A single character has too many same-sounding neighbours to match by sound.
+    return { norm, chars: sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null, maxEdits, clipped };
+  });
+}
+
+/**
+ * Best approximate occurrence of `pattern` in `text[from, to)` (Sellers' algorithm: edit distance of the
+ * pattern to any substring), at most `maxEdits` edits. A character equal to the pattern's, or (with
+ * `bySound`) of the same sound class ({@link charSounds}), costs nothing.
+ *
+ * @returns `[start, end, edits]` of the leftmost best match, or `null`
+ */
+export function approxFind(
+  chars: readonly string[],
+  from: number,
+  to: number,
+  pattern: string,
+  bySound: boolean,
+  maxEdits: number,
+): [number, number, number] | null {
+  const m = pattern.length;
+  const want = bySound ? pattern.split('').map((c) => charSounds(c)) : null;
+  // prev[k] / cur[k]: edits of pattern[0, k) against a substring ending at the current text position; st: its start.
+  let prev = new Array<number>(m + 1);
+  let cur = new Array<number>(m + 1);
+  let prevSt = new Array<number>(m + 1);
+  let curSt = new Array<number>(m + 1);
+  for (let k = 0; k <= m; k++) {
+    prev[k] = k;
+    prevSt[k] = from;
+  }
+  let best: [number, number, number] | null = null;
+  for (let j = from; j < to; j++) {
+    const c = chars[j]!;
+    cur[0] = 0;
+    curSt[0] = j + 1;
+    for (let k = 1; k <= m; k++) {
+      const same = c === pattern[k - 1] || (want !== null && charSounds(c).some((x) => want[k - 1]!.includes(x)));
+      let v = prev[k - 1]! + (same ? 0 : 1);
+      let st = prevSt[k - 1]!;
+      if (prev[k]! + 1 < v) {
+        v = prev[k]! + 1;
+        st = prevSt[k]!;
+      }
+      if (cur[k - 1]! + 1 < v) {
+        v = cur[k - 1]! + 1;
+        st = curSt[k - 1]!;
+      }
+      cur[k] = v;
+      curSt[k] = st;
+    }
+    if (cur[m]! <= maxEdits && (!best || cur[m]! < best[2])) best = [curSt[m]!, j + 1, cur[m]!];
+    if (best && best[2] === 0) break;
+    [prev, cur] = [cur, prev];
+    [prevSt, curSt] = [curSt, prevSt];
+  }
+  return best;
+}
+
+/** An exception phrase: its normal form and its sound key. */
+export interface PreparedExcept {
+  norm: string;
+  sound: string;
+}
+
+/** Normalises exception phrases once (empty ones dropped). */
+export function prepareExcepts(list: readonly string[] | undefined): PreparedExcept[] {
+  return (list ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0).map((norm) => ({ norm, sound: soundKey(norm) }));
+}
+
+/**
+ * Spans `[start, end)` of every occurrence of the exception phrases in the utterance, as written or by sound
+ * (so an ASR homophone inside "如果您不知道" still cancels the 不知道 it covers).
+ */
+export function exceptionSpans(t: MatchText, excepts: readonly PreparedExcept[]): [number, number][] {
+  const spans: [number, number][] = [];
+  const sound = soundOf(t);
+  for (const x of excepts) {
+    for (const [hay, needle] of [[t.norm, x.norm], [sound, x.sound]] as const) {
+      let i = hay.indexOf(needle);
+      while (i >= 0) {
+        spans.push([i, i + needle.length]);
+        i = hay.indexOf(needle, i + 1);
+      }
+    }
+  }
+  return spans;
+}
+
+/** True when `[start, end)` lies inside one of the spans. */
+export function covered(start: number, end: number, spans: readonly [number, number][]): boolean {
+  return spans.some(([s, e]) => s <= start && end <= e);
+}
+
+/** Quality of a match by sound ({@link MATCH_QUALITY}): the least certain departure counts. */
+function soundQuality(m: SoundMatch): number {
+  if (m.dropped) return MATCH_QUALITY.dropped;
+  if (m.doubled) return MATCH_QUALITY.doubled;
+  return m.soundOnly ? MATCH_QUALITY.homophone : MATCH_QUALITY.exact;
+}
+
+/**
+ * First occurrence of a phrase not covered by an exception: as written first, then by sound (same-sounding
+ * characters, doubled or one missing syllable: {@link findSound}), then within `maxEdits`.
+ */
+export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly PreparedExcept[]): Hit | null {
+  const spans = excepts.length ? exceptionSpans(t, excepts) : [];
+  let i = t.norm.indexOf(p.norm);
+  while (i >= 0) {
+    if (!covered(i, i + p.norm.length, spans)) return { start: i, end: i + p.norm.length, match: 'exact', quality: MATCH_QUALITY.exact };
+    i = t.norm.indexOf(p.norm, i + 1);
+  }
+  // A match by sound keeps at least one of the phrase's characters: without any, skip the search.
+  if (p.chars && p.chars.some((c) => t.norm.includes(c))) {
+    const chars = (t.chars ??= t.norm.split(''));
+    let from = 0;
+    for (;;) {
+      const m = findSound(chars, p.chars, from, p.clipped);
+      if (!m) break;
+      if (!covered(m.start, m.end, spans)) {
+        const quality = soundQuality(m);
+        // A missing syllable is the least certain match: an edit-distance match, when allowed, says more.
+        if (m.dropped && p.maxEdits > 0) break;
+        return { start: m.start, end: m.end, match: quality === MATCH_QUALITY.exact ? 'exact' : 'homophone', quality };
+      }
+      from = m.start + 1;
+    }
+  }
+  if (p.maxEdits > 0 && t.norm.length >= p.norm.length - p.maxEdits) {
+    const chars = (t.chars ??= t.norm.split(''));
+    // Clause by clause: a tolerance never joins words across a pause.
+    let from = 0;
+    while (from < chars.length) {
+      let to = t.norm.indexOf(CLAUSE_SEP, from);
+      if (to < 0) to = chars.length;
+      if (to - from >= p.norm.length - p.maxEdits) {
+        const m = approxFind(chars, from, to, p.norm, p.chars !== null, p.maxEdits);
+        if (m && !covered(m[0], m[1], spans)) {
+          return { start: m[0], end: m[1], match: 'edit', quality: MATCH_QUALITY.editBase - MATCH_QUALITY.editStep * m[2] };
+        }
+      }
+      from = to + 1;
+    }
+  }
+  return null;
+}
