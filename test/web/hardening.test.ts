@@ -111,6 +111,18 @@ describe('review workspace hardening', () => {
     expect(rows).toEqual([{ username: `${w.users.officer}\ufffd`, succeeded: false }]);
   });
 
+  it('answers a sign-in field or paging cursor sent twice as a malformed one (400), not as a missing one', async () => {
+    const c = new Client(w.app, '10.7.7.2');
+    const page = await c.get('/login');
+    const res = await c.post('/login', { _csrf: csrfOf(page.body), username: [w.users.officer, w.users.officer], password: PASSWORD });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('无效字符');
+    expect(res.headers['set-cookie'] ?? '').not.toContain('callqa_session=');
+    const cursor = await officer.get('/?after=x&after=y');
+    expect(cursor.statusCode).toBe(400);
+    expect(cursor.body).toContain('翻页位置无效');
+  });
+
   it('binds CSRF tokens to the session: not after sign-out, not with another user\'s session, only in the form field', async () => {
     const call = w.ids.get('call-04-no-consent.wav')!;
     const { rows } = await w.services.db.query('SELECT id FROM findings WHERE recording_id = $1 ORDER BY id LIMIT 1', [call]);
