@@ -121,11 +121,11 @@ async function main(): Promise<void> {
     return [csrfCookie, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
   }
 
-  const { rows: deep } = await pool.query(
+  const { rows: deep } = await pool.query<{ flagged: boolean; t: Date; recording_id: string }>(
     `SELECT review_status <> 'none' AS flagged, coalesce(started_at, analyzed_at) AS t, recording_id FROM reports
      ORDER BY (review_status <> 'none') DESC, coalesce(started_at, analyzed_at) DESC, recording_id DESC OFFSET 60000 LIMIT 1`,
   );
-  const deepCursor = encodeCursor({ flagged: deep[0].flagged, time: deep[0].t.toISOString(), id: deep[0].recording_id });
+  const deepCursor = encodeCursor({ flagged: deep[0]!.flagged, time: deep[0]!.t.toISOString(), id: deep[0]!.recording_id });
   const cases: [string, string, string][] = [
     ['first page, no filter (flagged first)', 'bench-officer', '/'],
     ['pending only', 'bench-officer', '/?status=pending'],
@@ -185,12 +185,12 @@ async function main(): Promise<void> {
   await app.close();
   await closeQueues(queues);
   redis.disconnect();
-  const { rows: size } = await pool.query('SELECT count(*)::int AS n FROM reports');
+  const { rows: size } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM reports');
   await pool.end();
   if (process.env.BENCH_KEEP !== '1') await dropDatabase(DB_URL);
 
-  const out = { calls: size[0].n, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results, chromium: browserResults };
-  process.stdout.write(`queue page with ${size[0].n} calls (${RUNS} runs each, milliseconds; http = whole page over HTTP, db = queue query)\n`);
+  const out = { calls: size[0]!.n, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results, chromium: browserResults };
+  process.stdout.write(`queue page with ${size[0]!.n} calls (${RUNS} runs each, milliseconds; http = whole page over HTTP, db = queue query)\n`);
   process.stdout.write(`${'case'.padEnd(44)} ${'http median'.padStart(11)} ${'http p95'.padStart(9)} ${'db median'.padStart(9)} ${'db p95'.padStart(7)}  rows\n`);
   for (const r of results) {
     process.stdout.write(`${r.case.padEnd(44)} ${String(r.httpMs.median).padStart(11)} ${String(r.httpMs.p95).padStart(9)} ${String(r.dbMs.median).padStart(9)} ${String(r.dbMs.p95).padStart(7)}  ${r.rows}\n`);

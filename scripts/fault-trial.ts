@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     const wallSec = (Date.now() - started) / 1000;
 
     // The check of the fault suite: one row per key, reported, with one summary row; nothing open.
-    const { rows } = await db.query(
+    const { rows } = await db.query<{ object_key: string; live: string; reported: string; reports: string }>(
       `SELECT object_key, count(*) FILTER (WHERE status <> 'superseded') AS live, count(*) FILTER (WHERE status = 'reported') AS reported,
               (SELECT count(*) FROM reports p JOIN recordings r2 ON r2.id = p.recording_id WHERE r2.object_key = r.object_key AND r2.bucket = r.bucket) AS reports
        FROM recordings r WHERE bucket = $1 GROUP BY bucket, object_key`,
