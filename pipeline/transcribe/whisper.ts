@@ -120,6 +120,8 @@ export function buildWhisperArgs(opts: WhisperArgsOptions): string[] {
     throw new RangeError(`whisper max context must be an integer >= 0, got ${opts.maxContext}`);
   }
   if (opts.inputs.length === 0) throw new RangeError('whisper needs at least one input file');
+  // One option and its value a line.
+  // prettier-ignore
   const args = [
     '-m', opts.modelPath,
     '-l', opts.language ?? 'zh',
