@@ -52,7 +52,8 @@ const MAX_STEM_BYTES = 200;
 
 /** Makes a call id safe as a file name: no path separators or control characters, at most 200 UTF-8 bytes. */
 export function safeFileStem(callId: string): string {
-  let stem = callId.replace(/[\/\\\x00-\x1f]/g, '_').replace(/^\.+/, '_');
+  // eslint-disable-next-line no-control-regex -- control characters never reach a file name
+  let stem = callId.replace(/[/\\\x00-\x1f]/g, '_').replace(/^\.+/, '_');
   while (Buffer.byteLength(stem) > MAX_STEM_BYTES) stem = [...stem].slice(0, -1).join('');
   return stem.length ? stem : '_';
 }

@@ -43,5 +43,5 @@ export function parseCallMetadata(text: string, source: string): CallMetadata {
   if (!result.success) {
     throw new BadInputError('invalid_metadata', `${source}: invalid call metadata: ${describeIssues(result.error.issues)}`);
   }
-  return result.data as CallMetadata;
+  return result.data;
 }

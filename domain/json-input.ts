@@ -96,3 +96,11 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], max = 3): st
     .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ');
 }
+
+/**
+ * The text of a scalar read from outside JSON (a program's output, an error's `code`): a string as it is, a
+ * number or boolean spelled as JSON spells it, `fallback` for anything else (missing, null, object, array).
+ */
+export function scalarText(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback;
+}

@@ -1,5 +1,5 @@
 /**
- * The one runner of outside programs (ffmpeg, ffprobe; whisper.cpp spawns through {@link spawnOwnedChild}):
+ * The one runner of outside programs (ffmpeg, ffprobe, whisper.cpp's whisper-cli, the VAD script):
  *
  * - an argument array, never a shell command line;
  * - its own process group (`detached`: a new session), so a kill reaches the program and anything it
@@ -7,8 +7,8 @@
  * - killed when the worker dies, also by `kill -9`: on Linux the program is started through util-linux's
  *   `setpriv --pdeathsig SIGKILL`, which asks the kernel to send SIGKILL to it when its parent process dies
  *   (prctl PR_SET_PDEATHSIG) and then executes the program itself (same pid, same command line);
- * - a wall-clock limit after which the whole group gets SIGKILL and the runner waits until the program is
- *   gone; an AbortSignal that does the same (worker shutdown);
+ * - a wall-clock limit after which the whole group gets SIGKILL (or first SIGTERM and, after a grace period,
+ *   SIGKILL) and the runner waits until the program is gone; an AbortSignal that does the same (worker shutdown);
  * - bounded output: the first and last {@link STDERR_KEEP_BYTES} of stderr, stdout up to a limit;
  * - one error type, {@link ChildProcessError}, for a program that could not start, ran past its limit,
  *   was cancelled or wrote too much.
@@ -60,12 +60,22 @@ export class ChildProcessError extends Error {
 
 /** Options of {@link runChild}. Times in milliseconds, sizes in bytes. */
 export interface ChildRunOptions {
-  /** Wall-clock limit; then the process group gets SIGKILL. */
+  /** Wall-clock limit; then the process group is killed (see `killGraceMs`). */
   timeLimitMs: number;
   /** Aborting kills the process group (e.g. worker shutdown). */
   signal?: AbortSignal;
   /** Most stdout kept; more ends the run with `output_limit` (default 16 MiB). */
   stdoutLimitBytes?: number;
+  /**
+   * When set, a kill (time limit, abort, output limit) sends SIGTERM to the process group first and SIGKILL
+   * only if the program is still there this many milliseconds later, so that it can stop its own threads and
+   * files; unset, SIGKILL at once.
+   */
+  killGraceMs?: number;
+  /** Working folder of the program (default: this process's). */
+  cwd?: string;
+  /** Environment of the program (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A finished run: exit code or signal, stdout, and stderr's head and tail. `elapsedMs` wall-clock. */
@@ -138,14 +148,28 @@ export function runChild(program: string, file: string, args: readonly string[],
       reject(new ChildProcessError('aborted', program, `${program} was cancelled before it started`));
       return;
     }
-    const child = spawnOwnedChild(file, args);
+    const child = spawnOwnedChild(file, args, { cwd: o.cwd, env: o.env });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stopping: ChildProcessError | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
     const stop = (why: ChildProcessError) => {
       if (stopping) return;
       stopping = why;
-      killChildGroup(child, 'SIGKILL');
+      if (o.killGraceMs === undefined) {
+        killChildGroup(child, 'SIGKILL');
+        return;
+      }
+      killChildGroup(child, 'SIGTERM');
+      // Still not closed after the grace period: the program, or something it started that keeps its
+      // output open, is still there (the program itself may have gone): the whole group gets SIGKILL.
+      graceTimer = setTimeout(() => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group is gone.
+        }
+      }, o.killGraceMs);
     };
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
@@ -164,6 +188,7 @@ export function runChild(program: string, file: string, args: readonly string[],
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       o.signal?.removeEventListener('abort', onAbort);
     };
     child.once('error', (error) => {

@@ -5,6 +5,7 @@
  * using one of its attempts) and resume once all answer again. Start-up waits in the same way.
  */
 import type { Redis } from 'ioredis';
+import { scalarText } from '../domain/json-input.js';
 import { pingDatabase, type Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import type { ObjectStorage } from './object-storage.js';
@@ -29,10 +30,10 @@ const OUTAGE_MESSAGE = /Connection terminated|connection (is )?closed|timeout ex
  */
 export function looksLikeOutage(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
-    const code = String((e as { code?: unknown }).code ?? '');
+    const code = scalarText((e as { code?: unknown }).code);
     if (NETWORK_CODES.has(code) || PG_OUTAGE.test(code) || S3_OUTAGE.test(code)) return true;
     if (e instanceof AggregateError && e.errors.some((inner) => looksLikeOutage(inner))) return true;
-    if (OUTAGE_MESSAGE.test(String((e as { message?: unknown }).message ?? ''))) return true;
+    if (OUTAGE_MESSAGE.test(scalarText((e as { message?: unknown }).message))) return true;
   }
   return false;
 }

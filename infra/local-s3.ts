@@ -13,7 +13,6 @@
  */
 import S3rver from 's3rver';
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import type { StorageConnection } from './object-storage.js';
 
 /** A running local S3 server. */
@@ -95,7 +94,7 @@ export async function startLocalS3(directory: string, port = 0): Promise<LocalS3
   // s3rver is a Koa application: its middleware list is composed when it starts listening.
   const middleware = (server as unknown as { middleware: unknown[] }).middleware;
   middleware.splice(middleware.length - 1, 0, listV2WithoutDes());
-  const address = (await server.run()) as AddressInfo;
+  const address = await server.run();
   return {
     // s3rver's fixed development credentials.
     connection: {

@@ -185,7 +185,7 @@ export function readLabels(path: string): Label[] {
         .join('; ');
       throw new Error(`${path}:${i + 1}: not a label: ${problems}`);
     }
-    labels.push(parsed.data as Label);
+    labels.push(parsed.data);
   });
   return labels;
 }

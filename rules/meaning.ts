@@ -156,7 +156,7 @@ function features(norm: string, sound: string): Map<string, number> {
 /** Positions of a YAML path, for `file:line` errors. */
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly (string | number)[]): number {
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true);
+    const node: unknown = doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }
   return 1;

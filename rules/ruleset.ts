@@ -340,7 +340,7 @@ function resolveMeaning(name: string, rulesetFile: string): Meaning {
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly (string | number)[]): number {
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true);
+    const node: unknown = doc.getIn(path.slice(0, n), true);
     // A missing key falls back to the mapping that should hold it.
     if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }

@@ -30,8 +30,11 @@ import { pinyin } from 'pinyin-pro';
 /** The one clause separator left in normalised text. */
 export const CLAUSE_SEP = '，';
 
-const toSimplifiedTw = OpenCC.Converter({ from: 'tw', to: 'cn' });
-const toSimplifiedHk = OpenCC.Converter({ from: 'hk', to: 'cn' });
+// opencc-js 1.x declares Converter with types imported from './core' without the `.js` extension that NodeNext
+// resolution needs, so they resolve to nothing (any): its signature is stated here.
+const makeConverter = OpenCC.Converter as (options: { from: string; to: string }) => (text: string) => string;
+const toSimplifiedTw = makeConverter({ from: 'tw', to: 'cn' });
+const toSimplifiedHk = makeConverter({ from: 'hk', to: 'cn' });
 
 const tradCharCache = new Map<string, boolean>();
 
@@ -68,15 +71,18 @@ const MEMO_MAX = 4096;
 const simplifiedCache = new Map<string, string>();
 
 /** Punctuation, symbols and quotes that separate clauses (after NFKC, so ASCII forms cover full-width ones). */
-const PUNCT_CHAR = /[,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】\[\]{}<>/\\|]/u;
+const PUNCT_CHAR = /[,.!?;:，。！？；：、…‥·—–\-~～"'“”‘’「」『』《》〈〉()（）【】[\]{}<>/\\|]/u;
 const HAN = /\p{Script=Han}/u;
 const SPACE = /\s/u;
 /**
  * Characters that carry nothing a person said and are removed before anything else: format characters
  * (zero-width, joiners, bidi controls, soft hyphen, BOM …), control characters other than whitespace (NUL …),
- * variation selectors, the combining grapheme joiner and Hangul filler letters.
+ * variation selectors, the combining grapheme joiner and Hangul filler letters. The combining joiner and the
+ * variation selectors stand outside the first class, where they would read as combining with the character
+ * before them.
  */
-const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u034f\ufe00-\ufe0f\u115f\u1160\u3164\uffa0]|[\u{e0100}-\u{e01ef}]/u;
+// eslint-disable-next-line no-control-regex -- control characters are what this removes
+const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
 
 /**
  * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
@@ -112,7 +118,7 @@ export interface NormalizedText {
 export function normalizeWithMap(text: string): NormalizedText {
   // 1. Invisible characters out; NFKC and lower case per code point, remembering where each came from.
   let chars: string[] = [];
-  let from: number[] = [];
+  const from: number[] = [];
   let at = 0;
   for (const cp of text) {
     // Fast path: a CJK Unified Ideograph (U+4E00–U+9FFF) is visible and unchanged by NFKC and lower case.
@@ -254,7 +260,7 @@ const NONE: readonly string[] = [];
 export function charPinyin(ch: string): readonly string[] {
   let r = charPinyinCache.get(ch);
   if (r === undefined) {
-    r = HAN.test(ch) ? (pinyin(ch, { multiple: true, type: 'array', toneType: 'none' }) as string[]) : NONE;
+    r = HAN.test(ch) ? pinyin(ch, { multiple: true, type: 'array', toneType: 'none' }) : NONE;
     charPinyinCache.set(ch, r);
   }
   return r;
@@ -294,7 +300,7 @@ function soundCode(cls: string): string {
 function soundKeyChar(ch: string): string {
   let k = soundKeyCache.get(ch);
   if (k === undefined) {
-    k = HAN.test(ch) ? soundCode(canonicalSyllable((pinyin(ch, { type: 'array', toneType: 'none' }) as string[])[0] ?? ch)) : ch;
+    k = HAN.test(ch) ? soundCode(canonicalSyllable(pinyin(ch, { type: 'array', toneType: 'none' })[0] ?? ch)) : ch;
     soundKeyCache.set(ch, k);
   }
   return k;

@@ -116,7 +116,7 @@ export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly S
         delay = Math.min(delay * 2, 30_000);
       }
       if (!shuttingDown) {
-        for (const w of workers) w.resume();
+        await Promise.all(workers.map((w) => w.resume()));
         log.info('dependencies answer again: workers resumed');
       }
     })().finally(() => (outage = undefined));

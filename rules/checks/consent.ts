@@ -75,7 +75,7 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
   // right after the caller's "没有了" is a normal closing).
   const reopened = (h: Utterance): boolean =>
     consentIdx < 0 || customer.some((c) => c.idx > consentIdx && c.idx < h.idx && !rule.callerClose(c, ctx));
-  if (askedAndHungUp && !agent.some((u) => u.idx > askedAndHungUp!.idx && rule.ask(u, ctx))) {
+  if (askedAndHungUp && !agent.some((u) => u.idx > askedAndHungUp.idx && rule.ask(u, ctx))) {
     return {
       status: 'fail',
       findings: [finding(state, askedAndHungUp, null, rule.precise, '坐席询问后未等来电人回答就结束通话')],

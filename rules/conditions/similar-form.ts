@@ -51,7 +51,7 @@ export const compileSimilarTo: FormCompiler = (raw, path) => {
     clauses.forEach(([s, e], i) => {
       consider(counts[i]!, s, e);
       if (i + 1 < clauses.length) {
-        const pair = new Map(counts[i]!);
+        const pair = new Map(counts[i]);
         for (const [k, n] of counts[i + 1]!) pair.set(k, (pair.get(k) ?? 0) + n);
         consider(pair, s, clauses[i + 1]![1]);
       }

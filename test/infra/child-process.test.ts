@@ -1,10 +1,12 @@
 /**
  * The child-process runner (infra/child-process.ts) with real processes: the time limit and the abort kill
- * the whole process group, a kill -9 of the parent takes the child with it, stderr is bounded, a missing
- * program is a `not_started` error.
+ * the whole process group (with a grace period: SIGTERM, then SIGKILL), a kill -9 of the parent takes the
+ * child with it, stderr is bounded, a missing program is a `not_started` error.
  */
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChildProcessError, runChild, STDERR_KEEP_BYTES } from '../../infra/child-process.js';
@@ -36,6 +38,33 @@ describe('runChild', () => {
     controller.abort(new Error('shutdown'));
     await expect(run).rejects.toMatchObject({ kind: 'aborted' });
     expect(pgrep(`sleep ${secs}`)).toEqual([]);
+  });
+
+  it('with a grace period, sends SIGTERM first so that the program can finish on its own', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'callqa-grace-'));
+    try {
+      const marker = path.join(dir, 'stopped');
+      const script = `trap 'echo stopped > "$0"; exit 0' TERM; sleep ${uniqueSleep()} & wait`;
+      const error = await runChild('sh', '/bin/sh', ['-c', script, marker], { timeLimitMs: 300, killGraceMs: 10_000 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'time_limit', limitMs: 300 });
+      expect(await readFile(marker, 'utf8')).toBe('stopped\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with a grace period, sends SIGKILL to a program that ignores SIGTERM once the period is over', async () => {
+    const secs = uniqueSleep();
+    const started = Date.now();
+    const error = await runChild('sh', '/bin/sh', ['-c', `trap '' TERM; sleep ${secs} & wait`], { timeLimitMs: 300, killGraceMs: 700 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'time_limit' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(pgrep(`sleep ${secs}`)).toEqual([]);
+  });
+
+  it('runs the program in the given folder with the given environment', async () => {
+    const r = await runChild('sh', '/bin/sh', ['-c', 'pwd; echo "$CALLQA_PROBE"'], { timeLimitMs: 10_000, cwd: '/tmp', env: { ...process.env, CALLQA_PROBE: 'probe-value' } });
+    expect(r.stdout).toBe('/tmp\nprobe-value\n');
   });
 
   it('dies with its parent, also when the parent gets kill -9', async () => {

@@ -165,7 +165,7 @@ describe('scoring', () => {
     const never = () => null;
     const own = { ...forbid, phrases: [{ id: 'X', when: never, points: 20 }, { id: 'Y', when: never }] } as CompiledRule;
     expect(deduction(forbid, result('fail', [{ phraseId: 'B01' }, { phraseId: 'B02' }, { phraseId: 'B03' }]))).toBe(12);
-    expect(deduction({ ...own, deduct: { points: 5, per: 'hit' } } as CompiledRule, result('fail', [{ phraseId: 'X' }, { phraseId: 'Y' }]))).toBe(25);
+    expect(deduction({ ...own, deduct: { points: 5, per: 'hit' } }, result('fail', [{ phraseId: 'X' }, { phraseId: 'Y' }]))).toBe(25);
   });
 
   it('scores 100 minus the deductions, floored at 0, and 0 on a red line', () => {

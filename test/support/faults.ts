@@ -27,8 +27,8 @@ export function startWorker(env: Record<string, string>, stages?: string): Worke
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   return { child, output: () => output, exited };
 }
@@ -76,6 +76,15 @@ export async function waitAllEnded(db: Pool, bucket: string, expected: number, t
   );
 }
 
+/** The columns of a recording row (and its count of summary rows) that {@link expectEveryRecordingEndedOnce} reads. */
+interface EndedRow {
+  object_key: string;
+  status: string;
+  reason_code: string | null;
+  reason: string | null;
+  reports: number;
+}
+
 /**
  * The promise of the pipeline, checked after a fault: each object key ended exactly once — one version
  * reported (with its summary row, report JSON and HTML) or failed with a reason code, older versions
@@ -88,10 +97,10 @@ export async function expectEveryRecordingEndedOnce(
   o: { db: Pool; storage: ObjectStorage; bucket: string; resultsBucket: string; workDir: string; processNeedles: string[] },
   outcomes: Map<string, 'reported' | `failed:${string}`>,
 ): Promise<void> {
-  const { rows } = await o.db.query('SELECT r.*, (SELECT count(*) FROM reports p WHERE p.recording_id = r.id)::int AS reports FROM recordings r WHERE bucket = $1', [o.bucket]);
-  expect(rows.filter((r) => OPEN.includes(r.status as string)).map((r) => `${r.object_key} ${r.status}`)).toEqual([]);
-  const byKey = new Map<string, Record<string, unknown>[]>();
-  for (const r of rows) byKey.set(r.object_key as string, [...(byKey.get(r.object_key as string) ?? []), r]);
+  const { rows } = await o.db.query<EndedRow>('SELECT r.*, (SELECT count(*) FROM reports p WHERE p.recording_id = r.id)::int AS reports FROM recordings r WHERE bucket = $1', [o.bucket]);
+  expect(rows.filter((r) => OPEN.includes(r.status)).map((r) => `${r.object_key} ${r.status}`)).toEqual([]);
+  const byKey = new Map<string, EndedRow[]>();
+  for (const r of rows) byKey.set(r.object_key, [...(byKey.get(r.object_key) ?? []), r]);
   expect([...byKey.keys()].sort()).toEqual([...outcomes.keys()].sort());
   for (const [key, want] of outcomes) {
     const versions = byKey.get(key)!;
@@ -105,7 +114,7 @@ export async function expectEveryRecordingEndedOnce(
       expect(await o.storage.stat(o.resultsBucket, reportHtmlKey(key)), `${key} report HTML`).toBeDefined();
     } else {
       expect(`${row.status}:${row.reason_code}`, `${key}: ${row.reason}`).toBe(want);
-      expect(String(row.reason ?? '')).not.toBe('');
+      expect(row.reason ?? '').not.toBe('');
     }
     // Superseded versions never got a report of their own.
     for (const old of versions.filter((r) => r.status === 'superseded')) expect(old.reports, `${key} superseded version`).toBe(0);

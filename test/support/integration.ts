@@ -122,7 +122,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-/** The compiled command line; the tests run it as a user would. */
+/** The command line as users run it (it loads dist/, which test/support/build.ts compiles at the start of a run). */
 export const CALLQA_BIN = path.resolve(import.meta.dirname, '../../bin/callqa.js');
 
 /** Output of one `callqa` run. `code` is the exit code (0 on success). */
@@ -152,9 +152,9 @@ export function pgrep(needle: string): string[] {
   }
 }
 
-/** Throws a clear error when the TypeScript build is missing (scripts/setup.sh makes it). */
+/** Throws a clear error when the TypeScript build is missing (the integration project's global set-up, test/support/build.ts, makes it). */
 export function assertBuilt(): void {
   if (!existsSync(path.resolve(import.meta.dirname, '../../dist/cli/callqa.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test runs scripts/setup.sh, which builds it)');
+    throw new Error('dist/ is missing: run the test through vitest.config.ts (its integration project builds dist/) or `npm run build`');
   }
 }

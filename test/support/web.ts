@@ -254,7 +254,7 @@ export class Client {
 
   async get(url: string, headers: Record<string, string> = {}) {
     const res = await this.app.inject({ method: 'GET', url, headers: { cookie: cookieHeader(this.jar), accept: 'text/html', ...headers }, remoteAddress: this.ip });
-    mergeCookies(this.jar, res.headers['set-cookie'] as string | string[] | undefined);
+    mergeCookies(this.jar, res.headers['set-cookie']);
     return res;
   }
 
@@ -266,7 +266,7 @@ export class Client {
       headers: { cookie: cookieHeader(this.jar), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
       remoteAddress: this.ip,
     });
-    mergeCookies(this.jar, res.headers['set-cookie'] as string | string[] | undefined);
+    mergeCookies(this.jar, res.headers['set-cookie']);
     return res;
   }
 

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, startBrowserSession, type BrowserSession } from '../support/browser.js';
 import { PASSWORD, type WebEnv } from '../support/web.js';
@@ -14,7 +14,6 @@ import { PASSWORD, type WebEnv } from '../support/web.js';
 describe('review flow in Chromium', () => {
   let w: WebEnv;
   let base: string;
-  let context: BrowserContext;
   let page: Page;
   let session: BrowserSession;
   const timings: Record<string, number> = {};
@@ -28,7 +27,7 @@ describe('review flow in Chromium', () => {
 
   beforeAll(async () => {
     session = await startBrowserSession('browser');
-    ({ w, base, context, page } = session);
+    ({ w, base, page } = session);
   }, 240_000);
 
   afterAll(async () => {

@@ -39,8 +39,8 @@ describe('worker without an ASR model', () => {
     const child = spawn(process.execPath, [CALLQA_BIN, ...args], { env: { ...process.env, ...t.env, LOG_LEVEL: 'info', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const out = { text: '' };
-    child.stdout!.on('data', (d: Buffer) => (out.text += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out.text += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.text += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     return { child, out, exited };
   }
