@@ -171,18 +171,18 @@ describe.skipIf(!hasSharedAudio)('one VAD process serves many channels', () => {
     expect(await detectSpeech(speech)).toEqual(expected);
     // Killed while working, in the kept process and again in the new one: that call fails naming the file,
     // the next one works.
-    const running = detectSpeech(music);
+    const long = path.join(dir, 'served-long.wav');
+    await makeLaidOutCall(long, [{ hold: 120 }], () => 0);
+    const running = detectSpeech(long);
     let settled = false;
     void running.catch(() => undefined).finally(() => (settled = true));
     while (!settled) {
       for (const pid of vadProcesses()) process.kill(pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 10));
     }
-    await expect(running).rejects.toThrow(/VAD of .*served-music\.wav failed: VAD process exited \(SIGKILL\)/);
+    await expect(running).rejects.toThrow(/VAD of .*served-long\.wav failed: VAD process exited \(SIGKILL\)/);
     expect(await detectSpeech(speech)).toEqual(expected);
     // Time limit and abort: the process is gone when the error arrives, and the next call gets a new one.
-    const long = path.join(dir, 'served-long.wav');
-    await makeLaidOutCall(long, [{ hold: 120 }], () => 0);
     const before = vadProcesses();
     await expect(detectSpeech(long, { timeLimitMs: 5 })).rejects.toBeInstanceOf(TimeLimitError);
     expect(vadProcesses().filter((pid) => before.includes(pid))).toEqual([]);
