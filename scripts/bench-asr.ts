@@ -1,7 +1,8 @@
 /**
  * ASR speed benchmark (issue 8): the old path against the new one, on the same machine in one run.
  *
- *   npm run bench:asr        (tsc, then node dist/scripts/bench-asr.js; needs ../shared/audio, Redis, PostgreSQL)
+ *   npm run bench:asr        (tsc, then node dist/scripts/bench-asr.js; needs ../shared/audio, Redis, PostgreSQL;
+ *                            (b) runs in an empty database, BENCH_DATABASE_URL or one of its own that is dropped after)
  *
  * 1. Builds 4 stereo 8 kHz calls of 120 s from the real Mandarin speech in ../shared/audio: turns alternating
  *    between the agent (left) and the caller (right) with gaps of 0.6–1.5 s, and a 15 s hold (music on the
@@ -32,6 +33,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { dropDatabase } from '../infra/database.js';
 import { projectRoot } from '../infra/paths.js';
 import { measureChannels } from '../pipeline/audio/measure.js';
 import { measureDecodedDuration } from '../pipeline/audio/probe.js';
@@ -184,11 +186,15 @@ async function main(): Promise<void> {
 
     // 2b. callqa process on the same calls.
     const suffix = Date.now().toString(36);
+    // An empty database for every run: `process` reuses the reports of recordings it finds reported, and this
+    // run's object storage (a fresh S3_LOCAL_DIR) holds none of an earlier run's.
+    const databaseUrl = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/callqa_bench_asr_${suffix}`;
+    await dropDatabase(databaseUrl);
     const env = {
       ...process.env,
       WHISPER_MODEL: models.tiny,
       WHISPER_THREADS: String(THREADS),
-      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_bench_asr',
+      DATABASE_URL: databaseUrl,
       QUEUE_PREFIX: `callqa-bench-asr-${suffix}`,
       S3_LOCAL_DIR: path.join(dir, 's3'),
       S3_ENDPOINT: '',
@@ -197,6 +203,7 @@ async function main(): Promise<void> {
     };
     const out = path.join(dir, 'out');
     const processed = await mustRun(process.execPath, [path.join(projectRoot, 'bin', 'callqa.js'), 'process', callsDir, '--out', out], env);
+    await dropDatabase(databaseUrl);
     const newSec = processed.sec;
     const newCpuSec = processed.cpuSec;
     // Where the time went: the workers log each finished job with its stage and milliseconds.
