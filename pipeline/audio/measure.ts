@@ -265,7 +265,7 @@ export interface MeasureOptions {
   minOverlapMs?: number;
   /** Wall-clock limit of each ffmpeg and VAD run (two per channel), milliseconds. */
   timeLimitMs: number;
-  /** Cancels the running ffmpeg (SIGKILL) or VAD thread; the promise then rejects with an `AbortError`. */
+  /** Cancels the running ffmpeg (SIGKILL) or VAD process; the promise then rejects with an `AbortError`. */
   signal?: AbortSignal;
   /** Name used in error messages (e.g. the object key). */
   displayName?: string;

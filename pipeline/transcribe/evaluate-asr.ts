@@ -16,7 +16,7 @@ import { detectSpeech } from '../audio/vad.js';
 import { isBadInput } from '../../domain/errors.js';
 import { parseTranscriptText } from '../../domain/transcript.js';
 import { characterErrorRate, normalizeForCer, type CharacterErrors } from '../../text/cer.js';
-import type { EngineDescriptor, TranscriptionEngine } from './engine.js';
+import { transcribeRecording, type EngineDescriptor, type TranscriptionEngine } from './engine.js';
 import { postprocessSegments } from '../../text/transcript-cleanup.js';
 
 /** Audio file extensions looked at (what prepare's ffmpeg decodes in practice for call recordings). */
@@ -131,19 +131,14 @@ export async function evaluateAsr(dir: string, options: EvaluateAsrOptions): Pro
       });
       preparedPaths = prepared.channels.map((c) => c.path);
       const began = performance.now();
-      const utterances = [];
+      const channels = [];
       for (const channel of prepared.channels) {
-        const stretches = await detectSpeech(channel.path, { signal: options.signal });
-        const raw = await options.engine.transcribe({
-          wavPath: channel.path,
-          durationSec: channel.durationSec,
-          stretches,
-          workDir: options.workDir,
-          signal: options.signal,
-        });
-        const cleaned = postprocessSegments(raw, { durationSec: channel.durationSec, collapseRepeatedSegments: !options.engine.independentUtterances });
-        utterances.push(...cleaned.segments);
+        channels.push({ wavPath: channel.path, durationSec: channel.durationSec, stretches: await detectSpeech(channel.path, { signal: options.signal }) });
       }
+      const raw = await transcribeRecording(options.engine, channels, { workDir: options.workDir, signal: options.signal });
+      const utterances = raw.flatMap(
+        (r, i) => postprocessSegments(r, { durationSec: prepared.channels[i]!.durationSec, collapseRepeatedSegments: !options.engine.independentUtterances }).segments,
+      );
       const hypothesis = utterances
         .sort((a, b) => a.start - b.start)
         .map((u) => u.text)
