@@ -290,11 +290,23 @@ function soundCode(cls: string): string {
   return c;
 }
 
-/** The sound-key character of one character: its default reading's class for Han, itself otherwise. */
+/**
+ * Particles whose first dictionary reading (pinyin-pro, one character out of context) is not how they are
+ * said in speech: 了 is "le" after a verb (挂了, 说了) far more often than "liao" (了解), 咯 is "lo", 呗 "bei".
+ * ASR writes the spoken sound (挂乐, 挂勒), so the sound key uses the spoken reading.
+ */
+const SPOKEN_READING: Readonly<Record<string, string>> = { 了: 'le', 咯: 'lo', 呗: 'bei' };
+
+/** The reading a sound key uses for one Han character: its spoken reading, else its first dictionary reading. */
+function keyReading(ch: string): string {
+  return SPOKEN_READING[ch] ?? (pinyin(ch, { type: 'array', toneType: 'none' }) as string[])[0] ?? ch;
+}
+
+/** The sound-key character of one character: its spoken reading's class for Han ({@link keyReading}), itself otherwise. */
 function soundKeyChar(ch: string): string {
   let k = soundKeyCache.get(ch);
   if (k === undefined) {
-    k = HAN.test(ch) ? soundCode(canonicalSyllable((pinyin(ch, { type: 'array', toneType: 'none' }) as string[])[0] ?? ch)) : ch;
+    k = HAN.test(ch) ? soundCode(canonicalSyllable(keyReading(ch))) : ch;
     soundKeyCache.set(ch, k);
   }
   return k;
@@ -302,7 +314,7 @@ function soundKeyChar(ch: string): string {
 
 /**
  * The sound key of normalised text: every Han character replaced by one private-use character (U+E000…)
- * standing for the sound class of its most common reading, everything else kept. Same length as the input,
+ * standing for the sound class of its spoken reading ({@link keyReading}), everything else kept. Same length as the input,
  * so offsets agree. Two texts that sound alike under the folds of {@link canonicalSyllable} have the same key
  * (县婚因登记中新 and 县婚姻登记中心).
  */
