@@ -33,17 +33,37 @@ export const CLAUSE_SEP = '，';
 const toSimplifiedTw = OpenCC.Converter({ from: 'tw', to: 'cn' });
 const toSimplifiedHk = OpenCC.Converter({ from: 'hk', to: 'cn' });
 
-const tradCharCache = new Map<string, boolean>();
+/**
+ * Per UTF-16 code unit of the Basic Multilingual Plane: 0 not yet known, 1 unchanged by Traditional →
+ * Simplified conversion, 2 changed (64 KiB, filled on first sight of each character).
+ */
+const tradTable = new Uint8Array(0x10000);
+/** The same for characters outside the Basic Multilingual Plane (rare). */
+const tradAstral = new Map<string, boolean>();
 
 /** True when some character of `t` changes under Traditional → Simplified conversion (cached per character). */
 function hasTraditional(t: string): boolean {
-  for (const c of t) {
-    let trad = tradCharCache.get(c);
-    if (trad === undefined) {
-      trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
-      tradCharCache.set(c, trad);
+  for (let i = 0; i < t.length; i++) {
+    const code = t.charCodeAt(i);
+    if (code < 0x2e80) continue; // below the CJK radicals: nothing to convert
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const c = String.fromCodePoint(t.codePointAt(i)!);
+      let trad = tradAstral.get(c);
+      if (trad === undefined) {
+        trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
+        tradAstral.set(c, trad);
+      }
+      if (trad) return true;
+      if (c.length === 2) i++;
+      continue;
     }
-    if (trad) return true;
+    let known = tradTable[code]!;
+    if (known === 0) {
+      const c = t[i]!;
+      known = toSimplifiedHk(toSimplifiedTw(c)) !== c ? 2 : 1;
+      tradTable[code] = known;
+    }
+    if (known === 2) return true;
   }
   return false;
 }
@@ -445,6 +465,8 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
   const cost = (x: SoundMatch) => x.dropped * 2 + x.doubled + x.soundOnly * 0.1;
   for (let i = from; i < chars.length; i++) {
     if (chars[i] === CLAUSE_SEP) continue;
+    // A match starts on the phrase's first syllable, or on its second when the first is dropped.
+    if (!sameSound(chars[i]!, 0) && !(m >= 2 && sameSound(chars[i]!, 1))) continue;
     // Depth-first over the few ways the phrase can lie at i (at most one drop, doubles only after a match).
     // dropAt: which syllable of the phrase is missing (-1: none).
     const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 }];
