@@ -16,8 +16,9 @@
  *    nearest example is a rewording of a phrase id, the similarity reaches the threshold and the window
  *    holds a cue (a concept one of that id's frames requires), that id hits.
  *
- * Cost: word lookups are `indexOf` on short strings and the example comparison touches only the examples
- * that share a feature with the clause; see scripts/bench-rules.ts for the measured time per call.
+ * Cost: the jieba words are cut once per utterance ({@link wordsOf}); concept words are looked up by the
+ * first two characters and the first two sounds at each position; the example comparison touches only the
+ * examples that share a feature with the window; see scripts/bench-rules.ts for the measured time per call.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

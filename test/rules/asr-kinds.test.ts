@@ -48,6 +48,8 @@ describe('opening_greeting under ASR errors (service-norms@6)', () => {
     ['您好 misheard by sound as a clause of its own after the name', '县政务服务中心，林号，请讲。'],
     ['您好 misheard by sound right after the name', '市公积金管理中心宁耗，请讲。'],
     ['心 of 中心 dropped right before 您好', '市民热线服务中您好，请讲。'],
+    ['您好 misheard by sound with no pause before the name', '凝好县政务服务中心请讲'],
+    ['心 of 中心 dropped inside a longer name', '您好，市政务服务中公积金窗口，请讲。'],
   ])('passes: %s', (_kind, text) => expect(greeting(text)).toBe('pass'));
 
   it.each([
@@ -56,6 +58,9 @@ describe('opening_greeting under ASR errors (service-norms@6)', () => {
     ['你好 right after the name', '市公积金管理中心你好，请讲。'],
     ['你好 after a name missing 心', '市民热线服务中你好，请讲。'],
     ['no greeting word, only a name', '县政务服务中心，请讲。'],
+    ['你好 with no pause before the name', '你好县政务服务中心请讲'],
+    ['a name that is no 中心 after a service word', '您好，我们这里是服务大厅，请讲。'],
+    ['a bureau, not a 中心', '您好，县医保局，请讲。'],
   ])('still fails: %s', (_kind, text) => expect(greeting(text)).toBe('fail'));
 
   it.each([
@@ -94,11 +99,15 @@ describe('consent_before_hangup under ASR errors and regional closings (service-
   it.each([
     ['有 dropped from the ask', '您看还别的事吗？'],
     ['the northern question tag 不', '还有啥要办的不？'],
+    ['吗 dropped from "还有事吗"', '好，还有事？'],
   ])('an ask with an ASR error or a regional tag is still an ask: %s', (_kind, ask) => {
     expect(consent([['agent', ask], ['customer', '嗯，那我明天过去。'], ['agent', '好的，再见。']])).toBe('pass');
   });
   it.each(['谢谢啊，在见。', '好，知道了，载件。'])('再见 misheard in both syllables as the caller\'s last clause closes: %s', (close) => {
     expect(consent([['customer', close], ['agent', '好的，再见。']])).toBe('pass');
+  });
+  it('"我还有事" is the agent ending the call, not an ask', () => {
+    expect(consent([['customer', '嗯，我明天过去。'], ['agent', '我还有事，先挂了。']])).toBe('fail');
   });
   it('a statement ending the call without an ask still fails', () => {
     expect(consent([['customer', '我们那边楼还在建'], ['agent', '行了，就这样。']])).toBe('fail');
