@@ -312,10 +312,11 @@ function soundCode(cls: string): string {
 
 /**
  * Particles whose first dictionary reading (pinyin-pro, one character out of context) is not how they are
- * said in speech: 了 is "le" after a verb (挂了, 说了) far more often than "liao" (了解), 咯 is "lo", 呗 "bei".
+ * said in speech: 了 is "le" after a verb (挂了, 说了) far more often than "liao" (了解), sentence-final 咯 is
+ * "lo" (keyed as the near syllable "luo", so 啰 matches; "lo" has no other common character), 呗 is "bei".
  * ASR writes the spoken sound (挂乐, 挂勒), so the sound key uses the spoken reading.
  */
-const SPOKEN_READING: Readonly<Record<string, string>> = { 了: 'le', 咯: 'lo', 呗: 'bei' };
+const SPOKEN_READING: Readonly<Record<string, string>> = { 了: 'le', 咯: 'luo', 呗: 'bei' };
 
 /** The reading a sound key uses for one Han character: its spoken reading, else its first dictionary reading. */
 function keyReading(ch: string): string {

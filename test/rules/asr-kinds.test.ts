@@ -5,10 +5,11 @@
  * from any labelled set, beside near misses that must not hit.
  */
 import { describe, expect, it } from 'vitest';
-import type { Segment, Transcript } from '../../pipeline/transcript.js';
 import { analyzeTranscript } from '../../rules/analyze.js';
-import { soundKey } from '../../rules/normalize.js';
 import { bannedIds, rule } from './helpers.js';
+
+type Transcript = Parameters<typeof analyzeTranscript>[0];
+type Segment = Transcript['segments'][number];
 
 const analyze = (segments: Segment[]) => analyzeTranscript({ callId: 'asr-kinds', durationSec: 60, segments } satisfies Transcript, { now: new Date(0) });
 
@@ -77,12 +78,7 @@ describe('opening_greeting under ASR errors (service-norms@6)', () => {
   });
 });
 
-describe('sound keys use the spoken reading of particles (service-norms@6)', () => {
-  it('了 after a verb is le, so 挂乐 and 挂勒 sound like 挂了', () => {
-    expect(soundKey('挂乐')).toBe(soundKey('挂了'));
-    expect(soundKey('挂勒')).toBe(soundKey('挂了'));
-    expect(soundKey('挂聊')).not.toBe(soundKey('挂了'));
-  });
+describe('sound keys use the spoken reading of particles (service-norms@6; soundKey itself: normalize.test.ts)', () => {
   it.each(['行了，我挂乐啊。', '好了，我先挂勒。'])('a unilateral hang-up with 了 misheard is still one: %s', (end) => {
     expect(consent([['agent', '带身份证原件就行。'], ['customer', '嗯'], ['agent', end], ['customer', '哎，等一下，我还……']])).toBe('fail');
   });
