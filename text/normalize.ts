@@ -36,17 +36,37 @@ const makeConverter = OpenCC.Converter as (options: { from: string; to: string }
 const toSimplifiedTw = makeConverter({ from: 'tw', to: 'cn' });
 const toSimplifiedHk = makeConverter({ from: 'hk', to: 'cn' });
 
-const tradCharCache = new Map<string, boolean>();
+/**
+ * Per UTF-16 code unit of the Basic Multilingual Plane: 0 not yet known, 1 unchanged by Traditional →
+ * Simplified conversion, 2 changed (64 KiB, filled on first sight of each character).
+ */
+const tradTable = new Uint8Array(0x10000);
+/** The same for characters outside the Basic Multilingual Plane (rare). */
+const tradAstral = new Map<string, boolean>();
 
 /** True when some character of `t` changes under Traditional → Simplified conversion (cached per character). */
 function hasTraditional(t: string): boolean {
-  for (const c of t) {
-    let trad = tradCharCache.get(c);
-    if (trad === undefined) {
-      trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
-      tradCharCache.set(c, trad);
+  for (let i = 0; i < t.length; i++) {
+    const code = t.charCodeAt(i);
+    if (code < 0x2e80) continue; // below the CJK radicals: nothing to convert
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const c = String.fromCodePoint(t.codePointAt(i)!);
+      let trad = tradAstral.get(c);
+      if (trad === undefined) {
+        trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
+        tradAstral.set(c, trad);
+      }
+      if (trad) return true;
+      if (c.length === 2) i++;
+      continue;
     }
-    if (trad) return true;
+    let known = tradTable[code]!;
+    if (known === 0) {
+      const c = t[i]!;
+      known = toSimplifiedHk(toSimplifiedTw(c)) !== c ? 2 : 1;
+      tradTable[code] = known;
+    }
+    if (known === 2) return true;
   }
   return false;
 }
@@ -296,11 +316,24 @@ function soundCode(cls: string): string {
   return c;
 }
 
-/** The sound-key character of one character: its default reading's class for Han, itself otherwise. */
+/**
+ * Particles whose first dictionary reading (pinyin-pro, one character out of context) is not how they are
+ * said in speech: 了 is "le" after a verb (挂了, 说了) far more often than "liao" (了解), sentence-final 咯 is
+ * "lo" (keyed as the near syllable "luo", so 啰 matches; "lo" has no other common character), 呗 is "bei".
+ * ASR writes the spoken sound (挂乐, 挂勒), so the sound key uses the spoken reading.
+ */
+const SPOKEN_READING: Readonly<Record<string, string>> = { 了: 'le', 咯: 'luo', 呗: 'bei' };
+
+/** The reading a sound key uses for one Han character: its spoken reading, else its first dictionary reading. */
+function keyReading(ch: string): string {
+  return SPOKEN_READING[ch] ?? (pinyin(ch, { type: 'array', toneType: 'none' }) as string[])[0] ?? ch;
+}
+
+/** The sound-key character of one character: its spoken reading's class for Han ({@link keyReading}), itself otherwise. */
 function soundKeyChar(ch: string): string {
   let k = soundKeyCache.get(ch);
   if (k === undefined) {
-    k = HAN.test(ch) ? soundCode(canonicalSyllable(pinyin(ch, { type: 'array', toneType: 'none' })[0] ?? ch)) : ch;
+    k = HAN.test(ch) ? soundCode(canonicalSyllable(keyReading(ch))) : ch;
     soundKeyCache.set(ch, k);
   }
   return k;
@@ -308,7 +341,7 @@ function soundKeyChar(ch: string): string {
 
 /**
  * The sound key of normalised text: every Han character replaced by one private-use character (U+E000…)
- * standing for the sound class of its most common reading, everything else kept. Same length as the input,
+ * standing for the sound class of its spoken reading ({@link keyReading}), everything else kept. Same length as the input,
  * so offsets agree. Two texts that sound alike under the folds of {@link canonicalSyllable} have the same key
  * (县婚因登记中新 and 县婚姻登记中心).
  */
@@ -439,6 +472,8 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
   const cost = (x: SoundMatch) => x.dropped * 2 + x.doubled + x.soundOnly * 0.1;
   for (let i = from; i < chars.length; i++) {
     if (chars[i] === CLAUSE_SEP) continue;
+    // A match starts on the phrase's first syllable, or on its second when the first is dropped.
+    if (!sameSound(chars[i]!, 0) && !(m >= 2 && sameSound(chars[i]!, 1))) continue;
     // Depth-first over the few ways the phrase can lie at i (at most one drop, doubles only after a match).
     // dropAt: which syllable of the phrase is missing (-1: none).
     const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 }];

@@ -52,7 +52,7 @@ function errorOf(text: string): string {
 describe('ruleset loading and validation', () => {
   it('loads the shipped ruleset with a version and the four required rules', () => {
     const r = defaultRuleset();
-    expect(r.version).toBe('service-norms@5');
+    expect(r.version).toBe('service-norms@6');
     expect(r.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language']));
     expect(DEFAULT_RULESET_PATH).toMatch(/rules[/\\]service-norms\.ruleset\.yaml$/);
     expect(loadRuleset(DEFAULT_RULESET_PATH).version).toBe(r.version);
@@ -93,6 +93,6 @@ describe('ruleset loading and validation', () => {
     expect(() => loadRuleset('/nonexistent/x.yaml')).toThrow(/^\/nonexistent\/x\.yaml: cannot read ruleset/);
   });
   it('keeps the shipped file valid after a version bump', () => {
-    expect(parseRuleset(shipped.replace('version: service-norms@5', 'version: service-norms@6'), 'x.yaml').version).toBe('service-norms@6');
+    expect(parseRuleset(shipped.replace('version: service-norms@6', 'version: service-norms@7'), 'x.yaml').version).toBe('service-norms@7');
   });
 });

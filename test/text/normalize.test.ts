@@ -89,6 +89,18 @@ describe('sound domain', () => {
   });
 });
 
+describe('sound keys read particles as spoken', () => {
+  it('了 after a verb is le, so 挂乐 and 挂勒 sound like 挂了 (ASR writes the spoken sound)', () => {
+    expect(soundKey('挂乐')).toBe(soundKey('挂了'));
+    expect(soundKey('挂勒')).toBe(soundKey('挂了'));
+    expect(soundKey('挂聊')).not.toBe(soundKey('挂了'));
+  });
+  it('sentence-final 咯 sounds like 啰 and 呗 like 被', () => {
+    expect(soundKey('去呗')).toBe(soundKey('去被'));
+    expect(soundKey('好咯')).toBe(soundKey('好啰'));
+  });
+});
+
 describe('normalizeNumerals', () => {
   it('reads small numbers as cardinals', () =>
     expect(normalizeNumerals('2号窗口，10点，15个，205室，1200元，0')).toBe('二号窗口，十点，十五个，二百零五室，一千二百元，零'));
