@@ -11,7 +11,7 @@
  *    notes (analyze/notes.ts);
  * 3. score the results (analyze/score.ts: deductions, red lines, review reasons).
  */
-import type { Report, RuleResult, RuleStatus } from '../domain/report.js';
+import type { Report, RuleResult } from '../domain/report.js';
 import type { Transcript } from '../domain/transcript.js';
 import { defaultRuleset, type CompiledRule, type Ruleset } from './ruleset.js';
 import type { CallState, RuleState, TraceEvent } from './analyze/context.js';

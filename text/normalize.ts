@@ -326,7 +326,7 @@ const SPOKEN_READING: Readonly<Record<string, string>> = { 了: 'le', 咯: 'luo'
 
 /** The reading a sound key uses for one Han character: its spoken reading, else its first dictionary reading. */
 function keyReading(ch: string): string {
-  return SPOKEN_READING[ch] ?? (pinyin(ch, { type: 'array', toneType: 'none' }) as string[])[0] ?? ch;
+  return SPOKEN_READING[ch] ?? pinyin(ch, { type: 'array', toneType: 'none' })[0] ?? ch;
 }
 
 /** The sound-key character of one character: its spoken reading's class for Han ({@link keyReading}), itself otherwise. */
