@@ -97,16 +97,30 @@ export type OwnedChildOptions = Pick<SpawnOptions, 'cwd' | 'env'> & { stdin?: 'i
  * stdin, e.g. pipeline/audio/vad.ts). For callers that read the streams themselves; stop it with
  * {@link killChildGroup}.
  */
-export function spawnOwnedChild(file: string, args: readonly string[], options: OwnedChildOptions & { stdin: 'pipe' }): ChildProcessByStdio<Writable, Readable, Readable>;
-export function spawnOwnedChild(file: string, args: readonly string[], options?: OwnedChildOptions): ChildProcessByStdio<null, Readable, Readable>;
-export function spawnOwnedChild(file: string, args: readonly string[], options: OwnedChildOptions = {}): ChildProcessByStdio<Writable | null, Readable, Readable> {
+export function spawnOwnedChild(
+  file: string,
+  args: readonly string[],
+  options: OwnedChildOptions & { stdin: 'pipe' },
+): ChildProcessByStdio<Writable, Readable, Readable>;
+export function spawnOwnedChild(
+  file: string,
+  args: readonly string[],
+  options?: OwnedChildOptions,
+): ChildProcessByStdio<null, Readable, Readable>;
+export function spawnOwnedChild(
+  file: string,
+  args: readonly string[],
+  options: OwnedChildOptions = {},
+): ChildProcessByStdio<Writable | null, Readable, Readable> {
   const { stdin = 'ignore', ...spawnOptions } = options;
   const [command, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', file, ...args]] : [file, [...args]];
-  return spawn(command, argv, { ...spawnOptions, stdio: [stdin, 'pipe', 'pipe'], detached: true, shell: false, windowsHide: true }) as ChildProcessByStdio<
-    Writable | null,
-    Readable,
-    Readable
-  >;
+  return spawn(command, argv, {
+    ...spawnOptions,
+    stdio: [stdin, 'pipe', 'pipe'],
+    detached: true,
+    shell: false,
+    windowsHide: true,
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
 }
 
 /**
@@ -185,12 +199,21 @@ export function runChild(program: string, file: string, args: readonly string[],
     };
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
-      if (stdoutBytes > stdoutLimit) stop(new ChildProcessError('output_limit', program, `${program} wrote more than ${stdoutLimit} bytes to stdout and was killed`));
+      if (stdoutBytes > stdoutLimit)
+        stop(new ChildProcessError('output_limit', program, `${program} wrote more than ${stdoutLimit} bytes to stdout and was killed`));
       else stdout.push(chunk);
     });
     const stderrText = collectBoundedStderr(child.stderr);
     const timer = setTimeout(
-      () => stop(new ChildProcessError('time_limit', program, `${program} ran longer than its limit of ${o.timeLimitMs} ms and was killed`, o.timeLimitMs)),
+      () =>
+        stop(
+          new ChildProcessError(
+            'time_limit',
+            program,
+            `${program} ran longer than its limit of ${o.timeLimitMs} ms and was killed`,
+            o.timeLimitMs,
+          ),
+        ),
       o.timeLimitMs,
     );
     const onAbort = () => {
@@ -206,7 +229,12 @@ export function runChild(program: string, file: string, args: readonly string[],
     child.once('error', (error) => {
       done();
       // Not started (ENOENT, EACCES): no process to wait for.
-      if (child.pid === undefined) reject(new ChildProcessError('not_started', program, `could not start ${program} (${file}): ${error.message}`, undefined, { cause: error }));
+      if (child.pid === undefined)
+        reject(
+          new ChildProcessError('not_started', program, `could not start ${program} (${file}): ${error.message}`, undefined, {
+            cause: error,
+          }),
+        );
       else stop(new ChildProcessError('not_started', program, `${program} failed: ${error.message}`, undefined, { cause: error }));
     });
     child.once('close', (code, signal) => {

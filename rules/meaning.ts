@@ -199,7 +199,11 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: re
 }
 
 /** Parses YAML text, throwing `file:line: reason` for syntax and schema errors. */
-function parseYaml<T>(text: string, fileName: string, schema: z.ZodType<T>): { data: T; fail: (path: (string | number)[], msg: string) => never } {
+function parseYaml<T>(
+  text: string,
+  fileName: string,
+  schema: z.ZodType<T>,
+): { data: T; fail: (path: (string | number)[], msg: string) => never } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -281,10 +285,14 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     const raw: { phrase: string; text: string; hit: boolean; f: Map<string, number> }[] = [];
     for (const [phrase, lists] of Object.entries(bank)) {
       phraseIds.add(phrase);
-      for (const [list, hit] of [[lists.hits, true], [lists.nearMisses, false]] as const) {
+      for (const [list, hit] of [
+        [lists.hits, true],
+        [lists.nearMisses, false],
+      ] as const) {
         for (const text of list) {
           const norm = normalizePhrase(text);
-          if (norm) raw.push({ phrase, text, hit, f: features(norm, soundKey(norm), wordSpans(segmenter().cut(norm, false)), 0, norm.length) });
+          if (norm)
+            raw.push({ phrase, text, hit, f: features(norm, soundKey(norm), wordSpans(segmenter().cut(norm, false)), 0, norm.length) });
         }
       }
     }
@@ -404,7 +412,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     if (!t.norm) return r;
     const sound = (t.sound ??= soundKey(t.norm));
     const clauses: [number, number][] = [];
-    for (let from = 0; from <= t.norm.length; ) {
+    for (let from = 0; from <= t.norm.length;) {
       let to = t.norm.indexOf(CLAUSE_SEP, from);
       if (to < 0) to = t.norm.length;
       if (to > from) clauses.push([from, to]);

@@ -79,7 +79,13 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
     child.on('error', reject);
     child.on('close', (code) => {
       const at = stderr.lastIndexOf(TIMES_MARK);
-      const times = at >= 0 ? stderr.slice(at + TIMES_MARK.length).trim().split('\n') : [];
+      const times =
+        at >= 0
+          ? stderr
+              .slice(at + TIMES_MARK.length)
+              .trim()
+              .split('\n')
+          : [];
       // `times` prints the shell's own user/system time, then its children's: "1m2.345s 0m0.120s".
       const seconds = (t: string) => [...t.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
       resolve({
@@ -169,9 +175,26 @@ async function main(): Promise<void> {
     for (const [i, call] of calls.entries()) {
       const outs = [0, 1].map((c) => path.join(naiveDir, `call${i}-c${c}.wav`));
       const converted = await mustRun('ffmpeg', [
-        '-y', '-hide_banner', '-loglevel', 'error', '-i', call,
-        '-af', 'pan=mono|c0=c0', '-ar', '16000', '-c:a', 'pcm_s16le', outs[0]!,
-        '-af', 'pan=mono|c0=c1', '-ar', '16000', '-c:a', 'pcm_s16le', outs[1]!,
+        '-y',
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        call,
+        '-af',
+        'pan=mono|c0=c0',
+        '-ar',
+        '16000',
+        '-c:a',
+        'pcm_s16le',
+        outs[0]!,
+        '-af',
+        'pan=mono|c0=c1',
+        '-ar',
+        '16000',
+        '-c:a',
+        'pcm_s16le',
+        outs[1]!,
       ]);
       naiveCpuSec += converted.cpuSec;
       for (const wav of outs) {
@@ -182,7 +205,9 @@ async function main(): Promise<void> {
       channels.push(...outs);
     }
     const naiveSec = Number(process.hrtime.bigint() - naiveStart) / 1e9;
-    console.log(`bench-asr: (a) naive path ${naiveSec.toFixed(1)} s wall, ${naiveCpuSec.toFixed(1)} s CPU (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s wall)`);
+    console.log(
+      `bench-asr: (a) naive path ${naiveSec.toFixed(1)} s wall, ${naiveCpuSec.toFixed(1)} s CPU (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s wall)`,
+    );
 
     // 2b. callqa process on the same calls.
     const suffix = Date.now().toString(36);
@@ -213,7 +238,9 @@ async function main(): Promise<void> {
       const entry = JSON.parse(line) as { stage?: string; ms?: number };
       if (entry.stage && typeof entry.ms === 'number') stageSec[entry.stage] = (stageSec[entry.stage] ?? 0) + entry.ms / 1000;
     }
-    console.log(`bench-asr: (b) callqa process ${newSec.toFixed(1)} s wall, ${newCpuSec.toFixed(1)} s CPU; job time per stage ${JSON.stringify(stageSec)}`);
+    console.log(
+      `bench-asr: (b) callqa process ${newSec.toFixed(1)} s wall, ${newCpuSec.toFixed(1)} s CPU; job time per stage ${JSON.stringify(stageSec)}`,
+    );
 
     // 3. Encoder time per 30 s window.
     const window30 = path.join(dir, 'window30.wav');
@@ -222,8 +249,14 @@ async function main(): Promise<void> {
     const encoder: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
     const windowCpu: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
     for (const [shape, model] of Object.entries(models)) {
-      for (const [version, bin] of [['1.5.0 main', OLD_BIN], ['1.9.1 whisper-cli', NEW_BIN]] as const) {
-        const r = await mustRun(bin, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
+      for (const [version, bin] of [
+        ['1.5.0 main', OLD_BIN],
+        ['1.9.1 whisper-cli', NEW_BIN],
+      ] as const) {
+        const r = await mustRun(bin, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)], {
+          ...process.env,
+          OMP_WAIT_POLICY: 'PASSIVE',
+        });
         encoder[version]![shape] = encodeSec(r.stderr);
         windowCpu[version]![shape] = r.cpuSec;
       }
@@ -291,7 +324,9 @@ ASR benchmark: ${CALLS} stereo calls of ${CALL_SEC} s, ${THREADS} threads, ${res
   machine load average (1, 5, 15 min) at the start: ${loadAtStart.map(f).join(' ')}, at the end: ${os.loadavg().map(f).join(' ')}
   (a) naive: ffmpeg + whisper.cpp 1.5.0 main on whole channels, tiny-shaped model   ${f(naiveSec)} s wall, ${f(naiveCpuSec)} s CPU
   (b) callqa process (VAD, whisper-cli 1.9.1 on speech windows, reports), same model ${f(newSec)} s wall, ${f(newCpuSec)} s CPU
-      job time per stage (s): ${Object.entries(stageSec).map(([k, v]) => `${k} ${f(v)}`).join(', ')}
+      job time per stage (s): ${Object.entries(stageSec)
+        .map(([k, v]) => `${k} ${f(v)}`)
+        .join(', ')}
   (b) / (a) = ${f(result.ratio)} wall, ${f(result.cpuRatio)} CPU   (target ≤ 0.35)
   encoder per 30 s window (whisper's encode time):   1.5.0 tiny ${f(encoder['1.5.0 main']!.tiny!)} s, small ${f(encoder['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(encTiny)} s, small ${f(encSmall)} s
   CPU per 30 s window run:   1.5.0 tiny ${f(windowCpu['1.5.0 main']!.tiny!)} s, small ${f(windowCpu['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(cpuTiny)} s, small ${f(cpuSmall)} s

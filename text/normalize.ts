@@ -102,7 +102,8 @@ const SPACE = /\s/u;
  * before them.
  */
 // eslint-disable-next-line no-control-regex -- control characters are what this removes
-const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
+const INVISIBLE =
+  /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
 
 /**
  * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
@@ -170,7 +171,7 @@ export function normalizeWithMap(text: string): NormalizedText {
   //    evasion like "你这人 神 经 病"; not "喂 喂 喂", one word repeated), and so does a space next to a single
   //    Han character that is no word of its own ({@link STANDALONE}); the others become clause breaks.
   const tokens: { s: number; e: number }[] = [];
-  for (let i = 0; i < chars.length; ) {
+  for (let i = 0; i < chars.length;) {
     if (SPACE.test(chars[i]!)) {
       i++;
       continue;
@@ -191,7 +192,7 @@ export function normalizeWithMap(text: string): NormalizedText {
     const prev = tokens[k - 1];
     return !!prev && HAN.test(chars[prev.e - 1]!) && HAN.test(chars[t.s]!) && (splitOff(prev) || splitOff(t));
   });
-  for (let k = 0; k < tokens.length; ) {
+  for (let k = 0; k < tokens.length;) {
     let e = k;
     while (e < tokens.length && singleHan(tokens[e]!)) e++;
     const run = tokens.slice(k, e).map((t) => chars[t.s]);
@@ -476,7 +477,9 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
     if (!sameSound(chars[i]!, 0) && !(m >= 2 && sameSound(chars[i]!, 1))) continue;
     // Depth-first over the few ways the phrase can lie at i (at most one drop, doubles only after a match).
     // dropAt: which syllable of the phrase is missing (-1: none).
-    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 }];
+    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [
+      { j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 },
+    ];
     while (stack.length) {
       const s = stack.pop()!;
       if (s.k === m) {
@@ -497,7 +500,14 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
       if (c !== undefined && c !== CLAUSE_SEP) {
         if (sameSound(c, s.k)) stack.push({ ...s, j: s.j + 1, k: s.k + 1, soundOnly: s.soundOnly + (c === phrase[s.k] ? 0 : 1) });
         // A doubled syllable: the text repeats the sound just matched.
-        if (s.k > 0 && s.doubled < 2 && c !== undefined && s.j > i && charSounds(c).some((x) => charSounds(chars[s.j - 1]!).includes(x)) && phrase[s.k] !== phrase[s.k - 1]) {
+        if (
+          s.k > 0 &&
+          s.doubled < 2 &&
+          c !== undefined &&
+          s.j > i &&
+          charSounds(c).some((x) => charSounds(chars[s.j - 1]!).includes(x)) &&
+          phrase[s.k] !== phrase[s.k - 1]
+        ) {
           stack.push({ ...s, j: s.j + 1, doubled: s.doubled + 1 });
         }
       }
@@ -505,7 +515,8 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
       if (s.dropped === 0 && s.k > 0 && m >= 2) stack.push({ ...s, k: s.k + 1, dropped: 1, dropAt: s.k });
       else if (s.dropped === 0 && s.k === 0 && m >= 2 && s.j === i) {
         // The first syllable dropped: the match starts on the second.
-        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1)) stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1, dropAt: 0 });
+        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1))
+          stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1, dropAt: 0 });
       }
     }
     if (best && best.start === i) return best;

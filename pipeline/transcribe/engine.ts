@@ -97,7 +97,11 @@ export interface TranscriptionEngine {
  * @returns one array of utterances per channel, in the order given, each on its channel's timeline
  * @throws whatever the engine throws (see {@link TranscriptionEngine.transcribe})
  */
-export async function transcribeRecording(engine: TranscriptionEngine, channels: EngineChannel[], run: EngineRun): Promise<EngineUtterance[][]> {
+export async function transcribeRecording(
+  engine: TranscriptionEngine,
+  channels: EngineChannel[],
+  run: EngineRun,
+): Promise<EngineUtterance[][]> {
   if (engine.transcribeChannels) return engine.transcribeChannels(channels, run);
   const out: EngineUtterance[][] = [];
   for (const channel of channels) out.push(await engine.transcribe({ ...channel, ...run }));

@@ -65,7 +65,10 @@ export async function readReferenceText(referencePath: string): Promise<string> 
   const text = await readFile(referencePath, 'utf8');
   if (!referencePath.endsWith('.json')) return text;
   const transcript = parseTranscriptText(text, referencePath);
-  return [...transcript.segments].sort((a, b) => a.start - b.start).map((s) => s.text).join('');
+  return [...transcript.segments]
+    .sort((a, b) => a.start - b.start)
+    .map((s) => s.text)
+    .join('');
 }
 
 /** One evaluated recording. */
@@ -133,11 +136,19 @@ export async function evaluateAsr(dir: string, options: EvaluateAsrOptions): Pro
       const began = performance.now();
       const channels = [];
       for (const channel of prepared.channels) {
-        channels.push({ wavPath: channel.path, durationSec: channel.durationSec, stretches: await detectSpeech(channel.path, { signal: options.signal }) });
+        channels.push({
+          wavPath: channel.path,
+          durationSec: channel.durationSec,
+          stretches: await detectSpeech(channel.path, { signal: options.signal }),
+        });
       }
       const raw = await transcribeRecording(options.engine, channels, { workDir: options.workDir, signal: options.signal });
       const utterances = raw.flatMap(
-        (r, i) => postprocessSegments(r, { durationSec: prepared.channels[i]!.durationSec, collapseRepeatedSegments: !options.engine.independentUtterances }).segments,
+        (r, i) =>
+          postprocessSegments(r, {
+            durationSec: prepared.channels[i]!.durationSec,
+            collapseRepeatedSegments: !options.engine.independentUtterances,
+          }).segments,
       );
       const hypothesis = utterances
         .sort((a, b) => a.start - b.start)
@@ -195,9 +206,27 @@ export function formatAsrEvaluation(e: AsrEvaluation): string {
     .join(' ');
   const lines = [`engine ${e.engine.id} (${e.engine.model}) ${options}`, ''];
   const header = ['file', 'N', 'S', 'D', 'I', 'CER', 'audio s', 'ASR s'];
-  const rows = e.files.map((f) => [f.name, f.referenceLength, f.substitutions, f.deletions, f.insertions, percent(f.cer), f.durationSec.toFixed(1), f.asrSec.toFixed(1)]);
+  const rows = e.files.map((f) => [
+    f.name,
+    f.referenceLength,
+    f.substitutions,
+    f.deletions,
+    f.insertions,
+    percent(f.cer),
+    f.durationSec.toFixed(1),
+    f.asrSec.toFixed(1),
+  ]);
   const o = e.overall;
-  rows.push([`overall (${e.files.length})`, o.referenceLength, o.substitutions, o.deletions, o.insertions, percent(o.cer), o.durationSec.toFixed(1), o.asrSec.toFixed(1)]);
+  rows.push([
+    `overall (${e.files.length})`,
+    o.referenceLength,
+    o.substitutions,
+    o.deletions,
+    o.insertions,
+    percent(o.cer),
+    o.durationSec.toFixed(1),
+    o.asrSec.toFixed(1),
+  ]);
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => [...r[i]!].length)));
   for (const r of cells) lines.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));

@@ -28,7 +28,15 @@ import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { readWavInfo, PREPARED_SAMPLE_RATE } from '../audio/prepare.js';
 import { BadInputError } from '../../domain/errors.js';
-import type { EngineChannel, EngineDescriptor, EngineInput, EngineRun, EngineUtterance, SpeechStretch, TranscriptionEngine } from './engine.js';
+import type {
+  EngineChannel,
+  EngineDescriptor,
+  EngineInput,
+  EngineRun,
+  EngineUtterance,
+  SpeechStretch,
+  TranscriptionEngine,
+} from './engine.js';
 import { assertWhisperModel, maxContextForPrompt, runWhisper, type RawSegment, type WhisperDecodeOptions } from './whisper.js';
 
 /** How speech stretches become windows. Seconds. */
@@ -225,8 +233,11 @@ export function packChannelWindows(
       lengthSec: secondAt + second.window.lengthSec,
     });
   }
-  const alone = all.filter((w) => !w.taken).map((w) => ({ parts: [{ channel: w.channel, window: w.window, offsetSec: 0 }], lengthSec: w.window.lengthSec }));
-  const byStart = (a: DecodeWindow, b: DecodeWindow) => start(a.parts[0]!.window) - start(b.parts[0]!.window) || a.parts[0]!.channel - b.parts[0]!.channel;
+  const alone = all
+    .filter((w) => !w.taken)
+    .map((w) => ({ parts: [{ channel: w.channel, window: w.window, offsetSec: 0 }], lengthSec: w.window.lengthSec }));
+  const byStart = (a: DecodeWindow, b: DecodeWindow) =>
+    start(a.parts[0]!.window) - start(b.parts[0]!.window) || a.parts[0]!.channel - b.parts[0]!.channel;
   return [...pairs.sort(byStart), ...alone.sort(byStart)];
 }
 
@@ -298,7 +309,10 @@ export async function writeWindowWavs(
         throw new BadInputError('asr_failed', `${channelWav}: cannot read the prepared channel: ${(error as Error).message}`);
       });
       if (info.formatTag !== 1 || info.channels !== 1 || info.sampleRate !== PREPARED_SAMPLE_RATE || info.bitsPerSample !== 16) {
-        throw new BadInputError('asr_failed', `${channelWav}: a prepared channel must be 16 kHz mono 16-bit PCM, got ${JSON.stringify(info)}`);
+        throw new BadInputError(
+          'asr_failed',
+          `${channelWav}: a prepared channel must be 16 kHz mono 16-bit PCM, got ${JSON.stringify(info)}`,
+        );
       }
       sources.push({ info, totalSamples: Math.floor(info.dataBytes / BYTES_PER_SAMPLE), file: await open(channelWav, 'r') });
     }
@@ -438,7 +452,12 @@ export function createWhisperEngine(settings: WhisperEngineSettings): Transcript
     const add = (part: WindowPart, seg: RawSegment) => {
       const start = windowTimeToChannel(part.window, seg.start - part.offsetSec, 'start');
       const end = Math.max(start, windowTimeToChannel(part.window, seg.end - part.offsetSec, 'end'));
-      utterances[part.channel]!.push({ start, end, text: seg.text, ...(seg.confidence !== undefined ? { confidence: seg.confidence } : {}) });
+      utterances[part.channel]!.push({
+        start,
+        end,
+        text: seg.text,
+        ...(seg.confidence !== undefined ? { confidence: seg.confidence } : {}),
+      });
     };
     // Shared windows with a segment across both sides: each part again on its own.
     const again: WindowPart[] = [];

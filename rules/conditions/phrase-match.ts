@@ -134,7 +134,10 @@ export interface PreparedExcept {
 
 /** Normalises exception phrases once (empty ones dropped). */
 export function prepareExcepts(list: readonly string[] | undefined): PreparedExcept[] {
-  return (list ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0).map((norm) => ({ norm, sound: soundKey(norm) }));
+  return (list ?? [])
+    .map((x) => normalizePhrase(x))
+    .filter((x) => x.length > 0)
+    .map((norm) => ({ norm, sound: soundKey(norm) }));
 }
 
 /**
@@ -145,7 +148,10 @@ export function exceptionSpans(t: MatchText, excepts: readonly PreparedExcept[])
   const spans: [number, number][] = [];
   const sound = soundOf(t);
   for (const x of excepts) {
-    for (const [hay, needle] of [[t.norm, x.norm], [sound, x.sound]] as const) {
+    for (const [hay, needle] of [
+      [t.norm, x.norm],
+      [sound, x.sound],
+    ] as const) {
       let i = hay.indexOf(needle);
       while (i >= 0) {
         spans.push([i, i + needle.length]);

@@ -117,7 +117,11 @@ describe.skipIf(!hasSharedAudio)('detectSpeech on real speech laid out in a call
 const VAD_SCRIPT = path.resolve(import.meta.dirname, '../../pipeline/audio/vad-process.cjs');
 function vadProcesses(): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', VAD_SCRIPT], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', VAD_SCRIPT], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -134,7 +138,9 @@ describe.skipIf(!hasSharedAudio)('one VAD process serves many channels', () => {
     const durations = new Map([[aishell, await measureDecodedDuration(aishell, limits)]]);
     speech = path.join(dir, 'served-speech.wav');
     music = path.join(dir, 'served-music.wav');
-    await makeLaidOutCall(speech, [{ silence: 1 }, { speech: aishell }, { silence: 2 }, { speech: aishell }, { silence: 1 }], (f) => durations.get(f)!);
+    await makeLaidOutCall(speech, [{ silence: 1 }, { speech: aishell }, { silence: 2 }, { speech: aishell }, { silence: 1 }], (f) =>
+      durations.get(f)!,
+    );
     await makeLaidOutCall(music, [{ hold: 8 }, { speech: aishell }], (f) => durations.get(f)!);
   });
 
@@ -203,7 +209,9 @@ describe.skipIf(!hasSharedAudio)('one VAD process serves many channels', () => {
       `const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', ${JSON.stringify(VAD_SCRIPT)}], { encoding: 'utf8' }).trim().split('\\n');`,
       `console.log(JSON.stringify({ stretches: found.length, pids }));`,
     ].join('\n');
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })) as { stretches: number; pids: string[] };
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 }),
+    ) as { stretches: number; pids: string[] };
     expect(out.stretches).toBe(2);
     expect(out.pids).toHaveLength(1);
     const alive = (pid: number) => {
@@ -214,6 +222,11 @@ describe.skipIf(!hasSharedAudio)('one VAD process serves many channels', () => {
         return false;
       }
     };
-    await waitFor('the VAD process to end with its program', async () => (out.pids.every((pid) => !alive(Number(pid))) ? true : undefined), 5_000, 20);
+    await waitFor(
+      'the VAD process to end with its program',
+      async () => (out.pids.every((pid) => !alive(Number(pid))) ? true : undefined),
+      5_000,
+      20,
+    );
   });
 });

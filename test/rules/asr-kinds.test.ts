@@ -11,12 +11,17 @@ import { bannedIds, rule } from './helpers.js';
 type Transcript = Parameters<typeof analyzeTranscript>[0];
 type Segment = Transcript['segments'][number];
 
-const analyze = (segments: Segment[]) => analyzeTranscript({ callId: 'asr-kinds', durationSec: 60, segments } satisfies Transcript, { now: new Date(0) });
+const analyze = (segments: Segment[]) =>
+  analyzeTranscript({ callId: 'asr-kinds', durationSec: 60, segments } satisfies Transcript, { now: new Date(0) });
 
 /** The opening_greeting status of a call whose agent opens with `text` (after optional earlier segments). */
 const greeting = (text: string, before: Segment[] = []) =>
   rule(
-    analyze([...before, { start: 12, end: 15, speaker: 'agent', text }, { start: 16, end: 18, speaker: 'customer', text: '我想问一下社保的事' }]),
+    analyze([
+      ...before,
+      { start: 12, end: 15, speaker: 'agent', text },
+      { start: 16, end: 18, speaker: 'customer', text: '我想问一下社保的事' },
+    ]),
     'opening_greeting',
   ).status;
 
@@ -69,7 +74,7 @@ describe('opening_greeting under ASR errors (service-norms@6)', () => {
     ['通 and 音 dropped from the notice', '您好，为了服务质量，您的话可能会被录，请稍候。'],
     ['请按 misheard by sound in the menu', '人工服务亲按0，业务查询请胺1。'],
     ['您 misheard in the transfer message', '正在为林转接人工坐席，请稍候。'],
-  ])('a recorded message with an ASR error is no one\'s speech, so the greeting after it is in time: %s', (_kind, ivr) => {
+  ])("a recorded message with an ASR error is no one's speech, so the greeting after it is in time: %s", (_kind, ivr) => {
     expect(greeting('您好，县政务服务中心，请讲。', [{ start: 0, end: 4, speaker: 'unknown', text: ivr }])).toBe('pass');
   });
   it('an agent saying 被录入 is speech, not a recording notice', () => {
@@ -80,7 +85,14 @@ describe('opening_greeting under ASR errors (service-norms@6)', () => {
 
 describe('sound keys use the spoken reading of particles (service-norms@6; soundKey itself: normalize.test.ts)', () => {
   it.each(['行了，我挂乐啊。', '好了，我先挂勒。'])('a unilateral hang-up with 了 misheard is still one: %s', (end) => {
-    expect(consent([['agent', '带身份证原件就行。'], ['customer', '嗯'], ['agent', end], ['customer', '哎，等一下，我还……']])).toBe('fail');
+    expect(
+      consent([
+        ['agent', '带身份证原件就行。'],
+        ['customer', '嗯'],
+        ['agent', end],
+        ['customer', '哎，等一下，我还……'],
+      ]),
+    ).toBe('fail');
   });
 });
 
@@ -90,26 +102,58 @@ describe('consent_before_hangup under ASR errors and regional closings (service-
     ['没了 after a filler', '嗯没了，谢谢你。'],
     ['northern 没啥了', '没啥了，就这些。'],
   ])('passes when the agent asks and the caller closes: %s', (_kind, close) => {
-    expect(consent([['agent', '您还有别的问题吗？'], ['customer', close], ['agent', '好的，再见。']])).toBe('pass');
+    expect(
+      consent([
+        ['agent', '您还有别的问题吗？'],
+        ['customer', close],
+        ['agent', '好的，再见。'],
+      ]),
+    ).toBe('pass');
   });
   it.each([
     ['有 dropped from the ask', '您看还别的事吗？'],
     ['the northern question tag 不', '还有啥要办的不？'],
     ['吗 dropped from "还有事吗"', '好，还有事？'],
   ])('an ask with an ASR error or a regional tag is still an ask: %s', (_kind, ask) => {
-    expect(consent([['agent', ask], ['customer', '嗯，那我明天过去。'], ['agent', '好的，再见。']])).toBe('pass');
+    expect(
+      consent([
+        ['agent', ask],
+        ['customer', '嗯，那我明天过去。'],
+        ['agent', '好的，再见。'],
+      ]),
+    ).toBe('pass');
   });
-  it.each(['谢谢啊，在见。', '好，知道了，载件。'])('再见 misheard in both syllables as the caller\'s last clause closes: %s', (close) => {
-    expect(consent([['customer', close], ['agent', '好的，再见。']])).toBe('pass');
+  it.each(['谢谢啊，在见。', '好，知道了，载件。'])("再见 misheard in both syllables as the caller's last clause closes: %s", (close) => {
+    expect(
+      consent([
+        ['customer', close],
+        ['agent', '好的，再见。'],
+      ]),
+    ).toBe('pass');
   });
   it('"我还有事" is the agent ending the call, not an ask', () => {
-    expect(consent([['customer', '嗯，我明天过去。'], ['agent', '我还有事，先挂了。']])).toBe('fail');
+    expect(
+      consent([
+        ['customer', '嗯，我明天过去。'],
+        ['agent', '我还有事，先挂了。'],
+      ]),
+    ).toBe('fail');
   });
   it('a statement ending the call without an ask still fails', () => {
-    expect(consent([['customer', '我们那边楼还在建'], ['agent', '行了，就这样。']])).toBe('fail');
+    expect(
+      consent([
+        ['customer', '我们那边楼还在建'],
+        ['agent', '行了，就这样。'],
+      ]),
+    ).toBe('fail');
   });
   it('the agent checking the line with 到 dropped, after the caller cut off, is na', () => {
-    expect(consent([['customer', '那我那个材料是不是还要……'], ['agent', '喂？喂？您好，还能听吗？']])).toBe('na');
+    expect(
+      consent([
+        ['customer', '那我那个材料是不是还要……'],
+        ['agent', '喂？喂？您好，还能听吗？'],
+      ]),
+    ).toBe('na');
   });
 });
 

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSyllable, findSound, normalizeNumerals, normalizeText, normalizeWithMap, originalSpan, soundKey, soundRegexSource } from '../../text/normalize.js';
+import {
+  canonicalSyllable,
+  findSound,
+  normalizeNumerals,
+  normalizeText,
+  normalizeWithMap,
+  originalSpan,
+  soundKey,
+  soundRegexSource,
+} from '../../text/normalize.js';
 
 describe('normalizeText', () => {
   it('converts Traditional to Simplified', () => expect(normalizeText('您好，縣行政服務中心，請講。')).toBe('您好，县行政服务中心，请讲'));
   it('turns punctuation of any width into one clause separator', () =>
     expect(normalizeText('好的,您营业执照办好了吗?  是的！！')).toBe('好的，您营业执照办好了吗，是的'));
-  it('removes spaces ASR put between every character', () => expect(normalizeText('您 好 ， 县 行 政 服 务 中 心')).toBe('您好，县行政服务中心'));
+  it('removes spaces ASR put between every character', () =>
+    expect(normalizeText('您 好 ， 县 行 政 服 务 中 心')).toBe('您好，县行政服务中心'));
   it('keeps spaces between phrases as clause breaks', () => expect(normalizeText('喂 你好 我想问一下')).toBe('喂，你好，我想问一下'));
   it('makes full-width digits and letters half-width', () => expect(normalizeText('ＡＰＰ１２３')).toBe('app123'));
 });

@@ -48,7 +48,13 @@ afterAll(async () => {
 
 describe('planWhisperWindows', () => {
   it('pads each stretch (0.3 s before, 0.2 s after) and puts 0.5 s between stretches', () => {
-    const windows = planWhisperWindows([{ start: 2, end: 4 }, { start: 10, end: 11 }], 60);
+    const windows = planWhisperWindows(
+      [
+        { start: 2, end: 4 },
+        { start: 10, end: 11 },
+      ],
+      60,
+    );
     expect(windows).toHaveLength(1);
     const [a, b] = windows[0]!.pieces;
     expect(a).toEqual({ sourceStart: 1.7, sourceEnd: 4.2, windowStart: 0 });
@@ -59,7 +65,14 @@ describe('planWhisperWindows', () => {
   });
 
   it('joins stretches that lie closer than the gap once padded, and never pads past the channel', () => {
-    const windows = planWhisperWindows([{ start: 0.1, end: 1 }, { start: 1.8, end: 2.5 }, { start: 9.9, end: 10 }], 10);
+    const windows = planWhisperWindows(
+      [
+        { start: 0.1, end: 1 },
+        { start: 1.8, end: 2.5 },
+        { start: 9.9, end: 10 },
+      ],
+      10,
+    );
     expect(windows[0]!.pieces.map((p) => [p.sourceStart, p.sourceEnd])).toEqual([
       [0, 2.7],
       [9.6, 10],
@@ -113,7 +126,10 @@ describe('windowTimeToChannel', () => {
 });
 
 /** A window of one piece from `from` to `to` on its channel (seconds). */
-const oneStretch = (from: number, to: number): WhisperWindow => ({ pieces: [{ sourceStart: from, sourceEnd: to, windowStart: 0 }], lengthSec: to - from });
+const oneStretch = (from: number, to: number): WhisperWindow => ({
+  pieces: [{ sourceStart: from, sourceEnd: to, windowStart: 0 }],
+  lengthSec: to - from,
+});
 
 describe('packChannelWindows', () => {
   it('puts a window of one channel after a window of the other when both fit in 30 s, in time order', () => {
@@ -185,7 +201,13 @@ describe('writeWindowWavs', () => {
     const channel = path.join(dir, 'channel.wav');
     await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=exprs=0.5*sin(2*PI*(50+10*t)*t):s=16000:d=10', '-ac', '1', '-c:a', 'pcm_s16le', channel);
     const windows: WhisperWindow[] = [
-      { pieces: [{ sourceStart: 1, sourceEnd: 2, windowStart: 0 }, { sourceStart: 5, sourceEnd: 5.5, windowStart: 1.5 }], lengthSec: 2 },
+      {
+        pieces: [
+          { sourceStart: 1, sourceEnd: 2, windowStart: 0 },
+          { sourceStart: 5, sourceEnd: 5.5, windowStart: 1.5 },
+        ],
+        lengthSec: 2,
+      },
       { pieces: [{ sourceStart: 8, sourceEnd: 8.8, windowStart: 0 }], lengthSec: 0.8 },
     ];
     const out = await mkdtemp(path.join(dir, 'windows-'));
@@ -214,7 +236,9 @@ describe('writeWindowWavs', () => {
   it('refuses a channel that is not 16 kHz mono 16-bit PCM, naming it (asr_failed)', async () => {
     const eight = path.join(dir, 'eight.wav');
     await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=8000:duration=2', '-c:a', 'pcm_s16le', eight);
-    const err = await writeWindowWavs([eight], singleChannelWindows(planWhisperWindows([{ start: 0.5, end: 1 }], 2)), dir).catch((e: unknown) => e);
+    const err = await writeWindowWavs([eight], singleChannelWindows(planWhisperWindows([{ start: 0.5, end: 1 }], 2)), dir).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).code).toBe('asr_failed');
     expect((err as Error).message).toContain(eight);
@@ -247,8 +271,17 @@ describe.skipIf(!hasSharedAudio)('time mapping on real speech laid into a long c
     const placed = await makeLaidOutCall(
       call,
       [
-        { ringback: 12 }, { speech: aishell }, { silence: 7 }, { speech: mandarin }, { hold: 15 },
-        { speech: aishell }, { silence: 20 }, { speech: mandarin }, { silence: 2 }, { speech: aishell }, { silence: 4 },
+        { ringback: 12 },
+        { speech: aishell },
+        { silence: 7 },
+        { speech: mandarin },
+        { hold: 15 },
+        { speech: aishell },
+        { silence: 20 },
+        { speech: mandarin },
+        { silence: 2 },
+        { speech: aishell },
+        { silence: 4 },
       ],
       (f) => durations.get(f)!,
     );
@@ -302,7 +335,11 @@ describe('the engine with whisper-cli', () => {
   it('runs the real whisper-cli on every window of the channel in one process (the test model transcribes nothing)', async () => {
     const engine = createWhisperEngine(settings());
     const workDir = await mkdtemp(path.join(dir, 'real-'));
-    const stretches = [{ start: 1, end: 1.8 }, { start: 5, end: 24 }, { start: 28, end: 39 }];
+    const stretches = [
+      { start: 1, end: 1.8 },
+      { start: 5, end: 24 },
+      { start: 28, end: 39 },
+    ];
     expect(await engine.transcribe({ wavPath: channel, durationSec: 40, stretches, workDir })).toEqual([]);
     // One JSON per window, written by whisper-cli 1.9.1 with the options asked for.
     const windows = planWhisperWindows(stretches, 40);
@@ -329,12 +366,16 @@ describe('the engine with whisper-cli', () => {
   it('fails with no_model, naming the file, when the model is missing or not configured', async () => {
     const missing = path.join(dir, 'models', 'ggml-small.bin');
     const engine = createWhisperEngine({ ...settings(), modelPath: missing });
-    const err = await engine.transcribe({ wavPath: channel, durationSec: 40, stretches: [{ start: 1, end: 2 }], workDir: dir }).catch((e: unknown) => e);
+    const err = await engine
+      .transcribe({ wavPath: channel, durationSec: 40, stretches: [{ start: 1, end: 2 }], workDir: dir })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).code).toBe('no_model');
     expect((err as Error).message).toContain(missing);
     const unset = createWhisperEngine({ ...settings(), modelPath: undefined });
-    await expect(unset.transcribe({ wavPath: channel, durationSec: 40, stretches: [{ start: 1, end: 2 }], workDir: dir })).rejects.toMatchObject({
+    await expect(
+      unset.transcribe({ wavPath: channel, durationSec: 40, stretches: [{ start: 1, end: 2 }], workDir: dir }),
+    ).rejects.toMatchObject({
       code: 'no_model',
       message: expect.stringMatching(/WHISPER_MODEL/),
     });
@@ -360,7 +401,10 @@ for (let i = 0; i < args.length; i++) if (args[i] === '-of') {
       { mode: 0o755 },
     );
     const engine = createWhisperEngine({ ...settings(), binaryPath: standIn });
-    const stretches = [{ start: 5, end: 6 }, { start: 20.3, end: 22 }];
+    const stretches = [
+      { start: 5, end: 6 },
+      { start: 20.3, end: 22 },
+    ];
     const utterances = await engine.transcribe({ wavPath: channel, durationSec: 40, stretches, workDir });
     // One window: [4.7, 6.2] at 0, [20.0, 22.2] at 2.0. Window 0.2 s → 4.9 s; window 3.2 s → 21.2 s.
     expect(utterances).toHaveLength(1);
@@ -370,8 +414,20 @@ for (let i = 0; i < args.length; i++) if (args[i] === '-of') {
     const args: string[] = JSON.parse(await readFile(argLog, 'utf8'));
     const prompt = initialPrompt(['县婚姻登记中心']);
     expect(args.slice(0, 14)).toEqual([
-      '-m', model, '-l', 'zh', '-t', '2', '-nth', '0.6', '-sns', '-mc', String(Buffer.byteLength(prompt) + 1),
-      '--prompt', prompt, '--carry-initial-prompt',
+      '-m',
+      model,
+      '-l',
+      'zh',
+      '-t',
+      '2',
+      '-nth',
+      '0.6',
+      '-sns',
+      '-mc',
+      String(Buffer.byteLength(prompt) + 1),
+      '--prompt',
+      prompt,
+      '--carry-initial-prompt',
     ]);
     expect(args.filter((a) => a === '-f')).toHaveLength(1);
   });
@@ -381,7 +437,10 @@ for (let i = 0; i < args.length; i++) if (args[i] === '-of') {
    * first input of a run gets `firstRun`'s segments (ms offsets) in the recording's own folder, every input
    * of a re-run (folder `parts-alone`) one segment from 0.2 s to 1.0 s.
    */
-  async function sharedWindowStandIn(workDir: string, firstRun: { from: number; to: number; text: string }[]): Promise<{ binary: string; runs: () => Promise<string[][]> }> {
+  async function sharedWindowStandIn(
+    workDir: string,
+    firstRun: { from: number; to: number; text: string }[],
+  ): Promise<{ binary: string; runs: () => Promise<string[][]> }> {
     const binary = path.join(workDir, 'fake-whisper-cli');
     const argLog = path.join(workDir, 'runs.jsonl');
     await writeFile(
@@ -399,7 +458,14 @@ for (let i = 0; i < args.length; i++) if (args[i] === '-of') {
 `,
       { mode: 0o755 },
     );
-    return { binary, runs: async () => (await readFile(argLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as string[]) };
+    return {
+      binary,
+      runs: async () =>
+        (await readFile(argLog, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as string[]),
+    };
   }
 
   it('decodes both channels of a call in one run, sharing a window, and gives each segment to its channel', async () => {
@@ -452,7 +518,10 @@ for (let i = 0; i < args.length; i++) if (args[i] === '-of') {
   it('runs the real whisper-cli once for a stereo call, with the windows of both sides packed together', async () => {
     const engine = createWhisperEngine(settings());
     const workDir = await mkdtemp(path.join(dir, 'real-stereo-'));
-    const agent = [{ start: 1, end: 12 }, { start: 30, end: 36 }];
+    const agent = [
+      { start: 1, end: 12 },
+      { start: 30, end: 36 },
+    ];
     const caller = [{ start: 21, end: 29 }];
     const result = await engine.transcribeChannels!(
       [
@@ -475,7 +544,9 @@ for (let i = 0; i < args.length; i++) if (args[i] === '-of') {
     await ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=sample_rate=16000:duration=300:amplitude=0.1', '-c:a', 'pcm_s16le', long);
     const engine = createWhisperEngine({ ...settings(), threads: 1 });
     const stretches = Array.from({ length: 10 }, (_, i) => ({ start: i * 30 + 1, end: i * 30 + 25 }));
-    const pending = engine.transcribe({ wavPath: long, durationSec: 300, stretches, workDir: await mkdtemp(path.join(dir, 'close-')) }).catch((e: unknown) => e);
+    const pending = engine
+      .transcribe({ wavPath: long, durationSec: 300, stretches, workDir: await mkdtemp(path.join(dir, 'close-')) })
+      .catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 300));
     await engine.close();
     const err = await pending;
@@ -491,6 +562,10 @@ describe('whisperDecodeOptions', () => {
       maxContext: 7,
       prompt: '您好',
     });
-    expect(whisperDecodeOptions({ noSpeechThreshold: 0.5, prompt: ' ' })).toEqual({ noSpeechThreshold: 0.5, suppressNonSpeech: true, maxContext: 0 });
+    expect(whisperDecodeOptions({ noSpeechThreshold: 0.5, prompt: ' ' })).toEqual({
+      noSpeechThreshold: 0.5,
+      suppressNonSpeech: true,
+      maxContext: 0,
+    });
   });
 });
