@@ -46,7 +46,14 @@
 import type { Pool } from '../../infra/db/pool.js';
 import { agentDirectoryNames } from '../../infra/agent-directory.js';
 import { displayNamesByUsername } from '../../infra/db/accounts-repository.js';
-import { confirmedFindings, monthCallCounts, monthFindingCounts, type GroupKey, type ScopeKind } from '../../infra/db/stats-repository.js';
+import {
+  confirmedFindings,
+  monthCallCounts,
+  monthFindingCounts,
+  type CallCountsRow,
+  type GroupKey,
+  type ScopeKind,
+} from '../../infra/db/stats-repository.js';
 import { querySampleMissRates, type SampleMissRow } from './sampling.js';
 import { daysInMonth, formatMonth, monthBounds, previousMonth, type Month } from './month.js';
 
@@ -69,24 +76,12 @@ export const SCORE_BANDS: readonly { label: string; from: number; to: number }[]
   { label: '90–100', from: 90, to: 100 },
 ];
 
-/** Raw counts of one group of calls (a scope kind and key), as the SQL returns them. */
-export interface Counts {
-  calls: number;
-  flagged: number;
-  /** Flagged calls whose review is finished. */
-  reviewed: number;
-  /** Calls on the after-review basis: not flagged, or flagged with a finished review. */
-  settled: number;
-  /** Sum of the automatic scores of all calls. */
-  scoreSum: number;
-  /** Sum of the scores after review (else automatic) of the settled calls. */
-  settledScoreSum: number;
-  /** Settled calls per {@link SCORE_BANDS} band (score after review), same order. */
-  scoreBands: number[];
-  /** Per rule id: calls with that status (as detected). */
-  rules: Record<string, { pass: number; fail: number; na: number }>;
-  /** Per rule id: settled calls with that status after review (a rule whose findings were all dismissed passes). */
-  rulesAfter: Record<string, { pass: number; fail: number; na: number }>;
+/**
+ * Raw counts of one group of calls (a scope kind and key): the call counts the stats repository returns
+ * ({@link CallCountsRow}: calls, flagged, reviewed, settled, score sums, score bands per {@link SCORE_BANDS},
+ * rule statuses as detected and after review) and the finding counts folded in per rule and phrase id.
+ */
+export interface Counts extends Omit<CallCountsRow, keyof GroupKey> {
   /** Per rule id: findings raised and decided; `kept`: findings of settled calls not dismissed. */
   findings: Record<string, { raised: number; confirmed: number; dismissed: number; kept: number }>;
   /** Per banned-phrase id (B01…): findings raised, confirmed, and kept (settled calls, not dismissed). */

@@ -3,9 +3,10 @@
  * and the layers below it. Imports are read from the sources (static `import`/`export … from` and dynamic
  * `import()`), so a new upward import fails here before it is reviewed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/source-files.js';
 import { projectRoot } from '../../infra/paths.js';
 
 /** Lowest first. A folder's modules may import from folders at or before it in this list. */
@@ -16,14 +17,6 @@ const LAYERS = ['domain', 'text', 'rules', 'infra', 'pipeline', 'workers', 'web'
  * occurs fails the test too, so it is removed when its import is).
  */
 const KNOWN_UPWARD: string[] = [];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.(ts|cjs|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
-  });
-}
 
 /** The project-relative module paths a source file imports (relative specifiers only). */
 function importsOf(file: string): string[] {

@@ -2,9 +2,10 @@
  * One database layer: outside infra/db/ no source file queries PostgreSQL or holds SQL. Tests may (fixtures);
  * so may the two benchmark scripts whose generated data fills a scratch database (like test fixtures).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/source-files.js';
 import { projectRoot } from '../../infra/paths.js';
 
 /** Folders of project source (every layer, and the scripts). */
@@ -26,14 +27,6 @@ const SQL = [
   /\b(?:SELECT\s+[\w*(][^'"`\n]*\s+FROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|ON\s+CONFLICT|CREATE\s+(?:TABLE|DATABASE|INDEX)|DROP\s+(?:TABLE|DATABASE))\b/,
   /['"`](?:BEGIN|COMMIT|ROLLBACK)['"`]/,
 ];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.(ts|cjs|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
-  });
-}
 
 /** The lines of a file that look like SQL or a query call; doc comments and line comments are left out. */
 function sqlLines(file: string): string[] {
