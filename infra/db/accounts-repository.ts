@@ -63,7 +63,9 @@ export async function listUsers(db: Pool): Promise<User[]> {
 
 /** Users who can review (officers and supervisors), enabled only, by name. */
 export async function listReviewers(db: Pool): Promise<User[]> {
-  const { rows } = await db.query<UserRow>("SELECT * FROM users WHERE NOT disabled AND role IN ('officer', 'supervisor') ORDER BY username");
+  const { rows } = await db.query<UserRow>(
+    "SELECT * FROM users WHERE NOT disabled AND role IN ('officer', 'supervisor') ORDER BY username",
+  );
   return rows.map(toUser);
 }
 
@@ -94,7 +96,10 @@ export async function setUserDisabled(db: Pool, username: string, disabled: bool
 
 /** Stores a new password hash and ends the user's sessions. @returns false when there is no such user */
 export async function setPasswordHash(db: Pool, username: string, passwordHash: string): Promise<boolean> {
-  const { rows } = await db.query<{ id: number }>('UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id', [username, passwordHash]);
+  const { rows } = await db.query<{ id: number }>('UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id', [
+    username,
+    passwordHash,
+  ]);
   const user = rows[0];
   if (!user) return false;
   await db.query('DELETE FROM sessions WHERE user_id = $1', [user.id]);

@@ -174,7 +174,9 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
   }
   const orderBy = flagConstant ? `${timeExpr} DESC, r.recording_id DESC` : `(r.review_status <> 'none') DESC, ${timeExpr} DESC, r.recording_id DESC`;
   const from = `FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id`;
-  const { rows } = await db.query<CallSummaryRow & { banned_phrases: string[]; rule_statuses: Record<string, string>; assigned_to: string | null }>(
+  const { rows } = await db.query<
+    CallSummaryRow & { banned_phrases: string[]; rule_statuses: Record<string, string>; assigned_to: string | null }
+  >(
     `SELECT r.recording_id, r.call_id, r.agent_id, r.line, ${timeExpr} AS call_time, r.duration_sec, r.score,
             r.reviewed_score, r.review_status, r.sampled, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
      ${from} ${where}${keyset}
@@ -182,7 +184,10 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
      LIMIT ${PAGE_SIZE + 1}`,
     params,
   );
-  const { rows: counted } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 ${from} ${where} LIMIT ${COUNT_CAP + 1}) x`, countParams);
+  const { rows: counted } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 ${from} ${where} LIMIT ${COUNT_CAP + 1}) x`,
+    countParams,
+  );
   const more = rows.length > PAGE_SIZE;
   const page = rows.slice(0, PAGE_SIZE).map(
     (r): QueueRow => ({
@@ -339,10 +344,13 @@ export async function loadCallRecords(db: Pool, recordingId: string): Promise<Ca
     'SELECT d.* FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.decided_at, d.id',
     [recordingId],
   );
-  const { rows: crows } = await db.query<DecisionRow>('SELECT * FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [recordingId]);
-  const { rows: people } = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM users WHERE username = ANY($1::text[])', [
-    [...new Set([...drows, ...crows].map((d) => d.reviewer))],
+  const { rows: crows } = await db.query<DecisionRow>('SELECT * FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [
+    recordingId,
   ]);
+  const { rows: people } = await db.query<{ username: string; display_name: string }>(
+    'SELECT username, display_name FROM users WHERE username = ANY($1::text[])',
+    [[...new Set([...drows, ...crows].map((d) => d.reviewer))]],
+  );
   return {
     call: {
       ...toCallSummary(r),
@@ -411,7 +419,10 @@ export async function recordFindingDecisions(
     );
     if (!rep[0]) throw new Error('finding_not_in_call');
     const { review_status: current, ruleset_version: version } = rep[0];
-    const { rows: own } = await client.query<{ id: string }>('SELECT id FROM findings WHERE recording_id = $1 AND ruleset_version = $2', [recordingId, version]);
+    const { rows: own } = await client.query<{ id: string }>('SELECT id FROM findings WHERE recording_id = $1 AND ruleset_version = $2', [
+      recordingId,
+      version,
+    ]);
     const ownIds = new Set(own.map((r) => Number(r.id)));
     if (decisions.some((d) => !ownIds.has(d.findingId))) throw new Error('finding_not_in_call');
     for (const d of decisions) {
@@ -455,7 +466,10 @@ export async function recordCallDecision(db: Pool, d: Omit<NewDecision, 'finding
     );
     const report = rep[0];
     if (!report || report.review_status === 'none') throw new Error('call_not_flagged');
-    const { rows: f } = await client.query('SELECT 1 FROM findings WHERE recording_id = $1 AND ruleset_version = $2 LIMIT 1', [d.recordingId, report.ruleset_version]);
+    const { rows: f } = await client.query('SELECT 1 FROM findings WHERE recording_id = $1 AND ruleset_version = $2 LIMIT 1', [
+      d.recordingId,
+      report.ruleset_version,
+    ]);
     if (f.length) throw new Error('call_has_findings');
     await client.query('INSERT INTO call_reviews (recording_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
       d.recordingId, d.decision, d.reason || null, d.comment || null, d.reviewer,

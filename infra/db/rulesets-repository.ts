@@ -65,19 +65,30 @@ function toRow(r: RulesetsRow): RulesetVersionRow {
 
 /** Every saved version, newest first, with the active one marked. */
 export async function listRulesetVersions(db: Pool): Promise<RulesetVersionRow[]> {
-  const { rows } = await db.query<RulesetsRow>(`SELECT id, version, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets ORDER BY id DESC`);
+  const { rows } = await db.query<RulesetsRow>(
+    `SELECT id, version, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets ORDER BY id DESC`,
+  );
   return rows.map(toRow);
 }
 
 /** One saved version with its YAML, or undefined. */
 export async function getRulesetVersion(db: Pool, id: number): Promise<RulesetVersionRow | undefined> {
-  const { rows } = await db.query<RulesetsRow>(`SELECT id, version, yaml, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets WHERE id = $1`, [id]);
+  const { rows } = await db.query<RulesetsRow>(
+    `SELECT id, version, yaml, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets WHERE id = $1`,
+    [id],
+  );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
 /** The activation history, newest first (at most `limit` entries). */
 export async function listRulesetActivations(db: Pool, limit = 100): Promise<RulesetActivation[]> {
-  const { rows } = await db.query<{ id: string; ruleset_id: string | null; version: string | null; activated_by: string; activated_at: Date }>(
+  const { rows } = await db.query<{
+    id: string;
+    ruleset_id: string | null;
+    version: string | null;
+    activated_by: string;
+    activated_at: Date;
+  }>(
     `SELECT a.id, a.ruleset_id, r.version, a.activated_by, a.activated_at
      FROM ruleset_activations a LEFT JOIN rulesets r ON r.id = a.ruleset_id ORDER BY a.id DESC LIMIT $1`,
     [limit],
