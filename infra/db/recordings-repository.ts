@@ -96,7 +96,7 @@ export async function resetRecordingToQueued(pool: Pool, id: string): Promise<vo
 }
 
 /**
- * Order of the statuses: a recording only moves forward (issue 10). A stage that runs again late (e.g. after
+ * Order of the statuses: a recording only moves forward (migration 009). A stage that runs again late (e.g. after
  * a Redis outage longer than its job lock, when the next stage already finished) leaves the row where it is.
  * Only `callqa retry`, `process` and the reconciler put a row back to `queued`, on purpose
  * ({@link resetRecordingToQueued}).

@@ -1,5 +1,5 @@
 /**
- * Sampling (抽检, issue 12, migration 022): the rates supervisors set per phone line or agent, drawing a
+ * Sampling (抽检, migration 022): the rates supervisors set per phone line or agent, drawing a
  * day's sample of the calls the rules did not flag into the review queue, and the "missed finding" entries
  * reviewers record on sampled calls.
  *
