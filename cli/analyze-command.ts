@@ -17,7 +17,10 @@ export async function expandTranscriptPaths(paths: string[]): Promise<{ file: st
     try {
       info = await stat(p);
     } catch (error) {
-      out.push({ file: p, error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message });
+      out.push({
+        file: p,
+        error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message,
+      });
       continue;
     }
     if (info.isDirectory()) {

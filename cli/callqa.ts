@@ -58,7 +58,10 @@ function setup(quietByDefault = false): { config: Config; log: Logger } {
 }
 
 function parseStages(value: string): Stage[] {
-  const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const stages = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of stages) {
     if (!(STAGES as readonly string[]).includes(s)) throw new Error(`unknown stage "${s}" (stages: ${STAGES.join(', ')})`);
   }
@@ -99,9 +102,14 @@ program
       signal: interruptSignal(),
       onProgress: (done, total, e) => process.stderr.write(`[${done}/${total}] ${e.status} ${e.file}${e.reason ? ` (${e.reason})` : ''}\n`),
     });
-    process.stdout.write(opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`);
+    process.stdout.write(
+      opts.json ? `${JSON.stringify({ recordings: result.recordings })}\n` : `${formatSummaryTable(result.recordings)}\n`,
+    );
     const failed = result.recordings.filter((r) => r.status === 'failed').length;
-    if (failed) process.stderr.write(`${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`);
+    if (failed)
+      process.stderr.write(
+        `${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`,
+      );
     if (result.interrupted) {
       process.stderr.write('callqa: interrupted; unfinished recordings are listed as failed with reason "interrupted"\n');
       process.exitCode = 130;
@@ -137,8 +145,11 @@ program
     }
     if (prefix === undefined) throw new Error('give a prefix or --date');
     await withPipeline(config, log, async (services, queues) => {
-      const result = await scanPrefix({ storage: services.storage, db: services.db, queues }, opts.bucket ?? config.s3.recordingsBucket, prefix, (c) =>
-        process.stderr.write(`scanned ${c.found} recordings, queued ${c.queued}\n`),
+      const result = await scanPrefix(
+        { storage: services.storage, db: services.db, queues },
+        opts.bucket ?? config.s3.recordingsBucket,
+        prefix,
+        (c) => process.stderr.write(`scanned ${c.found} recordings, queued ${c.queued}\n`),
       );
       process.stdout.write(`${prefix}: ${result.found} recordings found, ${result.queued} queued, ${result.alreadyKnown} already known\n`);
     });
@@ -184,7 +195,10 @@ program
     }
     const running = startWorkers({ services, queues }, stages, { withoutModel: 'refuse', reconcile: true });
     if (running.transcribeRefused) process.stderr.write(`callqa worker: transcribe stage not started: ${running.transcribeRefused}\n`);
-    log.info({ stages: running.stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' }, 'workers started');
+    log.info(
+      { stages: running.stages, schedule: opts.schedule ? `${config.nightly.cron} ${config.nightly.timeZone}` : 'off' },
+      'workers started',
+    );
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping workers');
       // Whatever does not answer, the process ends within the shutdown time limit (plus closing the connections).
@@ -206,7 +220,7 @@ program
 
 program
   .command('stats')
-  .description('build a month\'s compliance statistics (workbook, HTML report, CSV) into the results bucket under stats/<month>/')
+  .description("build a month's compliance statistics (workbook, HTML report, CSV) into the results bucket under stats/<month>/")
   .option('--month <yyyy-mm>', 'calendar month in STATS_TZ (default: the previous month)')
   .option('--out <dir>', 'also write the files into this folder')
   .action(async (opts: { month?: string; out?: string }) => {
@@ -217,7 +231,7 @@ program
 
 program
   .command('sample')
-  .description('draw a day\'s sampling (抽检) into the review queue now, at the rates set on /settings/sampling')
+  .description("draw a day's sampling (抽检) into the review queue now, at the rates set on /settings/sampling")
   .option('--date <yyyy-mm-dd>', 'the day in STATS_TZ (default: yesterday)')
   .action(async (opts: { date?: string }) => {
     const { config } = setup(true);
@@ -227,7 +241,8 @@ program
     const date = opts.date ?? samplingTargetDate(new Date(), config);
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
     const day = new Date(`${date}T00:00:00Z`);
-    if (!m || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) throw new Error(`--date must be a calendar date yyyy-mm-dd, got "${date}"`);
+    if (!m || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date)
+      throw new Error(`--date must be a calendar date yyyy-mm-dd, got "${date}"`);
     const db = await openDatabase(config.databaseUrl);
     try {
       const drawn = await drawSample(db, date, config.stats.timeZone);
@@ -276,12 +291,14 @@ program
 
 program
   .command('serve')
-  .description('run the quality officers\' review workspace (web) on WEB_HOST:WEB_PORT until SIGTERM/SIGINT')
+  .description("run the quality officers' review workspace (web) on WEB_HOST:WEB_PORT until SIGTERM/SIGINT")
   .action(async () => {
     const { config, log } = setup();
     const { startWeb } = await import('./serve-command.js');
     if (!config.s3.endpoint) {
-      process.stderr.write(`callqa serve: S3_ENDPOINT is not set: serving the local S3 files in ${config.s3.localDir} (what demo and process wrote)\n`);
+      process.stderr.write(
+        `callqa serve: S3_ENDPOINT is not set: serving the local S3 files in ${config.s3.localDir} (what demo and process wrote)\n`,
+      );
     }
     const web = await startWeb(config, log, { allowLocalS3: !config.s3.endpoint });
     log.info({ url: web.url }, 'review workspace listening');
@@ -296,7 +313,9 @@ program
     process.once('SIGINT', () => void stop('SIGINT'));
   });
 
-const users = program.command('users').description('accounts of the review workspace (password from CALLQA_PASSWORD or the first line of stdin)');
+const users = program
+  .command('users')
+  .description('accounts of the review workspace (password from CALLQA_PASSWORD or the first line of stdin)');
 users
   .command('add')
   .description('create a user')
@@ -317,7 +336,10 @@ users
     const { usersList } = await import('./users-command.js');
     await usersList(loadConfig(), opts);
   });
-for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+for (const [name, disabled] of [
+  ['disable', true],
+  ['enable', false],
+] as const) {
   users
     .command(name)
     .description(disabled ? 'disable a user and end their sessions' : 'enable a disabled user')
@@ -329,14 +351,16 @@ for (const [name, disabled] of [['disable', true], ['enable', false]] as const) 
 }
 users
   .command('passwd')
-  .description('set a new password (ends the user\'s sessions)')
+  .description("set a new password (ends the user's sessions)")
   .argument('<username>')
   .action(async (username: string) => {
     const { usersPasswd } = await import('./users-command.js');
     await usersPasswd(loadConfig(), username);
   });
 
-const agents = program.command('agents').description('the agent directory: names and teams of agent ids, for statistics and the review workspace');
+const agents = program
+  .command('agents')
+  .description('the agent directory: names and teams of agent ids, for statistics and the review workspace');
 agents
   .command('import')
   .description('add or update agents from a CSV staff list (header: id/工号, name/姓名, optional team/班组/线路)')
@@ -354,7 +378,9 @@ agents
     await agentsList(loadConfig(), opts);
   });
 
-const rules = program.command('rules').description('tools for ruleset files: validate one, trace it on a transcript; activate one in production, list the saved versions');
+const rules = program
+  .command('rules')
+  .description('tools for ruleset files: validate one, trace it on a transcript; activate one in production, list the saved versions');
 
 rules
   .command('validate')
@@ -397,7 +423,9 @@ rules
 const evalCmd = program
   .command('eval')
   .enablePositionalOptions()
-  .description('precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl (`eval asr DIR`: ASR character error rate)')
+  .description(
+    'precision / recall / F1 per rule and the confusion list against DIR/labels.jsonl (`eval asr DIR`: ASR character error rate)',
+  )
   .argument('<dir>', 'folder of transcripts (*.json) with labels.jsonl')
   .option('--ruleset <file>', 'ruleset YAML file (default: the shipped one)')
   .option('--json', 'print the evaluation as JSON')
@@ -409,15 +437,25 @@ const evalCmd = program
     const minF1 = opts.minF1 === undefined ? undefined : Number(opts.minF1);
     if (minF1 !== undefined && !(minF1 >= 0 && minF1 <= 1)) throw new Error(`--min-f1 must be a number 0..1, got "${opts.minF1}"`);
     const asrNoise = opts.asrNoise === undefined ? undefined : Number(opts.asrNoise);
-    if (asrNoise !== undefined && !(asrNoise >= 0 && asrNoise <= 1)) throw new Error(`--asr-noise must be a number 0..1, got "${opts.asrNoise}"`);
+    if (asrNoise !== undefined && !(asrNoise >= 0 && asrNoise <= 1))
+      throw new Error(`--asr-noise must be a number 0..1, got "${opts.asrNoise}"`);
     const seed = opts.seed === undefined ? undefined : Number(opts.seed);
     if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got "${opts.seed}"`);
-    process.exitCode = await evalCommand(dir, { ruleset: opts.ruleset, json: opts.json, minF1, asrNoise, seed, centreNames: loadConfig().centreNames });
+    process.exitCode = await evalCommand(dir, {
+      ruleset: opts.ruleset,
+      json: opts.json,
+      minF1,
+      asrNoise,
+      seed,
+      centreNames: loadConfig().centreNames,
+    });
   });
 
 evalCmd
   .command('asr')
-  .description('character error rate of the configured ASR engine (ASR_ENGINE) on the recordings of DIR against NAME.ref.txt or NAME.transcript.json beside them')
+  .description(
+    'character error rate of the configured ASR engine (ASR_ENGINE) on the recordings of DIR against NAME.ref.txt or NAME.transcript.json beside them',
+  )
   .argument('<dir>', 'folder of recordings with their reference transcripts')
   .option('--json', 'print the evaluation as JSON')
   .action(async (dir: string, opts: { json?: boolean }) => {

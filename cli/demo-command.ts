@@ -26,7 +26,8 @@ export async function stageSamples(useScripts: boolean): Promise<string> {
   for (const name of await readdir(SAMPLES_DIR)) {
     if (name === 'README.md') continue;
     if (name.endsWith(SCRIPT_SUFFIX)) {
-      if (useScripts) await copyFile(path.join(SAMPLES_DIR, name), path.join(dir, name.slice(0, -SCRIPT_SUFFIX.length) + '.transcript.json'));
+      if (useScripts)
+        await copyFile(path.join(SAMPLES_DIR, name), path.join(dir, name.slice(0, -SCRIPT_SUFFIX.length) + '.transcript.json'));
     } else {
       await copyFile(path.join(SAMPLES_DIR, name), path.join(dir, name));
     }
@@ -46,7 +47,7 @@ export async function demoCommand(
   if (useScripts) {
     out.write(
       'Note: no ASR model is configured (WHISPER_MODEL), so this demo does NOT transcribe the audio.\n' +
-        "      Each sample call is given its own script (the text espeak-ng was told to say) as a transcript\n" +
+        '      Each sample call is given its own script (the text espeak-ng was told to say) as a transcript\n' +
         '      sidecar; the audio is still uploaded, listed and queued, and the rules score the scripts.\n' +
         '      Set WHISPER_MODEL to a whisper.cpp ggml model file to run speech recognition instead.\n\n',
     );
@@ -62,7 +63,9 @@ export async function demoCommand(
     });
     out.write(`\n${formatSummaryTable(result.recordings)}\n\n`);
     const reported = result.recordings.filter((r) => r.status === 'reported').length;
-    out.write(`${reported} reported, ${result.recordings.length - reported} failed, in ${result.wallSec.toFixed(1)} s. Reports: ${outDir}\n`);
+    out.write(
+      `${reported} reported, ${result.recordings.length - reported} failed, in ${result.wallSec.toFixed(1)} s. Reports: ${outDir}\n`,
+    );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -26,7 +26,9 @@ export function formatEvaluation(result: EvaluationResult, rulesetVersion: strin
   }
   lines.push('', result.confusions.length ? 'confusions (call, rule: expected → got):' : 'confusions: none');
   for (const c of result.confusions) lines.push(`  ${c.callId} ${c.rule}: ${c.expected} → ${c.got}`);
-  lines.push(`calls flagged for a banned phrase the agent did not say: ${result.bannedFalseAlarmCalls.length ? result.bannedFalseAlarmCalls.join(', ') : 'none'}`);
+  lines.push(
+    `calls flagged for a banned phrase the agent did not say: ${result.bannedFalseAlarmCalls.length ? result.bannedFalseAlarmCalls.join(', ') : 'none'}`,
+  );
   return lines.join('\n');
 }
 

@@ -17,7 +17,14 @@ import type { Config } from '../infra/config.js';
 import { getRecordings, markRecordingFailed, type RecordingRow } from '../infra/db/recordings-repository.js';
 import type { Logger } from '../infra/logger.js';
 import { openServices } from '../infra/services.js';
-import { METADATA_SUFFIX, recordingId, reportHtmlKey, reportKey, TRANSCRIPT_SIDECAR_SUFFIX, transcriptKey } from '../pipeline/storage-keys.js';
+import {
+  METADATA_SUFFIX,
+  recordingId,
+  reportHtmlKey,
+  reportKey,
+  TRANSCRIPT_SIDECAR_SUFFIX,
+  transcriptKey,
+} from '../pipeline/storage-keys.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';
 import type { Report } from '../domain/report.js';
 import { queueNewRecordings, requeueRecordings } from '../workers/enqueue.js';
@@ -144,7 +151,9 @@ export async function planFolder(dir: string): Promise<FolderPlan> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(`${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (error as Error).message}`);
   }
-  const entries: FolderEntry[] = raw.map((name) => ({ name, display: displayFileName(name) })).sort((a, b) => Buffer.compare(a.name, b.name));
+  const entries: FolderEntry[] = raw
+    .map((name) => ({ name, display: displayFileName(name) }))
+    .sort((a, b) => Buffer.compare(a.name, b.name));
   const skipped: SummaryEntry[] = [];
   const files = new Set<string>();
   const names = new Map<string, Buffer>();
@@ -162,9 +171,18 @@ export async function planFolder(dir: string): Promise<FolderPlan> {
       if (info.isFile()) {
         files.add(display);
         names.set(display, name);
-      } else skipped.push({ file: display, status: 'failed', reason: `not_a_file: ${display} is ${info.isDirectory() ? 'a folder' : 'not a regular file (pipe, socket or device)'}` });
+      } else
+        skipped.push({
+          file: display,
+          status: 'failed',
+          reason: `not_a_file: ${display} is ${info.isDirectory() ? 'a folder' : 'not a regular file (pipe, socket or device)'}`,
+        });
     } catch (error) {
-      skipped.push({ file: display, status: 'failed', reason: `unreadable: ${display}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to nothing' : (error as Error).message}` });
+      skipped.push({
+        file: display,
+        status: 'failed',
+        reason: `unreadable: ${display}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to nothing' : (error as Error).message}`,
+      });
     }
   }
   const sidecarOf = (name: string): string | undefined => {
@@ -248,7 +266,9 @@ export async function processFolder(
   try {
     await mkdir(outDir, { recursive: true });
   } catch (error) {
-    throw new Error(`${outDir}: cannot be used as the output folder: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : (error as Error).message}`);
+    throw new Error(
+      `${outDir}: cannot be used as the output folder: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : (error as Error).message}`,
+    );
   }
   const services = await openServices(config, log, { allowLocalS3: true });
   const queues = openQueues(services.redis, config);
@@ -261,9 +281,12 @@ export async function processFolder(
       const ext = path.extname(rec.file).toLowerCase();
       const key = `${LOCAL_PREFIX}${await contentKey(dir, plan, rec)}${/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
       const local = (display: string) => entryPath(dir, plan.names.get(display)!);
-      await services.storage.putFile(bucket, key, local(rec.file), 'application/octet-stream', { 'original-name': encodeURIComponent(rec.file) });
+      await services.storage.putFile(bucket, key, local(rec.file), 'application/octet-stream', {
+        'original-name': encodeURIComponent(rec.file),
+      });
       if (rec.metadata) await services.storage.putFile(bucket, key + METADATA_SUFFIX, local(rec.metadata), 'application/json');
-      if (rec.transcript) await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, local(rec.transcript), 'application/json');
+      if (rec.transcript)
+        await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, local(rec.transcript), 'application/json');
       const stored = await services.storage.stat(bucket, key);
       if (!stored) throw new Error(`${rec.file}: the upload to ${bucket} did not arrive`);
       const ref: RecordingRef = { recordingId: recordingId(bucket, key, stored.etag), bucket, key, etag: stored.etag, size: stored.size };
@@ -273,11 +296,19 @@ export async function processFolder(
     // The same file (same name, bytes and sidecars) processed before is not processed again, unless that
     // run did not finish it or its report is gone.
     const fresh = new Set((await queueNewRecordings({ db: services.db, queues }, recs)).map((r) => r.recordingId));
-    const earlier = new Map((await getRecordings(services.db, recs.filter((r) => !fresh.has(r.recordingId)).map((r) => r.recordingId))).map((r) => [r.id, r]));
+    const earlier = new Map(
+      (
+        await getRecordings(
+          services.db,
+          recs.filter((r) => !fresh.has(r.recordingId)).map((r) => r.recordingId),
+        )
+      ).map((r) => [r.id, r]),
+    );
     const again: RecordingRef[] = [];
     for (const rec of recs.filter((r) => earlier.has(r.recordingId))) {
       const row = earlier.get(rec.recordingId)!;
-      const reportKept = row.status === 'reported' && (await services.storage.stat(config.s3.resultsBucket, reportKey(rec.key))) !== undefined;
+      const reportKept =
+        row.status === 'reported' && (await services.storage.stat(config.s3.resultsBucket, reportKey(rec.key))) !== undefined;
       if (!reportKept) again.push(rec);
     }
     await requeueRecordings({ db: services.db, queues }, again);
@@ -289,7 +320,10 @@ export async function processFolder(
     const finished = new Map<string, RecordingRow>();
     while (finished.size < ids.length && !options.signal?.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      for (const row of await getRecordings(services.db, ids.filter((id) => !finished.has(id)))) {
+      for (const row of await getRecordings(
+        services.db,
+        ids.filter((id) => !finished.has(id)),
+      )) {
         if (row.status !== 'reported' && row.status !== 'failed') continue;
         finished.set(row.id, row);
         options.onProgress?.(plan.skipped.length + finished.size, total, entryOf(row));
@@ -300,7 +334,11 @@ export async function processFolder(
       for (const id of ids.filter((i) => !finished.has(i))) {
         await markRecordingFailed(services.db, id, 'process', 'interrupted', 'the run was interrupted before this recording finished');
       }
-      for (const row of await getRecordings(services.db, ids.filter((id) => !finished.has(id)))) finished.set(row.id, row);
+      for (const row of await getRecordings(
+        services.db,
+        ids.filter((id) => !finished.has(id)),
+      ))
+        finished.set(row.id, row);
     }
 
     const reports: { entry: SummaryEntry; row: RecordingRow; report: Report }[] = [];
@@ -360,7 +398,9 @@ export function formatSummaryTable(entries: SummaryEntry[]): string {
       e.reason ?? e.reviewReasons?.join(', ') ?? '',
     ]),
   );
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...r[i]!].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0))));
+  const widths = rows[0]!.map((_, i) =>
+    Math.max(...rows.map((r) => [...r[i]!].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0))),
+  );
   return rows
     .map((r) =>
       r

@@ -59,7 +59,13 @@ export function parseRescoreRange(from: string, to: string, timeZone: string): {
 
 /** What {@link rescoreCommand} did. */
 export interface RescoreResult {
-  rescored: { recordingId: string; callId: string; before: { score: number; rulesetVersion: string } | undefined; score: number; rulesetVersion: string }[];
+  rescored: {
+    recordingId: string;
+    callId: string;
+    before: { score: number; rulesetVersion: string } | undefined;
+    score: number;
+    rulesetVersion: string;
+  }[];
   failed: { recordingId: string; callId: string; reason: string }[];
 }
 
@@ -93,7 +99,13 @@ export async function rescoreCommand(
       await saveReportSummary(db, reportSummary(t.recordingId, outcome, t.line ?? undefined));
       const { report } = outcome;
       const before = report.previous && { score: report.previous.score, rulesetVersion: report.previous.rulesetVersion };
-      result.rescored.push({ recordingId: t.recordingId, callId: report.callId, before, score: report.score, rulesetVersion: report.rulesetVersion });
+      result.rescored.push({
+        recordingId: t.recordingId,
+        callId: report.callId,
+        before,
+        score: report.score,
+        rulesetVersion: report.rulesetVersion,
+      });
       out.write(
         `${report.callId}\tscore ${before ? `${before.score} → ` : ''}${report.score}\truleset ${before ? `${before.rulesetVersion} → ` : ''}${report.rulesetVersion}\t${report.flagged ? 'flagged' : 'ok'}\n`,
       );

@@ -23,7 +23,11 @@ import { getRulesetVersion, listRulesetActivations, listRulesetVersions } from '
  * @returns exit code 0 when the file is valid (a one-line summary on `out`), 1 otherwise (the error, as
  *   `file:line: reason`, on `err`)
  */
-export function rulesValidateCommand(file: string, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): number {
+export function rulesValidateCommand(
+  file: string,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): number {
   let ruleset: Ruleset;
   try {
     ruleset = loadRuleset(file);
@@ -48,7 +52,8 @@ function traceLine(e: TraceEvent): string {
   const when = e.start !== undefined ? `[${formatClock(e.start)}–${formatClock(e.end ?? e.start)}]` : '';
   const who = e.speaker ? ` ${e.speaker}` : '';
   const said = e.text !== undefined ? ` "${e.text}"` : '';
-  const matched = e.matched !== undefined ? ` → matched "${e.matched}" (${e.match}, quality ${e.quality?.toFixed(2)}${e.why ? `; ${e.why}` : ''})` : '';
+  const matched =
+    e.matched !== undefined ? ` → matched "${e.matched}" (${e.match}, quality ${e.quality?.toFixed(2)}${e.why ? `; ${e.why}` : ''})` : '';
   const detail = e.detail ? ` ${e.detail}` : '';
   return `    ${e.part}: ${when}${who}${said}${matched}${detail}`.replace(/: {2}/, ': ');
 }
@@ -59,7 +64,9 @@ function traceLine(e: TraceEvent): string {
  */
 export function formatRuleTrace(transcript: Transcript, report: Report, events: readonly TraceEvent[]): string {
   const lines: string[] = [];
-  lines.push(`call ${report.callId}: score ${report.score}, ${report.flagged ? `flagged (${(report.reviewReasons ?? []).join(', ')})` : 'not flagged'}, ruleset ${report.rulesetVersion}`);
+  lines.push(
+    `call ${report.callId}: score ${report.score}, ${report.flagged ? `flagged (${(report.reviewReasons ?? []).join(', ')})` : 'not flagged'}, ruleset ${report.rulesetVersion}`,
+  );
   const roles = transcript.roles ? `${transcript.roles.method}, confidence ${transcript.roles.confidence}` : 'not recorded';
   const audio = transcript.audio
     ? `${transcript.audio.silences.length} silences, non-talk ${transcript.audio.nonTalkSec.toFixed(1)} s, ${transcript.audio.interruptions.length} interruptions`
@@ -76,8 +83,14 @@ export function formatRuleTrace(transcript: Transcript, report: Report, events: 
       lines.push('  hits: none');
     }
     for (const f of r.findings) {
-      const flags = [f.phraseId, f.confidence !== undefined ? `confidence ${f.confidence}` : undefined, f.needsReview ? 'needs review' : 'stands'].filter(Boolean);
-      lines.push(`  finding [${formatClock(f.start)}–${formatClock(f.end)}] ${f.speaker} "${f.text}": ${f.note ?? ''} (${flags.join(', ')})`);
+      const flags = [
+        f.phraseId,
+        f.confidence !== undefined ? `confidence ${f.confidence}` : undefined,
+        f.needsReview ? 'needs review' : 'stands',
+      ].filter(Boolean);
+      lines.push(
+        `  finding [${formatClock(f.start)}–${formatClock(f.end)}] ${f.speaker} "${f.text}": ${f.note ?? ''} (${flags.join(', ')})`,
+      );
     }
   }
   return lines.join('\n');
@@ -104,7 +117,9 @@ export async function rulesTestCommand(
     transcript = parseTranscriptText(await readFile(transcriptFile, 'utf8'), transcriptFile);
   } catch (error) {
     const message = (error as Error).message;
-    err.write(`callqa rules test: ${message.includes(transcriptFile) || message.includes(rulesetFile) ? message : `${transcriptFile}: ${message}`}\n`);
+    err.write(
+      `callqa rules test: ${message.includes(transcriptFile) || message.includes(rulesetFile) ? message : `${transcriptFile}: ${message}`}\n`,
+    );
     return 1;
   }
   const events: TraceEvent[] = [];
@@ -179,18 +194,28 @@ export async function rulesActivateCommand(
  *
  * @param databaseUrl DATABASE_URL
  */
-export async function rulesListCommand(databaseUrl: string, options: { json?: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function rulesListCommand(
+  databaseUrl: string,
+  options: { json?: boolean },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   const db = await openDatabase(databaseUrl);
   try {
     const [versions, activations] = await Promise.all([listRulesetVersions(db), listRulesetActivations(db, 20)]);
     const shipped = defaultRuleset().version;
     const active = versions.find((v) => v.active)?.version ?? shipped;
     if (options.json) {
-      out.write(`${JSON.stringify({
-        active,
-        versions: versions.map((v) => ({ version: v.version, savedBy: v.savedBy, savedAt: v.savedAt.toISOString(), active: v.active })),
-        activations: activations.map((a) => ({ version: a.version, activatedBy: a.activatedBy, activatedAt: a.activatedAt.toISOString() })),
-      })}\n`);
+      out.write(
+        `${JSON.stringify({
+          active,
+          versions: versions.map((v) => ({ version: v.version, savedBy: v.savedBy, savedAt: v.savedAt.toISOString(), active: v.active })),
+          activations: activations.map((a) => ({
+            version: a.version,
+            activatedBy: a.activatedBy,
+            activatedAt: a.activatedAt.toISOString(),
+          })),
+        })}\n`,
+      );
       return;
     }
     for (const v of versions) out.write(`${v.active ? '*' : ' '} ${v.version}\tsaved by ${v.savedBy} at ${v.savedAt.toISOString()}\n`);

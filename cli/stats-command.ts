@@ -31,7 +31,9 @@ export async function statsCommand(config: Config, log: Logger, opts: { month?: 
     const { stats } = result;
     const lines = [`月度质检统计 ${stats.month}（${stats.timeZone}），对比 ${stats.previousMonth}`];
     for (const h of stats.headline) {
-      lines.push(`  ${h.label}: ${formatValue(h.value, h.kind)}（上月 ${formatValue(h.previous, h.kind)}，变化 ${formatValue(h.change, h.kind, true)}）`);
+      lines.push(
+        `  ${h.label}: ${formatValue(h.value, h.kind)}（上月 ${formatValue(h.previous, h.kind)}，变化 ${formatValue(h.change, h.kind, true)}）`,
+      );
     }
     lines.push(`written to ${config.s3.resultsBucket}/${statsPrefix(month)}: ${result.keys.length} files`);
     for (const file of result.localFiles) lines.push(`  ${file}`);

@@ -26,7 +26,12 @@ export interface StageCounts {
  *
  * @throws {Error} when Redis or PostgreSQL cannot be reached
  */
-export async function statusCommand(config: Config, _log: Logger, options: { json?: boolean; limit: number; bucket?: string }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function statusCommand(
+  config: Config,
+  _log: Logger,
+  options: { json?: boolean; limit: number; bucket?: string },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   await assertRedisReachable(config.redisUrl);
   const db = await openDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl);
@@ -35,7 +40,13 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
     const stages: Record<string, StageCounts> = {};
     for (const stage of STAGES) {
       const c = await queues[stage].getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
-      stages[stage] = { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, done: c.completed ?? 0, failed: c.failed ?? 0 };
+      stages[stage] = {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        done: c.completed ?? 0,
+        failed: c.failed ?? 0,
+      };
     }
     const bucket = options.bucket;
     const recordings = await countRecordingsByStatus(db, bucket);
@@ -48,7 +59,14 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
           bucket: bucket ?? null,
           recordings,
           stuckAfterSec: config.stuckAfterMs / 1000,
-          stuck: stuck.map((r) => ({ bucket: r.bucket, key: r.objectKey, callId: r.callId, status: r.status, ageSec: Math.round(r.ageSec), since: r.updatedAt })),
+          stuck: stuck.map((r) => ({
+            bucket: r.bucket,
+            key: r.objectKey,
+            callId: r.callId,
+            status: r.status,
+            ageSec: Math.round(r.ageSec),
+            since: r.updatedAt,
+          })),
           failed: failed.map((f) => ({
             bucket: f.bucket,
             key: f.objectKey,
@@ -65,16 +83,27 @@ export async function statusCommand(config: Config, _log: Logger, options: { jso
     }
     out.write('stage       waiting  active  delayed  done  failed (jobs kept in Redis)\n');
     for (const [stage, c] of Object.entries(stages)) {
-      out.write(`${stage.padEnd(10)} ${String(c.waiting).padStart(8)} ${String(c.active).padStart(7)} ${String(c.delayed).padStart(8)} ${String(c.done).padStart(5)} ${String(c.failed).padStart(7)}\n`);
+      out.write(
+        `${stage.padEnd(10)} ${String(c.waiting).padStart(8)} ${String(c.active).padStart(7)} ${String(c.delayed).padStart(8)} ${String(c.done).padStart(5)} ${String(c.failed).padStart(7)}\n`,
+      );
     }
-    out.write(`\nrecordings in ${bucket ? `bucket ${bucket}` : 'every bucket'}: ${Object.entries(recordings).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    out.write(
+      `\nrecordings in ${bucket ? `bucket ${bucket}` : 'every bucket'}: ${Object.entries(recordings)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')}\n`,
+    );
     if (stuck.length) {
-      out.write(`\nnot finished for longer than ${formatAge(config.stuckAfterMs / 1000)} (STUCK_AFTER_MS), oldest first (key  status  age); the workers' reconciler queues those without a job again:\n`);
+      out.write(
+        `\nnot finished for longer than ${formatAge(config.stuckAfterMs / 1000)} (STUCK_AFTER_MS), oldest first (key  status  age); the workers' reconciler queues those without a job again:\n`,
+      );
       for (const r of stuck) out.write(`  ${r.bucket}/${r.objectKey}  ${r.status}  ${formatAge(r.ageSec)}\n`);
     }
     if (failed.length) {
-      out.write(`\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); \`callqa retry [--bucket B] [--prefix KEY-PREFIX]\` queues them again:\n`);
-      for (const f of failed) out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
+      out.write(
+        `\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); \`callqa retry [--bucket B] [--prefix KEY-PREFIX]\` queues them again:\n`,
+      );
+      for (const f of failed)
+        out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
     }
   } finally {
     await closeQueues(queues);

@@ -22,12 +22,24 @@ export async function readPassword(env: NodeJS.ProcessEnv = process.env, input: 
 }
 
 /** `users add NAME --role R [--name 显示名]` */
-export async function usersAdd(config: Config, username: string, opts: { role: string; name?: string; agent?: string; email?: string }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function usersAdd(
+  config: Config,
+  username: string,
+  opts: { role: string; name?: string; agent?: string; email?: string },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   if (!(ROLES as readonly string[]).includes(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
   const password = await readPassword();
   const db = await openDatabase(config.databaseUrl);
   try {
-    const user = await createUser(db, { username, displayName: opts.name, role: opts.role as Role, password, agentId: opts.agent, email: opts.email });
+    const user = await createUser(db, {
+      username,
+      displayName: opts.name,
+      role: opts.role as Role,
+      password,
+      agentId: opts.agent,
+      email: opts.email,
+    });
     out.write(`created ${user.username} (${user.role})\n`);
   } finally {
     await db.end();
@@ -40,18 +52,28 @@ export async function usersList(config: Config, opts: { json?: boolean }, out: N
   try {
     const users = await listUsers(db);
     if (opts.json) {
-      out.write(`${JSON.stringify(users.map((u) => ({ username: u.username, name: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt })))}\n`);
+      out.write(
+        `${JSON.stringify(users.map((u) => ({ username: u.username, name: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt })))}\n`,
+      );
       return;
     }
     out.write('username             role        status    name\n');
-    for (const u of users) out.write(`${u.username.padEnd(20)} ${u.role.padEnd(11)} ${(u.disabled ? 'disabled' : 'active').padEnd(9)} ${u.displayName}（${ROLE_NAMES[u.role]}）\n`);
+    for (const u of users)
+      out.write(
+        `${u.username.padEnd(20)} ${u.role.padEnd(11)} ${(u.disabled ? 'disabled' : 'active').padEnd(9)} ${u.displayName}（${ROLE_NAMES[u.role]}）\n`,
+      );
   } finally {
     await db.end();
   }
 }
 
 /** `users disable NAME` / `users enable NAME` */
-export async function usersSetDisabled(config: Config, username: string, disabled: boolean, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function usersSetDisabled(
+  config: Config,
+  username: string,
+  disabled: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   const db = await openDatabase(config.databaseUrl);
   try {
     if (!(await setUserDisabled(db, username, disabled))) throw new Error(`no user "${username}"`);

@@ -27,14 +27,7 @@ export type BadInputCode =
  * (what `callqa process` finds in a folder), `interrupted` (a `process` run stopped before the recording ended).
  */
 export type FailureCode =
-  | BadInputCode
-  | 'time_limit'
-  | 'stalled'
-  | 'error'
-  | 'not_a_file'
-  | 'unreadable'
-  | 'not_a_recording'
-  | 'interrupted';
+  BadInputCode | 'time_limit' | 'stalled' | 'error' | 'not_a_file' | 'unreadable' | 'not_a_recording' | 'interrupted';
 
 /** The input (recording, sidecar, transcript) is unusable; never retried. */
 export class BadInputError extends Error {

@@ -20,7 +20,8 @@ export const MAX_JSON_NUMBER = 1e12;
 export function parseJsonInput(text: string, source: string, code: BadInputCode): unknown {
   const body = text.replace(/^\uFEFF/, '');
   const depth = nestingDepth(body);
-  if (depth > MAX_JSON_DEPTH) throw new BadInputError(code, `${source}: nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} allowed`);
+  if (depth > MAX_JSON_DEPTH)
+    throw new BadInputError(code, `${source}: nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} allowed`);
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -40,7 +41,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
@@ -56,9 +58,14 @@ const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
 function findValueProblem(value: unknown, path: (string | number)[]): { path: (string | number)[]; message: string } | undefined {
   if (typeof value === 'string') {
     const m = FORBIDDEN_CONTROL.exec(value);
-    if (m) return { path, message: `contains the control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}${m[0] === '\u0000' ? ' (NUL)' : ''} at character ${m.index + 1}` };
+    if (m)
+      return {
+        path,
+        message: `contains the control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}${m[0] === '\u0000' ? ' (NUL)' : ''} at character ${m.index + 1}`,
+      };
   } else if (typeof value === 'number') {
-    if (Math.abs(value) > MAX_JSON_NUMBER) return { path, message: `number ${value} is out of range (at most ${MAX_JSON_NUMBER} in magnitude)` };
+    if (Math.abs(value) > MAX_JSON_NUMBER)
+      return { path, message: `number ${value} is out of range (at most ${MAX_JSON_NUMBER} in magnitude)` };
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) {
       const p = findValueProblem(value[i], [...path, i]);
@@ -66,7 +73,9 @@ function findValueProblem(value: unknown, path: (string | number)[]): { path: (s
     }
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const keyProblem = FORBIDDEN_CONTROL.test(k) ? { path: [...path, JSON.stringify(k)], message: 'field name contains a control character' } : undefined;
+      const keyProblem = FORBIDDEN_CONTROL.test(k)
+        ? { path: [...path, JSON.stringify(k)], message: 'field name contains a control character' }
+        : undefined;
       const p = keyProblem ?? findValueProblem(v, [...path, k]);
       if (p) return p;
     }

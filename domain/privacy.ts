@@ -28,8 +28,31 @@
  */
 
 const DIGIT_VALUE: Record<string, number> = {
-  零: 0, 〇: 0, 一: 1, 幺: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9,
-  壹: 1, 贰: 2, 貳: 2, 叁: 3, 參: 3, 肆: 4, 伍: 5, 陆: 6, 陸: 6, 柒: 7, 捌: 8, 玖: 9,
+  零: 0,
+  〇: 0,
+  一: 1,
+  幺: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+  壹: 1,
+  贰: 2,
+  貳: 2,
+  叁: 3,
+  參: 3,
+  肆: 4,
+  伍: 5,
+  陆: 6,
+  陸: 6,
+  柒: 7,
+  捌: 8,
+  玖: 9,
 };
 
 /** The value of one digit character (see the module comment), or undefined for any other character. */
@@ -42,8 +65,32 @@ export function digitOf(ch: string): number | undefined {
 
 /** Characters that may stand between the digits of one number. */
 const SEPARATORS = new Set([
-  ' ', '\t', '\u00a0', '\u2002', '\u2003', '\u2007', '\u2009', '\u200a', '\u202f', '\u3000',
-  '-', '－', '—', '–', '‐', '‑', '−', ',', '，', '.', '．', '/', '／', '、', '·', '・',
+  ' ',
+  '\t',
+  '\u00a0',
+  '\u2002',
+  '\u2003',
+  '\u2007',
+  '\u2009',
+  '\u200a',
+  '\u202f',
+  '\u3000',
+  '-',
+  '－',
+  '—',
+  '–',
+  '‐',
+  '‑',
+  '−',
+  ',',
+  '，',
+  '.',
+  '．',
+  '/',
+  '／',
+  '、',
+  '·',
+  '・',
 ]);
 
 /** True for a character that may stand between the digits of one number (see the module comment). */

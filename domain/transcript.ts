@@ -128,18 +128,26 @@ const segmentSchema = z
     start: seconds,
     end: seconds,
     speaker: z.enum(['agent', 'customer', 'unknown']),
-    text: z.string().max(MAX_SEGMENT_TEXT_CHARS, `longer than ${MAX_SEGMENT_TEXT_CHARS} characters (one utterance; split it into segments)`),
+    text: z
+      .string()
+      .max(MAX_SEGMENT_TEXT_CHARS, `longer than ${MAX_SEGMENT_TEXT_CHARS} characters (one utterance; split it into segments)`),
     confidence: z.number().min(0).max(1).optional(),
     flags: z.array(z.enum(['decoder_loop'])).optional(),
   })
   .loose()
   .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
 
-const spanSchema = z
-  .object({ start: seconds, end: seconds })
-  .refine((s) => s.start <= s.end, { message: 'start must not be after end' });
-const roleSpans = z.object({ agent: z.array(spanSchema).optional(), customer: z.array(spanSchema).optional(), unknown: z.array(spanSchema).optional() });
-const roleSeconds = z.object({ agent: z.number().min(0).optional(), customer: z.number().min(0).optional(), unknown: z.number().min(0).optional() });
+const spanSchema = z.object({ start: seconds, end: seconds }).refine((s) => s.start <= s.end, { message: 'start must not be after end' });
+const roleSpans = z.object({
+  agent: z.array(spanSchema).optional(),
+  customer: z.array(spanSchema).optional(),
+  unknown: z.array(spanSchema).optional(),
+});
+const roleSeconds = z.object({
+  agent: z.number().min(0).optional(),
+  customer: z.number().min(0).optional(),
+  unknown: z.number().min(0).optional(),
+});
 
 /** zod schema of {@link AudioMeasurements}; unknown extra fields are kept. */
 export const audioSchema = z
@@ -185,9 +193,7 @@ export const transcriptSchema = z
       .optional(),
     recording: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }).optional(),
     line: z.string().optional(),
-    roles: z
-      .object({ method: z.enum(['channels', 'greeting', 'text-cues', 'unknown']), confidence: z.number().min(0).max(1) })
-      .optional(),
+    roles: z.object({ method: z.enum(['channels', 'greeting', 'text-cues', 'unknown']), confidence: z.number().min(0).max(1) }).optional(),
     audio: audioSchema.optional(),
   })
   .loose()

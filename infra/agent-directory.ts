@@ -37,7 +37,8 @@ export function parseAgentCsv(text: string, fileName: string): AgentEntry[] {
   if (!header) throw new BadInputError('invalid_metadata', `${fileName}: the file is empty`);
   const column = (key: keyof AgentEntry) => header.findIndex((h) => HEADERS[key].includes(h.toLowerCase()));
   const [idCol, nameCol, teamCol] = [column('agentId'), column('name'), column('team')];
-  if (idCol < 0 || nameCol < 0) throw new BadInputError('invalid_metadata', `${fileName}:1: the header needs an id column (id/工号) and a name column (name/姓名)`);
+  if (idCol < 0 || nameCol < 0)
+    throw new BadInputError('invalid_metadata', `${fileName}:1: the header needs an id column (id/工号) and a name column (name/姓名)`);
   const seen = new Set<string>();
   return rows.map((row, i) => {
     const line = i + 2;
@@ -45,7 +46,8 @@ export function parseAgentCsv(text: string, fileName: string): AgentEntry[] {
     const name = row[nameCol] ?? '';
     const team = teamCol >= 0 ? (row[teamCol] ?? '') : '';
     if (!agentId || !name) throw new BadInputError('invalid_metadata', `${fileName}:${line}: id and name must not be empty`);
-    if ([agentId, name, team].some((v) => v.length > 100)) throw new BadInputError('invalid_metadata', `${fileName}:${line}: a field is longer than 100 characters`);
+    if ([agentId, name, team].some((v) => v.length > 100))
+      throw new BadInputError('invalid_metadata', `${fileName}:${line}: a field is longer than 100 characters`);
     if (seen.has(agentId)) throw new BadInputError('invalid_metadata', `${fileName}:${line}: agent id ${agentId} is listed twice`);
     seen.add(agentId);
     return { agentId, name, team };

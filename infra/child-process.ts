@@ -1,5 +1,6 @@
 /**
- * The one runner of outside programs (ffmpeg, ffprobe, whisper.cpp's whisper-cli, the VAD script):
+ * The one runner of outside programs (ffmpeg, ffprobe, whisper.cpp's whisper-cli; the long-lived VAD process
+ * spawns through {@link spawnOwnedChild}, which gives it the same process group and death signal):
  *
  * - an argument array, never a shell command line;
  * - its own process group (`detached`: a new session), so a kill reaches the program and anything it
@@ -14,7 +15,7 @@
  *   was cancelled or wrote too much.
  */
 import { spawn, type ChildProcess, type ChildProcessByStdio, type SpawnOptions } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { accessSync, constants } from 'node:fs';
 
 /** Bytes kept of the start and of the end of stderr. */
@@ -87,14 +88,39 @@ export interface ChildResult {
   elapsedMs: number;
 }
 
+/** Options of {@link spawnOwnedChild}: working folder, environment, and whether stdin is a pipe (default: ignored). */
+export type OwnedChildOptions = Pick<SpawnOptions, 'cwd' | 'env'> & { stdin?: 'ignore' | 'pipe' };
+
 /**
  * Spawns `file args` in its own process group with the parent-death signal set (see the module comment),
- * stdin ignored, stdout and stderr piped. For callers that read the streams themselves; stop it with
+ * stdout and stderr piped, stdin ignored unless `stdin: 'pipe'` (a long-lived child that takes requests on
+ * stdin, e.g. pipeline/audio/vad.ts). For callers that read the streams themselves; stop it with
  * {@link killChildGroup}.
  */
-export function spawnOwnedChild(file: string, args: readonly string[], options: Pick<SpawnOptions, 'cwd' | 'env'> = {}): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnOwnedChild(
+  file: string,
+  args: readonly string[],
+  options: OwnedChildOptions & { stdin: 'pipe' },
+): ChildProcessByStdio<Writable, Readable, Readable>;
+export function spawnOwnedChild(
+  file: string,
+  args: readonly string[],
+  options?: OwnedChildOptions,
+): ChildProcessByStdio<null, Readable, Readable>;
+export function spawnOwnedChild(
+  file: string,
+  args: readonly string[],
+  options: OwnedChildOptions = {},
+): ChildProcessByStdio<Writable | null, Readable, Readable> {
+  const { stdin = 'ignore', ...spawnOptions } = options;
   const [command, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', file, ...args]] : [file, [...args]];
-  return spawn(command, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false, windowsHide: true });
+  return spawn(command, argv, {
+    ...spawnOptions,
+    stdio: [stdin, 'pipe', 'pipe'],
+    detached: true,
+    shell: false,
+    windowsHide: true,
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
 }
 
 /**
@@ -173,12 +199,21 @@ export function runChild(program: string, file: string, args: readonly string[],
     };
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
-      if (stdoutBytes > stdoutLimit) stop(new ChildProcessError('output_limit', program, `${program} wrote more than ${stdoutLimit} bytes to stdout and was killed`));
+      if (stdoutBytes > stdoutLimit)
+        stop(new ChildProcessError('output_limit', program, `${program} wrote more than ${stdoutLimit} bytes to stdout and was killed`));
       else stdout.push(chunk);
     });
     const stderrText = collectBoundedStderr(child.stderr);
     const timer = setTimeout(
-      () => stop(new ChildProcessError('time_limit', program, `${program} ran longer than its limit of ${o.timeLimitMs} ms and was killed`, o.timeLimitMs)),
+      () =>
+        stop(
+          new ChildProcessError(
+            'time_limit',
+            program,
+            `${program} ran longer than its limit of ${o.timeLimitMs} ms and was killed`,
+            o.timeLimitMs,
+          ),
+        ),
       o.timeLimitMs,
     );
     const onAbort = () => {
@@ -194,7 +229,12 @@ export function runChild(program: string, file: string, args: readonly string[],
     child.once('error', (error) => {
       done();
       // Not started (ENOENT, EACCES): no process to wait for.
-      if (child.pid === undefined) reject(new ChildProcessError('not_started', program, `could not start ${program} (${file}): ${error.message}`, undefined, { cause: error }));
+      if (child.pid === undefined)
+        reject(
+          new ChildProcessError('not_started', program, `could not start ${program} (${file}): ${error.message}`, undefined, {
+            cause: error,
+          }),
+        );
       else stop(new ChildProcessError('not_started', program, `${program} failed: ${error.message}`, undefined, { cause: error }));
     });
     child.once('close', (code, signal) => {

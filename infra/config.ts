@@ -8,9 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { projectRoot } from './paths.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
 const channelIndex = z.coerce.number().int().min(0).max(7);
 /** An IANA time zone name that this Node.js knows, e.g. `Asia/Shanghai`. */
@@ -130,7 +128,12 @@ const envSchema = z
     WEB_UNMASKED_ROLES: z
       .string()
       .default('supervisor')
-      .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(['officer', 'supervisor', 'admin']))),
 
     SMTP_URL: z.string().url().optional(),
@@ -143,7 +146,12 @@ const envSchema = z
     APPEAL_NOTIFY_TO: z
       .string()
       .default('')
-      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().email())),
 
     WORK_DIR: z.string().default(os.tmpdir()),
@@ -154,7 +162,11 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['CHANNEL_CUSTOMER'], message: 'must differ from CHANNEL_AGENT' });
     }
     if ((env.SMTP_URL || env.SMTP_HOST) && !env.SMTP_FROM) {
-      ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'required with SMTP_URL or SMTP_HOST (the sender address of appeal e-mails)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_FROM'],
+        message: 'required with SMTP_URL or SMTP_HOST (the sender address of appeal e-mails)',
+      });
     }
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
       ctx.addIssue({ code: 'custom', path: ['S3_ACCESS_KEY'], message: 'S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT' });
@@ -343,7 +355,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stats: { cron: e.STATS_CRON, timeZone: e.STATS_TZ },
     sampling: { cron: e.SAMPLING_CRON },
     ...(e.SMTP_URL || e.SMTP_HOST
-      ? { smtp: { url: e.SMTP_URL, host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM! } }
+      ? {
+          smtp: {
+            url: e.SMTP_URL,
+            host: e.SMTP_HOST,
+            port: e.SMTP_PORT,
+            secure: e.SMTP_SECURE,
+            user: e.SMTP_USER,
+            password: e.SMTP_PASSWORD,
+            from: e.SMTP_FROM!,
+          },
+        }
       : {}),
     appealNotifyTo: e.APPEAL_NOTIFY_TO,
     web: {
@@ -370,7 +392,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 export function requireWebSecret(config: Config): string {
   if (!config.web.sessionSecret) {
-    throw new ConfigError('invalid configuration:\n  WEB_SESSION_SECRET: required by `callqa serve` (32 or more random characters, e.g. `openssl rand -hex 32`)');
+    throw new ConfigError(
+      'invalid configuration:\n  WEB_SESSION_SECRET: required by `callqa serve` (32 or more random characters, e.g. `openssl rand -hex 32`)',
+    );
   }
   return config.web.sessionSecret;
 }

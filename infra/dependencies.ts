@@ -14,7 +14,19 @@ import type { ObjectStorage } from './object-storage.js';
 export type DependencyName = 'PostgreSQL' | 'Redis' | 'object storage';
 
 /** Network error codes (Node.js, also inside the pg, ioredis and minio clients' errors). */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_SOCKET',
+]);
 /**
  * PostgreSQL SQLSTATEs of a server going away or refusing: class 08 (connection exception), 57P01–57P03
  * (admin shutdown, crash shutdown, cannot connect now), 53300 (too many connections).
@@ -22,7 +34,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 const PG_OUTAGE = /^(08...|57P0[123]|53300)$/;
 /** S3 error codes and messages of a server that is there but not serving (HTTP 5xx). */
 const S3_OUTAGE = /^(InternalError|ServiceUnavailable|SlowDown|RequestTimeout)$/;
-const OUTAGE_MESSAGE = /Connection terminated|connection (is )?closed|timeout exceeded when trying to connect|Connection is closed|socket hang up|other side closed|Retryable HTTP status: 5\d\d|Reached the max retries per request limit/i;
+const OUTAGE_MESSAGE =
+  /Connection terminated|connection (is )?closed|timeout exceeded when trying to connect|Connection is closed|socket hang up|other side closed|Retryable HTTP status: 5\d\d|Reached the max retries per request limit/i;
 
 /**
  * True when `error` (or its cause) looks like an outside system being unreachable or failing as a whole,
@@ -50,7 +63,10 @@ export interface DependencyChecks {
 async function withTimeout<T>(what: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([what, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      what,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -86,7 +102,11 @@ export async function checkDependencies(c: DependencyChecks, timeoutMs = 3_000):
  *
  * @throws the last error when `signal` aborts
  */
-export async function retryUntilAvailable<T>(what: string, attempt: () => Promise<T>, o: { log: Logger; firstDelayMs: number; signal?: AbortSignal }): Promise<T> {
+export async function retryUntilAvailable<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  o: { log: Logger; firstDelayMs: number; signal?: AbortSignal },
+): Promise<T> {
   let delay = o.firstDelayMs;
   for (;;) {
     try {

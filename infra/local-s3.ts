@@ -49,7 +49,11 @@ function listV2WithoutDes() {
     }
     const token = typeof q['continuation-token'] === 'string' ? q['continuation-token'] : undefined;
     const decoded = token ? Buffer.from(token, 'base64url').toString('utf8') : undefined;
-    const startAfter = decoded?.startsWith(TOKEN_PREFIX) ? decoded.slice(TOKEN_PREFIX.length) : typeof q['start-after'] === 'string' ? q['start-after'] : undefined;
+    const startAfter = decoded?.startsWith(TOKEN_PREFIX)
+      ? decoded.slice(TOKEN_PREFIX.length)
+      : typeof q['start-after'] === 'string'
+        ? q['start-after']
+        : undefined;
     const v1: Record<string, string | string[] | undefined> = { ...q };
     delete v1['list-type'];
     delete v1['continuation-token'];

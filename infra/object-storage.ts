@@ -195,7 +195,13 @@ export class ObjectStorage {
    * @param filePath a path; a Buffer path for names that are not UTF-8 (kept byte for byte)
    * @param userMetadata stored as `x-amz-meta-<name>` headers (ASCII values), e.g. `original-name`
    */
-  async putFile(bucket: string, key: string, filePath: string | Buffer, contentType = 'application/octet-stream', userMetadata: Record<string, string> = {}): Promise<void> {
+  async putFile(
+    bucket: string,
+    key: string,
+    filePath: string | Buffer,
+    contentType = 'application/octet-stream',
+    userMetadata: Record<string, string> = {},
+  ): Promise<void> {
     const { size } = await stat(filePath);
     await this.client.putObject(bucket, key, createReadStream(filePath), size, { ...userMetadata, 'Content-Type': contentType });
   }

@@ -39,7 +39,9 @@ export async function openServices(
   options: { allowLocalS3: boolean; waitForDependencies?: boolean; signal?: AbortSignal },
 ): Promise<Services> {
   const wait = <T>(what: string, attempt: () => Promise<T>): Promise<T> =>
-    options.waitForDependencies ? retryUntilAvailable(what, attempt, { log, firstDelayMs: config.dependencyRetryMs, signal: options.signal }) : attempt();
+    options.waitForDependencies
+      ? retryUntilAvailable(what, attempt, { log, firstDelayMs: config.dependencyRetryMs, signal: options.signal })
+      : attempt();
   await wait('Redis', () => assertRedisReachable(config.redisUrl));
   let localS3: LocalS3 | undefined;
   let storage: ObjectStorage;
@@ -47,10 +49,15 @@ export async function openServices(
     storage = new ObjectStorage(storageConnectionFromConfig(config));
   } else if (options.allowLocalS3) {
     localS3 = await startLocalS3(config.s3.localDir);
-    log.info({ endpoint: localS3.connection.endpoint, directory: config.s3.localDir }, 'S3_ENDPOINT not set: started a local S3 server (s3rver)');
+    log.info(
+      { endpoint: localS3.connection.endpoint, directory: config.s3.localDir },
+      'S3_ENDPOINT not set: started a local S3 server (s3rver)',
+    );
     storage = new ObjectStorage(localS3.connection);
   } else {
-    throw new Error('S3_ENDPOINT is not set: this command needs the object storage (MinIO/S3) with the recordings; set S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY (see README, Configuration)');
+    throw new Error(
+      'S3_ENDPOINT is not set: this command needs the object storage (MinIO/S3) with the recordings; set S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY (see README, Configuration)',
+    );
   }
   try {
     await wait('object storage', async () => {
@@ -66,7 +73,11 @@ export async function openServices(
   }
   let db: Pool;
   try {
-    db = await wait('PostgreSQL', () => openDatabase(config.databaseUrl, (error) => log.warn({ err: error.message }, 'PostgreSQL connection lost (idle); the next query reconnects')));
+    db = await wait('PostgreSQL', () =>
+      openDatabase(config.databaseUrl, (error) =>
+        log.warn({ err: error.message }, 'PostgreSQL connection lost (idle); the next query reconnects'),
+      ),
+    );
   } catch (error) {
     await localS3?.close();
     throw error;

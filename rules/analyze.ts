@@ -11,7 +11,7 @@
  *    notes (analyze/notes.ts);
  * 3. score the results (analyze/score.ts: deductions, red lines, review reasons).
  */
-import type { Report, RuleResult, RuleStatus } from '../domain/report.js';
+import type { Report, RuleResult } from '../domain/report.js';
 import type { Transcript } from '../domain/transcript.js';
 import { defaultRuleset, type CompiledRule, type Ruleset } from './ruleset.js';
 import type { CallState, RuleState, TraceEvent } from './analyze/context.js';
@@ -60,7 +60,9 @@ function evaluate(rule: CompiledRule, state: RuleState, done: ReadonlyMap<string
 /** One rule's result with its deduction and severity; `done` holds the results of the rules evaluated before. */
 function evaluateRule(rule: CompiledRule, call: CallState, done: ReadonlyMap<string, RuleResult>): RuleResult {
   const state: RuleState = { ...call, rule, roleDependent: dependsOnRoles(rule) };
-  const r: Omit<RuleResult, 'id'> = rule.enabled ? evaluate(rule, state, done) : { status: 'na', findings: [], note: '规则集中已停用本规则' };
+  const r: Omit<RuleResult, 'id'> = rule.enabled
+    ? evaluate(rule, state, done)
+    : { status: 'na', findings: [], note: '规则集中已停用本规则' };
   return { id: rule.id, ...r, deduction: deduction(rule, r), severity: rule.severity };
 }
 
@@ -97,7 +99,10 @@ export function analyzeTranscript(transcript: Transcript, options: AnalyzeOption
     return { rule, result };
   });
   const rules = ruleset.rules.map((r) => done.get(r.id)!);
-  const reasons = reviewReasons(rules, utts.some((u) => u.speaker === 'agent'));
+  const reasons = reviewReasons(
+    rules,
+    utts.some((u) => u.speaker === 'agent'),
+  );
   const report: Report = {
     callId: transcript.callId,
     score: callScore(evaluated),

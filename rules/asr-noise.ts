@@ -80,8 +80,18 @@ function homophoneTable(): Map<string, string[]> {
   return table;
 }
 
-const INITIAL_CONFUSIONS: [string, string][] = [['zh', 'z'], ['ch', 'c'], ['sh', 's'], ['n', 'l'], ['f', 'h']];
-const FINAL_CONFUSIONS: [string, string][] = [['ang', 'an'], ['eng', 'en'], ['ing', 'in']];
+const INITIAL_CONFUSIONS: [string, string][] = [
+  ['zh', 'z'],
+  ['ch', 'c'],
+  ['sh', 's'],
+  ['n', 'l'],
+  ['f', 'h'],
+];
+const FINAL_CONFUSIONS: [string, string][] = [
+  ['ang', 'an'],
+  ['eng', 'en'],
+  ['ing', 'in'],
+];
 
 /** Syllables one accent/ASR confusion away from `py` (toneless), e.g. "zhong" → ["zong"], "xin" → ["xing"]. */
 export function nearSoundSyllables(py: string): string[] {
@@ -126,9 +136,20 @@ export function corruptText(text: string, rate: number, rng: Random): string {
     const kind = rng();
     let replacement: string | undefined;
     if (kind < ASR_ERROR_MIX.sameSound) {
-      replacement = pickOther(table.get(py), c, rng) ?? pickOther(nearSoundSyllables(py).flatMap((s) => table.get(s) ?? []), c, rng);
+      replacement =
+        pickOther(table.get(py), c, rng) ??
+        pickOther(
+          nearSoundSyllables(py).flatMap((s) => table.get(s) ?? []),
+          c,
+          rng,
+        );
     } else if (kind < ASR_ERROR_MIX.sameSound + ASR_ERROR_MIX.nearSound) {
-      replacement = pickOther(nearSoundSyllables(py).flatMap((s) => table.get(s) ?? []), c, rng) ?? pickOther(table.get(py), c, rng);
+      replacement =
+        pickOther(
+          nearSoundSyllables(py).flatMap((s) => table.get(s) ?? []),
+          c,
+          rng,
+        ) ?? pickOther(table.get(py), c, rng);
     } else if (kind < 1 - ASR_ERROR_MIX.doubling) {
       replacement = '';
     } else {

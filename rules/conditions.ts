@@ -95,7 +95,12 @@ const FORMS = Object.keys(FORM_COMPILERS) as (keyof typeof FORM_COMPILERS)[];
  * @throws {RulesetPathError} when the condition is malformed (unknown form, empty list, bad regex, unknown ref,
  *   a `meaning` condition without a meaning file or naming a phrase id it does not know)
  */
-export function compileCondition(raw: unknown, path: Path, resolveRef: (name: string, path: Path) => Matcher, meaning: Meaning | null = null): Matcher {
+export function compileCondition(
+  raw: unknown,
+  path: Path,
+  resolveRef: (name: string, path: Path) => Matcher,
+  meaning: Meaning | null = null,
+): Matcher {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new RulesetPathError(path, `a condition must be a mapping with one of the keys ${FORMS.join(', ')}`);
   }

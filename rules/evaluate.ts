@@ -168,7 +168,9 @@ const labelSchema = z
  *   unknown rule or has a value of the wrong kind (e.g. `"banned_phrase": "pass"`)
  */
 export function readLabels(path: string): Label[] {
-  const lines = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split('\n');
+  const lines = readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n');
   const labels: Label[] = [];
   lines.forEach((line, i) => {
     if (!line.trim()) return;
@@ -181,7 +183,11 @@ export function readLabels(path: string): Label[] {
     const parsed = labelSchema.safeParse(value);
     if (!parsed.success) {
       const problems = parsed.error.issues
-        .map((issue) => (issue.code === 'unrecognized_keys' ? `unknown rule id(s) in "expect": ${issue.keys.join(', ')}` : `${issue.path.join('.') || '(line)'}: ${issue.message}`))
+        .map((issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `unknown rule id(s) in "expect": ${issue.keys.join(', ')}`
+            : `${issue.path.join('.') || '(line)'}: ${issue.message}`,
+        )
         .join('; ');
       throw new Error(`${path}:${i + 1}: not a label: ${problems}`);
     }

@@ -16,8 +16,9 @@
  *    nearest example is a rewording of a phrase id, the similarity reaches the threshold and the window
  *    holds a cue (a concept one of that id's frames requires), that id hits.
  *
- * Cost: word lookups are `indexOf` on short strings and the example comparison touches only the examples
- * that share a feature with the clause; see scripts/bench-rules.ts for the measured time per call.
+ * Cost: the jieba words are cut once per utterance ({@link wordsOf}); concept words are looked up by the
+ * first two characters and the first two sounds at each position; the example comparison touches only the
+ * examples that share a feature with the window; see scripts/bench-rules.ts for the measured time per call.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -120,13 +121,34 @@ function segmenter(): Jieba {
   return jieba;
 }
 
+/** The jieba words of one utterance's normalised text, cut once per text object (see {@link wordsOf}). */
+const wordCache = new WeakMap<MeaningText, { norm: string; words: readonly string[] }>();
+
 /**
- * True when `[start, end)` of `norm` begins or ends inside a word of two or more characters (jieba): a
- * sound-alike match there is part of another word ("还不动" in 还不动产权证书).
+ * The jieba words (precise mode, no HMM) of an utterance's normalised text, in order, separators included,
+ * so that their lengths add up to `t.norm.length`. Cut once per text object and shared by every reader of
+ * the utterance (sound-alike regex checks, single-character concept words, example features); recomputed
+ * when the object's `norm` changed.
  */
-export function cutsWord(norm: string, start: number, end: number): boolean {
+export function wordsOf(t: MeaningText): readonly string[] {
+  const known = wordCache.get(t);
+  if (known && known.norm === t.norm) return known.words;
+  const words = segmenter().cut(t.norm, false);
+  wordCache.set(t, { norm: t.norm, words });
+  return words;
+}
+
+/**
+ * True when `[start, end)` of the text begins or ends inside a word of two or more characters (jieba): a
+ * sound-alike match there is part of another word ("还不动" in 还不动产权证书).
+ *
+ * @param t the utterance (its words are cut once, {@link wordsOf})
+ * @param start start offset in `t.norm` (UTF-16 units)
+ * @param end end offset in `t.norm`, exclusive
+ */
+export function cutsWord(t: MeaningText, start: number, end: number): boolean {
   let at = 0;
-  for (const w of segmenter().cut(norm, false)) {
+  for (const w of wordsOf(t)) {
     const e = at + w.length;
     if (w.length > 1 && ((at < start && start < e) || (at < end && end < e))) return true;
     if (at >= end) break;
@@ -135,22 +157,36 @@ export function cutsWord(norm: string, start: number, end: number): boolean {
   return false;
 }
 
-/** Features of a clause for example similarity: words, character unigrams and bigrams, sound bigrams. */
-function features(norm: string, sound: string): Map<string, number> {
+/**
+ * Features of `[s, e)` of a text for example similarity: words, character unigrams and bigrams, sound
+ * bigrams. `words` are the text's jieba words with their start offsets; those inside the span count.
+ */
+function features(norm: string, sound: string, words: readonly (readonly [string, number])[], s: number, e: number): Map<string, number> {
   const f = new Map<string, number>();
   const add = (k: string, w = 1) => f.set(k, (f.get(k) ?? 0) + w);
-  for (const w of segmenter().cut(norm, false)) if (w !== CLAUSE_SEP) add(`w${w}`);
-  for (let i = 0; i < norm.length; i++) {
+  for (const [w, at] of words) if (at >= s && at + w.length <= e && w !== CLAUSE_SEP) add(`w${w}`);
+  for (let i = s; i < e; i++) {
     const c = norm[i]!;
     if (c === CLAUSE_SEP) continue;
     add(`c${c}`, 0.5);
-    const d = norm[i + 1];
+    const d = i + 1 < e ? norm[i + 1] : undefined;
     if (d !== undefined && d !== CLAUSE_SEP) {
       add(`b${c}${d}`);
       add(`s${sound[i]}${sound[i + 1]}`);
     }
   }
   return f;
+}
+
+/** Jieba words of a text with their start offsets. */
+function wordSpans(words: readonly string[]): [string, number][] {
+  const out: [string, number][] = [];
+  let at = 0;
+  for (const w of words) {
+    out.push([w, at]);
+    at += w.length;
+  }
+  return out;
 }
 
 /** Positions of a YAML path, for `file:line` errors. */
@@ -163,7 +199,11 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: re
 }
 
 /** Parses YAML text, throwing `file:line: reason` for syntax and schema errors. */
-function parseYaml<T>(text: string, fileName: string, schema: z.ZodType<T>): { data: T; fail: (path: (string | number)[], msg: string) => never } {
+function parseYaml<T>(
+  text: string,
+  fileName: string,
+  schema: z.ZodType<T>,
+): { data: T; fail: (path: (string | number)[], msg: string) => never } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -245,10 +285,14 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     const raw: { phrase: string; text: string; hit: boolean; f: Map<string, number> }[] = [];
     for (const [phrase, lists] of Object.entries(bank)) {
       phraseIds.add(phrase);
-      for (const [list, hit] of [[lists.hits, true], [lists.nearMisses, false]] as const) {
+      for (const [list, hit] of [
+        [lists.hits, true],
+        [lists.nearMisses, false],
+      ] as const) {
         for (const text of list) {
           const norm = normalizePhrase(text);
-          if (norm) raw.push({ phrase, text, hit, f: features(norm, soundKey(norm)) });
+          if (norm)
+            raw.push({ phrase, text, hit, f: features(norm, soundKey(norm), wordSpans(segmenter().cut(norm, false)), 0, norm.length) });
         }
       }
     }
@@ -269,18 +313,24 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     });
   }
 
-  /** Concept words by their first character, and (two characters or more) by their first sound. */
-  const byFirstChar = new Map<string, { ci: number; w: ConceptWord }[]>();
-  const byFirstSound = new Map<string, { ci: number; w: ConceptWord }[]>();
+  /**
+   * Concept words by their first two characters (one for one-character words), and (two characters or more)
+   * by the first two characters of each of their sound keys: a lookup at a text position touches only the
+   * words that can start there.
+   */
+  const byFirstChar = new Map<number, { ci: number; w: ConceptWord }[]>();
+  const byFirstSound = new Map<number, { ci: number; w: ConceptWord }[]>();
+  /** Lookup key of the first two UTF-16 units of a string at `i` (one unit: the second counts as 0). */
+  const key2 = (str: string, i: number, one: boolean): number => str.charCodeAt(i) * 0x10000 + (one ? 0 : str.charCodeAt(i + 1));
   concepts.forEach((words, ci) => {
     for (const w of words) {
-      const add = (m: Map<string, { ci: number; w: ConceptWord }[]>, k: string) => {
+      const add = (m: Map<number, { ci: number; w: ConceptWord }[]>, k: number) => {
         const list = m.get(k);
         if (list) list.push({ ci, w });
         else m.set(k, [{ ci, w }]);
       };
-      add(byFirstChar, w.norm[0]!);
-      if (w.norm.length > 1) for (const first of new Set(w.sounds.map((k) => k[0]!))) add(byFirstSound, first);
+      add(byFirstChar, key2(w.norm, 0, w.norm.length === 1));
+      if (w.norm.length > 1) for (const first of new Set(w.sounds.map((k) => key2(k, 0, false)))) add(byFirstSound, first);
     }
   });
   /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
@@ -298,7 +348,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       if (!singles) {
         singles = new Set();
         let at = 0;
-        for (const w of segmenter().cut(t.norm, false)) {
+        for (const w of wordsOf(t)) {
           if (w.length === 1) singles.add(at);
           at += w.length;
         }
@@ -308,11 +358,15 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     const out: [number, number][][] = concepts.map(() => []);
     // Words are looked up by the character (as written) and the sound they start with, at each position.
     for (let i = 0; i < t.norm.length; i++) {
-      for (const { ci, w } of byFirstChar.get(t.norm[i]!) ?? []) {
-        if (!t.norm.startsWith(w.norm, i)) continue;
-        if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out[ci]!.push([i, i + w.norm.length]);
+      const two = i + 1 < t.norm.length;
+      for (const list of [byFirstChar.get(key2(t.norm, i, true)), two ? byFirstChar.get(key2(t.norm, i, false)) : undefined]) {
+        if (!list) continue;
+        for (const { ci, w } of list) {
+          if (!t.norm.startsWith(w.norm, i)) continue;
+          if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out[ci]!.push([i, i + w.norm.length]);
+        }
       }
-      for (const { ci, w } of byFirstSound.get(sound[i]!) ?? []) {
+      for (const { ci, w } of (two ? byFirstSound.get(key2(sound, i, false)) : undefined) ?? []) {
         if (!w.sounds.some((k) => sound.startsWith(k, i)) || t.norm.startsWith(w.norm, i)) continue;
         let own = false;
         for (let k = i; k < i + w.norm.length && !own; k++) own = w.chars.has(t.norm[k]!) && !FUNCTION_CHARS.includes(t.norm[k]!);
@@ -322,25 +376,30 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     return out;
   };
 
-  /** The nearest example to a window of the text, by cosine similarity. */
-  const nearest = (norm: string, sound: string): { ex: Example; sim: number } | null => {
-    const f = features(norm, sound);
+  /** The nearest example to a window of the text (its {@link features}), by cosine similarity. */
+  // Dot products per example, reused by every call of `nearest` (zeroed again after each; no re-entry).
+  const dots = new Float64Array(examples.length);
+  const touched: number[] = [];
+  const nearest = (f: ReadonlyMap<string, number>): { ex: Example; sim: number } | null => {
     let sq = 0;
-    const dots = new Map<number, number>();
     for (const [k, n] of f) {
       const w = n * (idf.get(k) ?? Math.log(examples.length + 1));
       sq += w * w;
       const p = postings.get(k);
       if (!p) continue;
-      for (const [idx, ew] of p) dots.set(idx, (dots.get(idx) ?? 0) + w * ew);
+      for (const [idx, ew] of p) {
+        if (dots[idx] === 0) touched.push(idx);
+        dots[idx] = dots[idx]! + w * ew;
+      }
     }
-    if (sq === 0) return null;
     let best: { ex: Example; sim: number } | null = null;
-    for (const [idx, dot] of dots) {
+    for (const idx of touched) {
       const ex = examples[idx]!;
-      const sim = dot / (Math.sqrt(sq) * ex.norm);
-      if (!best || sim > best.sim) best = { ex, sim };
+      const sim = dots[idx]! / (Math.sqrt(sq) * ex.norm);
+      dots[idx] = 0;
+      if (sq > 0 && (!best || sim > best.sim)) best = { ex, sim };
     }
+    touched.length = 0;
     return best;
   };
 
@@ -353,7 +412,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     if (!t.norm) return r;
     const sound = (t.sound ??= soundKey(t.norm));
     const clauses: [number, number][] = [];
-    for (let from = 0; from <= t.norm.length; ) {
+    for (let from = 0; from <= t.norm.length;) {
       let to = t.norm.indexOf(CLAUSE_SEP, from);
       if (to < 0) to = t.norm.length;
       if (to > from) clauses.push([from, to]);
@@ -371,7 +430,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     if (frames.length) {
       for (const f of frames) {
         if (r.hits.has(f.phrase)) continue;
-        if (f.unless.some((c) => occ[c]!.length > 0)) continue;
+        if (!f.all.every((c) => occ[c]!.length > 0) || f.unless.some((c) => occ[c]!.length > 0)) continue;
         for (const w of windows) {
           if (w.pair && f.window === 'clause') continue;
           let at = w.s;
@@ -401,6 +460,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     }
     // Examples: only in windows near a frame of some phrase id (half of its concepts in the window, one of
     // them not a topic, none of its cancelling ones in the utterance), and only for such ids.
+    let spans: [string, number][] | undefined;
     if (examples.length) {
       for (const w of windows) {
         if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
@@ -414,7 +474,8 @@ export function parseMeaning(text: string, fileName: string): Meaning {
           if (near) nearIds.add(phrase);
         }
         if (!nearIds.size) continue;
-        const n = nearest(t.norm.slice(w.s, w.e), sound.slice(w.s, w.e));
+        spans ??= wordSpans(wordsOf(t));
+        const n = nearest(features(t.norm, sound, spans, w.s, w.e));
         if (!n || !n.ex.hit || n.sim < threshold || !nearIds.has(n.ex.phrase)) continue;
         const prev = r.hits.get(n.ex.phrase);
         if (prev && (prev.via === 'frame' || (prev.similarity ?? 0) >= n.sim)) continue;

@@ -34,7 +34,6 @@ import type { Matcher } from './conditions/match.js';
 import { parseMeaning, type Meaning } from './meaning.js';
 import { RULE_IDS, type RuleId } from '../domain/report.js';
 
-
 /** Rules every ruleset must define, because every report carries them (task brief; contracts §2). */
 export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language'];
 
@@ -283,7 +282,12 @@ export interface ConsentRule extends RuleBase {
 
 /** A compiled check of an `audio` rule (see {@link audioCheckSchema}). */
 export type AudioCheck = { name: string; missing: string } & (
-  | { kind: 'metric'; metric: 'durationSec' | 'nonTalkSec' | 'nonTalkRatio' | 'longestSilenceSec' | 'agentTalkRatio' | 'agentCharsPerMin'; above?: number; below?: number }
+  | {
+      kind: 'metric';
+      metric: 'durationSec' | 'nonTalkSec' | 'nonTalkRatio' | 'longestSilenceSec' | 'agentTalkRatio' | 'agentCharsPerMin';
+      above?: number;
+      below?: number;
+    }
   | { kind: 'hold'; minSec: number; noticeWithinSec: number; notice: Matcher }
   | { kind: 'interruptions'; by: 'agent' | 'customer'; minOverlapMs: number; atLeast: number }
 );
@@ -397,7 +401,13 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
     const anchor = (a: AnchorSpec, path: (string | number)[]): Anchor => {
       const spec = typeof a === 'string' ? { condition: a, speaker: 'any' as const, occurrence: 'first' as const } : a;
       const when = resolveRef(spec.condition, typeof a === 'string' ? path : [...path, 'condition']);
-      return { name: spec.condition, when, speaker: spec.speaker, occurrence: spec.occurrence, ...(spec.withinSec !== undefined ? { withinSec: spec.withinSec } : {}) };
+      return {
+        name: spec.condition,
+        when,
+        speaker: spec.speaker,
+        occurrence: spec.occurrence,
+        ...(spec.withinSec !== undefined ? { withinSec: spec.withinSec } : {}),
+      };
     };
     const scope = (s: ScopeSpec, path: (string | number)[]): Scope => {
       const { after, before, around, ...rest } = s;
@@ -483,7 +493,8 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
             checks: r.checks.map((c, j): AudioCheck => {
               const cp = [...p, 'checks', j];
               if ('metric' in c) {
-                if (c.above === undefined && c.below === undefined) throw new RulesetPathError(cp, `check "${c.name}" needs above or below`);
+                if (c.above === undefined && c.below === undefined)
+                  throw new RulesetPathError(cp, `check "${c.name}" needs above or below`);
                 return {
                   kind: 'metric',
                   name: c.name,

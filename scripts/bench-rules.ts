@@ -60,7 +60,13 @@ export function generateCall(durationSec = 300): Transcript {
     { start: t + 3, end: t + 5, speaker: 'customer', text: '没有了 谢谢 再见', confidence: 0.9 },
     { start: t + 5.5, end: t + 7, speaker: 'agent', text: '不客气，再见。', confidence: 0.9 },
   );
-  return { callId: 'bench-5min', durationSec, segments, roles: { method: 'channels', confidence: 1 }, audio: benchAudio(segments, durationSec) };
+  return {
+    callId: 'bench-5min',
+    durationSec,
+    segments,
+    roles: { method: 'channels', confidence: 1 },
+    audio: benchAudio(segments, durationSec),
+  };
 }
 
 /**
@@ -93,9 +99,26 @@ function benchAudio(segments: readonly Segment[], durationSec: number): AudioMea
 }
 
 const PLAIN_PHRASES = [
-  '不知道', '你去问', '不行，重填', '有牌子，自己看', '上面不是写好了吗', '下班了，明天再来', '快点，要下班了',
-  '已经告诉你一遍了，还不懂', '没看我正忙着吗', '拎不清', '神经病', '有意见找领导去', '我就是这个态度，你告去',
-  '有本事不要来我这儿办', '你有完没完', '您好', '中心', '再见', '请慢走', '还有其他',
+  '不知道',
+  '你去问',
+  '不行，重填',
+  '有牌子，自己看',
+  '上面不是写好了吗',
+  '下班了，明天再来',
+  '快点，要下班了',
+  '已经告诉你一遍了，还不懂',
+  '没看我正忙着吗',
+  '拎不清',
+  '神经病',
+  '有意见找领导去',
+  '我就是这个态度，你告去',
+  '有本事不要来我这儿办',
+  '你有完没完',
+  '您好',
+  '中心',
+  '再见',
+  '请慢走',
+  '还有其他',
 ];
 
 /** Baseline: how many (segment, phrase) pairs a plain substring scan finds. */

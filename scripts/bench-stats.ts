@@ -85,7 +85,9 @@ async function time<T>(what: string, runs: number, fn: () => Promise<T>): Promis
     ms.push(performance.now() - started);
   }
   const sorted = [...ms].sort((a, b) => a - b);
-  process.stdout.write(`${what}: ${ms.map((m) => m.toFixed(0)).join(' / ')} ms (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms)\n`);
+  process.stdout.write(
+    `${what}: ${ms.map((m) => m.toFixed(0)).join(' / ')} ms (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms)\n`,
+  );
   return result!;
 }
 
@@ -101,7 +103,9 @@ try {
   process.stdout.write(
     `generated ${CALLS} calls in 2026-11 and ${CALLS} in 2026-10 (${counts.rows[0]!.findings} findings, ${counts.rows[0]!.decisions} decisions) in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s\n`,
   );
-  const stats = await time(`aggregate 2026-11 (${CALLS} calls, with 2026-10 for the changes)`, RUNS, () => computeMonthlyStats(db, MONTH, TZ, maskText));
+  const stats = await time(`aggregate 2026-11 (${CALLS} calls, with 2026-10 for the changes)`, RUNS, () =>
+    computeMonthlyStats(db, MONTH, TZ, maskText),
+  );
   process.stdout.write(
     `  calls ${stats.centre.calls}, flagged ${stats.centre.flagged}, confirmed findings ${stats.centre.confirmedFindings}, agents ${stats.byAgent.length}, lines ${stats.byLine.length}, confirmed violations listed ${stats.confirmedViolations.length}\n`,
   );

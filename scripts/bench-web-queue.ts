@@ -73,7 +73,16 @@ async function seed(pool: pg.Pool): Promise<number> {
             banned_phrases[1], 6.2, 8.8, 'agent', '不知道。你去问民政局。', 0.9
      FROM reports WHERE flagged`,
   );
-  const phrases = ['您好，请问有什么可以帮您？', '我想问一下补办结婚证要带什么材料。', '请稍等，我帮您查一下。', '需要身份证和户口本。', '好的，谢谢，再见。', '不知道。你去问民政局。', '社保卡丢了怎么办？', '公积金提取需要哪些手续？'];
+  const phrases = [
+    '您好，请问有什么可以帮您？',
+    '我想问一下补办结婚证要带什么材料。',
+    '请稍等，我帮您查一下。',
+    '需要身份证和户口本。',
+    '好的，谢谢，再见。',
+    '不知道。你去问民政局。',
+    '社保卡丢了怎么办？',
+    '公积金提取需要哪些手续？',
+  ];
   await pool.query(
     `INSERT INTO transcript_texts (recording_id, body)
      SELECT (md5('bench' || g) || lpad(to_hex(g), 8, '0')),
@@ -102,10 +111,22 @@ async function main(): Promise<void> {
   await createUser(pool, { username: 'bench-officer', role: 'officer', password: PASSWORD });
   await createUser(pool, { username: 'bench-super', role: 'supervisor', password: PASSWORD });
 
-  const config = loadConfig({ ...process.env, DATABASE_URL: DB_URL, WEB_SESSION_SECRET: 'bench-secret-0123456789-0123456789-abc', QUEUE_PREFIX: 'callqa-bench', LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: DB_URL,
+    WEB_SESSION_SECRET: 'bench-secret-0123456789-0123456789-abc',
+    QUEUE_PREFIX: 'callqa-bench',
+    LOG_LEVEL: 'warn',
+  });
   const redis = createRedis(config.redisUrl);
   const queues = openQueues(redis, config);
-  const storage = new ObjectStorage({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', accessKey: 'x', secretKey: 'x', pathStyle: true });
+  const storage = new ObjectStorage({
+    endpoint: 'http://127.0.0.1:1',
+    region: 'us-east-1',
+    accessKey: 'x',
+    secretKey: 'x',
+    pathStyle: true,
+  });
   const app = await buildWebServer({ config, db: pool, storage, redis, queues, log: createLogger('warn') }, config.web.sessionSecret!);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -113,10 +134,14 @@ async function main(): Promise<void> {
 
   async function signIn(username: string): Promise<string> {
     const page = await fetch(`${base}/login`);
-    const csrfCookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrfCookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
     const res = await fetch(`${base}/login`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: token, username, password: PASSWORD, next: '/' }),
     });
@@ -162,15 +187,26 @@ async function main(): Promise<void> {
   const browserResults: { case: string; loadMs: ReturnType<typeof stats> }[] = [];
   if (existsSync(CHROMIUM)) {
     const browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const context = await browser.newContext();
     const cookie = cookies.get('bench-officer')!;
-    await context.addCookies(cookie.split('; ').map((c) => {
-      const i = c.indexOf('=');
-      return { name: c.slice(0, i), value: c.slice(i + 1), url: base };
-    }));
+    await context.addCookies(
+      cookie.split('; ').map((c) => {
+        const i = c.indexOf('=');
+        return { name: c.slice(0, i), value: c.slice(i + 1), url: base };
+      }),
+    );
     const page = await context.newPage();
     for (const [name, user, url] of cases.filter(([, u]) => u === 'bench-officer')) {
       const loads: number[] = [];
@@ -192,9 +228,13 @@ async function main(): Promise<void> {
 
   const out = { calls, runs: RUNS, seedSeconds: +(seedMs / 1000).toFixed(1), node: process.version, results, chromium: browserResults };
   process.stdout.write(`queue page with ${calls} calls (${RUNS} runs each, milliseconds; http = whole page over HTTP, db = queue query)\n`);
-  process.stdout.write(`${'case'.padEnd(44)} ${'http median'.padStart(11)} ${'http p95'.padStart(9)} ${'db median'.padStart(9)} ${'db p95'.padStart(7)}  rows\n`);
+  process.stdout.write(
+    `${'case'.padEnd(44)} ${'http median'.padStart(11)} ${'http p95'.padStart(9)} ${'db median'.padStart(9)} ${'db p95'.padStart(7)}  rows\n`,
+  );
   for (const r of results) {
-    process.stdout.write(`${r.case.padEnd(44)} ${String(r.httpMs.median).padStart(11)} ${String(r.httpMs.p95).padStart(9)} ${String(r.dbMs.median).padStart(9)} ${String(r.dbMs.p95).padStart(7)}  ${r.rows}\n`);
+    process.stdout.write(
+      `${r.case.padEnd(44)} ${String(r.httpMs.median).padStart(11)} ${String(r.httpMs.p95).padStart(9)} ${String(r.dbMs.median).padStart(9)} ${String(r.dbMs.p95).padStart(7)}  ${r.rows}\n`,
+    );
   }
   if (browserResults.length) {
     process.stdout.write(`\nin Chromium (page navigation until the load event, milliseconds)\n`);

@@ -30,7 +30,8 @@ interface NoiseRow {
 
 function numbers(list: string, name: string): number[] {
   const values = list.split(',').map((s) => Number(s.trim()));
-  if (!values.length || values.some((v) => !Number.isFinite(v))) throw new Error(`--${name} must be a comma-separated list of numbers, got "${list}"`);
+  if (!values.length || values.some((v) => !Number.isFinite(v)))
+    throw new Error(`--${name} must be a comma-separated list of numbers, got "${list}"`);
   return values;
 }
 
@@ -67,18 +68,32 @@ async function main(): Promise<void> {
       const result = evaluateRules(transcripts, set.labels, { ruleset, centreNames });
       if (result.missing.length) throw new Error(`${dir}: labels without a transcript: ${result.missing.join(', ')}`);
       for (const [rule, m] of Object.entries(result.perRule)) f1[rule] = (f1[rule] ?? 0) + m.f1 / runSeeds.length;
-      falseCalls += result.bannedFalseAlarmCalls.filter((id) => set.labels.find((l) => l.callId === id)?.expect.banned_phrase?.length === 0).length;
+      falseCalls += result.bannedFalseAlarmCalls.filter(
+        (id) => set.labels.find((l) => l.callId === id)?.expect.banned_phrase?.length === 0,
+      ).length;
     }
-    rows.push({ rate, seeds: runSeeds, measuredCer, f1, falseBannedPer100: withoutBanned ? (100 * falseCalls) / runSeeds.length / withoutBanned : 0 });
+    rows.push({
+      rate,
+      seeds: runSeeds,
+      measuredCer,
+      f1,
+      falseBannedPer100: withoutBanned ? (100 * falseCalls) / runSeeds.length / withoutBanned : 0,
+    });
   }
 
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ set: dir, rulesetVersion: ruleset.version, calls: set.labels.length, callsWithoutBanned: withoutBanned, rows })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ set: dir, rulesetVersion: ruleset.version, calls: set.labels.length, callsWithoutBanned: withoutBanned, rows })}\n`,
+    );
     return;
   }
   const rules = Object.keys(rows[0]?.f1 ?? {});
-  process.stdout.write(`${dir}: ${set.labels.length} labelled calls (${withoutBanned} without a banned phrase), ruleset ${ruleset.version}, seeds ${seeds.join(',')}\n`);
-  process.stdout.write(`${'ASR noise'.padEnd(10)}${'CER'.padStart(7)}${rules.map((r) => `F1 ${r}`.padStart(26)).join('')}${'false banned /100'.padStart(20)}\n`);
+  process.stdout.write(
+    `${dir}: ${set.labels.length} labelled calls (${withoutBanned} without a banned phrase), ruleset ${ruleset.version}, seeds ${seeds.join(',')}\n`,
+  );
+  process.stdout.write(
+    `${'ASR noise'.padEnd(10)}${'CER'.padStart(7)}${rules.map((r) => `F1 ${r}`.padStart(26)).join('')}${'false banned /100'.padStart(20)}\n`,
+  );
   for (const row of rows) {
     process.stdout.write(
       `${`${(row.rate * 100).toFixed(0)} %`.padEnd(10)}${`${(row.measuredCer * 100).toFixed(1)} %`.padStart(7)}${rules.map((r) => row.f1[r]!.toFixed(3).padStart(26)).join('')}${row.falseBannedPer100.toFixed(1).padStart(20)}\n`,

@@ -54,7 +54,13 @@ function parseOptions(argv: string[]): TrialOptions {
     if (!Number.isFinite(value) || value < 0) throw new Error(`${name} needs a number`);
     return value;
   };
-  const o = { recordings: get('--recordings', 2500), hosts: Math.max(1, get('--hosts', 1)), cutHost: argv.includes('--cut-host'), redisOutageSec: get('--redis-outage-sec', 0), lockMs: get('--lock-ms', 30_000) };
+  const o = {
+    recordings: get('--recordings', 2500),
+    hosts: Math.max(1, get('--hosts', 1)),
+    cutHost: argv.includes('--cut-host'),
+    redisOutageSec: get('--redis-outage-sec', 0),
+    lockMs: get('--lock-ms', 30_000),
+  };
   if (o.cutHost && o.hosts < 2) throw new Error('--cut-host needs --hosts 2 or more');
   return o;
 }
@@ -108,11 +114,36 @@ async function main(): Promise<void> {
   try {
     await storage.ensureBuckets([bucket, resultsBucket]);
     const wav = path.join(dir, 'call.wav');
-    await run('ffmpeg', ['-y', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=6', '-ac', '2', '-c:a', 'pcm_alaw', wav]);
-    const sidecar = JSON.stringify({ callId: 'x', durationSec: 6, segments: [{ start: 0.5, end: 2, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }] });
+    await run('ffmpeg', [
+      '-y',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=8000:duration=6',
+      '-ac',
+      '2',
+      '-c:a',
+      'pcm_alaw',
+      wav,
+    ]);
+    const sidecar = JSON.stringify({
+      callId: 'x',
+      durationSec: 6,
+      segments: [{ start: 0.5, end: 2, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }],
+    });
     const keys = Array.from({ length: o.recordings }, (_, i) => `trial/call-${String(i).padStart(5, '0')}.wav`);
     for (let i = 0; i < keys.length; i += 40) {
-      await Promise.all(keys.slice(i, i + 40).flatMap((k) => [storage.putFile(bucket, k, wav, 'audio/wav'), storage.putText(bucket, k + TRANSCRIPT_SIDECAR_SUFFIX, sidecar, 'application/json')]));
+      await Promise.all(
+        keys
+          .slice(i, i + 40)
+          .flatMap((k) => [
+            storage.putFile(bucket, k, wav, 'audio/wav'),
+            storage.putText(bucket, k + TRANSCRIPT_SIDECAR_SUFFIX, sidecar, 'application/json'),
+          ]),
+      );
     }
 
     for (let n = 1; n <= o.hosts; n += 1) {
@@ -157,14 +188,27 @@ async function main(): Promise<void> {
       };
     };
     for (const h of hosts) {
-      const [cmd, args] = h.netns ? ['ip', ['netns', 'exec', h.netns, process.execPath, CALLQA, 'worker', '--no-schedule']] : [process.execPath, [CALLQA, 'worker', '--no-schedule']];
+      const [cmd, args] = h.netns
+        ? ['ip', ['netns', 'exec', h.netns, process.execPath, CALLQA, 'worker', '--no-schedule']]
+        : [process.execPath, [CALLQA, 'worker', '--no-schedule']];
       h.worker = spawn(cmd, args, { env: { ...process.env, ...envFor(h) }, stdio: ['ignore', 'pipe', 'pipe'] });
       h.worker.stdout!.on('data', (d: Buffer) => (h.output += d.toString()));
       h.worker.stderr!.on('data', (d: Buffer) => (h.output += d.toString()));
     }
 
     const started = Date.now();
-    const scanEnv = { ...process.env, REDIS_URL: redisUrl.toString(), DATABASE_URL: dbUrl.toString(), S3_ENDPOINT: s3.connection.endpoint, S3_ACCESS_KEY: s3.connection.accessKey, S3_SECRET_KEY: s3.connection.secretKey, S3_RECORDINGS_BUCKET: bucket, S3_RESULTS_BUCKET: resultsBucket, QUEUE_PREFIX: `callqa-trial-${suffix}`, LOG_LEVEL: 'warn' };
+    const scanEnv = {
+      ...process.env,
+      REDIS_URL: redisUrl.toString(),
+      DATABASE_URL: dbUrl.toString(),
+      S3_ENDPOINT: s3.connection.endpoint,
+      S3_ACCESS_KEY: s3.connection.accessKey,
+      S3_SECRET_KEY: s3.connection.secretKey,
+      S3_RECORDINGS_BUCKET: bucket,
+      S3_RESULTS_BUCKET: resultsBucket,
+      QUEUE_PREFIX: `callqa-trial-${suffix}`,
+      LOG_LEVEL: 'warn',
+    };
     await run(process.execPath, [CALLQA, 'scan', 'trial/'], { env: scanEnv });
     const counts = async (): Promise<Record<string, number>> => countRecordingsByStatus(db, bucket);
     const ended = (c: Record<string, number>) => (c.reported ?? 0) + (c.failed ?? 0);
@@ -191,7 +235,8 @@ async function main(): Promise<void> {
       const line = JSON.stringify(c);
       if (line !== last) process.stderr.write(`${Math.round((Date.now() - started) / 1000)} s: ${line}\n`);
       last = line;
-      if (hosts.every((h) => h.worker!.exitCode !== null)) throw new Error(`every worker exited:\n${hosts.map((h) => h.output).join('\n')}`);
+      if (hosts.every((h) => h.worker!.exitCode !== null))
+        throw new Error(`every worker exited:\n${hosts.map((h) => h.output).join('\n')}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
     const wallSec = (Date.now() - started) / 1000;
@@ -201,7 +246,9 @@ async function main(): Promise<void> {
     const wrong = rows.filter((r) => r.live !== 1 || r.reported !== 1 || r.reports !== 1);
     const healthyHosts = hosts.filter((h, i) => !(o.cutHost && i === 0));
     for (const h of healthyHosts) h.worker!.kill('SIGTERM');
-    await Promise.all(healthyHosts.map((h) => new Promise((r) => (h.worker!.exitCode !== null ? r(undefined) : h.worker!.once('exit', r)))));
+    await Promise.all(
+      healthyHosts.map((h) => new Promise((r) => (h.worker!.exitCode !== null ? r(undefined) : h.worker!.once('exit', r)))),
+    );
     const leftFolders = (await Promise.all(healthyHosts.map((h) => readdir(h.workDir)))).flat().filter((n) => n.startsWith('callqa-job-'));
     const result = {
       recordings: o.recordings,

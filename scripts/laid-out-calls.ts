@@ -34,7 +34,11 @@ export interface LaidOutSpeech {
  * downmixed by ffmpeg) and returns where each speech file starts. Used to test VAD timings against real speech
  * placed at known offsets among silence, ringback tones and hold music.
  */
-export async function makeLaidOutCall(file: string, pieces: CallPiece[], durationOf: (speechFile: string) => number): Promise<LaidOutSpeech[]> {
+export async function makeLaidOutCall(
+  file: string,
+  pieces: CallPiece[],
+  durationOf: (speechFile: string) => number,
+): Promise<LaidOutSpeech[]> {
   const inputs: string[] = [];
   const placed: LaidOutSpeech[] = [];
   let offset = 0;
@@ -52,8 +56,10 @@ export async function makeLaidOutCall(file: string, pieces: CallPiece[], duratio
     } else {
       const note = 'pow(2\\,floor(mod(t*2.5\\,8))/12)';
       inputs.push(
-        '-f', 'lavfi',
-        '-i', `aevalsrc=exprs=0.15*sin(2*PI*262*${note}*t)+0.1*sin(2*PI*330*${note}*t)+0.1*sin(2*PI*392*${note}*t)+0.05*sin(4*PI*262*${note}*t):s=16000:d=${piece.hold}`,
+        '-f',
+        'lavfi',
+        '-i',
+        `aevalsrc=exprs=0.15*sin(2*PI*262*${note}*t)+0.1*sin(2*PI*330*${note}*t)+0.1*sin(2*PI*392*${note}*t)+0.05*sin(4*PI*262*${note}*t):s=16000:d=${piece.hold}`,
       );
       offset += piece.hold;
     }
@@ -61,7 +67,20 @@ export async function makeLaidOutCall(file: string, pieces: CallPiece[], duratio
   const n = pieces.length;
   const streams = pieces.map((_, i) => `[${i}:a]aresample=16000,aformat=channel_layouts=mono[p${i}]`).join(';');
   const concat = `${pieces.map((_, i) => `[p${i}]`).join('')}concat=n=${n}:v=0:a=1[out]`;
-  await ffmpeg(...inputs, '-filter_complex', `${streams};${concat}`, '-map', '[out]', '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', file);
+  await ffmpeg(
+    ...inputs,
+    '-filter_complex',
+    `${streams};${concat}`,
+    '-map',
+    '[out]',
+    '-ar',
+    '16000',
+    '-ac',
+    '1',
+    '-c:a',
+    'pcm_s16le',
+    file,
+  );
   return placed;
 }
 
@@ -92,6 +111,22 @@ export async function makeStereoCall(
   const pad = (pieces: CallPiece[]) => [...pieces, { silence: Math.max(0.01, end - piecesLength(pieces, durationOf)) }];
   const placedAgent = await makeLaidOutCall(left, pad(agent), durationOf);
   const placedCustomer = await makeLaidOutCall(right, pad(customer), durationOf);
-  await ffmpeg('-i', left, '-i', right, '-filter_complex', '[0:a][1:a]amerge=inputs=2[s]', '-map', '[s]', '-t', String(end), '-ar', '8000', '-c:a', 'pcm_s16le', path.resolve(file));
+  await ffmpeg(
+    '-i',
+    left,
+    '-i',
+    right,
+    '-filter_complex',
+    '[0:a][1:a]amerge=inputs=2[s]',
+    '-map',
+    '[s]',
+    '-t',
+    String(end),
+    '-ar',
+    '8000',
+    '-c:a',
+    'pcm_s16le',
+    path.resolve(file),
+  );
   return { agent: placedAgent, customer: placedCustomer };
 }

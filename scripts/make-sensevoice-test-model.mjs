@@ -103,10 +103,7 @@ export function buildTestModel({ kind = 'sensevoice', text = '您好', event = '
   const tokens = testTokens(kind, text);
   const id = (t) => tokens.indexOf(t);
   const vocab = tokens.length;
-  const expected =
-    kind === 'sensevoice'
-      ? ['<|zh|>', '<|NEUTRAL|>', `<|${event}|>`, '<|withitn|>', ...text]
-      : [...text];
+  const expected = kind === 'sensevoice' ? ['<|zh|>', '<|NEUTRAL|>', `<|${event}|>`, '<|withitn|>', ...text] : [...text];
   // CTC collapses repeated tokens: SenseVoice needs a blank between two equal neighbours.
   const prefixTokens = [];
   for (const t of expected) {

@@ -29,7 +29,10 @@ export interface CharacterErrors {
  * @returns e.g. "您好县婚姻登记中心"
  */
 export function textForCer(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /**

@@ -36,17 +36,37 @@ const makeConverter = OpenCC.Converter as (options: { from: string; to: string }
 const toSimplifiedTw = makeConverter({ from: 'tw', to: 'cn' });
 const toSimplifiedHk = makeConverter({ from: 'hk', to: 'cn' });
 
-const tradCharCache = new Map<string, boolean>();
+/**
+ * Per UTF-16 code unit of the Basic Multilingual Plane: 0 not yet known, 1 unchanged by Traditional →
+ * Simplified conversion, 2 changed (64 KiB, filled on first sight of each character).
+ */
+const tradTable = new Uint8Array(0x10000);
+/** The same for characters outside the Basic Multilingual Plane (rare). */
+const tradAstral = new Map<string, boolean>();
 
 /** True when some character of `t` changes under Traditional → Simplified conversion (cached per character). */
 function hasTraditional(t: string): boolean {
-  for (const c of t) {
-    let trad = tradCharCache.get(c);
-    if (trad === undefined) {
-      trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
-      tradCharCache.set(c, trad);
+  for (let i = 0; i < t.length; i++) {
+    const code = t.charCodeAt(i);
+    if (code < 0x2e80) continue; // below the CJK radicals: nothing to convert
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const c = String.fromCodePoint(t.codePointAt(i)!);
+      let trad = tradAstral.get(c);
+      if (trad === undefined) {
+        trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
+        tradAstral.set(c, trad);
+      }
+      if (trad) return true;
+      if (c.length === 2) i++;
+      continue;
     }
-    if (trad) return true;
+    let known = tradTable[code]!;
+    if (known === 0) {
+      const c = t[i]!;
+      known = toSimplifiedHk(toSimplifiedTw(c)) !== c ? 2 : 1;
+      tradTable[code] = known;
+    }
+    if (known === 2) return true;
   }
   return false;
 }
@@ -82,7 +102,8 @@ const SPACE = /\s/u;
  * before them.
  */
 // eslint-disable-next-line no-control-regex -- control characters are what this removes
-const INVISIBLE = /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
+const INVISIBLE =
+  /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
 
 /**
  * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
@@ -150,7 +171,7 @@ export function normalizeWithMap(text: string): NormalizedText {
   //    evasion like "你这人 神 经 病"; not "喂 喂 喂", one word repeated), and so does a space next to a single
   //    Han character that is no word of its own ({@link STANDALONE}); the others become clause breaks.
   const tokens: { s: number; e: number }[] = [];
-  for (let i = 0; i < chars.length; ) {
+  for (let i = 0; i < chars.length;) {
     if (SPACE.test(chars[i]!)) {
       i++;
       continue;
@@ -171,7 +192,7 @@ export function normalizeWithMap(text: string): NormalizedText {
     const prev = tokens[k - 1];
     return !!prev && HAN.test(chars[prev.e - 1]!) && HAN.test(chars[t.s]!) && (splitOff(prev) || splitOff(t));
   });
-  for (let k = 0; k < tokens.length; ) {
+  for (let k = 0; k < tokens.length;) {
     let e = k;
     while (e < tokens.length && singleHan(tokens[e]!)) e++;
     const run = tokens.slice(k, e).map((t) => chars[t.s]);
@@ -296,11 +317,24 @@ function soundCode(cls: string): string {
   return c;
 }
 
-/** The sound-key character of one character: its default reading's class for Han, itself otherwise. */
+/**
+ * Particles whose first dictionary reading (pinyin-pro, one character out of context) is not how they are
+ * said in speech: 了 is "le" after a verb (挂了, 说了) far more often than "liao" (了解), sentence-final 咯 is
+ * "lo" (keyed as the near syllable "luo", so 啰 matches; "lo" has no other common character), 呗 is "bei".
+ * ASR writes the spoken sound (挂乐, 挂勒), so the sound key uses the spoken reading.
+ */
+const SPOKEN_READING: Readonly<Record<string, string>> = { 了: 'le', 咯: 'luo', 呗: 'bei' };
+
+/** The reading a sound key uses for one Han character: its spoken reading, else its first dictionary reading. */
+function keyReading(ch: string): string {
+  return SPOKEN_READING[ch] ?? pinyin(ch, { type: 'array', toneType: 'none' })[0] ?? ch;
+}
+
+/** The sound-key character of one character: its spoken reading's class for Han ({@link keyReading}), itself otherwise. */
 function soundKeyChar(ch: string): string {
   let k = soundKeyCache.get(ch);
   if (k === undefined) {
-    k = HAN.test(ch) ? soundCode(canonicalSyllable(pinyin(ch, { type: 'array', toneType: 'none' })[0] ?? ch)) : ch;
+    k = HAN.test(ch) ? soundCode(canonicalSyllable(keyReading(ch))) : ch;
     soundKeyCache.set(ch, k);
   }
   return k;
@@ -308,7 +342,7 @@ function soundKeyChar(ch: string): string {
 
 /**
  * The sound key of normalised text: every Han character replaced by one private-use character (U+E000…)
- * standing for the sound class of its most common reading, everything else kept. Same length as the input,
+ * standing for the sound class of its spoken reading ({@link keyReading}), everything else kept. Same length as the input,
  * so offsets agree. Two texts that sound alike under the folds of {@link canonicalSyllable} have the same key
  * (县婚因登记中新 and 县婚姻登记中心).
  */
@@ -439,9 +473,13 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
   const cost = (x: SoundMatch) => x.dropped * 2 + x.doubled + x.soundOnly * 0.1;
   for (let i = from; i < chars.length; i++) {
     if (chars[i] === CLAUSE_SEP) continue;
+    // A match starts on the phrase's first syllable, or on its second when the first is dropped.
+    if (!sameSound(chars[i]!, 0) && !(m >= 2 && sameSound(chars[i]!, 1))) continue;
     // Depth-first over the few ways the phrase can lie at i (at most one drop, doubles only after a match).
     // dropAt: which syllable of the phrase is missing (-1: none).
-    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [{ j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 }];
+    const stack: { j: number; k: number; soundOnly: number; doubled: number; dropped: number; dropAt: number }[] = [
+      { j: i, k: 0, soundOnly: 0, doubled: 0, dropped: 0, dropAt: -1 },
+    ];
     while (stack.length) {
       const s = stack.pop()!;
       if (s.k === m) {
@@ -462,7 +500,14 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
       if (c !== undefined && c !== CLAUSE_SEP) {
         if (sameSound(c, s.k)) stack.push({ ...s, j: s.j + 1, k: s.k + 1, soundOnly: s.soundOnly + (c === phrase[s.k] ? 0 : 1) });
         // A doubled syllable: the text repeats the sound just matched.
-        if (s.k > 0 && s.doubled < 2 && c !== undefined && s.j > i && charSounds(c).some((x) => charSounds(chars[s.j - 1]!).includes(x)) && phrase[s.k] !== phrase[s.k - 1]) {
+        if (
+          s.k > 0 &&
+          s.doubled < 2 &&
+          c !== undefined &&
+          s.j > i &&
+          charSounds(c).some((x) => charSounds(chars[s.j - 1]!).includes(x)) &&
+          phrase[s.k] !== phrase[s.k - 1]
+        ) {
           stack.push({ ...s, j: s.j + 1, doubled: s.doubled + 1 });
         }
       }
@@ -470,7 +515,8 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
       if (s.dropped === 0 && s.k > 0 && m >= 2) stack.push({ ...s, k: s.k + 1, dropped: 1, dropAt: s.k });
       else if (s.dropped === 0 && s.k === 0 && m >= 2 && s.j === i) {
         // The first syllable dropped: the match starts on the second.
-        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1)) stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1, dropAt: 0 });
+        if (c !== undefined && c !== CLAUSE_SEP && sameSound(c, 1))
+          stack.push({ j: s.j + 1, k: 2, soundOnly: c === phrase[1] ? 0 : 1, doubled: 0, dropped: 1, dropAt: 0 });
       }
     }
     if (best && best.start === i) return best;

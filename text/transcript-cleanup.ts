@@ -24,7 +24,6 @@
 import { toSimplified } from './normalize.js';
 import type { Segment, SegmentFlag } from '../domain/transcript.js';
 
-
 /** A segment as produced by whisper.ts (`RawSegment`): times in seconds. */
 export interface AsrSegment {
   start: number;
@@ -119,9 +118,37 @@ export const HALLUCINATIONS: readonly HallucinationPattern[] = Object.freeze([
  * span with other content is removed only when it is the whole segment.
  */
 const NON_SPEECH_WORDS = [
-  '音乐', '背景音乐', '掌声', '鼓掌', '笑声', '笑', '大笑', '欢呼', '静音', '沉默', '无声', '噪音', '杂音', '空白',
-  '音效', '咳嗽', '叹气', '电话铃声', '铃声', '嘟嘟声', '听不清', '字幕',
-  'blank_audio', 'music', 'noise', 'applause', 'laughter', 'laughs', 'silence', 'inaudible', 'no speech',
+  '音乐',
+  '背景音乐',
+  '掌声',
+  '鼓掌',
+  '笑声',
+  '笑',
+  '大笑',
+  '欢呼',
+  '静音',
+  '沉默',
+  '无声',
+  '噪音',
+  '杂音',
+  '空白',
+  '音效',
+  '咳嗽',
+  '叹气',
+  '电话铃声',
+  '铃声',
+  '嘟嘟声',
+  '听不清',
+  '字幕',
+  'blank_audio',
+  'music',
+  'noise',
+  'applause',
+  'laughter',
+  'laughs',
+  'silence',
+  'inaudible',
+  'no speech',
 ];
 
 /** Characters ignored when comparing texts: whitespace, punctuation and symbols. */
@@ -197,8 +224,14 @@ const CLAUSE_SPLIT = /([\s,.!?;:，。！？；：、…]+)/u;
  */
 function promptEcho(prompt: string | undefined): { whole: string; description: string[] } | null {
   if (!prompt) return null;
-  const clauses = prompt.split(CLAUSE_SPLIT).filter((_, i) => i % 2 === 0).map(normalizeForCompare).filter((c) => c.length > 0);
-  const description = clauses.filter((c) => c.length >= ECHO_MIN_CHARS && !c.includes('您好') && !c.includes('请讲') && !c.endsWith('中心'));
+  const clauses = prompt
+    .split(CLAUSE_SPLIT)
+    .filter((_, i) => i % 2 === 0)
+    .map(normalizeForCompare)
+    .filter((c) => c.length > 0);
+  const description = clauses.filter(
+    (c) => c.length >= ECHO_MIN_CHARS && !c.includes('您好') && !c.includes('请讲') && !c.endsWith('中心'),
+  );
   return description.length ? { whole: clauses.join(''), description } : null;
 }
 
@@ -222,7 +255,10 @@ function echoesDescription(clause: string, echo: { whole: string; description: r
  * Removes clauses of `text` that `drop` selects, keeping the others with their punctuation.
  * @returns the text left (trimmed) and the removed clauses
  */
-function removeClauses(text: string, drop: (normClause: string, index: number, all: string[]) => boolean): { rest: string; removed: string[] } {
+function removeClauses(
+  text: string,
+  drop: (normClause: string, index: number, all: string[]) => boolean,
+): { rest: string; removed: string[] } {
   const parts = text.split(CLAUSE_SPLIT);
   const clauses = parts.filter((_, i) => i % 2 === 0).map(normalizeForCompare);
   const removed: string[] = [];
@@ -294,14 +330,24 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
         // An outro line as one clause of a longer segment: an invented head or tail, removed on its own.
         const { rest, removed } = removeClauses(text, (c) => wholePatterns.some((h) => h.norm === c));
         if (removed.length) {
-          dropped.push({ start, end, text: removed.join(' '), reason: 'hallucination', patternId: 'outro_clause', partial: hasSpeech(rest) });
+          dropped.push({
+            start,
+            end,
+            text: removed.join(' '),
+            reason: 'hallucination',
+            patternId: 'outro_clause',
+            partial: hasSpeech(rest),
+          });
           text = rest;
           gone = !hasSpeech(text);
         }
       }
     }
     if (!gone && echo) {
-      const clauses = text.split(CLAUSE_SPLIT).filter((_, i) => i % 2 === 0).map(normalizeForCompare);
+      const clauses = text
+        .split(CLAUSE_SPLIT)
+        .filter((_, i) => i % 2 === 0)
+        .map(normalizeForCompare);
       if (clauses.some((c) => echoesDescription(c, echo))) {
         const { rest, removed } = removeClauses(text, (c) => echo.whole.includes(c) || echoesDescription(c, echo));
         dropped.push({ start, end, text: removed.join(' '), reason: 'prompt_echo', partial: hasSpeech(rest) });
@@ -419,8 +465,6 @@ function takeNormalizedPrefix(text: string, n: number): string {
   return out.trim();
 }
 
-
-
 /** Result of {@link cleanTranscriptSegments}. */
 export interface CleanTranscriptResult {
   /** Cleaned segments, sorted by start, each keeping its speaker. */
@@ -464,7 +508,7 @@ export function cleanTranscriptSegments(segments: readonly Segment[], opts: Post
     kept.push({ ...c, speaker: seg.speaker, text: untouched ? seg.text : c.text, ...(flags.length ? { flags } : {}) });
   }
   const out: Segment[] = [];
-  for (let i = 0; i < kept.length; ) {
+  for (let i = 0; i < kept.length;) {
     const first = kept[i]!;
     const key = normalizeForCompare(first.text);
     let j = i + 1;

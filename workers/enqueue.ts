@@ -3,7 +3,12 @@
  * (retry). Each recording version gets a deterministic job id and a `recordings` row, so enqueuing the
  * same night twice processes each recording once.
  */
-import { insertQueuedRecordings, listFailedRecordings, resetRecordingToQueued, upsertQueuedRecording } from '../infra/db/recordings-repository.js';
+import {
+  insertQueuedRecordings,
+  listFailedRecordings,
+  resetRecordingToQueued,
+  upsertQueuedRecording,
+} from '../infra/db/recordings-repository.js';
 import type { Pool } from '../infra/db/pool.js';
 import type { ObjectStorage } from '../infra/object-storage.js';
 import { isRecordingKey, recordingId } from '../pipeline/storage-keys.js';
@@ -41,7 +46,9 @@ export async function queueNewRecordings(deps: { db: Pool; queues: Queues }, rec
     recs.map((rec) => ({ id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size })),
   );
   const pending = recs.filter((r) => status.get(r.recordingId) === 'queued');
-  await deps.queues.prepare.addBulk(pending.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })));
+  await deps.queues.prepare.addBulk(
+    pending.map((rec) => ({ name: 'prepare', data: rec, opts: { jobId: stageJobId('prepare', rec.recordingId) } })),
+  );
   return recs.filter((r) => inserted.has(r.recordingId));
 }
 
@@ -70,7 +77,13 @@ export async function scanPrefix(
   };
   for await (const object of deps.storage.list(bucket, prefix)) {
     if (!isRecordingKey(object.key)) continue;
-    const rec: RecordingRef = { recordingId: recordingId(bucket, object.key, object.etag), bucket, key: object.key, etag: object.etag, size: object.size };
+    const rec: RecordingRef = {
+      recordingId: recordingId(bucket, object.key, object.etag),
+      bucket,
+      key: object.key,
+      etag: object.etag,
+      size: object.size,
+    };
     result.found += 1;
     result.recordings.push(rec);
     batch.push(rec);
@@ -90,7 +103,13 @@ export async function requeueRecordings(deps: { db: Pool; queues: Queues }, recs
     for (const stage of STAGES) {
       if (stage !== 'scan') await deps.queues[stage].remove(stageJobId(stage, rec.recordingId));
     }
-    await upsertQueuedRecording(deps.db, { id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size });
+    await upsertQueuedRecording(deps.db, {
+      id: rec.recordingId,
+      bucket: rec.bucket,
+      objectKey: rec.key,
+      etag: rec.etag,
+      sizeBytes: rec.size,
+    });
     await resetRecordingToQueued(deps.db, rec.recordingId);
     await deps.queues.prepare.add('prepare', rec, { jobId: stageJobId('prepare', rec.recordingId) });
   }
@@ -128,7 +147,13 @@ export async function retryFailedRecordings(
     }
     const replaced = current.etag !== row.etag;
     const recording: RecordingRef = replaced
-      ? { recordingId: recordingId(row.bucket, row.objectKey, current.etag), bucket: row.bucket, key: row.objectKey, etag: current.etag, size: current.size }
+      ? {
+          recordingId: recordingId(row.bucket, row.objectKey, current.etag),
+          bucket: row.bucket,
+          key: row.objectKey,
+          etag: current.etag,
+          size: current.size,
+        }
       : { recordingId: row.id, bucket: row.bucket, key: row.objectKey, etag: row.etag, size: row.sizeBytes };
     await requeueRecordings(deps, [recording]);
     queued.push({ recording, action: replaced ? 'replaced' : 'retried' });

@@ -68,7 +68,10 @@ export const handlers: StageHandlers = {
       return { status: 'done', detail: { nightlyFor: target.date, prefix: target.prefix } };
     }
     const result = await scanPrefix({ storage, db, queues: deps.queues }, data.bucket, data.prefix);
-    return { status: 'done', detail: { prefix: data.prefix, found: result.found, queued: result.queued, alreadyKnown: result.alreadyKnown } };
+    return {
+      status: 'done',
+      detail: { prefix: data.prefix, found: result.found, queued: result.queued, alreadyKnown: result.alreadyKnown },
+    };
   },
 
   async prepare(deps, rec, job) {
@@ -86,7 +89,11 @@ export const handlers: StageHandlers = {
     }
     if (outcome.next === 'analyze') {
       await setRecordingStage(db, rec.recordingId, 'analyzing', outcome.call.callId);
-      await deps.queues.analyze.add('analyze', { ...rec, call: outcome.call, transcriptKey: outcome.transcriptKey }, { jobId: stageJobId('analyze', rec.recordingId) });
+      await deps.queues.analyze.add(
+        'analyze',
+        { ...rec, call: outcome.call, transcriptKey: outcome.transcriptKey },
+        { jobId: stageJobId('analyze', rec.recordingId) },
+      );
       return { status: 'skipped', detail: { reused: outcome.reused } };
     }
     await setRecordingStage(db, rec.recordingId, 'transcribing', outcome.call.callId);
@@ -125,7 +132,10 @@ export const handlers: StageHandlers = {
     const outcome = await runAnalyzeStage(stageContext(deps, job.signal), data, data.transcriptKey, config.centreNames, { ruleset });
     const { report } = outcome;
     await saveReportSummary(db, reportSummary(data.recordingId, outcome, data.call.line));
-    return { status: outcome.reused ? 'skipped' : 'done', detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey } };
+    return {
+      status: outcome.reused ? 'skipped' : 'done',
+      detail: { score: report.score, flagged: report.flagged, reportKey: outcome.reportKey },
+    };
   },
 
   async stats(deps, data, job) {
@@ -149,7 +159,10 @@ export const handlers: StageHandlers = {
     // Loaded on first use: the chart and workbook libraries are large and only this stage needs them.
     const { buildMonthlyStats } = await import('../pipeline/stats/build.js');
     const { parseMonth } = await import('../pipeline/stats/month.js');
-    const result = await buildMonthlyStats({ db, storage, resultsBucket: config.s3.resultsBucket, timeZone: config.stats.timeZone }, parseMonth(data.month));
+    const result = await buildMonthlyStats(
+      { db, storage, resultsBucket: config.s3.resultsBucket, timeZone: config.stats.timeZone },
+      parseMonth(data.month),
+    );
     return { status: 'done', detail: { month: data.month, calls: result.stats.centre.calls, files: result.keys.length } };
   },
 };
@@ -164,10 +177,19 @@ async function supersede(deps: HandlerDeps, rec: RecordingRef, error: ObjectChan
   await markRecordingSuperseded(db, rec.recordingId, error.message);
   const current = await storage.stat(rec.bucket, rec.key);
   if (current) {
-    const next: RecordingRef = { recordingId: recordingId(rec.bucket, rec.key, current.etag), bucket: rec.bucket, key: rec.key, etag: current.etag, size: current.size };
+    const next: RecordingRef = {
+      recordingId: recordingId(rec.bucket, rec.key, current.etag),
+      bucket: rec.bucket,
+      key: rec.key,
+      etag: current.etag,
+      size: current.size,
+    };
     await queueNewRecordings({ db, queues: deps.queues }, [next]);
   }
-  deps.services.log.info({ key: rec.key, etag: rec.etag, current: current?.etag }, 'recording replaced after it was listed: this version is superseded, the current one queued');
+  deps.services.log.info(
+    { key: rec.key, etag: rec.etag, current: current?.etag },
+    'recording replaced after it was listed: this version is superseded, the current one queued',
+  );
   return { status: 'skipped', detail: { superseded: true, currentEtag: current?.etag } };
 }
 

@@ -16,7 +16,12 @@
  */
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { listOpenRecordings, markRecordingFailed, requeueStaleRecording, type OpenRecordingRow } from '../infra/db/recordings-repository.js';
+import {
+  listOpenRecordings,
+  markRecordingFailed,
+  requeueStaleRecording,
+  type OpenRecordingRow,
+} from '../infra/db/recordings-repository.js';
 import type { Pool } from '../infra/db/pool.js';
 import type { Logger } from '../infra/logger.js';
 import type { RecordingRef } from '../pipeline/stages/context.js';
@@ -68,16 +73,35 @@ export async function reconcileOnce(deps: { db: Pool; queues: Queues; log: Logge
       result.failed.push(row.id);
       continue;
     }
-    if (await requeue(deps, row, options.maxRequeues, jobs.map((j) => j.stage))) result.requeued.push(row.id);
+    if (
+      await requeue(
+        deps,
+        row,
+        options.maxRequeues,
+        jobs.map((j) => j.stage),
+      )
+    )
+      result.requeued.push(row.id);
     else result.failed.push(row.id);
   }
   return result;
 }
 
 /** Queues `row` again from prepare; false when it failed as `stalled` instead (or changed meanwhile). */
-async function requeue(deps: { db: Pool; queues: Queues; log: Logger }, row: OpenRecordingRow, maxRequeues: number, stages: readonly (typeof RECORDING_STAGES)[number][]): Promise<boolean> {
+async function requeue(
+  deps: { db: Pool; queues: Queues; log: Logger },
+  row: OpenRecordingRow,
+  maxRequeues: number,
+  stages: readonly (typeof RECORDING_STAGES)[number][],
+): Promise<boolean> {
   if (row.requeueCount >= maxRequeues) {
-    await markRecordingFailed(deps.db, row.id, row.status, 'stalled', `lost its queue job ${row.requeueCount + 1} times (last seen ${row.status}); \`callqa retry\` queues it again`);
+    await markRecordingFailed(
+      deps.db,
+      row.id,
+      row.status,
+      'stalled',
+      `lost its queue job ${row.requeueCount + 1} times (last seen ${row.status}); \`callqa retry\` queues it again`,
+    );
     deps.log.warn({ key: row.objectKey, status: row.status }, 'reconciler: recording failed as stalled');
     return false;
   }
@@ -86,7 +110,10 @@ async function requeue(deps: { db: Pool; queues: Queues; log: Logger }, row: Ope
   for (const stage of stages) await deps.queues[stage].remove(stageJobId(stage, row.id));
   const rec: RecordingRef = { recordingId: row.id, bucket: row.bucket, key: row.objectKey, etag: row.etag, size: row.sizeBytes };
   await deps.queues.prepare.add('prepare', rec, { jobId: stageJobId('prepare', row.id) });
-  deps.log.warn({ key: row.objectKey, was: row.status, ageSec: Math.round(row.ageSec), requeue: count }, 'reconciler: recording had no queue job; queued again');
+  deps.log.warn(
+    { key: row.objectKey, was: row.status, ageSec: Math.round(row.ageSec), requeue: count },
+    'reconciler: recording had no queue job; queued again',
+  );
   return true;
 }
 
@@ -113,7 +140,8 @@ export function startReconciler(
     const got = await deps.redis.set(lockKey, token, 'PX', options.intervalMs, 'NX');
     if (got !== 'OK') return;
     const result = await reconcileOnce(deps, options);
-    if (result.requeued.length || result.failed.length) deps.log.info({ checked: result.checked, requeued: result.requeued.length, failed: result.failed.length }, 'reconciler pass');
+    if (result.requeued.length || result.failed.length)
+      deps.log.info({ checked: result.checked, requeued: result.requeued.length, failed: result.failed.length }, 'reconciler pass');
   };
   const tick = () => {
     if (running) return;

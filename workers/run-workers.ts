@@ -83,12 +83,16 @@ export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly S
     if (problem && options.withoutModel === 'refuse') {
       transcribeRefused = problem;
       stages = stages.filter((s) => s !== 'transcribe');
-      log.error({ engine: config.asrEngine, problem }, `transcribe stage NOT started: ${problem}. Other stages run; transcribe jobs wait until a worker with a model takes them`);
+      log.error(
+        { engine: config.asrEngine, problem },
+        `transcribe stage NOT started: ${problem}. Other stages run; transcribe jobs wait until a worker with a model takes them`,
+      );
     } else {
       const { engine } = createEngine(config);
       deps = { ...deps, engine };
       ownEngine = true;
-      if (problem) log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
+      if (problem)
+        log.error({ engine: engine.descriptor.id, problem }, `ASR cannot run: ${problem}; transcribe jobs will fail with no_model`);
       else log.info({ engine: engine.descriptor }, 'transcription engine ready');
     }
   }
@@ -109,7 +113,7 @@ export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly S
       log.warn({ down }, `pausing workers: ${down.map((d) => d.name).join(', ')} not answering`);
       await Promise.all(workers.map((w) => w.pause(true)));
       let delay = config.dependencyRetryMs;
-      for (let still = down; still.length && !shuttingDown; ) {
+      for (let still = down; still.length && !shuttingDown;) {
         await new Promise((resolve) => setTimeout(resolve, delay));
         still = await checkDependencies(checks);
         if (still.length) log.warn({ down: still, retryInMs: delay }, `waiting for ${still.map((d) => d.name).join(', ')}`);
@@ -127,9 +131,16 @@ export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly S
       const started = Date.now();
       const id = recordingIdOf(stage, job.data);
       try {
-        const handler = handlers[stage] as (d: HandlerDeps, data: unknown, j: { firedAt: Date; signal?: AbortSignal }) => ReturnType<(typeof handlers)[Stage]>;
+        const handler = handlers[stage] as (
+          d: HandlerDeps,
+          data: unknown,
+          j: { firedAt: Date; signal?: AbortSignal },
+        ) => ReturnType<(typeof handlers)[Stage]>;
         const result = await handler(deps, job.data, { firedAt: new Date(job.timestamp), signal });
-        log.info({ stage, jobId: job.id, key: (job.data as { key?: string }).key, ms: Date.now() - started, ...result }, `${stage} ${result.status}`);
+        log.info(
+          { stage, jobId: job.id, key: (job.data as { key?: string }).key, ms: Date.now() - started, ...result },
+          `${stage} ${result.status}`,
+        );
         return result;
       } catch (error) {
         if (shuttingDown && signal?.aborted) {
@@ -143,17 +154,25 @@ export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly S
           if (down.length) {
             // Not the recording's fault: put the job back without using an attempt and wait for the system.
             waitOut(down);
-            log.warn({ stage, jobId: job.id, down: down.map((d) => d.name), err: error instanceof Error ? error.message : String(error) }, `${stage}: dependency down, job put back`);
+            log.warn(
+              { stage, jobId: job.id, down: down.map((d) => d.name), err: error instanceof Error ? error.message : String(error) },
+              `${stage}: dependency down, job put back`,
+            );
             await job.moveToDelayed(Date.now() + config.dependencyRetryMs, token);
             throw new DelayedError();
           }
         }
         const [code, message] = classify(error);
         const last = isBadInput(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        log.warn({ stage, jobId: job.id, key: (job.data as { key?: string }).key, code, reason: message, attempt: job.attemptsMade + 1, last }, `${stage} failed`);
+        log.warn(
+          { stage, jobId: job.id, key: (job.data as { key?: string }).key, code, reason: message, attempt: job.attemptsMade + 1, last },
+          `${stage} failed`,
+        );
         if (last && id) {
           // When this fails too (the database went away just now), the reconciler marks it from the failed job.
-          await recordFailure(deps, stage, id, code, message).catch((e: unknown) => log.warn({ stage, jobId: job.id, err: (e as Error).message }, 'could not record the failure; the reconciler will'));
+          await recordFailure(deps, stage, id, code, message).catch((e: unknown) =>
+            log.warn({ stage, jobId: job.id, err: (e as Error).message }, 'could not record the failure; the reconciler will'),
+          );
         }
         if (isBadInput(error)) throw new UnrecoverableError(`${code}: ${message}`);
         throw error;
@@ -199,10 +218,16 @@ export function startWorkers(givenDeps: HandlerDeps, requestedStages: readonly S
         for (const worker of workers) worker.cancelAllJobs('shutdown');
         const graceful = Promise.all([reconciler?.stop(), ...workers.map((w) => w.close())]).then(() => true);
         let timer: NodeJS.Timeout | undefined;
-        const inTime = await Promise.race([graceful, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownTimeLimitMs)))]);
+        const inTime = await Promise.race([
+          graceful,
+          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownTimeLimitMs))),
+        ]);
         clearTimeout(timer);
         if (!inTime) {
-          log.warn({ limitMs: config.shutdownTimeLimitMs }, 'shutdown time limit reached (a dependency does not answer): closing the workers by force');
+          log.warn(
+            { limitMs: config.shutdownTimeLimitMs },
+            'shutdown time limit reached (a dependency does not answer): closing the workers by force',
+          );
           await Promise.race([Promise.all(workers.map((w) => w.close(true))), new Promise((resolve) => setTimeout(resolve, 1_000))]);
         }
         if (ownEngine) await deps.engine?.close();

@@ -113,20 +113,20 @@ export function buildProbeArgs(filePath: string): string[] {
  */
 export function ffmpegArgs(job: FfmpegJob): string[] {
   const hasFile = job.outputs.some((o) => !/^([a-z]{2,}):/i.test(o.target));
-  return [
-    ...job.inputOptions,
-    '-i',
-    job.input,
-    ...(hasFile ? ['-y'] : []),
-    ...job.outputs.flatMap((o) => [...o.options, o.target]),
-  ];
+  return [...job.inputOptions, '-i', job.input, ...(hasFile ? ['-y'] : []), ...job.outputs.flatMap((o) => [...o.options, o.target])];
 }
 
 /**
  * Runs ffmpeg or ffprobe through the project's child-process runner and maps its errors: past the limit
  * {@link TimeLimitError}, cancelled an `Error` named `AbortError`, anything else a plain (transient) `Error`.
  */
-async function runTool(program: 'ffmpeg' | 'ffprobe', file: string, args: string[], limits: RunLimits, displayName: string): Promise<ChildResult> {
+async function runTool(
+  program: 'ffmpeg' | 'ffprobe',
+  file: string,
+  args: string[],
+  limits: RunLimits,
+  displayName: string,
+): Promise<ChildResult> {
   try {
     return await runChild(program, file, args, { timeLimitMs: limits.timeLimitMs, signal: limits.signal });
   } catch (error) {

@@ -228,7 +228,10 @@ export function computeMeasurements(input: MeasurementInput): AudioMeasurements 
     speech[c.role] = spans;
     talkSec[c.role] = ms(totalSec(spans));
   }
-  const silences = silencesInside(input.channels.flatMap((c) => c.speech), input.vad.minSilenceSec).map((s) => ({
+  const silences = silencesInside(
+    input.channels.flatMap((c) => c.speech),
+    input.vad.minSilenceSec,
+  ).map((s) => ({
     start: ms(s.start),
     end: ms(s.end),
   }));
@@ -265,7 +268,7 @@ export interface MeasureOptions {
   minOverlapMs?: number;
   /** Wall-clock limit of each ffmpeg and VAD run (two per channel), milliseconds. */
   timeLimitMs: number;
-  /** Cancels the running ffmpeg (SIGKILL) or VAD thread; the promise then rejects with an `AbortError`. */
+  /** Cancels the running ffmpeg (SIGKILL) or VAD process; the promise then rejects with an `AbortError`. */
   signal?: AbortSignal;
   /** Name used in error messages (e.g. the object key). */
   displayName?: string;
@@ -339,7 +342,10 @@ const SPOKEN_CHAR = /[\p{Script=Han}a-zA-Z0-9]/gu;
  * @returns characters per minute rounded to 0.1, or `undefined` when there is no agent channel (mono), no agent
  *   talk time, or no agent text
  */
-export function agentCharsPerMinute(segments: readonly { speaker: string; text: string }[], audio: AudioMeasurements | undefined): number | undefined {
+export function agentCharsPerMinute(
+  segments: readonly { speaker: string; text: string }[],
+  audio: AudioMeasurements | undefined,
+): number | undefined {
   const talk = audio?.talkSec.agent;
   const chars = segments.filter((s) => s.speaker === 'agent').reduce((n, s) => n + (s.text.match(SPOKEN_CHAR)?.length ?? 0), 0);
   if (!talk || !chars) return undefined;

@@ -228,7 +228,8 @@ export async function readWavInfo(filePath: string): Promise<WavInfo> {
 export async function prepareRecording(inputPath: string, options: PrepareOptions): Promise<PreparedRecording> {
   const name = options.displayName ?? inputPath;
   const limits = { timeLimitMs: options.timeLimitMs, signal: options.signal };
-  const probe = options.probe ?? (await probeRecording(inputPath, { timeLimitMs: options.timeLimitMs, displayName: name, signal: options.signal }));
+  const probe =
+    options.probe ?? (await probeRecording(inputPath, { timeLimitMs: options.timeLimitMs, displayName: name, signal: options.signal }));
   const plans = planChannels(probe.channels, options.channelMap, name);
   const id = randomBytes(6).toString('hex');
   const outputs = plans.map((plan) => ({

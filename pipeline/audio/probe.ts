@@ -83,7 +83,11 @@ export function sniffContent(head: Uint8Array): 'html' | 'text' | 'binary' {
  *   whose own header is `#!AMR`.
  */
 const UNSUPPORTED_SIGNATURES: { name: string; at: number[]; magic: Buffer }[] = [
-  { name: 'SILK v3 (WeChat/QQ/Skype voice; convert it to WAV with a SILK decoder first)', at: [0, 1], magic: Buffer.from('#!SILK_V3', 'latin1') },
+  {
+    name: 'SILK v3 (WeChat/QQ/Skype voice; convert it to WAV with a SILK decoder first)',
+    at: [0, 1],
+    magic: Buffer.from('#!SILK_V3', 'latin1'),
+  },
 ];
 
 /**

@@ -8,7 +8,6 @@ import { agentCharsPerMinute } from '../audio/measure.js';
 import type { Finding, Report } from '../../domain/report.js';
 import { ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../../domain/labels.js';
 
-
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -71,7 +70,10 @@ export function renderAudioSection(transcript: Transcript): string {
     } else {
       rows.push(['说话时长', `${seconds(a.talkSec.unknown ?? 0)}（单声道，无法按声道区分坐席与来电人）`]);
     }
-    rows.push(['静默（双方均未说话）', `合计 ${seconds(a.nonTalkSec)}，占通话 ${percent(a.nonTalkRatio)}（通话首尾之外、每段至少 ${a.vad.minSilenceSec} 秒）`]);
+    rows.push([
+      '静默（双方均未说话）',
+      `合计 ${seconds(a.nonTalkSec)}，占通话 ${percent(a.nonTalkRatio)}（通话首尾之外、每段至少 ${a.vad.minSilenceSec} 秒）`,
+    ]);
     const long = a.silences.filter((s) => s.end - s.start >= LISTED_SILENCE_SEC);
     const longest = a.silences.reduce((m, s) => Math.max(m, s.end - s.start), 0);
     rows.push([
@@ -126,7 +128,8 @@ export function renderReportHtml(report: Report, transcript: Transcript): string
   }
   const ruleRows = report.rules
     .map(
-      (r) => `<tr class="${r.status}"><td>${escapeHtml(ruleName(r.id))}<br><code>${escapeHtml(r.id)}</code></td>` +
+      (r) =>
+        `<tr class="${r.status}"><td>${escapeHtml(ruleName(r.id))}<br><code>${escapeHtml(r.id)}</code></td>` +
         `<td>${STATUS_NAMES[r.status] ?? r.status}</td><td>${r.deduction ? `-${r.deduction}` : ''}</td>` +
         `<td>${r.findings.map((f) => `${formatTime(f.start)} ${escapeHtml(findingLabel(r.id, f))}${f.needsReview ? '（待复核）' : ''}`).join('<br>')}</td></tr>`,
     )
@@ -135,13 +138,20 @@ export function renderReportHtml(report: Report, transcript: Transcript): string
     .map((s, i) => {
       const labels = marks.get(i);
       const cls = `${s.speaker}${labels ? ' finding' : ''}`;
-      return `<li class="${cls}"><span class="t">${formatTime(s.start)}–${formatTime(s.end)}</span> ` +
+      return (
+        `<li class="${cls}"><span class="t">${formatTime(s.start)}–${formatTime(s.end)}</span> ` +
         `<span class="who">${SPEAKER_NAMES[s.speaker] ?? s.speaker}</span> <span class="text">${escapeHtml(s.text)}</span>` +
         (labels ? `<span class="why">${labels.map(escapeHtml).join('；')}</span>` : '') +
-        '</li>';
+        '</li>'
+      );
     })
     .join('\n');
-  const source = transcript.source?.kind === 'sidecar' ? '随录音提供的转写（非本系统语音识别）' : transcript.source?.kind === 'asr' ? `语音识别：${escapeHtml(transcript.source.model ?? '')}` : '未注明';
+  const source =
+    transcript.source?.kind === 'sidecar'
+      ? '随录音提供的转写（非本系统语音识别）'
+      : transcript.source?.kind === 'asr'
+        ? `语音识别：${escapeHtml(transcript.source.model ?? '')}`
+        : '未注明';
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>质检报告 ${escapeHtml(report.callId)}</title>
 <style>
@@ -173,7 +183,14 @@ ${utterances ? `<ol>\n${utterances}\n</ol>` : '<p>（转写为空：没有识别
 export const REPORT_TIME_ZONE = 'Asia/Shanghai';
 
 const reportTimeFormat = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: REPORT_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  timeZone: REPORT_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
 });
 
 /**

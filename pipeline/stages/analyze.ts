@@ -68,7 +68,11 @@ export async function runAnalyzeStage(
   if (previous) {
     if (options.rescore) {
       report.previous = { score: previous.score, rulesetVersion: previous.rulesetVersion, analyzedAt: previous.analyzedAt };
-    } else if (previous.recording?.etag === rec.etag && previous.rulesetVersion === report.rulesetVersion && (await ctx.storage.stat(ctx.resultsBucket, htmlKey))) {
+    } else if (
+      previous.recording?.etag === rec.etag &&
+      previous.rulesetVersion === report.rulesetVersion &&
+      (await ctx.storage.stat(ctx.resultsBucket, htmlKey))
+    ) {
       return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true, transcriptText };
     }
   }
@@ -109,13 +113,25 @@ export function reportSummary(recordingId: string, outcome: AnalyzeOutcome, line
     flagged: report.flagged,
     rulesetVersion: report.rulesetVersion,
     ruleStatuses: Object.fromEntries(report.rules.map((r) => [r.id, r.status])),
-    bannedPhrases: [...new Set(report.rules.find((r) => r.id === 'banned_phrase')?.findings.map((f) => f.phraseId ?? '') ?? [])].filter(Boolean),
+    bannedPhrases: [...new Set(report.rules.find((r) => r.id === 'banned_phrase')?.findings.map((f) => f.phraseId ?? '') ?? [])].filter(
+      Boolean,
+    ),
     transcriptKind: report.transcriptSource?.kind,
     reportKey: outcome.reportKey,
     analyzedAt: report.analyzedAt,
     line,
     findings: report.rules.flatMap((r) =>
-      r.findings.map((f, ordinal) => ({ ruleId: r.id, ordinal, phraseId: f.phraseId, start: f.start, end: f.end, speaker: f.speaker, text: f.text, confidence: f.confidence, needsReview: f.needsReview })),
+      r.findings.map((f, ordinal) => ({
+        ruleId: r.id,
+        ordinal,
+        phraseId: f.phraseId,
+        start: f.start,
+        end: f.end,
+        speaker: f.speaker,
+        text: f.text,
+        confidence: f.confidence,
+        needsReview: f.needsReview,
+      })),
     ),
     transcriptText: outcome.transcriptText,
   };

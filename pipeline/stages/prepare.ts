@@ -54,7 +54,8 @@ export async function runPrepareStage(ctx: StageContext, rec: RecordingRef, opti
   const { storage } = ctx;
   const metaSource = `${rec.bucket}/${metadataKey(rec.key)}`;
   const metaBytes = await storage.getBytes(rec.bucket, metadataKey(rec.key));
-  const meta: CallMetadata = metaBytes === undefined ? {} : parseCallMetadata(decodeUtf8(metaBytes, metaSource, 'invalid_metadata'), metaSource);
+  const meta: CallMetadata =
+    metaBytes === undefined ? {} : parseCallMetadata(decodeUtf8(metaBytes, metaSource, 'invalid_metadata'), metaSource);
   // Without a call id in the metadata, the file name gives it: the uploader's original name when it set one.
   const originalName = meta.callId ? undefined : (await storage.stat(rec.bucket, rec.key))?.originalName;
   const call: CallFacts = {
@@ -162,6 +163,11 @@ async function prepareAndMeasure(ctx: StageContext, rec: RecordingRef, meta: Cal
 }
 
 /** Prepares and measures the recording in a temp folder, keeping only the measurements (sidecar transcripts). */
-async function measureRecording(ctx: StageContext, rec: RecordingRef, meta: CallMetadata, options: PrepareOptions): Promise<AudioMeasurements> {
+async function measureRecording(
+  ctx: StageContext,
+  rec: RecordingRef,
+  meta: CallMetadata,
+  options: PrepareOptions,
+): Promise<AudioMeasurements> {
   return withTempDir(ctx.workDir, async (dir) => (await prepareAndMeasure(ctx, rec, meta, options, dir)).measured.audio);
 }

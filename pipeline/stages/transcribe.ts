@@ -1,6 +1,6 @@
 /**
- * Transcribe stage: hand each prepared channel's speech stretches (Silero VAD, found once in prepare) to the
- * configured transcription engine (pipeline/transcribe/engines.ts; the stage never knows which), clean its
+ * Transcribe stage: hand the prepared channels' speech stretches (Silero VAD, found once in prepare) to the
+ * configured transcription engine, all channels of the recording at once (an engine may share work between them) (pipeline/transcribe/engines.ts; the stage never knows which), clean its
  * output (Traditional → Simplified, hallucinated credits, decoder loops, times clamped), merge the channels by
  * time into one transcript (format 1) with speaker labels, and store it with the engine's descriptor as its
  * `source`.
@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type AudioMeasurements, type RoleAssignment, type Transcript } from '../../domain/transcript.js';
 import { detectSpeech } from '../audio/vad.js';
-import type { SpeechStretch, TranscriptionEngine } from '../transcribe/engine.js';
+import { transcribeRecording, type EngineChannel, type SpeechStretch, type TranscriptionEngine } from '../transcribe/engine.js';
 import { postprocessSegments } from '../../text/transcript-cleanup.js';
 import { mergeChannels } from '../transcribe/merge.js';
 import { assignRoles } from '../transcribe/roles.js';
@@ -59,17 +59,24 @@ export async function runTranscribeStage(
   const { engine } = settings;
 
   return withTempDir(ctx.workDir, async (dir) => {
-    const channels = [];
-    let dropped = 0;
+    const inputs: EngineChannel[] = [];
     for (const channel of input.channels) {
       const wav = await ctx.storage.download(ctx.resultsBucket, channel.key, dir);
       // Jobs queued before prepare ran VAD carry no stretches: find them here (once).
       const stretches: SpeechStretch[] =
         channel.speech ?? (await detectSpeech(wav, { timeLimitMs: settings.vadTimeLimitMs, signal: ctx.signal }));
-      const workDir = path.join(dir, `engine-${channel.role}-c${channel.channelIndex}`);
-      await mkdir(workDir);
-      const raw = await engine.transcribe({ wavPath: wav, durationSec: channel.durationSec, stretches, workDir, signal: ctx.signal });
-      const cleaned = postprocessSegments(raw, { durationSec: input.durationSec, collapseRepeatedSegments: !engine.independentUtterances });
+      inputs.push({ wavPath: wav, durationSec: channel.durationSec, stretches });
+    }
+    const workDir = path.join(dir, 'engine');
+    await mkdir(workDir);
+    const raw = await transcribeRecording(engine, inputs, { workDir, signal: ctx.signal });
+    const channels = [];
+    let dropped = 0;
+    for (const [i, channel] of input.channels.entries()) {
+      const cleaned = postprocessSegments(raw[i]!, {
+        durationSec: input.durationSec,
+        collapseRepeatedSegments: !engine.independentUtterances,
+      });
       dropped += cleaned.dropped.length;
       if (cleaned.dropped.length) {
         ctx.log.info({ key: rec.key, role: channel.role, dropped: cleaned.dropped }, 'dropped ASR lines judged invented');

@@ -244,7 +244,19 @@ export const UNKNOWN_KEY = '(未知)';
 
 /** Empty counts. */
 export function emptyCounts(): Counts {
-  return { calls: 0, flagged: 0, reviewed: 0, settled: 0, scoreSum: 0, settledScoreSum: 0, scoreBands: SCORE_BANDS.map(() => 0), rules: {}, rulesAfter: {}, findings: {}, phrases: {} };
+  return {
+    calls: 0,
+    flagged: 0,
+    reviewed: 0,
+    settled: 0,
+    scoreSum: 0,
+    settledScoreSum: 0,
+    scoreBands: SCORE_BANDS.map(() => 0),
+    rules: {},
+    rulesAfter: {},
+    findings: {},
+    phrases: {},
+  };
 }
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
@@ -383,7 +395,10 @@ export function buildStats(input: {
     phrases: phraseRowsOf(centreCounts),
     scoreDistribution: SCORE_BANDS.map((b, i) => ({ ...b, calls: centreCounts.scoreBands[i] ?? 0 })),
     confirmedViolations: input.confirmedViolations,
-    trend: [...(input.trend ?? []), { month, counts: centreCounts }].map((t) => ({ month: formatMonth(t.month), figures: figuresOf(t.counts) })),
+    trend: [...(input.trend ?? []), { month, counts: centreCounts }].map((t) => ({
+      month: formatMonth(t.month),
+      figures: figuresOf(t.counts),
+    })),
     agentNames: input.agentNames ?? {},
     reviewerNames: input.reviewerNames ?? {},
     sampleMisses: input.sampleMisses ?? [],
@@ -404,7 +419,10 @@ export async function queryMonthCounts(db: Pool, month: Month, timeZone: string,
     if (!counts) grouped[g.kind].set(g.key, (counts = emptyCounts()));
     return counts;
   };
-  const [calls, findings] = await Promise.all([monthCallCounts(db, window, SCORE_BANDS, centreOnly), monthFindingCounts(db, window, centreOnly)]);
+  const [calls, findings] = await Promise.all([
+    monthCallCounts(db, window, SCORE_BANDS, centreOnly),
+    monthFindingCounts(db, window, centreOnly),
+  ]);
   for (const row of calls) {
     const { kind: _kind, key: _key, ...counts } = row;
     Object.assign(groupOf(row), counts);
@@ -429,7 +447,12 @@ export async function queryMonthCounts(db: Pool, month: Month, timeZone: string,
 /**
  * The month's confirmed findings, in call start order, with the transcript text passed through `mask`.
  */
-export async function queryConfirmedViolations(db: Pool, month: Month, timeZone: string, mask: (text: string) => string): Promise<ConfirmedViolation[]> {
+export async function queryConfirmedViolations(
+  db: Pool,
+  month: Month,
+  timeZone: string,
+  mask: (text: string) => string,
+): Promise<ConfirmedViolation[]> {
   const rows = await confirmedFindings(db, { ...monthBounds(month), timeZone });
   return rows.map((r) => ({
     callId: r.callId,
@@ -464,12 +487,23 @@ export async function computeMonthlyStats(
     queryMonthCounts(db, month, timeZone),
     queryMonthCounts(db, previousMonth(month), timeZone),
     queryConfirmedViolations(db, month, timeZone, mask),
-    Promise.all(earlier.map(async (m) => ({ month: m, counts: (await queryMonthCounts(db, m, timeZone, true)).centre.get('') ?? emptyCounts() }))),
+    Promise.all(
+      earlier.map(async (m) => ({ month: m, counts: (await queryMonthCounts(db, m, timeZone, true)).centre.get('') ?? emptyCounts() })),
+    ),
     agentDirectoryNames(db),
     displayNamesByUsername(db),
     querySampleMissRates(db, month, timeZone),
   ]);
   return buildStats({
-    month, timeZone, current, previous, confirmedViolations, trend: trendCounts, agentNames, reviewerNames, sampleMisses, precisionMinDecided: options.precisionMinDecided,
+    month,
+    timeZone,
+    current,
+    previous,
+    confirmedViolations,
+    trend: trendCounts,
+    agentNames,
+    reviewerNames,
+    sampleMisses,
+    precisionMinDecided: options.precisionMinDecided,
   });
 }

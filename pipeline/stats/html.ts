@@ -62,7 +62,10 @@ function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
         legend: { top: 4 },
         grid,
         xAxis: { type: 'category', data: s.trend.map((t) => t.month) },
-        yAxis: [{ type: 'value', name: '平均分', min: 0, max: 100 }, { type: 'value', name: '每百通' }],
+        yAxis: [
+          { type: 'value', name: '平均分', min: 0, max: 100 },
+          { type: 'value', name: '每百通' },
+        ],
         series: [
           { name: '平均分（检出）', type: 'line', data: s.trend.map((t) => round1(t.figures.avgScore)) },
           { name: '平均分（复核后）', type: 'line', data: s.trend.map((t) => round1(t.figures.avgScoreAfter)) },
@@ -78,7 +81,10 @@ function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
         legend: { top: 4 },
         grid,
         xAxis: { type: 'category', data: days },
-        yAxis: [{ type: 'value', name: '通话' }, { type: 'value', name: '平均分', min: 0, max: 100 }],
+        yAxis: [
+          { type: 'value', name: '通话' },
+          { type: 'value', name: '平均分', min: 0, max: 100 },
+        ],
         series: [
           { name: '质检通话', type: 'bar', data: s.byDay.map((r) => r.figures.calls) },
           { name: '标记', type: 'bar', data: s.byDay.map((r) => r.figures.flagged) },
@@ -94,10 +100,21 @@ function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
         legend: { top: 4 },
         grid,
         xAxis: { type: 'category', data: hours, name: '时' },
-        yAxis: [{ type: 'value', name: '每百通' }, { type: 'value', name: '通话' }],
+        yAxis: [
+          { type: 'value', name: '每百通' },
+          { type: 'value', name: '通话' },
+        ],
         series: [
-          { name: '发现问题/百通', type: 'bar', data: s.byHour.map((r) => (r.figures.calls ? Math.round((r.figures.findings * 1000) / r.figures.calls) / 10 : 0)) },
-          { name: '确认违规/百通', type: 'bar', data: s.byHour.map((r) => (r.figures.calls ? Math.round((r.figures.confirmedFindings * 1000) / r.figures.calls) / 10 : 0)) },
+          {
+            name: '发现问题/百通',
+            type: 'bar',
+            data: s.byHour.map((r) => (r.figures.calls ? Math.round((r.figures.findings * 1000) / r.figures.calls) / 10 : 0)),
+          },
+          {
+            name: '确认违规/百通',
+            type: 'bar',
+            data: s.byHour.map((r) => (r.figures.calls ? Math.round((r.figures.confirmedFindings * 1000) / r.figures.calls) / 10 : 0)),
+          },
           { name: '质检通话', type: 'line', yAxisIndex: 1, data: s.byHour.map((r) => r.figures.calls) },
         ],
       }),
@@ -105,27 +122,35 @@ function charts(s: MonthlyStats): { id: string; title: string; svg: string }[] {
     {
       id: 'chart-rules',
       title: '各规则合规率（%）与复核准确率（%）',
-      svg: chartSvg('chart-rules', {
-        legend: { top: 4 },
-        grid: { left: 200, right: 40, top: 40, bottom: 30 },
-        xAxis: { type: 'value', min: 0, max: 100 },
-        yAxis: { type: 'category', data: s.rules.map((r) => ruleName(r.ruleId)), inverse: true },
-        series: [
-          { name: '合规率（检出）', type: 'bar', data: s.rules.map((r) => pct(r.complianceRate)) },
-          { name: '合规率（复核后）', type: 'bar', data: s.rules.map((r) => pct(r.complianceRateAfter)) },
-          { name: '复核准确率', type: 'bar', data: s.rules.map((r) => pct(r.precision)) },
-        ],
-      }, Math.max(HEIGHT, 60 + s.rules.length * 60)),
+      svg: chartSvg(
+        'chart-rules',
+        {
+          legend: { top: 4 },
+          grid: { left: 200, right: 40, top: 40, bottom: 30 },
+          xAxis: { type: 'value', min: 0, max: 100 },
+          yAxis: { type: 'category', data: s.rules.map((r) => ruleName(r.ruleId)), inverse: true },
+          series: [
+            { name: '合规率（检出）', type: 'bar', data: s.rules.map((r) => pct(r.complianceRate)) },
+            { name: '合规率（复核后）', type: 'bar', data: s.rules.map((r) => pct(r.complianceRateAfter)) },
+            { name: '复核准确率', type: 'bar', data: s.rules.map((r) => pct(r.precision)) },
+          ],
+        },
+        Math.max(HEIGHT, 60 + s.rules.length * 60),
+      ),
     },
     {
       id: 'chart-phrases',
       title: '禁用语（次数）',
-      svg: chartSvg('chart-phrases', {
-        grid: { left: 200, right: 40, top: 20, bottom: 30 },
-        xAxis: { type: 'value', minInterval: 1 },
-        yAxis: { type: 'category', data: s.phrases.map((p) => `${p.phraseId} ${phraseLabel(p.phraseId)}`), inverse: true },
-        series: [{ name: '次数', type: 'bar', data: s.phrases.map((p) => p.count), label: { show: true, position: 'right' } }],
-      }, Math.max(160, 50 + s.phrases.length * 28)),
+      svg: chartSvg(
+        'chart-phrases',
+        {
+          grid: { left: 200, right: 40, top: 20, bottom: 30 },
+          xAxis: { type: 'value', minInterval: 1 },
+          yAxis: { type: 'category', data: s.phrases.map((p) => `${p.phraseId} ${phraseLabel(p.phraseId)}`), inverse: true },
+          series: [{ name: '次数', type: 'bar', data: s.phrases.map((p) => p.count), label: { show: true, position: 'right' } }],
+        },
+        Math.max(160, 50 + s.phrases.length * 28),
+      ),
     },
     {
       id: 'chart-scores',
@@ -153,7 +178,10 @@ function tableHtml(table: Table, limit?: number): string {
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
-  const more = limit !== undefined && table.rows.length > limit ? `<p class="note">仅显示前 ${limit} 条，共 ${table.rows.length} 条；完整清单见工作簿和 CSV。</p>` : '';
+  const more =
+    limit !== undefined && table.rows.length > limit
+      ? `<p class="note">仅显示前 ${limit} 条，共 ${table.rows.length} 条；完整清单见工作簿和 CSV。</p>`
+      : '';
   return `<section id="${table.id}"><h2>${escapeHtml(table.title)}</h2>
 <table data-table="${table.id}"><thead><tr>${head}</tr></thead><tbody>
 ${body}
@@ -169,7 +197,8 @@ ${body}
 export function renderStatsHtml(s: MonthlyStats, tables: Table[]): string {
   const cards = s.headline
     .map(
-      (h) => `<div class="card" data-figure="${h.id}"><div class="label">${escapeHtml(h.label)}</div>` +
+      (h) =>
+        `<div class="card" data-figure="${h.id}"><div class="label">${escapeHtml(h.label)}</div>` +
         `<div class="value">${escapeHtml(formatValue(h.value, h.kind))}</div>` +
         `<div class="change">上月 ${escapeHtml(formatValue(h.previous, h.kind))}，变化 ${escapeHtml(formatValue(h.change, h.kind, true))}</div></div>`,
     )

@@ -52,7 +52,14 @@ export async function querySampleMissRates(db: Pool, month: Month, timeZone: str
   return rows
     .map((r) => {
       const ci = wilsonInterval(r.k, r.n);
-      return { ruleId: r.ruleId ?? ANY_RULE, reviewedSampled: r.n, callsWithMiss: r.k, missRate: r.n > 0 ? r.k / r.n : null, low: ci?.[0] ?? null, high: ci?.[1] ?? null };
+      return {
+        ruleId: r.ruleId ?? ANY_RULE,
+        reviewedSampled: r.n,
+        callsWithMiss: r.k,
+        missRate: r.n > 0 ? r.k / r.n : null,
+        low: ci?.[0] ?? null,
+        high: ci?.[1] ?? null,
+      };
     })
     .sort((a, b) => (a.ruleId === ANY_RULE ? -1 : b.ruleId === ANY_RULE ? 1 : a.ruleId.localeCompare(b.ruleId)));
 }

@@ -35,7 +35,19 @@ export function cellKind(table: Table, row: number, col: number): ColumnKind {
 }
 
 /** Ids of the tables of {@link statsTables}, in order (CSV file names, HTML anchors). */
-export const TABLE_IDS = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'sample-misses', 'confirmed-violations'] as const;
+export const TABLE_IDS = [
+  'summary',
+  'trend',
+  'by-line',
+  'by-agent',
+  'by-rule',
+  'banned-phrases',
+  'score-distribution',
+  'by-day',
+  'by-hour',
+  'sample-misses',
+  'confirmed-violations',
+] as const;
 
 /**
  * Names of a month's output files inside `stats/<month>/`, as pipeline/stats/build.ts writes them: the
@@ -100,11 +112,21 @@ const FIGURE_COLUMNS: { id: keyof Figures; header: string; kind: ColumnKind }[] 
   { id: 'bannedPer100After', header: '每百通禁用语（复核后）', kind: 'per100' },
 ];
 
-function scopeTable(id: string, title: string, keyHeader: string, rows: ScopeRow[], extra?: { headers: string[]; cells: (key: string) => string[] }): Table {
+function scopeTable(
+  id: string,
+  title: string,
+  keyHeader: string,
+  rows: ScopeRow[],
+  extra?: { headers: string[]; cells: (key: string) => string[] },
+): Table {
   return {
     id,
     title,
-    columns: [{ header: keyHeader, kind: 'text' }, ...(extra?.headers ?? []).map((header) => ({ header, kind: 'text' as const })), ...FIGURE_COLUMNS.map(({ header, kind }) => ({ header, kind }))],
+    columns: [
+      { header: keyHeader, kind: 'text' },
+      ...(extra?.headers ?? []).map((header) => ({ header, kind: 'text' as const })),
+      ...FIGURE_COLUMNS.map(({ header, kind }) => ({ header, kind })),
+    ],
     rows: rows.map((r) => [r.key, ...(extra?.cells(r.key) ?? []), ...FIGURE_COLUMNS.map((c) => r.figures[c.id])]),
   };
 }
@@ -127,7 +149,12 @@ export function statsTables(s: MonthlyStats): Table[] {
       rowKinds: s.headline.map((h) => h.kind),
       rows: s.headline.map((h) => [h.label, h.value, h.previous, h.change]),
     },
-    scopeTable('trend', '近12个月趋势', '月份', s.trend.map((t) => ({ key: t.month, figures: t.figures }))),
+    scopeTable(
+      'trend',
+      '近12个月趋势',
+      '月份',
+      s.trend.map((t) => ({ key: t.month, figures: t.figures })),
+    ),
     scopeTable('by-line', '按线路', '线路/部门', s.byLine),
     scopeTable('by-agent', '按坐席', '坐席工号', s.byAgent, {
       headers: ['姓名', '班组/线路'],
@@ -154,8 +181,21 @@ export function statsTables(s: MonthlyStats): Table[] {
         { header: `复核准确率（分母不足 ${PRECISION_MIN_DECIDED} 不计）`, kind: 'rate' },
       ],
       rows: s.rules.map((r) => [
-        ruleName(r.ruleId), r.ruleId, r.pass, r.fail, r.na, r.complianceRate, r.passAfter, r.failAfter, r.complianceRateAfter,
-        r.findings, r.confirmed, r.dismissed, r.undecided, r.decided, r.precision,
+        ruleName(r.ruleId),
+        r.ruleId,
+        r.pass,
+        r.fail,
+        r.na,
+        r.complianceRate,
+        r.passAfter,
+        r.failAfter,
+        r.complianceRateAfter,
+        r.findings,
+        r.confirmed,
+        r.dismissed,
+        r.undecided,
+        r.decided,
+        r.precision,
       ]),
     },
     {
@@ -181,8 +221,18 @@ export function statsTables(s: MonthlyStats): Table[] {
       ],
       rows: s.scoreDistribution.map((b) => [b.label, b.calls]),
     },
-    scopeTable('by-day', '按日', '日期', s.byDay.map((r) => ({ ...r, key: `${s.month}-${r.key.padStart(2, '0')}` }))),
-    scopeTable('by-hour', '按时段', '时段', s.byHour.map((r) => ({ ...r, key: `${r.key.padStart(2, '0')}:00–${r.key.padStart(2, '0')}:59` }))),
+    scopeTable(
+      'by-day',
+      '按日',
+      '日期',
+      s.byDay.map((r) => ({ ...r, key: `${s.month}-${r.key.padStart(2, '0')}` })),
+    ),
+    scopeTable(
+      'by-hour',
+      '按时段',
+      '时段',
+      s.byHour.map((r) => ({ ...r, key: `${r.key.padStart(2, '0')}:00–${r.key.padStart(2, '0')}:59` })),
+    ),
     {
       id: 'sample-misses',
       title: '抽检漏检率',
@@ -195,7 +245,15 @@ export function statsTables(s: MonthlyStats): Table[] {
         { header: '95% 置信区间下限', kind: 'rate' },
         { header: '95% 置信区间上限', kind: 'rate' },
       ],
-      rows: s.sampleMisses.map((m) => [m.ruleId === ANY_RULE ? '（任一规则）' : ruleName(m.ruleId), m.ruleId, m.reviewedSampled, m.callsWithMiss, m.missRate, m.low, m.high]),
+      rows: s.sampleMisses.map((m) => [
+        m.ruleId === ANY_RULE ? '（任一规则）' : ruleName(m.ruleId),
+        m.ruleId,
+        m.reviewedSampled,
+        m.callsWithMiss,
+        m.missRate,
+        m.low,
+        m.high,
+      ]),
     },
     {
       id: 'confirmed-violations',
@@ -213,8 +271,16 @@ export function statsTables(s: MonthlyStats): Table[] {
         { header: '复核时间', kind: 'text' },
       ],
       rows: s.confirmedViolations.map((v) => [
-        v.callId, v.startedAt, v.line, agentLabel(v.agentId, s.agentNames), ruleName(v.ruleId), v.phraseId, v.startSec, v.text,
-        s.reviewerNames[v.reviewer] ? `${s.reviewerNames[v.reviewer]}（${v.reviewer}）` : v.reviewer, v.decidedAt,
+        v.callId,
+        v.startedAt,
+        v.line,
+        agentLabel(v.agentId, s.agentNames),
+        ruleName(v.ruleId),
+        v.phraseId,
+        v.startSec,
+        v.text,
+        s.reviewerNames[v.reviewer] ? `${s.reviewerNames[v.reviewer]}（${v.reviewer}）` : v.reviewer,
+        v.decidedAt,
       ]),
     },
   ];
@@ -226,16 +292,28 @@ export function statsTables(s: MonthlyStats): Table[] {
  */
 export const FIGURE_DEFINITIONS: readonly (readonly [figure: string, definition: string])[] = [
   ['检出口径', '本月全部质检通话，按系统自动结果统计：所有发现都计入，无论是否复核、是否被驳回'],
-  ['复核后口径', '只统计复核已完成的通话（未被标记的通话，以及复核已结束的标记通话；待复核的不计入），去掉被驳回的发现：某规则的发现全部被驳回则该规则按通过计，得分用复核后得分'],
+  [
+    '复核后口径',
+    '只统计复核已完成的通话（未被标记的通话，以及复核已结束的标记通话；待复核的不计入），去掉被驳回的发现：某规则的发现全部被驳回则该规则按通过计，得分用复核后得分',
+  ],
   ['复核后口径占比', '复核后口径的通话数 ÷ 质检通话数：复核后口径的数字代表了本月多少通话'],
   ['合规率', '通过 ÷（通过 + 不通过）；不适用的通话（如来电人先挂断）不计入；两种口径分别计算'],
   ['标记率', '需复核（被标记）的通话 ÷ 质检通话数'],
   ['复核覆盖率', '已复核的标记通话 ÷ 标记通话'],
-  ['复核准确率', `确认 ÷（确认 + 驳回）：规则发现经复核员确认的比例；数值低说明该规则误报多，应调整规则。分母（已复核发现数）列在旁边，不足 ${PRECISION_MIN_DECIDED} 条时不计算`],
-  ['每百通禁用语', '检出口径：坐席使用禁用语的次数 ÷ 质检通话数 × 100；复核后口径：复核后口径通话中未被驳回的禁用语次数 ÷ 这些通话数 × 100'],
+  [
+    '复核准确率',
+    `确认 ÷（确认 + 驳回）：规则发现经复核员确认的比例；数值低说明该规则误报多，应调整规则。分母（已复核发现数）列在旁边，不足 ${PRECISION_MIN_DECIDED} 条时不计算`,
+  ],
+  [
+    '每百通禁用语',
+    '检出口径：坐席使用禁用语的次数 ÷ 质检通话数 × 100；复核后口径：复核后口径通话中未被驳回的禁用语次数 ÷ 这些通话数 × 100',
+  ],
   ['平均分', '检出口径：全部通话的系统评分的平均值；复核后口径：复核后口径通话的复核后得分的平均值；满分 100'],
   ['近12个月趋势', '截至本月的 12 个月，每月全中心的两种口径数字'],
-  ['抽检漏检率', '按比例从规则未标记的通话中抽检，复核完毕的抽检通话中登记了某规则漏检的通话所占比例；95% 置信区间按 Wilson 方法计算，样本越少区间越宽'],
+  [
+    '抽检漏检率',
+    '按比例从规则未标记的通话中抽检，复核完毕的抽检通话中登记了某规则漏检的通话所占比例；95% 置信区间按 Wilson 方法计算，样本越少区间越宽',
+  ],
   ['坐席姓名', '来自坐席名册（callqa agents import 导入的 CSV）；名册中没有的坐席只显示工号'],
   ['较上月', '本月数值减去上月数值；比率以百分点计'],
   ['—（空白）', '没有可计算的数据（分母为 0）'],

@@ -60,7 +60,10 @@ export async function renderWorkbook(tables: Table[], fixedDate: Date, title: st
     if (table.id === 'confirmed-violations') sheet.getColumn(8).width = 60;
   }
   const notes = workbook.addWorksheet('说明');
-  notes.columns = [{ header: '指标', width: 16 }, { header: '定义', width: 90 }];
+  notes.columns = [
+    { header: '指标', width: 16 },
+    { header: '定义', width: 90 },
+  ];
   notes.getRow(1).font = { bold: true };
   for (const [figure, definition] of FIGURE_DEFINITIONS) notes.addRow([figure, definition]);
   const raw = Buffer.from(await workbook.xlsx.writeBuffer());

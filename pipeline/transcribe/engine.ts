@@ -21,19 +21,26 @@ export interface SpeechStretch {
   end: number;
 }
 
-/** What the stage hands an engine for one channel. */
-export interface EngineInput {
+/** One prepared channel with its speech. */
+export interface EngineChannel {
   /** Prepared channel: 16 kHz mono 16-bit PCM WAV. */
   wavPath: string;
   /** Length of the WAV in seconds. */
   durationSec: number;
   /** Speech stretches in time order, not overlapping; empty means no speech (the engine returns []). */
   stretches: SpeechStretch[];
+}
+
+/** Where and under which signal an engine works. */
+export interface EngineRun {
   /** Existing folder owned by the caller (who removes it) for the engine's temporary files. */
   workDir: string;
   /** Aborting stops the engine's work (worker shutdown). */
   signal?: AbortSignal;
 }
+
+/** What the stage hands an engine for one channel. */
+export interface EngineInput extends EngineChannel, EngineRun {}
 
 /** One recognised utterance, before clean-up. Times in seconds on the channel's timeline. */
 export interface EngineUtterance {
@@ -72,6 +79,31 @@ export interface TranscriptionEngine {
    * @throws {TimeLimitError} the engine ran past its wall-clock limit (the queue retries)
    */
   transcribe(input: EngineInput): Promise<EngineUtterance[]>;
+  /**
+   * Transcribes the channels of one recording together, for an engine that gains from it (whisper.cpp shares
+   * its 30 s windows between the channels: see pipeline/transcribe/whisper-engine.ts). Same results and
+   * errors as {@link transcribe} per channel: one array per channel, in order, each on its channel's timeline.
+   * Absent: the channels go to {@link transcribe} one after the other (see {@link transcribeRecording}).
+   */
+  transcribeChannels?(channels: EngineChannel[], run: EngineRun): Promise<EngineUtterance[][]>;
   /** Releases what the engine holds (child processes, native handles). Safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * Transcribes the channels of one recording with `engine`: together when it implements `transcribeChannels`,
+ * else one after the other. The stage and `callqa eval asr` both go through here.
+ *
+ * @returns one array of utterances per channel, in the order given, each on its channel's timeline
+ * @throws whatever the engine throws (see {@link TranscriptionEngine.transcribe})
+ */
+export async function transcribeRecording(
+  engine: TranscriptionEngine,
+  channels: EngineChannel[],
+  run: EngineRun,
+): Promise<EngineUtterance[][]> {
+  if (engine.transcribeChannels) return engine.transcribeChannels(channels, run);
+  const out: EngineUtterance[][] = [];
+  for (const channel of channels) out.push(await engine.transcribe({ ...channel, ...run }));
+  return out;
 }

@@ -37,8 +37,10 @@ export const ENGINE_FACTORIES: Record<AsrEngineId, EngineFactory> = {
   'whisper.cpp': {
     modelProblem(config) {
       const model = config.whisper.modelPath;
-      if (!model) return 'WHISPER_MODEL is not set: whisper.cpp needs a ggml model file you provide (e.g. ggml-small.bin; callqa downloads none)';
-      if (!existsSync(model) || !statSync(model).isFile()) return `whisper.cpp model ${model} (WHISPER_MODEL) does not exist or is not a file`;
+      if (!model)
+        return 'WHISPER_MODEL is not set: whisper.cpp needs a ggml model file you provide (e.g. ggml-small.bin; callqa downloads none)';
+      if (!existsSync(model) || !statSync(model).isFile())
+        return `whisper.cpp model ${model} (WHISPER_MODEL) does not exist or is not a file`;
       return undefined;
     },
     create: (config) => createWhisperEngine(whisperSettings(config)),

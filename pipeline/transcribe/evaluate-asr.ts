@@ -16,7 +16,7 @@ import { detectSpeech } from '../audio/vad.js';
 import { isBadInput } from '../../domain/errors.js';
 import { parseTranscriptText } from '../../domain/transcript.js';
 import { characterErrorRate, normalizeForCer, type CharacterErrors } from '../../text/cer.js';
-import type { EngineDescriptor, TranscriptionEngine } from './engine.js';
+import { transcribeRecording, type EngineDescriptor, type TranscriptionEngine } from './engine.js';
 import { postprocessSegments } from '../../text/transcript-cleanup.js';
 
 /** Audio file extensions looked at (what prepare's ffmpeg decodes in practice for call recordings). */
@@ -65,7 +65,10 @@ export async function readReferenceText(referencePath: string): Promise<string> 
   const text = await readFile(referencePath, 'utf8');
   if (!referencePath.endsWith('.json')) return text;
   const transcript = parseTranscriptText(text, referencePath);
-  return [...transcript.segments].sort((a, b) => a.start - b.start).map((s) => s.text).join('');
+  return [...transcript.segments]
+    .sort((a, b) => a.start - b.start)
+    .map((s) => s.text)
+    .join('');
 }
 
 /** One evaluated recording. */
@@ -131,19 +134,22 @@ export async function evaluateAsr(dir: string, options: EvaluateAsrOptions): Pro
       });
       preparedPaths = prepared.channels.map((c) => c.path);
       const began = performance.now();
-      const utterances = [];
+      const channels = [];
       for (const channel of prepared.channels) {
-        const stretches = await detectSpeech(channel.path, { signal: options.signal });
-        const raw = await options.engine.transcribe({
+        channels.push({
           wavPath: channel.path,
           durationSec: channel.durationSec,
-          stretches,
-          workDir: options.workDir,
-          signal: options.signal,
+          stretches: await detectSpeech(channel.path, { signal: options.signal }),
         });
-        const cleaned = postprocessSegments(raw, { durationSec: channel.durationSec, collapseRepeatedSegments: !options.engine.independentUtterances });
-        utterances.push(...cleaned.segments);
       }
+      const raw = await transcribeRecording(options.engine, channels, { workDir: options.workDir, signal: options.signal });
+      const utterances = raw.flatMap(
+        (r, i) =>
+          postprocessSegments(r, {
+            durationSec: prepared.channels[i]!.durationSec,
+            collapseRepeatedSegments: !options.engine.independentUtterances,
+          }).segments,
+      );
       const hypothesis = utterances
         .sort((a, b) => a.start - b.start)
         .map((u) => u.text)
@@ -200,9 +206,27 @@ export function formatAsrEvaluation(e: AsrEvaluation): string {
     .join(' ');
   const lines = [`engine ${e.engine.id} (${e.engine.model}) ${options}`, ''];
   const header = ['file', 'N', 'S', 'D', 'I', 'CER', 'audio s', 'ASR s'];
-  const rows = e.files.map((f) => [f.name, f.referenceLength, f.substitutions, f.deletions, f.insertions, percent(f.cer), f.durationSec.toFixed(1), f.asrSec.toFixed(1)]);
+  const rows = e.files.map((f) => [
+    f.name,
+    f.referenceLength,
+    f.substitutions,
+    f.deletions,
+    f.insertions,
+    percent(f.cer),
+    f.durationSec.toFixed(1),
+    f.asrSec.toFixed(1),
+  ]);
   const o = e.overall;
-  rows.push([`overall (${e.files.length})`, o.referenceLength, o.substitutions, o.deletions, o.insertions, percent(o.cer), o.durationSec.toFixed(1), o.asrSec.toFixed(1)]);
+  rows.push([
+    `overall (${e.files.length})`,
+    o.referenceLength,
+    o.substitutions,
+    o.deletions,
+    o.insertions,
+    percent(o.cer),
+    o.durationSec.toFixed(1),
+    o.asrSec.toFixed(1),
+  ]);
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => [...r[i]!].length)));
   for (const r of cells) lines.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));

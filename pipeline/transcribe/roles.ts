@@ -45,7 +45,8 @@ export interface RoleCue {
  * The opening greeting that the norms require of the agent: 您好/你好 … 中心 or 请讲, or 这里是 … 中心 — but not
  * the caller's question "你好，是…中心吗" (a following 吗/么/吧 cancels it).
  */
-export const GREETING_PATTERN = /(您好|你好)[^。？！?!]{0,16}(中心|请讲)(?![^，。？！?!]{0,2}[吗么吧])|这里是[^。？！?!]{0,16}中心(?![^，。？！?!]{0,2}[吗么吧])/;
+export const GREETING_PATTERN =
+  /(您好|你好)[^。？！?!]{0,16}(中心|请讲)(?![^，。？！?!]{0,2}[吗么吧])|这里是[^。？！?!]{0,16}中心(?![^，。？！?!]{0,2}[吗么吧])/;
 
 /** Text cues and their weights (see the module comment for where they come from). */
 export const ROLE_CUES: readonly RoleCue[] = Object.freeze([

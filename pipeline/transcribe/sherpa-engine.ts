@@ -257,7 +257,9 @@ class SherpaEngine implements TranscriptionEngine {
       if (answer.answer.stage === 'read') {
         throw new BadInputError('asr_failed', `${ENGINE_LABEL[this.kind]} cannot read ${input.wavPath}: ${answer.answer.error}`);
       }
-      throw new Error(`${ENGINE_LABEL[this.kind]} failed to decode ${input.wavPath}: ${answer.answer.error} ${answer.recognizer.stderr()}`.trim());
+      throw new Error(
+        `${ENGINE_LABEL[this.kind]} failed to decode ${input.wavPath}: ${answer.answer.error} ${answer.recognizer.stderr()}`.trim(),
+      );
     }
     return utterancesFromResults(input.stretches, answer.answer.results ?? [], input.durationSec);
   }

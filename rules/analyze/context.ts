@@ -63,5 +63,13 @@ export function where(u: Utterance): { start: number; end: number; speaker: Spea
 
 /** Traces a condition hit of the current rule (no-op without a trace listener). */
 export function traceHit(state: RuleState, part: string, u: Utterance, hit: Hit): void {
-  state.trace?.({ rule: state.rule.id, part, ...where(u), matched: hitText(u, hit), match: hit.match, quality: hit.quality, ...(hit.why ? { why: hit.source ? `${hit.source}: ${hit.why}` : hit.why } : {}) });
+  state.trace?.({
+    rule: state.rule.id,
+    part,
+    ...where(u),
+    matched: hitText(u, hit),
+    match: hit.match,
+    quality: hit.quality,
+    ...(hit.why ? { why: hit.source ? `${hit.source}: ${hit.why}` : hit.why } : {}),
+  });
 }

@@ -16,9 +16,7 @@ export function roleQuality(state: RuleState): { factor: number; review: boolean
   return {
     factor: roles.confidence,
     review,
-    note: review
-      ? `（坐席/来电人角色${ROLE_METHOD_NAMES[roles.method] ?? roles.method}，置信度 ${roles.confidence}，请核实说话人）`
-      : '',
+    note: review ? `（坐席/来电人角色${ROLE_METHOD_NAMES[roles.method] ?? roles.method}，置信度 ${roles.confidence}，请核实说话人）` : '',
   };
 }
 

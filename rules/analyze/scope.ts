@@ -23,7 +23,14 @@ function findAnchor(state: RuleState, list: readonly Utterance[], a: Anchor, how
   if (state.trace) {
     state.trace(
       found && foundHit
-        ? { rule: state.rule.id, part: `anchor ${how} ${a.name}`, ...where(found), matched: hitText(found, foundHit), match: foundHit.match, quality: foundHit.quality }
+        ? {
+            rule: state.rule.id,
+            part: `anchor ${how} ${a.name}`,
+            ...where(found),
+            matched: hitText(found, foundHit),
+            match: foundHit.match,
+            quality: foundHit.quality,
+          }
         : { rule: state.rule.id, part: `anchor ${how} ${a.name}`, detail: 'no utterance hits the anchor: nothing in scope' },
     );
   }
@@ -36,7 +43,8 @@ function findAnchor(state: RuleState, list: readonly Utterance[], a: Anchor, how
  * among the ruleset's). Traces the anchors it looks up.
  */
 export function select(state: RuleState, scope: Scope): readonly Utterance[] {
-  let list = scope.mergeGapSec !== undefined ? (state.merged.get(scope.mergeGapSec) ?? mergeUtterances(state.utts, scope.mergeGapSec)) : state.utts;
+  let list =
+    scope.mergeGapSec !== undefined ? (state.merged.get(scope.mergeGapSec) ?? mergeUtterances(state.utts, scope.mergeGapSec)) : state.utts;
   if (scope.after) {
     const a = findAnchor(state, list, scope.after, 'after');
     const limit = a && scope.after.withinSec !== undefined ? a.end + scope.after.withinSec : Infinity;

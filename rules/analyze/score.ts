@@ -68,7 +68,11 @@ export function reviewReasons(rules: readonly RuleResult[], agentSpoke: boolean)
  * @param isDismissed whether the finding `ordinal` of rule `ruleId` (its position in the report) was dismissed
  * @returns 0..100
  */
-export function rescoreReport(report: Report, isDismissed: (ruleId: string, ordinal: number) => boolean, ruleset: Ruleset = defaultRuleset()): number {
+export function rescoreReport(
+  report: Report,
+  isDismissed: (ruleId: string, ordinal: number) => boolean,
+  ruleset: Ruleset = defaultRuleset(),
+): number {
   return rescoreReportByRule(report, isDismissed, ruleset).score;
 }
 
@@ -83,7 +87,11 @@ export interface ReviewedScore {
  * {@link rescoreReport} with the deduction of every rule after review, for pages that show the breakdown
  * beside the reviewed score (so the two always agree).
  */
-export function rescoreReportByRule(report: Report, isDismissed: (ruleId: string, ordinal: number) => boolean, ruleset: Ruleset = defaultRuleset()): ReviewedScore {
+export function rescoreReportByRule(
+  report: Report,
+  isDismissed: (ruleId: string, ordinal: number) => boolean,
+  ruleset: Ruleset = defaultRuleset(),
+): ReviewedScore {
   const sameRuleset = ruleset.version === report.rulesetVersion;
   const deductions: Record<string, number> = {};
   let total = 0;

@@ -105,7 +105,12 @@ export function matchContext(names: readonly string[] | undefined): MatchContext
  * @param names `AnalyzeOptions.centreNames` as given (for the ASR prompt)
  * @param ctx the per-call context ({@link matchContext}) the `ignore` condition reads
  */
-export function prepareUtterances(transcript: Transcript, ignore: Matcher | null, names: string[] | undefined, ctx: MatchContext): Utterance[] {
+export function prepareUtterances(
+  transcript: Transcript,
+  ignore: Matcher | null,
+  names: string[] | undefined,
+  ctx: MatchContext,
+): Utterance[] {
   const prompt = promptCache.get(names ?? NO_NAMES) ?? initialPrompt(names ?? []);
   promptCache.set(names ?? NO_NAMES, prompt);
   const all = toUtterances(cleanTranscriptSegments(transcript.segments, { durationSec: transcript.durationSec, prompt }).segments);

@@ -13,7 +13,11 @@ import { clock, METRIC_NOTES, ROLE_NAMES } from '../analyze/notes.js';
 const SPOKEN_CHAR = /[\p{Script=Han}a-z0-9]/gu;
 
 /** Value of an audio metric, or a reason it cannot be measured on this call. */
-function audioMetric(state: RuleState, audio: AudioMeasurements, metric: Extract<AudioCheck, { kind: 'metric' }>['metric']): number | string {
+function audioMetric(
+  state: RuleState,
+  audio: AudioMeasurements,
+  metric: Extract<AudioCheck, { kind: 'metric' }>['metric'],
+): number | string {
   switch (metric) {
     case 'durationSec':
       return audio.durationSec;
@@ -40,7 +44,12 @@ function audioMetric(state: RuleState, audio: AudioMeasurements, metric: Extract
  * A hold is a silence (`audio.silences`) of at least `minSec`; it is announced when an agent utterance that
  * ends at most `noticeWithinSec` s before the silence starts (or overlaps its first second) hits `notice`.
  */
-function runAudioCheck(c: AudioCheck, rule: AudioRule, state: RuleState, audio: AudioMeasurements): { na?: string; findings: Finding[]; note: string } {
+function runAudioCheck(
+  c: AudioCheck,
+  rule: AudioRule,
+  state: RuleState,
+  audio: AudioMeasurements,
+): { na?: string; findings: Finding[]; note: string } {
   const roles = roleQuality(state);
   const measured = (start: number, end: number, speaker: Speaker, text: string, note: string): Finding => ({
     start,
@@ -58,14 +67,19 @@ function runAudioCheck(c: AudioCheck, rule: AudioRule, state: RuleState, audio: 
       if (typeof v === 'string') return { na: `${m.name}无法计算：${v}`, findings: [], note: '' };
       const rounded = Math.round(v * 1000) / 1000;
       const note = `${m.name} ${m.show(rounded)}`;
-      state.trace?.({ rule: rule.id, part: c.name, detail: `${c.metric} ${rounded} (limit: ${c.above !== undefined ? `above ${c.above}` : ''}${c.above !== undefined && c.below !== undefined ? ', ' : ''}${c.below !== undefined ? `below ${c.below}` : ''} fails)` });
+      state.trace?.({
+        rule: rule.id,
+        part: c.name,
+        detail: `${c.metric} ${rounded} (limit: ${c.above !== undefined ? `above ${c.above}` : ''}${c.above !== undefined && c.below !== undefined ? ', ' : ''}${c.below !== undefined ? `below ${c.below}` : ''} fails)`,
+      });
       const bad = (c.above !== undefined && v > c.above) || (c.below !== undefined && v < c.below);
       const speaker: Speaker = c.metric.startsWith('agent') ? 'agent' : 'unknown';
       return { findings: bad ? [measured(0, audio.durationSec, speaker, '', `${c.missing}（${note}）`)] : [], note };
     }
     case 'hold': {
       const agent = state.utts.filter((u) => u.speaker === 'agent');
-      if (!agent.length) return { na: '通话中没有坐席讲话，无法判断静音/等待前是否说了“请稍等”（可能未能区分坐席与来电人）', findings: [], note: '' };
+      if (!agent.length)
+        return { na: '通话中没有坐席讲话，无法判断静音/等待前是否说了“请稍等”（可能未能区分坐席与来电人）', findings: [], note: '' };
       const holds = audio.silences.filter((s) => s.end - s.start >= c.minSec);
       const findings: Finding[] = [];
       for (const s of holds) {
@@ -90,12 +104,26 @@ function runAudioCheck(c: AudioCheck, rule: AudioRule, state: RuleState, audio: 
         return { na: '抢话/打断需要双声道录音（坐席、来电人各占一个声道）', findings: [], note: '' };
       }
       const over = audio.interruptions.filter((x) => x.by === c.by && x.overlapMs >= c.minOverlapMs);
-      for (const x of over) state.trace?.({ rule: rule.id, part: c.name, start: x.start, end: x.start + x.overlapMs / 1000, speaker: c.by, detail: `${c.by} starts while the other side talks: ${x.overlapMs} ms overlap` });
+      for (const x of over)
+        state.trace?.({
+          rule: rule.id,
+          part: c.name,
+          start: x.start,
+          end: x.start + x.overlapMs / 1000,
+          speaker: c.by,
+          detail: `${c.by} starts while the other side talks: ${x.overlapMs} ms overlap`,
+        });
       const note = `${ROLE_NAMES[c.by]}抢话/打断（双方同时讲话 ${c.minOverlapMs} 毫秒及以上）共 ${over.length} 次`;
       if (over.length < c.atLeast) return { findings: [], note };
       const findings = over.map((x) => {
         const u = state.utts.filter((v) => v.speaker === c.by && Math.abs(v.start - x.start) <= 2).at(0);
-        return measured(x.start, x.start + x.overlapMs / 1000, c.by, u?.text ?? '', `${c.missing}：${clock(x.start)} 处双方同时讲话 ${x.overlapMs} 毫秒`);
+        return measured(
+          x.start,
+          x.start + x.overlapMs / 1000,
+          c.by,
+          u?.text ?? '',
+          `${c.missing}：${clock(x.start)} 处双方同时讲话 ${x.overlapMs} 毫秒`,
+        );
       });
       return { findings, note };
     }
@@ -110,7 +138,11 @@ function runAudioCheck(c: AudioCheck, rule: AudioRule, state: RuleState, audio: 
 export function evaluateAudio(rule: AudioRule, state: RuleState): Omit<RuleResult, 'id'> {
   const audio = state.transcript.audio;
   if (!audio) {
-    return { status: 'na', findings: [], note: '转写中没有音频测量数据（随录音提供的转写文件，或直接分析的转写文件），无法检查静音/等待、抢话/打断等音频项目' };
+    return {
+      status: 'na',
+      findings: [],
+      note: '转写中没有音频测量数据（随录音提供的转写文件，或直接分析的转写文件），无法检查静音/等待、抢话/打断等音频项目',
+    };
   }
   const findings: Finding[] = [];
   const notes: string[] = [];

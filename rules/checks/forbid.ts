@@ -37,7 +37,14 @@ export function evaluateForbid(rule: ForbidRule, state: RuleState): Omit<RuleRes
         const hit = p.when(u, state.ctx);
         if (!hit) continue;
         if (state.trace) traceHit(state, `${p.id} (speaker unknown)`, u, hit);
-        const f = finding(state, u, hit, false, `${phraseNote(p, u, hit)}（说话人未标明，不一定是${ROLE_NAMES[role]}，请核实说话人）`, p.id);
+        const f = finding(
+          state,
+          u,
+          hit,
+          false,
+          `${phraseNote(p, u, hit)}（说话人未标明，不一定是${ROLE_NAMES[role]}，请核实说话人）`,
+          p.id,
+        );
         findings.push({ ...f, confidence: Math.round((f.confidence ?? 1) * 50) / 100 });
       }
     }

@@ -40,7 +40,9 @@ export function evaluateRequire(rule: RequireRule, state: RuleState, done: Reado
       satisfied.push(quote(ok.text));
       continue;
     }
-    const u = (q.scope.last !== undefined ? inScope.at(-1) : inScope[0]) ?? state.utts.find((x) => q.scope.speaker === 'any' || x.speaker === q.scope.speaker);
+    const u =
+      (q.scope.last !== undefined ? inScope.at(-1) : inScope[0]) ??
+      state.utts.find((x) => q.scope.speaker === 'any' || x.speaker === q.scope.speaker);
     findings.push(
       u
         ? finding(state, u, null, rule.precise, q.missing)
@@ -55,7 +57,5 @@ export function evaluateRequire(rule: RequireRule, state: RuleState, done: Reado
     );
   }
   if (applicable === 0) return { status: 'na', findings: [], note: '本通话没有适用的检查项' };
-  return findings.length
-    ? { status: 'fail', findings }
-    : { status: 'pass', findings: [], note: `已做到：${satisfied.join('；')}` };
+  return findings.length ? { status: 'fail', findings } : { status: 'pass', findings: [], note: `已做到：${satisfied.join('；')}` };
 }

@@ -34,7 +34,16 @@ export type MatchKind = 'exact' | 'homophone' | 'edit' | 'similar' | 'meaning';
  * exact 1, homophone 0.85 (0.8 with a doubled syllable skipped, 0.6 with a syllable missing), edit 0.8 − 0.1
  * per edit, a frame of the meaning layer 0.75, similar 0.65 × the cosine similarity.
  */
-export const MATCH_QUALITY = { exact: 1, homophone: 0.85, doubled: 0.8, dropped: 0.6, editBase: 0.8, editStep: 0.1, meaning: 0.75, similarScale: 0.65 } as const;
+export const MATCH_QUALITY = {
+  exact: 1,
+  homophone: 0.85,
+  doubled: 0.8,
+  dropped: 0.6,
+  editBase: 0.8,
+  editStep: 0.1,
+  meaning: 0.75,
+  similarScale: 0.65,
+} as const;
 
 /** A hit of a condition in an utterance: `[start, end)` in UTF-16 units of the normalised text. */
 export interface Hit {

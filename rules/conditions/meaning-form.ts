@@ -26,7 +26,14 @@ export const compileMeaning: FormCompiler = (raw, path, env) => {
     const h = meaning.find(t, spec.meaning);
     if (!h) return null;
     return h.via === 'frame'
-      ? { start: h.start, end: h.end, match: 'meaning', quality: MATCH_QUALITY.meaning, why: `意义框架：${(h.words ?? []).join('＋')}`, source: `frame ${h.name}` }
+      ? {
+          start: h.start,
+          end: h.end,
+          match: 'meaning',
+          quality: MATCH_QUALITY.meaning,
+          why: `意义框架：${(h.words ?? []).join('＋')}`,
+          source: `frame ${h.name}`,
+        }
       : {
           start: h.start,
           end: h.end,

@@ -15,6 +15,8 @@ import { RulesetPathError, type Path } from './form.js';
 export interface PreparedPhrase {
   norm: string;
   chars: string[] | null;
+  /** Sound classes of each character of `chars` ({@link charSounds}), for the quick test {@link mayMatchBySound}. */
+  sounds: (readonly string[])[] | null;
   maxEdits: number;
   clipped: boolean;
 }
@@ -38,8 +40,36 @@ export function preparePhrases(phrases: string[], sound: boolean, path: Path, ma
       );
     }
     // A single character has too many same-sounding neighbours to match by sound.
-    return { norm, chars: sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null, maxEdits, clipped };
+    const chars = sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null;
+    return { norm, chars, sounds: chars ? chars.map((c) => charSounds(c)) : null, maxEdits, clipped };
   });
+}
+
+/** Sound classes of every reading of every character of an utterance, computed once per text object. */
+const classCache = new WeakMap<MatchText, { norm: string; classes: Set<string> }>();
+
+/** The set of sound classes ({@link charSounds}, all readings) of the characters of an utterance. */
+function soundClassesOf(t: MatchText): Set<string> {
+  const known = classCache.get(t);
+  if (known && known.norm === t.norm) return known.classes;
+  const classes = new Set<string>();
+  for (const c of t.norm) for (const x of charSounds(c)) classes.add(x);
+  classCache.set(t, { norm: t.norm, classes });
+  return classes;
+}
+
+/**
+ * Whether a phrase can match an utterance by sound at all ({@link findSound} allows one missing syllable):
+ * at least all but one of its characters have a same-sounding character somewhere in the text. A quick,
+ * exact pre-test that spares the search on most utterances.
+ */
+function mayMatchBySound(t: MatchText, sounds: readonly (readonly string[])[]): boolean {
+  const classes = soundClassesOf(t);
+  let missing = 0;
+  for (const want of sounds) {
+    if (!want.some((x) => classes.has(x)) && ++missing > 1) return false;
+  }
+  return true;
 }
 
 /**
@@ -104,7 +134,10 @@ export interface PreparedExcept {
 
 /** Normalises exception phrases once (empty ones dropped). */
 export function prepareExcepts(list: readonly string[] | undefined): PreparedExcept[] {
-  return (list ?? []).map((x) => normalizePhrase(x)).filter((x) => x.length > 0).map((norm) => ({ norm, sound: soundKey(norm) }));
+  return (list ?? [])
+    .map((x) => normalizePhrase(x))
+    .filter((x) => x.length > 0)
+    .map((norm) => ({ norm, sound: soundKey(norm) }));
 }
 
 /**
@@ -115,7 +148,10 @@ export function exceptionSpans(t: MatchText, excepts: readonly PreparedExcept[])
   const spans: [number, number][] = [];
   const sound = soundOf(t);
   for (const x of excepts) {
-    for (const [hay, needle] of [[t.norm, x.norm], [sound, x.sound]] as const) {
+    for (const [hay, needle] of [
+      [t.norm, x.norm],
+      [sound, x.sound],
+    ] as const) {
       let i = hay.indexOf(needle);
       while (i >= 0) {
         spans.push([i, i + needle.length]);
@@ -150,7 +186,7 @@ export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly Pr
     i = t.norm.indexOf(p.norm, i + 1);
   }
   // A match by sound keeps at least one of the phrase's characters: without any, skip the search.
-  if (p.chars && p.chars.some((c) => t.norm.includes(c))) {
+  if (p.chars && p.sounds && p.chars.some((c) => t.norm.includes(c)) && mayMatchBySound(t, p.sounds)) {
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {

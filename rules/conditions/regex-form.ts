@@ -76,7 +76,7 @@ export const compileRegexCondition: FormCompiler = (raw, path) => {
       if (covered(bySound[0], bySound[1], spans)) return null;
     }
     // A sound match that cuts a word of the text in two is another word (还不动|产 is no 还不懂).
-    if (cutsWord(t.norm, bySound[0], bySound[1])) return null;
+    if (cutsWord(t, bySound[0], bySound[1])) return null;
     return { start: bySound[0], end: bySound[1], match: 'homophone', quality: MATCH_QUALITY.homophone };
   };
 };

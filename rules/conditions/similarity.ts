@@ -54,7 +54,12 @@ export function prepareExamples(sentences: readonly string[]): { examples: Simil
  * "这个不归我们管"), not paraphrases with other words. Returns 0 early when even the n-grams the text shares
  * with the examples cannot reach `threshold` (the cosine is at most |shared part| / |whole|).
  */
-export function bestSimilarity(counts: ReadonlyMap<string, number>, examples: readonly SimilarityExample[], idf: ReadonlyMap<string, number>, threshold: number): number {
+export function bestSimilarity(
+  counts: ReadonlyMap<string, number>,
+  examples: readonly SimilarityExample[],
+  idf: ReadonlyMap<string, number>,
+  threshold: number,
+): number {
   let sq = 0;
   let sqShared = 0;
   const shared: [string, number][] = [];

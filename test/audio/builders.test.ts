@@ -1,20 +1,9 @@
 // Pure parts of pipeline/audio: argument builders (asserted by their exact arrays), planners and parsers.
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../domain/errors.js';
-import {
-  buildProbeArgs,
-  classifyFfmpegFailure,
-  ffmpegArgs,
-  fileUrl,
-  parseProbeOutput,
-} from '../../pipeline/audio/ffmpeg.js';
+import { buildProbeArgs, classifyFfmpegFailure, ffmpegArgs, fileUrl, parseProbeOutput } from '../../pipeline/audio/ffmpeg.js';
 import { buildConvertJob, buildOutputOptions, planChannels } from '../../pipeline/audio/prepare.js';
-import {
-  buildMeasureJob,
-  parseAstatsSamples,
-  parseInputSampleRate,
-  sniffContent,
-} from '../../pipeline/audio/probe.js';
+import { buildMeasureJob, parseAstatsSamples, parseInputSampleRate, sniffContent } from '../../pipeline/audio/probe.js';
 import { buildSilenceJob, complementSpans, parseSilenceDetect } from '../../pipeline/audio/silence.js';
 
 describe('argument builders', () => {
@@ -26,7 +15,14 @@ describe('argument builders', () => {
 
   it('buildProbeArgs', () => {
     expect(buildProbeArgs('/rec/a b.wav')).toEqual([
-      '-v', 'warning', '-hide_banner', '-print_format', 'json', '-show_format', '-show_streams', 'file:/rec/a b.wav',
+      '-v',
+      'warning',
+      '-hide_banner',
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
+      'file:/rec/a b.wav',
     ]);
   });
 
@@ -37,12 +33,48 @@ describe('argument builders', () => {
       { plan: plans[1]!, path: '/work/p-customer.wav' },
     ]);
     expect(ffmpegArgs(job)).toEqual([
-      '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y',
-      '-i', 'file:/rec/in.wav',
-      '-map', '0:a:0', '-af', 'aresample=async=1:first_pts=0,pan=mono|c0=c0', '-ar', '16000', '-c:a', 'pcm_s16le',
-      '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-f', 'wav', 'file:/work/p-agent.wav',
-      '-map', '0:a:0', '-af', 'aresample=async=1:first_pts=0,pan=mono|c0=c1', '-ar', '16000', '-c:a', 'pcm_s16le',
-      '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-f', 'wav', 'file:/work/p-customer.wav',
+      '-nostdin',
+      '-hide_banner',
+      '-nostats',
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      'file:/rec/in.wav',
+      '-map',
+      '0:a:0',
+      '-af',
+      'aresample=async=1:first_pts=0,pan=mono|c0=c0',
+      '-ar',
+      '16000',
+      '-c:a',
+      'pcm_s16le',
+      '-map_metadata',
+      '-1',
+      '-fflags',
+      '+bitexact',
+      '-flags:a',
+      '+bitexact',
+      '-f',
+      'wav',
+      'file:/work/p-agent.wav',
+      '-map',
+      '0:a:0',
+      '-af',
+      'aresample=async=1:first_pts=0,pan=mono|c0=c1',
+      '-ar',
+      '16000',
+      '-c:a',
+      'pcm_s16le',
+      '-map_metadata',
+      '-1',
+      '-fflags',
+      '+bitexact',
+      '-flags:a',
+      '+bitexact',
+      '-f',
+      'wav',
+      'file:/work/p-customer.wav',
     ]);
   });
 
@@ -56,13 +88,27 @@ describe('argument builders', () => {
 
   it('buildOutputOptions: downmix (no map) and mono', () => {
     expect(buildOutputOptions(null)).toEqual([
-      '-map', '0:a:0', '-af', 'aresample=async=1:first_pts=0', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le',
-      '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-f', 'wav',
+      '-map',
+      '0:a:0',
+      '-af',
+      'aresample=async=1:first_pts=0',
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-c:a',
+      'pcm_s16le',
+      '-map_metadata',
+      '-1',
+      '-fflags',
+      '+bitexact',
+      '-flags:a',
+      '+bitexact',
+      '-f',
+      'wav',
     ]);
     expect(planChannels(2, undefined)).toEqual([{ role: 'unknown', channelIndex: 0, sourceChannels: [0, 1], pan: null }]);
-    expect(planChannels(1, { agent: 0, customer: 1 })).toEqual([
-      { role: 'unknown', channelIndex: 0, sourceChannels: [0], pan: null },
-    ]);
+    expect(planChannels(1, { agent: 0, customer: 1 })).toEqual([{ role: 'unknown', channelIndex: 0, sourceChannels: [0], pan: null }]);
   });
 
   it('planChannels rejects maps that do not fit', () => {
@@ -78,17 +124,37 @@ describe('argument builders', () => {
 
   it('buildMeasureJob', () => {
     expect(ffmpegArgs(buildMeasureJob('file:/r/x.mp3'))).toEqual([
-      '-nostdin', '-hide_banner', '-nostats', '-i', 'file:/r/x.mp3', '-y',
-      '-map', '0:a:0', '-af', 'aresample=async=1:first_pts=0,astats=measure_perchannel=none', '-f', 'null', '-',
+      '-nostdin',
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      'file:/r/x.mp3',
+      '-y',
+      '-map',
+      '0:a:0',
+      '-af',
+      'aresample=async=1:first_pts=0,astats=measure_perchannel=none',
+      '-f',
+      'null',
+      '-',
     ]);
   });
 
   it('buildSilenceJob with defaults and explicit thresholds', () => {
     expect(ffmpegArgs(buildSilenceJob('/w/p.wav'))).toEqual([
-      '-nostdin', '-hide_banner', '-nostats', '-i', 'file:/w/p.wav', '-y',
-      '-map', '0:a:0',
-      '-af', 'aresample=async=1:first_pts=0,silencedetect=noise=-35dB:d=0.4,astats=measure_perchannel=none',
-      '-f', 'null', '-',
+      '-nostdin',
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      'file:/w/p.wav',
+      '-y',
+      '-map',
+      '0:a:0',
+      '-af',
+      'aresample=async=1:first_pts=0,silencedetect=noise=-35dB:d=0.4,astats=measure_perchannel=none',
+      '-f',
+      'null',
+      '-',
     ]);
     expect(buildSilenceJob('/w/p.wav', -50, 1.5).outputs[0]!.options[3]).toBe(
       'aresample=async=1:first_pts=0,silencedetect=noise=-50dB:d=1.5,astats=measure_perchannel=none',
@@ -99,9 +165,7 @@ describe('argument builders', () => {
 describe('parsers', () => {
   it('parseProbeOutput maps ffprobe JSON to MediaInfo', () => {
     const json = JSON.stringify({
-      streams: [
-        { index: 0, codec_name: 'pcm_mulaw', codec_type: 'audio', sample_rate: '8000', channels: 2, duration: '21.720000' },
-      ],
+      streams: [{ index: 0, codec_name: 'pcm_mulaw', codec_type: 'audio', sample_rate: '8000', channels: 2, duration: '21.720000' }],
       format: { format_name: 'wav', duration: '21.720000', size: '347578' },
     });
     expect(parseProbeOutput(json)).toEqual({
@@ -113,7 +177,10 @@ describe('parsers', () => {
       durationEstimated: false,
     });
     const amr = parseProbeOutput(
-      JSON.stringify({ streams: [{ index: 0, codec_type: 'audio', codec_name: 'amr_nb', sample_rate: '8000', channels: 1 }], format: { format_name: 'amr', duration: 'N/A' } }),
+      JSON.stringify({
+        streams: [{ index: 0, codec_type: 'audio', codec_name: 'amr_nb', sample_rate: '8000', channels: 1 }],
+        format: { format_name: 'amr', duration: 'N/A' },
+      }),
       '[amr @ 0x1] Estimating duration from bitrate, this may be inaccurate\n',
     );
     expect(amr.durationEstimated).toBe(true);
@@ -127,7 +194,10 @@ describe('parsers', () => {
     expect(notAudio).toBeInstanceOf(BadInputError);
     expect((notAudio as BadInputError).code).toBe('not_audio');
     expect(notAudio.message).toContain('rec/a.wav');
-    const noAudio = classifyFfmpegFailure('rec/v.mp4', "Stream map '0:a:0' matches no streams.\nTo ignore this, add a trailing '?' to the map.\n");
+    const noAudio = classifyFfmpegFailure(
+      'rec/v.mp4',
+      "Stream map '0:a:0' matches no streams.\nTo ignore this, add a trailing '?' to the map.\n",
+    );
     expect((noAudio as BadInputError).code).toBe('no_audio_stream');
     const unsupported = classifyFfmpegFailure('rec/x.wav', 'Decoder (codec g729) not found for input stream #0:0\n');
     expect((unsupported as BadInputError).code).toBe('unsupported_audio');
@@ -166,7 +236,15 @@ describe('parsers', () => {
   });
 
   it('complementSpans gives the sound between silences', () => {
-    expect(complementSpans([{ start: 0, end: 0.4 }, { start: 2, end: 3 }], 5)).toEqual([
+    expect(
+      complementSpans(
+        [
+          { start: 0, end: 0.4 },
+          { start: 2, end: 3 },
+        ],
+        5,
+      ),
+    ).toEqual([
       { start: 0.4, end: 2 },
       { start: 3, end: 5 },
     ]);
@@ -179,7 +257,7 @@ describe('parsers', () => {
     const stderr = [
       "Input #0, wav, from 'file:/x.wav':",
       '  Stream #0:0: Audio: pcm_mulaw ([7][0][0][0] / 0x0007), 8000 Hz, 2 channels, s16, 128 kb/s',
-      'Output #0, null, to \'pipe:\':',
+      "Output #0, null, to 'pipe:':",
       '  Stream #0:0: Audio: pcm_s16le, 16000 Hz, mono, s16, 256 kb/s',
       '[Parsed_astats_1 @ 0x1] Number of samples: 173760',
     ].join('\n');

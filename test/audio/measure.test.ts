@@ -65,7 +65,7 @@ describe('interval arithmetic', () => {
     expect(silencesInside([span(1, 2)], 0.4)).toEqual([]);
   });
 
-  it('findInterruptions: who starts inside the other side\'s speech, overlap ≥ threshold, both directions', () => {
+  it("findInterruptions: who starts inside the other side's speech, overlap ≥ threshold, both directions", () => {
     const agent = [span(0, 3), span(5, 6), span(9, 12)];
     const customer = [span(2.5, 4), span(5.9, 7), span(8, 10), span(12, 13)];
     expect(findInterruptions(agent, customer, 300)).toEqual([
@@ -105,9 +105,23 @@ describe('interval arithmetic', () => {
 
   it('computeMeasurements: mono has unknown only, no interruptions, no talk ratio; silence-only call', () => {
     const m = computeMeasurements({ durationSec: 5, channels: [{ role: 'unknown', speech: [span(0, 1), span(3, 4)] }], vad: VAD });
-    expect(m).toMatchObject({ speech: { unknown: [span(0, 1), span(3, 4)] }, silences: [span(1, 3)], nonTalkSec: 2, nonTalkRatio: 0.4, interruptions: [], talkSec: { unknown: 2 } });
+    expect(m).toMatchObject({
+      speech: { unknown: [span(0, 1), span(3, 4)] },
+      silences: [span(1, 3)],
+      nonTalkSec: 2,
+      nonTalkRatio: 0.4,
+      interruptions: [],
+      talkSec: { unknown: 2 },
+    });
     expect(m.agentTalkRatio).toBeUndefined();
-    const quiet = computeMeasurements({ durationSec: 2, channels: [{ role: 'agent', speech: [] }, { role: 'customer', speech: [] }], vad: VAD });
+    const quiet = computeMeasurements({
+      durationSec: 2,
+      channels: [
+        { role: 'agent', speech: [] },
+        { role: 'customer', speech: [] },
+      ],
+      vad: VAD,
+    });
     expect(quiet).toMatchObject({ silences: [], nonTalkSec: 0, nonTalkRatio: 0, talkSec: { agent: 0, customer: 0 } });
     expect(quiet.agentTalkRatio).toBeUndefined();
   });
@@ -143,7 +157,14 @@ describe('speech, sound and leak arithmetic', () => {
     expect(removeCrosstalk(agentVad, agentLevels, callerVad, callerLevels)).toEqual([span(1, 4), span(8.5, 9.5)]);
     expect(removeCrosstalk(callerVad, callerLevels, agentVad, agentLevels)).toEqual([span(5, 8), span(8.5, 9.5)]);
     // Where the other side is silent, nothing is removed, however quiet.
-    expect(removeCrosstalk([span(1, 4)], frames(() => -60), [], frames(() => -20))).toEqual([span(1, 4)]);
+    expect(
+      removeCrosstalk(
+        [span(1, 4)],
+        frames(() => -60),
+        [],
+        frames(() => -20),
+      ),
+    ).toEqual([span(1, 4)]);
   });
 });
 
@@ -183,7 +204,8 @@ describe.skipIf(!haveSharedSpeech)('measurements on real speech laid into stereo
     }
   });
   /** Where VAD finds each laid file's speech on its own, shifted to where it was laid. */
-  const expectedSpeech = (placed: LaidOutSpeech[]) => placed.flatMap((p) => alone.get(p.file)!.map((s) => span(s.start + p.offset, s.end + p.offset)));
+  const expectedSpeech = (placed: LaidOutSpeech[]) =>
+    placed.flatMap((p) => alone.get(p.file)!.map((s) => span(s.start + p.offset, s.end + p.offset)));
   const close = (got: TimeSpan[] | undefined, want: TimeSpan[], tolerance: number) => {
     expect(got).toHaveLength(want.length);
     want.forEach((w, i) => {
@@ -213,7 +235,9 @@ describe.skipIf(!haveSharedSpeech)('measurements on real speech laid into stereo
     const customer = expectedSpeech(placed.customer);
     close(m.speech.agent, agent, 0.15);
     close(m.speech.customer, customer, 0.15);
-    expect(speech).toEqual([m.speech.agent, m.speech.customer].map((spans) => spans!.map((s) => expect.objectContaining({ start: expect.closeTo(s.start, 2) }))));
+    expect(speech).toEqual(
+      [m.speech.agent, m.speech.customer].map((spans) => spans!.map((s) => expect.objectContaining({ start: expect.closeTo(s.start, 2) }))),
+    );
     expect(Math.abs(m.talkSec.agent! - totalSec(agent))).toBeLessThanOrEqual(0.3);
     expect(Math.abs(m.talkSec.customer! - totalSec(customer))).toBeLessThanOrEqual(0.3);
     // The hold: music while nobody speaks, inside the call.
@@ -227,7 +251,7 @@ describe.skipIf(!haveSharedSpeech)('measurements on real speech laid into stereo
     console.log(`laid-out stereo call: ${JSON.stringify({ talk: m.talkSec, holds: m.holds, interruptions: m.interruptions })}`);
   });
 
-  it('a 24 kbit/s Opus stereo call: the other side\'s leaked voice is neither talk nor an interruption', async () => {
+  it("a 24 kbit/s Opus stereo call: the other side's leaked voice is neither talk nor an interruption", async () => {
     const dA = durations.get(aishell)!;
     const dM = durations.get(mandarin)!;
     const file = path.join(work, 'turns.wav');
@@ -249,7 +273,9 @@ describe.skipIf(!haveSharedSpeech)('measurements on real speech laid into stereo
     // Each side's own turns only. 12 dB louder than the reference files, the onsets are heard up to ~0.35 s earlier.
     close(m.speech.agent, expectedSpeech(placed.agent), 0.4);
     close(m.speech.customer, expectedSpeech(placed.customer), 0.4);
-    console.log(`24 kbit/s Opus: Silero alone on the agent channel ${JSON.stringify(leakedAgent)}; after crosstalk removal ${JSON.stringify(m.speech)}`);
+    console.log(
+      `24 kbit/s Opus: Silero alone on the agent channel ${JSON.stringify(leakedAgent)}; after crosstalk removal ${JSON.stringify(m.speech)}`,
+    );
   });
 });
 
@@ -258,7 +284,9 @@ const samples = readdirSync(callsDir).filter((f) => /\.(wav|mp3|amr)$/.test(f) &
 
 describe('measurements on the sample calls against their scripts', () => {
   it.each(samples)('%s: talk time per turn within 0.2 s of the script', async (file) => {
-    const meta = JSON.parse(await readFile(path.join(callsDir, `${file}.json`), 'utf8')) as { channels?: { agent: number; customer: number } };
+    const meta = JSON.parse(await readFile(path.join(callsDir, `${file}.json`), 'utf8')) as {
+      channels?: { agent: number; customer: number };
+    };
     const script = parseTranscriptText(await readFile(path.join(callsDir, `${file}.script.json`), 'utf8'), file);
     const prepared = await prepareRecording(path.join(callsDir, file), { workDir: work, channelMap: meta.channels, ...LIMIT });
     const { audio: m } = await measureChannels(prepared.channels, LIMIT);
@@ -270,7 +298,9 @@ describe('measurements on the sample calls against their scripts', () => {
       // Speech of the turn's side between the midpoints of the pauses around it (turns are 0.6 s apart).
       const lo = turn.start - 0.3;
       const hi = turn.end + 0.3;
-      const talk = totalSec((m.speech[role as 'agent'] ?? []).map((s) => span(Math.max(s.start, lo), Math.min(s.end, hi))).filter((s) => s.end > s.start));
+      const talk = totalSec(
+        (m.speech[role as 'agent'] ?? []).map((s) => span(Math.max(s.start, lo), Math.min(s.end, hi))).filter((s) => s.end > s.start),
+      );
       const diff = Math.abs(talk - (turn.end - turn.start));
       worst.push(diff);
       expect(diff, `talk time of "${turn.text}" (${turn.start}–${turn.end})`).toBeLessThanOrEqual(0.2);
@@ -284,7 +314,9 @@ describe('measurements on the sample calls against their scripts', () => {
     }
     // The scripted pauses are 0.6 s, longer than the 0.4 s minimum: one silence between each pair of turns.
     expect(m.silences).toHaveLength(script.segments.filter((t) => t.end - t.start >= 0.25).length - 1);
-    console.log(`${file}: worst turn talk-time error ${(Math.max(...worst) * 1000).toFixed(0)} ms; talk ${JSON.stringify(m.talkSec)}; non-talk ${m.nonTalkSec} s`);
+    console.log(
+      `${file}: worst turn talk-time error ${(Math.max(...worst) * 1000).toFixed(0)} ms; talk ${JSON.stringify(m.talkSec)}; non-talk ${m.nonTalkSec} s`,
+    );
   });
 });
 

@@ -51,10 +51,23 @@ describe('A-law stereo with a channel map', () => {
     input = path.join(dir, 'alaw-stereo.wav');
     // channel 0: 440 Hz sine for 10 s; channel 1: silent for 4 s, then white noise (per-sample expression).
     await ff(
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=10',
-      '-f', 'lavfi', '-i', 'aevalsrc=exprs=if(lt(t\\,4)\\,0\\,0.3*(2*random(0)-1)):s=8000:d=10',
-      '-filter_complex', '[0:a][1:a]amerge=inputs=2[a]', '-map', '[a]',
-      '-c:a', 'pcm_alaw', '-ar', '8000', input,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=8000:duration=10',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=exprs=if(lt(t\\,4)\\,0\\,0.3*(2*random(0)-1)):s=8000:d=10',
+      '-filter_complex',
+      '[0:a][1:a]amerge=inputs=2[a]',
+      '-map',
+      '[a]',
+      '-c:a',
+      'pcm_alaw',
+      '-ar',
+      '8000',
+      input,
     );
   });
 
@@ -239,7 +252,14 @@ describe('time limits kill the child process', () => {
   it('ffmpeg blocked on an input that never delivers (a FIFO) → killed at the limit', async () => {
     const fifo = path.join(dir, 'stalled-input-5b81e2.wav');
     await run('mkfifo', [fifo]);
-    const probe: RecordingProbe = { durationSec: 60, channels: 1, sampleRate: 8000, codec: 'pcm_s16le', formatName: 'wav', durationSource: 'ffprobe' };
+    const probe: RecordingProbe = {
+      durationSec: 60,
+      channels: 1,
+      sampleRate: 8000,
+      codec: 'pcm_s16le',
+      formatName: 'wav',
+      durationSource: 'ffprobe',
+    };
     const t0 = Date.now();
     const error = await prepareRecording(fifo, { workDir: work, timeLimitMs: 400, probe }).catch((e: unknown) => e);
     const elapsed = Date.now() - t0;
@@ -261,7 +281,14 @@ describe('time limits kill the child process', () => {
   it('an AbortSignal cancels a run and kills the process', async () => {
     const fifo = path.join(dir, 'aborted-input-9e0b44.wav');
     await run('mkfifo', [fifo]);
-    const probe: RecordingProbe = { durationSec: 60, channels: 1, sampleRate: 8000, codec: 'pcm_s16le', formatName: 'wav', durationSource: 'ffprobe' };
+    const probe: RecordingProbe = {
+      durationSec: 60,
+      channels: 1,
+      sampleRate: 8000,
+      codec: 'pcm_s16le',
+      formatName: 'wav',
+      durationSource: 'ffprobe',
+    };
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const error = await prepareRecording(fifo, { workDir: work, timeLimitMs: 20_000, probe, signal: controller.signal }).catch(

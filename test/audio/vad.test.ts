@@ -3,6 +3,7 @@
  * offsets among silence, a ringback tone and hold music: stretches land where the speech was put (±0.1 s),
  * and neither the ringback nor the music counts as speech.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { detectSpeech, vadSettings } from '../../pipeline/audio/vad.js';
 import { measureDecodedDuration } from '../../pipeline/audio/probe.js';
 import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 import { makeLaidOutCall, makeSilentWav, ffmpeg } from '../support/media.js';
+import { waitFor } from '../support/integration.js';
 
 const sharedAudio = path.resolve(import.meta.dirname, '../../../shared/audio');
 const aishell = path.join(sharedAudio, 'aishell-BAC009S0764W0121.wav');
@@ -108,5 +110,123 @@ describe.skipIf(!hasSharedAudio)('detectSpeech on real speech laid out in a call
     // silencedetect's energy threshold says.
     expect(found[0]!.start).toBeGreaterThan(2.5);
     expect(found.at(-1)!.end).toBeGreaterThan(9.5);
+  });
+});
+
+/** The VAD processes that are children of this test process (the long-lived ./vad-process.cjs servers). */
+const VAD_SCRIPT = path.resolve(import.meta.dirname, '../../pipeline/audio/vad-process.cjs');
+function vadProcesses(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', VAD_SCRIPT], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+async function killVadProcesses(): Promise<void> {
+  for (const pid of vadProcesses()) process.kill(pid, 'SIGKILL');
+  await waitFor('the VAD processes to be gone', async () => (vadProcesses().length === 0 ? true : undefined), 5_000, 20);
+}
+
+describe.skipIf(!hasSharedAudio)('one VAD process serves many channels', () => {
+  let speech: string;
+  let music: string;
+  beforeAll(async () => {
+    const durations = new Map([[aishell, await measureDecodedDuration(aishell, limits)]]);
+    speech = path.join(dir, 'served-speech.wav');
+    music = path.join(dir, 'served-music.wav');
+    await makeLaidOutCall(speech, [{ silence: 1 }, { speech: aishell }, { silence: 2 }, { speech: aishell }, { silence: 1 }], (f) =>
+      durations.get(f)!,
+    );
+    await makeLaidOutCall(music, [{ hold: 8 }, { speech: aishell }], (f) => durations.get(f)!);
+  });
+
+  it('loads once and gives each file the stretches a fresh process gives it', async () => {
+    await killVadProcesses();
+    const fresh = await detectSpeech(speech);
+    expect(fresh).toHaveLength(2);
+    const [started] = vadProcesses();
+    expect(started).toBeDefined();
+    // Music, then speech cut off mid-word at the end of the file: the detector's state after it must not leak
+    // into the next file.
+    await detectSpeech(music);
+    expect(await detectSpeech(speech)).toEqual(fresh);
+    // Other settings in the same process: a detector of their own.
+    expect((await detectSpeech(speech, { minSilenceSec: 0.2 })).length).toBeGreaterThanOrEqual(2);
+    expect(await detectSpeech(speech)).toEqual(fresh);
+    expect(vadProcesses()).toEqual([started]);
+  });
+
+  it('gives concurrent calls processes of their own, then keeps them for the next calls', async () => {
+    await killVadProcesses();
+    const results = await Promise.all([detectSpeech(speech), detectSpeech(music), detectSpeech(speech)]);
+    expect(results[0]).toEqual(results[2]);
+    expect(vadProcesses()).toHaveLength(3);
+    await Promise.all([detectSpeech(speech), detectSpeech(speech)]);
+    expect(vadProcesses()).toHaveLength(3);
+  });
+
+  it('starts a new process after one crashed, was killed at its time limit or by an abort', async () => {
+    await killVadProcesses();
+    const expected = await detectSpeech(speech);
+    // Crashed while idle.
+    await killVadProcesses();
+    expect(await detectSpeech(speech)).toEqual(expected);
+    // Killed while working, in the kept process and again in the new one: that call fails naming the file,
+    // the next one works.
+    const long = path.join(dir, 'served-long.wav');
+    await makeLaidOutCall(long, [{ hold: 120 }], () => 0);
+    const running = detectSpeech(long);
+    let settled = false;
+    void running.catch(() => undefined).finally(() => (settled = true));
+    while (!settled) {
+      for (const pid of vadProcesses()) process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await expect(running).rejects.toThrow(/VAD of .*served-long\.wav failed: VAD process exited \(SIGKILL\)/);
+    expect(await detectSpeech(speech)).toEqual(expected);
+    // Time limit and abort: the process is gone when the error arrives, and the next call gets a new one.
+    const before = vadProcesses();
+    await expect(detectSpeech(long, { timeLimitMs: 5 })).rejects.toBeInstanceOf(TimeLimitError);
+    expect(vadProcesses().filter((pid) => before.includes(pid))).toEqual([]);
+    const controller = new AbortController();
+    const aborted = detectSpeech(long, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await detectSpeech(speech)).toEqual(expected);
+  });
+
+  it('does not keep a finished program alive, and its VAD process ends with it', async () => {
+    const module = path.resolve(import.meta.dirname, '../../dist/pipeline/audio/vad.js');
+    // The program finds its speech, prints its VAD process ids and returns: nothing keeps it running.
+    const script = [
+      `const { detectSpeech } = await import(${JSON.stringify(module)});`,
+      `const { execFileSync } = await import('node:child_process');`,
+      `const found = await detectSpeech(${JSON.stringify(speech)});`,
+      `const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', ${JSON.stringify(VAD_SCRIPT)}], { encoding: 'utf8' }).trim().split('\\n');`,
+      `console.log(JSON.stringify({ stretches: found.length, pids }));`,
+    ].join('\n');
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 }),
+    ) as { stretches: number; pids: string[] };
+    expect(out.stretches).toBe(2);
+    expect(out.pids).toHaveLength(1);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(
+      'the VAD process to end with its program',
+      async () => (out.pids.every((pid) => !alive(Number(pid))) ? true : undefined),
+      5_000,
+      20,
+    );
   });
 });

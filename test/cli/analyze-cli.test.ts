@@ -7,7 +7,6 @@ import { assertBuilt, runCallqa as callqa } from '../support/integration.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/transcripts');
 
-
 describe('callqa analyze', () => {
   let dir: string;
   beforeAll(async () => {
@@ -15,7 +14,10 @@ describe('callqa analyze', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'callqa-analyze-'));
     await copyFile(path.join(FIXTURES, 'banned-closing-time.json'), path.join(dir, 'a-good.json'));
     await writeFile(path.join(dir, 'b-broken.json'), '{"callId": "x", "segments": [');
-    await writeFile(path.join(dir, 'c-wrong.json'), JSON.stringify({ callId: 'y', durationSec: 5, segments: [{ start: 1, end: 9, speaker: 'agent', text: '您好' }] }));
+    await writeFile(
+      path.join(dir, 'c-wrong.json'),
+      JSON.stringify({ callId: 'y', durationSec: 5, segments: [{ start: 1, end: 9, speaker: 'agent', text: '您好' }] }),
+    );
     await copyFile(path.join(FIXTURES, 'consent-ask-answered.json'), path.join(dir, 'd-good.json'));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -23,11 +25,16 @@ describe('callqa analyze', () => {
   it('--json prints one report per line in input order; bad files get one stderr line each and a non-zero exit', async () => {
     const r = await callqa(['analyze', path.join(FIXTURES, 'polite-no-farewell.json'), dir, '--json']);
     expect(r.code).not.toBe(0);
-    const reports = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const reports = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(reports.map((x) => x.callId)).toEqual(['fx-polite-no-farewell', 'fx-banned-closing-time', 'fx-consent-ask-answered']);
     for (const report of reports) {
       expect(report.score).toBeGreaterThanOrEqual(0);
-      expect(report.rules.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase']));
+      expect(report.rules.map((x: { id: string }) => x.id)).toEqual(
+        expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase']),
+      );
     }
     expect(reports[1].rules.find((x: { id: string }) => x.id === 'banned_phrase').findings[0].phraseId).toMatch(/^B\d\d$/);
     const errors = r.stderr.trim().split('\n');

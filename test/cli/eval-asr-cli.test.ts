@@ -50,7 +50,13 @@ describe('callqa eval asr', () => {
     expect(result.engine).toMatchObject({ id: 'sensevoice', options: { language: 'zh', inverseTextNormalization: true } });
     if (hasSharedAudio) {
       // 您好 + 13 characters said; the test model writes 您好 for the one stretch: 13 deletions of 15.
-      expect(result.files.find((f: { name: string }) => f.name === 'speech')).toMatchObject({ hypothesis: '您好', referenceLength: 15, deletions: 13, substitutions: 0, insertions: 0 });
+      expect(result.files.find((f: { name: string }) => f.name === 'speech')).toMatchObject({
+        hypothesis: '您好',
+        referenceLength: 15,
+        deletions: 13,
+        substitutions: 0,
+        insertions: 0,
+      });
       expect(result.overall).toMatchObject({ referenceLength: 19, deletions: 17 });
     } else {
       expect(result.overall).toMatchObject({ referenceLength: 4, deletions: 4, cer: 1 });

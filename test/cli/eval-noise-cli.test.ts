@@ -19,7 +19,10 @@ describe('callqa eval --asr-noise', () => {
     assertBuilt();
     dir = await mkdtemp(path.join(os.tmpdir(), 'callqa-eval-noise-'));
     // 30 calls of the set, with their labels.
-    const files = (await readdir(TUNE)).filter((f) => f.endsWith('.json')).sort().slice(0, 30);
+    const files = (await readdir(TUNE))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .slice(0, 30);
     for (const f of files) await copyFile(path.join(TUNE, f), path.join(dir, f));
     const ids = new Set(files.map((f) => f.replace(/\.json$/, '')));
     const labels = (await readFile(path.join(TUNE, 'labels.jsonl'), 'utf8')).split('\n').filter((l) => l && ids.has(JSON.parse(l).callId));
@@ -59,10 +62,15 @@ describe('callqa eval --asr-noise', () => {
   });
 
   it('scripts/eval-noise prints F1 per rule and false banned-phrase calls per noise level', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [NOISE_SCRIPT, dir, '--rates', '0,0.1', '--seeds', '1,2', '--json'], { encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(process.execPath, [NOISE_SCRIPT, dir, '--rates', '0,0.1', '--seeds', '1,2', '--json'], {
+      encoding: 'utf8',
+    });
     const r = JSON.parse(stdout);
     expect(r.calls).toBe(30);
-    expect(r.rows.map((row: { rate: number; seeds: number[] }) => [row.rate, row.seeds])).toEqual([[0, [1]], [0.1, [1, 2]]]);
+    expect(r.rows.map((row: { rate: number; seeds: number[] }) => [row.rate, row.seeds])).toEqual([
+      [0, [1]],
+      [0.1, [1, 2]],
+    ]);
     for (const row of r.rows) {
       expect(Object.keys(row.f1).sort()).toEqual(['banned_phrase', 'consent_before_hangup', 'opening_greeting']);
       expect(row.falseBannedPer100).toBeGreaterThanOrEqual(0);
@@ -72,6 +80,7 @@ describe('callqa eval --asr-noise', () => {
     expect(r.rows[1].measuredCer).toBeLessThan(0.13);
     // Clean figures equal those of `callqa eval` on the same set.
     const clean = JSON.parse((await callqa(['eval', dir, '--json'])).stdout);
-    for (const [rule, m] of Object.entries(clean.perRule as Record<string, { f1: number }>)) expect(r.rows[0].f1[rule]).toBeCloseTo(m.f1, 10);
+    for (const [rule, m] of Object.entries(clean.perRule as Record<string, { f1: number }>))
+      expect(r.rows[0].f1[rule]).toBeCloseTo(m.f1, 10);
   });
 });

@@ -9,8 +9,6 @@ import { ObjectStorage } from '../../infra/object-storage.js';
 import { assertBuilt, CALLQA_BIN, pgrep, runCallqa as callqa, startTestEnv, waitFor, type TestEnv } from '../support/integration.js';
 import { ffmpeg } from '../support/media.js';
 
-
-
 describe('callqa process', () => {
   let t: TestEnv;
   let input: string;
@@ -46,8 +44,13 @@ describe('callqa process', () => {
 
     const files = (await readdir(out)).sort();
     expect(files).toEqual([
-      'demo-03.report.html', 'demo-03.report.json', 'demo-03.transcript.json', 'summary.json',
-      '通话05.report.html', '通话05.report.json', '通话05.transcript.json',
+      'demo-03.report.html',
+      'demo-03.report.json',
+      'demo-03.transcript.json',
+      'summary.json',
+      '通话05.report.html',
+      '通话05.report.json',
+      '通话05.transcript.json',
     ]);
     const report = JSON.parse(await readFile(path.join(out, 'demo-03.report.json'), 'utf8'));
     expect(report.transcriptSource.kind).toBe('sidecar');
@@ -61,18 +64,29 @@ describe('callqa process', () => {
   it('--strict exits 3 when a recording failed; running the folder again reuses its reports', async () => {
     const db = await openDatabase(t.config.databaseUrl);
     const count = async () =>
-      Number((await db.query('SELECT count(*) AS n FROM reports r JOIN recordings c ON c.id = r.recording_id WHERE c.bucket = $1', [t.config.s3.processBucket])).rows[0].n);
+      Number(
+        (
+          await db.query('SELECT count(*) AS n FROM reports r JOIN recordings c ON c.id = r.recording_id WHERE c.bucket = $1', [
+            t.config.s3.processBucket,
+          ])
+        ).rows[0].n,
+      );
     const before = await count();
     const out = path.join(t.dir, 'out-strict');
     const r = await callqa(['process', input, '--out', out, '--strict'], t.env);
     expect(r.code).toBe(3);
     // The same files again: no new report rows (no duplicate calls for the reviewers), the same report files.
     expect(await count()).toBe(before);
-    expect(await readFile(path.join(out, 'demo-03.report.json'), 'utf8')).toBe(await readFile(path.join(t.dir, 'out', 'demo-03.report.json'), 'utf8'));
+    expect(await readFile(path.join(out, 'demo-03.report.json'), 'utf8')).toBe(
+      await readFile(path.join(t.dir, 'out', 'demo-03.report.json'), 'utf8'),
+    );
     await db.end();
     // `status` covers every bucket the pipeline processed, so the run's failures are visible, with their
     // Chinese explanation; --bucket narrows it to one.
-    const status = JSON.parse((await callqa(['status', '--json'], t.env)).stdout) as { bucket: string | null; failed: { bucket: string; key: string; code: string; codeZh: string }[] };
+    const status = JSON.parse((await callqa(['status', '--json'], t.env)).stdout) as {
+      bucket: string | null;
+      failed: { bucket: string; key: string; code: string; codeZh: string }[];
+    };
     expect(status.bucket).toBeNull();
     const processFailures = status.failed.filter((f) => f.bucket === t.config.s3.processBucket);
     expect(processFailures.map((f) => f.code)).toEqual(expect.arrayContaining(['empty_file', 'not_audio']));
@@ -100,7 +114,10 @@ describe('callqa process', () => {
     await symlink('plus+sign.mp3', path.join(odd, 'inner-link.mp3')); // inside the folder: followed
     await copyFile(wav, Buffer.concat([Buffer.from(odd + path.sep), Buffer.from([0xd5, 0xc5, 0xc8, 0xfd]), Buffer.from('.mp3')])); // GBK 张三.mp3
     await symlink(path.join(t.dir, 'nowhere.wav'), path.join(odd, 'dangling.wav'));
-    await writeFile(path.join(odd, 'gbk.mp3.json'), Buffer.from([0x7b, 0x22, 0x63, 0x61, 0x6c, 0x6c, 0x49, 0x64, 0x22, 0x3a, 0x22, 0xc4, 0xfa, 0xba, 0xc3, 0x22, 0x7d]));
+    await writeFile(
+      path.join(odd, 'gbk.mp3.json'),
+      Buffer.from([0x7b, 0x22, 0x63, 0x61, 0x6c, 0x6c, 0x49, 0x64, 0x22, 0x3a, 0x22, 0xc4, 0xfa, 0xba, 0xc3, 0x22, 0x7d]),
+    );
     await copyFile(wav, path.join(odd, 'gbk.mp3'));
 
     const out = path.join(t.dir, 'out-odd');
@@ -109,7 +126,22 @@ describe('callqa process', () => {
     const { recordings } = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     const byFile = Object.fromEntries(recordings.map((e: { file: string }) => [e.file, e]));
     expect(Object.keys(byFile).sort()).toEqual(
-      ['a.mp3', 'b.mp3', 'dangling.wav', 'ghost.wav.transcript.json', 'gbk.mp3', 'link.mp3', 'passwd.wav', 'inner-link.mp3', '\\xd5\\xc5\\xc8\\xfd.mp3', 'plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", 'sub.wav', long].sort(),
+      [
+        'a.mp3',
+        'b.mp3',
+        'dangling.wav',
+        'ghost.wav.transcript.json',
+        'gbk.mp3',
+        'link.mp3',
+        'passwd.wav',
+        'inner-link.mp3',
+        '\\xd5\\xc5\\xc8\\xfd.mp3',
+        'plus+sign.mp3',
+        'pct%20x.mp3',
+        "quote'single.mp3",
+        'sub.wav',
+        long,
+      ].sort(),
     );
     for (const name of ['plus+sign.mp3', 'pct%20x.mp3', "quote'single.mp3", long, 'inner-link.mp3', '\\xd5\\xc5\\xc8\\xfd.mp3']) {
       expect(byFile[name], name).toMatchObject({ status: 'reported', callId: name.replace(/\.mp3$/, '') });
@@ -130,19 +162,37 @@ describe('callqa process', () => {
     expect(byFile['a.mp3'].callId).toBe('same');
     expect(byFile['b.mp3'].callId).toBe('same');
     const files = await readdir(out);
-    expect(files.filter((f) => f.startsWith('same')).sort()).toEqual(
-      ['same-2.report.html', 'same-2.report.json', 'same-2.transcript.json', 'same.report.html', 'same.report.json', 'same.transcript.json'],
-    );
+    expect(files.filter((f) => f.startsWith('same')).sort()).toEqual([
+      'same-2.report.html',
+      'same-2.report.json',
+      'same-2.transcript.json',
+      'same.report.html',
+      'same.report.json',
+      'same.transcript.json',
+    ]);
   }, 240_000);
 
   it('SIGINT stops the run, kills its children and still accounts for every file', async () => {
     const slow = path.join(t.dir, 'slow');
     await mkdir(slow);
     // 15 minutes of speech (a sample call over and over): transcription only runs where VAD finds speech.
-    await ffmpeg('-stream_loop', '-1', '-i', path.join(SAMPLES_DIR, 'call-01-compliant.wav'), '-t', '900', '-c:a', 'pcm_s16le', path.join(slow, 'long-call.wav'));
+    await ffmpeg(
+      '-stream_loop',
+      '-1',
+      '-i',
+      path.join(SAMPLES_DIR, 'call-01-compliant.wav'),
+      '-t',
+      '900',
+      '-c:a',
+      'pcm_s16le',
+      path.join(slow, 'long-call.wav'),
+    );
     await copyFile(path.join(SAMPLES_DIR, 'broken-page.wav'), path.join(slow, 'page.wav'));
     const out = path.join(t.dir, 'out-slow');
-    const child = spawn(process.execPath, [CALLQA_BIN, 'process', slow, '--out', out], { env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CALLQA_BIN, 'process', slow, '--out', out], {
+      env: { ...process.env, ...t.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

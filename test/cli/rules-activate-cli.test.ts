@@ -60,7 +60,11 @@ describe('callqa rules activate / list', () => {
     expect(list.stdout).toMatch(/^\* cli-test@1\tsaved by cli:/m);
     expect(list.stdout).toContain(`  ${defaultRuleset().version}\tshipped file`);
     const json = JSON.parse((await runCallqa(['rules', 'list', '--json'], env)).stdout);
-    expect(json).toMatchObject({ active: 'cli-test@1', versions: [{ version: 'cli-test@1', active: true }], activations: [{ version: 'cli-test@1' }] });
+    expect(json).toMatchObject({
+      active: 'cli-test@1',
+      versions: [{ version: 'cli-test@1', active: true }],
+      activations: [{ version: 'cli-test@1' }],
+    });
 
     await writeFile(file, `${withVersion('cli-test@1')}\n# changed\n`);
     const changed = await runCallqa(['rules', 'activate', file], env);

@@ -44,12 +44,19 @@ describe('callqa rules / eval', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^banned_phrase: FAIL/m);
     // A trace line: part, [m:ss.s–m:ss.s], speaker, the utterance, what matched and the match kind.
-    expect(r.stdout).toMatch(/^ {4}B\d\d: \[\d+:\d\d\.\d–\d+:\d\d\.\d\] agent ".+" → matched ".+" \((exact|homophone), quality \d\.\d\d\)$/m);
+    expect(r.stdout).toMatch(
+      /^ {4}B\d\d: \[\d+:\d\d\.\d–\d+:\d\d\.\d\] agent ".+" → matched ".+" \((exact|homophone), quality \d\.\d\d\)$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}finding \[.+\] agent ".+": B\d\d .+\(B\d\d, confidence [\d.]+, (needs review|stands)\)$/m);
     const json = await callqa(['rules', 'test', DEFAULT_RULESET_PATH, path.join(FIXTURES, 'audio-hold-unannounced.json'), '--json']);
-    const { report, trace } = JSON.parse(json.stdout) as { report: { rules: { id: string; status: string }[] }; trace: { rule: string; part: string; detail?: string }[] };
+    const { report, trace } = JSON.parse(json.stdout) as {
+      report: { rules: { id: string; status: string }[] };
+      trace: { rule: string; part: string; detail?: string }[];
+    };
     expect(report.rules.find((x) => x.id === 'phone_phrases')?.status).toBe('fail');
-    expect(trace).toContainEqual(expect.objectContaining({ rule: 'phone_phrases', part: 'hold_announced', detail: expect.stringMatching(/not announced/) }));
+    expect(trace).toContainEqual(
+      expect.objectContaining({ rule: 'phone_phrases', part: 'hold_announced', detail: expect.stringMatching(/not announced/) }),
+    );
   });
 
   it('rules test: a banned phrase read by meaning names the frame and its words, or the nearest example', async () => {
@@ -82,7 +89,8 @@ describe('callqa rules / eval', () => {
   it('eval: metrics per rule and the confusion list on a small labelled folder of own fixtures', async () => {
     const set = path.join(dir, 'set');
     await import('node:fs/promises').then((fs) => fs.mkdir(set));
-    for (const f of ['greeting-nihao', 'consent-agent-ends', 'banned-homophones']) await copyFile(path.join(FIXTURES, `${f}.json`), path.join(set, `${f}.json`));
+    for (const f of ['greeting-nihao', 'consent-agent-ends', 'banned-homophones'])
+      await copyFile(path.join(FIXTURES, `${f}.json`), path.join(set, `${f}.json`));
     const labels = [
       { callId: 'fx-greeting-nihao', expect: { opening_greeting: 'fail' } },
       // Deliberately wrong label: the agent does end the call without consent.

@@ -16,8 +16,26 @@ import { SAMPLES_DIR } from '../../cli/demo-command.js';
 import { dropDatabase, openDatabase, type Pool } from '../../infra/db/pool.js';
 import { ObjectStorage } from '../../infra/object-storage.js';
 import { TRANSCRIPT_SIDECAR_SUFFIX } from '../../pipeline/storage-keys.js';
-import { assertBuilt, CALLQA_BIN, pgrep, runCallqa, startTestEnv, testDatabaseUrl, TEST_REDIS_URL, waitFor, type TestEnv } from '../support/integration.js';
-import { expectEveryRecordingEndedOnce, logLines, startWorker, stopWorker, TcpProxy, waitAllEnded, type WorkerProcess } from '../support/faults.js';
+import {
+  assertBuilt,
+  CALLQA_BIN,
+  pgrep,
+  runCallqa,
+  startTestEnv,
+  testDatabaseUrl,
+  TEST_REDIS_URL,
+  waitFor,
+  type TestEnv,
+} from '../support/integration.js';
+import {
+  expectEveryRecordingEndedOnce,
+  logLines,
+  startWorker,
+  stopWorker,
+  TcpProxy,
+  waitAllEnded,
+  type WorkerProcess,
+} from '../support/faults.js';
 import { makeAlawStereo, makeNoiseWav } from '../support/media.js';
 
 /** Settings that make faults show within seconds: 5 s locks, a reconciler every 2 s, 4 s shutdown limit. */
@@ -70,7 +88,8 @@ describe('the pipeline under faults', () => {
     await db?.end();
     if (databaseUrl) await dropDatabase(databaseUrl).catch(() => undefined);
     await t?.cleanup();
-    if (Object.keys(recovery).length) process.stderr.write(`fault suite, seconds from restore to the next recording ended: ${JSON.stringify(recovery)}\n`);
+    if (Object.keys(recovery).length)
+      process.stderr.write(`fault suite, seconds from restore to the next recording ended: ${JSON.stringify(recovery)}\n`);
   });
 
   /** A scenario's own buckets, queue prefix and temp folder, reaching every service through the proxies. */
@@ -104,7 +123,10 @@ describe('the pipeline under faults', () => {
     };
     const check = (outcomes: Map<string, 'reported' | `failed:${string}`>) =>
       expectEveryRecordingEndedOnce({ db, storage, bucket, resultsBucket, workDir, processNeedles: [workDir, t.modelPath] }, outcomes);
-    const ended = async () => Number((await db.query(`SELECT count(*) AS n FROM recordings WHERE bucket = $1 AND status IN ('reported', 'failed')`, [bucket])).rows[0].n);
+    const ended = async () =>
+      Number(
+        (await db.query(`SELECT count(*) AS n FROM recordings WHERE bucket = $1 AND status IN ('reported', 'failed')`, [bucket])).rows[0].n,
+      );
     return { bucket, resultsBucket, workDir, env, worker, check, ended };
   }
 
@@ -146,7 +168,12 @@ describe('the pipeline under faults', () => {
     w1.child.kill('SIGKILL');
     await w1.exited;
     const killedAt = Date.now();
-    await waitFor('the ffmpeg of the killed worker to die with it', async () => (pgrep(s.workDir).length === 0 ? true : undefined), 3_000, 20);
+    await waitFor(
+      'the ffmpeg of the killed worker to die with it',
+      async () => (pgrep(s.workDir).length === 0 ? true : undefined),
+      3_000,
+      20,
+    );
     recovery['kill -9 mid-prepare: children gone (s)'] = (Date.now() - killedAt) / 1000;
 
     // Mid-transcription: whisper.cpp runs with this test's model.
@@ -154,7 +181,12 @@ describe('the pipeline under faults', () => {
     await waitFor('whisper.cpp to run', async () => (pgrep(t.modelPath).length ? true : undefined), 120_000, 50);
     w2.child.kill('SIGKILL');
     await w2.exited;
-    await waitFor('whisper.cpp of the killed worker to die with it', async () => (pgrep(t.modelPath).length === 0 ? true : undefined), 3_000, 20);
+    await waitFor(
+      'whisper.cpp of the killed worker to die with it',
+      async () => (pgrep(t.modelPath).length === 0 ? true : undefined),
+      3_000,
+      20,
+    );
 
     const w3 = s.worker();
     const restartedAt = Date.now();
@@ -162,7 +194,13 @@ describe('the pipeline under faults', () => {
     recovery['kill -9 (twice): all ended after restart (s)'] = (Date.now() - restartedAt) / 1000;
     expect(await stopWorker(w3), w3.output()).toBe(0);
     expect(w3.output()).toContain('removed temp folders left by workers that are gone');
-    await s.check(new Map([['night/long-prepare.wav', 'reported'], ['night/asr.wav', 'reported'], ...[0, 1, 2, 3].map((i) => [`night/call-${i}.wav`, 'reported'] as const)]));
+    await s.check(
+      new Map([
+        ['night/long-prepare.wav', 'reported'],
+        ['night/asr.wav', 'reported'],
+        ...[0, 1, 2, 3].map((i) => [`night/call-${i}.wav`, 'reported'] as const),
+      ]),
+    );
   }, 300_000);
 
   it('PostgreSQL, object storage and Redis each down longer than a job lock: workers pause, live on, use no attempts, and every recording is reported once', async () => {
@@ -170,13 +208,22 @@ describe('the pipeline under faults', () => {
     const w1 = s.worker();
     const w2 = s.worker();
     const outcomes = new Map<string, 'reported'>();
-    for (const [fault, proxy] of [['PostgreSQL', pg], ['object storage', s3], ['Redis', redis]] as const) {
+    for (const [fault, proxy] of [
+      ['PostgreSQL', pg],
+      ['object storage', s3],
+      ['Redis', redis],
+    ] as const) {
       const prefix = `${fault.replace(' ', '-')}/`;
       for (let i = 0; i < 12; i += 1) {
         await putCall(s.bucket, `${prefix}call-${i}.wav`);
         outcomes.set(`${prefix}call-${i}.wav`, 'reported');
       }
-      const scan = await runCallqa(['scan', prefix], { ...s.env, REDIS_URL: TEST_REDIS_URL, DATABASE_URL: databaseUrl, S3_ENDPOINT: t.s3.connection.endpoint });
+      const scan = await runCallqa(['scan', prefix], {
+        ...s.env,
+        REDIS_URL: TEST_REDIS_URL,
+        DATABASE_URL: databaseUrl,
+        S3_ENDPOINT: t.s3.connection.endpoint,
+      });
       expect(scan.code, scan.stderr).toBe(0);
       // Cut while the batch is under way.
       const before = await s.ended();
@@ -201,7 +248,12 @@ describe('the pipeline under faults', () => {
     await putCall(s.bucket, 'day/call-0.wav');
     await pg.cut();
     const w = s.worker();
-    await waitFor('the worker to say it waits', async () => (w.output().includes('waiting for PostgreSQL') ? true : undefined), 30_000, 100);
+    await waitFor(
+      'the worker to say it waits',
+      async () => (w.output().includes('waiting for PostgreSQL') ? true : undefined),
+      30_000,
+      100,
+    );
     expect(w.child.exitCode).toBeNull();
     await pg.restore();
     const restoredAt = Date.now();
@@ -245,7 +297,9 @@ describe('the pipeline under faults', () => {
     await waitAllEnded(db, s.bucket, 17);
     for (const w of ws) expect(await stopWorker(w), w.output()).toBe(0);
     await s.check(outcomes);
-    const versions = (await db.query(`SELECT status FROM recordings WHERE bucket = $1 AND object_key = 'race/call-00.wav' ORDER BY status`, [s.bucket])).rows.map((r) => r.status);
+    const versions = (
+      await db.query(`SELECT status FROM recordings WHERE bucket = $1 AND object_key = 'race/call-00.wav' ORDER BY status`, [s.bucket])
+    ).rows.map((r) => r.status);
     expect(versions).toEqual(['reported', 'superseded']);
     // Nothing ran twice: one analysis per recording version across the four workers.
     const analyses = ws.flatMap((w) => logLines(w.output())).filter((l) => l.stage === 'analyze' && l.msg === 'analyze done');
@@ -261,7 +315,8 @@ describe('the pipeline under faults', () => {
     const notAudio = path.join(t.dir, 'not-audio.wav');
     await writeFile(notAudio, 'this is a text file, not a recording\n'.repeat(20));
     const keys = Array.from({ length: 300 }, (_, i) => `scan/page-${String(i).padStart(3, '0')}.wav`);
-    for (let i = 0; i < keys.length; i += 25) await Promise.all(keys.slice(i, i + 25).map((k) => storage.putFile(s.bucket, k, notAudio, 'audio/wav')));
+    for (let i = 0; i < keys.length; i += 25)
+      await Promise.all(keys.slice(i, i + 25).map((k) => storage.putFile(s.bucket, k, notAudio, 'audio/wav')));
     for (const k of keys) outcomes.set(k, 'failed:not_audio');
     for (let i = 0; i < 3; i += 1) {
       await putCall(s.bucket, `scan/zz-call-${i}.wav`);
@@ -270,7 +325,12 @@ describe('the pipeline under faults', () => {
     const w = s.worker();
     // `callqa scan` killed as soon as its first rows are in the database.
     const scanner = spawn(process.execPath, [CALLQA_BIN, 'scan', 'scan/'], { env: { ...process.env, ...s.env }, stdio: 'ignore' });
-    await waitFor('the scan to write rows', async () => ((await db.query('SELECT 1 FROM recordings WHERE bucket = $1 LIMIT 1', [s.bucket])).rowCount ? true : undefined), 60_000, 5);
+    await waitFor(
+      'the scan to write rows',
+      async () => ((await db.query('SELECT 1 FROM recordings WHERE bucket = $1 LIMIT 1', [s.bucket])).rowCount ? true : undefined),
+      60_000,
+      5,
+    );
     scanner.kill('SIGKILL');
     // The operator runs the night's scan again; the reconciler gives lost rows their jobs.
     const again = await runCallqa(['scan', 'scan/'], s.env);

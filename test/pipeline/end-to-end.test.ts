@@ -33,10 +33,15 @@ describe('nightly pipeline, end to end', () => {
   }
 
   async function terminal(ids: string[]) {
-    return waitFor('every recording reported or failed', async () => {
-      const rows = await getRecordings(services.db, ids);
-      return rows.length === ids.length && rows.every((r) => r.status === 'reported' || r.status === 'failed') ? rows : undefined;
-    }, 240_000, 300);
+    return waitFor(
+      'every recording reported or failed',
+      async () => {
+        const rows = await getRecordings(services.db, ids);
+        return rows.length === ids.length && rows.every((r) => r.status === 'reported' || r.status === 'failed') ? rows : undefined;
+      },
+      240_000,
+      300,
+    );
   }
 
   async function getJson<T>(key: string): Promise<T> {
@@ -63,7 +68,10 @@ describe('nightly pipeline, end to end', () => {
     await put(`${NIGHT}silence-1.2s.wav`, path.join(files, 'zero.wav'));
     await makeAlawStereo(path.join(files, 'alaw.wav'));
     await put(`${NIGHT}alaw-stereo-10s.wav`, path.join(files, 'alaw.wav'));
-    await services.storage.putJson(bucket(), `${NIGHT}alaw-stereo-10s.wav.json`, { callId: 'alaw-10s', channels: { agent: 0, customer: 1 } });
+    await services.storage.putJson(bucket(), `${NIGHT}alaw-stereo-10s.wav.json`, {
+      callId: 'alaw-10s',
+      channels: { agent: 0, customer: 1 },
+    });
     await makeLyingHeaderWav(path.join(files, 'lying.wav'));
     await put(`${NIGHT}lying-header.wav`, path.join(files, 'lying.wav'));
     await put(`${NIGHT}张三 通话1.wav`, path.join(SAMPLES_DIR, 'call-01-compliant.wav'));
@@ -73,7 +81,10 @@ describe('nightly pipeline, end to end', () => {
     const script = JSON.parse(await readFile(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), 'utf8')) as Transcript;
     // Inside the recording (a sidecar may not run past it), at its very end.
     const d = script.durationSec;
-    script.segments.push({ start: d - 0.4, end: d - 0.2, speaker: 'customer', text: '(音樂播放中)' }, { start: d - 0.2, end: d, speaker: 'customer', text: '我们下期再见' });
+    script.segments.push(
+      { start: d - 0.4, end: d - 0.2, speaker: 'customer', text: '(音樂播放中)' },
+      { start: d - 0.2, end: d, speaker: 'customer', text: '我们下期再见' },
+    );
     await writeFile(path.join(files, 'script.json'), JSON.stringify(script));
     await put(`${NIGHT}with-transcript.wav.transcript.json`, path.join(files, 'script.json'));
     // Another night: must not be touched.
@@ -111,12 +122,23 @@ describe('nightly pipeline, end to end', () => {
     expect(byKey.get('empty.wav')!.reason).toContain('empty.wav');
     expect(byKey.get('broken-page.wav')).toMatchObject({ status: 'failed', failedStage: 'prepare', reasonCode: 'not_audio' });
     expect(byKey.get('broken-page.wav')!.reason).toContain('broken-page.wav');
-    const reported = rows.filter((r) => r.status === 'reported').map((r) => r.objectKey.slice(NIGHT.length)).sort();
+    const reported = rows
+      .filter((r) => r.status === 'reported')
+      .map((r) => r.objectKey.slice(NIGHT.length))
+      .sort();
     expect(reported).toEqual(
       [
-        'alaw-stereo-10s.wav', 'call-01-compliant.wav', 'call-02-compliant.wav', 'call-03-banned-phrases.wav',
-        'call-04-no-consent.wav', 'call-05-compliant.mp3', 'call-06-banned-phrases.amr', 'lying-header.wav',
-        'silence-1.2s.wav', 'with-transcript.wav', '张三 通话1.wav',
+        'alaw-stereo-10s.wav',
+        'call-01-compliant.wav',
+        'call-02-compliant.wav',
+        'call-03-banned-phrases.wav',
+        'call-04-no-consent.wav',
+        'call-05-compliant.mp3',
+        'call-06-banned-phrases.amr',
+        'lying-header.wav',
+        'silence-1.2s.wav',
+        'with-transcript.wav',
+        '张三 通话1.wav',
       ].sort(),
     );
 
@@ -182,18 +204,26 @@ describe('nightly pipeline, end to end', () => {
     expect(html).toContain('通话质检报告');
 
     // Every reported recording has its summary row.
-    const { rows: summaries } = await services.db.query('SELECT recording_id, score, ruleset_version FROM reports WHERE recording_id = ANY($1::text[])', [
-      rows.filter((r) => r.status === 'reported').map((r) => r.id),
-    ]);
+    const { rows: summaries } = await services.db.query(
+      'SELECT recording_id, score, ruleset_version FROM reports WHERE recording_id = ANY($1::text[])',
+      [rows.filter((r) => r.status === 'reported').map((r) => r.id)],
+    );
     expect(summaries).toHaveLength(11);
     expect(summaries.every((s) => s.ruleset_version === sidecar.rulesetVersion)).toBe(true);
     // The flagged call waits for review, with one finding row per finding in its report.
     const sidecarId = byKey.get('with-transcript.wav')!.id;
-    const { rows: [summary] } = await services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [sidecarId]);
+    const {
+      rows: [summary],
+    } = await services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [sidecarId]);
     expect(summary).toEqual({ review_status: 'pending', line: null });
-    const { rows: findingRows } = await services.db.query('SELECT rule_id, phrase_id FROM findings WHERE recording_id = $1 ORDER BY rule_id, ordinal', [sidecarId]);
+    const { rows: findingRows } = await services.db.query(
+      'SELECT rule_id, phrase_id FROM findings WHERE recording_id = $1 ORDER BY rule_id, ordinal',
+      [sidecarId],
+    );
     expect(findingRows).toHaveLength(sidecar.rules.reduce((n, r) => n + r.findings.length, 0));
-    expect(findingRows.filter((f) => f.rule_id === 'banned_phrase').map((f) => f.phrase_id)).toEqual(banned.findings.map((f) => f.phraseId));
+    expect(findingRows.filter((f) => f.rule_id === 'banned_phrase').map((f) => f.phrase_id)).toEqual(
+      banned.findings.map((f) => f.phraseId),
+    );
   }, 300_000);
 
   it('re-running the night does no work twice', async () => {
@@ -206,7 +236,10 @@ describe('nightly pipeline, end to end', () => {
 
   it('retry queues the failed recordings again; bad input fails again with the same reason', async () => {
     const { queued: retried } = await retryFailedRecordings({ db: services.db, queues, storage: services.storage }, { bucket: bucket() });
-    expect(retried.map((r) => [r.recording.key.slice(NIGHT.length), r.action]).sort()).toEqual([['broken-page.wav', 'retried'], ['empty.wav', 'retried']]);
+    expect(retried.map((r) => [r.recording.key.slice(NIGHT.length), r.action]).sort()).toEqual([
+      ['broken-page.wav', 'retried'],
+      ['empty.wav', 'retried'],
+    ]);
     const rows = await terminal(retried.map((r) => r.recording.recordingId));
     expect(rows.map((r) => r.reasonCode).sort()).toEqual(['empty_file', 'not_audio']);
   }, 60_000);
@@ -214,7 +247,10 @@ describe('nightly pipeline, end to end', () => {
   it('retry after the operator replaced a failed file queues the new version and retires the old one', async () => {
     const [old] = await listFailedRecordings(services.db, { bucket: bucket(), prefix: `${NIGHT}empty.wav` });
     await put(`${NIGHT}empty.wav`, path.join(t.dir, 'files', 'zero.wav'));
-    const { queued } = await retryFailedRecordings({ db: services.db, queues, storage: services.storage }, { bucket: bucket(), prefix: `${NIGHT}empty.wav` });
+    const { queued } = await retryFailedRecordings(
+      { db: services.db, queues, storage: services.storage },
+      { bucket: bucket(), prefix: `${NIGHT}empty.wav` },
+    );
     expect(queued).toHaveLength(1);
     expect(queued[0]!.action).toBe('replaced');
     expect(queued[0]!.recording.recordingId).not.toBe(old!.id);
@@ -235,12 +271,16 @@ describe('nightly pipeline, end to end', () => {
       await s2.storage.putFile(noModel.config.s3.recordingsBucket, 'x/needs-asr.wav', file);
       await s2.storage.putFile(noModel.config.s3.recordingsBucket, 'x/has-transcript.wav', file);
       await s2.storage.putJson(noModel.config.s3.recordingsBucket, 'x/has-transcript.wav.transcript.json', {
-        callId: 'has-transcript', durationSec: 1.2, segments: [{ start: 0.1, end: 1.0, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }],
+        callId: 'has-transcript',
+        durationSec: 1.2,
+        segments: [{ start: 0.1, end: 1.0, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }],
       });
       // A mono sidecar (speakers unknown) gets roles assigned in prepare, as mono ASR output does.
       await s2.storage.putFile(noModel.config.s3.recordingsBucket, 'x/mono-transcript.wav', file);
       await s2.storage.putJson(noModel.config.s3.recordingsBucket, 'x/mono-transcript.wav.transcript.json', {
-        callId: 'mono-transcript', durationSec: 1.2, segments: [
+        callId: 'mono-transcript',
+        durationSec: 1.2,
+        segments: [
           { start: 0.0, end: 0.2, speaker: 'unknown', text: '您好，县婚姻登记中心，请讲。' },
           { start: 0.45, end: 0.7, speaker: 'unknown', text: '你好，我想问一下结婚登记要带什么材料？' },
           { start: 0.95, end: 1.15, speaker: 'unknown', text: '请您带上身份证和户口本。' },
@@ -248,7 +288,10 @@ describe('nightly pipeline, end to end', () => {
       });
       const scan = await scanPrefix({ storage: s2.storage, db: s2.db, queues: q2 }, noModel.config.s3.recordingsBucket, 'x/');
       const rows = await waitFor('both terminal', async () => {
-        const r = await getRecordings(s2.db, scan.recordings.map((x) => x.recordingId));
+        const r = await getRecordings(
+          s2.db,
+          scan.recordings.map((x) => x.recordingId),
+        );
         return r.every((x) => x.status === 'reported' || x.status === 'failed') ? r : undefined;
       });
       const byKey = Object.fromEntries(rows.map((r) => [r.objectKey, r]));
@@ -256,7 +299,9 @@ describe('nightly pipeline, end to end', () => {
       expect(byKey['x/needs-asr.wav']!.reason).toMatch(/WHISPER_MODEL/);
       expect(byKey['x/has-transcript.wav']).toMatchObject({ status: 'reported' });
       expect(byKey['x/mono-transcript.wav']).toMatchObject({ status: 'reported' });
-      const mono = JSON.parse((await s2.storage.getText(noModel.config.s3.resultsBucket, transcriptKey('x/mono-transcript.wav')))!) as Transcript;
+      const mono = JSON.parse(
+        (await s2.storage.getText(noModel.config.s3.resultsBucket, transcriptKey('x/mono-transcript.wav')))!,
+      ) as Transcript;
       expect(mono.roles?.method).toBe('greeting');
       expect(mono.segments.map((x) => x.speaker)).toEqual(['agent', 'customer', 'agent']);
       expect(mono.audio).toMatchObject({ speech: { unknown: [] }, silences: [], nonTalkSec: 0 });

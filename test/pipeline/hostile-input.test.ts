@@ -13,7 +13,13 @@ import { probeRecording } from '../../pipeline/audio/probe.js';
 import { parseTranscriptText } from '../../domain/transcript.js';
 
 const transcript = (over: Record<string, unknown> = {}, segment: Record<string, unknown> = {}) =>
-  JSON.stringify({ format: 1, callId: 'c1', durationSec: 30, segments: [{ start: 1, end: 2, speaker: 'agent', text: '您好', ...segment }], ...over });
+  JSON.stringify({
+    format: 1,
+    callId: 'c1',
+    durationSec: 30,
+    segments: [{ start: 1, end: 2, speaker: 'agent', text: '您好', ...segment }],
+    ...over,
+  });
 
 function badInput(run: () => unknown): BadInputError {
   try {
@@ -40,7 +46,9 @@ describe('hostile transcripts and metadata', () => {
     expect(m.code).toBe('invalid_metadata');
     expect(m.message).toContain('m.json: durationSec: number 1e+308 is out of range');
     // Within the generic bound but longer than any call: the transcript's own limit names it.
-    expect(badInput(() => parseTranscriptText(transcript({ durationSec: 1e9 }), 't.json')).message).toMatch(/t\.json: not a valid transcript: durationSec/);
+    expect(badInput(() => parseTranscriptText(transcript({ durationSec: 1e9 }), 't.json')).message).toMatch(
+      /t\.json: not a valid transcript: durationSec/,
+    );
   });
 
   it('JSON nested 10,000 deep is refused before parsing', () => {
@@ -60,8 +68,11 @@ describe('known but unsupported audio', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('a SILK v3 voice message named .amr is unsupported_audio naming SILK, with or without WeChat\'s leading byte', async () => {
-    for (const [name, head] of [['voice.amr', '#!SILK_V3'], ['wechat.amr', '\u0002#!SILK_V3']] as const) {
+  it("a SILK v3 voice message named .amr is unsupported_audio naming SILK, with or without WeChat's leading byte", async () => {
+    for (const [name, head] of [
+      ['voice.amr', '#!SILK_V3'],
+      ['wechat.amr', '\u0002#!SILK_V3'],
+    ] as const) {
       const file = path.join(dir, name);
       await writeFile(file, Buffer.concat([Buffer.from(head, 'latin1'), Buffer.alloc(2000, 0x5a)]));
       const error = await probeRecording(file, { timeLimitMs: 30_000, displayName: name }).catch((e: unknown) => e);

@@ -7,20 +7,40 @@ import type { Transcript } from '../../domain/transcript.js';
 import type { Report } from '../../domain/report.js';
 
 const VAD = { noiseDb: -35, minSilenceSec: 0.4 };
-const report = (t: Transcript): Report => ({ callId: t.callId, score: 100, flagged: false, rules: [], rulesetVersion: 'test@1', durationSec: t.durationSec, analyzedAt: '2026-11-29T00:00:00Z' });
+const report = (t: Transcript): Report => ({
+  callId: t.callId,
+  score: 100,
+  flagged: false,
+  rules: [],
+  rulesetVersion: 'test@1',
+  durationSec: t.durationSec,
+  analyzedAt: '2026-11-29T00:00:00Z',
+});
 /** The page's text, tags removed. */
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 describe('agentCharsPerMinute', () => {
   it('counts spoken characters of agent utterances per minute of agent talk time', () => {
-    const audio = computeMeasurements({ durationSec: 10, channels: [{ role: 'agent', speech: [{ start: 0, end: 6 }] }, { role: 'customer', speech: [] }], vad: VAD });
+    const audio = computeMeasurements({
+      durationSec: 10,
+      channels: [
+        { role: 'agent', speech: [{ start: 0, end: 6 }] },
+        { role: 'customer', speech: [] },
+      ],
+      vad: VAD,
+    });
     const segments = [
       { speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }, // 11 spoken characters, punctuation not counted
       { speaker: 'customer', text: '你好，我想问一下。' },
       { speaker: 'agent', text: 'A017号为您服务' }, // 9
     ];
     expect(agentCharsPerMinute(segments, audio)).toBe(200); // 20 characters in 0.1 min
-    expect(agentCharsPerMinute(segments.filter((s) => s.speaker === 'customer'), audio)).toBeUndefined();
+    expect(
+      agentCharsPerMinute(
+        segments.filter((s) => s.speaker === 'customer'),
+        audio,
+      ),
+    ).toBeUndefined();
     const mono = computeMeasurements({ durationSec: 10, channels: [{ role: 'unknown', speech: [{ start: 0, end: 6 }] }], vad: VAD });
     expect(agentCharsPerMinute(segments, mono)).toBeUndefined();
     expect(agentCharsPerMinute(segments, undefined)).toBeUndefined();
@@ -32,13 +52,28 @@ describe('report page: audio section', () => {
     const audio = computeMeasurements({
       durationSec: 40,
       channels: [
-        { role: 'agent', speech: [{ start: 0.5, end: 6.5 }, { start: 20, end: 26 }] },
-        { role: 'customer', speech: [{ start: 6, end: 12 }, { start: 25.5, end: 30 }] },
+        {
+          role: 'agent',
+          speech: [
+            { start: 0.5, end: 6.5 },
+            { start: 20, end: 26 },
+          ],
+        },
+        {
+          role: 'customer',
+          speech: [
+            { start: 6, end: 12 },
+            { start: 25.5, end: 30 },
+          ],
+        },
       ],
       vad: VAD,
     });
     const t: Transcript = {
-      callId: 'stereo-1', durationSec: 40, roles: { method: 'channels', confidence: 1 }, audio,
+      callId: 'stereo-1',
+      durationSec: 40,
+      roles: { method: 'channels', confidence: 1 },
+      audio,
       segments: [
         { start: 0.5, end: 6.5, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
         { start: 6, end: 12, speaker: 'customer', text: '你好，我想问一下。' },
@@ -60,9 +95,24 @@ describe('report page: audio section', () => {
   });
 
   it('mono with roles unknown: says what cannot be told', () => {
-    const audio = computeMeasurements({ durationSec: 10, channels: [{ role: 'unknown', speech: [{ start: 0.5, end: 4 }, { start: 5, end: 9 }] }], vad: VAD });
+    const audio = computeMeasurements({
+      durationSec: 10,
+      channels: [
+        {
+          role: 'unknown',
+          speech: [
+            { start: 0.5, end: 4 },
+            { start: 5, end: 9 },
+          ],
+        },
+      ],
+      vad: VAD,
+    });
     const t: Transcript = {
-      callId: 'mono-1', durationSec: 10, roles: { method: 'unknown', confidence: 0.62 }, audio,
+      callId: 'mono-1',
+      durationSec: 10,
+      roles: { method: 'unknown', confidence: 0.62 },
+      audio,
       segments: [{ start: 0.5, end: 4, speaker: 'unknown', text: '喂。' }],
     };
     const page = text(renderReportHtml(report(t), t));

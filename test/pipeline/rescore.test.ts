@@ -40,7 +40,12 @@ describe('callqa rescore', () => {
     assertBuilt();
     t = await startTestEnv();
     services = await openServices(t.config, t.log, { allowLocalS3: false });
-    const ctx: StageContext = { storage: services.storage, resultsBucket: t.config.s3.resultsBucket, workDir: t.config.workDir, log: t.log };
+    const ctx: StageContext = {
+      storage: services.storage,
+      resultsBucket: t.config.s3.resultsBucket,
+      workDir: t.config.workDir,
+      log: t.log,
+    };
     const bucket = t.config.s3.recordingsBucket;
     for (const c of calls) {
       const transcript = JSON.parse(await readFile(path.join(FIXTURES, `${c.fixture}.json`), 'utf8')) as Transcript;
@@ -56,7 +61,10 @@ describe('callqa rescore', () => {
       const rec = { recordingId: recordingId(bucket, c.key, stat.etag), bucket, key: c.key, etag: stat.etag, size: stat.size };
       ids.set(c.key, rec.recordingId);
       await upsertQueuedRecording(services.db, { id: rec.recordingId, bucket, objectKey: c.key, etag: rec.etag, sizeBytes: rec.size });
-      const prepared = await runPrepareStage(ctx, rec, { defaultChannelMap: t.config.channelMap, ffmpegTimeLimitMs: t.config.ffmpegTimeLimitMs });
+      const prepared = await runPrepareStage(ctx, rec, {
+        defaultChannelMap: t.config.channelMap,
+        ffmpegTimeLimitMs: t.config.ffmpegTimeLimitMs,
+      });
       expect(prepared.next).toBe('analyze');
       const outcome = await runAnalyzeStage(ctx, rec, transcriptKey(c.key), []);
       // Make the stored report look as if an older ruleset had scored it, in object storage and in PostgreSQL.
@@ -91,13 +99,17 @@ describe('callqa rescore', () => {
     expect(a.rulesetVersion).toBe(version);
     expect(a.previous).toEqual({ score: 42, rulesetVersion: 'service-norms@0', analyzedAt: '2026-11-22T01:00:00.000Z' });
     expect(a.rules.find((x) => x.id === 'banned_phrase')!.status).toBe('fail');
-    const { rows: [row] } = await services.db.query('SELECT score, ruleset_version, line, analyzed_at FROM reports WHERE recording_id = $1', [ids.get(calls[0]!.key)]);
+    const {
+      rows: [row],
+    } = await services.db.query('SELECT score, ruleset_version, line, analyzed_at FROM reports WHERE recording_id = $1', [
+      ids.get(calls[0]!.key),
+    ]);
     expect(row).toMatchObject({ score: a.score, ruleset_version: version, line: '婚姻登记热线' });
     expect((row.analyzed_at as Date).toISOString()).toBe(a.analyzedAt);
-    const { rows: findings } = await services.db.query('SELECT rule_id, phrase_id FROM findings WHERE recording_id = $1 AND ruleset_version = $2 ORDER BY rule_id, ordinal', [
-      ids.get(calls[0]!.key),
-      version,
-    ]);
+    const { rows: findings } = await services.db.query(
+      'SELECT rule_id, phrase_id FROM findings WHERE recording_id = $1 AND ruleset_version = $2 ORDER BY rule_id, ordinal',
+      [ids.get(calls[0]!.key), version],
+    );
     expect(findings.length).toBe(a.rules.reduce((n, x) => n + x.findings.length, 0));
 
     // The other day's call is outside the range: untouched.

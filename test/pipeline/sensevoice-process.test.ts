@@ -42,7 +42,12 @@ describe('callqa process with the sensevoice engine', () => {
     expect(JSON.parse(r.stdout).recordings[0]).toMatchObject({ status: 'reported', callId: 'demo-05' });
 
     const transcript = JSON.parse(await readFile(path.join(out, 'demo-05.transcript.json'), 'utf8'));
-    expect(transcript.source).toMatchObject({ kind: 'asr', engine: 'sensevoice', model: 'model.onnx', options: { language: 'zh', inverseTextNormalization: true } });
+    expect(transcript.source).toMatchObject({
+      kind: 'asr',
+      engine: 'sensevoice',
+      model: 'model.onnx',
+      options: { language: 'zh', inverseTextNormalization: true },
+    });
     const segments = transcript.segments as { start: number; end: number; speaker: string; text: string }[];
     expect(segments.length).toBeGreaterThanOrEqual(script.segments.length);
     expect(segments.every((s) => s.text === GREETING)).toBe(true);
@@ -53,7 +58,10 @@ describe('callqa process with the sensevoice engine', () => {
       expect(turn, `${s.speaker} ${s.start}–${s.end} s`).toBeDefined();
     }
     for (const turn of script.segments) {
-      expect(segments.some((s) => s.speaker === turn.speaker && s.start < turn.end && s.end > turn.start), `${turn.speaker} ${turn.start} s`).toBe(true);
+      expect(
+        segments.some((s) => s.speaker === turn.speaker && s.start < turn.end && s.end > turn.start),
+        `${turn.speaker} ${turn.start} s`,
+      ).toBe(true);
     }
 
     const report = JSON.parse(await readFile(path.join(out, 'demo-05.report.json'), 'utf8'));
@@ -66,7 +74,10 @@ describe('callqa process with the sensevoice engine', () => {
     await mkdir(input);
     await copyFile(path.join(SAMPLES_DIR, 'call-05-compliant.mp3'), path.join(input, 'call-05b.mp3'));
     const missing = path.join(t.dir, 'no-such-model');
-    const r = await runCallqa(['process', input, '--out', path.join(t.dir, 'out-no-model'), '--json'], { ...t.env, ASR_MODEL_DIR: missing });
+    const r = await runCallqa(['process', input, '--out', path.join(t.dir, 'out-no-model'), '--json'], {
+      ...t.env,
+      ASR_MODEL_DIR: missing,
+    });
     expect(r.code, r.stderr).toBe(0);
     const entry = JSON.parse(r.stdout).recordings[0];
     expect(entry.status).toBe('failed');

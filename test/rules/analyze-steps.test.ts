@@ -15,7 +15,12 @@ import { defaultRuleset, parseRuleset, type CompiledRule, type Scope } from '../
 import { customRuleset } from './helpers.js';
 
 const seg = (start: number, speaker: Segment['speaker'], text: string, end = start + 2): Segment => ({ start, end, speaker, text });
-const transcript = (segments: Segment[], extra: Partial<Transcript> = {}): Transcript => ({ callId: 'steps', durationSec: 60, segments, ...extra });
+const transcript = (segments: Segment[], extra: Partial<Transcript> = {}): Transcript => ({
+  callId: 'steps',
+  durationSec: 60,
+  segments,
+  ...extra,
+});
 
 /** The per-call and per-rule values analyzeTranscript builds, for a rule of `ruleset`. */
 function stateFor(t: Transcript, rule: CompiledRule, ruleset = defaultRuleset(), trace?: (e: TraceEvent) => void): RuleState {
@@ -44,7 +49,10 @@ describe('utterance preparation', () => {
   });
 
   it('drops the utterances the ruleset’s ignore condition hits', () => {
-    const yaml = customRuleset('      - { id: X, when: { any: [不知道] } }').replace('conditions:\n', 'ignore: { any: [字幕由] }\nconditions:\n');
+    const yaml = customRuleset('      - { id: X, when: { any: [不知道] } }').replace(
+      'conditions:\n',
+      'ignore: { any: [字幕由] }\nconditions:\n',
+    );
     const rs = parseRuleset(yaml, 'ignore.yaml');
     const t = transcript([seg(1, 'agent', '您好'), seg(4, 'agent', '字幕由某某提供'), seg(8, 'customer', '再见')]);
     expect(prepareUtterances(t, rs.ignore, undefined, matchContext(undefined)).map((u) => u.norm)).toEqual(['您好', '再见']);
@@ -76,14 +84,21 @@ describe('utterance preparation', () => {
 
   it('merges once per gap the ruleset’s scopes ask for', () => {
     const rs = defaultRuleset();
-    const gaps = [...new Set(rs.rules.flatMap((r) => scopesOf(r).flatMap((s) => (s.mergeGapSec !== undefined ? [s.mergeGapSec] : []))))].sort();
+    const gaps = [
+      ...new Set(rs.rules.flatMap((r) => scopesOf(r).flatMap((s) => (s.mergeGapSec !== undefined ? [s.mergeGapSec] : [])))),
+    ].sort();
     expect(gaps.length).toBeGreaterThan(0);
     const merged = mergedForScopes(prepareUtterances(transcript([seg(0, 'agent', '您好')]), null, undefined, matchContext(undefined)), rs);
     expect([...merged.keys()].sort()).toEqual(gaps);
   });
 
   it('starts the greeting window at the first speech, 0 without speech', () => {
-    const utts = prepareUtterances(transcript([seg(7.5, 'agent', '您好'), seg(12, 'customer', '你好')]), null, undefined, matchContext(undefined));
+    const utts = prepareUtterances(
+      transcript([seg(7.5, 'agent', '您好'), seg(12, 'customer', '你好')]),
+      null,
+      undefined,
+      matchContext(undefined),
+    );
     expect(firstSpeechSec(utts)).toBe(7.5);
     expect(firstSpeechSec([])).toBe(0);
   });
@@ -96,7 +111,13 @@ describe('utterance preparation', () => {
 });
 
 describe('scopes', () => {
-  const t = transcript([seg(3, 'agent', '您好'), seg(6, 'customer', '你好'), seg(20, 'agent', '请讲'), seg(50, 'agent', '再见'), seg(55, 'customer', '再见')]);
+  const t = transcript([
+    seg(3, 'agent', '您好'),
+    seg(6, 'customer', '你好'),
+    seg(20, 'agent', '请讲'),
+    seg(50, 'agent', '再见'),
+    seg(55, 'customer', '再见'),
+  ]);
   const state = stateFor(t, shipped('opening_greeting'));
   const starts = (scope: Partial<Scope>) => select(state, { speaker: 'any', ...scope }).map((u) => u.start);
 
@@ -112,7 +133,12 @@ describe('scopes', () => {
   });
 
   it('selects after, before and around an anchor, and nothing when the anchor never hits', () => {
-    const anchor = { name: 'greeting', when: (x: { norm: string }) => (x.norm === '请讲' ? { start: 0, end: 2, match: 'exact' as const, quality: 1 } : null), speaker: 'any' as const, occurrence: 'first' as const };
+    const anchor = {
+      name: 'greeting',
+      when: (x: { norm: string }) => (x.norm === '请讲' ? { start: 0, end: 2, match: 'exact' as const, quality: 1 } : null),
+      speaker: 'any' as const,
+      occurrence: 'first' as const,
+    };
     const at = (scope: Partial<Scope>) => select(state, { speaker: 'any', ...scope }).map((u) => u.start);
     expect(at({ after: anchor })).toEqual([50, 55]);
     expect(at({ after: { ...anchor, withinSec: 30 } })).toEqual([50]);
@@ -135,7 +161,9 @@ describe('metadata filters', () => {
     expect(outsideFilter({ agents: ['A1'], lines: ['婚姻'], weekdays: [1], timeOfDay: { from: '22:00', to: '06:00' } }, t)).toBeNull();
     expect(outsideFilter({ agents: ['A2'] }, t)).toBe('坐席 A1 不在本规则适用的坐席范围内');
     expect(outsideFilter({ weekdays: [6, 7] }, t)).toBe('通话在星期一，不在本规则适用的日期内');
-    expect(outsideFilter({ timeOfDay: { from: '08:00', to: '17:00' } }, t)).toBe('通话开始于当地时间 23:30，不在本规则适用的 08:00–17:00 时段内');
+    expect(outsideFilter({ timeOfDay: { from: '08:00', to: '17:00' } }, t)).toBe(
+      '通话开始于当地时间 23:30，不在本规则适用的 08:00–17:00 时段内',
+    );
     expect(outsideFilter({ lines: ['社保'] }, transcript([]))).toBe('通话没有线路信息，无法按本规则的线路范围判断');
   });
 
@@ -145,7 +173,10 @@ describe('metadata filters', () => {
     expect(inapplicable(shipped('consent_before_hangup'), stateFor(unknownRoles, shipped('consent_before_hangup')))?.status).toBe('na');
     const events: TraceEvent[] = [];
     const filtered = { ...shipped('banned_phrase'), only: { agents: ['A9'] } } as CompiledRule;
-    const na = inapplicable(filtered, stateFor(transcript([], { agentId: 'A1' }), filtered, defaultRuleset(), (e) => events.push(e)));
+    const na = inapplicable(
+      filtered,
+      stateFor(transcript([], { agentId: 'A1' }), filtered, defaultRuleset(), (e) => events.push(e)),
+    );
     expect(na).toEqual({ status: 'na', findings: [], note: '不适用：坐席 A1 不在本规则适用的坐席范围内' });
     expect(events).toEqual([{ rule: 'banned_phrase', part: 'only', detail: '坐席 A1 不在本规则适用的坐席范围内' }]);
     expect(inapplicable(shipped('banned_phrase'), stateFor(transcript([seg(0, 'agent', '您好')]), shipped('banned_phrase')))).toBeNull();
@@ -163,13 +194,22 @@ describe('scoring', () => {
     expect(deduction(perHit, result('fail', [{}, {}]))).toBe(6);
     expect(deduction(perHit, result('fail'))).toBe(3);
     const never = () => null;
-    const own = { ...forbid, phrases: [{ id: 'X', when: never, points: 20 }, { id: 'Y', when: never }] } as CompiledRule;
+    const own = {
+      ...forbid,
+      phrases: [
+        { id: 'X', when: never, points: 20 },
+        { id: 'Y', when: never },
+      ],
+    } as CompiledRule;
     expect(deduction(forbid, result('fail', [{ phraseId: 'B01' }, { phraseId: 'B02' }, { phraseId: 'B03' }]))).toBe(12);
     expect(deduction({ ...own, deduct: { points: 5, per: 'hit' } }, result('fail', [{ phraseId: 'X' }, { phraseId: 'Y' }]))).toBe(25);
   });
 
   it('scores 100 minus the deductions, floored at 0, and 0 on a red line', () => {
-    const r = (rule: CompiledRule, d: number, status: RuleResult['status'] = 'fail') => ({ rule, result: { ...result(status), deduction: d } });
+    const r = (rule: CompiledRule, d: number, status: RuleResult['status'] = 'fail') => ({
+      rule,
+      result: { ...result(status), deduction: d },
+    });
     expect(callScore([r(once, 4), r(once, 0, 'pass')])).toBe(96);
     expect(callScore([r(once, 70), r(once, 50)])).toBe(0);
     const red = { ...once, redLine: true } as CompiledRule;
@@ -180,7 +220,11 @@ describe('scoring', () => {
 
   it('gives the review reasons in order: a failed rule, a finding for review, no agent speech', () => {
     expect(reviewReasons([result('pass')], true)).toEqual([]);
-    expect(reviewReasons([result('fail', [{ needsReview: true }])], false)).toEqual(['rule_failed', 'finding_needs_review', 'no_agent_speech']);
+    expect(reviewReasons([result('fail', [{ needsReview: true }])], false)).toEqual([
+      'rule_failed',
+      'finding_needs_review',
+      'no_agent_speech',
+    ]);
     expect(reviewReasons([result('pass', [{ needsReview: true }])], true)).toEqual(['finding_needs_review']);
   });
 });

@@ -11,7 +11,7 @@ describe('analyzeTranscript', () => {
       callId: 'fx-consent-ask-answered',
       score: 100,
       flagged: false,
-      rulesetVersion: 'service-norms@5',
+      rulesetVersion: 'service-norms@6',
       analyzedAt: '2026-11-30T12:00:00.000Z',
       agentId: 'T001',
     });
@@ -27,7 +27,8 @@ describe('analyzeTranscript', () => {
     // The audio rules cannot run on a transcript without audio measurements: na with a note, never a pass.
     const audioRules = ['phone_phrases', 'no_argument'];
     expect(report.rules.filter((r) => !audioRules.includes(r.id)).every((r) => r.status === 'pass')).toBe(true);
-    for (const id of audioRules) expect(rule(report, id)).toMatchObject({ status: 'na', note: expect.stringMatching(/^转写中没有音频测量数据/) });
+    for (const id of audioRules)
+      expect(rule(report, id)).toMatchObject({ status: 'na', note: expect.stringMatching(/^转写中没有音频测量数据/) });
   });
   it('scores 100 minus deductions and flags failing calls', () => {
     const report = analyzeFixture('banned-closing-time');
@@ -37,7 +38,10 @@ describe('analyzeTranscript', () => {
     expect(report.flagged).toBe(true);
   });
   it('sets the score to 0 when a red-line rule fails', () => {
-    const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace("      - id: B11\n        label: 神经病\n", '      - id: B11\n        label: 神经病\n        redLine: true\n');
+    const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace(
+      '      - id: B11\n        label: 神经病\n',
+      '      - id: B11\n        label: 神经病\n        redLine: true\n',
+    );
     const ruleset = parseRuleset(text, 'redline.yaml');
     const report = analyzeTranscript(fixture('banned-decoder-loop'), { ruleset });
     expect(report.score).toBe(0);
@@ -69,12 +73,17 @@ describe('analyzeTranscript', () => {
     expect(analyzeFixture('consent-ask-answered').reviewReasons).toEqual([]);
   });
   it('reports a disabled rule as na', () => {
-    const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace('  - id: polite_language\n', '  - id: polite_language\n    enabled: false\n');
+    const text = readFileSync(DEFAULT_RULESET_PATH, 'utf8').replace(
+      '  - id: polite_language\n',
+      '  - id: polite_language\n    enabled: false\n',
+    );
     const report = analyzeTranscript(fixture('polite-no-farewell'), { ruleset: parseRuleset(text, 'x.yaml') });
     expect(rule(report, 'polite_language')).toMatchObject({ status: 'na', note: '规则集中已停用本规则' });
   });
   it('writes every reviewer-facing note in Chinese: rule results and findings on all fixtures, with and without audio', () => {
-    const names = readdirSync(new URL('../fixtures/transcripts/', import.meta.url)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    const names = readdirSync(new URL('../fixtures/transcripts/', import.meta.url))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5));
     const notes = new Set<string>();
     for (const name of names) {
       const t = fixture(name);

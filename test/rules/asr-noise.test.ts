@@ -10,7 +10,10 @@ const SET = join(import.meta.dirname, '../../eval/service-calls/tune');
 /** About 14,000 Han characters of phone dialogue from the labelled set, in utterance-sized pieces. */
 function longText(): string[] {
   const texts: string[] = [];
-  for (const f of readdirSync(SET).filter((n) => n.endsWith('.json')).sort().slice(0, 60)) {
+  for (const f of readdirSync(SET)
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .slice(0, 60)) {
     const t = parseTranscriptText(readFileSync(join(SET, f), 'utf8'), f);
     texts.push(...t.segments.map((s) => s.text));
   }
@@ -20,7 +23,10 @@ function longText(): string[] {
 /** CER of corrupting `texts` at `rate`, errors summed over utterances (no alignment across utterances). */
 function measuredCer(texts: string[], rate: number, seed: number): { cer: number; s: number; d: number; i: number; n: number } {
   const rng = seededRandom(seed);
-  let s = 0, d = 0, i = 0, n = 0;
+  let s = 0,
+    d = 0,
+    i = 0,
+    n = 0;
   for (const text of texts) {
     const r = characterErrorRate(textForCer(text), textForCer(corruptText(text, rate, rng)));
     s += r.substitutions;
@@ -82,7 +88,15 @@ describe('nearSoundSyllables', () => {
 
 describe('corruptTranscript', () => {
   it('keeps times and speakers and does not depend on the other calls of the set', () => {
-    const text = readFileSync(join(SET, readdirSync(SET).filter((n) => n.endsWith('.json')).sort()[0]!), 'utf8');
+    const text = readFileSync(
+      join(
+        SET,
+        readdirSync(SET)
+          .filter((n) => n.endsWith('.json'))
+          .sort()[0]!,
+      ),
+      'utf8',
+    );
     const t = parseTranscriptText(text, 'x.json');
     const a = corruptTranscript(t, 0.2, 1);
     expect(a.segments.map((s) => [s.start, s.end, s.speaker])).toEqual(t.segments.map((s) => [s.start, s.end, s.speaker]));

@@ -23,13 +23,12 @@ const idsOf = (line: string): string[] => {
 };
 
 describe('banned_phrase: kinds of case (service-norms@5)', () => {
-  it.each([
-    '不行，得先把欠费补上才能办理。',
-    '不行，因为原件没带，系统那边过不了。',
-    '这个不行，按规定要本人到场签字。',
-  ])('an explained refusal (the requirement or reason behind the no) is not B03: %s', (line) => {
-    expect(idsOf(line)).toEqual([]);
-  });
+  it.each(['不行，得先把欠费补上才能办理。', '不行，因为原件没带，系统那边过不了。', '这个不行，按规定要本人到场签字。'])(
+    'an explained refusal (the requirement or reason behind the no) is not B03: %s',
+    (line) => {
+      expect(idsOf(line)).toEqual([]);
+    },
+  );
 
   it.each([
     ['重填 heard as 从填 (c/ch, polyphone 重 read chong)', '这张不行，从填一张。'],

@@ -34,25 +34,40 @@ describe('clean-up of any transcript before the rules', () => {
     expect(status(t, 'consent_before_hangup').status).toBe('fail');
   });
   it('one looped line gives one finding, not one per copy', () => {
-    const loop: Segment[] = Array.from({ length: 8 }, (_, i) => ({ start: 10 + i * 2, end: 12 + i * 2, speaker: 'agent' as const, text: '你有完没完啊' }));
+    const loop: Segment[] = Array.from({ length: 8 }, (_, i) => ({
+      start: 10 + i * 2,
+      end: 12 + i * 2,
+      speaker: 'agent' as const,
+      text: '你有完没完啊',
+    }));
     const t = call([{ ...GREETING }, { start: 4, end: 8, speaker: 'customer', text: '那我再问一下' }, ...loop]);
     expect(status(t, 'banned_phrase').findings.map((f) => f.phraseId)).toEqual(['B15']);
   });
   it('an invented tail is removed and the rest of the line is still judged', () => {
-    const t = call([{ ...GREETING }, { start: 4, end: 6, speaker: 'customer', text: '结婚证丢了怎么办' }, { start: 7, end: 10, speaker: 'agent', text: '这个不归我们，你去问民政局。谢谢观看' }]);
+    const t = call([
+      { ...GREETING },
+      { start: 4, end: 6, speaker: 'customer', text: '结婚证丢了怎么办' },
+      { start: 7, end: 10, speaker: 'agent', text: '这个不归我们，你去问民政局。谢谢观看' },
+    ]);
     const banned = status(t, 'banned_phrase');
     expect(banned.findings.map((f) => f.phraseId)).toEqual(['B02']);
     expect(banned.findings[0]!.text).not.toContain('谢谢观看');
   });
   it('the ASR initial prompt echoed back alone is never speech: no greeting pass, the call goes to a person', () => {
     const prompt = initialPrompt(['县行政服务中心']);
-    const t = call([{ start: 0, end: 4, speaker: 'agent', text: prompt }, { start: 5, end: 7, speaker: 'customer', text: '喂？' }]);
+    const t = call([
+      { start: 0, end: 4, speaker: 'agent', text: prompt },
+      { start: 5, end: 7, speaker: 'customer', text: '喂？' },
+    ]);
     const report = analyzeTranscript(t, { now: new Date(0), centreNames: ['县行政服务中心'] });
     expect(report.rules.find((r) => r.id === 'opening_greeting')!.status).not.toBe('pass');
     expect(report.flagged).toBe(true);
   });
   it('a part of the prompt echoed is removed too, whatever centre names the analysis is given', () => {
-    const t = call([{ start: 0, end: 2, speaker: 'agent', text: '您好，县行政服务中心，请讲。以下是普通话的政务' }, { start: 3, end: 5, speaker: 'customer', text: '喂？' }]);
+    const t = call([
+      { start: 0, end: 2, speaker: 'agent', text: '您好，县行政服务中心，请讲。以下是普通话的政务' },
+      { start: 3, end: 5, speaker: 'customer', text: '喂？' },
+    ]);
     expect(status(t, 'opening_greeting').status).not.toBe('pass');
   });
   it('the real greeting, which the prompt also holds, is kept', () => {
@@ -61,7 +76,10 @@ describe('clean-up of any transcript before the rules', () => {
   });
   it('speech after an echo in the same segment is kept', () => {
     const prompt = initialPrompt([]);
-    const r = cleanTranscriptSegments([{ start: 0, end: 5, speaker: 'customer', text: `${prompt}我想问一下补办` }], { durationSec: 10, prompt });
+    const r = cleanTranscriptSegments([{ start: 0, end: 5, speaker: 'customer', text: `${prompt}我想问一下补办` }], {
+      durationSec: 10,
+      prompt,
+    });
     expect(r.segments.map((s) => s.text)).toEqual(['我想问一下补办']);
     expect(r.dropped[0]).toMatchObject({ reason: 'prompt_echo', partial: true });
   });

@@ -48,7 +48,9 @@ describe('phrase forms', () => {
     const two = compileAtLeast({ atLeast: 2, of: ['牌子', '自己', '看'] }, ['c'], env);
     expect(hit(two, '墙上有牌子，自己看')).toMatchObject({ start: 3, end: 5 });
     expect(hit(two, '墙上有牌子')).toBeNull();
-    expect(compileError(() => compileAtLeast({ atLeast: 4, of: ['牌子', '自己', '看'] }, ['c'], env))).toBe('c.atLeast: atLeast 4 is more than the 3 phrases listed');
+    expect(compileError(() => compileAtLeast({ atLeast: 4, of: ['牌子', '自己', '看'] }, ['c'], env))).toBe(
+      'c.atLeast: atLeast 4 is more than the 3 phrases listed',
+    );
   });
 
   it('none: an empty hit when no phrase occurs, as written or by sound', () => {
@@ -74,7 +76,9 @@ describe('regex form', () => {
   });
 
   it('names the path of an invalid expression', () => {
-    expect(compileError(() => compileRegexCondition({ regex: '(' }, ['rules', 0, 'when'], env))).toMatch(/^rules\.0\.when\.regex: invalid regular expression/);
+    expect(compileError(() => compileRegexCondition({ regex: '(' }, ['rules', 0, 'when'], env))).toMatch(
+      /^rules\.0\.when\.regex: invalid regular expression/,
+    );
   });
 });
 
@@ -115,9 +119,13 @@ describe('logic and lookup forms', () => {
 
   it('dispatches each form by its key and refuses a mapping without one', () => {
     expect(hit(compileCondition({ atLeast: 1, of: ['下班'] }, ['c'], noRefs), '下班了')).toMatchObject({ start: 0, end: 2 });
-    expect(compileError(() => compileCondition({ sometimes: 1 }, ['c'], noRefs))).toMatch(/^c: unknown condition \(keys: sometimes\); expected one of any, all, atLeast, none, regex, similarTo, and, or, not, ref, option, meaning$/);
+    expect(compileError(() => compileCondition({ sometimes: 1 }, ['c'], noRefs))).toMatch(
+      /^c: unknown condition \(keys: sometimes\); expected one of any, all, atLeast, none, regex, similarTo, and, or, not, ref, option, meaning$/,
+    );
     expect(compileError(() => compileCondition('下班', ['c'], noRefs))).toMatch(/^c: a condition must be a mapping/);
-    expect(compileError(() => compileCondition({ meaning: 'B02' }, ['c'], noRefs))).toBe('c.meaning: a meaning condition needs a meaning file (top-level key meaning:)');
+    expect(compileError(() => compileCondition({ meaning: 'B02' }, ['c'], noRefs))).toBe(
+      'c.meaning: a meaning condition needs a meaning file (top-level key meaning:)',
+    );
   });
 });
 
@@ -127,7 +135,9 @@ describe('phrase matching', () => {
       { norm: '再见', chars: ['再', '见'], maxEdits: 0, clipped: false },
       { norm: '好', chars: null, maxEdits: 0, clipped: false },
     ]);
-    expect(compileError(() => preparePhrases(['有完没完'], true, ['p'], 2))).toBe('p.0: phrase "有完没完" is too short for maxEdits 2 (needs at least 6 characters and no punctuation)');
+    expect(compileError(() => preparePhrases(['有完没完'], true, ['p'], 2))).toBe(
+      'p.0: phrase "有完没完" is too short for maxEdits 2 (needs at least 6 characters and no punctuation)',
+    );
     expect(compileError(() => preparePhrases(['。'], true, ['p']))).toBe('p.0: phrase "。" has no letters after normalisation');
   });
 

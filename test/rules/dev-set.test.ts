@@ -28,7 +28,9 @@ describe.skipIf(!present)('rules on the labelled dev set', () => {
     );
     console.log(`dev set: ${result.calls} calls\n${lines.join('\n')}`);
     if (result.confusions.length) {
-      console.log('confusions:\n' + result.confusions.map((c) => `  ${c.callId} ${c.rule}: expected ${c.expected}, got ${c.got}`).join('\n'));
+      console.log(
+        'confusions:\n' + result.confusions.map((c) => `  ${c.callId} ${c.rule}: expected ${c.expected}, got ${c.got}`).join('\n'),
+      );
     }
     console.log(`calls with a banned phrase the agent did not say: ${result.bannedFalseAlarmCalls.join(', ') || 'none'}`);
     expect(result.missing).toEqual([]);

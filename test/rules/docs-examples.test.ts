@@ -35,7 +35,16 @@ const REQUIRED: Record<string, string> = {
 describe('rule examples in docs/ruleset-language.md', () => {
   it('has an example block per norm rule id', () => {
     const ids = new Set(blocks.map((b) => /^- id: (\w+)/.exec(b)![1]));
-    for (const id of ['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language', 'phone_phrases', 'mandarin', 'no_argument', 'first_contact']) {
+    for (const id of [
+      'opening_greeting',
+      'consent_before_hangup',
+      'banned_phrase',
+      'polite_language',
+      'phone_phrases',
+      'mandarin',
+      'no_argument',
+      'first_contact',
+    ]) {
       expect(ids.has(id), id).toBe(true);
     }
   });
@@ -43,7 +52,12 @@ describe('rule examples in docs/ruleset-language.md', () => {
     const id = /^- id: (\w+)/.exec(block)![1]!;
     const rules = { ...REQUIRED, [id]: block.trimEnd() };
     const indented = Object.values(rules)
-      .map((r) => r.split('\n').map((l) => `  ${l}`).join('\n'))
+      .map((r) =>
+        r
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
+      )
       .join('\n');
     const yaml = `version: docs@1\nconditions:\n  consent_ask: { regex: '还有[^，]{0,6}吗' }\n  caller_complains: { any: [投诉, 凭什么] }\nrules:\n${indented}\n`;
     expect(parseDocument(yaml).errors).toEqual([]);

@@ -12,7 +12,14 @@ const call = (segments: Segment[]): Transcript => ({ callId: 'window', durationS
 
 describe('greeting window', () => {
   it('60 s of ringback before the agent speaks is not late', () => {
-    expect(greeting(call([{ start: 60, end: 63, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' }, { start: 64, end: 66, speaker: 'customer', text: '我想问一下' }]))).toBe('pass');
+    expect(
+      greeting(
+        call([
+          { start: 60, end: 63, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
+          { start: 64, end: 66, speaker: 'customer', text: '我想问一下' },
+        ]),
+      ),
+    ).toBe('pass');
   });
   it('a recorded IVR message first is not the agent speaking, nor the start of the conversation', () => {
     expect(
@@ -37,7 +44,7 @@ describe('greeting window', () => {
       ),
     ).toBe('pass');
   });
-  it('a recording notice and a busy message with a word misheard by sound are still no one\'s speech', () => {
+  it("a recording notice and a busy message with a word misheard by sound are still no one's speech", () => {
     expect(
       greeting(
         call([
@@ -52,7 +59,13 @@ describe('greeting window', () => {
   it.each(['林浩，县政务服务中心，请讲。', '凝，县政务服务中心，请讲。'])(
     'an opening 您好 misheard in both syllables by sound still greets (%s); 你好 does not',
     (text) => {
-      const first = (t: string) => greeting(call([{ start: 1, end: 4, speaker: 'agent', text: t }, { start: 5, end: 6, speaker: 'customer', text: '我想问一下' }]));
+      const first = (t: string) =>
+        greeting(
+          call([
+            { start: 1, end: 4, speaker: 'agent', text: t },
+            { start: 5, end: 6, speaker: 'customer', text: '我想问一下' },
+          ]),
+        );
       expect(first(text)).toBe('pass');
       expect(first('你好，县政务服务中心，请讲。')).toBe('fail');
     },
@@ -69,6 +82,13 @@ describe('greeting window', () => {
     ).toBe('fail');
   });
   it('an agent greeting with 欢迎致电 is a greeting, not an IVR message', () => {
-    expect(greeting(call([{ start: 1, end: 4, speaker: 'agent', text: '您好，欢迎致电县行政服务中心，请讲。' }, { start: 5, end: 6, speaker: 'customer', text: '你好' }]))).toBe('pass');
+    expect(
+      greeting(
+        call([
+          { start: 1, end: 4, speaker: 'agent', text: '您好，欢迎致电县行政服务中心，请讲。' },
+          { start: 5, end: 6, speaker: 'customer', text: '你好' },
+        ]),
+      ),
+    ).toBe('pass');
   });
 });

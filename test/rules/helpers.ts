@@ -24,7 +24,9 @@ export function rule(report: Report, id: string): RuleResult {
 
 /** Sorted banned-phrase ids found in a report. */
 export function bannedIds(report: Report): string[] {
-  return rule(report, 'banned_phrase').findings.map((f) => f.phraseId ?? '?').sort();
+  return rule(report, 'banned_phrase')
+    .findings.map((f) => f.phraseId ?? '?')
+    .sort();
 }
 
 /**

@@ -34,7 +34,13 @@ const errorOf = (yaml: string) => {
 describe('edit-distance tolerance (maxEdits)', () => {
   const y = customRuleset('      - { id: X, when: { any: [有完没完], maxEdits: 1 } }');
   it('hits a wording one edit away (an inserted character), marked for review, and the exact wording without review', () => {
-    const r = banned(y, call([['agent', '你有完没有完啊'], ['agent', '你有完没完']]));
+    const r = banned(
+      y,
+      call([
+        ['agent', '你有完没有完啊'],
+        ['agent', '你有完没完'],
+      ]),
+    );
     expect(r.findings.map((f) => [f.start, f.needsReview, f.confidence])).toEqual([
       [0, true, 0.7],
       [10, false, 1],
@@ -42,10 +48,20 @@ describe('edit-distance tolerance (maxEdits)', () => {
     expect(r.findings[0]!.note).toBe('X：原话含“有完没”（近似匹配，在容错字数以内）');
   });
   it('does not hit two edits away, nor across a clause boundary', () => {
-    expect(at(y, call([['agent', '有没有完'], ['agent', '有完，没完']]))).toEqual([]);
+    expect(
+      at(
+        y,
+        call([
+          ['agent', '有没有完'],
+          ['agent', '有完，没完'],
+        ]),
+      ),
+    ).toEqual([]);
   });
   it('refuses a tolerance on a phrase too short for it, with the line', () => {
-    expect(errorOf(customRuleset('      - { id: X, when: { any: [神经], maxEdits: 1 } }'))).toMatch(/^bad\.yaml:27: phrase "神经" is too short for maxEdits 1/);
+    expect(errorOf(customRuleset('      - { id: X, when: { any: [神经], maxEdits: 1 } }'))).toMatch(
+      /^bad\.yaml:27: phrase "神经" is too short for maxEdits 1/,
+    );
   });
 });
 
@@ -65,30 +81,64 @@ describe('similarity to example sentences (similarTo)', () => {
 describe('scopes', () => {
   const phrase = '      - { id: X, when: { any: [好的] } }';
   it('withinFirstPercent / withinLastPercent of the call', () => {
-    const t = call([['agent', '好的'], ['agent', '好的'], ['agent', '好的'], ['agent', '好的']]); // 40 s
+    const t = call([
+      ['agent', '好的'],
+      ['agent', '好的'],
+      ['agent', '好的'],
+      ['agent', '好的'],
+    ]); // 40 s
     expect(at(customRuleset(phrase, '{ speaker: agent, withinFirstPercent: 30 }'), t)).toEqual(['X@0', 'X@10']);
     expect(at(customRuleset(phrase, '{ speaker: agent, withinLastPercent: 25 }'), t)).toEqual(['X@30']);
   });
   it('after the agent’s closing question: the caller’s answer, not the caller’s earlier words', () => {
     const y = customRuleset(phrase, '{ speaker: customer, after: { condition: closing_question, speaker: agent, occurrence: last } }');
-    const t = call([['customer', '好的'], ['agent', '还有别的问题吗'], ['customer', '好的 谢谢']]);
+    const t = call([
+      ['customer', '好的'],
+      ['agent', '还有别的问题吗'],
+      ['customer', '好的 谢谢'],
+    ]);
     expect(at(y, t)).toEqual(['X@20']);
     // The caller's own "还有吗" is no anchor when the anchor must be the agent's.
-    expect(at(y, call([['customer', '还有吗'], ['customer', '好的']]))).toEqual([]);
+    expect(
+      at(
+        y,
+        call([
+          ['customer', '还有吗'],
+          ['customer', '好的'],
+        ]),
+      ),
+    ).toEqual([]);
   });
   it('after with withinSec: only what follows the anchor closely', () => {
     const y = customRuleset(phrase, '{ speaker: any, after: { condition: hold, withinSec: 8 } }');
-    expect(at(y, call([['agent', '您稍等'], ['agent', '好的'], ['agent', '好的']]))).toEqual(['X@10']);
+    expect(
+      at(
+        y,
+        call([
+          ['agent', '您稍等'],
+          ['agent', '好的'],
+          ['agent', '好的'],
+        ]),
+      ),
+    ).toEqual(['X@10']);
   });
   it('before and around another condition’s hit', () => {
-    const t = call([['agent', '好的'], ['agent', '好的'], ['agent', '您稍等'], ['agent', '好的'], ['agent', '好的']]);
+    const t = call([
+      ['agent', '好的'],
+      ['agent', '好的'],
+      ['agent', '您稍等'],
+      ['agent', '好的'],
+      ['agent', '好的'],
+    ]);
     expect(at(customRuleset(phrase, '{ speaker: agent, before: hold }'), t)).toEqual(['X@0', 'X@10']);
     expect(at(customRuleset(phrase, '{ speaker: agent, around: { condition: hold, withinSec: 6 } }'), t)).toEqual(['X@10', 'X@30']);
     expect(at(customRuleset(phrase, '{ speaker: agent, before: hold }'), call([['agent', '好的']]))).toEqual([]);
   });
   it('refuses around without withinSec and an unknown anchor condition, with the line', () => {
     expect(errorOf(customRuleset(phrase, '{ speaker: agent, around: { condition: hold } }'))).toMatch(/^bad\.yaml:25: around needs/);
-    expect(errorOf(customRuleset(phrase, '{ speaker: agent, after: { condition: nope } }'))).toMatch(/^bad\.yaml:25: unknown condition "nope"/);
+    expect(errorOf(customRuleset(phrase, '{ speaker: agent, after: { condition: nope } }'))).toMatch(
+      /^bad\.yaml:25: unknown condition "nope"/,
+    );
   });
 });
 
@@ -102,25 +152,45 @@ describe('metadata filters (only)', () => {
       - { id: late, when: { any: [明天再来] } }`;
   const y = parseRuleset(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra), 'f.yaml');
   const t = (meta: Partial<Transcript>) =>
-    rule(analyzeTranscript(call([['agent', '明天再来吧']], { agentId: 'T007', line: '婚姻登记', startedAt: '2026-11-30T16:45:00+08:00', ...meta }), { ruleset: y }), 'first_contact');
+    rule(
+      analyzeTranscript(
+        call([['agent', '明天再来吧']], { agentId: 'T007', line: '婚姻登记', startedAt: '2026-11-30T16:45:00+08:00', ...meta }),
+        { ruleset: y },
+      ),
+      'first_contact',
+    );
   it('applies near closing time on the named line and agent', () => expect(t({}).status).toBe('fail'));
   it('is na, with the reason, outside the time window (local time of startedAt), another line or agent, or without metadata', () => {
-    expect(t({ startedAt: '2026-11-30T10:05:00+08:00' })).toMatchObject({ status: 'na', note: '不适用：通话开始于当地时间 10:05，不在本规则适用的 16:30–17:30 时段内' });
+    expect(t({ startedAt: '2026-11-30T10:05:00+08:00' })).toMatchObject({
+      status: 'na',
+      note: '不适用：通话开始于当地时间 10:05，不在本规则适用的 16:30–17:30 时段内',
+    });
     expect(t({ line: '社保' })).toMatchObject({ status: 'na', note: '不适用：线路“社保”不在本规则适用的线路范围内' });
     expect(t({ agentId: 'T001' })).toMatchObject({ status: 'na', note: '不适用：坐席 T001 不在本规则适用的坐席范围内' });
     expect(t({ line: undefined })).toMatchObject({ status: 'na', note: '不适用：通话没有线路信息，无法按本规则的线路范围判断' });
   });
   it('handles a time window past midnight', () => {
-    const night = parseRuleset(customRuleset('      - { id: X, when: { any: [神经病] } }').replace("only: ", 'x') + `  - id: first_contact
+    const night = parseRuleset(
+      customRuleset('      - { id: X, when: { any: [神经病] } }').replace('only: ', 'x') +
+        `  - id: first_contact
     check: forbid
     deduct: { points: 5 }
     only: { timeOfDay: { from: '22:00', to: '06:00' } }
-    phrases: [{ id: late, when: { any: [明天再来] } }]`, 'n.yaml');
-    const at = (startedAt: string) => rule(analyzeTranscript(call([['agent', '明天再来']], { startedAt }), { ruleset: night }), 'first_contact').status;
-    expect([at('2026-11-30T23:10:00+08:00'), at('2026-11-30T05:59:00+08:00'), at('2026-11-30T06:00:00+08:00')]).toEqual(['fail', 'fail', 'na']);
+    phrases: [{ id: late, when: { any: [明天再来] } }]`,
+      'n.yaml',
+    );
+    const at = (startedAt: string) =>
+      rule(analyzeTranscript(call([['agent', '明天再来']], { startedAt }), { ruleset: night }), 'first_contact').status;
+    expect([at('2026-11-30T23:10:00+08:00'), at('2026-11-30T05:59:00+08:00'), at('2026-11-30T06:00:00+08:00')]).toEqual([
+      'fail',
+      'fail',
+      'na',
+    ]);
   });
   it('refuses a malformed time of day, with the line', () => {
-    expect(errorOf(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra.replace("'16:30'", "'4:30pm'")))).toMatch(/^bad\.yaml:31: a time of day is HH:MM/);
+    expect(
+      errorOf(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', extra.replace("'16:30'", "'4:30pm'"))),
+    ).toMatch(/^bad\.yaml:31: a time of day is HH:MM/);
   });
 });
 
@@ -129,7 +199,13 @@ describe('audio checks of the shipped ruleset', () => {
     const r = rule(analyzeFixture('audio-hold-unannounced'), 'phone_phrases');
     expect(r.status).toBe('fail');
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]).toMatchObject({ start: 15.5, end: 48, speaker: 'agent', needsReview: true, note: '静音/等待 20 秒及以上，坐席在此前 15 秒内没有说“请稍等”或“请稍候”：0:15 起静音/等待 32.5 秒' });
+    expect(r.findings[0]).toMatchObject({
+      start: 15.5,
+      end: 48,
+      speaker: 'agent',
+      needsReview: true,
+      note: '静音/等待 20 秒及以上，坐席在此前 15 秒内没有说“请稍等”或“请稍候”：0:15 起静音/等待 32.5 秒',
+    });
   });
   it('phone_phrases passes a hold announced with 请稍候; a short pause is no hold', () => {
     const r = rule(analyzeFixture('audio-hold-announced'), 'phone_phrases');
@@ -153,28 +229,41 @@ describe('audio checks of the shipped ruleset', () => {
   });
   it('metric checks: agent speech rate, talk ratio and non-talk time, with limits', () => {
     const y = parseRuleset(
-      customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', `  - id: no_argument
+      customRuleset(
+        '      - { id: X, when: { any: [神经病] } }',
+        '{ speaker: agent }',
+        `  - id: no_argument
     check: audio
     deduct: { points: 5 }
     checks:
       - { name: rate, metric: agentCharsPerMin, above: 120, missing: 语速过快 }
       - { name: ratio, metric: agentTalkRatio, above: 0.9, missing: 坐席讲话过多 }
-      - { name: quiet, metric: nonTalkRatio, above: 0.4, missing: 静音过多 }`),
+      - { name: quiet, metric: nonTalkRatio, above: 0.4, missing: 静音过多 }`,
+      ),
       'm.yaml',
     );
     const r = rule(analyzeTranscript(fixture('audio-hold-unannounced'), { ruleset: y }), 'no_argument');
     // The agent speaks about 40 characters in 11.5 s of talk (over 120 a minute); 32.5 s of 60 s is silence.
     expect(r.status).toBe('fail');
-    expect(r.findings.map((f) => f.note)).toEqual([expect.stringMatching(/^语速过快（坐席语速 \d+(\.\d)? 字\/分钟）$/), expect.stringMatching(/^静音过多（静音\/等待占比 54(\.\d)?%）$/)]);
+    expect(r.findings.map((f) => f.note)).toEqual([
+      expect.stringMatching(/^语速过快（坐席语速 \d+(\.\d)? 字\/分钟）$/),
+      expect.stringMatching(/^静音过多（静音\/等待占比 54(\.\d)?%）$/),
+    ]);
     expect(r.note).toMatch(/；坐席讲话时长占比 \d+(\.\d)?%；/);
   });
   it('refuses a metric without a limit, with the line', () => {
     expect(
-      errorOf(customRuleset('      - { id: X, when: { any: [神经病] } }', '{ speaker: agent }', `  - id: no_argument
+      errorOf(
+        customRuleset(
+          '      - { id: X, when: { any: [神经病] } }',
+          '{ speaker: agent }',
+          `  - id: no_argument
     check: audio
     deduct: { points: 5 }
     checks:
-      - { name: rate, metric: agentCharsPerMin, missing: 语速过快 }`)),
+      - { name: rate, metric: agentCharsPerMin, missing: 语速过快 }`,
+        ),
+      ),
     ).toMatch(/^bad\.yaml:32: check "rate" needs above or below/);
   });
 });
@@ -184,9 +273,17 @@ describe('mono recordings and speaker roles', () => {
     const report = analyzeFixture('mono-roles-uncertain');
     const b = rule(report, 'banned_phrase');
     expect(b.findings).toHaveLength(1);
-    expect(b.findings[0]).toMatchObject({ phraseId: 'B01', needsReview: true, confidence: 0.5, note: 'B01 不知道：原话含“不知道”（坐席/来电人角色按话语特征推断，置信度 0.55，请核实说话人）' });
+    expect(b.findings[0]).toMatchObject({
+      phraseId: 'B01',
+      needsReview: true,
+      confidence: 0.5,
+      note: 'B01 不知道：原话含“不知道”（坐席/来电人角色按话语特征推断，置信度 0.55，请核实说话人）',
+    });
     // Interruptions need two channels: na, never a silent pass.
-    expect(rule(report, 'no_argument')).toMatchObject({ status: 'na', note: '未检查：抢话/打断需要双声道录音（坐席、来电人各占一个声道）' });
+    expect(rule(report, 'no_argument')).toMatchObject({
+      status: 'na',
+      note: '未检查：抢话/打断需要双声道录音（坐席、来电人各占一个声道）',
+    });
   });
   it('roles unknown: every speaker-scoped rule is na with a note; role-free checks still run', () => {
     const report = analyzeFixture('mono-roles-unknown');
@@ -201,7 +298,13 @@ describe('unknown speaker among labelled ones', () => {
     const b = rule(analyzeFixture('speaker-unknown-segment'), 'banned_phrase');
     expect(b.status).toBe('fail');
     expect(b.findings).toHaveLength(1);
-    expect(b.findings[0]).toMatchObject({ phraseId: 'B15', speaker: 'unknown', needsReview: true, confidence: 0.45, note: expect.stringMatching(/^B15 你有完没完：原话含“.+”（说话人未标明，不一定是坐席，请核实说话人）$/) });
+    expect(b.findings[0]).toMatchObject({
+      phraseId: 'B15',
+      speaker: 'unknown',
+      needsReview: true,
+      confidence: 0.45,
+      note: expect.stringMatching(/^B15 你有完没完：原话含“.+”（说话人未标明，不一定是坐席，请核实说话人）$/),
+    });
   });
 });
 
@@ -231,10 +334,27 @@ describe('confidence and review routing', () => {
 describe('trace', () => {
   it('reports each condition hit with time, speaker, text and match kind, and anchors', () => {
     const events: TraceEvent[] = [];
-    const y = parseRuleset(customRuleset('      - { id: X, when: { any: [好的] } }', '{ speaker: customer, after: { condition: closing_question, speaker: agent } }'), 't.yaml');
-    analyzeTranscript(call([['agent', '您好'], ['agent', '还有别的吗'], ['customer', '好的 再见']]), { ruleset: y, trace: (e) => events.push(e) });
-    expect(events).toContainEqual(expect.objectContaining({ rule: 'banned_phrase', part: 'anchor after closing_question', start: 10, speaker: 'agent' }));
-    expect(events).toContainEqual(expect.objectContaining({ rule: 'banned_phrase', part: 'X', start: 20, speaker: 'customer', matched: '好的', match: 'exact' }));
+    const y = parseRuleset(
+      customRuleset(
+        '      - { id: X, when: { any: [好的] } }',
+        '{ speaker: customer, after: { condition: closing_question, speaker: agent } }',
+      ),
+      't.yaml',
+    );
+    analyzeTranscript(
+      call([
+        ['agent', '您好'],
+        ['agent', '还有别的吗'],
+        ['customer', '好的 再见'],
+      ]),
+      { ruleset: y, trace: (e) => events.push(e) },
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ rule: 'banned_phrase', part: 'anchor after closing_question', start: 10, speaker: 'agent' }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ rule: 'banned_phrase', part: 'X', start: 20, speaker: 'customer', matched: '好的', match: 'exact' }),
+    );
     expect(events).toContainEqual(expect.objectContaining({ rule: 'consent_before_hangup', part: 'ask', start: 10 }));
   });
 });

@@ -107,7 +107,8 @@ describe('banned-phrase example bank (tuning part)', () => {
     expect(hit / total).toBeGreaterThan(0.6);
   });
   it('a caller saying a rewording is no violation', () => {
-    for (const [, lists] of Object.entries(tuneBank)) for (const line of lists.hits.slice(0, 3)) expect(foundIds(line, 'customer')).toEqual([]);
+    for (const [, lists] of Object.entries(tuneBank))
+      for (const line of lists.hits.slice(0, 3)) expect(foundIds(line, 'customer')).toEqual([]);
   });
 });
 
@@ -118,16 +119,20 @@ describe('banned-phrase example bank (set-aside third)', () => {
     const m = f1(s);
     expect(m.f1).toBeGreaterThanOrEqual(0.9);
   });
-  it.each([0.05, 0.1, 0.2])('under %s simulated ASR error (3 seeds)', (rate) => {
-    const total: BankScore = { tp: 0, fn: 0, fp: 0, falseNear: 0, nearTotal: 0, misses: [], falseHits: [] };
-    for (const seed of [1, 2, 3]) {
-      const rand = seededRandom(seed);
-      const s = scoreBank(holdoutBank, (line) => corruptText(line, rate, rand));
-      for (const k of ['tp', 'fn', 'fp', 'falseNear', 'nearTotal'] as const) total[k] += s[k];
-    }
-    console.log(show(`set-aside third at ${rate * 100} % CER`, total));
-    expect(f1(total).f1).toBeGreaterThanOrEqual(rate >= 0.2 ? 0.75 : 0.8);
-  }, 60_000);
+  it.each([0.05, 0.1, 0.2])(
+    'under %s simulated ASR error (3 seeds)',
+    (rate) => {
+      const total: BankScore = { tp: 0, fn: 0, fp: 0, falseNear: 0, nearTotal: 0, misses: [], falseHits: [] };
+      for (const seed of [1, 2, 3]) {
+        const rand = seededRandom(seed);
+        const s = scoreBank(holdoutBank, (line) => corruptText(line, rate, rand));
+        for (const k of ['tp', 'fn', 'fp', 'falseNear', 'nearTotal'] as const) total[k] += s[k];
+      }
+      console.log(show(`set-aside third at ${rate * 100} % CER`, total));
+      expect(f1(total).f1).toBeGreaterThanOrEqual(rate >= 0.2 ? 0.75 : 0.8);
+    },
+    60_000,
+  );
 });
 
 describe('meaning file validation', () => {

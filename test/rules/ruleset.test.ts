@@ -52,8 +52,10 @@ function errorOf(text: string): string {
 describe('ruleset loading and validation', () => {
   it('loads the shipped ruleset with a version and the four required rules', () => {
     const r = defaultRuleset();
-    expect(r.version).toBe('service-norms@5');
-    expect(r.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language']));
+    expect(r.version).toBe('service-norms@6');
+    expect(r.rules.map((x) => x.id)).toEqual(
+      expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language']),
+    );
     expect(DEFAULT_RULESET_PATH).toMatch(/rules[/\\]service-norms\.ruleset\.yaml$/);
     expect(loadRuleset(DEFAULT_RULESET_PATH).version).toBe(r.version);
   });
@@ -81,11 +83,15 @@ describe('ruleset loading and validation', () => {
   });
   it('names the line of a wrong type and of an unknown key', () => {
     expect(errorOf(minimal.replace('deduct: { points: 5 }', "deduct: { points: 'five' }"))).toMatch(/^bad\.yaml:29: .*expected number/);
-    expect(errorOf(minimal.replace('scope: { speaker: agent, first: 1 }', 'scope: { speaker: agent, frist: 1 }'))).toMatch(/^bad\.yaml:10: .*frist/);
+    expect(errorOf(minimal.replace('scope: { speaker: agent, first: 1 }', 'scope: { speaker: agent, frist: 1 }'))).toMatch(
+      /^bad\.yaml:10: .*frist/,
+    );
   });
   it('rejects an empty phrase list, a duplicate rule and a missing required rule', () => {
     expect(errorOf(minimal.replace('{ any: [神经病] }', '{ any: [] }'))).toMatch(/^bad\.yaml:26: .*empty/);
-    expect(errorOf(minimal.replace('  - id: polite_language', '  - id: banned_phrase'))).toMatch(/^bad\.yaml:27: rule "banned_phrase" is defined twice/);
+    expect(errorOf(minimal.replace('  - id: polite_language', '  - id: banned_phrase'))).toMatch(
+      /^bad\.yaml:27: rule "banned_phrase" is defined twice/,
+    );
     const withoutPolite = minimal.slice(0, minimal.indexOf('  - id: polite_language'));
     expect(errorOf(withoutPolite)).toMatch(/^bad\.yaml:\d+: missing required rule\(s\): polite_language/);
   });
@@ -93,6 +99,6 @@ describe('ruleset loading and validation', () => {
     expect(() => loadRuleset('/nonexistent/x.yaml')).toThrow(/^\/nonexistent\/x\.yaml: cannot read ruleset/);
   });
   it('keeps the shipped file valid after a version bump', () => {
-    expect(parseRuleset(shipped.replace('version: service-norms@5', 'version: service-norms@6'), 'x.yaml').version).toBe('service-norms@6');
+    expect(parseRuleset(shipped.replace('version: service-norms@6', 'version: service-norms@7'), 'x.yaml').version).toBe('service-norms@7');
   });
 });

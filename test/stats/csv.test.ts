@@ -24,9 +24,16 @@ describe('csv', () => {
   });
   it('a table: BOM, header, CRLF after every line', () => {
     const text = tableToCsv({
-      id: 't', title: 'T',
-      columns: [{ header: '名称', kind: 'text' }, { header: '比例', kind: 'rate' }],
-      rows: [['a,1', 0.5], ['b', null]],
+      id: 't',
+      title: 'T',
+      columns: [
+        { header: '名称', kind: 'text' },
+        { header: '比例', kind: 'rate' },
+      ],
+      rows: [
+        ['a,1', 0.5],
+        ['b', null],
+      ],
     });
     expect(text).toBe('\uFEFF名称,比例\r\n"a,1",0.5\r\nb,\r\n');
   });

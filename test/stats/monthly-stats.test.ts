@@ -34,7 +34,16 @@ const STATS_DATABASE_URL = testDatabaseUrl('stats');
 const TZ = 'Asia/Shanghai';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function expectFigures(actual: Figures, expected: Partial<Record<keyof Figures, number | null>>): void {
   for (const [key, value] of Object.entries(expected)) {
@@ -76,7 +85,10 @@ describe('figures of a generated month', () => {
   });
 
   it('12-month trend: the 11 months before and this one, on both bases', () => {
-    expect(stats.trend.map((t) => t.month)).toEqual(['2025-12', ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`)]);
+    expect(stats.trend.map((t) => t.month)).toEqual([
+      '2025-12',
+      ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`),
+    ]);
     expect(stats.trend[11]!.figures).toEqual(stats.centre);
     expectFigures(stats.trend[10]!.figures, EXPECTED.previous);
     expectFigures(stats.trend[0]!.figures, { calls: 0, avgScore: null, avgScoreAfter: null, settledShare: null, bannedPer100: null });
@@ -85,8 +97,20 @@ describe('figures of a generated month', () => {
   it('change against the previous month for every headline figure', () => {
     const byId = Object.fromEntries(stats.headline.map((h) => [h.id, h]));
     expect(Object.keys(byId)).toEqual([
-      'calls', 'flagged', 'flaggedShare', 'confirmedFindings', 'reviewCoverage', 'settledShare', 'avgScore', 'avgScoreAfter',
-      'greetingRate', 'greetingRateAfter', 'consentRate', 'consentRateAfter', 'bannedPer100', 'bannedPer100After',
+      'calls',
+      'flagged',
+      'flaggedShare',
+      'confirmedFindings',
+      'reviewCoverage',
+      'settledShare',
+      'avgScore',
+      'avgScoreAfter',
+      'greetingRate',
+      'greetingRateAfter',
+      'consentRate',
+      'consentRateAfter',
+      'bannedPer100',
+      'bannedPer100After',
     ]);
     for (const [id, previous] of Object.entries(EXPECTED.previous)) {
       const current = EXPECTED.centre[id as keyof typeof EXPECTED.centre];
@@ -114,11 +138,16 @@ describe('figures of a generated month', () => {
     expect(Object.fromEntries(s3.rules.map((r) => [r.ruleId, r.precision]))).toEqual(EXPECTED.precisionAtLeast3);
   });
 
-  it('the sample\'s miss rate per rule with its 95 % Wilson interval', () => {
+  it("the sample's miss rate per rule with its 95 % Wilson interval", () => {
     expect(stats.sampleMisses).toHaveLength(EXPECTED.sampleMisses.length);
     stats.sampleMisses.forEach((row, i) => {
       const want = EXPECTED.sampleMisses[i]!;
-      expect([row.ruleId, row.reviewedSampled, row.callsWithMiss, row.missRate]).toEqual([want.ruleId, want.reviewedSampled, want.callsWithMiss, want.missRate]);
+      expect([row.ruleId, row.reviewedSampled, row.callsWithMiss, row.missRate]).toEqual([
+        want.ruleId,
+        want.reviewedSampled,
+        want.callsWithMiss,
+        want.missRate,
+      ]);
       expect(row.low).toBeCloseTo(want.low, 4);
       expect(row.high).toBeCloseTo(want.high, 4);
     });
@@ -138,7 +167,8 @@ describe('figures of a generated month', () => {
     expect(stats.byLine.map((r) => r.key).sort()).toEqual(Object.keys(EXPECTED.lines).sort());
     for (const row of stats.byLine) expectFigures(row.figures, EXPECTED.lines[row.key]!);
     expect(stats.byAgent.map((r) => r.key)).toEqual(['(未知)', 'A1', 'A2', 'A3']);
-    for (const [agent, expected] of Object.entries(EXPECTED.agents)) expectFigures(stats.byAgent.find((r) => r.key === agent)!.figures, expected);
+    for (const [agent, expected] of Object.entries(EXPECTED.agents))
+      expectFigures(stats.byAgent.find((r) => r.key === agent)!.figures, expected);
   });
 
   it('by local day (every day of the month) and by local hour of day', () => {
@@ -147,14 +177,25 @@ describe('figures of a generated month', () => {
     expect(stats.byHour.map((r) => r.key)).toEqual(Array.from({ length: 24 }, (_, i) => String(i)));
     for (const row of stats.byHour) {
       const [calls, findings, confirmed] = EXPECTED.hours[Number(row.key)] ?? [0, 0, 0];
-      expect([row.figures.calls, row.figures.findings, row.figures.confirmedFindings], `hour ${row.key}`).toEqual([calls, findings, confirmed]);
+      expect([row.figures.calls, row.figures.findings, row.figures.confirmedFindings], `hour ${row.key}`).toEqual([
+        calls,
+        findings,
+        confirmed,
+      ]);
     }
   });
 
   it('confirmed violations: latest decision counts, old ruleset versions do not, numbers masked', () => {
     expect(stats.confirmedViolations.map((v) => [v.callId, v.ruleId, v.phraseId])).toEqual(EXPECTED.violations);
     const c7 = stats.confirmedViolations.find((v) => v.callId === 'c7')!;
-    expect(c7).toMatchObject({ agentId: 'A3', line: LINE_2, startedAt: '2026-11-20 08:45:00', reviewer: 'supervisor1', decidedAt: '2026-11-22 09:00:00', startSec: 30 });
+    expect(c7).toMatchObject({
+      agentId: 'A3',
+      line: LINE_2,
+      startedAt: '2026-11-20 08:45:00',
+      reviewer: 'supervisor1',
+      decidedAt: '2026-11-22 09:00:00',
+      startSec: 30,
+    });
     expect(c7.text).toBe('不知道，你打138****5678问');
     expect(JSON.stringify(stats)).not.toContain(PHONE);
   });
@@ -176,7 +217,16 @@ describe('figures of a generated month', () => {
 
   it('a month with no calls gives zeros and empty tables, not an error', async () => {
     const empty = await computeMonthlyStats(db, parseMonth('2027-03'), TZ, maskText);
-    expectFigures(empty.centre, { calls: 0, flagged: 0, findings: 0, confirmedFindings: 0, bannedPhrases: 0, avgScore: null, greetingRate: null, reviewCoverage: null });
+    expectFigures(empty.centre, {
+      calls: 0,
+      flagged: 0,
+      findings: 0,
+      confirmedFindings: 0,
+      bannedPhrases: 0,
+      avgScore: null,
+      greetingRate: null,
+      reviewCoverage: null,
+    });
     expect(empty.byLine).toEqual([]);
     expect(empty.byAgent).toEqual([]);
     expect(empty.rules).toEqual([]);
@@ -198,7 +248,11 @@ describe('outputs in object storage', () => {
 
   beforeAll(async () => {
     localDir = path.join(env.dir, 'stats-out');
-    const result = await buildMonthlyStats({ db, storage, resultsBucket: env.config.s3.resultsBucket, timeZone: TZ }, parseMonth('2026-11'), localDir);
+    const result = await buildMonthlyStats(
+      { db, storage, resultsBucket: env.config.s3.resultsBucket, timeZone: TZ },
+      parseMonth('2026-11'),
+      localDir,
+    );
     keys = result.keys;
     await mkdir(ARTIFACTS, { recursive: true });
     await copyFile(path.join(localDir, 'callqa-stats-2026-11.xlsx'), path.join(ARTIFACTS, 'stats-2026-11.xlsx'));
@@ -206,7 +260,19 @@ describe('outputs in object storage', () => {
   });
 
   it('writes the workbook, the HTML report, the JSON and one CSV per table under stats/<month>/', async () => {
-    const csv = ['summary', 'trend', 'by-line', 'by-agent', 'by-rule', 'banned-phrases', 'score-distribution', 'by-day', 'by-hour', 'sample-misses', 'confirmed-violations'];
+    const csv = [
+      'summary',
+      'trend',
+      'by-line',
+      'by-agent',
+      'by-rule',
+      'banned-phrases',
+      'score-distribution',
+      'by-day',
+      'by-hour',
+      'sample-misses',
+      'confirmed-violations',
+    ];
     expect(keys).toEqual([
       'stats/2026-11/callqa-stats-2026-11.xlsx',
       'stats/2026-11/report-2026-11.html',
@@ -219,14 +285,29 @@ describe('outputs in object storage', () => {
     const summaryCsv = await storage.getText(env.config.s3.resultsBucket, 'stats/2026-11/csv/summary.csv');
     expect(summaryCsv!.startsWith('\uFEFF指标,2026-11,2026-10,变化\r\n质检通话数,10,3,7\r\n')).toBe(true);
     const violationsCsv = await storage.getText(env.config.s3.resultsBucket, 'stats/2026-11/csv/confirmed-violations.csv');
-    expect(violationsCsv).toContain('c7,2026-11-20 08:45:00,社保热线,李强（A3）,禁用语,B01,30,不知道，你打138****5678问,张主管（supervisor1）,2026-11-22 09:00:00\r\n');
+    expect(violationsCsv).toContain(
+      'c7,2026-11-20 08:45:00,社保热线,李强（A3）,禁用语,B01,30,不知道，你打138****5678问,张主管（supervisor1）,2026-11-22 09:00:00\r\n',
+    );
     expect(violationsCsv!.split('\r\n').filter(Boolean)).toHaveLength(1 + 4);
   });
 
   it('the workbook opens and every sheet holds the figures', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(path.join(localDir, 'callqa-stats-2026-11.xlsx'));
-    expect(workbook.worksheets.map((w) => w.name)).toEqual(['汇总', '近12个月趋势', '按线路', '按坐席', '按规则', '禁用语', '得分分布', '按日', '按时段', '抽检漏检率', '确认违规清单', '说明']);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual([
+      '汇总',
+      '近12个月趋势',
+      '按线路',
+      '按坐席',
+      '按规则',
+      '禁用语',
+      '得分分布',
+      '按日',
+      '按时段',
+      '抽检漏检率',
+      '确认违规清单',
+      '说明',
+    ]);
     expect(workbook.getWorksheet('说明')!.getColumn(1).values).toContain('复核准确率');
     const rows = (name: string) => {
       const sheet = workbook.getWorksheet(name)!;
@@ -234,17 +315,27 @@ describe('outputs in object storage', () => {
       sheet.eachRow((row) => out.push((row.values as unknown[]).slice(1)));
       return out;
     };
-    const close = (got: unknown, want: number | null, what: string) => (want === null ? expect(got ?? null, what).toBeNull() : expect(got as number, what).toBeCloseTo(want, 9));
+    const close = (got: unknown, want: number | null, what: string) =>
+      want === null ? expect(got ?? null, what).toBeNull() : expect(got as number, what).toBeCloseTo(want, 9);
 
     const summary = rows('汇总');
     expect(summary[0]).toEqual(['指标', '2026-11', '2026-10', '变化']);
     const previous = EXPECTED.previous as Record<string, number>;
     const labels: Record<string, keyof typeof EXPECTED.centre> = {
-      质检通话数: 'calls', 标记待复核通话数: 'flagged', 标记率: 'flaggedShare', 复核确认违规数: 'confirmedFindings', '复核覆盖率（已复核的标记通话占比）': 'reviewCoverage',
-      复核后口径覆盖的通话占比: 'settledShare', '平均分（检出口径）': 'avgScore', '平均分（复核后口径）': 'avgScoreAfter',
-      '开场问候合规率（检出口径）': 'greetingRate', '开场问候合规率（复核后口径）': 'greetingRateAfter',
-      '挂机前征得同意合规率（检出口径）': 'consentRate', '挂机前征得同意合规率（复核后口径）': 'consentRateAfter',
-      '每百通禁用语次数（检出口径）': 'bannedPer100', '每百通禁用语次数（复核后口径）': 'bannedPer100After',
+      质检通话数: 'calls',
+      标记待复核通话数: 'flagged',
+      标记率: 'flaggedShare',
+      复核确认违规数: 'confirmedFindings',
+      '复核覆盖率（已复核的标记通话占比）': 'reviewCoverage',
+      复核后口径覆盖的通话占比: 'settledShare',
+      '平均分（检出口径）': 'avgScore',
+      '平均分（复核后口径）': 'avgScoreAfter',
+      '开场问候合规率（检出口径）': 'greetingRate',
+      '开场问候合规率（复核后口径）': 'greetingRateAfter',
+      '挂机前征得同意合规率（检出口径）': 'consentRate',
+      '挂机前征得同意合规率（复核后口径）': 'consentRateAfter',
+      '每百通禁用语次数（检出口径）': 'bannedPer100',
+      '每百通禁用语次数（复核后口径）': 'bannedPer100After',
     };
     expect(summary.slice(1).map((r) => r[0])).toEqual(Object.keys(labels));
     for (const [label, id] of Object.entries(labels)) {
@@ -256,13 +347,46 @@ describe('outputs in object storage', () => {
     expect(workbook.getWorksheet('汇总')!.getCell('B4').numFmt).toBe('0.0%');
 
     const figureHeaders = [
-      '质检通话数', '标记通话数', '标记率', '已复核通话数', '复核覆盖率', '复核后口径通话数', '复核后口径占比', '发现问题数', '确认违规数',
-      '平均分（检出）', '平均分（复核后）', '开场问候合规率（检出）', '开场问候合规率（复核后）', '挂机前征得同意合规率（检出）', '挂机前征得同意合规率（复核后）',
-      '禁用语次数（检出）', '每百通禁用语（检出）', '禁用语次数（复核后）', '每百通禁用语（复核后）',
+      '质检通话数',
+      '标记通话数',
+      '标记率',
+      '已复核通话数',
+      '复核覆盖率',
+      '复核后口径通话数',
+      '复核后口径占比',
+      '发现问题数',
+      '确认违规数',
+      '平均分（检出）',
+      '平均分（复核后）',
+      '开场问候合规率（检出）',
+      '开场问候合规率（复核后）',
+      '挂机前征得同意合规率（检出）',
+      '挂机前征得同意合规率（复核后）',
+      '禁用语次数（检出）',
+      '每百通禁用语（检出）',
+      '禁用语次数（复核后）',
+      '每百通禁用语（复核后）',
     ];
     const figureIds: (keyof Figures)[] = [
-      'calls', 'flagged', 'flaggedShare', 'reviewed', 'reviewCoverage', 'settled', 'settledShare', 'findings', 'confirmedFindings',
-      'avgScore', 'avgScoreAfter', 'greetingRate', 'greetingRateAfter', 'consentRate', 'consentRateAfter', 'bannedPhrases', 'bannedPer100', 'bannedPhrasesAfter', 'bannedPer100After',
+      'calls',
+      'flagged',
+      'flaggedShare',
+      'reviewed',
+      'reviewCoverage',
+      'settled',
+      'settledShare',
+      'findings',
+      'confirmedFindings',
+      'avgScore',
+      'avgScoreAfter',
+      'greetingRate',
+      'greetingRateAfter',
+      'consentRate',
+      'consentRateAfter',
+      'bannedPhrases',
+      'bannedPer100',
+      'bannedPhrasesAfter',
+      'bannedPer100After',
     ];
     const checkScope = (sheet: string, keyHeaders: string[], expected: Record<string, Partial<Record<keyof Figures, number | null>>>) => {
       const table = rows(sheet);
@@ -270,13 +394,22 @@ describe('outputs in object storage', () => {
       for (const [key, figures] of Object.entries(expected)) {
         const row = table.find((r) => r[0] === key)!;
         expect(row, `${sheet} ${key}`).toBeDefined();
-        for (const [id, value] of Object.entries(figures)) close(row[keyHeaders.length + figureIds.indexOf(id as keyof Figures)], value, `${sheet} ${key} ${id}`);
+        for (const [id, value] of Object.entries(figures))
+          close(row[keyHeaders.length + figureIds.indexOf(id as keyof Figures)], value, `${sheet} ${key} ${id}`);
       }
     };
     checkScope('按线路', ['线路/部门'], EXPECTED.lines);
     checkScope('按坐席', ['坐席工号', '姓名', '班组/线路'], EXPECTED.agents);
-    expect(rows('按坐席').find((r) => r[0] === 'A1')!.slice(0, 3)).toEqual(['A1', '王芳', LINE_1]);
-    expect(rows('按坐席').find((r) => r[0] === 'A2')!.slice(0, 3)).toEqual(['A2', '', '']);
+    expect(
+      rows('按坐席')
+        .find((r) => r[0] === 'A1')!
+        .slice(0, 3),
+    ).toEqual(['A1', '王芳', LINE_1]);
+    expect(
+      rows('按坐席')
+        .find((r) => r[0] === 'A2')!
+        .slice(0, 3),
+    ).toEqual(['A2', '', '']);
     checkScope('近12个月趋势', ['月份'], { '2026-11': EXPECTED.centre, '2026-10': EXPECTED.previous });
 
     const rules = rows('按规则');
@@ -296,7 +429,13 @@ describe('outputs in object storage', () => {
       ['B01', '不知道', 1, 10, 1, 1, 12.5],
       ['B07', '快点，要下班了', 1, 10, 0, 0, 0],
     ]);
-    expect(rows('得分分布').slice(1)).toEqual([['<60', 1], ['60–69', 1], ['70–79', 0], ['80–89', 1], ['90–100', 5]]);
+    expect(rows('得分分布').slice(1)).toEqual([
+      ['<60', 1],
+      ['60–69', 1],
+      ['70–79', 0],
+      ['80–89', 1],
+      ['90–100', 5],
+    ]);
 
     const days = rows('按日').slice(1);
     expect(days).toHaveLength(30);
@@ -315,7 +454,18 @@ describe('outputs in object storage', () => {
       ['c10', '挂机前征得对方同意', ''],
       ['c7', '禁用语', 'B01'],
     ]);
-    expect(violations[4]).toEqual(['c7', '2026-11-20 08:45:00', LINE_2, '李强（A3）', '禁用语', 'B01', 30, '不知道，你打138****5678问', '张主管（supervisor1）', '2026-11-22 09:00:00']);
+    expect(violations[4]).toEqual([
+      'c7',
+      '2026-11-20 08:45:00',
+      LINE_2,
+      '李强（A3）',
+      '禁用语',
+      'B01',
+      30,
+      '不知道，你打138****5678问',
+      '张主管（supervisor1）',
+      '2026-11-22 09:00:00',
+    ]);
   });
 
   it('building the month again writes the same bytes (no clock in any file)', async () => {
@@ -355,21 +505,100 @@ describe('outputs in object storage', () => {
       expect(await card('bannedPer100After')).toEqual({ value: '25.0', change: '上月 0.0，变化 +25.0' });
 
       const tableRows = (id: string) =>
-        page.locator(`table[data-table="${id}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+        page
+          .locator(`table[data-table="${id}"] tbody tr`)
+          .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
       const agents = await tableRows('by-agent');
       expect(agents.find((r) => r[0] === 'A1')).toEqual([
-        'A1', '王芳', LINE_1, '4', '2', '50.0%', '2', '100.0%', '4', '100.0%', '3', '3', '75.0', '72.5', '100.0%', '100.0%', '50.0%', '50.0%', '1', '25.0', '1', '25.0',
+        'A1',
+        '王芳',
+        LINE_1,
+        '4',
+        '2',
+        '50.0%',
+        '2',
+        '100.0%',
+        '4',
+        '100.0%',
+        '3',
+        '3',
+        '75.0',
+        '72.5',
+        '100.0%',
+        '100.0%',
+        '50.0%',
+        '50.0%',
+        '1',
+        '25.0',
+        '1',
+        '25.0',
       ]);
       expect(agents.find((r) => r[0] === 'A2')).toEqual([
-        'A2', '', '', '2', '2', '100.0%', '1', '50.0%', '1', '50.0%', '4', '0', '65.0', '100.0', '50.0%', '100.0%', '0.0%', '—', '2', '100.0', '0', '0.0',
+        'A2',
+        '',
+        '',
+        '2',
+        '2',
+        '100.0%',
+        '1',
+        '50.0%',
+        '1',
+        '50.0%',
+        '4',
+        '0',
+        '65.0',
+        '100.0',
+        '50.0%',
+        '100.0%',
+        '0.0%',
+        '—',
+        '2',
+        '100.0',
+        '0',
+        '0.0',
       ]);
       const lines = await tableRows('by-line');
       expect(lines.find((r) => r[0] === LINE_1)).toEqual([
-        LINE_1, '6', '4', '66.7%', '3', '75.0%', '5', '83.3%', '7', '3', '71.7', '78.0', '83.3%', '100.0%', '40.0%', '50.0%', '3', '50.0', '1', '20.0',
+        LINE_1,
+        '6',
+        '4',
+        '66.7%',
+        '3',
+        '75.0%',
+        '5',
+        '83.3%',
+        '7',
+        '3',
+        '71.7',
+        '78.0',
+        '83.3%',
+        '100.0%',
+        '40.0%',
+        '50.0%',
+        '3',
+        '50.0',
+        '1',
+        '20.0',
       ]);
       expect(lines.find((r) => r[0] === '(未知)')![14]).toBe('—');
       const rules = await tableRows('by-rule');
-      expect(rules.find((r) => r[1] === 'banned_phrase')).toEqual(['禁用语', 'banned_phrase', '6', '4', '0', '60.0%', '6', '2', '75.0%', '5', '2', '1', '2', '3', '—']);
+      expect(rules.find((r) => r[1] === 'banned_phrase')).toEqual([
+        '禁用语',
+        'banned_phrase',
+        '6',
+        '4',
+        '0',
+        '60.0%',
+        '6',
+        '2',
+        '75.0%',
+        '5',
+        '2',
+        '1',
+        '2',
+        '3',
+        '—',
+      ]);
       expect(rules.find((r) => r[1] === 'polite_language')![14]).toBe('—');
       expect(await tableRows('banned-phrases')).toEqual([
         ['B06', '下班了，明天再来', '3', '30.0', '1', '1', '12.5'],
@@ -450,7 +679,8 @@ describe('callqa stats', () => {
     expect(() => parseMonth('1999-12')).toThrow('month 1999-12 is outside the allowed range 2000-01 to 2099-12');
     expect(() => parseMonth('2026-12', { year: 2026, month: 11 })).toThrow('outside the allowed range 2000-01 to 2026-11');
     expect(parseMonth('2026-11', { year: 2026, month: 11 })).toEqual({ year: 2026, month: 11 });
-    for (const bad of [' 2026-11', '2026-11 ', '2026-1', '2026-00', '2026/11', '２０２６-11']) expect(() => parseMonth(bad), bad).toThrow(/a month is yyyy-mm/);
+    for (const bad of [' 2026-11', '2026-11 ', '2026-1', '2026-00', '2026/11', '２０２６-11'])
+      expect(() => parseMonth(bad), bad).toThrow(/a month is yyyy-mm/);
   });
 });
 
@@ -469,7 +699,10 @@ describe('monthly schedule and stats stage', () => {
 
   it('STATS_CRON and STATS_TZ: defaults, and an unknown zone is refused', () => {
     expect(loadConfig({}).stats).toEqual({ cron: '0 3 1 * *', timeZone: 'Asia/Shanghai' });
-    expect(loadConfig({ STATS_CRON: '30 2 1 * *', STATS_TZ: 'Europe/Berlin' }).stats).toEqual({ cron: '30 2 1 * *', timeZone: 'Europe/Berlin' });
+    expect(loadConfig({ STATS_CRON: '30 2 1 * *', STATS_TZ: 'Europe/Berlin' }).stats).toEqual({
+      cron: '30 2 1 * *',
+      timeZone: 'Europe/Berlin',
+    });
     expect(() => loadConfig({ STATS_TZ: 'Mars/Olympus' })).toThrow(/STATS_TZ: unknown time zone/);
   });
 

@@ -36,7 +36,10 @@ beforeAll(async () => {
   for (const role of ['officer', 'supervisor', 'admin'] as const) {
     await createUser(services.db, { username: `stats-${role}`, displayName: `统计-${role}`, role, password: PASSWORD });
   }
-  app = await buildWebServer({ config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log }, SECRET);
+  app = await buildWebServer(
+    { config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log },
+    SECRET,
+  );
   await app.ready();
 });
 

@@ -97,7 +97,10 @@ export async function expectEveryRecordingEndedOnce(
   o: { db: Pool; storage: ObjectStorage; bucket: string; resultsBucket: string; workDir: string; processNeedles: string[] },
   outcomes: Map<string, 'reported' | `failed:${string}`>,
 ): Promise<void> {
-  const { rows } = await o.db.query<EndedRow>('SELECT r.*, (SELECT count(*) FROM reports p WHERE p.recording_id = r.id)::int AS reports FROM recordings r WHERE bucket = $1', [o.bucket]);
+  const { rows } = await o.db.query<EndedRow>(
+    'SELECT r.*, (SELECT count(*) FROM reports p WHERE p.recording_id = r.id)::int AS reports FROM recordings r WHERE bucket = $1',
+    [o.bucket],
+  );
   expect(rows.filter((r) => OPEN.includes(r.status)).map((r) => `${r.object_key} ${r.status}`)).toEqual([]);
   const byKey = new Map<string, EndedRow[]>();
   for (const r of rows) byKey.set(r.object_key, [...(byKey.get(r.object_key) ?? []), r]);
@@ -105,7 +108,10 @@ export async function expectEveryRecordingEndedOnce(
   for (const [key, want] of outcomes) {
     const versions = byKey.get(key)!;
     const live = versions.filter((r) => r.status !== 'superseded');
-    expect(live.map((r) => r.status), key).toHaveLength(1);
+    expect(
+      live.map((r) => r.status),
+      key,
+    ).toHaveLength(1);
     const row = live[0]!;
     if (want === 'reported') {
       expect(row.status, `${key}: ${row.reason_code}: ${row.reason}`).toBe('reported');

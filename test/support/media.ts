@@ -7,10 +7,23 @@ export { ffmpeg, makeLaidOutCall, makeStereoCall, type CallPiece, type LaidOutSp
 /** Writes a 10 s 8 kHz A-law stereo WAV: a 440 Hz tone on channel 0, noise after 4 s on channel 1. */
 export async function makeAlawStereo(file: string, seconds = 10): Promise<void> {
   await ffmpeg(
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=8000:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `aevalsrc=exprs=if(lt(t\\,4)\\,0\\,0.3*(2*random(0)-1)):s=8000:d=${seconds}`,
-    '-filter_complex', '[0:a][1:a]amerge=inputs=2[a]', '-map', '[a]',
-    '-c:a', 'pcm_alaw', '-ar', '8000', file,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=8000:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc=exprs=if(lt(t\\,4)\\,0\\,0.3*(2*random(0)-1)):s=8000:d=${seconds}`,
+    '-filter_complex',
+    '[0:a][1:a]amerge=inputs=2[a]',
+    '-map',
+    '[a]',
+    '-c:a',
+    'pcm_alaw',
+    '-ar',
+    '8000',
+    file,
   );
 }
 
@@ -34,4 +47,3 @@ export async function makeLyingHeaderWav(file: string): Promise<void> {
   buf.writeUInt32LE(hour, data + 4);
   await writeFile(file, buf);
 }
-

@@ -124,9 +124,17 @@ async function buildTemplate(template: WebTemplate): Promise<void> {
       }
       // A call where the caller gives a phone and an ID number, and the agent uses a banned phrase.
       await services.storage.putFile(bucket, `${NIGHT}privacy.wav`, path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
-      await services.storage.putJson(bucket, `${NIGHT}privacy.wav.json`, { callId: 'privacy-01', agentId: 'A099', startedAt: '2026-11-28T10:00:00+08:00', line: '婚姻登记' });
+      await services.storage.putJson(bucket, `${NIGHT}privacy.wav.json`, {
+        callId: 'privacy-01',
+        agentId: 'A099',
+        startedAt: '2026-11-28T10:00:00+08:00',
+        line: '婚姻登记',
+      });
       await services.storage.putJson(bucket, `${NIGHT}privacy.wav.transcript.json`, {
-        callId: 'privacy-01', durationSec: 15.38, agentId: 'A099', startedAt: '2026-11-28T10:00:00+08:00',
+        callId: 'privacy-01',
+        durationSec: 15.38,
+        agentId: 'A099',
+        startedAt: '2026-11-28T10:00:00+08:00',
         segments: [
           { start: 0.4, end: 2.0, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
           { start: 2.5, end: 6.0, speaker: 'customer', text: `我的手机号是${PHONE}，身份证号${ID_NUMBER}。` },
@@ -138,23 +146,47 @@ async function buildTemplate(template: WebTemplate): Promise<void> {
       // A call with exactly five findings (banned phrases B01, B02, B06, B15, B11 by the agent), for measuring
       // what reviewing a call costs (test/web/review-cost.test.ts).
       await services.storage.putFile(bucket, `${NIGHT}five-findings.wav`, path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
-      await services.storage.putJson(bucket, `${NIGHT}five-findings.wav.json`, { callId: 'five-01', agentId: 'A031', startedAt: '2026-11-28T11:00:00+08:00', line: '婚姻登记' });
+      await services.storage.putJson(bucket, `${NIGHT}five-findings.wav.json`, {
+        callId: 'five-01',
+        agentId: 'A031',
+        startedAt: '2026-11-28T11:00:00+08:00',
+        line: '婚姻登记',
+      });
       await services.storage.putJson(bucket, `${NIGHT}five-findings.wav.transcript.json`, {
-        callId: 'five-01', durationSec: 15.38, agentId: 'A031', startedAt: '2026-11-28T11:00:00+08:00',
+        callId: 'five-01',
+        durationSec: 15.38,
+        agentId: 'A031',
+        startedAt: '2026-11-28T11:00:00+08:00',
         segments: FIVE_FINDINGS_SEGMENTS,
       });
       // A call where only the caller was recognised: flagged (no agent speech) with no finding to decide on.
       await services.storage.putFile(bucket, `${NIGHT}caller-only.wav`, path.join(SAMPLES_DIR, 'call-02-compliant.wav'));
-      await services.storage.putJson(bucket, `${NIGHT}caller-only.wav.json`, { callId: 'caller-only-01', agentId: 'A017', startedAt: '2026-11-28T08:30:00+08:00', line: '12345 政务热线' });
+      await services.storage.putJson(bucket, `${NIGHT}caller-only.wav.json`, {
+        callId: 'caller-only-01',
+        agentId: 'A017',
+        startedAt: '2026-11-28T08:30:00+08:00',
+        line: '12345 政务热线',
+      });
       await services.storage.putJson(bucket, `${NIGHT}caller-only.wav.transcript.json`, {
-        callId: 'caller-only-01', durationSec: 19.4, agentId: 'A017', startedAt: '2026-11-28T08:30:00+08:00',
+        callId: 'caller-only-01',
+        durationSec: 19.4,
+        agentId: 'A017',
+        startedAt: '2026-11-28T08:30:00+08:00',
         segments: [{ start: 1.0, end: 4.0, speaker: 'customer', text: '喂？喂？听得到吗？' }],
       });
       const scan = await scanPrefix({ storage: services.storage, db: services.db, queues }, bucket, NIGHT);
-      await waitFor('every recording reported or failed', async () => {
-        const r = await getRecordings(services.db, scan.recordings.map((x) => x.recordingId));
-        return r.length === scan.recordings.length && r.every((x) => x.status === 'reported' || x.status === 'failed') ? r : undefined;
-      }, 180_000, 300);
+      await waitFor(
+        'every recording reported or failed',
+        async () => {
+          const r = await getRecordings(
+            services.db,
+            scan.recordings.map((x) => x.recordingId),
+          );
+          return r.length === scan.recordings.length && r.every((x) => x.status === 'reported' || x.status === 'failed') ? r : undefined;
+        },
+        180_000,
+        300,
+      );
     } finally {
       await workers.close();
       await closeQueues(queues);
@@ -207,12 +239,28 @@ export async function startWebEnv(name: string, extraEnv: Record<string, string>
   await createUser(services.db, { username: users.officer2, displayName: `李强-${suffix}`, role: 'officer', password: PASSWORD });
   await createUser(services.db, { username: users.supervisor, displayName: `张主管-${suffix}`, role: 'supervisor', password: PASSWORD });
   await createUser(services.db, { username: users.admin, displayName: `管理员-${suffix}`, role: 'admin', password: PASSWORD });
-  await createUser(services.db, { username: users.agent, displayName: `坐席-${suffix}`, role: 'agent', password: PASSWORD, agentId: 'A031', email: AGENT_EMAIL });
+  await createUser(services.db, {
+    username: users.agent,
+    displayName: `坐席-${suffix}`,
+    role: 'agent',
+    password: PASSWORD,
+    agentId: 'A031',
+    email: AGENT_EMAIL,
+  });
 
-  const app = await buildWebServer({ config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log }, SECRET);
+  const app = await buildWebServer(
+    { config: t.config, db: services.db, storage: services.storage, redis: services.redis, queues, log: t.log },
+    SECRET,
+  );
   await app.ready();
   return {
-    t, services, queues, workers, app, ids, users,
+    t,
+    services,
+    queues,
+    workers,
+    app,
+    ids,
+    users,
     async close() {
       await app.close();
       await workers.close();
@@ -250,10 +298,18 @@ export function csrfOf(html: string): string {
 /** A signed-in client on the injected server. */
 export class Client {
   readonly jar = new Map<string, string>();
-  constructor(private readonly app: FastifyInstance, private readonly ip = '127.0.0.1') {}
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly ip = '127.0.0.1',
+  ) {}
 
   async get(url: string, headers: Record<string, string> = {}) {
-    const res = await this.app.inject({ method: 'GET', url, headers: { cookie: cookieHeader(this.jar), accept: 'text/html', ...headers }, remoteAddress: this.ip });
+    const res = await this.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: cookieHeader(this.jar), accept: 'text/html', ...headers },
+      remoteAddress: this.ip,
+    });
     mergeCookies(this.jar, res.headers['set-cookie']);
     return res;
   }
@@ -262,7 +318,9 @@ export class Client {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
     const res = await this.app.inject({
-      method: 'POST', url, payload: body.toString(),
+      method: 'POST',
+      url,
+      payload: body.toString(),
       headers: { cookie: cookieHeader(this.jar), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
       remoteAddress: this.ip,
     });

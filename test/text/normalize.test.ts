@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalSyllable, findSound, normalizeNumerals, normalizeText, normalizeWithMap, originalSpan, soundKey, soundRegexSource } from '../../text/normalize.js';
+import {
+  canonicalSyllable,
+  findSound,
+  normalizeNumerals,
+  normalizeText,
+  normalizeWithMap,
+  originalSpan,
+  soundKey,
+  soundRegexSource,
+} from '../../text/normalize.js';
 
 describe('normalizeText', () => {
   it('converts Traditional to Simplified', () => expect(normalizeText('您好，縣行政服務中心，請講。')).toBe('您好，县行政服务中心，请讲'));
   it('turns punctuation of any width into one clause separator', () =>
     expect(normalizeText('好的,您营业执照办好了吗?  是的！！')).toBe('好的，您营业执照办好了吗，是的'));
-  it('removes spaces ASR put between every character', () => expect(normalizeText('您 好 ， 县 行 政 服 务 中 心')).toBe('您好，县行政服务中心'));
+  it('removes spaces ASR put between every character', () =>
+    expect(normalizeText('您 好 ， 县 行 政 服 务 中 心')).toBe('您好，县行政服务中心'));
   it('keeps spaces between phrases as clause breaks', () => expect(normalizeText('喂 你好 我想问一下')).toBe('喂，你好，我想问一下'));
   it('makes full-width digits and letters half-width', () => expect(normalizeText('ＡＰＰ１２３')).toBe('app123'));
 });
@@ -86,6 +96,18 @@ describe('sound domain', () => {
     expect(findSound('好的'.split(''), '您好'.split(''))).toBeNull();
     expect(findSound('我听不清'.split(''), '拎不清'.split(''))).toBeNull();
     expect(findSound('好，县中心'.split(''), '您好'.split(''))).toMatchObject({ start: 0, end: 1, dropped: 1 });
+  });
+});
+
+describe('sound keys read particles as spoken', () => {
+  it('了 after a verb is le, so 挂乐 and 挂勒 sound like 挂了 (ASR writes the spoken sound)', () => {
+    expect(soundKey('挂乐')).toBe(soundKey('挂了'));
+    expect(soundKey('挂勒')).toBe(soundKey('挂了'));
+    expect(soundKey('挂聊')).not.toBe(soundKey('挂了'));
+  });
+  it('sentence-final 咯 sounds like 啰 and 呗 like 被', () => {
+    expect(soundKey('去呗')).toBe(soundKey('去被'));
+    expect(soundKey('好咯')).toBe(soundKey('好啰'));
   });
 });
 

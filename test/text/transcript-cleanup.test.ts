@@ -1,12 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  HALLUCINATIONS,
-  normalizeForCompare,
-  postprocessSegments,
-  type AsrSegment,
-} from '../../text/transcript-cleanup.js';
+import { HALLUCINATIONS, normalizeForCompare, postprocessSegments, type AsrSegment } from '../../text/transcript-cleanup.js';
 import { toSimplified } from '../../text/normalize.js';
 import { parseWhisperJson } from '../../pipeline/transcribe/whisper.js';
 import { fixturesDir } from '../transcribe/helpers.js';
@@ -22,7 +17,10 @@ const call: AsrSegment[] = [
 describe('postprocessSegments', () => {
   it('converts Traditional to Simplified', () => {
     const { segments } = postprocessSegments(
-      [{ start: 0, end: 2.85, text: '您好，縣婚姻登記中心，請講。' }, { start: 3, end: 5, text: '我想問一下結婚登記要帶什麼材料' }],
+      [
+        { start: 0, end: 2.85, text: '您好，縣婚姻登記中心，請講。' },
+        { start: 3, end: 5, text: '我想問一下結婚登記要帶什麼材料' },
+      ],
       { durationSec: 10 },
     );
     expect(segments.map((s) => s.text)).toEqual(['您好，县婚姻登记中心，请讲。', '我想问一下结婚登记要带什么材料']);
@@ -79,7 +77,12 @@ describe('postprocessSegments', () => {
   });
 
   it('collapses the same line repeated 8 times into one segment flagged decoder_loop', () => {
-    const loop = Array.from({ length: 8 }, (_, i) => ({ start: 20 + 2 * i, end: 21.5 + 2 * i, text: '请问还有什么可以帮您', confidence: 0.5 }));
+    const loop = Array.from({ length: 8 }, (_, i) => ({
+      start: 20 + 2 * i,
+      end: 21.5 + 2 * i,
+      text: '请问还有什么可以帮您',
+      confidence: 0.5,
+    }));
     const { segments, dropped } = postprocessSegments([...call, ...loop], { durationSec: 40 });
     expect(segments).toHaveLength(call.length + 1);
     expect(segments.at(-1)).toEqual({ start: 20, end: 35.5, text: '请问还有什么可以帮您', confidence: 0.5, flags: ['decoder_loop'] });
@@ -108,7 +111,12 @@ describe('postprocessSegments', () => {
     expect(segments).toEqual(raw);
     expect(dropped).toEqual([]);
     // A loop inside one segment is still cut.
-    expect(postprocessSegments([{ start: 0, end: 9, text: '好的，好的，好的，好的，好的，' }], { durationSec: 10, collapseRepeatedSegments: false }).segments[0]!.text).toBe('好的');
+    expect(
+      postprocessSegments([{ start: 0, end: 9, text: '好的，好的，好的，好的，好的，' }], {
+        durationSec: 10,
+        collapseRepeatedSegments: false,
+      }).segments[0]!.text,
+    ).toBe('好的');
   });
 
   it('cuts a segment that is one phrase repeated many times to one copy', () => {

@@ -28,7 +28,11 @@ describe('createEngine', () => {
     expect(config.asrEngine).toBe('whisper.cpp');
     const { engine, problem } = createEngine(config);
     expect(problem).toBeUndefined();
-    expect(engine.descriptor).toMatchObject({ id: 'whisper.cpp', model: 'ggml-small.bin', options: { threads: config.whisper.threads, noSpeechThreshold: 0.6 } });
+    expect(engine.descriptor).toMatchObject({
+      id: 'whisper.cpp',
+      model: 'ggml-small.bin',
+      options: { threads: config.whisper.threads, noSpeechThreshold: 0.6 },
+    });
     await engine.close();
   });
 
@@ -64,7 +68,11 @@ describe('createEngine', () => {
     await writeFile(path.join(modelDir, 'tokens.txt'), '<blank> 0\n');
     const { engine, problem } = createEngine(loadConfig({ ASR_ENGINE: 'sensevoice', ASR_MODEL_DIR: modelDir, ASR_THREADS: '1' }));
     expect(problem).toBeUndefined();
-    expect(engine.descriptor).toMatchObject({ id: 'sensevoice', model: 'model.int8.onnx', options: { threads: 1, language: 'zh', inverseTextNormalization: true } });
+    expect(engine.descriptor).toMatchObject({
+      id: 'sensevoice',
+      model: 'model.int8.onnx',
+      options: { threads: 1, language: 'zh', inverseTextNormalization: true },
+    });
     await engine.close();
   });
 

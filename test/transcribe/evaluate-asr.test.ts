@@ -52,7 +52,15 @@ describe('evaluateAsr without speech', () => {
     const work = await mkdtemp(path.join(dir, 'work-'));
     const result = await evaluateAsr(set, { engine, workDir: work, ...limits });
     expect(result.files).toHaveLength(1);
-    expect(result.files[0]).toMatchObject({ name: 'ringback', hypothesis: '', referenceLength: 4, deletions: 4, substitutions: 0, insertions: 0, cer: 1 });
+    expect(result.files[0]).toMatchObject({
+      name: 'ringback',
+      hypothesis: '',
+      referenceLength: 4,
+      deletions: 4,
+      substitutions: 0,
+      insertions: 0,
+      cer: 1,
+    });
     expect(result.failed).toEqual([{ name: 'not-audio', reason: expect.stringMatching(/^not_audio: .*not-audio\.mp3/) }]);
     expect(result.overall).toMatchObject({ referenceLength: 4, deletions: 4, cer: 1 });
     expect(result.engine.id).toBe('sensevoice');
@@ -70,7 +78,23 @@ describe.skipIf(!hasSharedAudio)('evaluateAsr on real speech (../shared/audio)',
     await copyFile(aishell, path.join(set, 'aishell.wav'));
     await writeFile(path.join(set, 'aishell.ref.txt'), '甚至出现交易几乎停滞的情况。');
     // A stereo 8 kHz call (agent left, silent caller right) whose reference is a transcript JSON.
-    await ffmpeg('-i', aishell, '-f', 'lavfi', '-t', '4.2', '-i', 'anullsrc=r=16000:cl=mono', '-filter_complex', '[0:a][1:a]amerge=inputs=2[a]', '-map', '[a]', '-ar', '8000', path.join(set, 'stereo.wav'));
+    await ffmpeg(
+      '-i',
+      aishell,
+      '-f',
+      'lavfi',
+      '-t',
+      '4.2',
+      '-i',
+      'anullsrc=r=16000:cl=mono',
+      '-filter_complex',
+      '[0:a][1:a]amerge=inputs=2[a]',
+      '-map',
+      '[a]',
+      '-ar',
+      '8000',
+      path.join(set, 'stereo.wav'),
+    );
     const transcript = {
       format: 1,
       callId: 'stereo',
@@ -103,7 +127,9 @@ describe.skipIf(!hasSharedAudio)('evaluateAsr on real speech (../shared/audio)',
 describe.skipIf(!hasSharedAudio)('evaluateAsr with the whisper.cpp engine and its test model (../shared/audio)', () => {
   it('runs whisper-cli through the registry; the test model writes nothing, so every reference character is a deletion', async () => {
     const model = hasSharedModel ? sharedTestModel : await makeTestModel(path.join(dir, 'ggml-test.bin'));
-    const { engine: whisper, problem } = createEngine(loadConfig({ ASR_ENGINE: 'whisper.cpp', WHISPER_BIN: await ensureWhisperBinary(), WHISPER_MODEL: model, WHISPER_THREADS: '2' }));
+    const { engine: whisper, problem } = createEngine(
+      loadConfig({ ASR_ENGINE: 'whisper.cpp', WHISPER_BIN: await ensureWhisperBinary(), WHISPER_MODEL: model, WHISPER_THREADS: '2' }),
+    );
     expect(problem).toBeUndefined();
     const set = path.join(dir, 'whisper');
     await mkdir(set);
@@ -113,7 +139,14 @@ describe.skipIf(!hasSharedAudio)('evaluateAsr with the whisper.cpp engine and it
       const result = await evaluateAsr(set, { engine: whisper, workDir: await mkdtemp(path.join(dir, 'work-')), ...limits });
       expect(result.engine.id).toBe('whisper.cpp');
       expect(result.failed).toEqual([]);
-      expect(result.files[0]).toMatchObject({ hypothesis: '', referenceLength: 13, deletions: 13, substitutions: 0, insertions: 0, cer: 1 });
+      expect(result.files[0]).toMatchObject({
+        hypothesis: '',
+        referenceLength: 13,
+        deletions: 13,
+        substitutions: 0,
+        insertions: 0,
+        cer: 1,
+      });
       expect(result.files[0]!.asrSec).toBeGreaterThan(0);
     } finally {
       await whisper.close();

@@ -15,9 +15,7 @@ export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url)
 /** whisper.cpp's own test model in ../shared, when present. */
 export const sharedTestModel = fileURLToPath(new URL('../../../shared/models/for-tests-ggml-tiny.bin', import.meta.url));
 /** A real 16 kHz mono Mandarin recording in ../shared, when present. */
-export const sharedSpeechWav = fileURLToPath(
-  new URL('../../../shared/audio/aishell-BAC009S0764W0121.wav', import.meta.url),
-);
+export const sharedSpeechWav = fileURLToPath(new URL('../../../shared/audio/aishell-BAC009S0764W0121.wav', import.meta.url));
 export const hasSharedModel = existsSync(sharedTestModel);
 export const hasSharedWav = existsSync(sharedSpeechWav);
 
@@ -47,8 +45,7 @@ export async function ensureWhisperBinary(): Promise<string> {
   const r = await run('bash', [buildScript]);
   if (r.code !== 0 || !existsSync(whisperBinary)) {
     throw new Error(
-      `whisper.cpp binary missing at ${whisperBinary} and scripts/build-whisper.sh failed (exit ${r.code}):\n` +
-        `${r.stdout}\n${r.stderr}`,
+      `whisper.cpp binary missing at ${whisperBinary} and scripts/build-whisper.sh failed (exit ${r.code}):\n` + `${r.stdout}\n${r.stderr}`,
     );
   }
   return whisperBinary;
@@ -67,9 +64,19 @@ export async function makeTestModel(outPath: string): Promise<string> {
  */
 export async function makeWav(outPath: string, rate: number, seconds: number, codec = 'pcm_s16le'): Promise<string> {
   const r = await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=${seconds}`,
-    '-ac', '1', '-c:a', codec, outPath,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=${rate}:duration=${seconds}`,
+    '-ac',
+    '1',
+    '-c:a',
+    codec,
+    outPath,
   ]);
   if (r.code !== 0) throw new Error(`ffmpeg failed making ${outPath}: ${r.stderr}`);
   return outPath;

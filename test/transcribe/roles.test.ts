@@ -43,20 +43,45 @@ describe('switchProbability', () => {
 
 describe('assignRoles', () => {
   it('greeting first: the side that answers with the greeting is the agent, turns alternate', () => {
-    const r = assignRoles(mono('您好，县婚姻登记中心，请讲。', '你好，我想问一下补办结婚证要什么材料。', '带上身份证和户口本就可以。', '好的，谢谢。', '不客气，请问您还有其他需要帮助的吗？', '没有了，再见。'));
+    const r = assignRoles(
+      mono(
+        '您好，县婚姻登记中心，请讲。',
+        '你好，我想问一下补办结婚证要什么材料。',
+        '带上身份证和户口本就可以。',
+        '好的，谢谢。',
+        '不客气，请问您还有其他需要帮助的吗？',
+        '没有了，再见。',
+      ),
+    );
     expect(r.roles.method).toBe('greeting');
     expect(r.roles.confidence).toBeGreaterThanOrEqual(ROLE_CONFIDENCE_THRESHOLD);
     expect(speakers(r.segments)).toEqual(['agent', 'customer', 'agent', 'customer', 'agent', 'customer']);
   });
 
-  it('the caller speaks first with 喂: the greeting after it is still the agent\'s', () => {
-    const r = assignRoles(mono('喂，你好，是行政服务中心吗？我想问一下社保怎么办。', '您好，这里是常州市行政服务中心，请讲。', '就是社保卡丢了怎么办？', '您带身份证到二楼窗口补办，请您稍等，我给您查一下地址。', '好的，谢谢你们。'));
+  it("the caller speaks first with 喂: the greeting after it is still the agent's", () => {
+    const r = assignRoles(
+      mono(
+        '喂，你好，是行政服务中心吗？我想问一下社保怎么办。',
+        '您好，这里是常州市行政服务中心，请讲。',
+        '就是社保卡丢了怎么办？',
+        '您带身份证到二楼窗口补办，请您稍等，我给您查一下地址。',
+        '好的，谢谢你们。',
+      ),
+    );
     expect(r.roles.method).toBe('greeting');
     expect(speakers(r.segments)).toEqual(['customer', 'agent', 'customer', 'agent', 'customer']);
   });
 
   it('no greeting but clear cues on both sides: method text-cues', () => {
-    const r = assignRoles(mono('喂，你好，我想问一下营业执照怎么办理？', '请您稍等，我帮您查一下。', '好的。', '您带身份证到一楼窗口就可以办，请问您还有其他问题吗？', '没有了，谢谢。'));
+    const r = assignRoles(
+      mono(
+        '喂，你好，我想问一下营业执照怎么办理？',
+        '请您稍等，我帮您查一下。',
+        '好的。',
+        '您带身份证到一楼窗口就可以办，请问您还有其他问题吗？',
+        '没有了，谢谢。',
+      ),
+    );
     expect(r.roles.method).toBe('text-cues');
     expect(speakers(r.segments)).toEqual(['customer', 'agent', 'customer', 'agent', 'customer']);
   });
@@ -83,7 +108,15 @@ describe('assignRoles', () => {
 
   it('an utterance the model cannot place stays unknown inside a labelled call', () => {
     // The agent answers twice in a row; the plain answer in between has no cue and sits between two agent turns.
-    const r = assignRoles(mono('您好，县婚姻登记中心，请讲。', '你好，我想问一下结婚登记要带什么材料。', '双方的身份证和户口本。', '请问您还有其他需要帮助的吗？', '没有了，谢谢。'));
+    const r = assignRoles(
+      mono(
+        '您好，县婚姻登记中心，请讲。',
+        '你好，我想问一下结婚登记要带什么材料。',
+        '双方的身份证和户口本。',
+        '请问您还有其他需要帮助的吗？',
+        '没有了，谢谢。',
+      ),
+    );
     expect(r.roles.method).toBe('greeting');
     expect(speakers(r.segments)).toEqual(['agent', 'customer', 'unknown', 'agent', 'customer']);
   });
@@ -128,7 +161,9 @@ describe.skipIf(!haveDev)('role assignment on the labelled dev set, speakers hid
       right += given.filter(([got, want]) => got === want).length;
     }
     const accuracy = right / segments;
-    console.log(`dev set: ${labelled}/${calls} calls labelled (confidence ≥ ${ROLE_CONFIDENCE_THRESHOLD}), ${right}/${segments} labelled utterances right (${(accuracy * 100).toFixed(1)} %), ${unsure} left unknown`);
+    console.log(
+      `dev set: ${labelled}/${calls} calls labelled (confidence ≥ ${ROLE_CONFIDENCE_THRESHOLD}), ${right}/${segments} labelled utterances right (${(accuracy * 100).toFixed(1)} %), ${unsure} left unknown`,
+    );
     expect(labelled).toBeGreaterThan(0);
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
   });

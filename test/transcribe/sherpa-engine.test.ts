@@ -123,7 +123,11 @@ describe('model files', () => {
         await expect(
           engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 1, end: 2 }], workDir: dir }),
         ).rejects.toSatisfy(
-          (e) => e instanceof BadInputError && e.code === 'no_model' && e.message.includes(path.join(folder, 'model.onnx')) && why.test(e.message),
+          (e) =>
+            e instanceof BadInputError &&
+            e.code === 'no_model' &&
+            e.message.includes(path.join(folder, 'model.onnx')) &&
+            why.test(e.message),
         );
       } finally {
         await engine.close();
@@ -134,7 +138,16 @@ describe('model files', () => {
 
 describe('padding and mapping (pure)', () => {
   it('pads stretches and clamps them to the file', () => {
-    expect(paddedRanges([{ start: 0.1, end: 2 }, { start: 5, end: 9.9 }], 10, 0.25)).toEqual([
+    expect(
+      paddedRanges(
+        [
+          { start: 0.1, end: 2 },
+          { start: 5, end: 9.9 },
+        ],
+        10,
+        0.25,
+      ),
+    ).toEqual([
       [0, 2.25],
       [4.75, 10],
     ]);
@@ -176,7 +189,15 @@ describe('sensevoice engine with the test model', () => {
       // Two channels at once (CONCURRENCY_TRANSCRIBE > 1) each get their own answer.
       const [a, b] = await Promise.all([
         engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 2, end: 3 }], workDir: dir }),
-        engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 4, end: 5 }, { start: 7, end: 9 }], workDir: dir }),
+        engine.transcribe({
+          wavPath: noise,
+          durationSec: 12,
+          stretches: [
+            { start: 4, end: 5 },
+            { start: 7, end: 9 },
+          ],
+          workDir: dir,
+        }),
       ]);
       expect(a.map((u) => u.start)).toEqual([2]);
       expect(b.map((u) => u.start)).toEqual([4, 7]);
@@ -220,7 +241,13 @@ describe('sensevoice engine with the test model', () => {
     const engine = createSherpaEngine('sensevoice', settings(model));
     try {
       const controller = new AbortController();
-      const run = engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 0, end: 12 }], workDir: dir, signal: controller.signal });
+      const run = engine.transcribe({
+        wavPath: noise,
+        durationSec: 12,
+        stretches: [{ start: 0, end: 12 }],
+        workDir: dir,
+        signal: controller.signal,
+      });
       controller.abort();
       await expect(run).rejects.toMatchObject({ name: 'AbortError' });
       expect(await engine.transcribe({ wavPath: noise, durationSec: 12, stretches: [{ start: 1, end: 2 }], workDir: dir })).toEqual([
@@ -279,7 +306,11 @@ for (const [kind, variable] of [
   ['paraformer', 'CALLQA_TEST_PARAFORMER_DIR'],
 ] as const) {
   const modelDir = process.env[variable];
-  const reason = !modelDir ? `${variable} is not set (a folder with a real ${kind} model)` : !hasSharedAudio ? '../shared/audio is absent' : '';
+  const reason = !modelDir
+    ? `${variable} is not set (a folder with a real ${kind} model)`
+    : !hasSharedAudio
+      ? '../shared/audio is absent'
+      : '';
   describe.skipIf(reason !== '')(`${kind} engine with a real model (${reason || modelDir})`, () => {
     it('transcribes the AISHELL utterance within CER 0.15 of its reference', async () => {
       const durationSec = await measureDecodedDuration(aishell, { timeLimitMs: 30_000 });

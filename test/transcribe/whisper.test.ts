@@ -51,14 +51,43 @@ describe('buildWhisperArgs', () => {
         prompt: '您好，县婚姻登记中心，请讲。',
       }),
     ).toEqual([
-      '-m', '/m/ggml-small.bin', '-l', 'zh', '-t', '4', '-nth', '0.6', '-sns', '-mc', '64',
-      '--prompt', '您好，县婚姻登记中心，请讲。', '--carry-initial-prompt', '-ojf', '-np',
-      '-f', '/w/a b.wav', '-of', '/t/a b', '-f', '/w/c.wav', '-of', '/t/c',
+      '-m',
+      '/m/ggml-small.bin',
+      '-l',
+      'zh',
+      '-t',
+      '4',
+      '-nth',
+      '0.6',
+      '-sns',
+      '-mc',
+      '64',
+      '--prompt',
+      '您好，县婚姻登记中心，请讲。',
+      '--carry-initial-prompt',
+      '-ojf',
+      '-np',
+      '-f',
+      '/w/a b.wav',
+      '-of',
+      '/t/a b',
+      '-f',
+      '/w/c.wav',
+      '-of',
+      '/t/c',
     ]);
   });
   it('omits an empty prompt and -sns when not asked, and passes the language', () => {
     expect(
-      buildWhisperArgs({ ...decode, suppressNonSpeech: false, modelPath: 'm', inputs: [{ wavPath: 'w', outBase: 'o' }], threads: 1, language: 'yue', prompt: ' ' }),
+      buildWhisperArgs({
+        ...decode,
+        suppressNonSpeech: false,
+        modelPath: 'm',
+        inputs: [{ wavPath: 'w', outBase: 'o' }],
+        threads: 1,
+        language: 'yue',
+        prompt: ' ',
+      }),
     ).toEqual(['-m', 'm', '-l', 'yue', '-t', '1', '-nth', '0.6', '-mc', '0', '-ojf', '-np', '-f', 'w', '-of', 'o']);
   });
   it('rejects bad numbers and an empty input list', () => {
@@ -71,7 +100,7 @@ describe('buildWhisperArgs', () => {
 });
 
 describe('maxContextForPrompt', () => {
-  it('is the prompt\'s UTF-8 length + 1 (never fewer than its tokens), 0 without a prompt', () => {
+  it("is the prompt's UTF-8 length + 1 (never fewer than its tokens), 0 without a prompt", () => {
     expect(maxContextForPrompt('您好，请讲。')).toBe(19);
     expect(maxContextForPrompt('')).toBe(0);
     expect(maxContextForPrompt(undefined)).toBe(0);
@@ -188,7 +217,15 @@ describe('runWhisper with the real binary', () => {
     await writeFile(notWav, 'this is not a RIFF file\n'.repeat(100));
     const direct = await run(binary, ['-m', generatedModel, '-f', notWav, '-of', join(tmp, 'na'), '-ojf']);
     expect(direct.code).toBe(0); // the reason this module checks stderr
-    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [speechWav, notWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: binary,
+      modelPath: generatedModel,
+      wavPaths: [speechWav, notWav],
+      threads: 1,
+      timeLimitMs: 30_000,
+      workDir: tmp,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).code).toBe('asr_failed');
     expect((err as BadInputError).message).toContain(notWav);
@@ -200,22 +237,49 @@ describe('runWhisper with the real binary', () => {
     // A stand-in program that behaves like whisper.cpp on an unknown failure: exits 0, writes nothing.
     const silent = join(workDir, 'silent-main');
     await writeFile(silent, '#!/bin/sh\necho "something went wrong" >&2\nexit 0\n', { mode: 0o755 });
-    await writeFile(join(workDir, 'whisper-out-000.json'), JSON.stringify({ transcription: [{ offsets: { from: 0, to: 1000 }, text: '旧的' }] }));
-    const err = await runWhisper({ ...decode, binaryPath: silent, modelPath: generatedModel, wavPaths: [join(workDir, 'call.wav')], threads: 1, timeLimitMs: 30_000, workDir }).catch((e: unknown) => e);
+    await writeFile(
+      join(workDir, 'whisper-out-000.json'),
+      JSON.stringify({ transcription: [{ offsets: { from: 0, to: 1000 }, text: '旧的' }] }),
+    );
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: silent,
+      modelPath: generatedModel,
+      wavPaths: [join(workDir, 'call.wav')],
+      threads: 1,
+      timeLimitMs: 30_000,
+      workDir,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(BadInputError);
     expect((err as Error).message).toMatch(/wrote no JSON output.*something went wrong/);
   });
 
   it('a missing WAV → asr_failed', async () => {
-    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [join(tmp, 'nope.wav')], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: binary,
+      modelPath: generatedModel,
+      wavPaths: [join(tmp, 'nope.wav')],
+      threads: 1,
+      timeLimitMs: 30_000,
+      workDir: tmp,
+    }).catch((e: unknown) => e);
     expect((err as BadInputError).code).toBe('asr_failed');
     expect((err as BadInputError).message).toMatch(/input file not found/);
   });
 
   it('a missing model → BadInputError no_model naming the path', async () => {
     const missing = join(tmp, 'models', 'ggml-small.bin');
-    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: missing, wavPaths: [speechWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: binary,
+      modelPath: missing,
+      wavPaths: [speechWav],
+      threads: 1,
+      timeLimitMs: 30_000,
+      workDir: tmp,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).code).toBe('no_model');
     expect((err as BadInputError).message).toContain(missing);
@@ -225,12 +289,28 @@ describe('runWhisper with the real binary', () => {
   it('a file that is not a model → no_model', async () => {
     const bad = join(tmp, 'bad-model.bin');
     await writeFile(bad, 'not a model');
-    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: bad, wavPaths: [speechWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: binary,
+      modelPath: bad,
+      wavPaths: [speechWav],
+      threads: 1,
+      timeLimitMs: 30_000,
+      workDir: tmp,
+    }).catch((e: unknown) => e);
     expect((err as BadInputError).code).toBe('no_model');
   });
 
   it('a missing binary → a plain (retryable) error saying how to build it', async () => {
-    const err = await runWhisper({ ...decode, binaryPath: join(tmp, 'no-such-main'), modelPath: generatedModel, wavPaths: [speechWav], threads: 1, timeLimitMs: 30_000, workDir: tmp }).catch((e: unknown) => e);
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: join(tmp, 'no-such-main'),
+      modelPath: generatedModel,
+      wavPaths: [speechWav],
+      threads: 1,
+      timeLimitMs: 30_000,
+      workDir: tmp,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(BadInputError);
     expect((err as Error).message).toMatch(/build-whisper\.sh/);
@@ -239,7 +319,16 @@ describe('runWhisper with the real binary', () => {
   it('the time limit kills the process and throws TimeLimitError', async () => {
     const workDir = await mkdtemp(join(tmp, 'timeout-unique-'));
     const started = Date.now();
-    const err = await runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [longWav], threads: 1, timeLimitMs: 150, workDir, killGraceMs: 500 }).catch((e: unknown) => e);
+    const err = await runWhisper({
+      ...decode,
+      binaryPath: binary,
+      modelPath: generatedModel,
+      wavPaths: [longWav],
+      threads: 1,
+      timeLimitMs: 150,
+      workDir,
+      killGraceMs: 500,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeLimitError);
     expect((err as TimeLimitError).limitMs).toBe(150);
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -249,7 +338,16 @@ describe('runWhisper with the real binary', () => {
   it('an abort signal kills the process', async () => {
     const workDir = await mkdtemp(join(tmp, 'abort-unique-'));
     const controller = new AbortController();
-    const pending = runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [longWav], threads: 1, timeLimitMs: 60_000, workDir, signal: controller.signal }).catch((e: unknown) => e);
+    const pending = runWhisper({
+      ...decode,
+      binaryPath: binary,
+      modelPath: generatedModel,
+      wavPaths: [longWav],
+      threads: 1,
+      timeLimitMs: 60_000,
+      workDir,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 150));
     expect(await processRunning(workDir)).toBe(true);
     controller.abort(new Error('worker shutting down'));
@@ -263,7 +361,16 @@ describe('runWhisper with the real binary', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      runWhisper({ ...decode, binaryPath: binary, modelPath: generatedModel, wavPaths: [longWav], threads: 1, timeLimitMs: 60_000, workDir: tmp, signal: controller.signal }),
+      runWhisper({
+        ...decode,
+        binaryPath: binary,
+        modelPath: generatedModel,
+        wavPaths: [longWav],
+        threads: 1,
+        timeLimitMs: 60_000,
+        workDir: tmp,
+        signal: controller.signal,
+      }),
     ).rejects.toBeInstanceOf(WhisperAbortedError);
   });
 });

@@ -59,7 +59,9 @@ describe('daily sampling on Redis and PostgreSQL', () => {
     expect(schedulers[0]).toMatchObject({ key: 'daily-sampling', pattern: '0 7 * * *', tz: 'Asia/Shanghai' });
     const [next] = await queues.stats.getDelayed();
     const fireAt = new Date(next!.timestamp + (next!.opts.delay ?? 0));
-    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' }).format(fireAt)).toBe('07:00');
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' }).format(fireAt)).toBe(
+      '07:00',
+    );
   });
 
   it('a firing handled twice yields one draw for the day, and drawing the day again picks nobody twice', async () => {
@@ -74,9 +76,18 @@ describe('daily sampling on Redis and PostgreSQL', () => {
 
     // 2026-11-02 in LINE_1 at 100 %: c2 (unflagged, unreviewed) is drawn; c1 was sampled before.
     expect(await sampledOn()).toEqual([{ call_id: 'c1', review_status: 'dismissed' }]);
-    expect(await handlers.stats(deps, draws[0]!.data, { firedAt })).toEqual({ status: 'done', detail: { sampleDate: '2026-11-02', drawn: 1 } });
-    expect(await sampledOn()).toEqual([{ call_id: 'c1', review_status: 'dismissed' }, { call_id: 'c2', review_status: 'pending' }]);
-    expect(await handlers.stats(deps, draws[0]!.data, { firedAt })).toEqual({ status: 'done', detail: { sampleDate: '2026-11-02', drawn: 0 } });
+    expect(await handlers.stats(deps, draws[0]!.data, { firedAt })).toEqual({
+      status: 'done',
+      detail: { sampleDate: '2026-11-02', drawn: 1 },
+    });
+    expect(await sampledOn()).toEqual([
+      { call_id: 'c1', review_status: 'dismissed' },
+      { call_id: 'c2', review_status: 'pending' },
+    ]);
+    expect(await handlers.stats(deps, draws[0]!.data, { firedAt })).toEqual({
+      status: 'done',
+      detail: { sampleDate: '2026-11-02', drawn: 0 },
+    });
   });
 
   it('callqa sample --date draws a day by hand and refuses a date that is not one', async () => {
@@ -86,7 +97,10 @@ describe('daily sampling on Redis and PostgreSQL', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('2026-11-02: 1 calls drawn for sampling (Asia/Shanghai)\n');
     expect((await runCallqa(['sample', '--date', '2026-11-02'], env)).stdout).toContain('2026-11-02: 0 calls drawn');
-    expect(await sampledOn()).toEqual([{ call_id: 'c1', review_status: 'dismissed' }, { call_id: 'c2', review_status: 'pending' }]);
+    expect(await sampledOn()).toEqual([
+      { call_id: 'c1', review_status: 'dismissed' },
+      { call_id: 'c2', review_status: 'pending' },
+    ]);
     const bad = await runCallqa(['sample', '--date', '2026-02-30'], env);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--date must be a calendar date yyyy-mm-dd, got "2026-02-30"');

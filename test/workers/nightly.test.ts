@@ -54,7 +54,9 @@ describe('nightly scheduler on Redis', () => {
     expect(await queues.scan.getDelayedCount()).toBe(1);
     const [next] = await queues.scan.getDelayed();
     const fireAt = new Date(next!.timestamp + (next!.opts.delay ?? 0));
-    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' }).format(fireAt)).toBe('01:00');
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' }).format(fireAt)).toBe(
+      '01:00',
+    );
   });
 
   it('a nightly firing handled twice yields one scan job for the date', async () => {

@@ -36,7 +36,10 @@ describe('worker without an ASR model', () => {
   });
 
   function start(args: string[], extraEnv: Record<string, string> = {}) {
-    const child = spawn(process.execPath, [CALLQA_BIN, ...args], { env: { ...process.env, ...t.env, LOG_LEVEL: 'info', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CALLQA_BIN, ...args], {
+      env: { ...process.env, ...t.env, LOG_LEVEL: 'info', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     const out = { text: '' };
     child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
@@ -52,7 +55,16 @@ describe('worker without an ASR model', () => {
     await upsertQueuedRecording(services.db, { id, bucket: t.config.s3.recordingsBucket, objectKey: key, etag: 'etag-asr', sizeBytes: 1 });
     await queues.transcribe.add(
       'transcribe',
-      { recordingId: id, bucket: t.config.s3.recordingsBucket, key, etag: 'etag-asr', size: 1, call: { callId: 'needs-asr' }, durationSec: 5, channels: [] },
+      {
+        recordingId: id,
+        bucket: t.config.s3.recordingsBucket,
+        key,
+        etag: 'etag-asr',
+        size: 1,
+        call: { callId: 'needs-asr' },
+        durationSec: 5,
+        channels: [],
+      },
       { jobId: stageJobId('transcribe', id) },
     );
     // A recording for the prepare stage, which still runs: an empty file fails there with empty_file.

@@ -21,7 +21,13 @@ describe('forward-only recording states and the reconciler', () => {
   const refs = (prefix: string, n: number): RecordingRef[] =>
     Array.from({ length: n }, (_, i) => {
       const key = `${prefix}/call-${i}.wav`;
-      return { recordingId: recordingId(t.config.s3.recordingsBucket, key, `etag-${prefix}-${i}`), bucket: t.config.s3.recordingsBucket, key, etag: `etag-${prefix}-${i}`, size: 100 };
+      return {
+        recordingId: recordingId(t.config.s3.recordingsBucket, key, `etag-${prefix}-${i}`),
+        bucket: t.config.s3.recordingsBucket,
+        key,
+        etag: `etag-${prefix}-${i}`,
+        size: 100,
+      };
     });
   const age = (ids: string[], seconds: number) =>
     services.db.query(`UPDATE recordings SET updated_at = now() - make_interval(secs => $2) WHERE id = ANY($1)`, [ids, seconds]);
@@ -42,7 +48,10 @@ describe('forward-only recording states and the reconciler', () => {
   it('rows written by a scan that died before their jobs get their jobs from the next scan, once', async () => {
     const recs = refs('killed-scan', 5);
     // What a scan killed between the rows and the jobs left behind.
-    await insertQueuedRecordings(services.db, recs.map((r) => ({ id: r.recordingId, bucket: r.bucket, objectKey: r.key, etag: r.etag, sizeBytes: r.size })));
+    await insertQueuedRecordings(
+      services.db,
+      recs.map((r) => ({ id: r.recordingId, bucket: r.bucket, objectKey: r.key, etag: r.etag, sizeBytes: r.size })),
+    );
     expect(await queues.prepare.getJob(stageJobId('prepare', recs[0]!.recordingId))).toBeUndefined();
     const fresh = await queueNewRecordings({ db: services.db, queues }, recs);
     expect(fresh).toEqual([]); // known rows, not counted as new …
@@ -66,17 +75,30 @@ describe('forward-only recording states and the reconciler', () => {
 
   it('the reconciler queues rows without a job again, marks rows whose job failed unrecorded, and gives up after the limit', async () => {
     const [lost, failedJob, live] = refs('reconcile', 3);
-    await insertQueuedRecordings(services.db, [lost!, failedJob!, live!].map((r) => ({ id: r.recordingId, bucket: r.bucket, objectKey: r.key, etag: r.etag, sizeBytes: r.size })));
+    await insertQueuedRecordings(
+      services.db,
+      [lost!, failedJob!, live!].map((r) => ({ id: r.recordingId, bucket: r.bucket, objectKey: r.key, etag: r.etag, sizeBytes: r.size })),
+    );
     // lost: `analyzing` with no job at all (its analyze job vanished with Redis data).
     await setRecordingStage(services.db, lost!.recordingId, 'analyzing');
     // failedJob: its transcribe job failed while PostgreSQL was down, so the row still says `transcribing`.
     await setRecordingStage(services.db, failedJob!.recordingId, 'transcribing');
-    await queues.transcribe.add('transcribe', { ...failedJob!, call: { callId: 'c' }, durationSec: 1, channels: [] }, { jobId: stageJobId('transcribe', failedJob!.recordingId) });
+    await queues.transcribe.add(
+      'transcribe',
+      { ...failedJob!, call: { callId: 'c' }, durationSec: 1, channels: [] },
+      { jobId: stageJobId('transcribe', failedJob!.recordingId) },
+    );
     // A bare worker whose processor fails the job the way run-workers.ts does, without touching the row.
-    const failing = new Worker(QUEUE_NAMES.transcribe, async () => {
-      throw new UnrecoverableError('asr_failed: whisper.cpp gave no output for x.wav');
-    }, { connection: services.redis.duplicate({ maxRetriesPerRequest: null }), prefix: t.config.queuePrefix });
-    await waitFor('the transcribe job to fail', async () => ((await queues.transcribe.getJobState(stageJobId('transcribe', failedJob!.recordingId))) === 'failed' ? true : undefined));
+    const failing = new Worker(
+      QUEUE_NAMES.transcribe,
+      async () => {
+        throw new UnrecoverableError('asr_failed: whisper.cpp gave no output for x.wav');
+      },
+      { connection: services.redis.duplicate({ maxRetriesPerRequest: null }), prefix: t.config.queuePrefix },
+    );
+    await waitFor('the transcribe job to fail', async () =>
+      (await queues.transcribe.getJobState(stageJobId('transcribe', failedJob!.recordingId))) === 'failed' ? true : undefined,
+    );
     await failing.close();
     // live: waiting in a long queue; left alone however old.
     await queues.prepare.add('prepare', live!, { jobId: stageJobId('prepare', live!.recordingId) });
@@ -85,7 +107,9 @@ describe('forward-only recording states and the reconciler', () => {
     const first = await reconcileOnce({ db: services.db, queues, log: t.log }, options());
     expect(first.requeued).toEqual([lost!.recordingId]);
     expect(first.failed).toEqual([failedJob!.recordingId]);
-    const rows = new Map((await getRecordings(services.db, [lost!.recordingId, failedJob!.recordingId, live!.recordingId])).map((r) => [r.id, r]));
+    const rows = new Map(
+      (await getRecordings(services.db, [lost!.recordingId, failedJob!.recordingId, live!.recordingId])).map((r) => [r.id, r]),
+    );
     expect(rows.get(lost!.recordingId)!.status).toBe('queued');
     expect(await queues.prepare.getJobState(stageJobId('prepare', lost!.recordingId))).toBe('waiting');
     expect(rows.get(failedJob!.recordingId)).toMatchObject({ status: 'failed', reasonCode: 'asr_failed', failedStage: 'transcribe' });
@@ -105,7 +129,9 @@ describe('forward-only recording states and the reconciler', () => {
 
   it('status lists recordings not terminal for longer than STUCK_AFTER_MS, with their age', async () => {
     const [rec] = refs('stuck', 1);
-    await insertQueuedRecordings(services.db, [{ id: rec!.recordingId, bucket: rec!.bucket, objectKey: rec!.key, etag: rec!.etag, sizeBytes: rec!.size }]);
+    await insertQueuedRecordings(services.db, [
+      { id: rec!.recordingId, bucket: rec!.bucket, objectKey: rec!.key, etag: rec!.etag, sizeBytes: rec!.size },
+    ]);
     await setRecordingStage(services.db, rec!.recordingId, 'transcribing');
     await age([rec!.recordingId], 3 * 3600 + 5 * 60);
     const json = await runCallqa(['status', '--json'], { ...t.env, STUCK_AFTER_MS: '3600000' });

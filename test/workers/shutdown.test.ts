@@ -44,10 +44,23 @@ describe('worker shutdown', () => {
     await queues.transcribe.add(
       'transcribe',
       {
-        recordingId: id, bucket: t.config.s3.recordingsBucket, key, etag: 'etag-long', size: 1,
-        call: { callId: 'long-call' }, durationSec: 900,
+        recordingId: id,
+        bucket: t.config.s3.recordingsBucket,
+        key,
+        etag: 'etag-long',
+        size: 1,
+        call: { callId: 'long-call' },
+        durationSec: 900,
         // Speech stretches as prepare hands them on (VAD), here all over the recording so whisper.cpp has work.
-        channels: [{ role: 'unknown', channelIndex: 0, key: prepared, durationSec: 900, speech: Array.from({ length: 45 }, (_, i) => ({ start: i * 20, end: i * 20 + 19 })) }],
+        channels: [
+          {
+            role: 'unknown',
+            channelIndex: 0,
+            key: prepared,
+            durationSec: 900,
+            speech: Array.from({ length: 45 }, (_, i) => ({ start: i * 20, end: i * 20 + 19 })),
+          },
+        ],
       },
       { jobId: stageJobId('transcribe', id) },
     );
