@@ -97,7 +97,7 @@ const MAX_CACHED = 20;
 
 async function compiledVersion(db: Pool, version: string): Promise<Ruleset | undefined> {
   let cache = compiled.get(db);
-  if (!cache) compiled.set(db, (cache = new Map()));
+  if (!cache) compiled.set(db, (cache = new Map<string, Ruleset>()));
   const hit = cache.get(version);
   if (hit) return hit;
   const yaml = await rulesetYamlOfVersion(db, version);

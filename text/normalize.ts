@@ -101,8 +101,8 @@ const SPACE = /\s/u;
  * variation selectors stand outside the first class, where they would read as combining with the character
  * before them.
  */
-// eslint-disable-next-line no-control-regex -- control characters are what this removes
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
 
 /**

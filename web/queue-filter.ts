@@ -51,7 +51,8 @@ export function parseQueueFilter(query: QueueFilterQuery, invalid?: string[]): Q
     if (parsed?.success && parsed.data !== '') f[k] = parsed.data;
     else if (!parsed?.success) invalid?.push(FILTER_NAMES[k as keyof typeof queryField]);
   }
-  return f as QueueFilter;
+  // Each key of `f` is one of queryField's, holding what its schema parsed: a QueueFilter.
+  return f;
 }
 
 /**

@@ -6,15 +6,28 @@
 import type { Role, User } from '../../domain/user.js';
 import type { Pool } from './pool.js';
 
-function toUser(r: Record<string, unknown>): User {
+/** A `users` row as PostgreSQL returns it (`SELECT *`; `serial` id as a number, `timestamptz` as a Date). */
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  password_hash: string;
+  disabled: boolean;
+  created_at: Date;
+  agent_id: string | null;
+  email: string | null;
+}
+
+function toUser(r: UserRow): User {
   return {
-    id: r.id as number,
-    username: r.username as string,
-    displayName: r.display_name as string,
-    role: r.role as Role,
-    disabled: r.disabled as boolean,
-    createdAt: r.created_at as Date,
-    ...(r.agent_id ? { agentId: r.agent_id as string } : {}),
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    role: r.role,
+    disabled: r.disabled,
+    createdAt: r.created_at,
+    ...(r.agent_id ? { agentId: r.agent_id } : {}),
   };
 }
 
@@ -35,7 +48,7 @@ export interface NewUserRow {
  * @throws {Error} PostgreSQL's error for a row the table's checks refuse
  */
 export async function insertUser(db: Pool, u: NewUserRow): Promise<User | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<UserRow>(
     'INSERT INTO users (username, display_name, role, password_hash, agent_id, email) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING *',
     [u.username, u.displayName, u.role, u.passwordHash, u.agentId, u.email],
   );
@@ -44,13 +57,15 @@ export async function insertUser(db: Pool, u: NewUserRow): Promise<User | undefi
 
 /** All users, by name. */
 export async function listUsers(db: Pool): Promise<User[]> {
-  const { rows } = await db.query('SELECT * FROM users ORDER BY username');
+  const { rows } = await db.query<UserRow>('SELECT * FROM users ORDER BY username');
   return rows.map(toUser);
 }
 
 /** Users who can review (officers and supervisors), enabled only, by name. */
 export async function listReviewers(db: Pool): Promise<User[]> {
-  const { rows } = await db.query("SELECT * FROM users WHERE NOT disabled AND role IN ('officer', 'supervisor') ORDER BY username");
+  const { rows } = await db.query<UserRow>(
+    "SELECT * FROM users WHERE NOT disabled AND role IN ('officer', 'supervisor') ORDER BY username",
+  );
   return rows.map(toUser);
 }
 
@@ -72,24 +87,30 @@ export async function emailOfUser(db: Pool, username: string): Promise<string | 
  * @returns false when there is no such user
  */
 export async function setUserDisabled(db: Pool, username: string, disabled: boolean): Promise<boolean> {
-  const { rows } = await db.query('UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id', [username, disabled]);
-  if (!rows.length) return false;
-  if (disabled) await db.query('DELETE FROM sessions WHERE user_id = $1', [rows[0].id]);
+  const { rows } = await db.query<{ id: number }>('UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id', [username, disabled]);
+  const user = rows[0];
+  if (!user) return false;
+  if (disabled) await db.query('DELETE FROM sessions WHERE user_id = $1', [user.id]);
   return true;
 }
 
 /** Stores a new password hash and ends the user's sessions. @returns false when there is no such user */
 export async function setPasswordHash(db: Pool, username: string, passwordHash: string): Promise<boolean> {
-  const { rows } = await db.query('UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id', [username, passwordHash]);
-  if (!rows.length) return false;
-  await db.query('DELETE FROM sessions WHERE user_id = $1', [rows[0].id]);
+  const { rows } = await db.query<{ id: number }>('UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING id', [
+    username,
+    passwordHash,
+  ]);
+  const user = rows[0];
+  if (!user) return false;
+  await db.query('DELETE FROM sessions WHERE user_id = $1', [user.id]);
   return true;
 }
 
 /** A user with the stored password hash, for the password check only. */
 export async function userWithPasswordHash(db: Pool, username: string): Promise<{ user: User; passwordHash: string } | undefined> {
-  const { rows } = await db.query('SELECT * FROM users WHERE username = $1', [username]);
-  return rows[0] ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash as string } : undefined;
+  const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
+  const row = rows[0];
+  return row ? { user: toUser(row), passwordHash: row.password_hash } : undefined;
 }
 
 /** Recent failed sign-ins of an account, as the lock-out (web/accounts.ts LOCKOUT) counts them. */
@@ -108,7 +129,7 @@ export interface SignInFailures {
  * @param knownAddressDays how far back (days) a success from `ip` makes it a known address
  */
 export async function countSignInFailures(db: Pool, username: string, ip: string, windowMinutes: number, knownAddressDays: number): Promise<SignInFailures> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<SignInFailures>(
     `WITH last_ok AS (
        SELECT max(at) FILTER (WHERE ip = $2) AS here, max(at) AS anywhere FROM login_attempts WHERE username = $1 AND succeeded
      )
@@ -140,11 +161,11 @@ export async function deleteExpiredSessions(db: Pool): Promise<void> {
 
 /** The enabled user of an unexpired session, by the token's hash, or undefined. */
 export async function userOfSessionHash(db: Pool, tokenHash: string): Promise<User | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<UserRow>(
     'SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled',
     [tokenHash],
   );
-  return rows.length ? toUser(rows[0]) : undefined;
+  return rows[0] ? toUser(rows[0]) : undefined;
 }
 
 /** Ends a session, by the token's hash. */

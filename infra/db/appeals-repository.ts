@@ -30,7 +30,26 @@ export interface Appeal {
 const SELECT = `SELECT a.*, r.call_id, r.agent_id, f.rule_id, f.phrase_id, f.text
   FROM appeals a JOIN reports r ON r.recording_id = a.recording_id JOIN findings f ON f.id = a.finding_id`;
 
-function toAppeal(r: Record<string, any>): Appeal {
+/** A row of {@link SELECT} as PostgreSQL returns it (`bigint` ids as strings, `timestamptz` as Dates). */
+interface AppealRow {
+  id: string;
+  finding_id: string;
+  recording_id: string;
+  appellant: string;
+  reason: string;
+  created_at: Date;
+  status: Appeal['status'];
+  decided_by: string | null;
+  decision_note: string | null;
+  decided_at: Date | null;
+  call_id: string;
+  agent_id: string | null;
+  rule_id: string;
+  phrase_id: string | null;
+  text: string;
+}
+
+function toAppeal(r: AppealRow): Appeal {
   return {
     id: Number(r.id), findingId: Number(r.finding_id), recordingId: r.recording_id, callId: r.call_id, agentId: r.agent_id, ruleId: r.rule_id,
     phraseId: r.phrase_id, text: r.text, appellant: r.appellant, reason: r.reason, createdAt: r.created_at, status: r.status,
@@ -40,14 +59,14 @@ function toAppeal(r: Record<string, any>): Appeal {
 
 /** The appeals of a call, by finding id. */
 export async function appealsOfCall(db: Pool, recordingId: string): Promise<Map<number, Appeal>> {
-  const { rows } = await db.query(`${SELECT} WHERE a.recording_id = $1`, [recordingId]);
+  const { rows } = await db.query<AppealRow>(`${SELECT} WHERE a.recording_id = $1`, [recordingId]);
   return new Map(rows.map((r) => [Number(r.finding_id), toAppeal(r)]));
 }
 
 /** Appeals for the appeals page: an agent's own, or (supervisors, admins) every one; pending first, newest first. */
 export async function listAppeals(db: Pool, viewer: User, limit = 500): Promise<Appeal[]> {
   const own = viewer.role === 'agent';
-  const { rows } = await db.query(
+  const { rows } = await db.query<AppealRow>(
     `${SELECT} ${own ? 'WHERE r.agent_id = $2' : ''} ORDER BY (a.status = 'pending') DESC, a.created_at DESC LIMIT $1`,
     own ? [limit, viewer.agentId ?? ''] : [limit],
   );
@@ -56,14 +75,14 @@ export async function listAppeals(db: Pool, viewer: User, limit = 500): Promise<
 
 /** One appeal by id, or undefined. */
 export async function getAppeal(db: Pool, appealId: number): Promise<Appeal | undefined> {
-  const { rows } = await db.query(`${SELECT} WHERE a.id = $1`, [appealId]);
+  const { rows } = await db.query<AppealRow>(`${SELECT} WHERE a.id = $1`, [appealId]);
   return rows[0] ? toAppeal(rows[0]) : undefined;
 }
 
 /** Number of pending appeals (shown to supervisors). */
 export async function countPendingAppeals(db: Pool): Promise<number> {
-  const { rows } = await db.query("SELECT count(*)::int AS n FROM appeals WHERE status = 'pending'");
-  return rows[0].n as number;
+  const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM appeals WHERE status = 'pending'");
+  return rows[0]?.n ?? 0;
 }
 
 /**
@@ -102,7 +121,7 @@ export async function markAppealDecided(
   appealId: number,
   d: { outcome: 'upheld' | 'overturned'; note: string; by: string },
 ): Promise<{ findingId: number; recordingId: string } | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ finding_id: string; recording_id: string }>(
     `UPDATE appeals SET status = $2, decided_by = $3, decision_note = $4, decided_at = now() WHERE id = $1 AND status = 'pending' RETURNING finding_id, recording_id`,
     [appealId, d.outcome, d.by, d.note || null],
   );

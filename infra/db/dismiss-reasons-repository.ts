@@ -15,7 +15,7 @@ export interface DismissReason {
 
 /** The reasons, in their listed order; only the active ones unless `all`. */
 export async function listDismissReasons(db: Pool, all = false): Promise<DismissReason[]> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ id: number; label: string; active: boolean; created_by: string; created_at: Date }>(
     `SELECT id, label, active, created_by, created_at FROM dismiss_reasons ${all ? '' : 'WHERE active'} ORDER BY position, id`,
   );
   return rows.map((r) => ({ id: r.id, label: r.label, active: r.active, createdBy: r.created_by, createdAt: r.created_at }));

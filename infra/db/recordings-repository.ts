@@ -96,7 +96,7 @@ export async function resetRecordingToQueued(pool: Pool, id: string): Promise<vo
 }
 
 /**
- * Order of the statuses: a recording only moves forward (issue 10). A stage that runs again late (e.g. after
+ * Order of the statuses: a recording only moves forward (migration 009). A stage that runs again late (e.g. after
  * a Redis outage longer than its job lock, when the next stage already finished) leaves the row where it is.
  * Only `callqa retry`, `process` and the reconciler put a row back to `queued`, on purpose
  * ({@link resetRecordingToQueued}).
@@ -156,14 +156,14 @@ export interface OpenRecordingRow extends RecordingRow {
  * that time), oldest first: what `callqa status` lists as stuck, and what the reconciler looks at.
  */
 export async function listOpenRecordings(pool: Pool, bucket: string | undefined, olderThanMs: number, limit = 500): Promise<OpenRecordingRow[]> {
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<RecordingTableRow & { age_sec: number }>(
     `SELECT *, EXTRACT(EPOCH FROM (now() - updated_at))::float8 AS age_sec FROM recordings
      WHERE ($1::text IS NULL OR bucket = $1) AND status IN ('queued', 'preparing', 'transcribing', 'analyzing')
        AND updated_at < now() - make_interval(secs => $2::float8 / 1000)
      ORDER BY updated_at LIMIT $3`,
     [bucket ?? null, olderThanMs, limit],
   );
-  return rows.map((r) => ({ ...toRecordingRow(r), ageSec: Number(r.age_sec), requeueCount: Number(r.requeue_count) }));
+  return rows.map((r) => ({ ...toRecordingRow(r), ageSec: r.age_sec, requeueCount: r.requeue_count }));
 }
 
 /**
@@ -182,19 +182,36 @@ export async function requeueStaleRecording(pool: Pool, row: Pick<RecordingRow, 
   return r.rows[0]?.requeue_count;
 }
 
-function toRecordingRow(r: Record<string, unknown>): RecordingRow {
+/** A `recordings` row as PostgreSQL returns it (`SELECT *`; `bigint` size as a string, `timestamptz` as a Date). */
+interface RecordingTableRow {
+  id: string;
+  bucket: string;
+  object_key: string;
+  etag: string;
+  size_bytes: string;
+  call_id: string | null;
+  status: RecordingStatus;
+  failed_stage: string | null;
+  reason_code: string | null;
+  reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  requeue_count: number;
+}
+
+function toRecordingRow(r: RecordingTableRow): RecordingRow {
   return {
-    id: r.id as string,
-    bucket: r.bucket as string,
-    objectKey: r.object_key as string,
-    etag: r.etag as string,
+    id: r.id,
+    bucket: r.bucket,
+    objectKey: r.object_key,
+    etag: r.etag,
     sizeBytes: Number(r.size_bytes),
-    callId: (r.call_id as string | null) ?? null,
-    status: r.status as RecordingStatus,
-    failedStage: (r.failed_stage as string | null) ?? null,
-    reasonCode: (r.reason_code as string | null) ?? null,
-    reason: (r.reason as string | null) ?? null,
-    updatedAt: r.updated_at as Date,
+    callId: r.call_id,
+    status: r.status,
+    failedStage: r.failed_stage,
+    reasonCode: r.reason_code,
+    reason: r.reason,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -203,7 +220,7 @@ export async function listFailedRecordings(
   pool: Pool,
   options: { bucket?: string; prefix?: string; id?: string; limit?: number } = {},
 ): Promise<RecordingRow[]> {
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<RecordingTableRow>(
     `SELECT * FROM recordings
      WHERE status = 'failed' AND ($1::text IS NULL OR bucket = $1) AND ($2::text IS NULL OR starts_with(object_key, $2))
        AND ($3::text IS NULL OR id = $3)
@@ -221,7 +238,7 @@ export async function failedCountsByBucket(pool: Pool): Promise<{ bucket: string
 
 /** The rows for the given recording ids (missing ids are left out). */
 export async function getRecordings(pool: Pool, ids: string[]): Promise<RecordingRow[]> {
-  const { rows } = await pool.query('SELECT * FROM recordings WHERE id = ANY($1::text[])', [ids]);
+  const { rows } = await pool.query<RecordingTableRow>('SELECT * FROM recordings WHERE id = ANY($1::text[])', [ids]);
   return rows.map(toRecordingRow);
 }
 

@@ -108,7 +108,15 @@ export interface RescoreTarget {
  * is in that range — oldest first, with their recording's identity.
  */
 export async function listReportsForRescore(pool: Pool, from: Date, to: Date): Promise<RescoreTarget[]> {
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<{
+    recording_id: string;
+    bucket: string;
+    object_key: string;
+    etag: string;
+    size_bytes: string;
+    call_id: string;
+    line: string | null;
+  }>(
     `SELECT r.recording_id, rec.bucket, rec.object_key, rec.etag, rec.size_bytes, r.call_id, r.line
      FROM reports r JOIN recordings rec ON rec.id = r.recording_id
      WHERE COALESCE(r.started_at, r.analyzed_at) >= $1 AND COALESCE(r.started_at, r.analyzed_at) < $2
@@ -116,20 +124,20 @@ export async function listReportsForRescore(pool: Pool, from: Date, to: Date): P
     [from, to],
   );
   return rows.map((r) => ({
-    recordingId: r.recording_id as string,
-    bucket: r.bucket as string,
-    objectKey: r.object_key as string,
-    etag: r.etag as string,
+    recordingId: r.recording_id,
+    bucket: r.bucket,
+    objectKey: r.object_key,
+    etag: r.etag,
     sizeBytes: Number(r.size_bytes),
-    callId: r.call_id as string,
-    line: (r.line as string | null) ?? null,
+    callId: r.call_id,
+    line: r.line,
   }));
 }
 
 /** Where the report of a call is stored (its `report_key`), or undefined without a report. */
 export async function reportKeyOf(db: Pool, recordingId: string): Promise<string | undefined> {
-  const { rows } = await db.query('SELECT report_key FROM reports WHERE recording_id = $1', [recordingId]);
-  return rows[0]?.report_key as string | undefined;
+  const { rows } = await db.query<{ report_key: string }>('SELECT report_key FROM reports WHERE recording_id = $1', [recordingId]);
+  return rows[0]?.report_key;
 }
 
 /** Number of scored calls per review status (statuses without calls are left out): the web server's metrics. */

@@ -11,7 +11,6 @@ import {
   reviewStatusOfFindings,
   type ReviewDecisionKind,
   type ReviewStatus,
-  type Verdict,
 } from '../../domain/review-status.js';
 import type { Pool } from './pool.js';
 import { withTransaction, type Queryable } from './transaction.js';
@@ -60,8 +59,25 @@ export interface CallSummary {
   sampled: boolean;
 }
 
+/**
+ * The call-summary columns of a `reports` row with its call time (`call_time`), as PostgreSQL returns them
+ * (`real` and `smallint` as numbers, `timestamptz` as Dates).
+ */
+interface CallSummaryRow {
+  recording_id: string;
+  call_id: string;
+  agent_id: string | null;
+  line: string | null;
+  call_time: Date;
+  duration_sec: number;
+  score: number;
+  reviewed_score: number | null;
+  review_status: ReviewStatus;
+  sampled: boolean;
+}
+
 /** The call-summary fields of a `reports` row joined with its call time (`call_time`). */
-function toCallSummary(r: Record<string, any>): CallSummary {
+function toCallSummary(r: CallSummaryRow): CallSummary {
   return {
     recordingId: r.recording_id,
     callId: r.call_id,
@@ -72,7 +88,7 @@ function toCallSummary(r: Record<string, any>): CallSummary {
     score: r.score,
     reviewedScore: r.reviewed_score,
     reviewStatus: r.review_status,
-    sampled: r.sampled ?? false,
+    sampled: r.sampled,
   };
 }
 
@@ -158,7 +174,9 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
   }
   const orderBy = flagConstant ? `${timeExpr} DESC, r.recording_id DESC` : `(r.review_status <> 'none') DESC, ${timeExpr} DESC, r.recording_id DESC`;
   const from = `FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id`;
-  const { rows } = await db.query(
+  const { rows } = await db.query<
+    CallSummaryRow & { banned_phrases: string[]; rule_statuses: Record<string, string>; assigned_to: string | null }
+  >(
     `SELECT r.recording_id, r.call_id, r.agent_id, r.line, ${timeExpr} AS call_time, r.duration_sec, r.score,
             r.reviewed_score, r.review_status, r.sampled, r.banned_phrases, r.rule_statuses, au.display_name AS assigned_to
      ${from} ${where}${keyset}
@@ -166,18 +184,21 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
      LIMIT ${PAGE_SIZE + 1}`,
     params,
   );
-  const { rows: counted } = await db.query(`SELECT count(*)::int AS n FROM (SELECT 1 ${from} ${where} LIMIT ${COUNT_CAP + 1}) x`, countParams);
+  const { rows: counted } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 ${from} ${where} LIMIT ${COUNT_CAP + 1}) x`,
+    countParams,
+  );
   const more = rows.length > PAGE_SIZE;
   const page = rows.slice(0, PAGE_SIZE).map(
     (r): QueueRow => ({
       ...toCallSummary(r),
       bannedPhrases: r.banned_phrases,
-      failedRules: Object.entries(r.rule_statuses as Record<string, string>).filter(([, s]) => s === 'fail').map(([id]) => id),
+      failedRules: Object.entries(r.rule_statuses).filter(([, s]) => s === 'fail').map(([id]) => id),
       assignedTo: r.assigned_to,
     }),
   );
   const last = page[page.length - 1];
-  const n = counted[0].n as number;
+  const n = counted[0]?.n ?? 0;
   return {
     rows: page,
     next: more && last ? { flagged: last.reviewStatus !== 'none', time: last.callTime.toISOString(), id: last.recordingId } : undefined,
@@ -204,14 +225,14 @@ export async function queueCursorAt(db: Pool, offset: number): Promise<QueueCurs
 export async function filterChoices(db: Pool): Promise<{ agents: string[]; lines: string[] }> {
   // Loose index scans over the (agent_id, …) and (line, …) indexes: fast on large tables.
   const distinct = async (col: 'agent_id' | 'line') => {
-    const { rows } = await db.query(
+    const { rows } = await db.query<{ v: string }>(
       `WITH RECURSIVE t AS (
          (SELECT ${col} AS v FROM reports WHERE ${col} IS NOT NULL ORDER BY ${col} LIMIT 1)
          UNION ALL
          SELECT (SELECT ${col} FROM reports WHERE ${col} > t.v ORDER BY ${col} LIMIT 1) FROM t WHERE t.v IS NOT NULL
        ) SELECT v FROM t WHERE v IS NOT NULL LIMIT 500`,
     );
-    return rows.map((r) => r.v as string);
+    return rows.map((r) => r.v);
   };
   return { agents: await distinct('agent_id'), lines: await distinct('line') };
 }
@@ -266,13 +287,47 @@ export interface CallRecords {
   reviewerNames: Map<string, string>;
 }
 
-function toDecision(d: Record<string, any>, findingId: number): DecisionRecord {
+/** A `review_decisions` or `call_reviews` row as PostgreSQL returns it (`bigint` id as a string). */
+interface DecisionRow {
+  id: string;
+  decision: ReviewDecisionKind;
+  reason: string | null;
+  comment: string | null;
+  reviewer: string;
+  decided_at: Date;
+}
+
+/** A `findings` row as PostgreSQL returns it (`bigint` id as a string, `real` and `smallint` as numbers). */
+interface FindingRow {
+  id: string;
+  rule_id: string;
+  ordinal: number;
+  phrase_id: string | null;
+  start_sec: number;
+  end_sec: number;
+  speaker: string;
+  text: string;
+  confidence: number | null;
+  needs_review: boolean;
+}
+
+function toDecision(d: DecisionRow, findingId: number): DecisionRecord {
   return { id: Number(d.id), findingId, decision: d.decision, reason: d.reason, comment: d.comment, reviewer: d.reviewer, decidedAt: d.decided_at };
 }
 
 /** Reads a call with its findings and decisions; undefined when there is no report for this recording id. */
 export async function loadCallRecords(db: Pool, recordingId: string): Promise<CallRecords | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<
+    CallSummaryRow & {
+      ruleset_version: string;
+      flagged: boolean;
+      report_key: string;
+      bucket: string;
+      object_key: string;
+      assigned_user_id: number | null;
+      assigned_to: string | null;
+    }
+  >(
     `SELECT r.*, coalesce(r.started_at, r.analyzed_at) AS call_time, rec.bucket, rec.object_key, a.user_id AS assigned_user_id, au.display_name AS assigned_to
      FROM reports r JOIN recordings rec ON rec.id = r.recording_id
      LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id
@@ -281,18 +336,21 @@ export async function loadCallRecords(db: Pool, recordingId: string): Promise<Ca
   );
   const r = rows[0];
   if (!r) return undefined;
-  const { rows: frows } = await db.query(
+  const { rows: frows } = await db.query<FindingRow>(
     'SELECT * FROM findings WHERE recording_id = $1 AND ruleset_version = $2 ORDER BY start_sec, rule_id, ordinal',
     [recordingId, r.ruleset_version],
   );
-  const { rows: drows } = await db.query(
+  const { rows: drows } = await db.query<DecisionRow & { finding_id: string }>(
     'SELECT d.* FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.decided_at, d.id',
     [recordingId],
   );
-  const { rows: crows } = await db.query('SELECT * FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [recordingId]);
-  const { rows: people } = await db.query<{ username: string; display_name: string }>('SELECT username, display_name FROM users WHERE username = ANY($1::text[])', [
-    [...new Set([...drows, ...crows].map((d) => d.reviewer as string))],
+  const { rows: crows } = await db.query<DecisionRow>('SELECT * FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [
+    recordingId,
   ]);
+  const { rows: people } = await db.query<{ username: string; display_name: string }>(
+    'SELECT username, display_name FROM users WHERE username = ANY($1::text[])',
+    [[...new Set([...drows, ...crows].map((d) => d.reviewer))]],
+  );
   return {
     call: {
       ...toCallSummary(r),
@@ -361,7 +419,10 @@ export async function recordFindingDecisions(
     );
     if (!rep[0]) throw new Error('finding_not_in_call');
     const { review_status: current, ruleset_version: version } = rep[0];
-    const { rows: own } = await client.query('SELECT id FROM findings WHERE recording_id = $1 AND ruleset_version = $2', [recordingId, version]);
+    const { rows: own } = await client.query<{ id: string }>('SELECT id FROM findings WHERE recording_id = $1 AND ruleset_version = $2', [
+      recordingId,
+      version,
+    ]);
     const ownIds = new Set(own.map((r) => Number(r.id)));
     if (decisions.some((d) => !ownIds.has(d.findingId))) throw new Error('finding_not_in_call');
     for (const d of decisions) {
@@ -399,9 +460,16 @@ export async function recordFindingDecisions(
  */
 export async function recordCallDecision(db: Pool, d: Omit<NewDecision, 'findingId'>): Promise<{ reviewStatus: ReviewStatus }> {
   return withTransaction(db, async (client) => {
-    const { rows: rep } = await client.query('SELECT review_status, ruleset_version, score FROM reports WHERE recording_id = $1 FOR UPDATE', [d.recordingId]);
-    if (!rep.length || rep[0].review_status === 'none') throw new Error('call_not_flagged');
-    const { rows: f } = await client.query('SELECT 1 FROM findings WHERE recording_id = $1 AND ruleset_version = $2 LIMIT 1', [d.recordingId, rep[0].ruleset_version]);
+    const { rows: rep } = await client.query<{ review_status: ReviewStatus; ruleset_version: string }>(
+      'SELECT review_status, ruleset_version, score FROM reports WHERE recording_id = $1 FOR UPDATE',
+      [d.recordingId],
+    );
+    const report = rep[0];
+    if (!report || report.review_status === 'none') throw new Error('call_not_flagged');
+    const { rows: f } = await client.query('SELECT 1 FROM findings WHERE recording_id = $1 AND ruleset_version = $2 LIMIT 1', [
+      d.recordingId,
+      report.ruleset_version,
+    ]);
     if (f.length) throw new Error('call_has_findings');
     await client.query('INSERT INTO call_reviews (recording_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
       d.recordingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
@@ -451,18 +519,18 @@ export async function assignEvenly(db: Pool, filter: QueueFilter, userIds: numbe
   if (!userIds.length) return counts;
   const params: unknown[] = [];
   const where = whereClause({ ...filter, status: 'pending', assigned: 'none' }, viewer, false, params);
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ recording_id: string }>(
     `SELECT r.recording_id FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id
      ${where} ORDER BY coalesce(r.started_at, r.analyzed_at) DESC, r.recording_id DESC LIMIT ${Math.max(1, Math.min(limit, 50_000))}`,
     params,
   );
-  const { rows: load } = await db.query(
+  const { rows: load } = await db.query<{ id: number; open: number }>(
     `SELECT u.id, count(a.recording_id) FILTER (WHERE r.review_status = 'pending')::int AS open
      FROM unnest($1::int[]) AS u(id) LEFT JOIN assignments a ON a.user_id = u.id LEFT JOIN reports r ON r.recording_id = a.recording_id
      GROUP BY u.id ORDER BY open, u.id`,
     [userIds],
   );
-  const order = load.map((l) => l.id as number);
+  const order = load.map((l) => l.id);
   const buckets = new Map<number, string[]>(order.map((id) => [id, []]));
   rows.forEach((r, i) => buckets.get(order[i % order.length]!)!.push(r.recording_id));
   for (const [id, ids] of buckets) {

@@ -26,18 +26,30 @@ export interface RulesetActivation {
   activatedAt: Date;
 }
 
+/** A `rulesets` row as the queries below select it (`bigint` id as a string, `timestamptz` as a Date). */
+interface RulesetsRow {
+  id: string;
+  version: string;
+  saved_by: string;
+  saved_at: Date;
+  /** `id` = the latest activation's ruleset id. */
+  active: boolean;
+  yaml?: string;
+}
+
 /**
  * Inserts a ruleset version (checked by the caller).
  *
  * @returns the saved row, or undefined when a version with this `version:` string exists already
  */
 export async function insertRulesetVersion(db: Pool, version: string, yaml: string, savedBy: string): Promise<RulesetVersionRow | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<Omit<RulesetsRow, 'active' | 'yaml'>>(
     `INSERT INTO rulesets (version, yaml, saved_by) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING
      RETURNING id, version, saved_by, saved_at`,
     [version, yaml, savedBy],
   );
-  return rows[0] ? { id: Number(rows[0].id), version: rows[0].version, savedBy: rows[0].saved_by, savedAt: rows[0].saved_at, active: false } : undefined;
+  const row = rows[0];
+  return row ? { id: Number(row.id), version: row.version, savedBy: row.saved_by, savedAt: row.saved_at, active: false } : undefined;
 }
 
 /** Appends an activation of a saved version (`rulesetId`), or of the shipped file (null). */
@@ -47,31 +59,42 @@ export async function insertRulesetActivation(db: Pool, rulesetId: number | null
 
 const ACTIVE_ID = '(SELECT ruleset_id FROM ruleset_activations ORDER BY id DESC LIMIT 1)';
 
-function toRow(r: Record<string, unknown>): RulesetVersionRow {
-  return { id: Number(r.id), version: r.version as string, savedBy: r.saved_by as string, savedAt: r.saved_at as Date, active: r.active === true, ...(typeof r.yaml === 'string' ? { yaml: r.yaml } : {}) };
+function toRow(r: RulesetsRow): RulesetVersionRow {
+  return { id: Number(r.id), version: r.version, savedBy: r.saved_by, savedAt: r.saved_at, active: r.active, ...(typeof r.yaml === 'string' ? { yaml: r.yaml } : {}) };
 }
 
 /** Every saved version, newest first, with the active one marked. */
 export async function listRulesetVersions(db: Pool): Promise<RulesetVersionRow[]> {
-  const { rows } = await db.query(`SELECT id, version, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets ORDER BY id DESC`);
+  const { rows } = await db.query<RulesetsRow>(
+    `SELECT id, version, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets ORDER BY id DESC`,
+  );
   return rows.map(toRow);
 }
 
 /** One saved version with its YAML, or undefined. */
 export async function getRulesetVersion(db: Pool, id: number): Promise<RulesetVersionRow | undefined> {
-  const { rows } = await db.query(`SELECT id, version, yaml, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets WHERE id = $1`, [id]);
+  const { rows } = await db.query<RulesetsRow>(
+    `SELECT id, version, yaml, saved_by, saved_at, id = ${ACTIVE_ID} IS TRUE AS active FROM rulesets WHERE id = $1`,
+    [id],
+  );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
 /** The activation history, newest first (at most `limit` entries). */
 export async function listRulesetActivations(db: Pool, limit = 100): Promise<RulesetActivation[]> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<{
+    id: string;
+    ruleset_id: string | null;
+    version: string | null;
+    activated_by: string;
+    activated_at: Date;
+  }>(
     `SELECT a.id, a.ruleset_id, r.version, a.activated_by, a.activated_at
      FROM ruleset_activations a LEFT JOIN rulesets r ON r.id = a.ruleset_id ORDER BY a.id DESC LIMIT $1`,
     [limit],
   );
   return rows.map((r) => ({
-    id: Number(r.id), rulesetId: r.ruleset_id === null ? null : Number(r.ruleset_id), version: r.version ?? null, activatedBy: r.activated_by, activatedAt: r.activated_at,
+    id: Number(r.id), rulesetId: r.ruleset_id === null ? null : Number(r.ruleset_id), version: r.version, activatedBy: r.activated_by, activatedAt: r.activated_at,
   }));
 }
 

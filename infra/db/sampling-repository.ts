@@ -1,5 +1,5 @@
 /**
- * Sampling (抽检, issue 12, migration 022): the rates supervisors set per phone line or agent, drawing a
+ * Sampling (抽检, migration 022): the rates supervisors set per phone line or agent, drawing a
  * day's sample of the calls the rules did not flag into the review queue, and the "missed finding" entries
  * reviewers record on sampled calls.
  *
@@ -23,7 +23,10 @@ export interface SamplingRate {
 
 /** Every rate, lines first. */
 export async function listSamplingRates(db: Pool): Promise<SamplingRate[]> {
-  const { rows } = await db.query('SELECT scope, key, rate, set_by, set_at FROM sampling_rates ORDER BY scope DESC, key');
+  // numeric(6, 5) comes back as a string.
+  const { rows } = await db.query<{ scope: SamplingRate['scope']; key: string; rate: string; set_by: string; set_at: Date }>(
+    'SELECT scope, key, rate, set_by, set_at FROM sampling_rates ORDER BY scope DESC, key',
+  );
   return rows.map((r) => ({ scope: r.scope, key: r.key, rate: Number(r.rate), setBy: r.set_by, setAt: r.set_at }));
 }
 
@@ -95,6 +98,9 @@ export async function addMissedFinding(db: Pool, recordingId: string, m: Pick<Mi
 
 /** The missed findings of a call, oldest first. */
 export async function listMissedFindings(db: Pool, recordingId: string): Promise<MissedFinding[]> {
-  const { rows } = await db.query('SELECT * FROM missed_findings WHERE recording_id = $1 ORDER BY created_at, id', [recordingId]);
+  const { rows } = await db.query<{ id: string; rule_id: string; start_sec: number; note: string; reviewer: string; created_at: Date }>(
+    'SELECT * FROM missed_findings WHERE recording_id = $1 ORDER BY created_at, id',
+    [recordingId],
+  );
   return rows.map((r) => ({ id: Number(r.id), ruleId: r.rule_id, startSec: r.start_sec, note: r.note, reviewer: r.reviewer, createdAt: r.created_at }));
 }

@@ -115,8 +115,8 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   // --- sign-in check, roles -----------------------------------------------------------------------
   app.addHook('onRequest', async (req, reply) => {
     // Every token this request's pages carry is bound to its session (see the CSRF plugin above).
-    const generateCsrf = reply.generateCsrf;
-    reply.generateCsrf = (o) => generateCsrf.call(reply, { ...o, userInfo: req.csrfUserInfo ?? CSRF_ANONYMOUS });
+    const generateCsrf = reply.generateCsrf.bind(reply);
+    reply.generateCsrf = (o) => generateCsrf({ ...o, userInfo: req.csrfUserInfo ?? CSRF_ANONYMOUS });
     const token = req.cookies[SESSION_COOKIE];
     if (token) {
       const unsigned = req.unsignCookie(token);

@@ -18,7 +18,7 @@ import { STAGES, type Queues } from '../../workers/queues.js';
 import { listUsers } from '../../infra/db/accounts-repository.js';
 import { signedInUser } from '../plugins/security.js';
 import { failedPageHtml, usersPageHtml } from '../views.js';
-import { field, form, query, RECORDING_ID, sendHtml } from './common.js';
+import { csrfCheck, field, form, query, RECORDING_ID, sendHtml } from './common.js';
 import { noticeFields, noticeOf } from './queue.js';
 
 /** An S3 bucket name as the pipeline accepts it (3–63 characters: lower-case letters, digits, dots, hyphens). */
@@ -47,7 +47,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
 
   // Strict fields: a repeated id must not read as "no id" (which retries the whole bucket).
   const retryForm = form({ id: z.string().optional(), bucket: z.string().optional() });
-  app.post('/admin/failed/retry', { schema: { body: retryForm }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/admin/failed/retry', { schema: { body: retryForm }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const { id, bucket } = req.body;
     // One recording (its row's button) or, without an id, every failed recording of one bucket.
     if (id !== undefined && !RECORDING_ID.test(id)) return reply.code(400).send('bad recording id');

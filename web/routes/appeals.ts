@@ -20,7 +20,7 @@ import { signedInUser } from '../plugins/security.js';
 import type { CallView } from '../review-data.js';
 import { esc, formatDateTime, layout } from '../views.js';
 import type { CallContext } from './call-context.js';
-import { field, findingParams, form, maskFor, query, rowId } from './common.js';
+import { csrfCheck, field, findingParams, form, maskFor, query, rowId } from './common.js';
 
 /** What the routes need. */
 export interface AppealRouteOptions {
@@ -85,7 +85,7 @@ export const appealRoutes: FastifyPluginAsyncZod<AppealRouteOptions> = async (ap
 
   app.post(
     '/calls/:id/findings/:fid/appeal',
-    { schema: { params: findingParams, body: form({ reason: field }) }, config: { roles: ['agent'] }, preHandler: app.csrfProtection },
+    { schema: { params: findingParams, body: form({ reason: field }) }, config: { roles: ['agent'] }, preHandler: csrfCheck(app) },
     async (req, reply) => {
       const user = signedInUser(req);
       const call = await calls.openCall(req, reply, req.params.id);
@@ -119,7 +119,7 @@ export const appealRoutes: FastifyPluginAsyncZod<AppealRouteOptions> = async (ap
 
   app.post(
     '/appeals/:aid/decision',
-    { schema: { params: z.object({ aid: rowId }), body: form({ outcome: field, note: field }) }, config: { roles: ['supervisor'] }, preHandler: app.csrfProtection },
+    { schema: { params: z.object({ aid: rowId }), body: form({ outcome: field, note: field }) }, config: { roles: ['supervisor'] }, preHandler: csrfCheck(app) },
     async (req, reply) => {
       const checked = decisionForm.safeParse(req.body);
       if (!checked.success) return reply.redirect('/appeals?notice=invalid', 303);

@@ -19,7 +19,7 @@ import { recordCallDecision } from '../../infra/db/reviews-repository.js';
 import { recordDecision } from '../review-data.js';
 import { errorPage, filterQuery } from '../views.js';
 import type { CallContext } from './call-context.js';
-import { callParams, field, findingParams, form, maskFor, query, sendHtml } from './common.js';
+import { callParams, csrfCheck, field, findingParams, form, maskFor, query, sendHtml } from './common.js';
 
 /** Fixed notices of the call page (`?notice=CODE`); unknown codes show nothing. */
 const CALL_NOTICES: Record<string, string> = {
@@ -104,7 +104,7 @@ export const callRoutes: FastifyPluginAsyncZod<CallRouteOptions> = async (app, o
 
   app.post(
     '/calls/:id/findings/:fid/decisions',
-    { schema: { params: findingParams, body: decisionBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    { schema: { params: findingParams, body: decisionBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: csrfCheck(app) },
     async (req, reply) => {
       const user = signedInUser(req);
       const call = await calls.openCall(req, reply, req.params.id);
@@ -125,7 +125,7 @@ export const callRoutes: FastifyPluginAsyncZod<CallRouteOptions> = async (app, o
 
   app.post(
     '/calls/:id/decisions',
-    { schema: { params: callParams, body: decisionBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    { schema: { params: callParams, body: decisionBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: csrfCheck(app) },
     async (req, reply) => {
       const user = signedInUser(req);
       const call = await calls.openCall(req, reply, req.params.id);

@@ -3,7 +3,7 @@
  * forms (checked by the schema type provider, fastify-type-provider-zod, before a handler runs: a path
  * parameter that does not match answers 400 「请求参数无效。」), HTML replies and number masking by role.
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
 import { maskText } from '../../domain/privacy.js';
 import type { Config } from '../../infra/config.js';
@@ -20,6 +20,15 @@ export const callParams = z.object({ id: z.string().regex(RECORDING_ID) });
 
 /** `/calls/:id/findings/:fid/…`: the recording id and the finding id (a number). */
 export const findingParams = z.object({ id: z.string().regex(RECORDING_ID), fid: rowId });
+
+/**
+ * The CSRF check of @fastify/csrf-protection (registered by web/plugins/security.ts) as the preHandler of a
+ * route that takes a posted form: a failed check answers 403 before the handler runs. It calls
+ * `app.csrfProtection` through `app` instead of handing over the decorator as an unbound method.
+ */
+export function csrfCheck(app: FastifyInstance): preHandlerHookHandler {
+  return (req, reply, done) => app.csrfProtection(req, reply, done);
+}
 
 /**
  * One field of a form or query string as the handlers read it: the string, else absent (a missing field,

@@ -10,8 +10,10 @@ import type { User } from '../../domain/user.js';
 import { addDismissReason, listDismissReasons, setDismissReasonActive, type DismissReason } from '../../infra/db/dismiss-reasons-repository.js';
 import { signedInUser } from '../plugins/security.js';
 import { esc, formatDateTime, layout } from '../views.js';
-import { field, form, query } from './common.js';
+import { csrfCheck, field, form, query } from './common.js';
 
+// A reason is one line of plain text: control characters (U+0000–U+001F: tabs, line breaks, NUL) are refused.
+// eslint-disable-next-line no-control-regex -- the control characters are what this pattern finds
 const labelField = z.string().trim().min(1).max(60).refine((s) => !/[\u0000-\u001f]/.test(s));
 
 const NOTICES: Record<string, string> = { added: '已添加驳回理由。', retired: '已停用该理由。', restored: '已恢复该理由。', invalid: '理由须为 1–60 个字符。' };
@@ -44,14 +46,14 @@ export const dismissReasonRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (a
     const html = pageHtml(signedInUser(req), reply.generateCsrf(), await listDismissReasons(opts.db, true), notice);
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.post('/settings/dismiss-reasons', { config: roles, schema: { body: form({ label: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/settings/dismiss-reasons', { config: roles, schema: { body: form({ label: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const label = labelField.safeParse(req.body.label);
     if (!label.success) return reply.redirect('/settings/dismiss-reasons?notice=invalid', 303);
     await addDismissReason(opts.db, label.data, signedInUser(req).username);
     return reply.redirect('/settings/dismiss-reasons?notice=added', 303);
   });
   for (const action of ['retire', 'restore'] as const) {
-    app.post(`/settings/dismiss-reasons/:id/${action}`, { config: roles, schema: { params: idParams, body: form({}) }, preHandler: app.csrfProtection }, async (req, reply) => {
+    app.post(`/settings/dismiss-reasons/:id/${action}`, { config: roles, schema: { params: idParams, body: form({}) }, preHandler: csrfCheck(app) }, async (req, reply) => {
       const found = await setDismissReasonActive(opts.db, req.params.id, action === 'restore');
       if (!found) return reply.code(404).type('text/plain; charset=utf-8').send('没有这个理由。');
       return reply.redirect(`/settings/dismiss-reasons?notice=${action === 'retire' ? 'retired' : 'restored'}`, 303);

@@ -18,7 +18,7 @@ import { parseQueueFilter, queueFilterFields, type QueueFilterQuery } from '../q
 import { assignCalls, assignEvenly, filterChoices, queuePage, type QueueFilter } from '../../infra/db/reviews-repository.js';
 import { decodeCursor } from '../review-data.js';
 import { errorPage, queuePageHtml } from '../views.js';
-import { field, fieldList, form, query, RECORDING_ID, sentField, sendHtml } from './common.js';
+import { csrfCheck, field, fieldList, form, query, RECORDING_ID, sentField, sendHtml } from './common.js';
 
 /** Shown instead of the results when a search was left out because it could reveal masked numbers. */
 const SEARCH_REFUSED_NOTICE = '您的角色看到的号码已遮挡，不能按号码搜索转写文本：搜索词里的数字须前后紧挨文字（如“下午3点”），本次未按文本筛选。';
@@ -102,7 +102,7 @@ export const queueRoutes: FastifyPluginAsyncZod<QueueRouteOptions> = async (app,
     {
       config: { roles: ['supervisor', 'admin'] },
       schema: { querystring: query(queueFilterFields), body: form({ mode: field, evenly: fieldList, ids: fieldList, user: field }) },
-      preHandler: app.csrfProtection,
+      preHandler: csrfCheck(app),
     },
     async (req, reply) => {
       const user = signedInUser(req);

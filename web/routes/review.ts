@@ -23,7 +23,7 @@ import { queuePage, type NewDecision, type QueueFilter } from '../../infra/db/re
 import { recordDecisions, type CallView } from '../review-data.js';
 import { filterQuery, type FindingChoice } from '../views.js';
 import type { CallContext, CallPageRefusal } from './call-context.js';
-import { callParams, field, query, RECORDING_ID } from './common.js';
+import { callParams, csrfCheck, field, query, RECORDING_ID } from './common.js';
 
 /** What the routes need. */
 export interface ReviewRouteOptions {
@@ -88,7 +88,7 @@ export const reviewRoutes: FastifyPluginAsyncZod<ReviewRouteOptions> = async (ap
 
   app.post(
     '/calls/:id/review',
-    { schema: { params: callParams, querystring: query(queueFilterFields), body: reviewBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    { schema: { params: callParams, querystring: query(queueFilterFields), body: reviewBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: csrfCheck(app) },
     async (req, reply) => {
       const call = await calls.openCall(req, reply, req.params.id);
       if (!call) return reply;

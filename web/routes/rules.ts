@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { Role, User } from '../../domain/user.js';
 import { signedInUser } from '../plugins/security.js';
 import { esc, formatDateTime, layout } from '../views.js';
-import { field, form, query, rowId } from './common.js';
+import { csrfCheck, field, form, query, rowId } from './common.js';
 
 /** Largest ruleset text accepted from the form, in characters. */
 const MAX_YAML_CHARS = 256 * 1024;
@@ -144,7 +144,7 @@ ${yamlBlock(row.yaml!, `规则集 ${row.version}`)}`;
     return reply.type('text/html; charset=utf-8').send(layout({ title: `规则集 ${row.version}`, user: signedInUser(req), csrf: reply.generateCsrf(), body }));
   });
 
-  app.post('/rules', { config: { roles }, bodyLimit: 2 * 1024 * 1024, schema: { body: form({ yaml: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/rules', { config: { roles }, bodyLimit: 2 * 1024 * 1024, schema: { body: form({ yaml: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const yaml = req.body.yaml?.replace(/\r\n/g, '\n') ?? '';
     if (!yaml.trim()) return page(req, reply, { draft: yaml, error: { message: '规则集内容为空。' } }, 400);
     if (yaml.length > MAX_YAML_CHARS) return page(req, reply, { draft: yaml.slice(0, MAX_YAML_CHARS), error: { message: `规则集过长（上限 ${MAX_YAML_CHARS} 字符）。` } }, 400);
@@ -158,7 +158,7 @@ ${yamlBlock(row.yaml!, `规则集 ${row.version}`)}`;
     }
   });
 
-  app.post('/rules/activate', { config: { roles }, schema: { body: form({ id: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/rules/activate', { config: { roles }, schema: { body: form({ id: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const { id: sent } = req.body;
     const id = sent === 'shipped' ? null : sent !== undefined && /^[0-9]{1,15}$/.test(sent) ? Number(sent) : undefined;
     if (id === undefined) return page(req, reply, { error: { message: '请选择要启用的版本。' } }, 400);

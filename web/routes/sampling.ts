@@ -15,7 +15,7 @@ import { filterChoices } from '../../infra/db/reviews-repository.js';
 import { addMissedFinding, drawSample, listSamplingRates, setSamplingRate, type SamplingRate } from '../../infra/db/sampling-repository.js';
 import { esc, filterQuery, formatDateTime, layout } from '../views.js';
 import type { CallContext } from './call-context.js';
-import { callParams, field, form, query } from './common.js';
+import { callParams, csrfCheck, field, form, query } from './common.js';
 
 /** What the routes need. */
 export interface SamplingRouteOptions {
@@ -73,13 +73,13 @@ export const samplingRoutes: FastifyPluginAsyncZod<SamplingRouteOptions> = async
     const html = pageHtml(signedInUser(req), reply.generateCsrf(), await listSamplingRates(db), await filterChoices(db), notice);
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.post('/settings/sampling', { config: roles, schema: { body: form({ scope: field, key: field, percent: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/settings/sampling', { config: roles, schema: { body: form({ scope: field, key: field, percent: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const checked = rateForm.safeParse(req.body);
     if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
     await setSamplingRate(db, checked.data.scope, checked.data.key, checked.data.percent / 100, signedInUser(req).username);
     return reply.redirect('/settings/sampling?notice=saved', 303);
   });
-  app.post('/settings/sampling/draw', { config: roles, schema: { body: form({ date: field }) }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/settings/sampling/draw', { config: roles, schema: { body: form({ date: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const checked = drawForm.safeParse(req.body);
     if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
     const drawn = await drawSample(db, checked.data.date, opts.timeZone);
@@ -87,7 +87,7 @@ export const samplingRoutes: FastifyPluginAsyncZod<SamplingRouteOptions> = async
   });
   app.post(
     '/calls/:id/missed-findings',
-    { schema: { params: callParams, body: form({ rule: field, start: field, note: field, back: field }) }, config: { roles: ['officer', 'supervisor'] }, preHandler: app.csrfProtection },
+    { schema: { params: callParams, body: form({ rule: field, start: field, note: field, back: field }) }, config: { roles: ['officer', 'supervisor'] }, preHandler: csrfCheck(app) },
     async (req, reply) => {
       const call = await calls.openCall(req, reply, req.params.id);
       if (!call) return reply;

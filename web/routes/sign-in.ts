@@ -13,7 +13,7 @@ import type { Pool } from '../../infra/db/pool.js';
 import { authenticate, createSession, deleteSession, recordFailedSignIn } from '../accounts.js';
 import { hasNul, SESSION_COOKIE } from '../plugins/security.js';
 import { loginPage } from '../views.js';
-import { field, form, query, sendHtml, sentField } from './common.js';
+import { csrfCheck, field, form, query, sendHtml, sentField } from './common.js';
 
 /**
  * Failed sign-ins allowed per client address in a minute (then 429 until the minute is over). Only failures
@@ -63,7 +63,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (ap
       // The form's fields are checked here (NUL characters count as a failed attempt), not refused up front.
       config: { public: true, checksNul: true, rateLimit: SIGN_IN_REQUESTS_PER_IP },
       schema: { body: form({ username: sentField, password: sentField, next: field }) },
-      preHandler: app.csrfProtection,
+      preHandler: csrfCheck(app),
     },
     async (req, reply) => {
       const body = req.body;
@@ -101,7 +101,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (ap
     },
   );
 
-  app.post('/logout', { schema: { body: form({}) }, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/logout', { schema: { body: form({}) }, preHandler: csrfCheck(app) }, async (req, reply) => {
     const raw = req.cookies[SESSION_COOKIE];
     const unsigned = raw ? req.unsignCookie(raw) : undefined;
     if (unsigned?.valid && unsigned.value) await deleteSession(db, unsigned.value);
