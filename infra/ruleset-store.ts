@@ -65,7 +65,10 @@ export function checkRulesetText(yaml: string): Ruleset {
 export async function saveRulesetVersion(db: Pool, yaml: string, savedBy: string): Promise<RulesetVersionRow> {
   const ruleset = checkRulesetText(yaml);
   if (ruleset.version === defaultRuleset().version) {
-    throw new RulesetStoreError('duplicate', `version "${ruleset.version}" is the shipped ruleset's; give the new ruleset a version of its own`);
+    throw new RulesetStoreError(
+      'duplicate',
+      `version "${ruleset.version}" is the shipped ruleset's; give the new ruleset a version of its own`,
+    );
   }
   const row = await insertRulesetVersion(db, ruleset.version, yaml, savedBy);
   if (!row) throw new RulesetStoreError('duplicate', `version "${ruleset.version}" exists already; change version: to save a new one`);

@@ -32,7 +32,12 @@ const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 64 };
 /** Hashes a password as `scrypt$N$r$p$salt$hash` (base64 parts). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password.normalize('NFC'), salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 128 * SCRYPT.N * SCRYPT.r * 2 });
+  const key = await scrypt(password.normalize('NFC'), salt, SCRYPT.keyLength, {
+    N: SCRYPT.N,
+    r: SCRYPT.r,
+    p: SCRYPT.p,
+    maxmem: 128 * SCRYPT.N * SCRYPT.r * 2,
+  });
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
@@ -59,15 +64,22 @@ export const MIN_PASSWORD_LENGTH = 10;
  *
  * @throws {Error} for a bad user name, role or a password shorter than {@link MIN_PASSWORD_LENGTH}, or a taken name
  */
-export async function createUser(db: Pool, u: { username: string; displayName?: string; role: Role; password: string; agentId?: string; email?: string }): Promise<User> {
+export async function createUser(
+  db: Pool,
+  u: { username: string; displayName?: string; role: Role; password: string; agentId?: string; email?: string },
+): Promise<User> {
   if (u.email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(u.email)) throw new Error(`e-mail address "${u.email}" is not one`);
   if (!/^[A-Za-z0-9._-]{2,64}$/.test(u.username)) throw new Error('user name: 2–64 letters, digits, ".", "_" or "-"');
   if (!(ROLES as readonly string[]).includes(u.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
   if (u.role === 'agent' && !u.agentId) throw new Error('an agent account needs the agent id it may see (--agent)');
   if (u.password.length < MIN_PASSWORD_LENGTH) throw new Error(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   const user = await insertUser(db, {
-    username: u.username, displayName: u.displayName || u.username, role: u.role, passwordHash: await hashPassword(u.password),
-    agentId: u.role === 'agent' ? u.agentId! : null, email: u.email ?? null,
+    username: u.username,
+    displayName: u.displayName || u.username,
+    role: u.role,
+    passwordHash: await hashPassword(u.password),
+    agentId: u.role === 'agent' ? u.agentId! : null,
+    email: u.email ?? null,
   });
   if (!user) throw new Error(`user "${u.username}" exists already`);
   return user;

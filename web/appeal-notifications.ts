@@ -61,7 +61,10 @@ export function createAppealNotifier(config: Config, db: Pool, log: Logger): App
       log.info({ kind, appealId: appeal.id, recipients: to.length }, 'appeal e-mail sent');
       return true;
     } catch (error) {
-      log.warn({ kind, appealId: appeal.id, err: clean(error instanceof Error ? error.message : String(error)) }, 'appeal e-mail failed (the appeal itself is saved)');
+      log.warn(
+        { kind, appealId: appeal.id, err: clean(error instanceof Error ? error.message : String(error)) },
+        'appeal e-mail failed (the appeal itself is saved)',
+      );
       return false;
     }
   }
@@ -69,13 +72,23 @@ export function createAppealNotifier(config: Config, db: Pool, log: Logger): App
   return {
     enabled: true,
     appealFiled: (a) =>
-      send('appeal-filed', a, config.appealNotifyTo, `[callqa] 新申诉 #${a.id}：通话 ${a.callId ?? a.recordingId.slice(0, 8)}（${a.ruleId}）`,
-        `坐席 ${a.appellant} 对通话 ${a.callId ?? a.recordingId} 的发现（${a.ruleId}）提出申诉。\n\n申诉理由：${a.reason}\n\n请在复核工作台的“申诉”页处理（录音 ${a.recordingId}）。`),
+      send(
+        'appeal-filed',
+        a,
+        config.appealNotifyTo,
+        `[callqa] 新申诉 #${a.id}：通话 ${a.callId ?? a.recordingId.slice(0, 8)}（${a.ruleId}）`,
+        `坐席 ${a.appellant} 对通话 ${a.callId ?? a.recordingId} 的发现（${a.ruleId}）提出申诉。\n\n申诉理由：${a.reason}\n\n请在复核工作台的“申诉”页处理（录音 ${a.recordingId}）。`,
+      ),
     async appealDecided(a, outcome, note) {
       const email = await emailOfUser(db, a.appellant).catch(() => undefined);
       const to = email ? [email] : [];
-      return send('appeal-decided', a, to, `[callqa] 申诉 #${a.id} 已处理：${OUTCOME_WORDS[outcome]}`,
-        `你对通话 ${a.callId ?? a.recordingId} 的发现（${a.ruleId}）的申诉已处理：${OUTCOME_WORDS[outcome]}。${note ? `\n\n说明：${note}` : ''}`);
+      return send(
+        'appeal-decided',
+        a,
+        to,
+        `[callqa] 申诉 #${a.id} 已处理：${OUTCOME_WORDS[outcome]}`,
+        `你对通话 ${a.callId ?? a.recordingId} 的发现（${a.ruleId}）的申诉已处理：${OUTCOME_WORDS[outcome]}。${note ? `\n\n说明：${note}` : ''}`,
+      );
     },
     close: () => transport.close(),
   };

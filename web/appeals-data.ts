@@ -34,7 +34,13 @@ export const OVERTURN_REASON = '申诉改判';
  *
  * @returns undefined when allowed, else why not
  */
-export function appealRefusal(call: CallView, findingId: number, appealed: Set<number>, windowDays: number, now = new Date()): AppealRefusal | undefined {
+export function appealRefusal(
+  call: CallView,
+  findingId: number,
+  appealed: Set<number>,
+  windowDays: number,
+  now = new Date(),
+): AppealRefusal | undefined {
   const finding = call.findings.find((f) => f.id === findingId);
   if (!finding) return 'not_in_call';
   if (finding.current !== 'confirmed') return 'not_confirmed';
@@ -50,7 +56,12 @@ export function appealRefusal(call: CallView, findingId: number, appealed: Set<n
  *
  * @returns false when the appeal is not pending (decided already, or no such appeal)
  */
-export async function decideAppeal(db: Pool, appealId: number, d: { outcome: 'upheld' | 'overturned'; note: string; by: string }, report: (recordingId: string) => Promise<Report | undefined>): Promise<boolean> {
+export async function decideAppeal(
+  db: Pool,
+  appealId: number,
+  d: { outcome: 'upheld' | 'overturned'; note: string; by: string },
+  report: (recordingId: string) => Promise<Report | undefined>,
+): Promise<boolean> {
   const recordingId = await pendingAppealRecording(db, appealId);
   if (!recordingId) return false;
   // The report first, so an overturn never leaves an appeal decided without its dismissal.
@@ -60,7 +71,12 @@ export async function decideAppeal(db: Pool, appealId: number, d: { outcome: 'up
   if (!row) return false;
   const { findingId } = row;
   if (doc) {
-    await recordDecisions(db, row.recordingId, [{ findingId, decision: 'dismissed', reason: OVERTURN_REASON, comment: d.note || undefined, reviewer: d.by }], doc);
+    await recordDecisions(
+      db,
+      row.recordingId,
+      [{ findingId, decision: 'dismissed', reason: OVERTURN_REASON, comment: d.note || undefined, reviewer: d.by }],
+      doc,
+    );
   } else {
     await appendFindingComment(db, findingId, `申诉维持${d.note ? `：${d.note}` : ''}`, d.by);
   }

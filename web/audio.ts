@@ -30,7 +30,13 @@ const STORED_WAV_CODES = new Set([1, 3, 6, 7]);
  */
 export function wavFormatCode(head: Uint8Array): number | undefined {
   const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  if (b.length < 22 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE' || b.toString('latin1', 12, 16) !== 'fmt ') return undefined;
+  if (
+    b.length < 22 ||
+    b.toString('latin1', 0, 4) !== 'RIFF' ||
+    b.toString('latin1', 8, 12) !== 'WAVE' ||
+    b.toString('latin1', 12, 16) !== 'fmt '
+  )
+    return undefined;
   const code = b.readUInt16LE(20);
   if (code !== 0xfffe) return code;
   return b.length >= 46 ? b.readUInt16LE(44) : undefined;
@@ -128,7 +134,12 @@ export class AudioStreamer {
             {
               inputOptions: ['-nostdin'],
               input: fileUrl(input),
-              outputs: [{ options: ['-map', '0:a:0', '-af', TIMELINE_FILTER, '-c:a', 'pcm_s16le', '-map_metadata', '-1', '-f', 'wav'], target: out }],
+              outputs: [
+                {
+                  options: ['-map', '0:a:0', '-af', TIMELINE_FILTER, '-c:a', 'pcm_s16le', '-map_metadata', '-1', '-f', 'wav'],
+                  target: out,
+                },
+              ],
             },
             { timeLimitMs: this.ffmpegTimeLimitMs },
             path.basename(key),
@@ -150,7 +161,9 @@ export class AudioStreamer {
   private async prune(keep: string): Promise<void> {
     const names = (await readdir(this.cacheDir)).filter((n) => /^[0-9a-f]{40}\.wav$/.test(n));
     if (names.length <= this.maxCached) return;
-    const withTimes = await Promise.all(names.map(async (n) => ({ file: path.join(this.cacheDir, n), mtime: (await stat(path.join(this.cacheDir, n))).mtimeMs })));
+    const withTimes = await Promise.all(
+      names.map(async (n) => ({ file: path.join(this.cacheDir, n), mtime: (await stat(path.join(this.cacheDir, n))).mtimeMs })),
+    );
     withTimes.sort((a, b) => a.mtime - b.mtime);
     for (const { file } of withTimes.slice(0, names.length - this.maxCached)) {
       if (file !== keep) await rm(file, { force: true });

@@ -9,11 +9,14 @@ import { STATUS_FILTERS, type QueueFilter } from '../infra/db/reviews-repository
 import { sentField } from './routes/common.js';
 
 /** A calendar date `yyyy-mm-dd`, years 1000–2999, that exists (not 2026-02-30), so PostgreSQL accepts it too. */
-const dateString = z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => {
-  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-});
+const dateString = z
+  .string()
+  .regex(/^[12]\d{3}-\d{2}-\d{2}$/)
+  .refine((s) => {
+    const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+  });
 const queryField = {
   from: dateString,
   to: dateString,
@@ -29,11 +32,23 @@ const queryField = {
 
 /** Chinese names of the queue filters, for the notice about ignored ones. */
 const FILTER_NAMES: Record<keyof typeof queryField, string> = {
-  from: '开始日期', to: '结束日期', agent: '坐席', line: '线路', rule: '规则', status: '状态', minScore: '最低分', maxScore: '最高分', q: '文本', assigned: '分配',
+  from: '开始日期',
+  to: '结束日期',
+  agent: '坐席',
+  line: '线路',
+  rule: '规则',
+  status: '状态',
+  minScore: '最低分',
+  maxScore: '最高分',
+  q: '文本',
+  assigned: '分配',
 };
 
 /** The queue filter's parameters of a query string, as sent (the schema of routes that take a filter). */
-export const queueFilterFields = Object.fromEntries(Object.keys(queryField).map((k) => [k, sentField])) as Record<keyof typeof queryField, typeof sentField>;
+export const queueFilterFields = Object.fromEntries(Object.keys(queryField).map((k) => [k, sentField])) as Record<
+  keyof typeof queryField,
+  typeof sentField
+>;
 
 /** The queue filter's parameters as routes receive them (see {@link queueFilterFields}). */
 export type QueueFilterQuery = { [K in keyof typeof queryField]?: string | string[] };

@@ -21,7 +21,12 @@ import {
 } from '../infra/db/reviews-repository.js';
 
 /** Chinese names of the review statuses. */
-export const REVIEW_STATUS_NAMES: Record<string, string> = { pending: '待复核', confirmed: '已确认', dismissed: '已驳回', none: '无需复核' };
+export const REVIEW_STATUS_NAMES: Record<string, string> = {
+  pending: '待复核',
+  confirmed: '已确认',
+  dismissed: '已驳回',
+  none: '无需复核',
+};
 
 /** Encodes a cursor for a query string. */
 export function encodeCursor(c: QueueCursor): string {
@@ -36,7 +41,11 @@ export function encodeCursor(c: QueueCursor): string {
 export function decodeCursor(s: string): QueueCursor | undefined {
   try {
     const [f, time, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [number, string, string];
-    const exactTime = typeof time === 'string' && /^[12]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(time) && !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time;
+    const exactTime =
+      typeof time === 'string' &&
+      /^[12]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(time) &&
+      !Number.isNaN(Date.parse(time)) &&
+      new Date(time).toISOString() === time;
     if ((f !== 0 && f !== 1) || !exactTime || typeof id !== 'string' || !/^[0-9a-f]{40}$/.test(id)) return undefined;
     return { flagged: f === 1, time, id };
   } catch {
@@ -68,7 +77,8 @@ export interface CallView extends CallRecord {
 export async function loadCall(db: Pool, recordingId: string): Promise<CallView | undefined> {
   const stored = await loadCallRecords(db, recordingId);
   if (!stored) return undefined;
-  const labelOf = (username: string) => (stored.reviewerNames.has(username) ? `${stored.reviewerNames.get(username)}（${username}）` : username);
+  const labelOf = (username: string) =>
+    stored.reviewerNames.has(username) ? `${stored.reviewerNames.get(username)}（${username}）` : username;
   const view = (d: DecisionRecord): DecisionView => ({ ...d, reviewerLabel: labelOf(d.reviewer) });
   const decisions = stored.decisions.map(view);
   const findings: FindingView[] = stored.findings.map((f) => {

@@ -20,10 +20,21 @@ export { esc };
 const DECISION_NAMES: Record<string, string> = { confirmed: '确认', dismissed: '驳回', comment: '备注' };
 
 /** Why a call was flagged (report `reviewReasons`). */
-const REVIEW_REASON_NAMES: Record<string, string> = { rule_failed: '有规则不通过', finding_needs_review: '有发现需人工确认', no_agent_speech: '未识别到坐席语音' };
+const REVIEW_REASON_NAMES: Record<string, string> = {
+  rule_failed: '有规则不通过',
+  finding_needs_review: '有发现需人工确认',
+  no_agent_speech: '未识别到坐席语音',
+};
 
 const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
 });
 
 /** A date and time in Asia/Shanghai, e.g. `2026/11/28 09:15:02`. */
@@ -110,7 +121,12 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 /** An error page (403, 404, …) with a link back: the queue, or `back` (e.g. the call a form was on). */
 export function errorPage(title: string, message: string, user?: User, csrf?: string, back?: { href: string; label: string }): string {
   const link = back ?? { href: '/', label: '返回复核队列' };
-  return layout({ title, user, csrf, body: `<h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="${esc(link.href)}">${esc(link.label)}</a></p>` });
+  return layout({
+    title,
+    user,
+    csrf,
+    body: `<h1>${esc(title)}</h1><p>${esc(message)}</p><p><a href="${esc(link.href)}">${esc(link.label)}</a></p>`,
+  });
 }
 
 /** A queue filter as a query string, `?…` (empty without values), plus `extra` parameters. */
@@ -145,7 +161,10 @@ export function queuePageHtml(opts: {
   const rows = page.rows
     .map((r) => {
       const score = r.reviewedScore !== null && r.reviewedScore !== r.score ? `${r.reviewedScore}（原 ${r.score}）` : String(r.score);
-      const problems = [...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => ruleName(x)), ...r.bannedPhrases.map((b) => phraseName(b, phraseLabels))].join('、');
+      const problems = [
+        ...r.failedRules.filter((x) => x !== 'banned_phrase').map((x) => ruleName(x)),
+        ...r.bannedPhrases.map((b) => phraseName(b, phraseLabels)),
+      ].join('、');
       return `<tr class="${r.reviewStatus !== 'none' ? 'flagged' : ''}">
 ${canAssign ? `<td><input type="checkbox" name="ids" value="${r.recordingId}" form="assign" aria-label="选择通话 ${esc(r.callId)}"></td>` : ''}
 <td><a href="/calls/${r.recordingId}${esc(keep)}">${esc(r.callId)}</a></td><td>${esc(formatDateTime(r.callTime))}</td>
@@ -153,13 +172,29 @@ ${canAssign ? `<td><input type="checkbox" name="ids" value="${r.recordingId}" fo
 <td>${esc(problems || '—')}</td><td class="status-${r.reviewStatus}">${REVIEW_STATUS_NAMES[r.reviewStatus] ?? r.reviewStatus}${r.sampled ? ' <span class="sampled">抽检</span>' : ''}</td><td>${esc(r.assignedTo ?? '—')}</td></tr>`;
     })
     .join('\n');
-  const ruleOptions = [option('', '全部', f.rule), ...Object.entries(RULE_NAMES).map(([id, n]) => option(id, `${n}（不通过）`, f.rule)),
-    ...Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`).map((b) => option(b, `禁用语 ${phraseName(b, phraseLabels)}`, f.rule))].join('');
-  const statusOptions = [option('', '全部', f.status), option('flagged', '需复核（全部）', f.status), option('pending', '待复核', f.status),
-    option('confirmed', '已确认', f.status), option('dismissed', '已驳回', f.status), option('none', '无需复核', f.status)].join('');
-  const assignedOptions = [option('', '全部', f.assigned), option('me', '分配给我', f.assigned), option('none', '未分配', f.assigned),
-    ...(canAssign ? opts.reviewers.map((r) => option(r.username, r.displayName, f.assigned)) : [])].join('');
-  const datalist = (id: string, values: string[]) => `<datalist id="${id}">${values.map((v) => `<option value="${esc(v)}">`).join('')}</datalist>`;
+  const ruleOptions = [
+    option('', '全部', f.rule),
+    ...Object.entries(RULE_NAMES).map(([id, n]) => option(id, `${n}（不通过）`, f.rule)),
+    ...Array.from({ length: 15 }, (_, i) => `B${String(i + 1).padStart(2, '0')}`).map((b) =>
+      option(b, `禁用语 ${phraseName(b, phraseLabels)}`, f.rule),
+    ),
+  ].join('');
+  const statusOptions = [
+    option('', '全部', f.status),
+    option('flagged', '需复核（全部）', f.status),
+    option('pending', '待复核', f.status),
+    option('confirmed', '已确认', f.status),
+    option('dismissed', '已驳回', f.status),
+    option('none', '无需复核', f.status),
+  ].join('');
+  const assignedOptions = [
+    option('', '全部', f.assigned),
+    option('me', '分配给我', f.assigned),
+    option('none', '未分配', f.assigned),
+    ...(canAssign ? opts.reviewers.map((r) => option(r.username, r.displayName, f.assigned)) : []),
+  ].join('');
+  const datalist = (id: string, values: string[]) =>
+    `<datalist id="${id}">${values.map((v) => `<option value="${esc(v)}">`).join('')}</datalist>`;
   const assignForm = canAssign
     ? `<form id="assign" method="post" action="/assign${esc(filterQuery(f))}" class="filters" aria-label="分配">
 <input type="hidden" name="_csrf" value="${esc(opts.csrf)}">
@@ -268,11 +303,16 @@ export function callPageHtml(opts: {
   const notes = new Map<string, string | undefined>();
   for (const r of report?.rules ?? []) r.findings.forEach((f, i) => notes.set(`${r.id}#${i}`, f.note));
   const reasonOptions = (selected: string | undefined) =>
-    opts.reasons.map((r, i) => `<option value="${esc(r)}"${r === selected ? ' selected' : ''}>${i < 9 ? `${i + 1} ` : ''}${esc(r)}</option>`).join('');
+    opts.reasons
+      .map((r, i) => `<option value="${esc(r)}"${r === selected ? ' selected' : ''}>${i < 9 ? `${i + 1} ` : ''}${esc(r)}</option>`)
+      .join('');
   const findings = call.findings
     .map((f) => {
       const history = f.decisions
-        .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${DECISION_NAMES[d.decision]}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
+        .map(
+          (d) =>
+            `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${DECISION_NAMES[d.decision]}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`,
+        )
         .join('');
       const note = notes.get(`${f.ruleId}#${f.ordinal}`);
       const label = findingLabel(f, phraseLabels);
@@ -282,22 +322,30 @@ export function callPageHtml(opts: {
 <h3 id="fh-${f.id}">${esc(label)} <button type="button" class="seek" data-seek="${f.start}" aria-label="播放发现 ${esc(label)}，${formatTime(f.start)}">▶ ${formatTime(f.start)}</button>
 ${f.current ? `<span class="status-${f.current}">${f.current === 'confirmed' ? '已确认' : '已驳回'}</span>` : '<span class="status-pending">待复核</span>'}</h3>
 <p>${SPEAKER_NAMES[f.speaker] ?? esc(f.speaker)}：“${esc(mask(f.text))}”${note ? `<br><span class="note">${esc(mask(note))}</span>` : ''}${f.needsReview ? '<br><span class="note">系统不确定，需人工确认</span>' : ''}</p>
-${canDecide ? `<fieldset class="choice"><legend>复核结论${f.current ? '（改判）' : ''}</legend>
+${
+  canDecide
+    ? `<fieldset class="choice"><legend>复核结论${f.current ? '（改判）' : ''}</legend>
 <label><input type="radio" form="review" name="decision-${f.id}" value="confirmed"${checked('confirmed')}> 确认（扣分）</label>
 <label><input type="radio" form="review" name="decision-${f.id}" value="dismissed"${checked('dismissed')}> 驳回（不扣分）</label>
 <label>驳回理由 <select form="review" name="reason-${f.id}"><option value="">（驳回时必选）</option>${reasonOptions(chosen.reason)}</select></label>
-<label>备注 <textarea form="review" name="comment-${f.id}" rows="1" cols="30" maxlength="2000">${esc(chosen.comment ?? '')}</textarea></label></fieldset>` : ''}
+<label>备注 <textarea form="review" name="comment-${f.id}" rows="1" cols="30" maxlength="2000">${esc(chosen.comment ?? '')}</textarea></label></fieldset>`
+    : ''
+}
 ${opts.findingExtras?.get(f.id) ?? ''}
 ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 </section>`;
     })
     .join('\n');
   const callHistory = call.callDecisions
-    .map((d) => `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${d.decision === 'confirmed' ? '确认有问题' : d.decision === 'dismissed' ? '无问题' : '备注'}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`)
+    .map(
+      (d) =>
+        `<li>${esc(formatDateTime(d.decidedAt))} ${esc(d.reviewerLabel)}：<strong>${d.decision === 'confirmed' ? '确认有问题' : d.decision === 'dismissed' ? '无问题' : '备注'}</strong>${d.reason ? `（理由：${esc(d.reason)}）` : ''}${d.comment ? ` 备注：${esc(mask(d.comment))}` : ''}</li>`,
+    )
     .join('');
   const reasons = (report?.reviewReasons ?? []).map((r) => REVIEW_REASON_NAMES[r] ?? r).join('；');
-  const callForm = canDecide && call.findings.length === 0 && call.reviewStatus !== 'none'
-    ? `<section class="finding" id="call-review" aria-labelledby="crh"><h3 id="crh">整通复核</h3>
+  const callForm =
+    canDecide && call.findings.length === 0 && call.reviewStatus !== 'none'
+      ? `<section class="finding" id="call-review" aria-labelledby="crh"><h3 id="crh">整通复核</h3>
 <p>${call.sampled ? '本通话由抽检抽中（规则未标记）' : `本通话被标记为需复核${reasons ? `（${esc(reasons)}）` : ''}，但没有可逐条复核的发现`}：请听录音后对整通通话下结论。</p>
 <form method="post" action="/calls/${call.recordingId}/decisions">
 <input type="hidden" name="_csrf" value="${esc(opts.csrf)}">${backField}
@@ -311,16 +359,17 @@ ${history ? `<h4>复核记录</h4><ol class="history">${history}</ol>` : ''}
 </form>
 ${callHistory ? `<h4>复核记录</h4><ol class="history">${callHistory}</ol>` : ''}
 </section>`
-    : '';
-  const reviewForm = canDecide && call.findings.length
-    ? `<form id="review" method="post" action="/calls/${call.recordingId}/review" class="review-actions">
+      : '';
+  const reviewForm =
+    canDecide && call.findings.length
+      ? `<form id="review" method="post" action="/calls/${call.recordingId}/review" class="review-actions">
 <input type="hidden" name="_csrf" value="${esc(opts.csrf)}">${backField}
 <button type="submit" name="then" value="next" id="submit-next">提交并打开下一通（Ctrl+Enter）</button>
 <button type="submit" name="then" value="stay">提交</button>
 <button type="submit" name="all" value="confirmed">全部未决发现确认并下一通</button>
 <span class="note">未选结论的发现保持不变；只填备注的记为备注。</span>
 </form>`
-    : '';
+      : '';
   const points = (d: number | undefined) => (d ? `-${Math.round(d * 10) / 10}` : '');
   const ruleRows = (report?.rules ?? [])
     .map(
@@ -341,7 +390,12 @@ ${segments.map((s) => `<span class="seg ${esc(s.speaker)}" style="left:${pct(s.s
 ${call.findings.map((f) => `<button type="button" class="mark ${f.current ?? ''}" data-seek="${f.start}" style="left:${pct(f.start)}" title="${esc(findingLabel(f, phraseLabels))} ${formatTime(f.start)}" aria-label="时间轴：${esc(findingLabel(f, phraseLabels))}，${formatTime(f.start)}"></button>`).join('')}
 <span class="playhead" id="playhead"></span></div>`;
   // Where nobody speaks (VAD silences of the prepared audio, else gaps between utterances), for skip-silence.
-  const silences = transcript?.audio?.silences ?? segments.slice(1).map((s, i) => ({ start: segments[i]!.end, end: s.start })).filter((g) => g.end - g.start >= 1);
+  const silences =
+    transcript?.audio?.silences ??
+    segments
+      .slice(1)
+      .map((s, i) => ({ start: segments[i]!.end, end: s.start }))
+      .filter((g) => g.end - g.start >= 1);
   const player = opts.audioAvailable
     ? `<audio id="player" controls preload="metadata" src="/calls/${call.recordingId}/audio" data-silences="${esc(JSON.stringify(silences.map((g) => [g.start, g.end])))}"></audio>
 ${timeline}
@@ -385,13 +439,25 @@ ${call.sampled ? missedSection(call, opts.missed ?? [], canDecide, opts.csrf, ba
 }
 
 /** The sampled call's missed findings (漏检记录) and the form to add one. */
-function missedSection(call: CallView, missed: MissedFinding[], canDecide: boolean, csrf: string, backField: string, mask: (t: string) => string): string {
+function missedSection(
+  call: CallView,
+  missed: MissedFinding[],
+  canDecide: boolean,
+  csrf: string,
+  backField: string,
+  mask: (t: string) => string,
+): string {
   const items = missed
-    .map((m) => `<li>${esc(formatDateTime(m.createdAt))} ${esc(m.reviewer)}：<strong>${esc(ruleName(m.ruleId))}</strong> @ <button type="button" class="seek" data-seek="${m.startSec}">${formatTime(m.startSec)}</button>${m.note ? ` ${esc(mask(m.note))}` : ''}</li>`)
+    .map(
+      (m) =>
+        `<li>${esc(formatDateTime(m.createdAt))} ${esc(m.reviewer)}：<strong>${esc(ruleName(m.ruleId))}</strong> @ <button type="button" class="seek" data-seek="${m.startSec}">${formatTime(m.startSec)}</button>${m.note ? ` ${esc(mask(m.note))}` : ''}</li>`,
+    )
     .join('');
   const form = canDecide
     ? `<form method="post" action="/calls/${call.recordingId}/missed-findings" class="filters"><input type="hidden" name="_csrf" value="${esc(csrf)}">${backField}
-<label>漏检规则<select name="rule">${Object.entries(RULE_NAMES).map(([id, n]) => `<option value="${esc(id)}">${esc(n)}</option>`).join('')}</select></label>
+<label>漏检规则<select name="rule">${Object.entries(RULE_NAMES)
+        .map(([id, n]) => `<option value="${esc(id)}">${esc(n)}</option>`)
+        .join('')}</select></label>
 <label>时间（秒）<input type="number" name="start" min="0" step="0.1" required></label>
 <label>说明<input name="note" maxlength="500" size="30"></label>
 <button type="submit">登记漏检</button></form>`
@@ -420,12 +486,21 @@ export function failedPageHtml(opts: {
 }): string {
   const csrf = `<input type="hidden" name="_csrf" value="${esc(opts.csrf)}">`;
   const rows = opts.failed
-    .map((f) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(failureCodeName(f.reasonCode) ?? '')}</td><td>${esc(f.reason ?? '')}</td>
+    .map(
+      (
+        f,
+      ) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(failureCodeName(f.reasonCode) ?? '')}</td><td>${esc(f.reason ?? '')}</td>
 <td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry">${csrf}
-<input type="hidden" name="id" value="${esc(f.id)}"><input type="hidden" name="bucket" value="${esc(f.bucket)}"><button type="submit">重试</button></form></td></tr>`)
+<input type="hidden" name="id" value="${esc(f.id)}"><input type="hidden" name="bucket" value="${esc(f.bucket)}"><button type="submit">重试</button></form></td></tr>`,
+    )
     .join('\n');
-  const bucketLinks = [`<a href="/admin/failed"${opts.bucket ? '' : ' aria-current="page"'}>全部存储桶</a>`,
-    ...opts.buckets.map((b) => `<a href="/admin/failed?bucket=${encodeURIComponent(b.bucket)}"${opts.bucket === b.bucket ? ' aria-current="page"' : ''}>${esc(b.bucket)}（${b.failed}）</a>`)].join(' · ');
+  const bucketLinks = [
+    `<a href="/admin/failed"${opts.bucket ? '' : ' aria-current="page"'}>全部存储桶</a>`,
+    ...opts.buckets.map(
+      (b) =>
+        `<a href="/admin/failed?bucket=${encodeURIComponent(b.bucket)}"${opts.bucket === b.bucket ? ' aria-current="page"' : ''}>${esc(b.bucket)}（${b.failed}）</a>`,
+    ),
+  ].join(' · ');
   return layout({
     title: '失败录音',
     user: opts.user,
@@ -441,7 +516,10 @@ ${rows || '<tr><td colspan="6">没有失败的录音。</td></tr>'}</tbody></tab
 /** The users page (admins; accounts are managed with `callqa users`). */
 export function usersPageHtml(opts: { user: User; csrf: string; users: User[] }): string {
   const rows = opts.users
-    .map((u) => `<tr><td>${esc(u.username)}</td><td>${esc(u.displayName)}</td><td>${ROLE_NAMES[u.role]}</td><td>${u.disabled ? '已停用' : '正常'}</td><td>${esc(formatDateTime(u.createdAt))}</td></tr>`)
+    .map(
+      (u) =>
+        `<tr><td>${esc(u.username)}</td><td>${esc(u.displayName)}</td><td>${ROLE_NAMES[u.role]}</td><td>${u.disabled ? '已停用' : '正常'}</td><td>${esc(formatDateTime(u.createdAt))}</td></tr>`,
+    )
     .join('');
   return layout({
     title: '用户',

@@ -128,7 +128,13 @@ export interface SignInFailures {
  *
  * @param knownAddressDays how far back (days) a success from `ip` makes it a known address
  */
-export async function countSignInFailures(db: Pool, username: string, ip: string, windowMinutes: number, knownAddressDays: number): Promise<SignInFailures> {
+export async function countSignInFailures(
+  db: Pool,
+  username: string,
+  ip: string,
+  windowMinutes: number,
+  knownAddressDays: number,
+): Promise<SignInFailures> {
   const { rows } = await db.query<SignInFailures>(
     `WITH last_ok AS (
        SELECT max(at) FILTER (WHERE ip = $2) AS here, max(at) AS anywhere FROM login_attempts WHERE username = $1 AND succeeded
@@ -151,7 +157,11 @@ export async function recordSignInAttempt(db: Pool, username: string, ip: string
 
 /** Stores a session by its token's hash, ending `hours` hours from now. */
 export async function insertSession(db: Pool, tokenHash: string, userId: number, hours: number): Promise<void> {
-  await db.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))', [tokenHash, userId, hours]);
+  await db.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))', [
+    tokenHash,
+    userId,
+    hours,
+  ]);
 }
 
 /** Drops expired sessions (housekeeping). */

@@ -27,6 +27,8 @@ export async function upsertAgents(db: Pool, entries: AgentEntry[]): Promise<voi
 
 /** Every agent of the directory, by id. */
 export async function listAgents(db: Pool): Promise<AgentEntry[]> {
-  const { rows } = await db.query<{ agent_id: string; name: string; team: string }>('SELECT agent_id, name, team FROM agents ORDER BY agent_id');
+  const { rows } = await db.query<{ agent_id: string; name: string; team: string }>(
+    'SELECT agent_id, name, team FROM agents ORDER BY agent_id',
+  );
   return rows.map((r) => ({ agentId: r.agent_id, name: r.name, team: r.team }));
 }

@@ -51,9 +51,21 @@ interface AppealRow {
 
 function toAppeal(r: AppealRow): Appeal {
   return {
-    id: Number(r.id), findingId: Number(r.finding_id), recordingId: r.recording_id, callId: r.call_id, agentId: r.agent_id, ruleId: r.rule_id,
-    phraseId: r.phrase_id, text: r.text, appellant: r.appellant, reason: r.reason, createdAt: r.created_at, status: r.status,
-    decidedBy: r.decided_by, decisionNote: r.decision_note, decidedAt: r.decided_at,
+    id: Number(r.id),
+    findingId: Number(r.finding_id),
+    recordingId: r.recording_id,
+    callId: r.call_id,
+    agentId: r.agent_id,
+    ruleId: r.rule_id,
+    phraseId: r.phrase_id,
+    text: r.text,
+    appellant: r.appellant,
+    reason: r.reason,
+    createdAt: r.created_at,
+    status: r.status,
+    decidedBy: r.decided_by,
+    decisionNote: r.decision_note,
+    decidedAt: r.decided_at,
   };
 }
 
@@ -93,7 +105,10 @@ export async function countPendingAppeals(db: Pool): Promise<number> {
  * @returns the appeal's id
  * @throws {Error} `already_appealed` when the finding has an appeal
  */
-export async function fileAppeal(db: Pool, a: { recordingId: string; findingId: number; appellant: string; reason: string }): Promise<number> {
+export async function fileAppeal(
+  db: Pool,
+  a: { recordingId: string; findingId: number; appellant: string; reason: string },
+): Promise<number> {
   return withTransaction(db, async (client) => {
     const { rows } = await client.query<{ id: string }>(
       'INSERT INTO appeals (finding_id, recording_id, appellant, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (finding_id) DO NOTHING RETURNING id',
@@ -107,7 +122,9 @@ export async function fileAppeal(db: Pool, a: { recordingId: string; findingId: 
 
 /** The recording id of a pending appeal, or undefined when it is decided already or does not exist. */
 export async function pendingAppealRecording(db: Pool, appealId: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ recording_id: string }>("SELECT recording_id FROM appeals WHERE id = $1 AND status = 'pending'", [appealId]);
+  const { rows } = await db.query<{ recording_id: string }>("SELECT recording_id FROM appeals WHERE id = $1 AND status = 'pending'", [
+    appealId,
+  ]);
   return rows[0]?.recording_id;
 }
 

@@ -70,7 +70,10 @@ async function supersedeFailedVersions(pool: Pool, r: RecordingIdentity): Promis
  *
  * @returns the ids inserted now, and the status of every given id
  */
-export async function insertQueuedRecordings(pool: Pool, recs: RecordingIdentity[]): Promise<{ inserted: Set<string>; status: Map<string, RecordingStatus> }> {
+export async function insertQueuedRecordings(
+  pool: Pool,
+  recs: RecordingIdentity[],
+): Promise<{ inserted: Set<string>; status: Map<string, RecordingStatus> }> {
   if (!recs.length) return { inserted: new Set(), status: new Map() };
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, status)
@@ -80,7 +83,14 @@ export async function insertQueuedRecordings(pool: Pool, recs: RecordingIdentity
   );
   const inserted = new Set(rows.map((r) => r.id));
   for (const r of recs) if (inserted.has(r.id)) await supersedeFailedVersions(pool, r);
-  const status = new Map((await getRecordings(pool, recs.map((r) => r.id))).map((r) => [r.id, r.status]));
+  const status = new Map(
+    (
+      await getRecordings(
+        pool,
+        recs.map((r) => r.id),
+      )
+    ).map((r) => [r.id, r.status]),
+  );
   return { inserted, status };
 }
 
@@ -101,7 +111,15 @@ export async function resetRecordingToQueued(pool: Pool, id: string): Promise<vo
  * Only `callqa retry`, `process` and the reconciler put a row back to `queued`, on purpose
  * ({@link resetRecordingToQueued}).
  */
-export const STATUS_RANK: Record<RecordingStatus, number> = { queued: 0, preparing: 1, transcribing: 2, analyzing: 3, reported: 9, failed: 9, superseded: 9 };
+export const STATUS_RANK: Record<RecordingStatus, number> = {
+  queued: 0,
+  preparing: 1,
+  transcribing: 2,
+  analyzing: 3,
+  reported: 9,
+  failed: 9,
+  superseded: 9,
+};
 
 /** SQL expression: the rank of the status column (see {@link STATUS_RANK}). */
 const RANK_SQL = `CASE recordings.status WHEN 'queued' THEN 0 WHEN 'preparing' THEN 1 WHEN 'transcribing' THEN 2 WHEN 'analyzing' THEN 3 ELSE 9 END`;
@@ -155,7 +173,12 @@ export interface OpenRecordingRow extends RecordingRow {
  * Recordings of `bucket` (every bucket when undefined) that have not been terminal for `olderThanMs` milliseconds (no status change in
  * that time), oldest first: what `callqa status` lists as stuck, and what the reconciler looks at.
  */
-export async function listOpenRecordings(pool: Pool, bucket: string | undefined, olderThanMs: number, limit = 500): Promise<OpenRecordingRow[]> {
+export async function listOpenRecordings(
+  pool: Pool,
+  bucket: string | undefined,
+  olderThanMs: number,
+  limit = 500,
+): Promise<OpenRecordingRow[]> {
   const { rows } = await pool.query<RecordingTableRow & { age_sec: number }>(
     `SELECT *, EXTRACT(EPOCH FROM (now() - updated_at))::float8 AS age_sec FROM recordings
      WHERE ($1::text IS NULL OR bucket = $1) AND status IN ('queued', 'preparing', 'transcribing', 'analyzing')
@@ -173,7 +196,10 @@ export async function listOpenRecordings(pool: Pool, bucket: string | undefined,
  *
  * @returns the new requeue count, or undefined when the row had changed
  */
-export async function requeueStaleRecording(pool: Pool, row: Pick<RecordingRow, 'id' | 'status' | 'updatedAt'>): Promise<number | undefined> {
+export async function requeueStaleRecording(
+  pool: Pool,
+  row: Pick<RecordingRow, 'id' | 'status' | 'updatedAt'>,
+): Promise<number | undefined> {
   const r = await pool.query<{ requeue_count: number }>(
     `UPDATE recordings SET status = 'queued', requeue_count = requeue_count + 1, updated_at = now()
      WHERE id = $1 AND status = $2 AND date_trunc('milliseconds', updated_at) = $3 RETURNING requeue_count`,
@@ -232,7 +258,9 @@ export async function listFailedRecordings(
 
 /** Failed recordings per bucket, every bucket that has any (the operations page's bucket list). */
 export async function failedCountsByBucket(pool: Pool): Promise<{ bucket: string; failed: number }[]> {
-  const { rows } = await pool.query<{ bucket: string; n: string }>("SELECT bucket, count(*) AS n FROM recordings WHERE status = 'failed' GROUP BY bucket ORDER BY bucket");
+  const { rows } = await pool.query<{ bucket: string; n: string }>(
+    "SELECT bucket, count(*) AS n FROM recordings WHERE status = 'failed' GROUP BY bucket ORDER BY bucket",
+  );
   return rows.map((r) => ({ bucket: r.bucket, failed: Number(r.n) }));
 }
 
@@ -244,7 +272,15 @@ export async function getRecordings(pool: Pool, ids: string[]): Promise<Recordin
 
 /** Number of recordings per status, in one bucket or (without `bucket`) in all. */
 export async function countRecordingsByStatus(pool: Pool, bucket?: string): Promise<Record<RecordingStatus, number>> {
-  const counts: Record<RecordingStatus, number> = { queued: 0, preparing: 0, transcribing: 0, analyzing: 0, reported: 0, failed: 0, superseded: 0 };
+  const counts: Record<RecordingStatus, number> = {
+    queued: 0,
+    preparing: 0,
+    transcribing: 0,
+    analyzing: 0,
+    reported: 0,
+    failed: 0,
+    superseded: 0,
+  };
   const { rows } = await pool.query<{ status: RecordingStatus; n: string }>(
     'SELECT status, count(*) AS n FROM recordings WHERE ($1::text IS NULL OR bucket = $1) GROUP BY status',
     [bucket ?? null],
@@ -252,7 +288,6 @@ export async function countRecordingsByStatus(pool: Pool, bucket?: string): Prom
   for (const row of rows) counts[row.status] = Number(row.n);
   return counts;
 }
-
 
 /** What became of one object of a bucket: its versions not superseded, those reported, and their report rows. */
 export interface ObjectOutcome {

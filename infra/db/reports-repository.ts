@@ -25,7 +25,17 @@ export interface ReportSummary {
   /** Phone line / department from the call metadata. */
   line?: string;
   /** The report's findings, per rule in report order; stored as rows in `findings`. */
-  findings: { ruleId: string; ordinal: number; phraseId?: string; start: number; end: number; speaker: string; text: string; confidence?: number; needsReview?: boolean }[];
+  findings: {
+    ruleId: string;
+    ordinal: number;
+    phraseId?: string;
+    start: number;
+    end: number;
+    speaker: string;
+    text: string;
+    confidence?: number;
+    needsReview?: boolean;
+  }[];
   /** The transcript's utterances joined by newlines, stored in `transcript_texts` for the review queue's search. */
   transcriptText?: string;
 }
@@ -41,7 +51,10 @@ export interface ReportSummary {
 export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<void> {
   await withTransaction(pool, async (client) => {
     await client.query('SELECT 1 FROM recordings WHERE id = $1 FOR UPDATE', [s.recordingId]);
-    const { rows: previous } = await client.query<{ review_status: ReviewStatus }>('SELECT review_status FROM reports WHERE recording_id = $1 FOR UPDATE', [s.recordingId]);
+    const { rows: previous } = await client.query<{ review_status: ReviewStatus }>(
+      'SELECT review_status FROM reports WHERE recording_id = $1 FOR UPDATE',
+      [s.recordingId],
+    );
     await client.query(
       `INSERT INTO reports (recording_id, call_id, agent_id, started_at, duration_sec, score, flagged, ruleset_version,
                             rule_statuses, banned_phrases, transcript_kind, report_key, analyzed_at, line, review_status)
@@ -54,9 +67,21 @@ export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<v
          report_key = EXCLUDED.report_key, analyzed_at = EXCLUDED.analyzed_at, line = EXCLUDED.line,
          review_status = EXCLUDED.review_status`,
       [
-        s.recordingId, s.callId, s.agentId ?? null, s.startedAt ?? null, s.durationSec, s.score, s.flagged,
-        s.rulesetVersion, JSON.stringify(s.ruleStatuses), s.bannedPhrases, s.transcriptKind ?? null, s.reportKey, s.analyzedAt,
-        s.line ?? null, reviewStatusOnScoring(previous[0]?.review_status, s.flagged),
+        s.recordingId,
+        s.callId,
+        s.agentId ?? null,
+        s.startedAt ?? null,
+        s.durationSec,
+        s.score,
+        s.flagged,
+        s.rulesetVersion,
+        JSON.stringify(s.ruleStatuses),
+        s.bannedPhrases,
+        s.transcriptKind ?? null,
+        s.reportKey,
+        s.analyzedAt,
+        s.line ?? null,
+        reviewStatusOnScoring(previous[0]?.review_status, s.flagged),
       ],
     );
     for (const f of s.findings) {
@@ -66,7 +91,19 @@ export async function saveReportSummary(pool: Pool, s: ReportSummary): Promise<v
          ON CONFLICT (recording_id, ruleset_version, rule_id, ordinal) DO UPDATE SET
            phrase_id = EXCLUDED.phrase_id, start_sec = EXCLUDED.start_sec, end_sec = EXCLUDED.end_sec, speaker = EXCLUDED.speaker,
            text = EXCLUDED.text, confidence = EXCLUDED.confidence, needs_review = EXCLUDED.needs_review`,
-        [s.recordingId, s.rulesetVersion, f.ruleId, f.ordinal, f.phraseId ?? null, f.start, f.end, f.speaker, f.text, f.confidence ?? null, f.needsReview ?? false],
+        [
+          s.recordingId,
+          s.rulesetVersion,
+          f.ruleId,
+          f.ordinal,
+          f.phraseId ?? null,
+          f.start,
+          f.end,
+          f.speaker,
+          f.text,
+          f.confidence ?? null,
+          f.needsReview ?? false,
+        ],
       );
     }
     // A re-analysis with the same ruleset version that finds less (e.g. after the centre names changed)
@@ -142,6 +179,8 @@ export async function reportKeyOf(db: Pool, recordingId: string): Promise<string
 
 /** Number of scored calls per review status (statuses without calls are left out): the web server's metrics. */
 export async function countReportsByReviewStatus(db: Pool): Promise<Partial<Record<ReviewStatus, number>>> {
-  const { rows } = await db.query<{ review_status: ReviewStatus; n: number }>('SELECT review_status, count(*)::int AS n FROM reports GROUP BY review_status');
+  const { rows } = await db.query<{ review_status: ReviewStatus; n: number }>(
+    'SELECT review_status, count(*)::int AS n FROM reports GROUP BY review_status',
+  );
   return Object.fromEntries(rows.map((r) => [r.review_status, r.n]));
 }

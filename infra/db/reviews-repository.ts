@@ -138,7 +138,10 @@ function whereClause(f: QueueFilter, viewer: User, assignmentOn: boolean, params
   else if (f.status) where.push(`r.review_status = ${p(f.status)}`);
   if (f.minScore !== undefined) where.push(`coalesce(r.reviewed_score, r.score) >= ${p(f.minScore)}`);
   if (f.maxScore !== undefined) where.push(`coalesce(r.reviewed_score, r.score) <= ${p(f.maxScore)}`);
-  if (f.q) where.push(`EXISTS (SELECT 1 FROM transcript_texts t WHERE t.recording_id = r.recording_id AND t.body LIKE ${p(`%${likeEscape(f.q)}%`)})`);
+  if (f.q)
+    where.push(
+      `EXISTS (SELECT 1 FROM transcript_texts t WHERE t.recording_id = r.recording_id AND t.body LIKE ${p(`%${likeEscape(f.q)}%`)})`,
+    );
   if (f.assigned === 'me') where.push(`a.user_id = ${p(viewer.id)}`);
   else if (f.assigned === 'none') where.push('a.user_id IS NULL');
   else if (f.assigned) where.push(`au.username = ${p(f.assigned)}`);
@@ -172,7 +175,9 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
       keyset = `${where ? ' AND' : 'WHERE'} ((r.review_status <> 'none'), ${timeExpr}, r.recording_id) < ($${n - 2}::boolean, $${n - 1}::timestamptz, $${n}::text)`;
     }
   }
-  const orderBy = flagConstant ? `${timeExpr} DESC, r.recording_id DESC` : `(r.review_status <> 'none') DESC, ${timeExpr} DESC, r.recording_id DESC`;
+  const orderBy = flagConstant
+    ? `${timeExpr} DESC, r.recording_id DESC`
+    : `(r.review_status <> 'none') DESC, ${timeExpr} DESC, r.recording_id DESC`;
   const from = `FROM reports r LEFT JOIN assignments a ON a.recording_id = r.recording_id LEFT JOIN users au ON au.id = a.user_id`;
   const { rows } = await db.query<
     CallSummaryRow & { banned_phrases: string[]; rule_statuses: Record<string, string>; assigned_to: string | null }
@@ -189,14 +194,14 @@ export async function queuePage(db: Pool, f: QueueFilter, viewer: User, assignme
     countParams,
   );
   const more = rows.length > PAGE_SIZE;
-  const page = rows.slice(0, PAGE_SIZE).map(
-    (r): QueueRow => ({
-      ...toCallSummary(r),
-      bannedPhrases: r.banned_phrases,
-      failedRules: Object.entries(r.rule_statuses).filter(([, s]) => s === 'fail').map(([id]) => id),
-      assignedTo: r.assigned_to,
-    }),
-  );
+  const page = rows.slice(0, PAGE_SIZE).map((r): QueueRow => ({
+    ...toCallSummary(r),
+    bannedPhrases: r.banned_phrases,
+    failedRules: Object.entries(r.rule_statuses)
+      .filter(([, s]) => s === 'fail')
+      .map(([id]) => id),
+    assignedTo: r.assigned_to,
+  }));
   const last = page[page.length - 1];
   const n = counted[0]?.n ?? 0;
   return {
@@ -312,7 +317,15 @@ interface FindingRow {
 }
 
 function toDecision(d: DecisionRow, findingId: number): DecisionRecord {
-  return { id: Number(d.id), findingId, decision: d.decision, reason: d.reason, comment: d.comment, reviewer: d.reviewer, decidedAt: d.decided_at };
+  return {
+    id: Number(d.id),
+    findingId,
+    decision: d.decision,
+    reason: d.reason,
+    comment: d.comment,
+    reviewer: d.reviewer,
+    decidedAt: d.decided_at,
+  };
 }
 
 /** Reads a call with its findings and decisions; undefined when there is no report for this recording id. */
@@ -427,7 +440,11 @@ export async function recordFindingDecisions(
     if (decisions.some((d) => !ownIds.has(d.findingId))) throw new Error('finding_not_in_call');
     for (const d of decisions) {
       await client.query('INSERT INTO review_decisions (finding_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
-        d.findingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
+        d.findingId,
+        d.decision,
+        d.reason || null,
+        d.comment || null,
+        d.reviewer,
       ]);
     }
     const { rows: history } = await client.query<{ id: string; rule_id: string; ordinal: number; decision: ReviewDecisionKind | null }>(
@@ -445,8 +462,15 @@ export async function recordFindingDecisions(
     const verdicts = [...byFinding.values()].map((f) => ({ key: f.key, verdict: latestVerdict(f.decisions) }));
     const dismissed = new Set(verdicts.filter((v) => v.verdict === 'dismissed').map((v) => v.key));
     const reviewedScore = score((ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`));
-    const reviewStatus = reviewStatusOfFindings(current, verdicts.map((v) => v.verdict));
-    await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [recordingId, reviewStatus, reviewedScore]);
+    const reviewStatus = reviewStatusOfFindings(
+      current,
+      verdicts.map((v) => v.verdict),
+    );
+    await client.query('UPDATE reports SET review_status = $2, reviewed_score = $3 WHERE recording_id = $1', [
+      recordingId,
+      reviewStatus,
+      reviewedScore,
+    ]);
     return { reviewStatus, reviewedScore };
   });
 }
@@ -472,11 +496,21 @@ export async function recordCallDecision(db: Pool, d: Omit<NewDecision, 'finding
     ]);
     if (f.length) throw new Error('call_has_findings');
     await client.query('INSERT INTO call_reviews (recording_id, decision, reason, comment, reviewer) VALUES ($1, $2, $3, $4, $5)', [
-      d.recordingId, d.decision, d.reason || null, d.comment || null, d.reviewer,
+      d.recordingId,
+      d.decision,
+      d.reason || null,
+      d.comment || null,
+      d.reviewer,
     ]);
-    const { rows: history } = await client.query<{ decision: ReviewDecisionKind }>('SELECT decision FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id', [d.recordingId]);
+    const { rows: history } = await client.query<{ decision: ReviewDecisionKind }>(
+      'SELECT decision FROM call_reviews WHERE recording_id = $1 ORDER BY decided_at, id',
+      [d.recordingId],
+    );
     const reviewStatus = reviewStatusOfCallDecision(latestVerdict(history));
-    await client.query('UPDATE reports SET review_status = $2, reviewed_score = score WHERE recording_id = $1', [d.recordingId, reviewStatus]);
+    await client.query('UPDATE reports SET review_status = $2, reviewed_score = score WHERE recording_id = $1', [
+      d.recordingId,
+      reviewStatus,
+    ]);
     return { reviewStatus };
   });
 }
@@ -487,7 +521,11 @@ export async function recordCallDecision(db: Pool, d: Omit<NewDecision, 'finding
  * @param db the pool, or a client inside {@link withTransaction} to append as part of a larger write
  */
 export async function appendFindingComment(db: Queryable, findingId: number, comment: string, reviewer: string): Promise<void> {
-  await db.query("INSERT INTO review_decisions (finding_id, decision, comment, reviewer) VALUES ($1, 'comment', $2, $3)", [findingId, comment, reviewer]);
+  await db.query("INSERT INTO review_decisions (finding_id, decision, comment, reviewer) VALUES ($1, 'comment', $2, $3)", [
+    findingId,
+    comment,
+    reviewer,
+  ]);
 }
 
 /** Assigns calls to one user (or removes their assignment with `userId` null); logged in assignment_log. @returns calls (un)assigned */
@@ -495,7 +533,10 @@ export async function assignCalls(db: Pool, recordingIds: string[], userId: numb
   if (!recordingIds.length) return 0;
   if (userId === null) {
     const { rowCount } = await db.query('DELETE FROM assignments WHERE recording_id = ANY($1::text[])', [recordingIds]);
-    await db.query('INSERT INTO assignment_log (recording_id, user_id, assigned_by) SELECT unnest($1::text[]), NULL, $2', [recordingIds, by]);
+    await db.query('INSERT INTO assignment_log (recording_id, user_id, assigned_by) SELECT unnest($1::text[]), NULL, $2', [
+      recordingIds,
+      by,
+    ]);
     return rowCount ?? 0;
   }
   const { rowCount } = await db.query(
@@ -504,7 +545,11 @@ export async function assignCalls(db: Pool, recordingIds: string[], userId: numb
      ON CONFLICT (recording_id) DO UPDATE SET user_id = EXCLUDED.user_id, assigned_by = EXCLUDED.assigned_by, assigned_at = now()`,
     [recordingIds, userId, by],
   );
-  await db.query('INSERT INTO assignment_log (recording_id, user_id, assigned_by) SELECT unnest($1::text[]), $2, $3', [recordingIds, userId, by]);
+  await db.query('INSERT INTO assignment_log (recording_id, user_id, assigned_by) SELECT unnest($1::text[]), $2, $3', [
+    recordingIds,
+    userId,
+    by,
+  ]);
   return rowCount ?? 0;
 }
 
@@ -514,7 +559,14 @@ export async function assignCalls(db: Pool, recordingIds: string[], userId: numb
  *
  * @returns calls assigned per user id
  */
-export async function assignEvenly(db: Pool, filter: QueueFilter, userIds: number[], by: string, viewer: User, limit = 5000): Promise<Map<number, number>> {
+export async function assignEvenly(
+  db: Pool,
+  filter: QueueFilter,
+  userIds: number[],
+  by: string,
+  viewer: User,
+  limit = 5000,
+): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
   if (!userIds.length) return counts;
   const params: unknown[] = [];

@@ -42,7 +42,12 @@ interface RulesetsRow {
  *
  * @returns the saved row, or undefined when a version with this `version:` string exists already
  */
-export async function insertRulesetVersion(db: Pool, version: string, yaml: string, savedBy: string): Promise<RulesetVersionRow | undefined> {
+export async function insertRulesetVersion(
+  db: Pool,
+  version: string,
+  yaml: string,
+  savedBy: string,
+): Promise<RulesetVersionRow | undefined> {
   const { rows } = await db.query<Omit<RulesetsRow, 'active' | 'yaml'>>(
     `INSERT INTO rulesets (version, yaml, saved_by) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING
      RETURNING id, version, saved_by, saved_at`,
@@ -60,7 +65,14 @@ export async function insertRulesetActivation(db: Pool, rulesetId: number | null
 const ACTIVE_ID = '(SELECT ruleset_id FROM ruleset_activations ORDER BY id DESC LIMIT 1)';
 
 function toRow(r: RulesetsRow): RulesetVersionRow {
-  return { id: Number(r.id), version: r.version, savedBy: r.saved_by, savedAt: r.saved_at, active: r.active, ...(typeof r.yaml === 'string' ? { yaml: r.yaml } : {}) };
+  return {
+    id: Number(r.id),
+    version: r.version,
+    savedBy: r.saved_by,
+    savedAt: r.saved_at,
+    active: r.active,
+    ...(typeof r.yaml === 'string' ? { yaml: r.yaml } : {}),
+  };
 }
 
 /** Every saved version, newest first, with the active one marked. */
@@ -94,7 +106,11 @@ export async function listRulesetActivations(db: Pool, limit = 100): Promise<Rul
     [limit],
   );
   return rows.map((r) => ({
-    id: Number(r.id), rulesetId: r.ruleset_id === null ? null : Number(r.ruleset_id), version: r.version, activatedBy: r.activated_by, activatedAt: r.activated_at,
+    id: Number(r.id),
+    rulesetId: r.ruleset_id === null ? null : Number(r.ruleset_id),
+    version: r.version,
+    activatedBy: r.activated_by,
+    activatedAt: r.activated_at,
   }));
 }
 

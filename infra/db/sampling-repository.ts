@@ -87,7 +87,11 @@ export interface MissedFinding {
  *
  * @throws {Error} `call_not_sampled` when the call was not drawn for sampling
  */
-export async function addMissedFinding(db: Pool, recordingId: string, m: Pick<MissedFinding, 'ruleId' | 'startSec' | 'note' | 'reviewer'>): Promise<void> {
+export async function addMissedFinding(
+  db: Pool,
+  recordingId: string,
+  m: Pick<MissedFinding, 'ruleId' | 'startSec' | 'note' | 'reviewer'>,
+): Promise<void> {
   const { rowCount } = await db.query(
     `INSERT INTO missed_findings (recording_id, rule_id, start_sec, note, reviewer)
      SELECT recording_id, $2, $3, $4, $5 FROM reports WHERE recording_id = $1 AND sampled`,
@@ -102,5 +106,12 @@ export async function listMissedFindings(db: Pool, recordingId: string): Promise
     'SELECT * FROM missed_findings WHERE recording_id = $1 ORDER BY created_at, id',
     [recordingId],
   );
-  return rows.map((r) => ({ id: Number(r.id), ruleId: r.rule_id, startSec: r.start_sec, note: r.note, reviewer: r.reviewer, createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    ruleId: r.rule_id,
+    startSec: r.start_sec,
+    note: r.note,
+    reviewer: r.reviewer,
+    createdAt: r.created_at,
+  }));
 }

@@ -105,11 +105,14 @@ const ruleColumn = (ruleId: string, status: string) => `r_${ruleId}_${status}`;
 const STATUSES = ['pass', 'fail', 'na'] as const;
 
 /** The status of rule `id` after review: a failed rule whose findings were all dismissed passes. */
-const statusAfter = (id: string) => `(CASE WHEN rule_statuses->>'${id}' = 'fail' AND '${id}' = ANY(cleared) THEN 'pass' ELSE rule_statuses->>'${id}' END)`;
+const statusAfter = (id: string) =>
+  `(CASE WHEN rule_statuses->>'${id}' = 'fail' AND '${id}' = ANY(cleared) THEN 'pass' ELSE rule_statuses->>'${id}' END)`;
 
 /** The group columns: per scope kind (`grouping`), or the centre's row alone (no grouping sets). */
 const groupColumns = (centreOnly: boolean) =>
-  centreOnly ? '15 AS g, NULL::text AS line, NULL::text AS agent, NULL::int AS day, NULL::int AS hour' : 'grouping(line, agent, day, hour) AS g, line, agent, day, hour';
+  centreOnly
+    ? '15 AS g, NULL::text AS line, NULL::text AS agent, NULL::int AS day, NULL::int AS hour'
+    : 'grouping(line, agent, day, hour) AS g, line, agent, day, hour';
 
 /**
  * Calls, flags, reviews, scores and rule statuses per group. Rule statuses are counted per known rule id
@@ -148,7 +151,7 @@ const findingsSql = (centreOnly: boolean) => `
          count(*) FILTER (WHERE m.settled AND d.decision IS DISTINCT FROM 'dismissed')::int AS kept
   FROM m JOIN findings f ON f.recording_id = m.recording_id AND f.ruleset_version = m.ruleset_version
   ${LATEST_DECISION}
-  GROUP BY ${centreOnly ? 'f.rule_id, coalesce(f.phrase_id, \'\')' : GROUPING_SETS('f.rule_id, coalesce(f.phrase_id, \'\')')}`;
+  GROUP BY ${centreOnly ? "f.rule_id, coalesce(f.phrase_id, '')" : GROUPING_SETS("f.rule_id, coalesce(f.phrase_id, '')")}`;
 const FINDINGS_SQL = findingsSql(false);
 const CENTRE_FINDINGS_SQL = findingsSql(true);
 
@@ -175,7 +178,8 @@ interface GroupRow {
 function groupKey(row: GroupRow): GroupKey {
   const kind = GROUPING_KIND[row.g];
   if (!kind) throw new Error(`unexpected grouping ${row.g}`);
-  const key = kind === 'centre' ? '' : kind === 'line' ? row.line! : kind === 'agent' ? row.agent! : String(kind === 'day' ? row.day : row.hour);
+  const key =
+    kind === 'centre' ? '' : kind === 'line' ? row.line! : kind === 'agent' ? row.agent! : String(kind === 'day' ? row.day : row.hour);
   return { kind, key };
 }
 
@@ -200,18 +204,33 @@ export async function monthCallCounts(db: Pool, w: MonthWindow, bands: readonly 
       }
       return {
         ...groupKey(row),
-        calls: row.calls!, flagged: row.flagged!, reviewed: row.reviewed!, settled: row.settled!, scoreSum: row.score_sum!, settledScoreSum: row.settled_score_sum!,
-        scoreBands: bands.map((_, i) => row[`band${i}`] ?? 0), rules, rulesAfter,
+        calls: row.calls!,
+        flagged: row.flagged!,
+        reviewed: row.reviewed!,
+        settled: row.settled!,
+        scoreSum: row.score_sum!,
+        settledScoreSum: row.settled_score_sum!,
+        scoreBands: bands.map((_, i) => row[`band${i}`] ?? 0),
+        rules,
+        rulesAfter,
       };
     });
 }
 
 /** Counts a month's findings per group (as {@link monthCallCounts}), rule and banned-phrase id, with their decisions. */
 export async function monthFindingCounts(db: Pool, w: MonthWindow, centreOnly = false): Promise<FindingCountsRow[]> {
-  const { rows } = await db.query<GroupRow & { rule_id: string; phrase_id: string; raised: number; confirmed: number; dismissed: number; kept: number }>(
-    centreOnly ? CENTRE_FINDINGS_SQL : FINDINGS_SQL, [w.startLocal, w.endLocal, w.timeZone],
-  );
-  return rows.map((row) => ({ ...groupKey(row), ruleId: row.rule_id, phraseId: row.phrase_id, raised: row.raised, confirmed: row.confirmed, dismissed: row.dismissed, kept: row.kept }));
+  const { rows } = await db.query<
+    GroupRow & { rule_id: string; phrase_id: string; raised: number; confirmed: number; dismissed: number; kept: number }
+  >(centreOnly ? CENTRE_FINDINGS_SQL : FINDINGS_SQL, [w.startLocal, w.endLocal, w.timeZone]);
+  return rows.map((row) => ({
+    ...groupKey(row),
+    ruleId: row.rule_id,
+    phraseId: row.phrase_id,
+    raised: row.raised,
+    confirmed: row.confirmed,
+    dismissed: row.dismissed,
+    kept: row.kept,
+  }));
 }
 
 /** A confirmed finding of the month, unmasked. Agent and line '' when unknown; times local `yyyy-mm-dd hh:mm:ss`. */
@@ -233,12 +252,30 @@ export interface ConfirmedFindingRow {
 /** The month's confirmed findings (latest decision `confirmed`), in call start order. */
 export async function confirmedFindings(db: Pool, w: MonthWindow): Promise<ConfirmedFindingRow[]> {
   const { rows } = await db.query<{
-    call_id: string; agent: string; line: string; started_local: string; rule_id: string; phrase_id: string;
-    start_sec: number; end_sec: number; text: string; reviewer: string; decided_local: string;
+    call_id: string;
+    agent: string;
+    line: string;
+    started_local: string;
+    rule_id: string;
+    phrase_id: string;
+    start_sec: number;
+    end_sec: number;
+    text: string;
+    reviewer: string;
+    decided_local: string;
   }>(VIOLATIONS_SQL, [w.startLocal, w.endLocal, w.timeZone]);
   return rows.map((r) => ({
-    callId: r.call_id, agentId: r.agent, line: r.line, startedLocal: r.started_local, ruleId: r.rule_id, phraseId: r.phrase_id,
-    startSec: r.start_sec, endSec: r.end_sec, text: r.text, reviewer: r.reviewer, decidedLocal: r.decided_local,
+    callId: r.call_id,
+    agentId: r.agent,
+    line: r.line,
+    startedLocal: r.started_local,
+    ruleId: r.rule_id,
+    phraseId: r.phrase_id,
+    startSec: r.start_sec,
+    endSec: r.end_sec,
+    text: r.text,
+    reviewer: r.reviewer,
+    decidedLocal: r.decided_local,
   }));
 }
 

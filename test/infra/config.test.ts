@@ -14,7 +14,12 @@ describe('loadConfig', () => {
   });
 
   it('reads values and treats empty strings as unset', () => {
-    const c = loadConfig({ CENTRE_NAMES: ' 市民服务中心，县社保服务中心 ', WHISPER_MODEL: '', CONCURRENCY_TRANSCRIBE: '3', S3_PATH_STYLE: 'false' });
+    const c = loadConfig({
+      CENTRE_NAMES: ' 市民服务中心，县社保服务中心 ',
+      WHISPER_MODEL: '',
+      CONCURRENCY_TRANSCRIBE: '3',
+      S3_PATH_STYLE: 'false',
+    });
     expect(c.centreNames).toEqual(['市民服务中心', '县社保服务中心']);
     expect(c.whisper.modelPath).toBeUndefined();
     expect(c.concurrency.transcribe).toBe(3);
@@ -46,6 +51,8 @@ describe('loadConfig', () => {
     expect(message).toMatch(/NIGHTLY_CRON: not a cron pattern/);
     expect(() => loadConfig({ NIGHTLY_CRON: '0 1 * *' })).toThrow(/needs 5 fields/);
     // A bad time zone is listed beside other bad variables, not only when it is the only one.
-    expect(() => loadConfig({ NIGHTLY_TZ: 'Mars/X', CONCURRENCY_PREPARE: 'abc' })).toThrow(/NIGHTLY_TZ[\s\S]*CONCURRENCY_PREPARE|CONCURRENCY_PREPARE[\s\S]*NIGHTLY_TZ/);
+    expect(() => loadConfig({ NIGHTLY_TZ: 'Mars/X', CONCURRENCY_PREPARE: 'abc' })).toThrow(
+      /NIGHTLY_TZ[\s\S]*CONCURRENCY_PREPARE|CONCURRENCY_PREPARE[\s\S]*NIGHTLY_TZ/,
+    );
   });
 });

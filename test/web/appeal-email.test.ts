@@ -15,7 +15,14 @@ import { testDatabaseUrl } from '../support/integration.js';
 import { bodyOf, startTestSmtpServer, subjectOf, type ReceivedMail, type TestSmtpServer } from '../support/mail.js';
 
 const PASSWORD = 'smtp-pass-7f3a9c';
-const APPEAL: AppealNotice = { id: 41, callId: 'demo-03', recordingId: 'a'.repeat(40), ruleId: 'banned_phrase', appellant: 'zhang.agent', reason: '那句是来电人说的' };
+const APPEAL: AppealNotice = {
+  id: 41,
+  callId: 'demo-03',
+  recordingId: 'a'.repeat(40),
+  ruleId: 'banned_phrase',
+  appellant: 'zhang.agent',
+  reason: '那句是来电人说的',
+};
 
 describe('appeal e-mail notifications', () => {
   const dbUrl = testDatabaseUrl('appeal_mail');
@@ -26,7 +33,13 @@ describe('appeal e-mail notifications', () => {
 
   beforeAll(async () => {
     db = await openDatabase(dbUrl);
-    await createUser(db, { username: 'zhang.agent', role: 'agent', agentId: 'A031', password: 'a long enough password', email: 'zhang@centre.example' });
+    await createUser(db, {
+      username: 'zhang.agent',
+      role: 'agent',
+      agentId: 'A031',
+      password: 'a long enough password',
+      email: 'zhang@centre.example',
+    });
     smtp = await startTestSmtpServer({ user: 'callqa', password: PASSWORD });
     port = smtp.port;
     received = smtp.received;
@@ -40,13 +53,25 @@ describe('appeal e-mail notifications', () => {
 
   function capturingLog() {
     const lines: string[] = [];
-    const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+    const log = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     return { log, lines };
   }
 
   it('sends the filing to the supervisors and the decision to the agent, with their subjects', async () => {
     const config = loadConfig({
-      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_USER: 'callqa', SMTP_PASSWORD: PASSWORD, SMTP_FROM: 'callqa@centre.example',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(port),
+      SMTP_USER: 'callqa',
+      SMTP_PASSWORD: PASSWORD,
+      SMTP_FROM: 'callqa@centre.example',
       APPEAL_NOTIFY_TO: 'li.supervisor@centre.example, wang.supervisor@centre.example',
     });
     const { log, lines } = capturingLog();
@@ -59,7 +84,11 @@ describe('appeal e-mail notifications', () => {
       notifier.close();
     }
     expect(received.map((m) => ({ from: m.from, to: m.to, subject: subjectOf(m.data) }))).toEqual([
-      { from: 'callqa@centre.example', to: ['li.supervisor@centre.example', 'wang.supervisor@centre.example'], subject: '[callqa] 新申诉 #41：通话 demo-03（banned_phrase）' },
+      {
+        from: 'callqa@centre.example',
+        to: ['li.supervisor@centre.example', 'wang.supervisor@centre.example'],
+        subject: '[callqa] 新申诉 #41：通话 demo-03（banned_phrase）',
+      },
       { from: 'callqa@centre.example', to: ['zhang@centre.example'], subject: '[callqa] 申诉 #41 已处理：已改判（驳回该发现）' },
     ]);
     expect(bodyOf(received[0]!.data)).toContain('申诉理由：那句是来电人说的');
@@ -69,7 +98,11 @@ describe('appeal e-mail notifications', () => {
 
   it('an agent without an address gets nothing, and a mail server that is down fails nothing and logs no password', async () => {
     const before = received.length;
-    const down = loadConfig({ SMTP_URL: `smtp://callqa:${PASSWORD}@127.0.0.1:1`, SMTP_FROM: 'callqa@centre.example', APPEAL_NOTIFY_TO: 'li.supervisor@centre.example' });
+    const down = loadConfig({
+      SMTP_URL: `smtp://callqa:${PASSWORD}@127.0.0.1:1`,
+      SMTP_FROM: 'callqa@centre.example',
+      APPEAL_NOTIFY_TO: 'li.supervisor@centre.example',
+    });
     const { log, lines } = capturingLog();
     const notifier = createAppealNotifier(down, db, log);
     expect(await notifier.appealFiled(APPEAL)).toBe(false);

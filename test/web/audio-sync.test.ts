@@ -97,14 +97,18 @@ describe('served audio lasts as long as the transcript, per format', () => {
     }, 60_000);
   }
 
-  it.skipIf(!soxWritesAmrWb())('call.awb (AMR-WB): the served audio lasts the report\'s durationSec (±50 ms) [skipped unless sox can encode AMR-WB]', async () => {
-    const wide = path.join(dir, 'wide.wav');
-    await ffmpeg('-i', `file:${source}`, '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', `file:${wide}`);
-    const file = path.join(dir, 'call.awb');
-    execFileSync('sox', ['-R', wide, '-t', 'amr-wb', '-C', '8', file]);
-    const [prepared, served] = await servedAndPrepared(file, 'call.awb');
-    expect(Math.abs(served - prepared)).toBeLessThanOrEqual(0.05);
-  }, 60_000);
+  it.skipIf(!soxWritesAmrWb())(
+    "call.awb (AMR-WB): the served audio lasts the report's durationSec (±50 ms) [skipped unless sox can encode AMR-WB]",
+    async () => {
+      const wide = path.join(dir, 'wide.wav');
+      await ffmpeg('-i', `file:${source}`, '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', `file:${wide}`);
+      const file = path.join(dir, 'call.awb');
+      execFileSync('sox', ['-R', wide, '-t', 'amr-wb', '-C', '8', file]);
+      const [prepared, served] = await servedAndPrepared(file, 'call.awb');
+      expect(Math.abs(served - prepared)).toBeLessThanOrEqual(0.05);
+    },
+    60_000,
+  );
 
   it('serves PCM and G.711 WAV as stored and recognises their format code', () => {
     const header = (code: number) => {

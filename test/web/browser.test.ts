@@ -56,7 +56,9 @@ describe('review flow in Chromium', () => {
     await timed('callPageMs', () => Promise.all([page.waitForURL(/\/calls\/[0-9a-f]{40}$/), first.click()]));
     await expect.poll(() => page.locator('h1').textContent()).toContain(callId);
     const audio = page.locator('#player');
-    await page.waitForFunction(() => (document.getElementById('player') as HTMLAudioElement).readyState >= 1, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (document.getElementById('player') as HTMLAudioElement).readyState >= 1, undefined, {
+      timeout: 20_000,
+    });
     const duration = await audio.evaluate((a: HTMLAudioElement) => a.duration);
     expect(duration).toBeGreaterThan(5);
 
@@ -77,7 +79,9 @@ describe('review flow in Chromium', () => {
     expect(await audio.evaluate((a: HTMLAudioElement) => a.currentTime)).toBeLessThan(seekTo);
     await timed('seekMs', async () => {
       await seekButton.click();
-      await page.waitForFunction((t) => Math.abs((document.getElementById('player') as HTMLAudioElement).currentTime - t) < 1.5, seekTo, { timeout: 10_000 });
+      await page.waitForFunction((t) => Math.abs((document.getElementById('player') as HTMLAudioElement).currentTime - t) < 1.5, seekTo, {
+        timeout: 10_000,
+      });
     });
     const position = await audio.evaluate((a: HTMLAudioElement) => a.currentTime);
     expect(position).toBeGreaterThanOrEqual(seekTo - 0.05);
@@ -99,7 +103,9 @@ describe('review flow in Chromium', () => {
     await target.getByLabel('驳回（不扣分）').check();
     await target.getByLabel('驳回理由').selectOption('语音识别错误');
     await target.getByLabel('备注', { exact: true }).fill('录音里说的是“不清楚，我帮您查”');
-    await timed('decisionRoundTripMs', () => Promise.all([page.waitForURL(/saved=1/), page.getByRole('button', { name: '提交', exact: true }).click()]));
+    await timed('decisionRoundTripMs', () =>
+      Promise.all([page.waitForURL(/saved=1/), page.getByRole('button', { name: '提交', exact: true }).click()]),
+    );
     const after = page.locator(`#${findingId}`);
     await expect.poll(() => after.locator('.history').textContent()).toContain('驳回');
     const history = (await after.locator('.history').textContent())!;

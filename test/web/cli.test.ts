@@ -22,14 +22,25 @@ describe('callqa users and callqa serve', () => {
   });
 
   it('adds, lists, disables and enables users; refuses weak passwords and bad roles', async () => {
-    const add = await runCallqa(['users', 'add', 'wangfang', '--role', 'officer', '--name', '王芳'], { ...env, CALLQA_PASSWORD: 'a long enough password' });
+    const add = await runCallqa(['users', 'add', 'wangfang', '--role', 'officer', '--name', '王芳'], {
+      ...env,
+      CALLQA_PASSWORD: 'a long enough password',
+    });
     expect(add.code, add.stderr).toBe(0);
     expect(add.stdout).toContain('created wangfang (officer)');
-    expect((await runCallqa(['users', 'add', 'wangfang', '--role', 'officer'], { ...env, CALLQA_PASSWORD: 'a long enough password' })).stderr).toContain('exists already');
-    expect((await runCallqa(['users', 'add', 'li', '--role', 'officer'], { ...env, CALLQA_PASSWORD: 'short' })).stderr).toContain('at least 10');
-    expect((await runCallqa(['users', 'add', 'li', '--role', 'boss'], { ...env, CALLQA_PASSWORD: 'a long enough password' })).stderr).toContain('--role must be one of');
+    expect(
+      (await runCallqa(['users', 'add', 'wangfang', '--role', 'officer'], { ...env, CALLQA_PASSWORD: 'a long enough password' })).stderr,
+    ).toContain('exists already');
+    expect((await runCallqa(['users', 'add', 'li', '--role', 'officer'], { ...env, CALLQA_PASSWORD: 'short' })).stderr).toContain(
+      'at least 10',
+    );
+    expect(
+      (await runCallqa(['users', 'add', 'li', '--role', 'boss'], { ...env, CALLQA_PASSWORD: 'a long enough password' })).stderr,
+    ).toContain('--role must be one of');
     const list = await runCallqa(['users', 'list', '--json'], env);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ username: 'wangfang', name: '王芳', role: 'officer', disabled: false })]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ username: 'wangfang', name: '王芳', role: 'officer', disabled: false }),
+    ]);
     expect((await runCallqa(['users', 'disable', 'wangfang'], env)).stdout).toContain('disabled wangfang');
     expect((await runCallqa(['users', 'list'], env)).stdout).toMatch(/wangfang\s+officer\s+disabled/);
     expect((await runCallqa(['users', 'enable', 'wangfang'], env)).code).toBe(0);
@@ -44,7 +55,10 @@ describe('callqa users and callqa serve', () => {
 
   it('serve listens, answers /healthz, refuses anonymous pages and stops on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [CALLQA_BIN, 'serve'], { env: { ...process.env, ...env, WEB_SESSION_SECRET: SECRET, WEB_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CALLQA_BIN, 'serve'], {
+      env: { ...process.env, ...env, WEB_SESSION_SECRET: SECRET, WEB_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

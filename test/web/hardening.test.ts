@@ -71,7 +71,11 @@ describe('review workspace hardening', () => {
   });
 
   it('answers malformed dates, cursors and NUL bytes with 4xx and a Chinese message, never 500', async () => {
-    for (const [url, field] of [['/?from=2026-02-30', '开始日期'], ['/?to=0000-01-01', '结束日期'], ['/?from=2026-13-01&to=2026-11-31', '开始日期、结束日期']] as const) {
+    for (const [url, field] of [
+      ['/?from=2026-02-30', '开始日期'],
+      ['/?to=0000-01-01', '结束日期'],
+      ['/?from=2026-13-01&to=2026-11-31', '开始日期、结束日期'],
+    ] as const) {
       const res = await officer.get(url);
       expect(res.statusCode, url).toBe(200);
       expect(res.body, url).toContain(`以下筛选条件无效，已忽略：${field}`);
@@ -93,7 +97,11 @@ describe('review workspace hardening', () => {
     const call = w.ids.get('call-06-banned-phrases.amr')!;
     const page = await officer.get(`/calls/${call}`);
     const fid = /data-finding="(\d+)"/.exec(page.body)![1]!;
-    const comment = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(page.body), decision: 'comment', comment: 'a\u0000b' });
+    const comment = await officer.post(`/calls/${call}/findings/${fid}/decisions`, {
+      _csrf: csrfOf(page.body),
+      decision: 'comment',
+      comment: 'a\u0000b',
+    });
     expect(comment.statusCode).toBe(400);
     const whole = await officer.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'comment', comment: 'a\u0000b' });
     expect(whole.statusCode).toBe(400);
@@ -123,11 +131,13 @@ describe('review workspace hardening', () => {
     expect(cursor.body).toContain('翻页位置无效');
   });
 
-  it('binds CSRF tokens to the session: not after sign-out, not with another user\'s session, only in the form field', async () => {
+  it("binds CSRF tokens to the session: not after sign-out, not with another user's session, only in the form field", async () => {
     const call = w.ids.get('call-04-no-consent.wav')!;
     const { rows } = await w.services.db.query('SELECT id FROM findings WHERE recording_id = $1 ORDER BY id LIMIT 1', [call]);
     const url = `/calls/${call}/findings/${rows[0].id}/decisions`;
-    const comments = async () => (await w.services.db.query(`SELECT count(*)::int AS n FROM review_decisions WHERE finding_id = $1`, [rows[0].id])).rows[0].n as number;
+    const comments = async () =>
+      (await w.services.db.query(`SELECT count(*)::int AS n FROM review_decisions WHERE finding_id = $1`, [rows[0].id])).rows[0]
+        .n as number;
     // A token from before sign-out does not work in the next session of the same browser.
     const a = new Client(w.app);
     await a.login(w.users.officer);
@@ -144,8 +154,14 @@ describe('review workspace hardening', () => {
     expect((await b.post(url, { _csrf: aToken, decision: 'comment', comment: 'foreign token' })).statusCode).toBe(403);
     // Only the form field counts: the token in a header is not read.
     const viaHeader = await w.app.inject({
-      method: 'POST', url, payload: 'decision=comment&comment=header',
-      headers: { cookie: [...a.jar].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': aToken },
+      method: 'POST',
+      url,
+      payload: 'decision=comment&comment=header',
+      headers: {
+        cookie: [...a.jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-csrf-token': aToken,
+      },
     });
     expect(viaHeader.statusCode).toBe(403);
     expect(await comments()).toBe(0);

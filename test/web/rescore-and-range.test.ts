@@ -8,7 +8,8 @@ import { analyzeTranscript } from '../../rules/analyze.js';
 import { rescoreReport } from '../../rules/analyze/score.js';
 import { parseRange } from '../../web/audio.js';
 
-const call03 = () => analyzeTranscript(parseTranscriptText(readFileSync(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), 'utf8'), 'call-03'));
+const call03 = () =>
+  analyzeTranscript(parseTranscriptText(readFileSync(path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav.script.json'), 'utf8'), 'call-03'));
 
 describe('rescoreReport', () => {
   it('gives the original score when nothing is dismissed', () => {
@@ -68,6 +69,7 @@ describe('parseRange', () => {
   });
 
   it('ignores missing, malformed and multi-range headers (the whole body is sent)', () => {
-    for (const h of [undefined, '', 'bytes=', 'bytes=a-b', 'items=0-1', 'bytes=0-1,5-6', 'bytes=-']) expect(parseRange(h, 1000)).toBeUndefined();
+    for (const h of [undefined, '', 'bytes=', 'bytes=a-b', 'items=0-1', 'bytes=0-1,5-6', 'bytes=-'])
+      expect(parseRange(h, 1000)).toBeUndefined();
   });
 });

@@ -29,7 +29,6 @@ class KeyboardUser {
     this.presses++;
     await this.page.keyboard.press(key);
   }
-
 }
 
 /** The same review on the per-finding forms (measured with this test's earlier flow, commit 6f1f554). */

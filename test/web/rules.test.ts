@@ -32,7 +32,10 @@ function variant(version: string, deduct?: string): string {
 }
 
 const PRIVACY_TRANSCRIPT = (callId: string) => ({
-  callId, durationSec: 15.38, agentId: 'A099', startedAt: '2026-11-29T10:00:00+08:00',
+  callId,
+  durationSec: 15.38,
+  agentId: 'A099',
+  startedAt: '2026-11-29T10:00:00+08:00',
   segments: [
     { start: 0.4, end: 2.0, speaker: 'agent', text: '您好，县婚姻登记中心，请讲。' },
     { start: 2.5, end: 6.0, speaker: 'customer', text: '我想问一下结婚登记要带什么。' },
@@ -103,7 +106,10 @@ describe('rules management', () => {
 
   it('saves a new version, refuses a version that exists, activates it with who and when', async () => {
     let csrf = csrfOf((await supervisor.get('/rules')).body);
-    const saved = await supervisor.post('/rules', { _csrf: csrf, yaml: variant('rules-test@1', 'deduct: { points: 25, per: hit, max: 100 }') });
+    const saved = await supervisor.post('/rules', {
+      _csrf: csrf,
+      yaml: variant('rules-test@1', 'deduct: { points: 25, per: hit, max: 100 }'),
+    });
     expect(saved.statusCode).toBe(303);
     expect(await count()).toBe(1);
     const again = await supervisor.post('/rules', { _csrf: csrf, yaml: variant('rules-test@1') });
@@ -139,21 +145,36 @@ describe('rules management', () => {
     const bucket = w.t.config.s3.recordingsBucket;
     const night = '2026/11/29/';
     await w.services.storage.putFile(bucket, `${night}after-activation.wav`, path.join(SAMPLES_DIR, 'call-03-banned-phrases.wav'));
-    await w.services.storage.putJson(bucket, `${night}after-activation.wav.json`, { callId: 'after-activation-01', agentId: 'A099', startedAt: '2026-11-29T10:00:00+08:00', line: '婚姻登记' });
+    await w.services.storage.putJson(bucket, `${night}after-activation.wav.json`, {
+      callId: 'after-activation-01',
+      agentId: 'A099',
+      startedAt: '2026-11-29T10:00:00+08:00',
+      line: '婚姻登记',
+    });
     const transcript = PRIVACY_TRANSCRIPT('after-activation-01');
     await w.services.storage.putJson(bucket, `${night}after-activation.wav.transcript.json`, transcript);
     const scan = await scanPrefix({ storage: w.services.storage, db: w.services.db, queues: w.queues }, bucket, night);
     const recId = scan.recordings[0]!.recordingId;
-    await waitFor('the new call reported', async () => ((await getRecordings(w.services.db, [recId]))[0]?.status === 'reported' ? true : undefined), 60_000);
+    await waitFor(
+      'the new call reported',
+      async () => ((await getRecordings(w.services.db, [recId]))[0]?.status === 'reported' ? true : undefined),
+      60_000,
+    );
     const { rows } = await w.services.db.query('SELECT score, ruleset_version, report_key FROM reports WHERE recording_id = $1', [recId]);
     expect(rows[0].ruleset_version).toBe('rules-test@1');
     const parsed = parseTranscriptText(JSON.stringify(transcript), 't');
     const shipped = analyzeTranscript(parsed, { centreNames: w.t.config.centreNames });
-    const changed = analyzeTranscript(parsed, { centreNames: w.t.config.centreNames, ruleset: parseRuleset(variant('rules-test@1', 'deduct: { points: 25, per: hit, max: 100 }'), 'x') });
+    const changed = analyzeTranscript(parsed, {
+      centreNames: w.t.config.centreNames,
+      ruleset: parseRuleset(variant('rules-test@1', 'deduct: { points: 25, per: hit, max: 100 }'), 'x'),
+    });
     expect(shipped.rules.find((r) => r.id === 'banned_phrase')!.findings.length).toBeGreaterThan(0);
     expect(changed.score).toBeLessThan(shipped.score);
     expect(rows[0].score).toBe(changed.score);
-    const report = JSON.parse((await w.services.storage.getText(w.t.config.s3.resultsBucket, rows[0].report_key))!) as { rulesetVersion: string; score: number };
+    const report = JSON.parse((await w.services.storage.getText(w.t.config.s3.resultsBucket, rows[0].report_key))!) as {
+      rulesetVersion: string;
+      score: number;
+    };
     expect(report).toMatchObject({ rulesetVersion: 'rules-test@1', score: changed.score });
   }, 90_000);
 
@@ -165,7 +186,13 @@ describe('rules management', () => {
     const range = { from: new Date('2026-11-28T10:00:00+08:00'), to: new Date('2026-11-28T10:00:01+08:00') };
     const result = await rescoreCommand(w.services, range, w.t.config.centreNames, sink, sink);
     expect(result.failed).toEqual([]);
-    expect(result.rescored).toEqual([expect.objectContaining({ recordingId: privacy, rulesetVersion: 'rules-test@1', before: { score: before.score, rulesetVersion: defaultRuleset().version } })]);
+    expect(result.rescored).toEqual([
+      expect.objectContaining({
+        recordingId: privacy,
+        rulesetVersion: 'rules-test@1',
+        before: { score: before.score, rulesetVersion: defaultRuleset().version },
+      }),
+    ]);
     expect(result.rescored[0]!.score).toBeLessThan(before.score);
   }, 60_000);
 

@@ -33,7 +33,12 @@ describe('review workspace over HTTP', () => {
 
   beforeAll(async () => {
     smtp = await startTestSmtpServer();
-    w = await startWebEnv('http', { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'callqa@centre.example', APPEAL_NOTIFY_TO: SUPERVISORS });
+    w = await startWebEnv('http', {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SMTP_FROM: 'callqa@centre.example',
+      APPEAL_NOTIFY_TO: SUPERVISORS,
+    });
     officer = new Client(w.app);
     officer2 = new Client(w.app);
     supervisor = new Client(w.app);
@@ -56,8 +61,16 @@ describe('review workspace over HTTP', () => {
     expect(page.statusCode).toBe(303);
     expect(page.headers.location).toBe('/login?next=%2F');
     for (const url of [
-      '/', `/calls/${call}`, `/calls/${call}/audio`, `/calls/${call}/transcript.txt`, '/assets/call.js', '/admin/failed', '/admin/users',
-      '/admin/queues', '/admin/queues/api/queues', '/metrics',
+      '/',
+      `/calls/${call}`,
+      `/calls/${call}/audio`,
+      `/calls/${call}/transcript.txt`,
+      '/assets/call.js',
+      '/admin/failed',
+      '/admin/users',
+      '/admin/queues',
+      '/admin/queues/api/queues',
+      '/metrics',
     ]) {
       const res = await anon.get(url, { accept: '*/*' });
       expect(res.statusCode, url).toBe(401);
@@ -65,7 +78,11 @@ describe('review workspace over HTTP', () => {
     }
     const post = await anon.post(`/calls/${call}/findings/1/decisions`, { decision: 'confirmed' });
     expect(post.statusCode).toBe(401);
-    expect((await anon.get('/healthz')).json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' }, asr: { engine: 'whisper.cpp', status: 'ok' } });
+    expect((await anon.get('/healthz')).json()).toMatchObject({
+      status: 'ok',
+      checks: { postgres: 'ok', redis: 'ok' },
+      asr: { engine: 'whisper.cpp', status: 'ok' },
+    });
     expect((await anon.get('/favicon.ico')).statusCode).toBe(204);
     expect((await anon.get('/login')).statusCode).toBe(200);
   });
@@ -84,13 +101,21 @@ describe('review workspace over HTTP', () => {
     expect(cookie).toMatch(/callqa_session=[^.;]+\.[^;]+/); // value.signature
     // A tampered cookie is not a session.
     const forged = new Client(w.app);
-    forged.jar.set('callqa_session', c.jar.get('callqa_session')!.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')));
+    forged.jar.set(
+      'callqa_session',
+      c.jar.get('callqa_session')!.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')),
+    );
     expect((await forged.get('/', { accept: '*/*' })).statusCode).toBe(401);
     const { rows } = await w.services.db.query('SELECT password_hash FROM users WHERE username = $1', [w.users.officer]);
     expect(rows[0].password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
     // Redirect targets stay on this site.
     const again = await new Client(w.app).get('/login');
-    const off = await new Client(w.app).post('/login', { _csrf: csrfOf(again.body), username: w.users.officer, password: PASSWORD, next: '//evil.example/x' });
+    const off = await new Client(w.app).post('/login', {
+      _csrf: csrfOf(again.body),
+      username: w.users.officer,
+      password: PASSWORD,
+      next: '//evil.example/x',
+    });
     expect([303, 403]).toContain(off.statusCode);
     if (off.statusCode === 303) expect(off.headers.location).toBe('/');
   });
@@ -106,11 +131,19 @@ describe('review workspace over HTTP', () => {
     expect(wrong.statusCode).toBe(403);
     // Another browser's token does not fit this browser's secret.
     const other = await officer2.get('/');
-    const foreign = await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(other.body), decision: 'comment', comment: 'x' });
+    const foreign = await officer.post(`/calls/${call}/findings/${fid}/decisions`, {
+      _csrf: csrfOf(other.body),
+      decision: 'comment',
+      comment: 'x',
+    });
     expect(foreign.statusCode).toBe(403);
     const login = await new Client(w.app).post('/login', { username: w.users.officer, password: PASSWORD });
     expect(login.statusCode).toBe(403);
-    for (const [c, url] of [[officer, '/logout'], [supervisor, '/assign'], [admin, '/admin/failed/retry']] as const) {
+    for (const [c, url] of [
+      [officer, '/logout'],
+      [supervisor, '/assign'],
+      [admin, '/admin/failed/retry'],
+    ] as const) {
       expect((await c.post(url, {})).statusCode, url).toBe(403);
     }
     const { rows } = await w.services.db.query('SELECT count(*)::int AS n FROM review_decisions WHERE finding_id = $1', [fid]);
@@ -120,13 +153,24 @@ describe('review workspace over HTTP', () => {
   it('keeps officers out of admin pages', async () => {
     for (const c of [officer, supervisor]) {
       // Percent-encoded paths reach the same routes and must meet the same check.
-      for (const url of ['/admin/failed', '/admin/users', '/admin/queues', '/admin/queues/api/queues', '/%61dmin/users', '/%61dmin/queues/api/queues', '/adm%69n/failed']) {
+      for (const url of [
+        '/admin/failed',
+        '/admin/users',
+        '/admin/queues',
+        '/admin/queues/api/queues',
+        '/%61dmin/users',
+        '/%61dmin/queues/api/queues',
+        '/adm%69n/failed',
+      ]) {
         expect((await c.get(url)).statusCode, url).toBe(403);
       }
       expect((await c.get('/metrics')).statusCode).toBe(403);
     }
     const page = await officer.get('/');
-    expect((await officer.post('/assign', { _csrf: csrfOf(page.body), mode: 'selected', ids: id('call-03-banned-phrases.wav'), user: '1' })).statusCode).toBe(403);
+    expect(
+      (await officer.post('/assign', { _csrf: csrfOf(page.body), mode: 'selected', ids: id('call-03-banned-phrases.wav'), user: '1' }))
+        .statusCode,
+    ).toBe(403);
     expect((await officer.post('/admin/failed/retry', { _csrf: csrfOf(page.body) })).statusCode).toBe(403);
     expect((await officer.post('/%61dmin/failed/retry', { _csrf: csrfOf(page.body) })).statusCode).toBe(403);
   });
@@ -196,15 +240,24 @@ describe('review workspace over HTTP', () => {
   it('refuses path traversal in every parameter', async () => {
     const call = id('call-03-banned-phrases.wav');
     for (const url of [
-      '/calls/..%2F..%2F..%2Fetc%2Fpasswd', '/calls/..%2F..%2F..%2Fetc%2Fpasswd/audio', '/calls/%2e%2e%2f%2e%2e%2fpackage.json/transcript.txt',
-      `/calls/${call}/findings/..%2F1/decisions`, `/calls/${call.toUpperCase()}/audio`, `/calls/${call}%00/audio`,
+      '/calls/..%2F..%2F..%2Fetc%2Fpasswd',
+      '/calls/..%2F..%2F..%2Fetc%2Fpasswd/audio',
+      '/calls/%2e%2e%2f%2e%2e%2fpackage.json/transcript.txt',
+      `/calls/${call}/findings/..%2F1/decisions`,
+      `/calls/${call.toUpperCase()}/audio`,
+      `/calls/${call}%00/audio`,
     ]) {
       const res = url.includes('/decisions') ? await officer.post(url, { _csrf: 'x' }) : await officer.get(url, { accept: '*/*' });
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(res.statusCode, url).toBeLessThan(500);
       expect(res.body, url).not.toMatch(/root:x:0|"name": "callqa"/);
     }
-    for (const url of ['/assets/..%2F..%2Fpackage.json', '/assets/../package.json', '/../../etc/passwd', '/admin/queues/static/..%2F..%2F..%2Fpackage.json']) {
+    for (const url of [
+      '/assets/..%2F..%2Fpackage.json',
+      '/assets/../package.json',
+      '/../../etc/passwd',
+      '/admin/queues/static/..%2F..%2F..%2Fpackage.json',
+    ]) {
       const res = await admin.get(url, { accept: '*/*' });
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(res.body, url).not.toMatch(/root:x:0|"name": "callqa"/);
@@ -218,24 +271,52 @@ describe('review workspace over HTTP', () => {
     const page = await officer.get(`/calls/${call}`);
     const fids = [...page.body.matchAll(/data-finding="(\d+)"/g)].map((m) => m[1]!);
     expect(fids.length).toBeGreaterThan(0);
-    const noReason = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed' });
+    const noReason = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, {
+      _csrf: csrfOf(page.body),
+      decision: 'dismissed',
+    });
     expect(noReason.statusCode).toBe(400);
     expect(noReason.body).toContain(`<a href="/calls/${call}">返回这通通话</a>`);
-    const res = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '语音识别错误', comment: '听录音是“不清楚”' });
+    const res = await officer.post(`/calls/${call}/findings/${fids[0]}/decisions`, {
+      _csrf: csrfOf(page.body),
+      decision: 'dismissed',
+      reason: '语音识别错误',
+      comment: '听录音是“不清楚”',
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/calls/${call}?saved=1#finding-${fids[0]}`);
     for (const fid of fids.slice(1)) {
-      expect((await officer.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '规则误判' })).statusCode).toBe(303);
+      expect(
+        (
+          await officer.post(`/calls/${call}/findings/${fid}/decisions`, {
+            _csrf: csrfOf(page.body),
+            decision: 'dismissed',
+            reason: '规则误判',
+          })
+        ).statusCode,
+      ).toBe(303);
     }
     const after = await w.services.db.query('SELECT score, reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
     expect(after.rows[0].review_status).toBe('dismissed');
     expect(after.rows[0].reviewed_score).toBeGreaterThan(before.rows[0].score);
     // A later decision changes the outcome but the earlier one stays in the history.
-    expect((await supervisor.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'confirmed' })).statusCode).toBe(403);
+    expect(
+      (await supervisor.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(page.body), decision: 'confirmed' }))
+        .statusCode,
+    ).toBe(403);
     const sPage = await supervisor.get(`/calls/${call}`);
-    expect((await supervisor.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(sPage.body), decision: 'confirmed' })).statusCode).toBe(303);
-    const { rows: history } = await w.services.db.query('SELECT decision, reviewer, reason FROM review_decisions WHERE finding_id = $1 ORDER BY id', [fids[0]]);
-    expect(history.map((h) => [h.decision, h.reviewer])).toEqual([['dismissed', w.users.officer], ['confirmed', w.users.supervisor]]);
+    expect(
+      (await supervisor.post(`/calls/${call}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(sPage.body), decision: 'confirmed' }))
+        .statusCode,
+    ).toBe(303);
+    const { rows: history } = await w.services.db.query(
+      'SELECT decision, reviewer, reason FROM review_decisions WHERE finding_id = $1 ORDER BY id',
+      [fids[0]],
+    );
+    expect(history.map((h) => [h.decision, h.reviewer])).toEqual([
+      ['dismissed', w.users.officer],
+      ['confirmed', w.users.supervisor],
+    ]);
     const final = await w.services.db.query('SELECT reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
     expect(final.rows[0].review_status).toBe('confirmed');
     expect(final.rows[0].reviewed_score).toBeLessThan(after.rows[0].reviewed_score);
@@ -243,7 +324,9 @@ describe('review workspace over HTTP', () => {
     // The breakdown agrees with the reviewed score: what the rules still deduct adds up to 100 − score.
     expect(shown.body).toContain('<th>复核后扣分</th>');
     const table = shown.body.slice(shown.body.indexOf('<h2>评分项</h2>'));
-    const rows = [...table.slice(0, table.indexOf('</table>')).matchAll(/<tr><td>[^<]*<\/td><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)];
+    const rows = [
+      ...table.slice(0, table.indexOf('</table>')).matchAll(/<tr><td>[^<]*<\/td><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g),
+    ];
     expect(rows.length).toBeGreaterThan(0);
     const reviewedTotal = rows.reduce((sum, m) => sum + (m[2] ? -Number(m[2]) : 0), 0);
     expect(Math.round(100 - reviewedTotal)).toBe(final.rows[0].reviewed_score);
@@ -252,23 +335,37 @@ describe('review workspace over HTTP', () => {
     // The history names people by display name, with the user name.
     expect(shown.body).toMatch(new RegExp(`[^<>]+（${w.users.officer}）：<strong>驳回</strong>`));
     expect(shown.body).toContain(w.users.supervisor);
-    await expect(w.services.db.query('UPDATE review_decisions SET decision = $2 WHERE finding_id = $1', [fids[0], 'dismissed'])).rejects.toThrow(/append-only/);
+    await expect(
+      w.services.db.query('UPDATE review_decisions SET decision = $2 WHERE finding_id = $1', [fids[0], 'dismissed']),
+    ).rejects.toThrow(/append-only/);
     // A finding of another call is refused.
     const other = id('call-06-banned-phrases.amr');
     const oPage = await officer.get(`/calls/${other}`);
-    expect((await officer.post(`/calls/${other}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(oPage.body), decision: 'confirmed' })).statusCode).toBe(400);
+    expect(
+      (await officer.post(`/calls/${other}/findings/${fids[0]}/decisions`, { _csrf: csrfOf(oPage.body), decision: 'confirmed' }))
+        .statusCode,
+    ).toBe(400);
   });
 
   it('lets officers decide on a flagged call without findings as a whole, append-only', async () => {
     const call = id('caller-only.wav');
-    const { rows: [before] } = await w.services.db.query('SELECT review_status, score FROM reports WHERE recording_id = $1', [call]);
+    const {
+      rows: [before],
+    } = await w.services.db.query('SELECT review_status, score FROM reports WHERE recording_id = $1', [call]);
     expect(before.review_status).toBe('pending');
     const page = await officer2.get(`/calls/${call}`);
     expect(page.body).toContain('整通复核');
     expect(page.body).toContain('未识别到坐席语音');
-    const res = await officer2.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'dismissed', reason: '其他（见备注）', comment: '来电人挂断，坐席未接通' });
+    const res = await officer2.post(`/calls/${call}/decisions`, {
+      _csrf: csrfOf(page.body),
+      decision: 'dismissed',
+      reason: '其他（见备注）',
+      comment: '来电人挂断，坐席未接通',
+    });
     expect(res.statusCode).toBe(303);
-    const { rows: [after] } = await w.services.db.query('SELECT review_status, reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    const {
+      rows: [after],
+    } = await w.services.db.query('SELECT review_status, reviewed_score FROM reports WHERE recording_id = $1', [call]);
     expect(after).toEqual({ review_status: 'dismissed', reviewed_score: before.score });
     expect((await officer2.get(`/calls/${call}`)).body).toContain('来电人挂断');
     await expect(w.services.db.query('DELETE FROM call_reviews WHERE recording_id = $1', [call])).rejects.toThrow(/append-only/);
@@ -295,7 +392,9 @@ describe('review workspace over HTTP', () => {
 
   it('assigns calls (selected, evenly); officers cannot open calls assigned to another officer', async () => {
     const call = id('call-04-no-consent.wav');
-    const { rows: u } = await w.services.db.query('SELECT id, username FROM users WHERE username = ANY($1)', [[w.users.officer, w.users.officer2]]);
+    const { rows: u } = await w.services.db.query('SELECT id, username FROM users WHERE username = ANY($1)', [
+      [w.users.officer, w.users.officer2],
+    ]);
     const o2 = u.find((x) => x.username === w.users.officer2)!.id;
     const o1 = u.find((x) => x.username === w.users.officer)!.id;
     const page = await supervisor.get('/');
@@ -343,8 +442,15 @@ describe('review workspace over HTTP', () => {
     const narrowed = await admin.get(`/admin/failed?bucket=${w.t.config.s3.recordingsBucket}`);
     expect(narrowed.body).toContain('broken-page.wav');
     expect(narrowed.body).not.toContain('callqa-process/run/empty.wav');
-    expect((await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x', bucket: w.t.config.s3.recordingsBucket })).statusCode).toBe(400);
-    const retry = await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: id('broken-page.wav'), bucket: w.t.config.s3.recordingsBucket });
+    expect(
+      (await admin.post('/admin/failed/retry', { _csrf: csrfOf(failed.body), id: '../x', bucket: w.t.config.s3.recordingsBucket }))
+        .statusCode,
+    ).toBe(400);
+    const retry = await admin.post('/admin/failed/retry', {
+      _csrf: csrfOf(failed.body),
+      id: id('broken-page.wav'),
+      bucket: w.t.config.s3.recordingsBucket,
+    });
     expect(retry.statusCode).toBe(303);
     expect(retry.headers.location).toBe('/admin/failed?notice=requeued&n=1');
     expect((await admin.get(String(retry.headers.location))).body).toContain('<p role="status">已重新排队 1 条录音。</p>');
@@ -360,7 +466,9 @@ describe('review workspace over HTTP', () => {
     expect(callPage.statusCode).toBe(200);
     expect(callPage.body).not.toContain('/decisions"');
     const fid = (await w.services.db.query('SELECT id FROM findings WHERE recording_id = $1 LIMIT 1', [call])).rows[0].id;
-    expect((await admin.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(callPage.body), decision: 'confirmed' })).statusCode).toBe(403);
+    expect(
+      (await admin.post(`/calls/${call}/findings/${fid}/decisions`, { _csrf: csrfOf(callPage.body), decision: 'confirmed' })).statusCode,
+    ).toBe(403);
     const metrics = await admin.get('/metrics', { accept: '*/*' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('callqa_reports{review_status="pending"}');
@@ -370,7 +478,7 @@ describe('review workspace over HTTP', () => {
     expect((await w.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
   });
 
-  it('decides every finding in one form: a refused form keeps what was typed, reasons come from the supervisors\' list, the next call keeps the filter', async () => {
+  it("decides every finding in one form: a refused form keeps what was typed, reasons come from the supervisors' list, the next call keeps the filter", async () => {
     const call = id('five-findings.wav');
     // Supervisors keep the dismiss reasons; officers cannot.
     expect((await officer.get('/settings/dismiss-reasons')).statusCode).toBe(403);
@@ -387,13 +495,22 @@ describe('review workspace over HTTP', () => {
     expect(page.body).toContain('Ctrl+Enter');
     const fids = [...page.body.matchAll(/data-finding="(\d+)"/g)].map((m) => m[1]!);
     expect(fids).toHaveLength(5);
-    const decided = async () => (await w.services.db.query(
-      'SELECT d.finding_id, d.decision, d.reason, d.comment FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.id', [call],
-    )).rows;
+    const decided = async () =>
+      (
+        await w.services.db.query(
+          'SELECT d.finding_id, d.decision, d.reason, d.comment FROM review_decisions d JOIN findings f ON f.id = d.finding_id WHERE f.recording_id = $1 ORDER BY d.id',
+          [call],
+        )
+      ).rows;
 
     // Dismissed without a reason: nothing saved, the page comes back with the error, the choices and the comment.
     const refused = await supervisor.post(`/calls/${call}/review`, {
-      _csrf: csrfOf(page.body), back: filter, then: 'next', [`decision-${fids[0]}`]: 'dismissed', [`comment-${fids[0]}`]: '录音里是来电人说的', [`decision-${fids[1]}`]: 'confirmed',
+      _csrf: csrfOf(page.body),
+      back: filter,
+      then: 'next',
+      [`decision-${fids[0]}`]: 'dismissed',
+      [`comment-${fids[0]}`]: '录音里是来电人说的',
+      [`decision-${fids[1]}`]: 'confirmed',
     });
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain('第 1 条发现驳回须选择理由');
@@ -403,18 +520,28 @@ describe('review workspace over HTTP', () => {
 
     // With the reason, and "confirm the rest": all five in one submit, then the next pending call of the filter.
     const saved = await supervisor.post(`/calls/${call}/review`, {
-      _csrf: csrfOf(refused.body), back: filter, all: 'confirmed', [`decision-${fids[0]}`]: 'dismissed', [`reason-${fids[0]}`]: '录音不清', [`comment-${fids[0]}`]: '录音里是来电人说的',
+      _csrf: csrfOf(refused.body),
+      back: filter,
+      all: 'confirmed',
+      [`decision-${fids[0]}`]: 'dismissed',
+      [`reason-${fids[0]}`]: '录音不清',
+      [`comment-${fids[0]}`]: '录音里是来电人说的',
     });
     expect(saved.statusCode).toBe(303);
     const next = /^\/calls\/([0-9a-f]{40})\?(.*)$/.exec(String(saved.headers.location))!;
     expect(next[1]).not.toBe(call);
     expect(next[2]).toBe(`${filter}&saved=five-01`);
-    const { rows: [nextRow] } = await w.services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [next[1]]);
+    const {
+      rows: [nextRow],
+    } = await w.services.db.query('SELECT review_status, line FROM reports WHERE recording_id = $1', [next[1]]);
     expect(nextRow).toEqual({ review_status: 'pending', line: '婚姻登记' });
     expect((await decided()).map((d) => [d.finding_id, d.decision, d.reason, d.comment])).toEqual([
-      [fids[0], 'dismissed', '录音不清', '录音里是来电人说的'], ...fids.slice(1).map((f) => [f, 'confirmed', null, null]),
+      [fids[0], 'dismissed', '录音不清', '录音里是来电人说的'],
+      ...fids.slice(1).map((f) => [f, 'confirmed', null, null]),
     ]);
-    const { rows: [report] } = await w.services.db.query('SELECT score, reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
+    const {
+      rows: [report],
+    } = await w.services.db.query('SELECT score, reviewed_score, review_status FROM reports WHERE recording_id = $1', [call]);
     expect(report.review_status).toBe('confirmed');
     expect(report.reviewed_score).toBe(report.score + 10); // one banned phrase (10 points per hit) no longer deducts
     expect((await supervisor.get(String(saved.headers.location))).body).toContain('已保存通话 five-01 的复核结论');
@@ -422,7 +549,9 @@ describe('review workspace over HTTP', () => {
     // The queue names banned phrases with their wording; a retired reason is no longer offered.
     expect((await supervisor.get('/?rule=B06')).body).toContain('B06 下班了，明天再来');
     const list = await supervisor.get('/settings/dismiss-reasons');
-    const { rows: [reason] } = await w.services.db.query("SELECT id FROM dismiss_reasons WHERE label = '录音不清'");
+    const {
+      rows: [reason],
+    } = await w.services.db.query("SELECT id FROM dismiss_reasons WHERE label = '录音不清'");
     expect((await supervisor.post(`/settings/dismiss-reasons/${reason.id}/retire`, { _csrf: csrfOf(list.body) })).statusCode).toBe(303);
     expect((await supervisor.get(`/calls/${call}`)).body).not.toContain('录音不清</option>');
   });
@@ -438,7 +567,15 @@ describe('review workspace over HTTP', () => {
     expect(new Set(agents)).toEqual(new Set(['A031']));
     expect(queue.body).not.toContain('A099');
     expect(queue.body).not.toContain('<datalist id="agents"><option');
-    for (const url of [`/calls/${id('privacy.wav')}`, `/calls/${id('privacy.wav')}/transcript.txt`, `/calls/${id('privacy.wav')}/audio`, '/stats', '/settings/sampling', '/rules', '/admin/failed']) {
+    for (const url of [
+      `/calls/${id('privacy.wav')}`,
+      `/calls/${id('privacy.wav')}/transcript.txt`,
+      `/calls/${id('privacy.wav')}/audio`,
+      '/stats',
+      '/settings/sampling',
+      '/rules',
+      '/admin/failed',
+    ]) {
       expect((await agent.get(url)).statusCode, url).toBe(403);
     }
     const page = await agent.get(`/calls/${call}`);
@@ -447,7 +584,8 @@ describe('review workspace over HTTP', () => {
     expect((await agent.post(`/calls/${call}/review`, { _csrf: csrfOf(page.body), all: 'confirmed' })).statusCode).toBe(403);
     const { rows: findings } = await w.services.db.query(
       `SELECT f.id, (SELECT d.decision FROM review_decisions d WHERE d.finding_id = f.id AND d.decision <> 'comment' ORDER BY d.id DESC LIMIT 1) AS current
-       FROM findings f JOIN reports r ON r.recording_id = f.recording_id AND r.ruleset_version = f.ruleset_version WHERE f.recording_id = $1 ORDER BY f.start_sec`, [call],
+       FROM findings f JOIN reports r ON r.recording_id = f.recording_id AND r.ruleset_version = f.ruleset_version WHERE f.recording_id = $1 ORDER BY f.start_sec`,
+      [call],
     );
     const confirmed = findings.filter((f) => f.current === 'confirmed').map((f) => String(f.id));
     const dismissed = findings.filter((f) => f.current === 'dismissed').map((f) => String(f.id));
@@ -457,7 +595,10 @@ describe('review workspace over HTTP', () => {
     const notConfirmed = await agent.post(`/calls/${call}/findings/${dismissed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '我没说' });
     expect(notConfirmed.statusCode).toBe(400);
     expect(notConfirmed.body).toContain('只能对已确认的发现申诉');
-    const filed = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, { _csrf: csrfOf(page.body), reason: '那句是来电人说的' });
+    const filed = await agent.post(`/calls/${call}/findings/${confirmed[0]}/appeal`, {
+      _csrf: csrfOf(page.body),
+      reason: '那句是来电人说的',
+    });
     expect(filed.statusCode).toBe(303);
     // The supervisors are told by e-mail (SMTP configured for this workspace).
     const filedMail = await waitFor('appeal e-mail', async () => smtp.received.find((m) => m.to.includes(SUPERVISORS)), 15_000);
@@ -475,7 +616,10 @@ describe('review workspace over HTTP', () => {
       vi.setSystemTime(Date.now() + 8 * 86_400_000);
       const latePage = await agent.get(`/calls/${call}`);
       expect([...latePage.body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).not.toContain(late);
-      const tooLate = await agent.post(`/calls/${call}/findings/${late}/appeal`, { _csrf: csrfOf(latePage.body), reason: '那句不是我说的' });
+      const tooLate = await agent.post(`/calls/${call}/findings/${late}/appeal`, {
+        _csrf: csrfOf(latePage.body),
+        reason: '那句不是我说的',
+      });
       expect(tooLate.statusCode).toBe(400);
       expect(tooLate.body).toContain('已超过申诉期限');
       expect(tooLate.body).toContain('发现确认后 7 天内可申诉');
@@ -486,7 +630,9 @@ describe('review workspace over HTTP', () => {
     // On the day itself the same finding offers the form: the limit is the confirmation's age.
     expect([...(await agent.get(`/calls/${call}`)).body.matchAll(/findings\/(\d+)\/appeal/g)].map((m) => m[1])).toContain(late);
 
-    const { rows: [before] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    const {
+      rows: [before],
+    } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
     const statsBefore = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
     // The supervisor sees it pending (also as a notice on the queue) and overturns it.
     expect((await supervisor.get('/')).body).toContain('有 1 条申诉待处理');
@@ -494,14 +640,31 @@ describe('review workspace over HTTP', () => {
     expect(appeals.body).toContain('<strong id="pending-appeals">1</strong>');
     expect(appeals.body).toContain('那句是来电人说的');
     const aid = /action="\/appeals\/(\d+)\/decision"/.exec(appeals.body)![1]!;
-    expect((await officer.post(`/appeals/${aid}/decision`, { _csrf: csrfOf((await officer.get('/')).body), outcome: 'overturned' })).statusCode).toBe(403);
-    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'overturned', note: '录音核实为来电人所说' })).headers.location).toBe('/appeals?notice=decided');
+    expect(
+      (await officer.post(`/appeals/${aid}/decision`, { _csrf: csrfOf((await officer.get('/')).body), outcome: 'overturned' })).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await supervisor.post(`/appeals/${aid}/decision`, {
+          _csrf: csrfOf(appeals.body),
+          outcome: 'overturned',
+          note: '录音核实为来电人所说',
+        })
+      ).headers.location,
+    ).toBe('/appeals?notice=decided');
     const decidedMail = await waitFor('decision e-mail', async () => smtp.received.find((m) => m.to.includes(AGENT_EMAIL)), 15_000);
     expect(subjectOf(decidedMail.data)).toBe(`[callqa] 申诉 #${aid} 已处理：已改判（驳回该发现）`);
-    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'upheld' })).headers.location).toBe('/appeals?notice=gone');
-    const { rows: [after] } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
+    expect((await supervisor.post(`/appeals/${aid}/decision`, { _csrf: csrfOf(appeals.body), outcome: 'upheld' })).headers.location).toBe(
+      '/appeals?notice=gone',
+    );
+    const {
+      rows: [after],
+    } = await w.services.db.query('SELECT reviewed_score FROM reports WHERE recording_id = $1', [call]);
     expect(after.reviewed_score).toBe(before.reviewed_score + 10); // the banned phrase no longer deducts
-    const { rows: history } = await w.services.db.query('SELECT decision, reason, comment, reviewer FROM review_decisions WHERE finding_id = $1 ORDER BY id', [confirmed[0]]);
+    const { rows: history } = await w.services.db.query(
+      'SELECT decision, reason, comment, reviewer FROM review_decisions WHERE finding_id = $1 ORDER BY id',
+      [confirmed[0]],
+    );
     expect(history.slice(-2)).toEqual([
       { decision: 'comment', reason: null, comment: '坐席申诉：那句是来电人说的', reviewer: w.users.agent },
       { decision: 'dismissed', reason: '申诉改判', comment: '录音核实为来电人所说', reviewer: w.users.supervisor },
@@ -509,7 +672,10 @@ describe('review workspace over HTTP', () => {
     // The statistics count it as dismissed.
     const statsAfter = await computeMonthlyStats(w.services.db, parseMonth('2026-11'), 'Asia/Shanghai', maskText);
     const banned = (s: typeof statsAfter) => s.rules.find((r) => r.ruleId === 'banned_phrase')!;
-    expect([banned(statsAfter).confirmed, banned(statsAfter).dismissed]).toEqual([banned(statsBefore).confirmed - 1, banned(statsBefore).dismissed + 1]);
+    expect([banned(statsAfter).confirmed, banned(statsAfter).dismissed]).toEqual([
+      banned(statsBefore).confirmed - 1,
+      banned(statsBefore).dismissed + 1,
+    ]);
     // The agent sees the outcome on the appeals page and the call page.
     expect((await agent.get('/appeals')).body).toContain('已改判（驳回该发现）');
     expect((await agent.get(`/calls/${call}`)).body).toContain('那句是来电人说的 — <strong>已改判（驳回该发现）</strong>');
@@ -519,16 +685,25 @@ describe('review workspace over HTTP', () => {
     expect((await officer.get('/settings/sampling')).statusCode).toBe(403);
     const settings = await supervisor.get('/settings/sampling');
     for (const line of ['12345 政务热线', '婚姻登记']) {
-      expect((await supervisor.post('/settings/sampling', { _csrf: csrfOf(settings.body), scope: 'line', key: line, percent: '100' })).statusCode).toBe(303);
+      expect(
+        (await supervisor.post('/settings/sampling', { _csrf: csrfOf(settings.body), scope: 'line', key: line, percent: '100' }))
+          .statusCode,
+      ).toBe(303);
     }
-    const { rows: unflagged } = await w.services.db.query("SELECT recording_id FROM reports WHERE NOT flagged AND review_status = 'none' ORDER BY recording_id");
+    const { rows: unflagged } = await w.services.db.query(
+      "SELECT recording_id FROM reports WHERE NOT flagged AND review_status = 'none' ORDER BY recording_id",
+    );
     expect(unflagged.length).toBeGreaterThan(0);
     const drawn = await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' });
     expect(drawn.headers.location).toBe(`/settings/sampling?notice=drawn&n=${unflagged.length}`);
-    const { rows: sampled } = await w.services.db.query("SELECT recording_id, review_status FROM reports WHERE sampled ORDER BY recording_id");
+    const { rows: sampled } = await w.services.db.query(
+      'SELECT recording_id, review_status FROM reports WHERE sampled ORDER BY recording_id',
+    );
     expect(sampled).toEqual(unflagged.map((u) => ({ recording_id: u.recording_id, review_status: 'pending' })));
     // Drawing the day again draws nobody twice.
-    expect((await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' })).headers.location).toBe('/settings/sampling?notice=drawn&n=0');
+    expect((await supervisor.post('/settings/sampling/draw', { _csrf: csrfOf(settings.body), date: '2026-11-28' })).headers.location).toBe(
+      '/settings/sampling?notice=drawn&n=0',
+    );
 
     const call = sampled[0].recording_id as string;
     const queue = await supervisor.get('/?status=pending');
@@ -536,24 +711,44 @@ describe('review workspace over HTTP', () => {
     const page = await supervisor.get(`/calls/${call}?status=pending`);
     expect(page.body).toContain('整通复核');
     expect(page.body).toContain('漏检记录（抽检）');
-    const added = await supervisor.post(`/calls/${call}/missed-findings`, { _csrf: csrfOf(page.body), back: 'status=pending', rule: 'polite_language', start: '12.5', note: '没有说再见' });
+    const added = await supervisor.post(`/calls/${call}/missed-findings`, {
+      _csrf: csrfOf(page.body),
+      back: 'status=pending',
+      rule: 'polite_language',
+      start: '12.5',
+      note: '没有说再见',
+    });
     expect(added.headers.location).toBe(`/calls/${call}?status=pending&notice=missed-saved#missed`);
     const bad = await supervisor.post(`/calls/${call}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'no_such_rule', start: '1' });
     expect(bad.headers.location).toContain('notice=missed-invalid');
-    const decided = await supervisor.post(`/calls/${call}/decisions`, { _csrf: csrfOf(page.body), decision: 'confirmed', comment: '结束语缺失' });
+    const decided = await supervisor.post(`/calls/${call}/decisions`, {
+      _csrf: csrfOf(page.body),
+      decision: 'confirmed',
+      comment: '结束语缺失',
+    });
     expect(decided.statusCode).toBe(303);
     const shown = await supervisor.get(`/calls/${call}`);
     expect(shown.body).toContain('文明用语（迎声、送声）</strong> @');
     expect(shown.body).toContain('没有说再见');
-    const { rows: missed } = await w.services.db.query('SELECT rule_id, start_sec, note FROM missed_findings WHERE recording_id = $1', [call]);
+    const { rows: missed } = await w.services.db.query('SELECT rule_id, start_sec, note FROM missed_findings WHERE recording_id = $1', [
+      call,
+    ]);
     expect(missed).toEqual([{ rule_id: 'polite_language', start_sec: 12.5, note: '没有说再见' }]);
-    const { rows: [after] } = await w.services.db.query('SELECT review_status FROM reports WHERE recording_id = $1', [call]);
+    const {
+      rows: [after],
+    } = await w.services.db.query('SELECT review_status FROM reports WHERE recording_id = $1', [call]);
     expect(after.review_status).toBe('confirmed');
     // A call the rules flagged is not a sample: no missed-finding entry on it.
     const flagged = id('call-03-banned-phrases.wav');
-    const refused = await supervisor.post(`/calls/${flagged}/missed-findings`, { _csrf: csrfOf(page.body), rule: 'polite_language', start: '1' });
+    const refused = await supervisor.post(`/calls/${flagged}/missed-findings`, {
+      _csrf: csrfOf(page.body),
+      rule: 'polite_language',
+      start: '1',
+    });
     expect(refused.headers.location).toContain('notice=not-sampled');
-    expect((await w.services.db.query('SELECT count(*)::int AS n FROM missed_findings WHERE recording_id = $1', [flagged])).rows[0].n).toBe(0);
+    expect((await w.services.db.query('SELECT count(*)::int AS n FROM missed_findings WHERE recording_id = $1', [flagged])).rows[0].n).toBe(
+      0,
+    );
   });
 
   it('offers a channel choice for stereo calls only, and says so when a recording is missing', async () => {
@@ -584,7 +779,8 @@ describe('review workspace over HTTP', () => {
     expect(codes.at(-1)).toBe(429);
     const victim = new Client(w.app, '10.9.8.8');
     const p2 = await victim.get('/login');
-    for (let i = 0; i < 5; i++) await victim.post('/login', { _csrf: csrfOf(p2.body), username: w.users.officer2, password: 'wrong password' });
+    for (let i = 0; i < 5; i++)
+      await victim.post('/login', { _csrf: csrfOf(p2.body), username: w.users.officer2, password: 'wrong password' });
     const locked = await victim.post('/login', { _csrf: csrfOf(p2.body), username: w.users.officer2, password: PASSWORD });
     expect(locked.statusCode).toBe(401);
     expect(locked.body).toContain('锁定');

@@ -34,13 +34,29 @@ async function metrics(app: FastifyInstance, opts: { db: Pool; queues: Queues })
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'callqa_web_' });
   const httpDuration = new Histogram({
-    name: 'callqa_web_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+    name: 'callqa_web_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
   });
-  const decisions = new Counter({ name: 'callqa_review_decisions_total', help: 'Review decisions recorded', labelNames: ['decision'] as const, registers: [registry] });
-  const logins = new Counter({ name: 'callqa_web_logins_total', help: 'Sign-in attempts', labelNames: ['result'] as const, registers: [registry] });
+  const decisions = new Counter({
+    name: 'callqa_review_decisions_total',
+    help: 'Review decisions recorded',
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  const logins = new Counter({
+    name: 'callqa_web_logins_total',
+    help: 'Sign-in attempts',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   new Gauge({
-    name: 'callqa_reports', help: 'Scored calls by review status', labelNames: ['review_status'] as const, registers: [registry],
+    name: 'callqa_reports',
+    help: 'Scored calls by review status',
+    labelNames: ['review_status'] as const,
+    registers: [registry],
     async collect() {
       const counts = await countReportsByReviewStatus(db);
       this.reset();
@@ -48,14 +64,20 @@ async function metrics(app: FastifyInstance, opts: { db: Pool; queues: Queues })
     },
   });
   new Gauge({
-    name: 'callqa_recordings', help: 'Recordings by pipeline status', labelNames: ['status'] as const, registers: [registry],
+    name: 'callqa_recordings',
+    help: 'Recordings by pipeline status',
+    labelNames: ['status'] as const,
+    registers: [registry],
     async collect() {
       this.reset();
       for (const [status, n] of Object.entries(await countRecordingsByStatus(db))) this.set({ status }, n);
     },
   });
   new Gauge({
-    name: 'callqa_queue_jobs', help: 'Jobs per stage queue and state', labelNames: ['stage', 'state'] as const, registers: [registry],
+    name: 'callqa_queue_jobs',
+    help: 'Jobs per stage queue and state',
+    labelNames: ['stage', 'state'] as const,
+    registers: [registry],
     async collect() {
       this.reset();
       for (const stage of STAGES) {
@@ -66,7 +88,10 @@ async function metrics(app: FastifyInstance, opts: { db: Pool; queues: Queues })
   });
   app.decorate('metrics', { registry, decisions, logins });
   app.addHook('onResponse', async (req, reply) => {
-    httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 }
 

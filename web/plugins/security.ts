@@ -109,7 +109,11 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
     global: false,
     redis: opts.redis,
     nameSpace: `${opts.queuePrefix}-web-rate-`,
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'Too Many Requests', message: `登录尝试过于频繁，请 ${Math.ceil(ctx.ttl / 1000)} 秒后再试。` }),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `登录尝试过于频繁，请 ${Math.ceil(ctx.ttl / 1000)} 秒后再试。`,
+    }),
   });
 
   // --- sign-in check, roles -----------------------------------------------------------------------
@@ -145,7 +149,11 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   app.addHook('preValidation', async (req, reply) => {
     if (req.routeOptions.config?.checksNul) return;
     if (hasNul(req.query) || hasNul(req.body) || hasNul(req.params)) {
-      return sendHtml(reply, errorPage('请求无效', '请求中含有无效字符（NUL），已拒绝。', req.user, req.user ? reply.generateCsrf() : undefined), 400);
+      return sendHtml(
+        reply,
+        errorPage('请求无效', '请求中含有无效字符（NUL），已拒绝。', req.user, req.user ? reply.generateCsrf() : undefined),
+        400,
+      );
     }
   });
 
@@ -156,7 +164,10 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html') && !(req.routeOptions.url ?? '').startsWith('/admin/queues')) {
       reply.header('X-Frame-Options', 'DENY');
-      reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+      reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+      );
       reply.header('Cache-Control', 'no-store');
     }
     return payload;

@@ -40,9 +40,18 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
     const q = req.query;
     const bucket = q.bucket !== undefined && BUCKET_NAME.test(q.bucket) ? q.bucket : undefined;
     const [failed, buckets] = await Promise.all([listFailedRecordings(db, { bucket, limit: 500 }), failedCountsByBucket(db)]);
-    return sendHtml(reply, failedPageHtml({
-      user: signedInUser(req), csrf: reply.generateCsrf(), failed, notice: noticeOf(q), bucket, buckets, retryBucket: bucket ?? config.s3.recordingsBucket,
-    }));
+    return sendHtml(
+      reply,
+      failedPageHtml({
+        user: signedInUser(req),
+        csrf: reply.generateCsrf(),
+        failed,
+        notice: noticeOf(q),
+        bucket,
+        buckets,
+        retryBucket: bucket ?? config.s3.recordingsBucket,
+      }),
+    );
   });
 
   // Strict fields: a repeated id must not read as "no id" (which retries the whole bucket).
@@ -56,10 +65,16 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRouteOptions> = async (app,
     return reply.redirect(`/admin/failed?notice=requeued&n=${queued.length}`, 303);
   });
 
-  app.get('/admin/users', async (req, reply) => sendHtml(reply, usersPageHtml({ user: signedInUser(req), csrf: reply.generateCsrf(), users: await listUsers(db) })));
+  app.get('/admin/users', async (req, reply) =>
+    sendHtml(reply, usersPageHtml({ user: signedInUser(req), csrf: reply.generateCsrf(), users: await listUsers(db) })),
+  );
 
   const board = new FastifyAdapter();
-  createBullBoard({ queues: STAGES.map((s) => new BullMQAdapter(queues[s])), serverAdapter: board, options: { uiConfig: { boardTitle: 'callqa 任务队列' } } });
+  createBullBoard({
+    queues: STAGES.map((s) => new BullMQAdapter(queues[s])),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'callqa 任务队列' } },
+  });
   board.setBasePath('/admin/queues');
   await app.register(board.registerPlugin(), { prefix: '/admin/queues' });
 };

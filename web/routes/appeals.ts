@@ -37,18 +37,33 @@ const NOTICES: Record<string, string> = { decided: '已处理申诉。', gone: '
 const appealForm = z.object({ reason: z.string().trim().min(1).max(2000) });
 const decisionForm = z.object({ outcome: z.enum(['upheld', 'overturned']), note: z.string().trim().max(2000).default('') });
 
-function pageHtml(user: User, csrf: string, appeals: Appeal[], mask: (t: string) => string, labels: Record<string, string>, notice?: string): string {
+function pageHtml(
+  user: User,
+  csrf: string,
+  appeals: Appeal[],
+  mask: (t: string) => string,
+  labels: Record<string, string>,
+  notice?: string,
+): string {
   const canDecide = user.role === 'supervisor';
   const pending = appeals.filter((a) => a.status === 'pending').length;
   const rows = appeals
-    .map((a) => `<tr id="appeal-${a.id}"><td><a href="/calls/${a.recordingId}#finding-${a.findingId}">${esc(a.callId)}</a></td><td>${esc(a.agentId ?? '—')}</td>
+    .map(
+      (
+        a,
+      ) => `<tr id="appeal-${a.id}"><td><a href="/calls/${a.recordingId}#finding-${a.findingId}">${esc(a.callId)}</a></td><td>${esc(a.agentId ?? '—')}</td>
 <td>${esc([ruleName(a.ruleId), a.phraseId ? phraseName(a.phraseId, labels) : ''].filter(Boolean).join(' '))}<br><span class="note">“${esc(mask(a.text))}”</span></td>
 <td>${esc(mask(a.reason))}<br><span class="note">${esc(a.appellant)} ${esc(formatDateTime(a.createdAt))}</span></td>
 <td class="status-${a.status === 'pending' ? 'pending' : a.status === 'overturned' ? 'dismissed' : 'confirmed'}">${STATUS_NAMES[a.status]}${a.decidedBy ? `<br><span class="note">${esc(a.decidedBy)} ${esc(formatDateTime(a.decidedAt))}${a.decisionNote ? `：${esc(mask(a.decisionNote))}` : ''}</span>` : ''}</td>
-<td>${canDecide && a.status === 'pending' ? `<form method="post" action="/appeals/${a.id}/decision"><input type="hidden" name="_csrf" value="${esc(csrf)}">
+<td>${
+        canDecide && a.status === 'pending'
+          ? `<form method="post" action="/appeals/${a.id}/decision"><input type="hidden" name="_csrf" value="${esc(csrf)}">
 <label><input type="radio" name="outcome" value="overturned" required> 改判（驳回该发现，不再扣分）</label><br>
 <label><input type="radio" name="outcome" value="upheld"> 维持原判</label><br>
-<label>说明 <input name="note" maxlength="2000"></label> <button type="submit">提交</button></form>` : ''}</td></tr>`)
+<label>说明 <input name="note" maxlength="2000"></label> <button type="submit">提交</button></form>`
+          : ''
+      }</td></tr>`,
+    )
     .join('\n');
   return layout({
     title: '申诉',
@@ -62,7 +77,15 @@ ${rows || '<tr><td colspan="6">没有申诉。</td></tr>'}</tbody></table>`,
 }
 
 /** The appeal part of a finding on the call page: its status, or (agents) the form while an appeal is allowed. */
-export function findingAppealHtml(opts: { user: User; call: CallView; findingId: number; appeals: Map<number, Appeal>; appealDays: number; csrf: string; mask: (t: string) => string }): string {
+export function findingAppealHtml(opts: {
+  user: User;
+  call: CallView;
+  findingId: number;
+  appeals: Map<number, Appeal>;
+  appealDays: number;
+  csrf: string;
+  mask: (t: string) => string;
+}): string {
   const appeal = opts.appeals.get(opts.findingId);
   if (appeal) {
     return `<p class="appeal">申诉（${esc(appeal.appellant)} ${esc(formatDateTime(appeal.createdAt))}）：${esc(opts.mask(appeal.reason))} — <strong>${STATUS_NAMES[appeal.status]}</strong></p>`;
@@ -94,32 +117,61 @@ export const appealRoutes: FastifyPluginAsyncZod<AppealRouteOptions> = async (ap
       const checked = appealForm.safeParse(req.body);
       const appeals = await appealsOfCall(db, call.recordingId);
       const refusal = appealRefusal(call, fid, new Set(appeals.keys()), appealDays);
-      const message = refusal === 'too_late' ? `${APPEAL_REFUSALS.too_late}发现确认后 ${appealDays} 天内可申诉。` : refusal ? APPEAL_REFUSALS[refusal] : !checked.success ? '请填写申诉理由（最多 2000 字）。' : undefined;
+      const message =
+        refusal === 'too_late'
+          ? `${APPEAL_REFUSALS.too_late}发现确认后 ${appealDays} 天内可申诉。`
+          : refusal
+            ? APPEAL_REFUSALS[refusal]
+            : !checked.success
+              ? '请填写申诉理由（最多 2000 字）。'
+              : undefined;
       if (message || !checked.success) {
-        return reply.code(400).type('text/html; charset=utf-8').send(layout({
-          title: '无法申诉', user, csrf: reply.generateCsrf(),
-          body: `<h1>无法申诉</h1><p>${esc(message ?? '')}</p><p><a href="/calls/${call.recordingId}#finding-${fid}">返回这通通话</a></p>`,
-        }));
+        return reply
+          .code(400)
+          .type('text/html; charset=utf-8')
+          .send(
+            layout({
+              title: '无法申诉',
+              user,
+              csrf: reply.generateCsrf(),
+              body: `<h1>无法申诉</h1><p>${esc(message ?? '')}</p><p><a href="/calls/${call.recordingId}#finding-${fid}">返回这通通话</a></p>`,
+            }),
+          );
       }
-      const appealId = await fileAppeal(db, { recordingId: call.recordingId, findingId: fid, appellant: user.username, reason: checked.data.reason });
+      const appealId = await fileAppeal(db, {
+        recordingId: call.recordingId,
+        findingId: fid,
+        appellant: user.username,
+        reason: checked.data.reason,
+      });
       // After the appeal is saved and never awaited: a slow or failing mail server does not touch the appeal.
-      void getAppeal(db, appealId).then((a) => (a ? notifier.appealFiled(a) : false)).catch(() => false);
+      void getAppeal(db, appealId)
+        .then((a) => (a ? notifier.appealFiled(a) : false))
+        .catch(() => false);
       return reply.redirect(`/calls/${call.recordingId}?notice=appeal-filed#finding-${fid}`, 303);
     },
   );
 
-  app.get('/appeals', { config: { roles: ['agent', 'supervisor', 'admin'] }, schema: { querystring: query({ notice: field }) } }, async (req, reply) => {
-    const user = signedInUser(req);
-    const code = req.query.notice;
-    const notice = code !== undefined && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
-    const labels = bannedPhraseLabels(await activeRuleset(db));
-    const html = pageHtml(user, reply.generateCsrf(), await listAppeals(db, user), maskFor(opts.config.web, user), labels, notice);
-    return reply.type('text/html; charset=utf-8').send(html);
-  });
+  app.get(
+    '/appeals',
+    { config: { roles: ['agent', 'supervisor', 'admin'] }, schema: { querystring: query({ notice: field }) } },
+    async (req, reply) => {
+      const user = signedInUser(req);
+      const code = req.query.notice;
+      const notice = code !== undefined && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+      const labels = bannedPhraseLabels(await activeRuleset(db));
+      const html = pageHtml(user, reply.generateCsrf(), await listAppeals(db, user), maskFor(opts.config.web, user), labels, notice);
+      return reply.type('text/html; charset=utf-8').send(html);
+    },
+  );
 
   app.post(
     '/appeals/:aid/decision',
-    { schema: { params: z.object({ aid: rowId }), body: form({ outcome: field, note: field }) }, config: { roles: ['supervisor'] }, preHandler: csrfCheck(app) },
+    {
+      schema: { params: z.object({ aid: rowId }), body: form({ outcome: field, note: field }) },
+      config: { roles: ['supervisor'] },
+      preHandler: csrfCheck(app),
+    },
     async (req, reply) => {
       const checked = decisionForm.safeParse(req.body);
       if (!checked.success) return reply.redirect('/appeals?notice=invalid', 303);
@@ -130,7 +182,10 @@ export const appealRoutes: FastifyPluginAsyncZod<AppealRouteOptions> = async (ap
       const { aid } = req.params;
       const { outcome, note } = checked.data;
       const done = await decideAppeal(db, aid, { outcome, note, by: signedInUser(req).username }, report);
-      if (done) void getAppeal(db, aid).then((a) => (a ? notifier.appealDecided(a, outcome, note) : false)).catch(() => false);
+      if (done)
+        void getAppeal(db, aid)
+          .then((a) => (a ? notifier.appealDecided(a, outcome, note) : false))
+          .catch(() => false);
       return reply.redirect(`/appeals?notice=${done ? 'decided' : 'gone'}`, 303);
     },
   );

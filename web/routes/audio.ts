@@ -21,7 +21,11 @@ export interface AudioRouteOptions {
 /** Registers `GET /calls/:id/audio`. */
 export const audioRoutes: FastifyPluginAsyncZod<AudioRouteOptions> = async (app, opts) => {
   const { config, calls } = opts;
-  const audio = new AudioStreamer(opts.storage, path.join(config.workDir, `callqa-web-audio-${process.pid}-${Math.random().toString(36).slice(2, 8)}`), config.ffmpegTimeLimitMs);
+  const audio = new AudioStreamer(
+    opts.storage,
+    path.join(config.workDir, `callqa-web-audio-${process.pid}-${Math.random().toString(36).slice(2, 8)}`),
+    config.ffmpegTimeLimitMs,
+  );
   app.addHook('onClose', async () => audio.close());
 
   app.get('/calls/:id/audio', { schema: { params: callParams } }, async (req, reply) => {

@@ -45,7 +45,9 @@ export interface CallContext {
    * next-call links keep; `refused` re-shows a review form that was not saved; `status` defaults to 200.
    */
   renderCallPage(
-    req: FastifyRequest, reply: FastifyReply, call: CallView,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    call: CallView,
     extra: { back: QueueFilter; notice?: string; refused?: CallPageRefusal; status?: number },
   ): Promise<FastifyReply>;
 }
@@ -74,7 +76,11 @@ export function createCallContext(deps: { config: Config; db: Pool; storage: Obj
         return undefined;
       }
       if (!mayOpenCall(user, call, web.assignment)) {
-        sendHtml(reply, errorPage('无权访问', user.role === 'agent' ? '这不是您的通话。' : '此通话已分配给其他质检员。', user, reply.generateCsrf()), 403);
+        sendHtml(
+          reply,
+          errorPage('无权访问', user.role === 'agent' ? '这不是您的通话。' : '此通话已分配给其他质检员。', user, reply.generateCsrf()),
+          403,
+        );
         return undefined;
       }
       return call;
@@ -83,12 +89,20 @@ export function createCallContext(deps: { config: Config; db: Pool; storage: Obj
       const user = signedInUser(req);
       const mask = maskFor(web, user);
       const [report, transcript, reasons, audioInfo, missed, appeals] = await Promise.all([
-        loadReport(call.reportKey), loadTranscript(call.objectKey), listDismissReasons(db), storage.stat(call.bucket, call.objectKey),
+        loadReport(call.reportKey),
+        loadTranscript(call.objectKey),
+        listDismissReasons(db),
+        storage.stat(call.bucket, call.objectKey),
         call.sampled ? listMissedFindings(db, call.recordingId) : Promise.resolve([]),
         appealsOfCall(db, call.recordingId),
       ]);
       const csrf = reply.generateCsrf();
-      const findingExtras = new Map(call.findings.map((f) => [f.id, findingAppealHtml({ user, call, findingId: f.id, appeals, appealDays: web.appealDays, csrf, mask })]));
+      const findingExtras = new Map(
+        call.findings.map((f) => [
+          f.id,
+          findingAppealHtml({ user, call, findingId: f.id, appeals, appealDays: web.appealDays, csrf, mask }),
+        ]),
+      );
       const ruleset = report ? ((await rulesetOfVersion(db, report.rulesetVersion)) ?? (await activeRuleset(db))) : await activeRuleset(db);
       // After review, the breakdown shows what each rule still deducts, computed as the reviewed score is.
       let reviewed: ReviewedScore | undefined;
@@ -96,10 +110,27 @@ export function createCallContext(deps: { config: Config; db: Pool; storage: Obj
         const dismissed = new Set(call.findings.filter((f) => f.current === 'dismissed').map((f) => `${f.ruleId}#${f.ordinal}`));
         reviewed = rescoreReportByRule(report, (ruleId, ordinal) => dismissed.has(`${ruleId}#${ordinal}`), ruleset);
       }
-      return sendHtml(reply, callPageHtml({
-        user, csrf, call, report, transcript, mask, notice: extra.notice, reviewed, back: extra.back, findingExtras,
-        reasons: reasons.map((r) => r.label), phraseLabels: bannedPhraseLabels(ruleset), audioAvailable: !!audioInfo, refused: extra.refused, missed,
-      }), extra.status);
+      return sendHtml(
+        reply,
+        callPageHtml({
+          user,
+          csrf,
+          call,
+          report,
+          transcript,
+          mask,
+          notice: extra.notice,
+          reviewed,
+          back: extra.back,
+          findingExtras,
+          reasons: reasons.map((r) => r.label),
+          phraseLabels: bannedPhraseLabels(ruleset),
+          audioAvailable: !!audioInfo,
+          refused: extra.refused,
+          missed,
+        }),
+        extra.status,
+      );
     },
   };
 }

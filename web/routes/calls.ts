@@ -47,7 +47,11 @@ interface DecisionForm {
  * @param reasons the dismiss reasons in use (infra/db/dismiss-reasons-repository.ts)
  * @returns the form, or the message to show when it is incomplete
  */
-function readDecisionForm(body: { decision?: string; reason?: string; comment?: string }, missingReason: string, reasons: string[]): DecisionForm | string {
+function readDecisionForm(
+  body: { decision?: string; reason?: string; comment?: string },
+  missingReason: string,
+  reasons: string[],
+): DecisionForm | string {
   const { decision } = body;
   const reason = body.reason?.trim() ?? '';
   const comment = body.comment?.trim().slice(0, 2000) ?? '';
@@ -59,7 +63,11 @@ function readDecisionForm(body: { decision?: string; reason?: string; comment?: 
 
 /** Answers 400 with the message and a link back to the call the form was on. */
 function refuseDecision(req: FastifyRequest, reply: FastifyReply, recordingId: string, message: string): FastifyReply {
-  return sendHtml(reply, errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${recordingId}`, label: '返回这通通话' }), 400);
+  return sendHtml(
+    reply,
+    errorPage('无法保存', message, req.user, reply.generateCsrf(), { href: `/calls/${recordingId}`, label: '返回这通通话' }),
+    400,
+  );
 }
 
 /** What the routes need. */
@@ -82,7 +90,14 @@ export const callRoutes: FastifyPluginAsyncZod<CallRouteOptions> = async (app, o
       if (!call) return reply;
       const { saved: savedParam, notice: code } = req.query;
       const saved = savedParam !== undefined && savedParam !== '' ? savedParam : undefined;
-      const notice = saved === '1' ? '已保存复核结论。' : saved && /^[\w.-]{1,100}$/.test(saved) ? `已保存通话 ${saved} 的复核结论，这是队列里的下一通。` : code !== undefined && Object.hasOwn(CALL_NOTICES, code) ? CALL_NOTICES[code] : undefined;
+      const notice =
+        saved === '1'
+          ? '已保存复核结论。'
+          : saved && /^[\w.-]{1,100}$/.test(saved)
+            ? `已保存通话 ${saved} 的复核结论，这是队列里的下一通。`
+            : code !== undefined && Object.hasOwn(CALL_NOTICES, code)
+              ? CALL_NOTICES[code]
+              : undefined;
       return calls.renderCallPage(req, reply, call, { back: parseQueueFilter(req.query), notice });
     },
   );
@@ -94,7 +109,9 @@ export const callRoutes: FastifyPluginAsyncZod<CallRouteOptions> = async (app, o
     if (!transcript) return reply.code(404).type('text/plain; charset=utf-8').send('转写文件缺失。');
     const m = maskFor(config.web, signedInUser(req));
     const names: Record<string, string> = { agent: '坐席', customer: '来电人', unknown: '未知' };
-    const lines = transcript.segments.map((s) => `[${formatTime(s.start)}–${formatTime(s.end)}] ${names[s.speaker] ?? s.speaker}：${m(s.text)}`);
+    const lines = transcript.segments.map(
+      (s) => `[${formatTime(s.start)}–${formatTime(s.end)}] ${names[s.speaker] ?? s.speaker}：${m(s.text)}`,
+    );
     return reply
       .type('text/plain; charset=utf-8')
       .header('Content-Disposition', `attachment; filename="transcript-${call.recordingId}.txt"`)
@@ -117,7 +134,18 @@ export const callRoutes: FastifyPluginAsyncZod<CallRouteOptions> = async (app, o
       if (!call.findings.some((f) => f.id === fid)) return bad('该发现不属于此通话。');
       const report = await calls.loadReport(call.reportKey);
       if (!report) return sendHtml(reply, errorPage('无法保存', '报告文件缺失，无法重算得分。', user, reply.generateCsrf()), 503);
-      await recordDecision(db, { recordingId: call.recordingId, findingId: fid, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: user.username }, report);
+      await recordDecision(
+        db,
+        {
+          recordingId: call.recordingId,
+          findingId: fid,
+          decision,
+          reason: decision === 'dismissed' ? reason : undefined,
+          comment,
+          reviewer: user.username,
+        },
+        report,
+      );
       app.metrics.decisions.inc({ decision });
       return reply.redirect(`/calls/${call.recordingId}?saved=1#finding-${fid}`, 303);
     },
@@ -135,7 +163,13 @@ export const callRoutes: FastifyPluginAsyncZod<CallRouteOptions> = async (app, o
       if (typeof checked === 'string') return bad(checked);
       const { decision, reason, comment } = checked;
       if (call.findings.length || call.reviewStatus === 'none') return bad('此通话请逐条复核发现。');
-      await recordCallDecision(db, { recordingId: call.recordingId, decision, reason: decision === 'dismissed' ? reason : undefined, comment, reviewer: user.username });
+      await recordCallDecision(db, {
+        recordingId: call.recordingId,
+        decision,
+        reason: decision === 'dismissed' ? reason : undefined,
+        comment,
+        reviewer: user.username,
+      });
       app.metrics.decisions.inc({ decision });
       return reply.redirect(`/calls/${call.recordingId}${filterQuery(backFilter(req.body.back), { saved: '1' })}#call-review`, 303);
     },

@@ -13,7 +13,10 @@ import type { User } from '../../domain/user.js';
 export const RECORDING_ID = /^[0-9a-f]{40}$/;
 
 /** A database id in a path (findings, appeals, ruleset versions): 1–15 digits, as a number. */
-export const rowId = z.string().regex(/^[0-9]{1,15}$/).transform(Number);
+export const rowId = z
+  .string()
+  .regex(/^[0-9]{1,15}$/)
+  .transform(Number);
 
 /** `/calls/:id/…`: the recording id. */
 export const callParams = z.object({ id: z.string().regex(RECORDING_ID) });

@@ -45,13 +45,24 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
     // start-up), but it does not make the web app unhealthy.
     const asrProblem = asrModelProblem(config);
     const asr = { engine: config.asrEngine, status: asrProblem ? 'no_model' : 'ok', ...(asrProblem ? { problem: asrProblem } : {}) };
-    return reply.code(ok ? 200 : 503).header('Cache-Control', 'no-store').send({ status: ok ? 'ok' : 'degraded', checks, asr });
+    return reply
+      .code(ok ? 200 : 503)
+      .header('Cache-Control', 'no-store')
+      .send({ status: ok ? 'ok' : 'degraded', checks, asr });
   });
 
   app.get('/metrics', { config: { public: true } }, async (req, reply) => {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const tokenOk = !!metricsToken && !!bearer && bearer.length === metricsToken.length && timingSafeEqual(Buffer.from(bearer), Buffer.from(metricsToken));
-    if (!tokenOk && req.user?.role !== 'admin') return reply.code(req.user ? 403 : 401).type('text/plain; charset=utf-8').send('需要管理员登录或指标令牌。');
+    const tokenOk =
+      !!metricsToken &&
+      !!bearer &&
+      bearer.length === metricsToken.length &&
+      timingSafeEqual(Buffer.from(bearer), Buffer.from(metricsToken));
+    if (!tokenOk && req.user?.role !== 'admin')
+      return reply
+        .code(req.user ? 403 : 401)
+        .type('text/plain; charset=utf-8')
+        .send('需要管理员登录或指标令牌。');
     const { registry } = app.metrics;
     return reply.type(registry.contentType).send(await registry.metrics());
   });

@@ -21,7 +21,8 @@ import { errorPage, queuePageHtml } from '../views.js';
 import { csrfCheck, field, fieldList, form, query, RECORDING_ID, sentField, sendHtml } from './common.js';
 
 /** Shown instead of the results when a search was left out because it could reveal masked numbers. */
-const SEARCH_REFUSED_NOTICE = '您的角色看到的号码已遮挡，不能按号码搜索转写文本：搜索词里的数字须前后紧挨文字（如“下午3点”），本次未按文本筛选。';
+const SEARCH_REFUSED_NOTICE =
+  '您的角色看到的号码已遮挡，不能按号码搜索转写文本：搜索词里的数字须前后紧挨文字（如“下午3点”），本次未按文本筛选。';
 
 /**
  * Status messages a redirect may ask a page to show (`?notice=CODE`, with counts `n`, `k` and a reviewer's
@@ -66,7 +67,8 @@ export const queueRoutes: FastifyPluginAsyncZod<QueueRouteOptions> = async (app,
    */
   const queueFilterOf = (user: User, q: QueueFilterQuery, invalid?: string[]): { filter: QueueFilter; searchRefused: boolean } => {
     const filter = parseQueueFilter(q, invalid);
-    if (filter.q === undefined || (web.unmaskedRoles as string[]).includes(user.role) || !searchRevealsMaskedDigits(filter.q)) return { filter, searchRefused: false };
+    if (filter.q === undefined || (web.unmaskedRoles as string[]).includes(user.role) || !searchRevealsMaskedDigits(filter.q))
+      return { filter, searchRefused: false };
     delete filter.q;
     return { filter, searchRefused: true };
   };
@@ -89,12 +91,20 @@ export const queueRoutes: FastifyPluginAsyncZod<QueueRouteOptions> = async (app,
       user.role === 'officer' || user.role === 'agent' ? Promise.resolve([]) : listReviewers(db),
     ]);
     const pendingAppeals = user.role === 'supervisor' ? await countPendingAppeals(db) : 0;
-    const notice = [searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(q, reviewers), invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined,
-      pendingAppeals ? `有 ${pendingAppeals} 条申诉待处理（见“申诉”页）。` : undefined]
-      .filter(Boolean).join(' ') || undefined;
+    const notice =
+      [
+        searchRefused ? SEARCH_REFUSED_NOTICE : noticeOf(q, reviewers),
+        invalid.length ? `以下筛选条件无效，已忽略：${invalid.join('、')}。` : undefined,
+        pendingAppeals ? `有 ${pendingAppeals} 条申诉待处理（见“申诉”页）。` : undefined,
+      ]
+        .filter(Boolean)
+        .join(' ') || undefined;
     reply.header('Server-Timing', `db;dur=${elapsedMs.toFixed(1)}`);
     const phraseLabels = bannedPhraseLabels(await activeRuleset(db));
-    return sendHtml(reply, queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs, phraseLabels }));
+    return sendHtml(
+      reply,
+      queuePageHtml({ user, csrf: reply.generateCsrf(), filter, page, choices, reviewers, notice, elapsedMs, phraseLabels }),
+    );
   });
 
   app.post(

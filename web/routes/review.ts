@@ -44,7 +44,12 @@ const reviewBody = z.preprocess((v) => (v && typeof v === 'object' ? v : {}), z.
  *
  * @returns the decisions to append, or the refusal (message and the form's choices) when the form is incomplete
  */
-export function readReviewForm(body: Record<string, string | undefined>, call: CallView, reasons: string[], reviewer: string): Omit<NewDecision, 'recordingId'>[] | CallPageRefusal {
+export function readReviewForm(
+  body: Record<string, string | undefined>,
+  call: CallView,
+  reasons: string[],
+  reviewer: string,
+): Omit<NewDecision, 'recordingId'>[] | CallPageRefusal {
   const text = (k: string) => body[k]?.trim() ?? '';
   const choices: Record<number, FindingChoice> = {};
   const decisions: Omit<NewDecision, 'recordingId'>[] = [];
@@ -60,7 +65,14 @@ export function readReviewForm(body: Record<string, string | undefined>, call: C
     choices[f.id] = chosen;
     const decision = chosen.decision ?? (confirmAll && !f.current ? 'confirmed' : undefined);
     if (decision === 'dismissed' && !(chosen.reason && reasons.includes(chosen.reason))) errors.push(`第 ${i + 1} 条发现驳回须选择理由`);
-    if (decision) decisions.push({ findingId: f.id, decision, reason: decision === 'dismissed' ? chosen.reason : undefined, comment: chosen.comment, reviewer });
+    if (decision)
+      decisions.push({
+        findingId: f.id,
+        decision,
+        reason: decision === 'dismissed' ? chosen.reason : undefined,
+        comment: chosen.comment,
+        reviewer,
+      });
     else if (chosen.comment) decisions.push({ findingId: f.id, decision: 'comment', comment: chosen.comment, reviewer });
   }
   if (errors.length) return { error: `未保存：${errors.join('；')}。`, choices };
@@ -72,7 +84,13 @@ export function readReviewForm(body: Record<string, string | undefined>, call: C
  * The first pending call of the filtered queue (its order: newest first), other than `from`, that `user` may
  * open (the queue leaves out calls assigned to other officers when assignment is on).
  */
-export async function nextPendingCall(db: Pool, filter: QueueFilter, user: User, assignment: boolean, from?: string): Promise<string | undefined> {
+export async function nextPendingCall(
+  db: Pool,
+  filter: QueueFilter,
+  user: User,
+  assignment: boolean,
+  from?: string,
+): Promise<string | undefined> {
   const page = await queuePage(db, { ...filter, status: 'pending' }, user, assignment);
   return page.rows.find((r) => r.recordingId !== from)?.recordingId;
 }
@@ -88,7 +106,11 @@ export const reviewRoutes: FastifyPluginAsyncZod<ReviewRouteOptions> = async (ap
 
   app.post(
     '/calls/:id/review',
-    { schema: { params: callParams, querystring: query(queueFilterFields), body: reviewBody }, config: { roles: ['officer', 'supervisor'] }, preHandler: csrfCheck(app) },
+    {
+      schema: { params: callParams, querystring: query(queueFilterFields), body: reviewBody },
+      config: { roles: ['officer', 'supervisor'] },
+      preHandler: csrfCheck(app),
+    },
     async (req, reply) => {
       const call = await calls.openCall(req, reply, req.params.id);
       if (!call) return reply;
@@ -97,7 +119,12 @@ export const reviewRoutes: FastifyPluginAsyncZod<ReviewRouteOptions> = async (ap
       const checked = readReviewForm(req.body, call, reasons, signedInUser(req).username);
       if (!Array.isArray(checked)) return calls.renderCallPage(req, reply, call, { back, refused: checked, status: 400 });
       const report = await calls.loadReport(call.reportKey);
-      if (!report) return calls.renderCallPage(req, reply, call, { back, refused: { error: '未保存：报告文件缺失，无法重算得分。', choices: {} }, status: 503 });
+      if (!report)
+        return calls.renderCallPage(req, reply, call, {
+          back,
+          refused: { error: '未保存：报告文件缺失，无法重算得分。', choices: {} },
+          status: 503,
+        });
       await recordDecisions(db, call.recordingId, checked, report);
       for (const d of checked) app.metrics.decisions.inc({ decision: d.decision });
       const filter = backFilter(req.body.back);

@@ -67,13 +67,20 @@ function rulesPageHtml(opts: {
   const activateForm = (id: string, label: string) => `<form method="post" action="/rules/activate" class="inline">
 <input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="id" value="${esc(id)}"><button type="submit">${esc(label)}</button></form>`;
   const versionRows = opts.versions
-    .map((v) => `<tr><td><a href="/rules/versions/${v.id}">${esc(v.version)}</a></td><td>${esc(v.savedBy)}</td><td>${esc(formatDateTime(v.savedAt))}</td>
-<td>${v.active ? '<span class="active-mark">当前启用</span>' : activateForm(String(v.id), `启用 ${v.version}`)}</td></tr>`)
+    .map(
+      (
+        v,
+      ) => `<tr><td><a href="/rules/versions/${v.id}">${esc(v.version)}</a></td><td>${esc(v.savedBy)}</td><td>${esc(formatDateTime(v.savedAt))}</td>
+<td>${v.active ? '<span class="active-mark">当前启用</span>' : activateForm(String(v.id), `启用 ${v.version}`)}</td></tr>`,
+    )
     .join('\n');
   const shippedRow = `<tr><td>${esc(defaultRuleset().version)}（随软件发布的文件）</td><td>—</td><td>—</td>
 <td>${active.shipped ? '<span class="active-mark">当前启用</span>' : activateForm('shipped', '恢复使用随软件发布的规则')}</td></tr>`;
   const activationRows = opts.activations
-    .map((a) => `<li>${esc(formatDateTime(a.activatedAt))} ${esc(a.activatedBy)} 启用了 <strong>${esc(a.version ?? `${defaultRuleset().version}（随软件发布的文件）`)}</strong></li>`)
+    .map(
+      (a) =>
+        `<li>${esc(formatDateTime(a.activatedAt))} ${esc(a.activatedBy)} 启用了 <strong>${esc(a.version ?? `${defaultRuleset().version}（随软件发布的文件）`)}</strong></li>`,
+    )
     .join('');
   const err = opts.error;
   const errorLines = opts.draft.split('\n').length;
@@ -120,14 +127,34 @@ export const rulesRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, opts
   const roles: Role[] = ['supervisor', 'admin'];
   const { db } = opts;
 
-  async function page(req: FastifyRequest, reply: FastifyReply, extra: { draft?: string; error?: { message: string; line?: number }; notice?: string } = {}, status = 200) {
+  async function page(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    extra: { draft?: string; error?: { message: string; line?: number }; notice?: string } = {},
+    status = 200,
+  ) {
     const [versions, activations] = await Promise.all([listRulesetVersions(db), listRulesetActivations(db)]);
     const current = versions.find((v) => v.active);
     const latest = activations[0];
     const active = current
-      ? { version: current.version, by: latest?.activatedBy, at: latest?.activatedAt, yaml: (await getRulesetVersion(db, current.id))!.yaml!, shipped: false }
+      ? {
+          version: current.version,
+          by: latest?.activatedBy,
+          at: latest?.activatedAt,
+          yaml: (await getRulesetVersion(db, current.id))!.yaml!,
+          shipped: false,
+        }
       : { version: defaultRuleset().version, by: latest?.activatedBy, at: latest?.activatedAt, yaml: shippedYaml(), shipped: true };
-    const html = rulesPageHtml({ user: signedInUser(req), csrf: reply.generateCsrf(), active, versions, activations, draft: extra.draft ?? active.yaml, error: extra.error, notice: extra.notice });
+    const html = rulesPageHtml({
+      user: signedInUser(req),
+      csrf: reply.generateCsrf(),
+      active,
+      versions,
+      activations,
+      draft: extra.draft ?? active.yaml,
+      error: extra.error,
+      notice: extra.notice,
+    });
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }
 
@@ -141,33 +168,54 @@ export const rulesRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, opts
     const body = `${STYLE}<p><a href="/rules">← 返回规则管理</a></p><h1>规则集 ${esc(row.version)}</h1>
 <p>由 ${esc(row.savedBy)} 于 ${esc(formatDateTime(row.savedAt))} 保存${row.active ? ' · <span class="active-mark">当前启用</span>' : ''}</p>
 ${yamlBlock(row.yaml!, `规则集 ${row.version}`)}`;
-    return reply.type('text/html; charset=utf-8').send(layout({ title: `规则集 ${row.version}`, user: signedInUser(req), csrf: reply.generateCsrf(), body }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(layout({ title: `规则集 ${row.version}`, user: signedInUser(req), csrf: reply.generateCsrf(), body }));
   });
 
-  app.post('/rules', { config: { roles }, bodyLimit: 2 * 1024 * 1024, schema: { body: form({ yaml: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
-    const yaml = req.body.yaml?.replace(/\r\n/g, '\n') ?? '';
-    if (!yaml.trim()) return page(req, reply, { draft: yaml, error: { message: '规则集内容为空。' } }, 400);
-    if (yaml.length > MAX_YAML_CHARS) return page(req, reply, { draft: yaml.slice(0, MAX_YAML_CHARS), error: { message: `规则集过长（上限 ${MAX_YAML_CHARS} 字符）。` } }, 400);
-    try {
-      const saved = await saveRulesetVersion(db, yaml, signedInUser(req).username);
-      return reply.redirect(`/rules?notice=${encodeURIComponent(`已保存版本 ${saved.version}（尚未启用）。`)}`, 303);
-    } catch (error) {
-      if (!(error instanceof RulesetStoreError)) throw error;
-      const message = error.kind === 'duplicate' ? `版本号已存在，请修改 version:（${error.message}）` : error.message;
-      return page(req, reply, { draft: yaml, error: { message, line: error.line } }, error.kind === 'duplicate' ? 409 : 400);
-    }
-  });
+  app.post(
+    '/rules',
+    { config: { roles }, bodyLimit: 2 * 1024 * 1024, schema: { body: form({ yaml: field }) }, preHandler: csrfCheck(app) },
+    async (req, reply) => {
+      const yaml = req.body.yaml?.replace(/\r\n/g, '\n') ?? '';
+      if (!yaml.trim()) return page(req, reply, { draft: yaml, error: { message: '规则集内容为空。' } }, 400);
+      if (yaml.length > MAX_YAML_CHARS)
+        return page(
+          req,
+          reply,
+          { draft: yaml.slice(0, MAX_YAML_CHARS), error: { message: `规则集过长（上限 ${MAX_YAML_CHARS} 字符）。` } },
+          400,
+        );
+      try {
+        const saved = await saveRulesetVersion(db, yaml, signedInUser(req).username);
+        return reply.redirect(`/rules?notice=${encodeURIComponent(`已保存版本 ${saved.version}（尚未启用）。`)}`, 303);
+      } catch (error) {
+        if (!(error instanceof RulesetStoreError)) throw error;
+        const message = error.kind === 'duplicate' ? `版本号已存在，请修改 version:（${error.message}）` : error.message;
+        return page(req, reply, { draft: yaml, error: { message, line: error.line } }, error.kind === 'duplicate' ? 409 : 400);
+      }
+    },
+  );
 
-  app.post('/rules/activate', { config: { roles }, schema: { body: form({ id: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
-    const { id: sent } = req.body;
-    const id = sent === 'shipped' ? null : sent !== undefined && /^[0-9]{1,15}$/.test(sent) ? Number(sent) : undefined;
-    if (id === undefined) return page(req, reply, { error: { message: '请选择要启用的版本。' } }, 400);
-    try {
-      const version = await activateRulesetVersion(db, id, signedInUser(req).username);
-      return reply.redirect(`/rules?notice=${encodeURIComponent(`已启用规则集 ${version}，新分析的通话将按此评分。`)}`, 303);
-    } catch (error) {
-      if (!(error instanceof RulesetStoreError)) throw error;
-      return page(req, reply, { error: { message: error.kind === 'not_found' ? '没有这个规则集版本。' : `无法启用：${error.message}` } }, error.kind === 'not_found' ? 404 : 400);
-    }
-  });
+  app.post(
+    '/rules/activate',
+    { config: { roles }, schema: { body: form({ id: field }) }, preHandler: csrfCheck(app) },
+    async (req, reply) => {
+      const { id: sent } = req.body;
+      const id = sent === 'shipped' ? null : sent !== undefined && /^[0-9]{1,15}$/.test(sent) ? Number(sent) : undefined;
+      if (id === undefined) return page(req, reply, { error: { message: '请选择要启用的版本。' } }, 400);
+      try {
+        const version = await activateRulesetVersion(db, id, signedInUser(req).username);
+        return reply.redirect(`/rules?notice=${encodeURIComponent(`已启用规则集 ${version}，新分析的通话将按此评分。`)}`, 303);
+      } catch (error) {
+        if (!(error instanceof RulesetStoreError)) throw error;
+        return page(
+          req,
+          reply,
+          { error: { message: error.kind === 'not_found' ? '没有这个规则集版本。' : `无法启用：${error.message}` } },
+          error.kind === 'not_found' ? 404 : 400,
+        );
+      }
+    },
+  );
 };

@@ -31,8 +31,17 @@ const NOTICES: Record<string, (n: number) => string> = {
   invalid: () => '输入无效：比例须为 0–100 的数，线路或坐席须填写，日期须为 yyyy-mm-dd。',
 };
 
-const rateForm = z.object({ scope: z.enum(['line', 'agent']), key: z.string().trim().min(1).max(100), percent: z.coerce.number().min(0).max(100) });
-const drawForm = z.object({ date: z.string().regex(/^[12]\d{3}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)) });
+const rateForm = z.object({
+  scope: z.enum(['line', 'agent']),
+  key: z.string().trim().min(1).max(100),
+  percent: z.coerce.number().min(0).max(100),
+});
+const drawForm = z.object({
+  date: z
+    .string()
+    .regex(/^[12]\d{3}-\d{2}-\d{2}$/)
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)),
+});
 /** A missed finding: a rule id of the norms (RULE_NAMES), a time in seconds, a note (e.g. the phrase said). */
 const missedForm = z.object({
   rule: z.string().regex(/^[a-z_]{3,40}$/),
@@ -40,11 +49,21 @@ const missedForm = z.object({
   note: z.string().trim().max(500).default(''),
 });
 
-function pageHtml(user: User, csrf: string, rates: SamplingRate[], choices: { agents: string[]; lines: string[] }, notice?: string): string {
+function pageHtml(
+  user: User,
+  csrf: string,
+  rates: SamplingRate[],
+  choices: { agents: string[]; lines: string[] },
+  notice?: string,
+): string {
   const rows = rates
-    .map((r) => `<tr><td>${r.scope === 'line' ? '线路' : '坐席'}</td><td>${esc(r.key)}</td><td>${(r.rate * 100).toFixed(1)}%</td><td>${esc(r.setBy)}</td><td>${esc(formatDateTime(r.setAt))}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${r.scope === 'line' ? '线路' : '坐席'}</td><td>${esc(r.key)}</td><td>${(r.rate * 100).toFixed(1)}%</td><td>${esc(r.setBy)}</td><td>${esc(formatDateTime(r.setAt))}</td></tr>`,
+    )
     .join('');
-  const list = (id: string, values: string[]) => `<datalist id="${id}">${values.map((v) => `<option value="${esc(v)}">`).join('')}</datalist>`;
+  const list = (id: string, values: string[]) =>
+    `<datalist id="${id}">${values.map((v) => `<option value="${esc(v)}">`).join('')}</datalist>`;
   const hidden = `<input type="hidden" name="_csrf" value="${esc(csrf)}">`;
   return layout({
     title: '抽检设置',
@@ -69,33 +88,57 @@ export const samplingRoutes: FastifyPluginAsyncZod<SamplingRouteOptions> = async
   const roles = { roles: ['supervisor', 'admin'] as User['role'][] };
   app.get('/settings/sampling', { config: roles, schema: { querystring: query({ notice: field, n: field }) } }, async (req, reply) => {
     const { notice: code, n: count } = req.query;
-    const notice = code !== undefined && Object.hasOwn(NOTICES, code) ? NOTICES[code]!(count !== undefined && /^\d{1,6}$/.test(count) ? Number(count) : 0) : undefined;
+    const notice =
+      code !== undefined && Object.hasOwn(NOTICES, code)
+        ? NOTICES[code]!(count !== undefined && /^\d{1,6}$/.test(count) ? Number(count) : 0)
+        : undefined;
     const html = pageHtml(signedInUser(req), reply.generateCsrf(), await listSamplingRates(db), await filterChoices(db), notice);
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.post('/settings/sampling', { config: roles, schema: { body: form({ scope: field, key: field, percent: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
-    const checked = rateForm.safeParse(req.body);
-    if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
-    await setSamplingRate(db, checked.data.scope, checked.data.key, checked.data.percent / 100, signedInUser(req).username);
-    return reply.redirect('/settings/sampling?notice=saved', 303);
-  });
-  app.post('/settings/sampling/draw', { config: roles, schema: { body: form({ date: field }) }, preHandler: csrfCheck(app) }, async (req, reply) => {
-    const checked = drawForm.safeParse(req.body);
-    if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
-    const drawn = await drawSample(db, checked.data.date, opts.timeZone);
-    return reply.redirect(`/settings/sampling?notice=drawn&n=${drawn.length}`, 303);
-  });
+  app.post(
+    '/settings/sampling',
+    { config: roles, schema: { body: form({ scope: field, key: field, percent: field }) }, preHandler: csrfCheck(app) },
+    async (req, reply) => {
+      const checked = rateForm.safeParse(req.body);
+      if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
+      await setSamplingRate(db, checked.data.scope, checked.data.key, checked.data.percent / 100, signedInUser(req).username);
+      return reply.redirect('/settings/sampling?notice=saved', 303);
+    },
+  );
+  app.post(
+    '/settings/sampling/draw',
+    { config: roles, schema: { body: form({ date: field }) }, preHandler: csrfCheck(app) },
+    async (req, reply) => {
+      const checked = drawForm.safeParse(req.body);
+      if (!checked.success) return reply.redirect('/settings/sampling?notice=invalid', 303);
+      const drawn = await drawSample(db, checked.data.date, opts.timeZone);
+      return reply.redirect(`/settings/sampling?notice=drawn&n=${drawn.length}`, 303);
+    },
+  );
   app.post(
     '/calls/:id/missed-findings',
-    { schema: { params: callParams, body: form({ rule: field, start: field, note: field, back: field }) }, config: { roles: ['officer', 'supervisor'] }, preHandler: csrfCheck(app) },
+    {
+      schema: { params: callParams, body: form({ rule: field, start: field, note: field, back: field }) },
+      config: { roles: ['officer', 'supervisor'] },
+      preHandler: csrfCheck(app),
+    },
     async (req, reply) => {
       const call = await calls.openCall(req, reply, req.params.id);
       if (!call) return reply;
       const checked = missedForm.safeParse(req.body);
       const back = backFilter(req.body.back);
       const valid = checked.success && Object.hasOwn(RULE_NAMES, checked.data.rule);
-      if (!valid || !call.sampled) return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: call.sampled ? 'missed-invalid' : 'not-sampled' })}#missed`, 303);
-      await addMissedFinding(db, call.recordingId, { ruleId: checked.data.rule, startSec: checked.data.start, note: checked.data.note, reviewer: signedInUser(req).username });
+      if (!valid || !call.sampled)
+        return reply.redirect(
+          `/calls/${call.recordingId}${filterQuery(back, { notice: call.sampled ? 'missed-invalid' : 'not-sampled' })}#missed`,
+          303,
+        );
+      await addMissedFinding(db, call.recordingId, {
+        ruleId: checked.data.rule,
+        startSec: checked.data.start,
+        note: checked.data.note,
+        reviewer: signedInUser(req).username,
+      });
       return reply.redirect(`/calls/${call.recordingId}${filterQuery(back, { notice: 'missed-saved' })}#missed`, 303);
     },
   );

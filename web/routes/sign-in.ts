@@ -29,8 +29,16 @@ const SIGN_IN_REQUESTS_PER_IP = { max: 300, timeWindow: '1 minute' };
 
 /** The sign-in form's user name and password: without NUL characters, at most 200 and 1024 characters (a missing field is empty). */
 const credentials = z.object({
-  username: z.string().max(200).refine((s) => !s.includes('\u0000')).default(''),
-  password: z.string().max(1024).refine((s) => !s.includes('\u0000')).default(''),
+  username: z
+    .string()
+    .max(200)
+    .refine((s) => !s.includes('\u0000'))
+    .default(''),
+  password: z
+    .string()
+    .max(1024)
+    .refine((s) => !s.includes('\u0000'))
+    .default(''),
 });
 
 /** A safe local redirect target (a path on this site), else `/`. */
@@ -86,7 +94,8 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (ap
       }
       const username = checked.data.username.trim();
       const password = checked.data.password;
-      const result = username && password ? await authenticate(db, username, password, req.ip) : ({ ok: false, reason: 'bad_credentials' } as const);
+      const result =
+        username && password ? await authenticate(db, username, password, req.ip) : ({ ok: false, reason: 'bad_credentials' } as const);
       app.metrics.logins.inc({ result: result.ok ? 'ok' : result.reason });
       if (!result.ok) {
         await countFailure();
@@ -95,7 +104,12 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRouteOptions> = async (ap
       }
       const token = await createSession(db, result.user.id, web.sessionHours);
       reply.setCookie(SESSION_COOKIE, token, {
-        signed: true, httpOnly: true, sameSite: 'strict', secure: web.cookieSecure, path: '/', maxAge: web.sessionHours * 3600,
+        signed: true,
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: web.cookieSecure,
+        path: '/',
+        maxAge: web.sessionHours * 3600,
       });
       return reply.redirect(next, 303);
     },

@@ -57,7 +57,10 @@ export const statsRoutes: FastifyPluginAsyncZod<{ storage: ObjectStorage; bucket
       .map(([month, names]) => {
         const links = names
           .sort()
-          .map((n) => `<a href="/stats/${esc(month)}/${n.split('/').map(encodeURIComponent).join('/')}">${esc(FILE_LABELS.find(([re]) => re.test(n))?.[1] ?? '')} ${esc(n)}</a>`)
+          .map(
+            (n) =>
+              `<a href="/stats/${esc(month)}/${n.split('/').map(encodeURIComponent).join('/')}">${esc(FILE_LABELS.find(([re]) => re.test(n))?.[1] ?? '')} ${esc(n)}</a>`,
+          )
           .join('<br>');
         return `<tr><td>${esc(month)}</td><td>${links}</td></tr>`;
       })
@@ -65,7 +68,9 @@ export const statsRoutes: FastifyPluginAsyncZod<{ storage: ObjectStorage; bucket
     const body = `<h1>月度统计</h1>
 <p>每月 1 日凌晨自动生成上月统计；复核补录后可由管理员运行 <code>callqa stats --month yyyy-mm</code> 重新生成。</p>
 ${rows ? `<table><thead><tr><th>月份</th><th>文件</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>尚无统计。</p>'}`;
-    return reply.type('text/html; charset=utf-8').send(layout({ title: '月度统计', user: signedInUser(req), body, csrf: reply.generateCsrf() }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(layout({ title: '月度统计', user: signedInUser(req), body, csrf: reply.generateCsrf() }));
   });
 
   const send = async (month: string, name: string, reply: FastifyReply) => {
@@ -79,6 +84,10 @@ ${rows ? `<table><thead><tr><th>月份</th><th>文件</th></tr></thead><tbody>${
     if (type.download) reply.header('Content-Disposition', `attachment; filename="${name.replace('csv/', `${month}-`)}"`);
     return reply.send(body);
   };
-  app.get('/stats/:month/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) => send(req.params.month, req.params.file, reply));
-  app.get('/stats/:month/csv/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) => send(req.params.month, `csv/${req.params.file}`, reply));
+  app.get('/stats/:month/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) =>
+    send(req.params.month, req.params.file, reply),
+  );
+  app.get('/stats/:month/csv/:file', { config: { roles }, schema: { params: fileParams } }, (req, reply) =>
+    send(req.params.month, `csv/${req.params.file}`, reply),
+  );
 };

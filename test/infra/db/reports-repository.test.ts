@@ -9,10 +9,27 @@ import { TEST_DATABASE_URL } from '../../support/integration.js';
 describe('report summaries and findings', () => {
   let db: Pool;
   const id = `test-${randomBytes(8).toString('hex')}`;
-  const finding = (ordinal: number) => ({ ruleId: 'banned_phrase', ordinal, phraseId: `B0${ordinal + 1}`, start: ordinal, end: ordinal + 1, speaker: 'agent', text: '不知道' });
+  const finding = (ordinal: number) => ({
+    ruleId: 'banned_phrase',
+    ordinal,
+    phraseId: `B0${ordinal + 1}`,
+    start: ordinal,
+    end: ordinal + 1,
+    speaker: 'agent',
+    text: '不知道',
+  });
   const summary = (findings: ReportSummary['findings']): ReportSummary => ({
-    recordingId: id, callId: 'c1', durationSec: 10, score: 80, flagged: true, rulesetVersion: 'v-test',
-    ruleStatuses: { banned_phrase: 'fail' }, bannedPhrases: [], reportKey: 'reports/x', analyzedAt: new Date().toISOString(), findings,
+    recordingId: id,
+    callId: 'c1',
+    durationSec: 10,
+    score: 80,
+    flagged: true,
+    rulesetVersion: 'v-test',
+    ruleStatuses: { banned_phrase: 'fail' },
+    bannedPhrases: [],
+    reportKey: 'reports/x',
+    analyzedAt: new Date().toISOString(),
+    findings,
   });
   const rows = async () => (await db.query('SELECT id, ordinal FROM findings WHERE recording_id = $1 ORDER BY ordinal', [id])).rows;
 
@@ -32,14 +49,17 @@ describe('report summaries and findings', () => {
     await db.query(`INSERT INTO review_decisions (finding_id, decision, reviewer) VALUES ($1, 'confirmed', 'tester')`, [first[2].id]);
     await saveReportSummary(db, summary([finding(0)]));
     expect((await rows()).map((r) => r.ordinal)).toEqual([0, 2]);
-    const { rows: [status] } = await db.query('SELECT status FROM recordings WHERE id = $1', [id]);
+    const {
+      rows: [status],
+    } = await db.query('SELECT status FROM recordings WHERE id = $1', [id]);
     expect(status.status).toBe('reported');
   });
 
   it('sets the review status from the flag when a call is scored, and keeps a finished review when it is scored again', async () => {
     const other = `status-${randomBytes(8).toString('hex')}`;
     await upsertQueuedRecording(db, { id: other, bucket: 'b', objectKey: `k/${other}`, etag: 'e', sizeBytes: 1 });
-    const reviewStatus = async () => (await db.query('SELECT review_status FROM reports WHERE recording_id = $1', [other])).rows[0].review_status;
+    const reviewStatus = async () =>
+      (await db.query('SELECT review_status FROM reports WHERE recording_id = $1', [other])).rows[0].review_status;
     const save = (flagged: boolean) => saveReportSummary(db, { ...summary([]), recordingId: other, flagged });
     await save(false);
     expect(await reviewStatus()).toBe('none');
