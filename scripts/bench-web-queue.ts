@@ -30,6 +30,7 @@ import { createUser } from '../web/accounts.js';
 import { encodeCursor } from '../web/review-data.js';
 import { countReportsByReviewStatus } from '../infra/db/reports-repository.js';
 import { queueCursorAt } from '../infra/db/reviews-repository.js';
+import { analyzeTables, insertSyntheticQueue } from '../infra/db/synthetic-calls.js';
 import { buildWebServer } from '../web/server.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/callqa_bench';
@@ -38,59 +39,23 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const PASSWORD = 'bench-password-123';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Words of the generated transcripts (searched by the queue's text filter). */
+const PHRASES = [
+  '您好，请问有什么可以帮您？',
+  '我想问一下补办结婚证要带什么材料。',
+  '请稍等，我帮您查一下。',
+  '需要身份证和户口本。',
+  '好的，谢谢，再见。',
+  '不知道。你去问民政局。',
+  '社保卡丢了怎么办？',
+  '公积金提取需要哪些手续？',
+];
+
+/** Fills the scratch database with CALLS synthetic calls; returns the time it took, in milliseconds. */
 async function seed(pool: pg.Pool): Promise<number> {
   const started = performance.now();
-  await pool.query(
-    `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, call_id, status)
-     SELECT (md5('bench' || g) || lpad(to_hex(g), 8, '0')), 'recordings', to_char(timestamp '2026-09-01' + (g % 90) * interval '1 day', 'YYYY/MM/DD/') || 'call-' || g || '.wav',
-            md5(g::text), 240000 + g % 100000, 'bench-' || g, 'reported'
-     FROM generate_series(1, $1) g`,
-    [CALLS],
-  );
-  await pool.query(
-    `INSERT INTO reports (recording_id, call_id, agent_id, started_at, duration_sec, score, flagged, ruleset_version, rule_statuses,
-                          banned_phrases, transcript_kind, report_key, analyzed_at, line, review_status)
-     SELECT (md5('bench' || g) || lpad(to_hex(g), 8, '0')), 'bench-' || g, 'A' || lpad((g % 40)::text, 3, '0'),
-            timestamptz '2026-09-01 08:00+08' + (g % 90) * interval '1 day' + (g * 37 % 36000) * interval '1 second',
-            60 + g % 600,
-            CASE WHEN g % 10 < 3 THEN 40 + g % 45 ELSE 100 END,
-            g % 10 < 3,
-            'service-norms@1',
-            jsonb_build_object('opening_greeting', CASE WHEN g % 10 = 0 THEN 'fail' ELSE 'pass' END,
-                               'consent_before_hangup', CASE WHEN g % 10 = 1 THEN 'fail' ELSE 'pass' END,
-                               'banned_phrase', CASE WHEN g % 10 = 2 THEN 'fail' ELSE 'pass' END,
-                               'polite_language', 'pass'),
-            CASE WHEN g % 10 = 2 THEN ARRAY['B' || lpad((1 + g % 15)::text, 2, '0')] ELSE '{}' END,
-            'asr', 'reports/call-' || g || '.report.json', now(),
-            (ARRAY['12345 政务热线', '婚姻登记', '社保', '公积金', '不动产登记', '户籍'])[1 + g % 6],
-            CASE WHEN g % 10 >= 3 THEN 'none' WHEN g % 7 = 0 THEN 'confirmed' WHEN g % 7 = 1 THEN 'dismissed' ELSE 'pending' END
-     FROM generate_series(1, $1) g`,
-    [CALLS],
-  );
-  await pool.query(
-    `INSERT INTO findings (recording_id, ruleset_version, rule_id, ordinal, phrase_id, start_sec, end_sec, speaker, text, confidence)
-     SELECT recording_id, ruleset_version, CASE WHEN banned_phrases = '{}' THEN 'opening_greeting' ELSE 'banned_phrase' END, 0,
-            banned_phrases[1], 6.2, 8.8, 'agent', '不知道。你去问民政局。', 0.9
-     FROM reports WHERE flagged`,
-  );
-  const phrases = [
-    '您好，请问有什么可以帮您？',
-    '我想问一下补办结婚证要带什么材料。',
-    '请稍等，我帮您查一下。',
-    '需要身份证和户口本。',
-    '好的，谢谢，再见。',
-    '不知道。你去问民政局。',
-    '社保卡丢了怎么办？',
-    '公积金提取需要哪些手续？',
-  ];
-  await pool.query(
-    `INSERT INTO transcript_texts (recording_id, body)
-     SELECT (md5('bench' || g) || lpad(to_hex(g), 8, '0')),
-            array_to_string(ARRAY(SELECT ($2::text[])[1 + (g * k) % 8] FROM generate_series(1, 24) k), E'\\n') || E'\\n通话编号' || g
-     FROM generate_series(1, $1) g`,
-    [CALLS, phrases],
-  );
-  await pool.query('ANALYZE');
+  await insertSyntheticQueue(pool, CALLS, PHRASES);
+  await analyzeTables(pool);
   return performance.now() - started;
 }
 
