@@ -130,10 +130,10 @@ describe('logic and lookup forms', () => {
 });
 
 describe('phrase matching', () => {
-  it('prepares phrases once: normal form, sound characters from two characters up, refusing a phrase too short for maxEdits', () => {
+  it('prepares phrases once: normal form, sound characters (and their sound classes, every reading) from two characters up, refusing a phrase too short for maxEdits', () => {
     expect(preparePhrases(['再 見', '好'], true, ['p'])).toEqual([
-      { norm: '再见', chars: ['再', '见'], maxEdits: 0, clipped: false },
-      { norm: '好', chars: null, maxEdits: 0, clipped: false },
+      { norm: '再见', chars: ['再', '见'], sounds: [['zai'], ['jian', 'xian']], maxEdits: 0, clipped: false },
+      { norm: '好', chars: null, sounds: null, maxEdits: 0, clipped: false },
     ]);
     expect(compileError(() => preparePhrases(['有完没完'], true, ['p'], 2))).toBe(
       'p.0: phrase "有完没完" is too short for maxEdits 2 (needs at least 6 characters and no punctuation)',
