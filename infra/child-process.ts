@@ -88,13 +88,17 @@ export interface ChildResult {
   elapsedMs: number;
 }
 
-/** Options of {@link spawnOwnedChild}: working folder, environment, and whether stdin is a pipe (default: ignored). */
-export type OwnedChildOptions = Pick<SpawnOptions, 'cwd' | 'env'> & { stdin?: 'ignore' | 'pipe' };
+/**
+ * Options of {@link spawnOwnedChild}: working folder, environment, whether stdin is a pipe (default: ignored),
+ * and `ipc`: a Node program gets a message channel (`process.send`, JSON serialisation) besides the pipes.
+ */
+export type OwnedChildOptions = Pick<SpawnOptions, 'cwd' | 'env'> & { stdin?: 'ignore' | 'pipe'; ipc?: boolean };
 
 /**
  * Spawns `file args` in its own process group with the parent-death signal set (see the module comment),
  * stdout and stderr piped, stdin ignored unless `stdin: 'pipe'` (a long-lived child that takes requests on
- * stdin, e.g. pipeline/audio/vad.ts). For callers that read the streams themselves; stop it with
+ * stdin, e.g. pipeline/audio/vad.ts), with a message channel when `ipc` (a Node program that answers messages,
+ * e.g. the sherpa-onnx recognizer process). For callers that read the streams themselves; stop it with
  * {@link killChildGroup}.
  */
 export function spawnOwnedChild(
@@ -112,11 +116,12 @@ export function spawnOwnedChild(
   args: readonly string[],
   options: OwnedChildOptions = {},
 ): ChildProcessByStdio<Writable | null, Readable, Readable> {
-  const { stdin = 'ignore', ...spawnOptions } = options;
+  const { stdin = 'ignore', ipc = false, ...spawnOptions } = options;
   const [command, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', file, ...args]] : [file, [...args]];
   return spawn(command, argv, {
     ...spawnOptions,
-    stdio: [stdin, 'pipe', 'pipe'],
+    stdio: ipc ? [stdin, 'pipe', 'pipe', 'ipc'] : [stdin, 'pipe', 'pipe'],
+    serialization: 'json',
     detached: true,
     shell: false,
     windowsHide: true,

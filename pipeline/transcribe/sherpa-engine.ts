@@ -17,15 +17,17 @@
  *   VAD starts about 0.2 s late right after hold music (measured in test/audio/vad.test.ts), and both models
  *   lose the first syllable when cut exactly at its onset. Utterances keep the stretch's own (unpadded)
  *   times on the channel's timeline.
- * - The recognizer runs in a child process (./sherpa-recognizer-process.cjs) that loads the model once per
+ * - The recognizer runs in a child process (./sherpa-recognizer-process.cjs, spawned through infra/child-process.ts:
+ *   its own process group, killed with the worker, a message channel for requests) that loads the model once per
  *   engine (with one trial decode) and is killed on close, on abort and when a channel runs past its
  *   wall-clock limit (the next channel starts a new one). A child process, not a worker thread, because
  *   sherpa-onnx aborts the whole process on a model.onnx that is not ONNX and on a tokens.txt of another
  *   model; both become `no_model` with the process's last stderr lines.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { collectBoundedStderr, killChildGroup, spawnOwnedChild } from '../../infra/child-process.js';
 import { projectRoot } from '../../infra/paths.js';
 import { BadInputError, TimeLimitError } from '../../domain/errors.js';
 import type { EngineDescriptor, EngineInput, EngineUtterance, SpeechStretch, TranscriptionEngine } from './engine.js';
@@ -193,8 +195,6 @@ interface DecodeAnswer {
 }
 
 const PROCESS_PATH = path.join(projectRoot, 'pipeline', 'transcribe', 'sherpa-recognizer-process.cjs');
-/** Bytes of the recognizer process's stderr kept for error messages (its last lines). */
-const STDERR_KEEP = 4096;
 
 class AbortedError extends Error {
   override readonly name = 'AbortError';
@@ -295,7 +295,7 @@ class SherpaEngine implements TranscriptionEngine {
   }
 
   private kill(): void {
-    this.child?.kill('SIGKILL');
+    if (this.child) killChildGroup(this.child);
     this.child = undefined;
     this.recognizer = undefined;
   }
@@ -313,13 +313,10 @@ class SherpaEngine implements TranscriptionEngine {
   }
 
   private async start(files: SherpaModelFiles): Promise<Recognizer> {
-    const child = fork(PROCESS_PATH, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    const child = spawnOwnedChild(process.execPath, [PROCESS_PATH], { ipc: true });
     this.child = child;
-    let stderr = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_KEEP);
-    });
+    child.stdout.resume();
+    const stderrText = collectBoundedStderr(child.stderr);
     const pending = new Map<number, { resolve: (m: DecodeAnswer) => void; reject: (e: Error) => void }>();
     let onLoad: { resolve: (m: { type?: string; error?: string }) => void; reject: (e: Error) => void } | undefined;
     const loadAnswer = new Promise<{ type?: string; error?: string }>((resolve, reject) => (onLoad = { resolve, reject }));
@@ -337,12 +334,12 @@ class SherpaEngine implements TranscriptionEngine {
       p?.resolve(m as DecodeAnswer);
     });
     child.on('exit', (code, signal) =>
-      failAll(new Error(`${ENGINE_LABEL[this.kind]} recognizer process exited (code ${code}, signal ${signal}): ${stderr.trim()}`)),
+      failAll(new Error(`${ENGINE_LABEL[this.kind]} recognizer process exited (code ${code}, signal ${signal}): ${stderrText().trim()}`)),
     );
     child.on('error', failAll);
     const recognizer: Recognizer = {
       child,
-      stderr: () => stderr.trim(),
+      stderr: () => stderrText().trim(),
       decode: (request) =>
         new Promise((resolve, reject) => {
           if (exitError) return reject(exitError);
@@ -357,12 +354,12 @@ class SherpaEngine implements TranscriptionEngine {
     try {
       loaded = await loadAnswer;
     } catch (error) {
-      child.kill('SIGKILL');
+      killChildGroup(child);
       throw this.noModel(files, (error as Error).message);
     }
     if (loaded.type !== 'ready') {
-      child.kill('SIGKILL');
-      throw this.noModel(files, `${loaded.error ?? 'no answer'} ${stderr.trim()}`);
+      killChildGroup(child);
+      throw this.noModel(files, `${loaded.error ?? 'no answer'} ${stderrText().trim()}`);
     }
     return recognizer;
   }
