@@ -195,14 +195,19 @@ export interface Config {
   databaseUrl: string;
   /** Which transcription engine runs (`ASR_ENGINE`). */
   asrEngine: AsrEngineId;
+  /** Settings of the whisper.cpp engine (pipeline/transcribe/whisper-engine.ts `WhisperEngineSettings`). */
   whisper: {
+    /** whisper-cli program (`WHISPER_BIN`). */
     binaryPath: string;
-    /** Absent: transcription fails each job with reason `no_model`. */
+    /** ggml model file (`WHISPER_MODEL`); absent: transcription fails each job with reason `no_model`. */
     modelPath?: string;
+    /** Decoder threads (`WHISPER_THREADS`). */
     threads: number;
+    /** Spoken language code (`WHISPER_LANGUAGE`), e.g. `zh`. */
     language: string;
+    /** Wall-clock limit of one whisper.cpp run (all windows of a recording's channels), milliseconds (`WHISPER_TIME_LIMIT_MS`). */
     timeLimitMs: number;
-    /** whisper-cli `-nth`, 0..1 (see pipeline/transcribe/whisper.ts). */
+    /** whisper-cli `-nth`, no-speech threshold 0..1 (`WHISPER_NO_SPEECH_THRESHOLD`; see pipeline/transcribe/whisper.ts). */
     noSpeechThreshold: number;
   };
   /**

@@ -238,7 +238,8 @@ export interface ConfirmedFindingRow {
   callId: string;
   agentId: string;
   line: string;
-  startedLocal: string;
+  /** Call start, local `yyyy-mm-dd hh:mm:ss`. */
+  startedAt: string;
   ruleId: string;
   phraseId: string;
   /** Seconds from the start of the recording. */
@@ -246,7 +247,8 @@ export interface ConfirmedFindingRow {
   endSec: number;
   text: string;
   reviewer: string;
-  decidedLocal: string;
+  /** Local `yyyy-mm-dd hh:mm:ss`. */
+  decidedAt: string;
 }
 
 /** The month's confirmed findings (latest decision `confirmed`), in call start order. */
@@ -268,14 +270,14 @@ export async function confirmedFindings(db: Pool, w: MonthWindow): Promise<Confi
     callId: r.call_id,
     agentId: r.agent,
     line: r.line,
-    startedLocal: r.started_local,
+    startedAt: r.started_local,
     ruleId: r.rule_id,
     phraseId: r.phrase_id,
     startSec: r.start_sec,
     endSec: r.end_sec,
     text: r.text,
     reviewer: r.reviewer,
-    decidedLocal: r.decided_local,
+    decidedAt: r.decided_local,
   }));
 }
 

@@ -51,6 +51,7 @@ import {
   monthCallCounts,
   monthFindingCounts,
   type CallCountsRow,
+  type ConfirmedFindingRow,
   type GroupKey,
   type ScopeKind,
 } from '../../infra/db/stats-repository.js';
@@ -188,23 +189,11 @@ export interface TrendRow {
   figures: Figures;
 }
 
-/** A finding confirmed by review. `text` is already masked (see domain/privacy.ts); times are local. */
-export interface ConfirmedViolation {
-  callId: string;
-  agentId: string;
-  line: string;
-  /** Call start, local `yyyy-mm-dd hh:mm:ss`. */
-  startedAt: string;
-  ruleId: string;
-  phraseId: string;
-  /** Seconds from the start of the recording. */
-  startSec: number;
-  endSec: number;
-  text: string;
-  reviewer: string;
-  /** Local `yyyy-mm-dd hh:mm:ss`. */
-  decidedAt: string;
-}
+/**
+ * A finding confirmed by review, as the repository reads it ({@link ConfirmedFindingRow}), with `text` masked
+ * (see domain/privacy.ts) and an unknown agent or line written {@link UNKNOWN_KEY}; times are local.
+ */
+export type ConfirmedViolation = ConfirmedFindingRow;
 
 /** Everything the outputs show for one month. Deterministic: same data, same object (keys sorted). */
 export interface MonthlyStats {
@@ -449,19 +438,7 @@ export async function queryConfirmedViolations(
   mask: (text: string) => string,
 ): Promise<ConfirmedViolation[]> {
   const rows = await confirmedFindings(db, { ...monthBounds(month), timeZone });
-  return rows.map((r) => ({
-    callId: r.callId,
-    agentId: r.agentId || UNKNOWN_KEY,
-    line: r.line || UNKNOWN_KEY,
-    startedAt: r.startedLocal,
-    ruleId: r.ruleId,
-    phraseId: r.phraseId,
-    startSec: r.startSec,
-    endSec: r.endSec,
-    text: mask(r.text),
-    reviewer: r.reviewer,
-    decidedAt: r.decidedLocal,
-  }));
+  return rows.map((r) => ({ ...r, agentId: r.agentId || UNKNOWN_KEY, line: r.line || UNKNOWN_KEY, text: mask(r.text) }));
 }
 
 /**

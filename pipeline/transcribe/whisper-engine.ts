@@ -28,6 +28,7 @@ import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { readWavInfo, PREPARED_SAMPLE_RATE } from '../audio/prepare.js';
 import { BadInputError } from '../../domain/errors.js';
+import type { Config } from '../../infra/config.js';
 import type {
   EngineChannel,
   EngineDescriptor,
@@ -349,25 +350,12 @@ export async function writeWindowWavs(
   }
 }
 
-/** Settings of the whisper.cpp engine (from configuration: WHISPER_*). */
-export interface WhisperEngineSettings {
-  /** whisper-cli program (`WHISPER_BIN`). */
-  binaryPath: string;
-  /** ggml model file (`WHISPER_MODEL`); absent: every transcription fails with `no_model`. */
-  modelPath?: string;
-  /** Decoder threads (`WHISPER_THREADS`). */
-  threads: number;
-  /** Spoken language code (`WHISPER_LANGUAGE`), e.g. `zh`. */
-  language: string;
-  /** Wall-clock limit of one whisper.cpp run (all windows of a recording's channels), milliseconds (`WHISPER_TIME_LIMIT_MS`). */
-  timeLimitMs: number;
-  /** No-speech threshold 0..1 (`WHISPER_NO_SPEECH_THRESHOLD`), see {@link WhisperDecodeOptions}. */
-  noSpeechThreshold: number;
-  /** Initial prompt (see `initialPrompt` in text/asr-prompt.ts); empty or absent: none. */
-  prompt?: string;
-  /** Window packing; defaults {@link DEFAULT_WINDOW_PLAN}. */
-  windows?: Partial<WindowPlanOptions>;
-}
+/**
+ * Settings of the whisper.cpp engine: the configuration's `whisper` part (WHISPER_*: program, model, threads,
+ * language, time limit, no-speech threshold), the initial prompt (see `initialPrompt` in text/asr-prompt.ts;
+ * empty or absent: none) and the window packing (defaults {@link DEFAULT_WINDOW_PLAN}).
+ */
+export type WhisperEngineSettings = Config['whisper'] & { prompt?: string; windows?: Partial<WindowPlanOptions> };
 
 /** The decoding flags the engine passes, from its settings (pure; recorded in the descriptor). */
 export function whisperDecodeOptions(settings: Pick<WhisperEngineSettings, 'noSpeechThreshold' | 'prompt'>): WhisperDecodeOptions {

@@ -29,21 +29,10 @@ import { AGENT_CSV, EXPECTED, insertFixtureMonth, LINE_1, LINE_2, PHONE, REVIEWE
 import { importAgentCsv } from '../../infra/agent-directory.js';
 import { wilsonInterval } from '../../pipeline/stats/sampling.js';
 import { createUser } from '../../web/accounts.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 
 const STATS_DATABASE_URL = testDatabaseUrl('stats');
 const TZ = 'Asia/Shanghai';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function expectFigures(actual: Figures, expected: Partial<Record<keyof Figures, number | null>>): void {
   for (const [key, value] of Object.entries(expected)) {
