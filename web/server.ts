@@ -67,7 +67,7 @@ export async function buildWebServer(deps: WebDeps, secret: string): Promise<Fas
   await app.register(callRoutes, { config, db, calls });
   await app.register(reviewRoutes, { db, assignment: web.assignment, calls });
   await app.register(audioRoutes, { config, storage, calls });
-  await app.register(samplingRoutes, { db, timeZone: 'Asia/Shanghai', calls });
+  await app.register(samplingRoutes, { db, timeZone: config.stats.timeZone, calls });
   await app.register(appealRoutes, { config, db, calls, log });
   await app.register(dismissReasonRoutes, { db });
   await app.register(rulesRoutes, { db });

@@ -20,7 +20,7 @@ import { callParams, csrfCheck, field, form, query } from './common.js';
 /** What the routes need. */
 export interface SamplingRouteOptions {
   db: Pool;
-  /** The zone days are read in for drawing (the workspace's: Asia/Shanghai). */
+  /** The zone days are read in for drawing: STATS_TZ, as the daily sampling run reads them (workers/daily-sampling.ts). */
   timeZone: string;
   calls: CallContext;
 }
