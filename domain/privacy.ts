@@ -93,11 +93,6 @@ const SEPARATORS = new Set([
   '・',
 ]);
 
-/** True for a character that may stand between the digits of one number (see the module comment). */
-export function isNumberSeparator(ch: string): boolean {
-  return SEPARATORS.has(ch);
-}
-
 /** Separators allowed in a row between two digits of one run. */
 const MAX_SEPARATORS = 3;
 

@@ -493,18 +493,3 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     read: (t) => read(t).hits,
   };
 }
-
-/**
- * Reads and compiles a meaning file.
- *
- * @throws {Error} naming the file when it cannot be read, or `file:line: reason` as {@link parseMeaning}
- */
-export function loadMeaning(path: string): Meaning {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${path}: cannot read meaning file: ${(error as Error).message}`);
-  }
-  return parseMeaning(text, path);
-}

@@ -5,7 +5,7 @@
 import { analyzeTranscript } from '../../rules/analyze.js';
 import type { ReportSummary } from '../../infra/db/reports-repository.js';
 import type { Report } from '../../domain/report.js';
-import type { Ruleset } from '../../rules/ruleset.js';
+import { defaultRuleset, type Ruleset } from '../../rules/ruleset.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { reportHtmlKey, reportKey } from '../storage-keys.js';
 import type { RecordingRef, StageContext } from './context.js';
@@ -59,22 +59,25 @@ export async function runAnalyzeStage(
   const transcript = parseStoredTranscript(text, `${ctx.resultsBucket}/${transcriptObjectKey}`);
   const transcriptText = transcript.segments.map((s) => s.text).join('\n');
 
+  const ruleset = options.ruleset ?? defaultRuleset();
+  const previous = await readStoredReport(ctx, jsonKey);
+  // A report of this recording version by this ruleset version, beside its page, stands: no need to score again.
+  if (
+    previous &&
+    !options.rescore &&
+    previous.recording?.etag === rec.etag &&
+    previous.rulesetVersion === ruleset.version &&
+    (await ctx.storage.stat(ctx.resultsBucket, htmlKey))
+  ) {
+    return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true, transcriptText };
+  }
   const report: Report = {
-    ...analyzeTranscript(transcript, { centreNames, ruleset: options.ruleset }),
+    ...analyzeTranscript(transcript, { centreNames, ruleset }),
     transcriptSource: transcript.source,
     recording: { bucket: rec.bucket, key: rec.key, etag: rec.etag },
   };
-  const previous = await readStoredReport(ctx, jsonKey);
-  if (previous) {
-    if (options.rescore) {
-      report.previous = { score: previous.score, rulesetVersion: previous.rulesetVersion, analyzedAt: previous.analyzedAt };
-    } else if (
-      previous.recording?.etag === rec.etag &&
-      previous.rulesetVersion === report.rulesetVersion &&
-      (await ctx.storage.stat(ctx.resultsBucket, htmlKey))
-    ) {
-      return { report: previous, reportKey: jsonKey, reportHtmlKey: htmlKey, reused: true, transcriptText };
-    }
+  if (previous && options.rescore) {
+    report.previous = { score: previous.score, rulesetVersion: previous.rulesetVersion, analyzedAt: previous.analyzedAt };
   }
   // Written as a set: the page first, the JSON last, so a report JSON exists only beside its page and a run
   // cut off in between is done again (a report is reused only when both exist).

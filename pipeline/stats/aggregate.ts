@@ -455,17 +455,17 @@ export async function computeMonthlyStats(
 ): Promise<MonthlyStats> {
   const earlier: Month[] = [];
   for (let m = previousMonth(month), i = 0; i < 11; i++, m = previousMonth(m)) earlier.unshift(m);
-  const [current, previous, confirmedViolations, trendCounts, agentNames, reviewerNames, sampleMisses] = await Promise.all([
+  // The 11 months before, centre only (the trend); the last of them is the previous month the changes compare with.
+  const [current, earlierCounts, confirmedViolations, agentNames, reviewerNames, sampleMisses] = await Promise.all([
     queryMonthCounts(db, month, timeZone),
-    queryMonthCounts(db, previousMonth(month), timeZone),
+    Promise.all(earlier.map((m) => queryMonthCounts(db, m, timeZone, true))),
     queryConfirmedViolations(db, month, timeZone, mask),
-    Promise.all(
-      earlier.map(async (m) => ({ month: m, counts: (await queryMonthCounts(db, m, timeZone, true)).centre.get('') ?? emptyCounts() })),
-    ),
     agentDirectoryNames(db),
     displayNamesByUsername(db),
     querySampleMissRates(db, month, timeZone),
   ]);
+  const previous = earlierCounts.at(-1)!;
+  const trendCounts = earlier.map((m, i) => ({ month: m, counts: earlierCounts[i]!.centre.get('') ?? emptyCounts() }));
   return buildStats({
     month,
     timeZone,

@@ -77,6 +77,8 @@ function mayMatchBySound(t: MatchText, sounds: readonly (readonly string[])[]): 
  * pattern to any substring), at most `maxEdits` edits. A character equal to the pattern's, or (with
  * `bySound`) of the same sound class ({@link charSounds}), costs nothing.
  *
+ * @param patternSounds the pattern's sound classes per character when already known (`PreparedPhrase.sounds`,
+ *   prepared once per ruleset); computed here when absent
  * @returns `[start, end, edits]` of the leftmost best match, or `null`
  */
 export function approxFind(
@@ -86,9 +88,10 @@ export function approxFind(
   pattern: string,
   bySound: boolean,
   maxEdits: number,
+  patternSounds?: readonly (readonly string[])[] | null,
 ): [number, number, number] | null {
   const m = pattern.length;
-  const want = bySound ? pattern.split('').map((c) => charSounds(c)) : null;
+  const want = bySound ? (patternSounds ?? pattern.split('').map((c) => charSounds(c))) : null;
   // prev[k] / cur[k]: edits of pattern[0, k) against a substring ending at the current text position; st: its start.
   let prev = new Array<number>(m + 1);
   let cur = new Array<number>(m + 1);
@@ -101,10 +104,11 @@ export function approxFind(
   let best: [number, number, number] | null = null;
   for (let j = from; j < to; j++) {
     const c = chars[j]!;
+    const sounds = want ? charSounds(c) : null;
     cur[0] = 0;
     curSt[0] = j + 1;
     for (let k = 1; k <= m; k++) {
-      const same = c === pattern[k - 1] || (want !== null && charSounds(c).some((x) => want[k - 1]!.includes(x)));
+      const same = c === pattern[k - 1] || (sounds !== null && sounds.some((x) => want![k - 1]!.includes(x)));
       let v = prev[k - 1]! + (same ? 0 : 1);
       let st = prevSt[k - 1]!;
       if (prev[k]! + 1 < v) {
@@ -209,7 +213,7 @@ export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly Pr
       let to = t.norm.indexOf(CLAUSE_SEP, from);
       if (to < 0) to = chars.length;
       if (to - from >= p.norm.length - p.maxEdits) {
-        const m = approxFind(chars, from, to, p.norm, p.chars !== null, p.maxEdits);
+        const m = approxFind(chars, from, to, p.norm, p.chars !== null, p.maxEdits, p.sounds);
         if (m && !covered(m[0], m[1], spans)) {
           return { start: m[0], end: m[1], match: 'edit', quality: MATCH_QUALITY.editBase - MATCH_QUALITY.editStep * m[2] };
         }
