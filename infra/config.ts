@@ -68,7 +68,10 @@ const envSchema = z
 
     WHISPER_BIN: z.string().default(path.join(projectRoot, '.callqa', 'whisper-cli', 'whisper-cli')),
     WHISPER_MODEL: z.string().optional(),
-    WHISPER_THREADS: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
+    // One thread per whisper-cli and one whisper-cli per core (CONCURRENCY_TRANSCRIBE): whisper's decoding passes
+    // run mostly on one thread, so two single-threaded runs keep two cores busy where one two-threaded run leaves
+    // one idle (`npm run bench:asr`, README "Speed").
+    WHISPER_THREADS: positiveInt.default(1),
     WHISPER_LANGUAGE: z.string().min(2).default('zh'),
     WHISPER_NO_SPEECH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
 
@@ -79,7 +82,7 @@ const envSchema = z
 
     CONCURRENCY_SCAN: positiveInt.default(1),
     CONCURRENCY_PREPARE: positiveInt.default(2),
-    CONCURRENCY_TRANSCRIBE: positiveInt.default(1),
+    CONCURRENCY_TRANSCRIBE: positiveInt.default(Math.max(1, Math.min(4, os.availableParallelism()))),
     CONCURRENCY_ANALYZE: positiveInt.default(4),
 
     FFMPEG_TIME_LIMIT_MS: positiveInt.default(120_000),

@@ -26,7 +26,10 @@
  *    decoding time of a real model is not in these figures (whisper's decoder on a real small model adds a
  *    fraction of the encoder's time per window).
  *
- * Threads: WHISPER_THREADS (default 2). Prints a table and writes test-artifacts/bench-asr.json.
+ * Threads: BENCH_THREADS (default 2, what whisper.cpp 1.5.0 `main` picks on 2 cores) for the naive path and the
+ * per-window timings; (b) runs with callqa's own settings (WHISPER_THREADS and CONCURRENCY_TRANSCRIBE from the
+ * environment, or their defaults: one single-threaded whisper-cli per core). Prints a table and writes
+ * test-artifacts/bench-asr.json.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -43,7 +46,7 @@ import { ffmpeg, makeStereoCall, type CallPiece } from './laid-out-calls.js';
 
 const CALLS = 4;
 const CALL_SEC = 120;
-const THREADS = Number(process.env.WHISPER_THREADS ?? 2);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const sharedAudio = path.resolve(projectRoot, '..', 'shared', 'audio');
 const SPEECH = ['aishell-BAC009S0764W0121.wav', 'mandarin-test.wav', 'mandarin-vad-test.wav'].map((f) => path.join(sharedAudio, f));
 const NEW_BIN = path.join(projectRoot, '.callqa', 'whisper-cli', 'whisper-cli');
@@ -218,7 +221,6 @@ async function main(): Promise<void> {
     const env = {
       ...process.env,
       WHISPER_MODEL: models.tiny,
-      WHISPER_THREADS: String(THREADS),
       DATABASE_URL: databaseUrl,
       QUEUE_PREFIX: `callqa-bench-asr-${suffix}`,
       S3_LOCAL_DIR: path.join(dir, 's3'),

@@ -200,7 +200,7 @@ describe('runWhisper with the real binary', () => {
   it('scripts/build-whisper.sh is idempotent: a second run does nothing', async () => {
     const r = await run('bash', [buildScript]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/up to date: .*whisper-cli \(nodejs-whisper=0\.3\.1 whisper\.cpp=1\.9\.1 sha256=[0-9a-f]{16}\)/);
+    expect(r.stdout).toMatch(/up to date: .*whisper-cli \(nodejs-whisper=0\.3\.1 whisper\.cpp=1\.9\.1 sha256=[0-9a-f]{16} blas=openblas\)/);
   });
 
   it('the generated model loads as an empty test model in whisper.cpp 1.9.1', async () => {
@@ -208,6 +208,8 @@ describe('runWhisper with the real binary', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('no tensors loaded from model file - assuming empty model for testing');
     expect(r.stderr).toContain('n_vocab       = 51865');
+    // Built on OpenBLAS (scripts/build-whisper.sh): the encoder's matrix products go to the BLAS backend.
+    expect(r.stderr).toContain('whisper_backend_init: using BLAS backend');
     expect(r.stderr).not.toContain('unknown token');
     expect(JSON.parse(await readFile(join(tmp, 'direct.json'), 'utf8')).transcription).toEqual([]);
   });
