@@ -1,6 +1,6 @@
 /**
- * The labelled sets eval/service-calls, eval/service-calls-b and the blind set eval/service-calls-c are well
- * formed. For the first two: every transcript parses
+ * The labelled sets eval/service-calls, eval/service-calls-b, eval/service-calls-d and the blind sets
+ * eval/service-calls-c and eval/service-calls-e are well formed. For the split sets: every transcript parses
  * (format 1), every label has its transcript and every transcript its label, the tune and holdout parts are
  * disjoint, both parts hold every banned-phrase id B01–B15 and every kind of consent and greeting outcome, and
  * each id is used in at least five calls. It does not score the rules (see `callqa eval` and
@@ -12,10 +12,15 @@ import { describe, expect, it } from 'vitest';
 import { parseTranscriptText, type Transcript } from '../../domain/transcript.js';
 import { readLabels, type Label } from '../../rules/evaluate.js';
 
-/** The sets, with the size each README promises (calls in tune + holdout). */
+/**
+ * The split sets, with the size each README promises (calls in tune + holdout), the least share of fully
+ * compliant calls in each part, and the kinds of hard case its README says every part holds, as its `why` texts
+ * name them.
+ */
 const SETS = [
-  { name: 'service-calls', minCalls: 240 },
-  { name: 'service-calls-b', minCalls: 150 },
+  { name: 'service-calls', minCalls: 240, minCompliant: 0.4, kinds: ['ASR-error case', 'Near-miss', 'The caller, not the agent', 'Ringback', 'irritated'] },
+  { name: 'service-calls-b', minCalls: 150, minCompliant: 0.4, kinds: ['ASR-error case', 'Near-miss', 'The caller, not the agent', 'Ringback', 'irritated'] },
+  { name: 'service-calls-d', minCalls: 180, minCompliant: 0.25, kinds: ['ASR'] },
 ] as const;
 /** Every banned-phrase id appears in at least this many calls of a set (each set README: every id in five calls at least, with different wordings). */
 const MIN_CALLS_PER_PHRASE = 5;
@@ -29,7 +34,7 @@ function readPart(set: string, part: string): { transcripts: Transcript[]; files
   return { transcripts, files, labels: readLabels(path.join(dir, 'labels.jsonl')) };
 }
 
-describe.each(SETS.map((s) => [s.name, s.minCalls] as const))('eval/%s', (name, minCalls) => {
+describe.each(SETS.map((s) => [s.name, s.minCalls, s.minCompliant, s.kinds] as const))('eval/%s', (name, minCalls, minCompliant, kinds) => {
   const parts = Object.fromEntries(PARTS.map((p) => [p, readPart(name, p)]));
 
   it.each(PARTS)('%s: every transcript parses, is named after its call and has exactly one label', (part) => {
@@ -76,20 +81,20 @@ describe.each(SETS.map((s) => [s.name, s.minCalls] as const))('eval/%s', (name, 
     expect(new Set(labels.map((l) => l.expect.consent_before_hangup))).toEqual(new Set(['pass', 'fail', 'na']));
     expect(labels.filter((l) => l.expect.banned_phrase!.length > 1).length).toBeGreaterThan(0);
     const compliant = labels.filter((l) => l.expect.opening_greeting === 'pass' && l.expect.consent_before_hangup !== 'fail' && l.expect.banned_phrase!.length === 0);
-    expect(compliant.length / labels.length).toBeGreaterThan(0.4);
+    expect(compliant.length / labels.length).toBeGreaterThan(minCompliant);
     // The kinds of hard case the README lists are present in both parts.
-    for (const kind of ['ASR-error case', 'Near-miss', 'The caller, not the agent', 'Ringback', 'irritated']) {
+    for (const kind of kinds) {
       expect(labels.some((l) => l.why?.includes(kind)), `${part}: ${kind}`).toBe(true);
     }
   });
 });
 
 /**
- * The blind set eval/service-calls-c (one part, nothing to tune on; its README): form only, never scores, so
- * running the suite shows nobody how the rules do on it.
+ * The blind sets eval/service-calls-c and eval/service-calls-e (one part each, nothing to tune on; their READMEs):
+ * form only, never scores, so running the suite shows nobody how the rules do on them.
  */
-describe('eval/service-calls-c', () => {
-  const dir = path.resolve(import.meta.dirname, '../../eval/service-calls-c');
+describe.each(['service-calls-c', 'service-calls-e'])('eval/%s', (name) => {
+  const dir = path.resolve(import.meta.dirname, '../../eval', name);
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const transcripts = files.map((f) => parseTranscriptText(readFileSync(path.join(dir, f), 'utf8'), path.join(dir, f)));
   const labels = readLabels(path.join(dir, 'labels.jsonl'));
