@@ -194,6 +194,7 @@ const ruleSchema = z.discriminatedUnion('check', [
     askScope: scopeSchema.default({ speaker: 'agent', last: 3 }),
     callerClose: z.unknown(),
     closeScope: scopeSchema.default({ speaker: 'customer', last: 3 }),
+    callerMore: z.unknown().optional(),
     hangUp: z.unknown(),
     lineCheck: z.unknown(),
   }),
@@ -274,6 +275,11 @@ export interface ConsentRule extends RuleBase {
   /** Caller closes (再见, 拜拜, 没有了 …). */
   callerClose: Matcher;
   closeScope: Scope;
+  /**
+   * Caller answers the agent's ask with more to say (还有一个…, 等一下, 我还想问…): an answer, but no consent to
+   * end. Optional (rulesets before service-norms@7 have none: every answer then counts as consent).
+   */
+  callerMore?: Matcher;
   /** Agent ends unilaterally (就这样, 我挂了 …). */
   hangUp: Matcher;
   /** Agent only checks the line (喂？还在吗？): the caller's line dropped. */
@@ -483,6 +489,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
             askScope: scope(r.askScope, [...p, 'askScope']),
             callerClose: cond(r.callerClose, [...p, 'callerClose']),
             closeScope: scope(r.closeScope, [...p, 'closeScope']),
+            ...(r.callerMore === undefined ? {} : { callerMore: cond(r.callerMore, [...p, 'callerMore']) }),
             hangUp: cond(r.hangUp, [...p, 'hangUp']),
             lineCheck: cond(r.lineCheck, [...p, 'lineCheck']),
           };

@@ -19,7 +19,8 @@ import type { Utterance } from '../analyze/utterances.js';
  * 3. fail when the agent asks and ends the call in the same utterance with the end after the ask and no answer
  *    from the caller ("还有事吗？没事挂了啊。"), even after the caller's own closing words; fail when there
  *    is a unilateral end and no consent before it, or the caller raised something new between
- *    the last consent and the unilateral end; pass when there is consent otherwise;
+ *    the last consent and the unilateral end, or the answer taken as consent itself said there was more
+ *    (`callerMore`: "还有一个…" to "还有别的事吗？", then "你下回再打吧，挂了"); pass when there is consent otherwise;
  * 4. otherwise, when after the caller's last words the agent says nothing or only checks the line
  *    (`lineCheck`: 喂？还在吗？), the caller's line dropped: `na`; else the agent ended without closing: fail.
  * `na` too when either side never speaks.
@@ -73,8 +74,12 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
   }
   // A hang-up after consent only counts when the caller raised something new in between ("那就这样，再见"
   // right after the caller's "没有了" is a normal closing).
+  // So does an answer to the ask that says there is more ("还有一个…"): the agent ending the call then did not
+  // serve it.
+  const saysMore = (c: Utterance): boolean => !!rule.callerMore?.(c, ctx) && !rule.callerClose(c, ctx);
   const reopened = (h: Utterance): boolean =>
-    consentIdx < 0 || customer.some((c) => c.idx > consentIdx && c.idx < h.idx && !rule.callerClose(c, ctx));
+    consentIdx < 0 ||
+    customer.some((c) => c.idx < h.idx && ((c.idx > consentIdx && !rule.callerClose(c, ctx)) || (c.idx === consentIdx && saysMore(c))));
   if (askedAndHungUp && !agent.some((u) => u.idx > askedAndHungUp.idx && rule.ask(u, ctx))) {
     return {
       status: 'fail',

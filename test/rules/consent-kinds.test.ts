@@ -56,3 +56,53 @@ describe('consent_before_hangup: kinds of closing (service-norms@5)', () => {
     expect(consentOf([...opening, ['customer', '好的，在见。'], ['agent', '再见。']]).status).toBe('pass');
   });
 });
+
+describe('consent_before_hangup: an answer that says there is more is no consent (service-norms@7)', () => {
+  const asked: ['agent' | 'customer', string][] = [...opening, ['agent', '您还有别的事吗？']];
+
+  it.each([
+    ['还有', '还有一个，就是那个异地提取……'],
+    ['有 + 个', '有个事儿，我还想问下贷款的。'],
+    ['等一下', '等一下，我再问个别的。'],
+    ['我还想', '我还想问一下退休提取。'],
+    ['filler + 另外', '嗯，另外那个租房的能不能提？'],
+  ])('fails when the agent then ends the call himself (%s)', (_kind, more) => {
+    const result = consentOf([...asked, ['customer', more], ['agent', '好，就这样吧，我先挂了。']]);
+    expect(result.status).toBe('fail');
+    expect(result.findings[0]?.note).toBe('坐席未征得来电人同意就结束通话');
+  });
+
+  it.each([
+    ['没有了', '没有了，谢谢。'],
+    ['没有 (starts with 没)', '没有，就这些。'],
+    ['有 in a thanks', '好的，有劳了，谢谢。'],
+  ])('passes when the answer closes (%s), then the agent ends', (_kind, close) => {
+    expect(consentOf([...asked, ['customer', close], ['agent', '好，就这样，再见。']]).status).toBe('pass');
+  });
+
+  it('passes when the agent serves the new question and asks again before ending', () => {
+    const result = consentOf([
+      ...asked,
+      ['customer', '还有一个，租房能提吗？'],
+      ['agent', '可以，每月提一次。您看还有别的问题吗？'],
+      ['customer', '没了没了。'],
+      ['agent', '好的，就这样，再见。'],
+    ]);
+    expect(result.status).toBe('pass');
+  });
+});
+
+describe('consent_before_hangup: "call again another time" ends the call (service-norms@7)', () => {
+  it.each([
+    ['下回再打', '那个你下回再打吧。'],
+    ['改天再打', '行了，改天再打。'],
+    ['我这边挂了', '好，我这边挂了啊。'],
+    ['明儿再打 (northern)', '你明儿再打吧。'],
+  ])('fails when the agent ends with %s and nobody closed', (_kind, end) => {
+    expect(consentOf([...opening, ['customer', '那要是没带银行卡呢？'], ['agent', end]]).status).toBe('fail');
+  });
+
+  it('passes "欢迎您下次再打来" after the caller closed (a farewell, not an end of the agent\'s own)', () => {
+    expect(consentOf([...opening, ['customer', '好的，没有了，谢谢。'], ['agent', '不客气，欢迎您下次再打来。']]).status).toBe('pass');
+  });
+});
