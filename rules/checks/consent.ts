@@ -21,8 +21,9 @@ import type { Utterance } from '../analyze/utterances.js';
  *    is a unilateral end and no consent before it, or the caller raised something new between
  *    the last consent and the unilateral end, or the answer taken as consent itself said there was more
  *    (`callerMore`: "还有一个…" to "还有别的事吗？", then "你下回再打吧，挂了"); pass when there is consent otherwise;
- * 4. otherwise, when after the caller's last words the agent says nothing or only checks the line
- *    (`lineCheck`: 喂？还在吗？), the caller's line dropped: `na`; else the agent ended without closing: fail.
+ * 4. otherwise, when after the caller's last words the agent says nothing or first only checks the line
+ *    (`lineCheck`: 喂？还在吗？先生？), the caller's line dropped: `na` (whatever the agent says after that check,
+ *    an announced end included: "那我先挂了" then asks nobody); else the agent ended without closing: fail.
  * `na` too when either side never speaks.
  */
 export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleResult, 'id'> {
@@ -65,9 +66,14 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
       consentNote = `来电人表示结束通话（${quote(u.text)}）`;
     }
   }
+  // The caller's line dropped: after the caller's last words the agent's first utterance only checks the line
+  // (喂？先生？). An end the agent announces after that ("那我先挂了") asks nobody: it is no unilateral end.
+  const lastCustomer = customer.at(-1)!;
+  const afterCaller = agent.filter((u) => u.start > lastCustomer.start && u.norm);
+  const droppedFrom = afterCaller[0] && rule.lineCheck(afterCaller[0], ctx) ? afterCaller[0].idx : Infinity;
   let hangUp: Utterance | undefined;
   for (const u of agent) {
-    const h = answeredAsks.has(u.idx) ? null : rule.hangUp(u, ctx);
+    const h = answeredAsks.has(u.idx) || u.idx > droppedFrom ? null : rule.hangUp(u, ctx);
     if (!h) continue;
     hangUp = u;
     if (state.trace) traceHit(state, 'hangUp', u, h);
@@ -93,13 +99,11 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
     };
   }
   if (consentIdx >= 0) return { status: 'pass', findings: [], note: consentNote };
-  const lastCustomer = customer.at(-1)!;
-  const after = agent.filter((u) => u.start > lastCustomer.start && u.norm);
-  if (after.every((u) => rule.lineCheck(u, ctx))) {
+  if (afterCaller.every((u) => rule.lineCheck(u, ctx) || u.idx > droppedFrom)) {
     return { status: 'na', findings: [], note: '来电人一方已断线：来电人最后一句话之后，坐席只在确认线路（如“喂，您还在吗”）' };
   }
   return {
     status: 'fail',
-    findings: [finding(state, after.at(-1)!, null, rule.precise, '通话结束前，坐席没有询问来电人是否还有其他事项，来电人也没有表示结束')],
+    findings: [finding(state, afterCaller.at(-1)!, null, rule.precise, '通话结束前，坐席没有询问来电人是否还有其他事项，来电人也没有表示结束')],
   };
 }

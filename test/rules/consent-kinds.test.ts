@@ -106,3 +106,26 @@ describe('consent_before_hangup: "call again another time" ends the call (servic
     expect(consentOf([...opening, ['customer', '好的，没有了，谢谢。'], ['agent', '不客气，欢迎您下次再打来。']]).status).toBe('pass');
   });
 });
+
+describe("consent_before_hangup: the caller's line dropped (service-norms@7)", () => {
+  const cut: ['agent' | 'customer', string] = ['customer', '那如果我是异地的话，那个——'];
+
+  it.each([
+    ['a form of address', ['喂？阿姨？信号不太好。']],
+    ['a remark on the line', ['喂？您那边还在吗？', '好像断了。']],
+    ['no sound', ['喂？喂？听得见吗？没声音了。']],
+    ['an announced end after the check', ['喂，您好，能听到吗？', '听不到的话我先挂了，您可以再打过来。']],
+    ['那我先挂了 after the check', ['喂？喂？', '那我先挂了。']],
+  ])('is na when the agent first only checks the line (%s)', (_kind, checks) => {
+    const turns: ['agent' | 'customer', string][] = [...opening, cut, ...checks.map((t): ['agent', string] => ['agent', t])];
+    expect(consentOf(turns).status).toBe('na');
+  });
+
+  it('still fails when the agent ends without checking the line first', () => {
+    expect(consentOf([...opening, cut, ['agent', '那我先挂了。']]).status).toBe('fail');
+  });
+
+  it('still fails when the agent answers and ends on his own, a 喂 inside the answer', () => {
+    expect(consentOf([...opening, ['customer', '那异地的呢？'], ['agent', '喂，异地的也行，就这样吧。']]).status).toBe('fail');
+  });
+});
