@@ -129,3 +129,24 @@ describe("consent_before_hangup: the caller's line dropped (service-norms@7)", (
     expect(consentOf([...opening, ['customer', '那异地的呢？'], ['agent', '喂，异地的也行，就这样吧。']]).status).toBe('fail');
   });
 });
+
+describe('consent_before_hangup: asks in an A-not-A form or proposing to end (service-norms@7)', () => {
+  it.each([
+    ['还有…没有', '还有其他要问的没有？'],
+    ['还有…没', '您还有别的事没？'],
+    ['先这样 + 行不行', '那咱就先这样，您看行不行？'],
+    ['到这儿 + 可以吗', '今天就到这儿，可以吗？'],
+  ])('passes when the agent asks %s and the caller answers', (_kind, ask) => {
+    expect(consentOf([...opening, ['agent', ask], ['customer', '嗯，行。'], ['agent', '好的，再见。']]).status).toBe('pass');
+  });
+
+  it('a statement with 还有…没 is no ask: the agent who then ends on his own fails', () => {
+    const turns: ['agent' | 'customer', string][] = [
+      ...opening,
+      ['agent', '您还有一份材料没交，下周补上。'],
+      ['customer', '那我下周去。'],
+      ['agent', '好，就这样。'],
+    ];
+    expect(consentOf(turns).status).toBe('fail');
+  });
+});
