@@ -273,6 +273,7 @@ describe('paraformer engine with the test model', () => {
   });
 });
 
+if (!hasSharedAudio) console.log('SKIP sensevoice engine on real speech laid out in a call: ../shared/audio is absent');
 describe.skipIf(!hasSharedAudio)('sensevoice engine after VAD on real speech laid out in a call (../shared/audio)', () => {
   it('decodes what VAD found, at VAD times, and nothing in ringback or hold music', async () => {
     const durations = new Map<string, number>();
@@ -311,6 +312,7 @@ for (const [kind, variable] of [
     : !hasSharedAudio
       ? '../shared/audio is absent'
       : '';
+  if (reason) console.log(`SKIP ${kind} engine with a real model: ${reason}`);
   describe.skipIf(reason !== '')(`${kind} engine with a real model (${reason || modelDir})`, () => {
     it('transcribes the AISHELL utterance within CER 0.15 of its reference', async () => {
       const durationSec = await measureDecodedDuration(aishell, { timeLimitMs: 30_000 });

@@ -97,7 +97,9 @@ describe('served audio lasts as long as the transcript, per format', () => {
     }, 60_000);
   }
 
-  it.skipIf(!soxWritesAmrWb())(
+  const amrWb = soxWritesAmrWb();
+  if (!amrWb) console.log('SKIP AMR-WB served-audio test: sox cannot encode AMR-WB here (ffmpeg cannot encode AMR)');
+  it.skipIf(!amrWb)(
     "call.awb (AMR-WB): the served audio lasts the report's durationSec (±50 ms) [skipped unless sox can encode AMR-WB]",
     async () => {
       const wide = path.join(dir, 'wide.wav');
