@@ -86,6 +86,8 @@ describe('banned_phrase: kinds of B01–B08 wordings by a fourth author (service
     ['B06', 'the system is shut, come another day', '系统都关了，明儿个再来。'],
     ['B06', 'closed for the day without 下班', '今天截止了，下周再说。'],
     ['B07', 'hurry, the shift hands over', '快点儿，我这边要交班了。'],
+    ['B07', 'hurry, I leave on the dot', '麻利些，我六点准时走人。'],
+    ['B06', 'past the hour, not doing it today', '过了点了，今天不办了。'],
     ['B08', 'explained it clearly, still did not get it', '跟你讲明白了的，你咋还是没听懂。'],
     ['B08', 'how many times must I say it', '你要我讲几遍？'],
     ['B08', "didn't I say it (讲 for 说)", '前头不是讲过了吗'],
@@ -110,6 +112,8 @@ describe('banned_phrase: kinds of B01–B08 wordings by a fourth author (service
     ['owning the unclear explanation', '我刚才可能没讲明白，您哪里没听懂我再说'],
     ['cannot read a character (not ignorance)', '你这张照片哪个字不清楚，再拍一张'],
     ['not knowing yet, looking it up (words between 帮您 and 查)', '我这边暂时不知道，您稍等，我帮您到系统里查'],
+    ['not knowing the number is fine, the agent looks it up', '单号不知道没关系，报个手机号我来查'],
+    ['you may leave once it is done', '你明天来了拿完就走人，很快'],
   ])('no banned phrase: %s (%s)', (_kind, line) => {
     expect(idsOf(line)).toEqual([]);
   });
