@@ -88,6 +88,16 @@ describe('banned_phrase: kinds of B01–B08 wordings by a fourth author (service
     ['B07', 'hurry, the shift hands over', '快点儿，我这边要交班了。'],
     ['B07', 'hurry, I leave on the dot', '麻利些，我六点准时走人。'],
     ['B06', 'past the hour, not doing it today', '过了点了，今天不办了。'],
+    ['B01', 'ask me and whom do I ask', '你问我，我又问谁去'],
+    ['B03', 'void, sign it again', '这份签错了，拿回去重签。'],
+    ['B04', 'a board over there, go and have a look', '那边展板上都有，你过去看。'],
+    ['B05', 'plain as day, written there', '这不明摆着写在上面吗'],
+    ['B05', "isn't it written on the notice board (not B04)", '公示栏里不是写着的吗'],
+    ['B06', 'cannot be done today, next week', '今天弄不了了，下礼拜再说。'],
+    ['B06', 'locking up, another day', '我们要锁门了，你改天来。'],
+    ['B07', 'hurry, the window is closing', '你能快些不，我们要关窗口了。'],
+    ['B08', 'just explained it, asking again', '刚说完你又问'],
+    ['B08', "wasn't I clear enough (not B01)", '我说得还不够清楚吗'],
     ['B08', 'explained it clearly, still did not get it', '跟你讲明白了的，你咋还是没听懂。'],
     ['B08', 'how many times must I say it', '你要我讲几遍？'],
     ['B08', "didn't I say it (讲 for 说)", '前头不是讲过了吗'],
@@ -114,6 +124,10 @@ describe('banned_phrase: kinds of B01–B08 wordings by a fourth author (service
     ['not knowing yet, looking it up (words between 帮您 and 查)', '我这边暂时不知道，您稍等，我帮您到系统里查'],
     ['not knowing the number is fine, the agent looks it up', '单号不知道没关系，报个手机号我来查'],
     ['you may leave once it is done', '你明天来了拿完就走人，很快'],
+    ['a redo with reassurance', '签名错了不要紧，重签一下就好'],
+    ['a board, and the agent tells the way too', '门口有导视牌，你过去看一眼就知道，我也跟你说下，在三楼'],
+    ['owning an unclear explanation', '可能我说得不清楚，我换个说法'],
+    ['locking time stated with 您', '我们六点锁门，您明天来也行'],
   ])('no banned phrase: %s (%s)', (_kind, line) => {
     expect(idsOf(line)).toEqual([]);
   });
