@@ -140,6 +140,17 @@ describe('banned_phrase: kinds of B01–B08 wordings by a fourth author (service
     expect(idsOf(line)).toEqual([]);
   });
 
+  it.each([
+    '我们规范里不允许说快点要下班了这种话',
+    '规定不能说你去问别的部门，这件事我们负责到底',
+    '上面不是写好了吗这种话，我们是不能说的',
+    '按要求不能对群众说不行重填，我们得一项一项教',
+    '禁用语里有一条就是已经告诉你一遍了还不懂',
+    '不能让群众自己看牌子，我们要主动讲清楚',
+  ])('the agent quoting the norm is no violation: %s', (line) => {
+    expect(idsOf(line)).toEqual([]);
+  });
+
   it('a bare "别问我" after 不清楚 is the B01 brush-off, not B02; with an office it is B02', () => {
     expect(idsOf('这个我不清楚，你别问我了')).toEqual(['B01']);
     expect(idsOf('别问我，问街道办去')).toEqual(['B02']);
