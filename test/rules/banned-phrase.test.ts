@@ -13,7 +13,7 @@ describe('banned_phrase (norms 四、禁用语 B01–B15, agent utterances only)
   it('does not count admitting 不知道 while committing to find out', () => expect(ids('banned-admit-follow-up')).toEqual([]));
   it('ignores banned phrases said by the caller', () => expect(ids('banned-caller-words')).toEqual([]));
   it('does not count a polite referral', () => expect(ids('banned-polite-referral')).toEqual([]));
-  it('finds 你去问×× and 别问我 as B02', () => expect(ids('banned-send-away')).toEqual(['B02', 'B02']));
+  it('finds 你去问×× as B02; a bare 别问我 (no one else to ask) is no B02', () => expect(ids('banned-send-away')).toEqual(['B02']));
   it('finds sound-alikes and Wu wording, sound-alikes flagged for review', () => {
     const r = rule(analyzeFixture('banned-homophones'), 'banned_phrase');
     expect(r.findings.map((f) => f.phraseId).sort()).toEqual(['B10', 'B15']);
