@@ -431,9 +431,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
      * word, not a polite marker.
      */
     const cancelled = (f: Frame): boolean =>
-      f.unless.some((c) =>
-        occ[c]!.some(([s, e]) => !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s))),
-      );
+      f.unless.some((c) => occ[c]!.some(([s, e]) => !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s))));
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames.
