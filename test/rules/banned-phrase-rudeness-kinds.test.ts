@@ -28,6 +28,8 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['busy in other words, and the caller pestering', '手头一堆活压着呢，莫来烦我'],
     ['busy, no time to attend', '我哪有闲工夫陪你聊这个'],
     ['cannot you tell I am busy', '你看不出来我这儿忙着吗'],
+    ['busy in other words, and the caller pestering', '我这会儿手都腾不出来，你等会儿再讲'],
+    ['Cantonese busy', '我而家唔得闲'],
   ])('B09, %s: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual(['B09']);
   });
@@ -37,6 +39,8 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['muddle-headed without the Wu word', '哎呀你真是老糊涂了'],
     ['southwestern muddle-headed', '你脑壳昏起了哦'],
     ['calling the caller confused', '你是不是糊涂了，上个月刚领过'],
+    ['stubborn or slow in other words', '你这个人真是死心眼'],
+    ['Wu: get your head clear', '侬脑子拎拎清好伐'],
   ])('B10, %s: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual(['B10']);
   });
@@ -45,6 +49,7 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['lunatic in regional or slang words', '你是不是吃错药了，跟我嚷嚷'],
     ['lunatic in regional or slang words', '发啥子神经嘛'],
     ['lunatic in regional or slang words', '你脑壳有包吧'],
+    ['lunatic in regional or slang words', '你这脑子是被驴踢过吧'],
     ['"you are ill" to stop the caller', '脑子有问题就去看看，别往这儿打'],
     ['"you are ill" to stop the caller', '有病就去医院，别在这儿闹'],
   ])('B11, %s: %s', (_kind, line) => {
@@ -78,6 +83,7 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
   it.each([
     ['how long will you go on', '你还要说多久啊'],
     ['how long will you go on', '你这么烦人，问个不停'],
+    ['how long will you go on', '你要纠缠我到几点'],
   ])('B15, %s: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual(['B15']);
   });
@@ -98,6 +104,16 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     '够了，这些材料就够了。',
     '好了好了，已经办完了，你放心。',
   ])('a near miss of the same shape hits nothing: %s', (line) => {
+    expect(idsOf(line)).toEqual([]);
+  });
+
+  it.each([
+    ['a fault of a thing, not of the caller (B11)', '网络有毛病，你过十分钟再提交。'],
+    ["the caller's complaint being handled (B13)", '你投诉的那件事已经受理了，五个工作日内答复。'],
+    ['"no need to come" with another way offered (B14)', '你腿脚不方便就别来了，我们邮寄过去。'],
+    ['"stop calling, we will let you know" (B15)', '你别再打了哈，审批一有结果就短信通知你。'],
+    ["the boss takes the caller's point seriously (B12)", '领导很重视你提的这个意见。'],
+  ])('%s hits nothing: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual([]);
   });
 });
