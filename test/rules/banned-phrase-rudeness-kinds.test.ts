@@ -113,7 +113,22 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['"no need to come" with another way offered (B14)', '你腿脚不方便就别来了，我们邮寄过去。'],
     ['"stop calling, we will let you know" (B15)', '你别再打了哈，审批一有结果就短信通知你。'],
     ["the boss takes the caller's point seriously (B12)", '领导很重视你提的这个意见。'],
+    ['an ASR slip giving 蠢 inside another word (储存 heard as 储蠢), no B11', '材料先储蠢在系统里，你明天来拿。'],
   ])('%s hits nothing: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual([]);
+  });
+
+  it.each([
+    '单位培训过，不能对群众说“你有完没完”。',
+    '“神经病”这种是禁用语，我们绝对不会讲。',
+    '规范里写着，有意见找领导去这种话不能讲。',
+    '刚才那位先生骂我拎不清，我没跟他吵。',
+    '同事说了句“我就这个态度”，我替他跟您赔不是。',
+  ])('the agent quoting the norm or reporting words said to them is no B09–B15: %s', (line) => {
+    expect(idsOf(line)).toEqual([]);
+  });
+
+  it('a retort that merely goes on talking is still found: 你有完没完，我不能一直陪你耗着讲', () => {
+    expect(idsOf('你有完没完，我不能一直陪你耗着讲')).toEqual(['B15']);
   });
 });
