@@ -114,6 +114,8 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['"stop calling, we will let you know" (B15)', '你别再打了哈，审批一有结果就短信通知你。'],
     ["the boss takes the caller's point seriously (B12)", '领导很重视你提的这个意见。'],
     ['an ASR slip giving 蠢 inside another word (储存 heard as 储蠢), no B11', '材料先储蠢在系统里，你明天来拿。'],
+    ['southwestern 啥子 sounds like 傻子, no B11', '你还要办啥子，我给你列个单子。'],
+    ['a price of 二百五十, no B11', '工本费一共二百五十块，现场交。'],
   ])('%s hits nothing: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual([]);
   });
