@@ -30,6 +30,7 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['cannot you tell I am busy', '你看不出来我这儿忙着吗'],
     ['busy in other words, and the caller pestering', '我这会儿手都腾不出来，你等会儿再讲'],
     ['Cantonese busy', '我而家唔得闲'],
+    ['busy as a heap of work, and the caller pestering', '我这一大堆事等着处理，你别催了'],
   ])('B09, %s: %s', (_kind, line) => {
     expect(idsOf(line)).toEqual(['B09']);
   });
@@ -50,6 +51,7 @@ describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
     ['lunatic in regional or slang words', '发啥子神经嘛'],
     ['lunatic in regional or slang words', '你脑壳有包吧'],
     ['lunatic in regional or slang words', '你这脑子是被驴踢过吧'],
+    ['the door-squeezed head, its particle misheard', '你脑子是被门夹把'],
     ['"you are ill" to stop the caller', '脑子有问题就去看看，别往这儿打'],
     ['"you are ill" to stop the caller', '有病就去医院，别在这儿闹'],
   ])('B11, %s: %s', (_kind, line) => {
