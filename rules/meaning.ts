@@ -10,7 +10,8 @@
  *    characters that is no function character); single characters only as written, and — except in
  *    concepts that only cancel frames (`unless`) — only where jieba makes them a word of their own;
  * 2. frames: for each clause and each pair of neighbouring clauses, the frames whose concepts all occur there
- *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance;
+ *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance (outside the words
+ *    that make the frame's own concepts: 麻烦 in 嫌麻烦 is no polite marker);
  * 3. examples: each clause and pair of clauses is compared with every example (TF-IDF cosine over jieba
  *    words, character unigrams and bigrams, and sound-key bigrams, through an inverted index); when the
  *    nearest example is a rewording of a phrase id, the similarity reaches the threshold and the window
@@ -424,13 +425,20 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       if (i + 1 < clauses.length) windows.push({ s, e: clauses[i + 1]![1], pair: true });
     });
     const occ = occurrences(t);
+    /**
+     * True when one of a frame's `unless` concepts occurs in the utterance outside the words that make its
+     * own concepts: a cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is part of that
+     * word, not a polite marker.
+     */
+    const cancelled = (f: Frame): boolean =>
+      f.unless.some((c) => occ[c]!.some(([s, e]) => !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s))));
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames.
     if (frames.length) {
       for (const f of frames) {
         if (r.hits.has(f.phrase)) continue;
-        if (!f.all.every((c) => occ[c]!.length > 0) || f.unless.some((c) => occ[c]!.length > 0)) continue;
+        if (!f.all.every((c) => occ[c]!.length > 0) || cancelled(f)) continue;
         for (const w of windows) {
           if (w.pair && f.window === 'clause') continue;
           let at = w.s;
@@ -467,7 +475,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         const nearIds = new Set<string>();
         for (const [phrase, fs] of framesOf) {
           const near = fs.some((f) => {
-            if (f.unless.some((c) => occ[c]!.length > 0)) return false;
+            if (cancelled(f)) return false;
             const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
             return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c));
           });
