@@ -104,6 +104,8 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
   }
   return {
     status: 'fail',
-    findings: [finding(state, afterCaller.at(-1)!, null, rule.precise, '通话结束前，坐席没有询问来电人是否还有其他事项，来电人也没有表示结束')],
+    findings: [
+      finding(state, afterCaller.at(-1)!, null, rule.precise, '通话结束前，坐席没有询问来电人是否还有其他事项，来电人也没有表示结束'),
+    ],
   };
 }
