@@ -101,12 +101,11 @@ export async function statusCommand(
     if (failed.length) {
       // A `callqa process` run (and the demo) uploads under generated keys into its own bucket: it is retried by
       // running it on the same folder again, not by `callqa retry` (its own summary table names the original files).
-      const fromProcess = failed.some((f) => f.bucket === config.s3.processBucket)
-        ? `; those in ${config.s3.processBucket} come from \`callqa process\` (or the demo): run it on the same folder again`
-        : '';
-      out.write(
-        `\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); \`callqa retry [--bucket B] [--prefix KEY-PREFIX]\` queues them again${fromProcess}:\n`,
-      );
+      const fromProcess = `those in ${config.s3.processBucket} come from \`callqa process\` (or the demo): run it on the same folder again`;
+      const retry = '`callqa retry [--bucket B] [--prefix KEY-PREFIX]` queues them again';
+      const inProcessBucket = failed.filter((f) => f.bucket === config.s3.processBucket).length;
+      const hint = inProcessBucket === failed.length ? fromProcess : inProcessBucket > 0 ? `${retry}; ${fromProcess}` : retry;
+      out.write(`\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); ${hint}:\n`);
       for (const f of failed)
         out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
     }

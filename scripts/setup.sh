@@ -4,7 +4,8 @@
 #      compose file without an engine), a C/C++ toolchain, cmake and OpenBLAS (libopenblas-dev) for
 #      whisper.cpp, chromium and a Chinese font (browser tests);
 #   2. npm ci when node_modules is missing or older than package-lock.json;
-#   3. whisper.cpp 1.9.1's `whisper-cli`, built once from the source the nodejs-whisper package ships;
+#   3. whisper.cpp 1.9.1's `whisper-cli`, built once from the source the nodejs-whisper package ships (with
+#      --demo and no WHISPER_MODEL, skipped: without a model the demo transcribes nothing);
 #   4. the TypeScript build (dist/).
 # Redis and PostgreSQL are services the machine provides (see README). Says clearly what it could not do.
 set -euo pipefail
@@ -47,7 +48,11 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 # --- 3. whisper.cpp -----------------------------------------------------------------------------
-bash scripts/build-whisper.sh
+if [[ "${1:-}" == "--demo" && -z "${WHISPER_MODEL:-}" && "${ASR_ENGINE:-whisper.cpp}" == "whisper.cpp" ]]; then
+  say "skipping the whisper-cli build: WHISPER_MODEL is not set, so the demo transcribes nothing (npm run setup builds it)"
+else
+  bash scripts/build-whisper.sh
+fi
 
 # --- 4. TypeScript build ------------------------------------------------------------------------
 npx tsc -p tsconfig.json
