@@ -42,8 +42,6 @@ for f in CMakeLists.txt include/whisper.h src/whisper.cpp ggml/CMakeLists.txt ex
   [[ -f "$src/$f" ]] || fail "whisper.cpp source at $src is incomplete: $f is missing"
 done
 command -v cmake >/dev/null || fail "'cmake' is not installed (apt-get install cmake; scripts/setup.sh does this)"
-pkg-config --exists openblas 2>/dev/null \
-  || fail "OpenBLAS is not installed (apt-get install libopenblas-dev pkg-config; scripts/setup.sh does this)"
 command -v "${CXX:-c++}" >/dev/null || command -v g++ >/dev/null || fail "no C++ compiler found (needs g++ or clang++)"
 
 # Version stamp: which source the binary was built from.
@@ -63,6 +61,9 @@ if [[ $force -eq 0 && -x "$binary" && -f "$stamp_file" && "$(cat "$stamp_file")"
   say "up to date: $binary ($stamp); nothing to do"
   exit 0
 fi
+
+pkg-config --exists openblas 2>/dev/null \
+  || fail "OpenBLAS is not installed (apt-get install libopenblas-dev pkg-config; scripts/setup.sh does this)"
 
 if [[ -e "$dest" ]]; then
   # Only ever replace a previous build made by this script, never some other folder a mistyped setting points at.
