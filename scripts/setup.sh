@@ -48,13 +48,15 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 # --- 3. whisper.cpp -----------------------------------------------------------------------------
+whisper="whisper.cpp at .callqa/whisper-cli/whisper-cli"
 if [[ "${1:-}" == "--demo" && -z "${WHISPER_MODEL:-}" && "${ASR_ENGINE:-whisper.cpp}" == "whisper.cpp" ]]; then
   say "skipping the whisper-cli build: WHISPER_MODEL is not set, so the demo transcribes nothing (npm run setup builds it)"
+  whisper="whisper-cli not built"
 else
   bash scripts/build-whisper.sh
 fi
 
 # --- 4. TypeScript build ------------------------------------------------------------------------
 npx tsc -p tsconfig.json
-say "ready (ffmpeg $(ffmpeg -version | head -n1 | cut -d' ' -f3), whisper.cpp at .callqa/whisper-cli/whisper-cli)"
+say "ready (ffmpeg $(ffmpeg -version | head -n1 | cut -d' ' -f3), $whisper)"
 [[ -n "${WHISPER_MODEL:-}" ]] || say "note: WHISPER_MODEL is not set: speech recognition needs a whisper.cpp ggml model file that you provide"
