@@ -3,24 +3,10 @@
  * with sentences of its own, not taken from any labelled set.
  */
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../domain/transcript.js';
-import { analyzeTranscript } from '../../rules/analyze.js';
-import { bannedIds } from './helpers.js';
+import { bannedIdsOfAgentLine } from './helpers.js';
 
 /** Banned-phrase ids of a short call in which the agent says `line` in the middle. */
-const idsOf = (line: string): string[] => {
-  const t: Transcript = {
-    callId: 'kinds',
-    durationSec: 20,
-    segments: [
-      { start: 0, end: 3, speaker: 'agent', text: '您好，县行政服务中心，请讲。' },
-      { start: 4, end: 7, speaker: 'customer', text: '我这个材料交上去了能办吗' },
-      { start: 8, end: 11, speaker: 'agent', text: line },
-      { start: 12, end: 14, speaker: 'customer', text: '好的，再见' },
-    ],
-  };
-  return bannedIds(analyzeTranscript(t, { now: new Date(0) }));
-};
+const idsOf = (line: string): string[] => bannedIdsOfAgentLine(line);
 
 describe('banned_phrase: kinds of case (service-norms@5)', () => {
   it.each(['不行，得先把欠费补上才能办理。', '不行，因为原件没带，系统那边过不了。', '这个不行，按规定要本人到场签字。'])(

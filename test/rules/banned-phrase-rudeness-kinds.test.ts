@@ -3,24 +3,10 @@
  * sentences of its own, not taken from any labelled set, and near misses of the same shape that must not hit.
  */
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../domain/transcript.js';
-import { analyzeTranscript } from '../../rules/analyze.js';
-import { bannedIds } from './helpers.js';
+import { bannedIdsOfAgentLine } from './helpers.js';
 
 /** Banned-phrase ids of a short call in which the agent says `line` in the middle. */
-const idsOf = (line: string): string[] => {
-  const t: Transcript = {
-    callId: 'rudeness-kinds',
-    durationSec: 20,
-    segments: [
-      { start: 0, end: 3, speaker: 'agent', text: '您好，县行政服务中心，请讲。' },
-      { start: 4, end: 7, speaker: 'customer', text: '我那个申请到底办好了没有' },
-      { start: 8, end: 11, speaker: 'agent', text: line },
-      { start: 12, end: 14, speaker: 'customer', text: '好的，再见' },
-    ],
-  };
-  return bannedIds(analyzeTranscript(t, { now: new Date(0) }));
-};
+const idsOf = (line: string): string[] => bannedIdsOfAgentLine(line, '我那个申请到底办好了没有');
 
 describe('banned_phrase B09–B15: kinds of wording (meaning@4)', () => {
   it.each([

@@ -5,17 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTranscript } from '../../rules/analyze.js';
 import type { Transcript } from '../../domain/transcript.js';
+import { callWithAgentLine } from './helpers.js';
 
-const call = (agentLine: string): Transcript => ({
-  callId: 'evasion',
-  durationSec: 30,
-  segments: [
-    { start: 0, end: 3, speaker: 'agent', text: '您好，县行政服务中心，请讲。' },
-    { start: 4, end: 8, speaker: 'customer', text: '我想问一下结婚登记要带什么' },
-    { start: 9, end: 12, speaker: 'agent', text: agentLine },
-    { start: 13, end: 15, speaker: 'customer', text: '好吧，再见' },
-  ],
-});
+const call = (agentLine: string): Transcript => callWithAgentLine(agentLine, '我想问一下结婚登记要带什么');
 
 const EVASIONS: [string, string][] = [
   ['zero-width space', '你\u200b神\u200b经\u200b病'],

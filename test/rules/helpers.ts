@@ -30,6 +30,28 @@ export function bannedIds(report: Report): string[] {
 }
 
 /**
+ * A short call (20 s, four utterances) in which the agent says `agentLine` in the middle: the agent's
+ * greeting, the caller's question `callerLine`, the line, the caller's goodbye.
+ */
+export function callWithAgentLine(agentLine: string, callerLine = '我这个材料交上去了能办吗'): Transcript {
+  return {
+    callId: 'agent-line',
+    durationSec: 20,
+    segments: [
+      { start: 0, end: 3, speaker: 'agent', text: '您好，县行政服务中心，请讲。' },
+      { start: 4, end: 7, speaker: 'customer', text: callerLine },
+      { start: 8, end: 11, speaker: 'agent', text: agentLine },
+      { start: 12, end: 14, speaker: 'customer', text: '好的，再见' },
+    ],
+  };
+}
+
+/** Sorted banned-phrase ids the default ruleset finds in {@link callWithAgentLine}. */
+export function bannedIdsOfAgentLine(agentLine: string, callerLine?: string): string[] {
+  return bannedIds(analyzeTranscript(callWithAgentLine(agentLine, callerLine), { now: new Date(0) }));
+}
+
+/**
  * YAML of a small custom ruleset for language tests: the four required rules, the banned_phrase rule given
  * by `phrases` / `scope`, `extra` rules and `conditions` (YAML lines); named conditions closing_question and
  * hold are defined.
