@@ -51,7 +51,7 @@ fi
 whisper="whisper.cpp at .callqa/whisper-cli/whisper-cli"
 if [[ "${1:-}" == "--demo" && -z "${WHISPER_MODEL:-}" && "${ASR_ENGINE:-whisper.cpp}" == "whisper.cpp" ]]; then
   say "skipping the whisper-cli build: WHISPER_MODEL is not set, so the demo transcribes nothing (npm run setup builds it)"
-  whisper="whisper-cli not built"
+  whisper="whisper-cli build skipped"
 else
   bash scripts/build-whisper.sh
 fi
