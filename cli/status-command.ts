@@ -99,12 +99,10 @@ export async function statusCommand(
       for (const r of stuck) out.write(`  ${r.bucket}/${r.objectKey}  ${r.status}  ${formatAge(r.ageSec)}\n`);
     }
     if (failed.length) {
-      // A `callqa process` run (and the demo) uploads under generated keys into its own bucket: it is retried by
-      // running it on the same folder again, not by `callqa retry` (its own summary table names the original files).
-      const fromProcess = `those in ${config.s3.processBucket} come from \`callqa process\` (or the demo): run it on the same folder again`;
-      const retry = '`callqa retry [--bucket B] [--prefix KEY-PREFIX]` queues them again';
-      const inProcessBucket = failed.filter((f) => f.bucket === config.s3.processBucket).length;
-      const hint = inProcessBucket === failed.length ? fromProcess : inProcessBucket > 0 ? `${retry}; ${fromProcess}` : retry;
+      const hint = retryHint(
+        failed.map((f) => f.bucket),
+        config.s3.processBucket,
+      );
       out.write(`\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); ${hint}:\n`);
       for (const f of failed)
         out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
@@ -122,4 +120,20 @@ export function formatAge(seconds: number): string {
   if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
+}
+
+/**
+ * How `status` tells an operator to retry failed recordings (pure): `callqa retry` queues recordings of the
+ * object storage again; a `callqa process` run (and the demo) uploads under generated keys into its own bucket,
+ * so its failures are retried by running it on the same folder again (its summary names the original files).
+ *
+ * @param failedBuckets the bucket of each failed recording listed
+ * @param processBucket `S3_PROCESS_BUCKET`
+ */
+export function retryHint(failedBuckets: readonly string[], processBucket: string): string {
+  const fromProcess = `those in ${processBucket} come from \`callqa process\` (or the demo): run it on the same folder again`;
+  const retry = '`callqa retry [--bucket B] [--prefix KEY-PREFIX]` queues them again';
+  const inProcessBucket = failedBuckets.filter((b) => b === processBucket).length;
+  if (inProcessBucket === failedBuckets.length) return fromProcess;
+  return inProcessBucket > 0 ? `${retry}; ${fromProcess}` : retry;
 }
