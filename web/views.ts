@@ -4,7 +4,7 @@
  * focus, labels on every control; the call page adds player shortcuts (see web/assets.ts).
  */
 import type { ReviewedScore } from '../rules/analyze/score.js';
-import { escapeHtml as esc, formatTime } from '../pipeline/report/render-html.js';
+import { escapeHtml as esc, formatTime, REPORT_TIME_ZONE } from '../pipeline/report/render-html.js';
 import { failureCodeName, phraseName, RULE_NAMES, ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../domain/labels.js';
 import type { RecordingRow } from '../infra/db/recordings-repository.js';
 import type { Transcript } from '../domain/transcript.js';
@@ -27,7 +27,7 @@ const REVIEW_REASON_NAMES: Record<string, string> = {
 };
 
 const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
+  timeZone: REPORT_TIME_ZONE,
   year: 'numeric',
   month: '2-digit',
   day: '2-digit',
@@ -37,7 +37,7 @@ const dateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
   hour12: false,
 });
 
-/** A date and time in Asia/Shanghai, e.g. `2026/11/28 09:15:02`. */
+/** A date and time in the centre's zone ({@link REPORT_TIME_ZONE}, Asia/Shanghai), e.g. `2026/11/28 09:15:02`. */
 export function formatDateTime(d: Date | null | undefined): string {
   return d ? dateTimeFormat.format(d) : '—';
 }
