@@ -22,6 +22,7 @@ const SETS = [
   { name: 'service-calls-b', minCalls: 150, minCompliant: 0.4, kinds: ['ASR-error case', 'Near-miss', 'The caller, not the agent', 'Ringback', 'irritated'] },
   { name: 'service-calls-d', minCalls: 180, minCompliant: 0.25, kinds: ['ASR'] },
   { name: 'service-calls-f', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
+  { name: 'service-calls-g', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
 ] as const;
 /** Every banned-phrase id appears in at least this many calls of a set (each set README: every id in five calls at least, with different wordings). */
 const MIN_CALLS_PER_PHRASE = 5;
