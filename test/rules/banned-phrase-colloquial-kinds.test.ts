@@ -1,8 +1,8 @@
 /**
  * banned_phrase B01–B08 on kinds of wording found in a fifth author's calls: curt lines said with a habitual
  * 您 (Beijing speech), Wu and Cantonese words for closing time, tomorrow, "how would I know" and "send away",
- * display verbs other than 写 in the rhetorical "isn't it written there", and a refusal to read the notice
- * out. Each kind has sentences of its own (none taken from a labelled set) and near misses that must not hit:
+ * display verbs other than 写 in the rhetorical "isn't it written there", a refusal to read the notice out,
+ * and another office's hotline given as a brush-off (a fourth author's kind). Each kind has sentences of its own (none taken from a labelled set) and near misses that must not hit:
  * polite or helpful forms, the caller saying it, the agent quoting the norm.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ describe('banned_phrase: B01–B08 kinds of a fifth author', () => {
     ['B02', 'offices listed, then whoever you like, with 您', '民政局、街道、社区，您爱找谁找谁。'],
     ['B02', 'offices listed, then whoever you like to ask', '派出所还是住建委，您爱问谁问谁去。'],
     ['B02', "don't go round in circles with me, the office knows", '别跟我这儿绕了，人事科比我清楚。'],
+    ['B02', "another office's hotline as a brush-off", '工资的事你打12366问税务那边去。'],
+    ['B02', "another office's hotline, then not my business", '你打12315问去，我们不管。'],
     ['B03', 'Wu "filled in for nothing, start over"', '这张白填了，从头来过。'],
     ['B03', 'written for nothing, start over (重头 for 从头)', '侬格份白写了，重头来过。'],
     ['B04', 'a board, then look yourself in blunt words, with 您', '门口公告栏都贴着，您自个儿瞅去。'],
@@ -57,6 +59,8 @@ describe('banned_phrase: B01–B08 kinds of a fifth author', () => {
     ['an office with 你可以 and help', '你可以揾街道，我帮你打过去问下。'],
     ['offices listed, any of them will do, with the numbers', '街道、社区都能办，您找谁都行，我把两个电话都发给您。'],
     ['the office knows better, with its number', '您别着急，人事处那边比我们清楚，我把电话给您。'],
+    ['a hotline with 你可以', '这个归人社管，你可以打12333问问。'],
+    ['a hotline, with the number sent', '人社的热线是12333，我把号码发你短信。'],
     ['nothing was filled in for nothing', '没白填，系统里都存着，不用从头来过。'],
     ['coming in the daytime (白天, not 白填)', '白天来也行，不用从头来。'],
     ['a redo with an apology', '不好意思，这张白填了，麻烦您从头来过。'],
