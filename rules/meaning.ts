@@ -8,7 +8,9 @@
  * 1. concept occurrences: every word of every concept, found as written or by sound in the normalised text
  *    (same-sounding characters under the fuzzy-pinyin folds, keeping at least one of the word's own
  *    characters that is no function character); single characters only as written, and — except in
- *    concepts that only cancel frames (`unless`) — only where jieba makes them a word of their own;
+ *    concepts that only cancel frames (`unless`) — only where jieba makes them a word of their own; a word
+ *    of function characters only (不都, 的吗) by sound keeps one of its characters and cuts no jieba word;
+ *    words of two characters or more also in the text without doubled characters (咋知知道 is 咋知道);
  * 2. frames: for each clause and each pair of neighbouring clauses, the frames whose concepts all occur there
  *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance (outside the words
  *    that make the frame's own concepts: 麻烦 in 嫌麻烦 is no polite marker);
@@ -78,6 +80,8 @@ interface ConceptWord {
   norm: string;
   sounds: string[];
   chars: Set<string>;
+  /** Every character is a function character (不都, 的吗, 他们): see the sound match in `scan`. */
+  grammatical: boolean;
 }
 
 interface Frame {
@@ -156,6 +160,39 @@ export function cutsWord(t: MeaningText, start: number, end: number): boolean {
     at = e;
   }
   return false;
+}
+
+/** One Han character. */
+const HAN_CHAR = /^\p{Script=Han}$/u;
+
+/**
+ * A text with every Han character that repeats the one just before it left out (ASR wrote a syllable twice:
+ * 我咋知知道, 开发发商, 告诉诉过你), for matching concept words across the doubling. Only a repeat of the
+ * same written character counts: two different characters of one sound (是事, 有又) are usually two words.
+ *
+ * @param norm normalised text
+ * @returns the text without the repeats and, for each of its characters, its offset in `norm`, with one more
+ *   entry: the offset in `norm` where a match ending after the last kept character ends (a match's end
+ *   `e` maps to `at[e]`, so it takes in the repeats of its last character); null when nothing repeats
+ */
+export function undoubledText(norm: string): { norm: string; at: number[] } | null {
+  let text = '';
+  let at: number[] | null = null;
+  for (let i = 0; i < norm.length; i++) {
+    const repeat = i > 0 && norm[i] === norm[i - 1] && HAN_CHAR.test(norm[i]!);
+    if (repeat && !at) {
+      at = [];
+      for (let k = 0; k < i; k++) at.push(k);
+      text = norm.slice(0, i);
+    }
+    if (!at) continue;
+    if (repeat) continue;
+    text += norm[i];
+    at.push(i);
+  }
+  if (!at) return null;
+  at.push(norm.length);
+  return { norm: text, at };
 }
 
 /**
@@ -252,7 +289,12 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     spec.concepts[name]!.map((w, i) => {
       const norm = normalizePhrase(w);
       if (!norm || norm.includes(CLAUSE_SEP)) fail(['concepts', name, i], `word "${w}" must have letters and no punctuation`);
-      return { norm, sounds: soundKeyVariants(norm), chars: new Set(norm) };
+      return {
+        norm,
+        sounds: soundKeyVariants(norm),
+        chars: new Set(norm),
+        grammatical: [...norm].every((c) => FUNCTION_CHARS.includes(c)),
+      };
     }),
   );
   const conceptIndex = (name: string, path: (string | number)[]): number => {
@@ -323,15 +365,15 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   const byFirstSound = new Map<number, { ci: number; w: ConceptWord }[]>();
   /** Lookup key of the first two UTF-16 units of a string at `i` (one unit: the second counts as 0). */
   const key2 = (str: string, i: number, one: boolean): number => str.charCodeAt(i) * 0x10000 + (one ? 0 : str.charCodeAt(i + 1));
+  const add = (m: Map<number, { ci: number; w: ConceptWord }[]>, k: number, ci: number, w: ConceptWord) => {
+    const list = m.get(k);
+    if (list) list.push({ ci, w });
+    else m.set(k, [{ ci, w }]);
+  };
   concepts.forEach((words, ci) => {
     for (const w of words) {
-      const add = (m: Map<number, { ci: number; w: ConceptWord }[]>, k: number) => {
-        const list = m.get(k);
-        if (list) list.push({ ci, w });
-        else m.set(k, [{ ci, w }]);
-      };
-      add(byFirstChar, key2(w.norm, 0, w.norm.length === 1));
-      if (w.norm.length > 1) for (const first of new Set(w.sounds.map((k) => key2(k, 0, false)))) add(byFirstSound, first);
+      add(byFirstChar, key2(w.norm, 0, w.norm.length === 1), ci, w);
+      if (w.norm.length > 1) for (const first of new Set(w.sounds.map((k) => key2(k, 0, false)))) add(byFirstSound, first, ci, w);
     }
   });
   /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
@@ -340,7 +382,50 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   /** Frames of each phrase id, for the near-frame check of example hits. */
   const framesOf = new Map<string, Frame[]>();
   for (const f of frames) framesOf.set(f.phrase, [...(framesOf.get(f.phrase) ?? []), f]);
-  /** Occurrences `[start, end)` of each concept in the text. */
+  /**
+   * Adds to `out` the occurrences of concept words in `norm` (with its sound key `sound`): as written, and
+   * (two characters or more) by sound keeping one of the word's own characters that is no function
+   * character; one-character words as written where `singleWordAt` allows. A word of function characters
+   * only (不都, 的吗, 不是) has no such character: by sound it keeps one of its own characters and cuts no
+   * word of the text (`cuts`, {@link cutsWord}): 不陡列着 is 不都列着, 全部都写着 holds no 不都. `at` maps an
+   * offset of `norm` to one of the utterance (identity for the utterance itself; see {@link undoubledText}).
+   */
+  const scan = (
+    norm: string,
+    sound: string,
+    singleWordAt: ((i: number) => boolean) | null,
+    cutsAt: (start: number, end: number) => boolean,
+    out: [number, number][][],
+    at?: readonly number[],
+  ): void => {
+    const push = (ci: number, s: number, e: number) => out[ci]!.push(at ? [at[s]!, at[e]!] : [s, e]);
+    const cuts = (s: number, e: number) => (at ? cutsAt(at[s]!, at[e]!) : cutsAt(s, e));
+    for (let i = 0; i < norm.length; i++) {
+      const two = i + 1 < norm.length;
+      for (const list of [
+        singleWordAt ? byFirstChar.get(key2(norm, i, true)) : undefined,
+        two ? byFirstChar.get(key2(norm, i, false)) : undefined,
+      ]) {
+        if (!list) continue;
+        for (const { ci, w } of list) {
+          if (!norm.startsWith(w.norm, i)) continue;
+          if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt!(i)) push(ci, i, i + w.norm.length);
+        }
+      }
+      for (const { ci, w } of (two ? byFirstSound.get(key2(sound, i, false)) : undefined) ?? []) {
+        if (!w.sounds.some((k) => sound.startsWith(k, i)) || norm.startsWith(w.norm, i)) continue;
+        let own = false;
+        for (let k = i; k < i + w.norm.length && !own; k++)
+          own = w.chars.has(norm[k]!) && (w.grammatical || !FUNCTION_CHARS.includes(norm[k]!));
+        if (own && (!w.grammatical || !cuts(i, i + w.norm.length))) push(ci, i, i + w.norm.length);
+      }
+    }
+  };
+  /**
+   * Occurrences `[start, end)` of each concept in the text: {@link scan} of the text, then of the text
+   * without its doubled characters ({@link undoubledText}: 知知道 is 知道, 开发发商 开发商), words of two
+   * characters or more only there.
+   */
   const occurrences = (t: MeaningText): [number, number][][] => {
     const sound = (t.sound ??= soundKey(t.norm));
     let singles: Set<number> | undefined;
@@ -357,23 +442,21 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       return singles.has(i);
     };
     const out: [number, number][][] = concepts.map(() => []);
-    // Words are looked up by the character (as written) and the sound they start with, at each position.
-    for (let i = 0; i < t.norm.length; i++) {
-      const two = i + 1 < t.norm.length;
-      for (const list of [byFirstChar.get(key2(t.norm, i, true)), two ? byFirstChar.get(key2(t.norm, i, false)) : undefined]) {
-        if (!list) continue;
-        for (const { ci, w } of list) {
-          if (!t.norm.startsWith(w.norm, i)) continue;
-          if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt(i)) out[ci]!.push([i, i + w.norm.length]);
-        }
-      }
-      for (const { ci, w } of (two ? byFirstSound.get(key2(sound, i, false)) : undefined) ?? []) {
-        if (!w.sounds.some((k) => sound.startsWith(k, i)) || t.norm.startsWith(w.norm, i)) continue;
-        let own = false;
-        for (let k = i; k < i + w.norm.length && !own; k++) own = w.chars.has(t.norm[k]!) && !FUNCTION_CHARS.includes(t.norm[k]!);
-        if (own) out[ci]!.push([i, i + w.norm.length]);
-      }
-    }
+    const cutsAt = (start: number, end: number) => cutsWord(t, start, end);
+    scan(t.norm, sound, singleWordAt, cutsAt, out);
+    const undoubled = undoubledText(t.norm);
+    if (undoubled)
+      scan(
+        undoubled.norm,
+        undoubled.at
+          .slice(0, -1)
+          .map((i) => sound[i]!)
+          .join(''),
+        null,
+        cutsAt,
+        out,
+        undoubled.at,
+      );
     return out;
   };
 
