@@ -148,6 +148,7 @@ describe('consent_before_hangup: the caller gives up or leaves in anger', () => 
     ['不跟你说了', '行行行，我不跟你讲了。'],
     ['goes to do it alone', '得了，我自己去查吧。'],
     ['自己等', '算了算了，我自己等。'],
+    ['the rest for another call', '行，剩下的下回再说吧。'],
   ])('passes when the caller gives up as the last words, even with the agent only saying 嗯 (%s)', (_kind, close) => {
     expect(consentOf([...opening, ['customer', close], ['agent', '嗯。']]).status).toBe('pass');
   });
@@ -183,6 +184,16 @@ describe('consent_before_hangup: the last answer to the ask does not close', () 
     ['等一下', '等一下，我再问个'],
   ])('fails when the answer says there is more and the agent ends with a goodbye (%s)', (_kind, more) => {
     expect(consentOf([...opening, ['agent', '还有别的事吗？'], ['customer', more], ['agent', '那下回再说，拜拜。']]).status).toBe('fail');
+  });
+
+  it('passes when the answer starts with more but leaves it for another call', () => {
+    const turns: ['agent' | 'customer', string][] = [
+      ...opening,
+      ['agent', '还有别的事吗？'],
+      ['customer', '还有一个……算了，下次再问吧，谢。'],
+      ['agent', '好的，再见。'],
+    ];
+    expect(consentOf(turns).status).toBe('pass');
   });
 
   it('is na when the line drops while the caller answers a proposal and the agent only checks the line', () => {
