@@ -195,6 +195,7 @@ const ruleSchema = z.discriminatedUnion('check', [
     callerClose: z.unknown(),
     closeScope: scopeSchema.default({ speaker: 'customer', last: 3 }),
     callerMore: z.unknown().optional(),
+    callerLeaves: z.unknown().optional(),
     hangUp: z.unknown(),
     lineCheck: z.unknown(),
   }),
@@ -280,6 +281,12 @@ export interface ConsentRule extends RuleBase {
    * end. Optional (rulesets before service-norms@7 have none: every answer then counts as consent).
    */
   callerMore?: Matcher;
+  /**
+   * The caller's last words when the caller leaves the call in anger (你等着, 我投诉你, 你什么态度): consent
+   * only when no agent utterance follows them (the caller hung up); an agent who then still speaks ends the
+   * call himself. Optional (rulesets before it have none: such a call ends as a dropped line, `na`).
+   */
+  callerLeaves?: Matcher;
   /** Agent ends unilaterally (就这样, 我挂了 …). */
   hangUp: Matcher;
   /** Agent only checks the line (喂？还在吗？): the caller's line dropped. */
@@ -490,6 +497,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
             callerClose: cond(r.callerClose, [...p, 'callerClose']),
             closeScope: scope(r.closeScope, [...p, 'closeScope']),
             ...(r.callerMore === undefined ? {} : { callerMore: cond(r.callerMore, [...p, 'callerMore']) }),
+            ...(r.callerLeaves === undefined ? {} : { callerLeaves: cond(r.callerLeaves, [...p, 'callerLeaves']) }),
             hangUp: cond(r.hangUp, [...p, 'hangUp']),
             lineCheck: cond(r.lineCheck, [...p, 'lineCheck']),
           };

@@ -37,6 +37,18 @@ const toSimplifiedTw = makeConverter({ from: 'tw', to: 'cn' });
 const toSimplifiedHk = makeConverter({ from: 'hk', to: 'cn' });
 
 /**
+ * Taiwan then Hong Kong variants to mainland Simplified, keeping 么: opencc's Taiwan table reads 么 as the
+ * variant of 幺 (yao, "one"), but in mainland text it is the Simplified 么 of 什么 / 还有么事 / 搞么事 (Wuhan).
+ * Keeps the length of every character it converts.
+ */
+function convertToSimplified(text: string): string {
+  return text
+    .split('么')
+    .map((part) => toSimplifiedHk(toSimplifiedTw(part)))
+    .join('么');
+}
+
+/**
  * Per UTF-16 code unit of the Basic Multilingual Plane: 0 not yet known, 1 unchanged by Traditional →
  * Simplified conversion, 2 changed (64 KiB, filled on first sight of each character).
  */
@@ -53,7 +65,7 @@ function hasTraditional(t: string): boolean {
       const c = String.fromCodePoint(t.codePointAt(i)!);
       let trad = tradAstral.get(c);
       if (trad === undefined) {
-        trad = toSimplifiedHk(toSimplifiedTw(c)) !== c;
+        trad = convertToSimplified(c) !== c;
         tradAstral.set(c, trad);
       }
       if (trad) return true;
@@ -63,7 +75,7 @@ function hasTraditional(t: string): boolean {
     let known = tradTable[code]!;
     if (known === 0) {
       const c = t[i]!;
-      known = toSimplifiedHk(toSimplifiedTw(c)) !== c ? 2 : 1;
+      known = convertToSimplified(c) !== c ? 2 : 1;
       tradTable[code] = known;
     }
     if (known === 2) return true;
@@ -81,7 +93,7 @@ export function toSimplified(text: string): string {
   const known = simplifiedCache.get(text);
   if (known !== undefined) return known;
   if (simplifiedCache.size >= MEMO_MAX) simplifiedCache.clear();
-  const out: string = toSimplifiedHk(toSimplifiedTw(text));
+  const out: string = convertToSimplified(text);
   simplifiedCache.set(text, out);
   return out;
 }
@@ -163,7 +175,7 @@ export function normalizeWithMap(text: string): NormalizedText {
     const whole = toSimplified(joined);
     const conv = [...whole];
     if (conv.length === chars.length) chars = conv;
-    else chars = chars.map((c) => toSimplifiedHk(toSimplifiedTw(c)));
+    else chars = chars.map((c) => convertToSimplified(c));
     joined = chars.join('');
   }
   // 3. Spaces. Tokens are the runs between spaces; when most tokens are single characters (ASR tokenisation)

@@ -13,8 +13,12 @@ import type { Utterance } from '../analyze/utterances.js';
 /**
  * consent_before_hangup (norms 三、文明用语 2: "中断或挂止电话，应先征得对方同意"). Decision, from the labelled
  * kinds of closing:
- * 1. consent: the agent asks (`ask`, within `askScope`) and the caller says anything after the ask starts;
- *    or the caller closes (`callerClose` within `closeScope`: 再见, 拜拜, 没有了 …);
+ * 1. consent: the agent asks (`ask`, within `askScope`) and the caller says anything after the ask starts —
+ *    unless that answer is the caller's last utterance, does not close, and either says there is more
+ *    (`callerMore`) or is followed by the agent only checking the line (the line dropped mid-answer:
+ *    "行行行，我电话是一五九……" then 喂？); or the caller closes (`callerClose` within `closeScope`: 再见, 拜拜,
+ *    没有了 …); or the caller's last utterance leaves in anger (`callerLeaves`: 你等着, 我投诉你) and no agent
+ *    utterance follows it (the caller hung up);
  * 2. a unilateral end: an agent utterance hit by `hangUp` (就这样, 我挂了 …) that is not an answered ask;
  * 3. fail when the agent asks and ends the call in the same utterance with the end after the ask and no answer
  *    from the caller ("还有事吗？没事挂了啊。"), even after the caller's own closing words; fail when there
@@ -33,6 +37,12 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
   if (!agent.length || !customer.length) {
     return { status: 'na', findings: [], note: '通话中坐席和来电人没有都讲话，无法判断挂机前是否征得同意' };
   }
+  // The caller's line dropped: after the caller's last words the agent's first utterance only checks the line
+  // (喂？先生？). An end the agent announces after that ("那我先挂了") asks nobody: it is no unilateral end.
+  const lastCustomer = customer.at(-1)!;
+  const afterCaller = agent.filter((u) => u.start > lastCustomer.start && u.norm);
+  const droppedFrom = afterCaller[0] && rule.lineCheck(afterCaller[0], ctx) ? afterCaller[0].idx : Infinity;
+  const saysMore = (c: Utterance): boolean => !!rule.callerMore?.(c, ctx) && !rule.callerClose(c, ctx);
   let consentIdx = -1;
   let consentNote = '';
   const answeredAsks = new Set<number>();
@@ -42,6 +52,9 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
     if (!askHit) continue;
     if (state.trace) traceHit(state, 'ask', u, askHit);
     const reply = customer.find((c) => c.start > u.start && c.end > u.end);
+    // The caller's last words answer the ask but do not close: they say there is more ("还有一个…"), or the
+    // line dropped while the caller was still talking (the agent next only checks the line). No consent.
+    const unfinished = reply === lastCustomer && !rule.callerClose(reply, ctx) && (saysMore(reply) || droppedFrom !== Infinity);
     if (!reply) {
       // Asked and hung up in one breath ("还有事吗？没事挂了啊。") with no answer from the caller: the ask
       // did not wait for one, so it is no consent, whatever the caller said before.
@@ -52,7 +65,7 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
       }
     } else {
       answeredAsks.add(u.idx);
-      if (reply.idx > consentIdx) {
+      if (!unfinished && reply.idx > consentIdx) {
         consentIdx = reply.idx;
         consentNote = `坐席已征询（${quote(u.text)}），来电人作了回应（${quote(reply.text)}）`;
       }
@@ -66,11 +79,13 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
       consentNote = `来电人表示结束通话（${quote(u.text)}）`;
     }
   }
-  // The caller's line dropped: after the caller's last words the agent's first utterance only checks the line
-  // (喂？先生？). An end the agent announces after that ("那我先挂了") asks nobody: it is no unilateral end.
-  const lastCustomer = customer.at(-1)!;
-  const afterCaller = agent.filter((u) => u.start > lastCustomer.start && u.norm);
-  const droppedFrom = afterCaller[0] && rule.lineCheck(afterCaller[0], ctx) ? afterCaller[0].idx : Infinity;
+  // The caller leaves in anger ("你等着！") and the agent says nothing more: the caller hung up.
+  const leaveHit = !afterCaller.length && lastCustomer.idx > consentIdx ? rule.callerLeaves?.(lastCustomer, ctx) : null;
+  if (leaveHit) {
+    if (state.trace) traceHit(state, 'callerLeaves', lastCustomer, leaveHit);
+    consentIdx = lastCustomer.idx;
+    consentNote = `来电人表示结束通话后挂机（${quote(lastCustomer.text)}）`;
+  }
   let hangUp: Utterance | undefined;
   for (const u of agent) {
     const h = answeredAsks.has(u.idx) || u.idx > droppedFrom ? null : rule.hangUp(u, ctx);
@@ -82,7 +97,6 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
   // right after the caller's "没有了" is a normal closing).
   // So does an answer to the ask that says there is more ("还有一个…"): the agent ending the call then did not
   // serve it.
-  const saysMore = (c: Utterance): boolean => !!rule.callerMore?.(c, ctx) && !rule.callerClose(c, ctx);
   const reopened = (h: Utterance): boolean =>
     consentIdx < 0 ||
     customer.some((c) => c.idx < h.idx && ((c.idx > consentIdx && !rule.callerClose(c, ctx)) || (c.idx === consentIdx && saysMore(c))));

@@ -114,3 +114,115 @@ describe("consent_before_hangup: the caller's line dropped (service-norms@7)", (
     expect(consentOf([...opening, ['customer', '那异地的呢？'], ['agent', '喂，异地的也行，就这样吧。']]).status).toBe('fail');
   });
 });
+
+describe('consent_before_hangup: southwestern and Wuhan asks and answers, Wu 再会', () => {
+  it.each([
+    ['还有没得 A-not-A', '那您还有没得别的要办的？', '没得了，谢谢哈。'],
+    ['还有没得 at the end', '还有没得？', '没得了。'],
+    ['还有冇得 (Wuhan)', '您还有冇得其他的事？', '冇得了。'],
+    ['还有么事 (Wuhan 么事 = 什么事)', '还有么事冇？', '冇有了。'],
+  ])('passes when the agent asks and the caller answers (%s)', (_kind, ask, answer) => {
+    expect(consentOf([...opening, ['agent', ask], ['customer', answer], ['agent', '好，拜拜。']]).status).toBe('pass');
+  });
+
+  it.each([
+    ['没得了 without an ask', '好，晓得了，没得了。'],
+    ['冇得了 without an ask', '哦，冇得了冇得了。'],
+    ['再会 (Wu)', '好额，谢谢侬，再会。'],
+    ['再会 alone', '再会。'],
+  ])('passes when the caller closes (%s)', (_kind, close) => {
+    expect(consentOf([...opening, ['customer', close], ['agent', '好，再见。']]).status).toBe('pass');
+  });
+
+  it.each([
+    ['没得 as a verb', '我没得那个证，咋办嘛？'],
+    ['再会 inside a word', '那我再会同社区一起去。'],
+  ])('still fails when the agent ends on his own after a caller who does not close (%s)', (_kind, line) => {
+    expect(consentOf([...opening, ['customer', line], ['agent', '先这样。']]).status).toBe('fail');
+  });
+});
+
+describe('consent_before_hangup: the caller gives up or leaves in anger', () => {
+  it.each([
+    ['不问了', '你这么横，我不问了。'],
+    ['不跟你说了', '行行行，我不跟你讲了。'],
+    ['goes to do it alone', '得了，我自己去查吧。'],
+    ['自己等', '算了算了，我自己等。'],
+    ['the rest for another call', '行，剩下的下回再说吧。'],
+  ])('passes when the caller gives up as the last words, even with the agent only saying 嗯 (%s)', (_kind, close) => {
+    expect(consentOf([...opening, ['customer', close], ['agent', '嗯。']]).status).toBe('pass');
+  });
+
+  it.each([
+    ['a threat', '好，你等着！'],
+    ['a complaint', '行，我投诉你。'],
+    ['going to the boss', '好，我找去！'],
+    ["a retort on the agent's attitude", '你这人怎么这样？你什么态度！'],
+  ])('passes when the caller leaves in anger and the agent says nothing after (%s)', (_kind, leave) => {
+    expect(consentOf([...opening, ['customer', leave]]).status).toBe('pass');
+  });
+
+  it.each([
+    ['a threat, then 行了', '你等着', '行了。'],
+    ['a complaint, then 随便', '我投诉你！', '随便，就这样。'],
+  ])('fails when the agent still speaks after the angry words and ends himself (%s)', (_kind, leave, end) => {
+    expect(consentOf([...opening, ['customer', leave], ['agent', end]]).status).toBe('fail');
+  });
+
+  it.each([
+    ['giving up mid-utterance', '我自己去查吧，那个地址是哪里？'],
+    ['a retort, then a question', '你什么态度，我问个事都不行？'],
+    ['不问了 as part of a question', '那我是不是就不用再问了？'],
+  ])('still fails when the agent ends on his own after words that do not leave (%s)', (_kind, line) => {
+    expect(consentOf([...opening, ['customer', line], ['agent', '就这样吧。']]).status).toBe('fail');
+  });
+});
+
+describe('consent_before_hangup: the last answer to the ask does not close', () => {
+  it.each([
+    ['还有一个, cut short', '还有一个，就是我那个'],
+    ['等一下', '等一下，我再问个'],
+  ])('fails when the answer says there is more and the agent ends with a goodbye (%s)', (_kind, more) => {
+    expect(consentOf([...opening, ['agent', '还有别的事吗？'], ['customer', more], ['agent', '那下回再说，拜拜。']]).status).toBe('fail');
+  });
+
+  it('passes when the answer starts with more but leaves it for another call', () => {
+    const turns: ['agent' | 'customer', string][] = [
+      ...opening,
+      ['agent', '还有别的事吗？'],
+      ['customer', '还有一个……算了，下次再问吧，谢。'],
+      ['agent', '好的，再见。'],
+    ];
+    expect(consentOf(turns).status).toBe('pass');
+  });
+
+  it('is na when the line drops while the caller answers a proposal and the agent only checks the line', () => {
+    const turns: ['agent' | 'customer', string][] = [
+      ...opening,
+      ['agent', '这个我帮您问一下，明天给您回电话，您看可以吗？'],
+      ['customer', '可以可以，我的号码是一三九……'],
+      ['agent', '喂？'],
+      ['agent', '喂，您好，还能听到吗？'],
+    ];
+    expect(consentOf(turns).status).toBe('na');
+  });
+
+  it.each([
+    [
+      'a closing answer, then the line',
+      [
+        ['customer', '没有了，谢谢。'],
+        ['agent', '喂？'],
+      ],
+    ],
+    [
+      'an answer, then the agent closes',
+      [
+        ['customer', '可以可以。'],
+        ['agent', '好的，再见。'],
+      ],
+    ],
+  ] as [string, ['agent' | 'customer', string][]][])('still passes (%s)', (_kind, rest) => {
+    expect(consentOf([...opening, ['agent', '那我明天给您回电话，您看可以吗？'], ...rest]).status).toBe('pass');
+  });
+});

@@ -12,6 +12,13 @@ import {
 
 describe('normalizeText', () => {
   it('converts Traditional to Simplified', () => expect(normalizeText('您好，縣行政服務中心，請講。')).toBe('您好，县行政服务中心，请讲'));
+  it.each([
+    ['还有么事？', '还有么事'],
+    ['你搞么事咧', '你搞么事咧'],
+    ['還有么事冇？', '还有么事冇'],
+    ['幹么事', '干么事'],
+  ])('keeps the Simplified 么 (Wuhan 么事) instead of reading it as 幺: %s', (text, norm) => expect(normalizeText(text)).toBe(norm));
+  it('still converts 麼 and leaves 幺 (a digit one) as it is', () => expect(normalizeText('什麼，幺三八')).toBe('什么，幺三八'));
   it('turns punctuation of any width into one clause separator', () =>
     expect(normalizeText('好的,您营业执照办好了吗?  是的！！')).toBe('好的，您营业执照办好了吗，是的'));
   it('removes spaces ASR put between every character', () =>
