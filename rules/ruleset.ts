@@ -196,6 +196,8 @@ const ruleSchema = z.discriminatedUnion('check', [
     closeScope: scopeSchema.default({ speaker: 'customer', last: 3 }),
     callerMore: z.unknown().optional(),
     callerLeaves: z.unknown().optional(),
+    proposeEnd: z.unknown().optional(),
+    callerAgree: z.unknown().optional(),
     hangUp: z.unknown(),
     lineCheck: z.unknown(),
   }),
@@ -287,6 +289,14 @@ export interface ConsentRule extends RuleBase {
    * call himself. Optional (rulesets before it have none: such a call ends as a dropped line, `na`).
    */
   callerLeaves?: Matcher;
+  /**
+   * Agent proposes to end and asks leave in one question ("那先这样好吧？", "就这样，行吗？"): consent only when the
+   * caller's answer agrees (`callerAgree`: 好, 嗯, 行, 中 …); any other answer leaves the call open. Optional, and
+   * used only together with `callerAgree` (rulesets before the proposal kind have neither).
+   */
+  proposeEnd?: Matcher;
+  /** Caller's answer that agrees to an agent's proposal to end (see `proposeEnd`). */
+  callerAgree?: Matcher;
   /** Agent ends unilaterally (就这样, 我挂了 …). */
   hangUp: Matcher;
   /** Agent only checks the line (喂？还在吗？): the caller's line dropped. */
@@ -489,6 +499,8 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
           };
         }
         case 'consent':
+          if ((r.proposeEnd === undefined) !== (r.callerAgree === undefined))
+            throw new RulesetPathError(p, 'proposeEnd and callerAgree go together: give both or neither');
           return {
             ...base,
             check: 'consent',
@@ -498,6 +510,8 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
             closeScope: scope(r.closeScope, [...p, 'closeScope']),
             ...(r.callerMore === undefined ? {} : { callerMore: cond(r.callerMore, [...p, 'callerMore']) }),
             ...(r.callerLeaves === undefined ? {} : { callerLeaves: cond(r.callerLeaves, [...p, 'callerLeaves']) }),
+            ...(r.proposeEnd === undefined ? {} : { proposeEnd: cond(r.proposeEnd, [...p, 'proposeEnd']) }),
+            ...(r.callerAgree === undefined ? {} : { callerAgree: cond(r.callerAgree, [...p, 'callerAgree']) }),
             hangUp: cond(r.hangUp, [...p, 'hangUp']),
             lineCheck: cond(r.lineCheck, [...p, 'lineCheck']),
           };

@@ -17,7 +17,8 @@ import type { Utterance } from '../analyze/utterances.js';
  *    unless that answer is the caller's last utterance, does not close, and either says there is more
  *    (`callerMore`) or is followed by the agent only checking the line (the line dropped mid-answer:
  *    "行行行，我电话是一五九……" then 喂？); or the caller closes (`callerClose` within `closeScope`: 再见, 拜拜,
- *    没有了 …); or the caller's last utterance leaves in anger (`callerLeaves`: 你等着, 我投诉你) and no agent
+ *    没有了 …); or the agent proposes to end (`proposeEnd`: "那先这样好吧？") and the caller's answer agrees
+ *    (`callerAgree`: 好, 嗯, 行 …) or closes; or the caller's last utterance leaves in anger (`callerLeaves`: 你等着, 我投诉你) and no agent
  *    utterance follows it (the caller hung up);
  * 2. a unilateral end: an agent utterance hit by `hangUp` (就这样, 我挂了 …) that is not an answered ask;
  * 3. fail when the agent asks and ends the call in the same utterance with the end after the ask and no answer
@@ -48,10 +49,14 @@ export function evaluateConsent(rule: ConsentRule, state: RuleState): Omit<RuleR
   const answeredAsks = new Set<number>();
   let askedAndHungUp: Utterance | undefined;
   for (const u of select(state, rule.askScope)) {
-    const askHit = rule.ask(u, ctx);
+    const reply = customer.find((c) => c.start > u.start && c.end > u.end);
+    // A proposal to end is an ask only when the caller agrees to it (or closes): "那先这样好吧？" answered by
+    // "等一下" or a new question asked nothing the caller consented to. Unanswered, it is an ask not waited for.
+    const proposed = rule.proposeEnd?.(u, ctx);
+    const agreed = proposed && (!reply || rule.callerAgree?.(reply, ctx) || rule.callerClose(reply, ctx));
+    const askHit = rule.ask(u, ctx) ?? (agreed ? proposed : null);
     if (!askHit) continue;
     if (state.trace) traceHit(state, 'ask', u, askHit);
-    const reply = customer.find((c) => c.start > u.start && c.end > u.end);
     // The caller's last words answer the ask but do not close: they say there is more ("还有一个…"), or the
     // line dropped while the caller was still talking (the agent next only checks the line). No consent.
     const unfinished = reply === lastCustomer && !rule.callerClose(reply, ctx) && (saysMore(reply) || droppedFrom !== Infinity);
