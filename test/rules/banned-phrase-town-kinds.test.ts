@@ -34,6 +34,8 @@ describe('banned_phrase: kinds of blunt town and county agents', () => {
     ['B10', 'a brain like paste', '你脑子像浆糊一样，两样东西都分不清。'],
     ['B12', 'a complaint sent up', '有意见你往上面反映去，我这里就这样。'],
     ['B12', 'a complaint sent up', '不满意你上面去投诉。'],
+    ['B14', 'the dare said as a condition', '你要是有本事，就别上我们这儿来办。'],
+    ['B14', 'the dare said as a condition', '你要是这么能干，自己去办就是了，别来找我们。'],
     ['B15', 'how long will you go on talking', '你到底要讲到什么时候？'],
     ['B15', 'talked for ages and not done', '说了半天还没说完，你到底要办什么？'],
   ])('%s, %s: %s', (id, _kind, line) => {
@@ -53,6 +55,7 @@ describe('banned_phrase: kinds of blunt town and county agents', () => {
     ['reassurance about confusion', '没关系，很多人都迷瞪，我再给您说一遍。'],
     ['a complaint channel offered', '您要是有意见，可以往上面反映，电话是12345。'],
     ['the agent lets the caller finish', '你慢慢说，说完我再讲。'],
+    ['a real condition with another way', '你要是有本事在网上办，就不用来跑了，网上就能办。'],
   ])('no hit: %s (%s)', (_kind, line) => {
     expect(idsOf(line)).toEqual([]);
   });
