@@ -275,6 +275,41 @@ export function loadExampleBank(path: string): Record<string, { hits: string[]; 
 }
 
 /**
+ * Function words that southern speech (Xiang, Gan, Hakka, Cantonese, southwestern Mandarin) says with a word
+ * of its own, not a sound slip of the standard one, so the fuzzy-pinyin folds cannot find them: 冇 for 没
+ * (冇听进去, 还冇搞懂, 你冇看啊), the demonstrative 咯 for 这 (咯样, 咯里), the perfect particle 哒 for 了
+ * (几点哒, 挂哒) and 么子 for 什么 (问到么子时候). Pairs of (standard, regional), applied to concept words by
+ * {@link regionalForms}; ASR slips of the regional word (冒 for 冇) are then found by sound like any other.
+ */
+const REGIONAL_FUNCTION_WORDS: readonly (readonly [string, string])[] = [
+  ['没', '冇'],
+  ['这', '咯'],
+  ['了', '哒'],
+  ['什么', '么子'],
+];
+
+/**
+ * A concept word and its regional forms ({@link REGIONAL_FUNCTION_WORDS}): the word itself first, then the
+ * word with every occurrence of each standard function word replaced by its regional one (one form per pair
+ * the word contains), and with all of them replaced at once when it holds more than one. A word without
+ * such a function word is returned alone.
+ *
+ * @param norm a concept word, normalised ({@link normalizePhrase})
+ * @returns distinct normal forms, `norm` first
+ */
+export function regionalForms(norm: string): string[] {
+  const forms = new Set([norm]);
+  let all = norm;
+  for (const [standard, regional] of REGIONAL_FUNCTION_WORDS) {
+    if (!norm.includes(standard)) continue;
+    forms.add(norm.replaceAll(standard, regional));
+    all = all.replaceAll(standard, regional);
+  }
+  forms.add(all);
+  return [...forms];
+}
+
+/**
  * Parses and compiles a meaning file (see the module comment and the shipped file's header).
  *
  * @param text YAML text
@@ -286,15 +321,15 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   const { data: spec, fail } = parseYaml(text, fileName, meaningSchema);
   const conceptNames = Object.keys(spec.concepts);
   const concepts: ConceptWord[][] = conceptNames.map((name) =>
-    spec.concepts[name]!.map((w, i) => {
+    spec.concepts[name]!.flatMap((w, i) => {
       const norm = normalizePhrase(w);
       if (!norm || norm.includes(CLAUSE_SEP)) fail(['concepts', name, i], `word "${w}" must have letters and no punctuation`);
-      return {
-        norm,
-        sounds: soundKeyVariants(norm),
-        chars: new Set(norm),
-        grammatical: [...norm].every((c) => FUNCTION_CHARS.includes(c)),
-      };
+      return regionalForms(norm).map((form) => ({
+        norm: form,
+        sounds: soundKeyVariants(form),
+        chars: new Set(form),
+        grammatical: [...form].every((c) => FUNCTION_CHARS.includes(c)),
+      }));
     }),
   );
   const conceptIndex = (name: string, path: (string | number)[]): number => {

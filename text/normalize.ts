@@ -265,9 +265,18 @@ export function normalizePhrase(phrase: string): string {
 }
 
 /**
+ * The f/h confusion of southern speakers (Xiang, Gan, Min, southwestern Mandarin) before a vowel other than u:
+ * f- is said and heard as hu- (发 fa as 花 hua, 飞 fei as 灰 hui, 饭 fan as 换 huan, 房 fang as 黄 huang, 分 fen
+ * as 婚 hun, 佛 fo as 活 huo), so ASR writes 电发 for 电话 and 花票 for 发票. Final after f- → the hu- syllable it
+ * folds into; finals not listed (u, ou) keep the plain f/h fold (fu = hu).
+ */
+const F_AS_HU: Readonly<Record<string, string>> = { a: 'hua', an: 'huan', ang: 'huang', ei: 'hui', en: 'hun', eng: 'hun', o: 'huo' };
+
+/**
  * Folds a toneless pinyin syllable to its class under the confusions Mandarin ASR and southern-accent
  * speakers make (issue 9, part 3; the standard "fuzzy pinyin" pairs of Chinese input methods):
- * initials zh/z, ch/c, sh/s, n/l, f/h; finals an/ang, en/eng, in/ing (and ian/iang, uan/uang, on/ong).
+ * initials zh/z, ch/c, sh/s, n/l, f/h (fu/hu; f before another vowel as hu-, {@link F_AS_HU}); finals an/ang,
+ * en/eng, in/ing (and ian/iang, uan/uang, on/ong).
  * `nin` (您) and `ni` (你) stay apart: the folds never drop a nasal final.
  *
  * @param syllable toneless pinyin, lower case (`zhong`)
@@ -276,7 +285,7 @@ export function normalizePhrase(phrase: string): string {
 export function canonicalSyllable(syllable: string): string {
   let s = syllable.replace(/^([zcs])h/, '$1');
   if (s.startsWith('n') && s !== 'n' && s !== 'ng') s = 'l' + s.slice(1);
-  else if (s.startsWith('f')) s = 'h' + s.slice(1);
+  else if (s.startsWith('f')) s = F_AS_HU[s.slice(1)] ?? 'h' + s.slice(1);
   if (s.endsWith('ng') && s.length > 2) s = s.slice(0, -1);
   return s;
 }
