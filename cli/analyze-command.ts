@@ -1,15 +1,20 @@
 /**
  * `callqa analyze PATH... [--json]` (contract §3): score transcript files without any service.
- * A folder means every `*.json` file in it (sorted by name), `labels.jsonl` and metadata aside.
+ * A folder means every `*.json` file in it (sorted by name) but the metadata sidecars of recordings beside them
+ * (`call.wav.json` next to `call.wav`, as in a folder `callqa process` reads); `labels.jsonl` is no `.json`.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeUtf8 } from '../domain/json-input.js';
 import { parseTranscriptText } from '../domain/transcript.js';
 import { analyzeTranscript } from '../rules/analyze.js';
+import { METADATA_SUFFIX, TRANSCRIPT_SIDECAR_SUFFIX } from '../pipeline/storage-keys.js';
 import type { Report } from '../domain/report.js';
 
-/** Expands the arguments into transcript files, in input order. Unreadable paths are returned as errors. */
+/**
+ * Expands the arguments into transcript files, in input order: a folder into its `*.json` files but metadata
+ * sidecars (see the module comment). Unreadable paths are returned as errors.
+ */
 export async function expandTranscriptPaths(paths: string[]): Promise<{ file: string; error?: string }[]> {
   const out: { file: string; error?: string }[] = [];
   for (const p of paths) {
@@ -24,7 +29,11 @@ export async function expandTranscriptPaths(paths: string[]): Promise<{ file: st
       continue;
     }
     if (info.isDirectory()) {
-      const names = (await readdir(p)).filter((n) => n.endsWith('.json')).sort();
+      const all = await readdir(p);
+      const present = new Set(all);
+      const isMetadataSidecar = (n: string): boolean =>
+        present.has(n.slice(0, -METADATA_SUFFIX.length)) && !n.endsWith(TRANSCRIPT_SIDECAR_SUFFIX);
+      const names = all.filter((n) => n.endsWith('.json') && !isMetadataSidecar(n)).sort();
       if (!names.length) out.push({ file: p, error: 'no transcript files (*.json) in this folder' });
       out.push(...names.map((n) => ({ file: path.join(p, n) })));
     } else {

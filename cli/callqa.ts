@@ -108,7 +108,7 @@ program
     const failed = result.recordings.filter((r) => r.status === 'failed').length;
     if (failed)
       process.stderr.write(
-        `${failed} of ${result.recordings.length} recordings failed (reasons in ${path.join(opts.out, 'summary.json')})\n`,
+        `${failed} of ${result.recordings.length} files not reported: failed, or no recording (reasons in ${path.join(opts.out, 'summary.json')})\n`,
       );
     if (result.interrupted) {
       process.stderr.write('callqa: interrupted; unfinished recordings are listed as failed with reason "interrupted"\n');

@@ -195,10 +195,13 @@ export async function planFolder(dir: string): Promise<FolderPlan> {
   for (const name of files) {
     if (sidecarOf(name) !== undefined) continue;
     if (name.endsWith(METADATA_SUFFIX)) {
+      const described = name.endsWith(TRANSCRIPT_SIDECAR_SUFFIX)
+        ? `a transcript sidecar, but ${name.slice(0, -TRANSCRIPT_SIDECAR_SUFFIX.length)} is not in the folder`
+        : `a JSON file, not a recording, and ${name.slice(0, -METADATA_SUFFIX.length)} is not in the folder for it to describe`;
       skipped.push({
         file: name,
         status: 'failed',
-        reason: `not_a_recording: ${name} is a sidecar but no recording of that name is in the folder (sidecars are named <recording>.json or <recording>${TRANSCRIPT_SIDECAR_SUFFIX})`,
+        reason: `not_a_recording: ${name} is ${described} (sidecars are named <recording>.json or <recording>${TRANSCRIPT_SIDECAR_SUFFIX})`,
       });
       continue;
     }

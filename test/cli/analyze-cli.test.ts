@@ -62,6 +62,23 @@ describe('callqa analyze', () => {
     expect(e.stderr).toContain('no transcript files (*.json) in this folder');
   });
 
+  it('reads a folder of recordings as `process` does: transcripts and scripts, not the metadata sidecars', async () => {
+    const calls = path.join(dir, 'recordings');
+    await mkdir(calls);
+    await writeFile(path.join(calls, 'call.wav'), 'RIFF');
+    await writeFile(path.join(calls, 'call.wav.json'), JSON.stringify({ callId: 'meta-only', agentId: 'a1' }));
+    await copyFile(path.join(FIXTURES, 'consent-ask-answered.json'), path.join(calls, 'call.wav.transcript.json'));
+    await copyFile(path.join(FIXTURES, 'banned-closing-time.json'), path.join(calls, 'call.wav.script.json'));
+    const r = await callqa(['analyze', calls, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ids = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { callId: string }).callId);
+    expect(ids).toEqual(['fx-banned-closing-time', 'fx-consent-ask-answered']);
+  });
+
   it('exits 0 when every file is a valid transcript, and names a missing path', async () => {
     const ok = await callqa(['analyze', path.join(FIXTURES, 'consent-ask-answered.json'), '--json']);
     expect(ok.code).toBe(0);

@@ -58,7 +58,7 @@ describe('callqa process', () => {
     const asr = JSON.parse(await readFile(path.join(out, '通话05.report.json'), 'utf8'));
     expect(asr.transcriptSource).toMatchObject({ kind: 'asr', model: path.basename(t.modelPath) });
     expect(r.stderr).toMatch(/\[4\/4\]/);
-    expect(r.stderr).toContain('2 of 4 recordings failed');
+    expect(r.stderr).toContain('2 of 4 files not reported: failed, or no recording');
   }, 180_000);
 
   it('--strict exits 3 when a recording failed; running the folder again reuses its reports', async () => {
@@ -110,6 +110,7 @@ describe('callqa process', () => {
     await writeFile(path.join(odd, 'a.mp3.json'), JSON.stringify({ callId: 'same' }));
     await writeFile(path.join(odd, 'b.mp3.json'), JSON.stringify({ callId: 'same' }));
     await writeFile(path.join(odd, 'ghost.wav.transcript.json'), '{}');
+    await writeFile(path.join(odd, 'a.mp3.script.json'), '{}'); // a JSON file beside a recording, but no sidecar of it
     await mkdir(path.join(odd, 'sub.wav'));
     await symlink(wav, path.join(odd, 'link.mp3')); // out of the folder: not followed
     await symlink('/etc/passwd', path.join(odd, 'passwd.wav')); // out of the folder: never read, never uploaded
@@ -130,6 +131,7 @@ describe('callqa process', () => {
     expect(Object.keys(byFile).sort()).toEqual(
       [
         'a.mp3',
+        'a.mp3.script.json',
         'b.mp3',
         'dangling.wav',
         'ghost.wav.transcript.json',
@@ -158,7 +160,12 @@ describe('callqa process', () => {
     }
     expect(byFile['sub.wav'].reason).toMatch(/^not_a_file: sub\.wav is a folder/);
     expect(byFile['dangling.wav'].reason).toMatch(/^unreadable: dangling\.wav: a link to nothing/);
-    expect(byFile['ghost.wav.transcript.json'].reason).toMatch(/^not_a_recording: /);
+    expect(byFile['ghost.wav.transcript.json'].reason).toMatch(
+      /^not_a_recording: ghost\.wav\.transcript\.json is a transcript sidecar, but ghost\.wav is not in the folder/,
+    );
+    expect(byFile['a.mp3.script.json'].reason).toBe(
+      'not_a_recording: a.mp3.script.json is a JSON file, not a recording, and a.mp3.script is not in the folder for it to describe (sidecars are named <recording>.json or <recording>.transcript.json)',
+    );
     expect(byFile['gbk.mp3'].reason).toMatch(/^invalid_metadata: gbk\.mp3\.json: not UTF-8 text/);
     // Two calls with the same call id keep two sets of files.
     expect(byFile['a.mp3'].callId).toBe('same');
