@@ -126,6 +126,7 @@ export function formatAge(seconds: number): string {
  * How `status` tells an operator to retry failed recordings (pure): `callqa retry` queues recordings of the
  * object storage again; a `callqa process` run (and the demo) uploads under generated keys into its own bucket,
  * so its failures are retried by running it on the same folder again (its summary names the original files).
+ * Either way, a recording that failed on bad input fails again until the file itself is replaced.
  *
  * @param failedBuckets the bucket of each failed recording listed
  * @param processBucket `S3_PROCESS_BUCKET`
@@ -133,7 +134,8 @@ export function formatAge(seconds: number): string {
 export function retryHint(failedBuckets: readonly string[], processBucket: string): string {
   const fromProcess = `those in ${processBucket} come from \`callqa process\` (or the demo): run it on the same folder again`;
   const retry = '`callqa retry [--bucket B] [--prefix KEY-PREFIX]` queues them again';
+  const badInput = 'once the cause is fixed (a file that is bad input, e.g. not_audio, fails again until it is replaced)';
   const inProcessBucket = failedBuckets.filter((b) => b === processBucket).length;
-  if (inProcessBucket === failedBuckets.length) return fromProcess;
-  return inProcessBucket > 0 ? `${retry}; ${fromProcess}` : retry;
+  if (inProcessBucket === failedBuckets.length) return `${fromProcess} ${badInput}`;
+  return inProcessBucket > 0 ? `${retry}; ${fromProcess}; ${badInput}` : `${retry} ${badInput}`;
 }

@@ -67,7 +67,7 @@ export const FAILURE_CODE_NAMES: Readonly<Record<FailureCode, string>> = {
   error: '临时错误，重试次数用尽',
   not_a_file: '不是普通文件（文件夹、管道或设备）',
   unreadable: '文件无法读取（如链接指向不存在的文件）',
-  not_a_recording: '只有附属文件，没有同名录音',
+  not_a_recording: '不是录音（附属文件没有同名录音，或其他 JSON 文件）',
   interrupted: '运行被中断，录音未处理完',
 };
 

@@ -7,10 +7,13 @@ describe('retryHint', () => {
     const hint = retryHint(['callqa-process', 'callqa-process'], 'callqa-process');
     expect(hint).toContain('run it on the same folder again');
     expect(hint).not.toContain('callqa retry');
+    expect(hint).toContain('fails again until it is replaced');
   });
 
   it('names callqa retry for recordings of the object storage, and both when both failed', () => {
-    expect(retryHint(['recordings'], 'callqa-process')).toBe('`callqa retry [--bucket B] [--prefix KEY-PREFIX]` queues them again');
+    expect(retryHint(['recordings'], 'callqa-process')).toBe(
+      '`callqa retry [--bucket B] [--prefix KEY-PREFIX]` queues them again once the cause is fixed (a file that is bad input, e.g. not_audio, fails again until it is replaced)',
+    );
     const both = retryHint(['recordings', 'callqa-process'], 'callqa-process');
     expect(both).toContain('callqa retry');
     expect(both).toContain('run it on the same folder again');
