@@ -29,7 +29,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { CLAUSE_SEP, FUNCTION_CHARS, normalizePhrase, soundKey, soundKeyVariants } from '../text/normalize.js';
+import { CLAUSE_SEP, FUNCTION_CHARS, POLITE_YOU, normalizePhrase, soundKey, soundKeyVariants } from '../text/normalize.js';
 
 /** A hit of the meaning layer in an utterance's normalised text, with the reason a reviewer reads. */
 export interface MeaningHit {
@@ -82,6 +82,8 @@ interface ConceptWord {
   chars: Set<string>;
   /** Every character is a function character (不都, 的吗, 他们): see the sound match in `scan`. */
   grammatical: boolean;
+  /** Two characters, the same one twice (明明, 天天): see the match as written in `scan`. */
+  reduplicated: boolean;
 }
 
 interface Frame {
@@ -329,6 +331,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         sounds: soundKeyVariants(form),
         chars: new Set(form),
         grammatical: [...form].every((c) => FUNCTION_CHARS.includes(c)),
+        reduplicated: form.length === 2 && form[0] === form[1],
       }));
     }),
   );
@@ -422,8 +425,11 @@ export function parseMeaning(text: string, fileName: string): Meaning {
    * (two characters or more) by sound keeping one of the word's own characters that is no function
    * character; one-character words as written where `singleWordAt` allows. A word of function characters
    * only (不都, 的吗, 不是) has no such character: by sound it keeps one of its own characters and cuts no
-   * word of the text (`cuts`, {@link cutsWord}): 不陡列着 is 不都列着, 全部都写着 holds no 不都. `at` maps an
-   * offset of `norm` to one of the utterance (identity for the utterance itself; see {@link undoubledText}).
+   * word of the text (`cuts`, {@link cutsWord}): 不陡列着 is 不都列着, 全部都写着 holds no 不都. No sound match
+   * takes {@link POLITE_YOU} for another character. A reduplicated word (明明) as written is no match where
+   * `doubling` says it is a longer word with its last character written twice (说明明). `at` maps an offset of `norm` to one
+   * of the utterance (identity for the utterance itself; see {@link undoubledText}); `heard` collects the
+   * starts of words of two characters or more found by sound or across a doubling (see `occurrences`).
    */
   const scan = (
     norm: string,
@@ -431,9 +437,14 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     singleWordAt: ((i: number) => boolean) | null,
     cutsAt: (start: number, end: number) => boolean,
     out: [number, number][][],
+    heard: Set<number> | null,
+    doubling: ((i: number) => boolean) | null,
     at?: readonly number[],
   ): void => {
-    const push = (ci: number, s: number, e: number) => out[ci]!.push(at ? [at[s]!, at[e]!] : [s, e]);
+    const push = (ci: number, s: number, e: number) => {
+      out[ci]!.push(at ? [at[s]!, at[e]!] : [s, e]);
+      if (at && e - s > 1 && at[e]! - at[s]! !== e - s) heard?.add(at[s]!);
+    };
     const cuts = (s: number, e: number) => (at ? cutsAt(at[s]!, at[e]!) : cutsAt(s, e));
     for (let i = 0; i < norm.length; i++) {
       const two = i + 1 < norm.length;
@@ -444,15 +455,22 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         if (!list) continue;
         for (const { ci, w } of list) {
           if (!norm.startsWith(w.norm, i)) continue;
+          if (w.reduplicated && doubling?.(i)) continue;
           if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt!(i)) push(ci, i, i + w.norm.length);
         }
       }
       for (const { ci, w } of (two ? byFirstSound.get(key2(sound, i, false)) : undefined) ?? []) {
         if (!w.sounds.some((k) => sound.startsWith(k, i)) || norm.startsWith(w.norm, i)) continue;
         let own = false;
-        for (let k = i; k < i + w.norm.length && !own; k++)
-          own = w.chars.has(norm[k]!) && (w.grammatical || !FUNCTION_CHARS.includes(norm[k]!));
-        if (own && (!w.grammatical || !cuts(i, i + w.norm.length))) push(ci, i, i + w.norm.length);
+        let polite = false;
+        for (let k = i; k < i + w.norm.length; k++) {
+          own ||= w.chars.has(norm[k]!) && (w.grammatical || !FUNCTION_CHARS.includes(norm[k]!));
+          polite ||= norm[k] === POLITE_YOU && w.norm[k - i] !== POLITE_YOU;
+        }
+        if (own && !polite && (!w.grammatical || !cuts(i, i + w.norm.length))) {
+          push(ci, i, i + w.norm.length);
+          heard?.add(at ? at[i]! : i);
+        }
       }
     }
   };
@@ -478,8 +496,23 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     };
     const out: [number, number][][] = concepts.map(() => []);
     const cutsAt = (start: number, end: number) => cutsWord(t, start, end);
-    scan(t.norm, sound, singleWordAt, cutsAt, out);
+    const heard = new Set<number>();
     const undoubled = undoubledText(t.norm);
+    /**
+     * True when the character at `i`, written twice there, is part of a longer word once written once (说明明
+     * is 说明 doubled: its 明明 is no "plainly"; 上面明明写着 keeps 明明, since 上面明写着 has 明 alone).
+     */
+    const doubling = (i: number): boolean => {
+      if (!undoubled) return false;
+      const u = undoubled.at.indexOf(i);
+      let from = 0;
+      for (const w of wordsOf(undoubled)) {
+        if (u < from + w.length) return w.length > 1;
+        from += w.length;
+      }
+      return false;
+    };
+    scan(t.norm, sound, singleWordAt, cutsAt, out, heard, doubling);
     if (undoubled)
       scan(
         undoubled.norm,
@@ -490,8 +523,16 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         null,
         cutsAt,
         out,
+        heard,
+        null,
         undoubled.at,
       );
+    // A one-character word that starts a longer concept word heard by sound or across a doubling (告 of 告俗你
+    // for 告诉你, of 告告诉你) is the first syllable of that word, not a word of its own.
+    if (heard.size)
+      out.forEach((list, ci) => {
+        if (!writtenOnly.has(ci)) out[ci] = list.filter(([s, e]) => e - s > 1 || !heard.has(s));
+      });
     return out;
   };
 

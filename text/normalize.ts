@@ -470,12 +470,20 @@ export interface SoundMatch {
 }
 
 /**
+ * The polite "you". A match by sound never takes it for another character ({@link findSound}, the meaning
+ * layer's concept words): agents say it all the time and ASR that wrote it heard it, so 您不清 (您看不清 with
+ * 看 dropped, 您不清楚 with 楚 misheard) is no 拎不清 (nin / lin).
+ */
+export const POLITE_YOU = '您';
+
+/**
  * Finds a phrase in normalised text by sound, tolerant of what ASR does to Mandarin (issue 9, part 3):
  * each character may be any character of the same sound class ({@link charSounds}, all readings of a
  * polyphone); a character the text repeats (a doubled syllable, "您您好") is skipped; and one syllable may be
  * missing — for phrases of 4 or more syllables anywhere, for shorter ones only when what is left is a whole
  * clause (so 好 inside 好的 never stands for 您好, nor 不清 in 听不清 for 拎不清). At least one character
- * must be the phrase's own: a run of nothing but sound-alikes is too often another word (您父亲 for 拎弗清).
+ * must be the phrase's own: a run of nothing but sound-alikes is too often another word (您父亲 for 拎弗清);
+ * {@link POLITE_YOU} in the text stands only for itself.
  * Separators never match and are never skipped.
  *
  * @param chars the text split into UTF-16 code units
@@ -489,7 +497,7 @@ export function findSound(chars: readonly string[], phrase: readonly string[], f
   const m = phrase.length;
   if (m === 0) return null;
   const want = phrase.map((c) => charSounds(c));
-  const sameSound = (c: string, k: number) => c === phrase[k] || charSounds(c).some((s) => want[k]!.includes(s));
+  const sameSound = (c: string, k: number) => c === phrase[k] || (c !== POLITE_YOU && charSounds(c).some((s) => want[k]!.includes(s)));
   let best: SoundMatch | null = null;
   const cost = (x: SoundMatch) => x.dropped * 2 + x.doubled + x.soundOnly * 0.1;
   for (let i = from; i < chars.length; i++) {
