@@ -13,7 +13,8 @@
  *    words of two characters or more also in the text without doubled characters (咋知知道 is 咋知道);
  * 2. frames: for each clause and each pair of neighbouring clauses, the frames whose concepts all occur there
  *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance (outside the words
- *    that make the frame's own concepts: 麻烦 in 嫌麻烦 is no polite marker);
+ *    that make the frame's own concepts: 麻烦 in 嫌麻烦 is no polite marker) — those listed under
+ *    `nearUnless` nowhere near the window in a long utterance ({@link reachOf});
  * 3. examples: each clause and pair of clauses is compared with every example (TF-IDF cosine over jieba
  *    words, character unigrams and bigrams, and sound-key bigrams, through an inverted index); when the
  *    nearest example is a rewording of a phrase id, the similarity reaches the threshold and the window
@@ -66,6 +67,7 @@ const meaningSchema = z.strictObject({
   concepts: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'concept names are letters, digits, _ and -'), wordList),
   frames: z.array(frameSchema).default([]),
   topics: z.array(z.string().min(1)).default([]),
+  nearUnless: z.array(z.string().min(1)).default([]),
 });
 const bankSchema = z.record(
   z.string().min(1),
@@ -312,6 +314,44 @@ export function regionalForms(norm: string): string[] {
 }
 
 /**
+ * Clauses an utterance may have for a frame's `nearUnless` concepts to cancel it from anywhere in it. Up to
+ * this many clauses a turn is one short remark, and a condition or a 您 anywhere in it colours the whole
+ * ("您要是不清楚，可以问民政局"); a longer turn is several remarks in a row (a rude line buried in useful
+ * instructions), and such a word there reaches only {@link REACH_CLAUSES} clauses on either side of the
+ * frame's window. Measured on the tuning calls: one clause of reach keeps every compliant call clean.
+ */
+export const SHORT_UTTERANCE_CLAUSES = 4;
+
+/** Clauses on either side of a frame's window that its `unless` concepts reach in a long utterance. */
+export const REACH_CLAUSES = 1;
+
+/** A window of an utterance frames and examples read: one clause or a pair, and where cancelling words count. */
+interface Window {
+  s: number;
+  e: number;
+  pair: boolean;
+  /** `[start, end)` of the text where `nearUnless` concepts cancel a frame hitting in this window ({@link reachOf}). */
+  reach: readonly [number, number];
+}
+
+/**
+ * The part of an utterance where `nearUnless` concepts cancel a frame read in clauses `first`..`last`: the whole
+ * utterance when it has at most {@link SHORT_UTTERANCE_CLAUSES} clauses, else those clauses and
+ * {@link REACH_CLAUSES} neighbouring clauses on either side.
+ *
+ * @param clauses `[start, end)` of each clause of the normalised text, in order
+ * @param first index of the window's first clause
+ * @param last index of the window's last clause
+ * @returns `[start, end)` offsets in the normalised text
+ */
+export function reachOf(clauses: readonly (readonly [number, number])[], first: number, last: number): [number, number] {
+  if (clauses.length <= SHORT_UTTERANCE_CLAUSES) return [0, Infinity];
+  const from = Math.max(0, first - REACH_CLAUSES);
+  const to = Math.min(clauses.length - 1, last + REACH_CLAUSES);
+  return [clauses[from]![0], clauses[to]![1]];
+}
+
+/**
  * Parses and compiles a meaning file (see the module comment and the shipped file's header).
  *
  * @param text YAML text
@@ -355,6 +395,8 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   });
   const phraseIds = new Set(frames.map((f) => f.phrase));
   const topics = new Set(spec.topics.map((c, i) => conceptIndex(c, ['topics', i])));
+  /** Cancelling concepts whose reach is bounded in long utterances ({@link reachOf}); the others reach the whole utterance. */
+  const near = new Set(spec.nearUnless.map((c, i) => conceptIndex(c, ['nearUnless', i])));
 
   // Example bank: TF-IDF vectors in an inverted index.
   const examples: Example[] = [];
@@ -578,28 +620,36 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       if (to > from) clauses.push([from, to]);
       from = to + 1;
     }
-    const windows: { s: number; e: number; pair: boolean }[] = [];
+    const windows: Window[] = [];
     clauses.forEach(([s, e], i) => {
-      windows.push({ s, e, pair: false });
-      if (i + 1 < clauses.length) windows.push({ s, e: clauses[i + 1]![1], pair: true });
+      windows.push({ s, e, pair: false, reach: reachOf(clauses, i, i) });
+      if (i + 1 < clauses.length) windows.push({ s, e: clauses[i + 1]![1], pair: true, reach: reachOf(clauses, i, i + 1) });
     });
     const occ = occurrences(t);
     /**
-     * True when one of a frame's `unless` concepts occurs in the utterance outside the words that make its
-     * own concepts: a cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is part of that
-     * word, not a polite marker.
+     * True when one of a frame's `unless` concepts occurs in the utterance — a concept listed under
+     * `nearUnless` only within `[from, to)`, the window's cancelling reach ({@link reachOf}) — outside the words
+     * that make its own concepts: a cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is
+     * part of that word, not a polite marker.
      */
-    const cancelled = (f: Frame): boolean =>
-      f.unless.some((c) => occ[c]!.some(([s, e]) => !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s))));
+    const cancelled = (f: Frame, [from, to]: readonly [number, number]): boolean =>
+      f.unless.some((c) =>
+        occ[c]!.some(
+          ([s, e]) =>
+            (!near.has(c) || (s >= from && e <= to)) &&
+            !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s)),
+        ),
+      );
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames.
     if (frames.length) {
       for (const f of frames) {
         if (r.hits.has(f.phrase)) continue;
-        if (!f.all.every((c) => occ[c]!.length > 0) || cancelled(f)) continue;
+        if (!f.all.every((c) => occ[c]!.length > 0)) continue;
         for (const w of windows) {
           if (w.pair && f.window === 'clause') continue;
+          if (cancelled(f, w.reach)) continue;
           let at = w.s;
           let first = -1;
           let last = -1;
@@ -634,7 +684,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         const nearIds = new Set<string>();
         for (const [phrase, fs] of framesOf) {
           const near = fs.some((f) => {
-            if (cancelled(f)) return false;
+            if (cancelled(f, w.reach)) return false;
             const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
             return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c));
           });
