@@ -55,6 +55,10 @@ export const REQUIRED_RULE_IDS: readonly RuleId[] = ['opening_greeting', 'consen
  *   name of a condition: the first utterance of any speaker it hits). `after`: utterances starting after the
  *   anchor utterance starts; `before`: utterances starting before it; `around`: utterances other than the
  *   anchor that overlap `withinSec` seconds on either side of it. No anchor in the call: nothing is in scope.
+ * - `notAfter`: an {@link AnchorSpec} too, but optional in the call: only utterances that start before the
+ *   anchor utterance ends (the anchor itself included); no anchor in the call: every utterance. The greeting
+ *   uses it for a caller who had to call out (喂？喂？有人吗) before the agent spoke: a greeting after that is
+ *   late whatever the seconds, while one the agent began as the caller was still calling out is not.
  */
 export const anchorSchema = z.union([
   z.string().min(1),
@@ -85,6 +89,7 @@ export const scopeSchema = z.strictObject({
   after: anchorSchema.optional(),
   before: anchorSchema.optional(),
   around: anchorSchema.optional(),
+  notAfter: anchorSchema.optional(),
 });
 /** A scope as written in YAML (see {@link scopeSchema}). */
 export type ScopeSpec = z.infer<typeof scopeSchema>;
@@ -230,10 +235,11 @@ export interface Anchor {
 }
 
 /** A compiled scope (see {@link scopeSchema}); anchors are resolved to their matchers. */
-export interface Scope extends Omit<ScopeSpec, 'after' | 'before' | 'around'> {
+export interface Scope extends Omit<ScopeSpec, 'after' | 'before' | 'around' | 'notAfter'> {
   after?: Anchor;
   before?: Anchor;
   around?: Anchor;
+  notAfter?: Anchor;
 }
 
 /** Points, severity and review settings shared by every compiled rule. */
@@ -433,7 +439,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
       };
     };
     const scope = (s: ScopeSpec, path: (string | number)[]): Scope => {
-      const { after, before, around, ...rest } = s;
+      const { after, before, around, notAfter, ...rest } = s;
       if (typeof around === 'string' || (around && around.withinSec === undefined)) {
         throw new RulesetPathError([...path, 'around'], 'around needs { condition, withinSec } (seconds on either side of the anchor)');
       }
@@ -442,6 +448,7 @@ export function parseRuleset(text: string, fileName: string): Ruleset {
         ...(after ? { after: anchor(after, [...path, 'after']) } : {}),
         ...(before ? { before: anchor(before, [...path, 'before']) } : {}),
         ...(around ? { around: anchor(around, [...path, 'around']) } : {}),
+        ...(notAfter ? { notAfter: anchor(notAfter, [...path, 'notAfter']) } : {}),
       };
     };
     const seen = new Set<string>();

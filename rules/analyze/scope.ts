@@ -1,15 +1,18 @@
 /**
  * Scopes: the utterances a requirement, a phrase list or a closing condition looks at (see `ScopeSpec` in
  * ../ruleset.ts for the semantics): a speaker, the first / last N, windows in seconds or percent of the call,
- * `withinSecOfFirstSpeech` (the greeting window), `after` / `before` / `around` an anchor, `mergeGapSec`.
+ * `withinSecOfFirstSpeech` (the greeting window), `after` / `before` / `around` / `notAfter` an anchor, `mergeGapSec`.
  */
 import type { Hit } from '../conditions/match.js';
 import type { Anchor, CompiledRule, Ruleset, Scope } from '../ruleset.js';
 import { where, type RuleState } from './context.js';
 import { firstSpeechSec, hitText, mergeUtterances, type Utterance } from './utterances.js';
 
-/** The utterance a scope anchor points at (its first or last hit by its speaker), or undefined. */
-function findAnchor(state: RuleState, list: readonly Utterance[], a: Anchor, how: string): Utterance | undefined {
+/**
+ * The utterance a scope anchor points at (its first or last hit by its speaker), or undefined. `optional`:
+ * without an anchor the scope keeps every utterance (`notAfter`) rather than none, as the trace says.
+ */
+function findAnchor(state: RuleState, list: readonly Utterance[], a: Anchor, how: string, optional = false): Utterance | undefined {
   let found: Utterance | undefined;
   let foundHit: Hit | null = null;
   for (const u of list) {
@@ -31,7 +34,11 @@ function findAnchor(state: RuleState, list: readonly Utterance[], a: Anchor, how
             match: foundHit.match,
             quality: foundHit.quality,
           }
-        : { rule: state.rule.id, part: `anchor ${how} ${a.name}`, detail: 'no utterance hits the anchor: nothing in scope' },
+        : {
+            rule: state.rule.id,
+            part: `anchor ${how} ${a.name}`,
+            detail: `no utterance hits the anchor: ${optional ? 'every utterance' : 'nothing'} in scope`,
+          },
     );
   }
   return found;
@@ -59,6 +66,10 @@ export function select(state: RuleState, scope: Scope): readonly Utterance[] {
     const a = findAnchor(state, list, scope.around, 'around');
     const w = scope.around.withinSec ?? 0;
     list = a ? list.filter((u) => u !== a && u.end >= a.start - w && u.start <= a.end + w) : [];
+  }
+  if (scope.notAfter) {
+    const a = findAnchor(state, list, scope.notAfter, 'not after', true);
+    if (a) list = list.filter((u) => u.start < a.end);
   }
   if (scope.speaker !== 'any') list = list.filter((u) => u.speaker === scope.speaker);
   if (scope.first !== undefined) list = list.slice(0, scope.first);
