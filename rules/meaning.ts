@@ -627,19 +627,30 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     });
     const occ = occurrences(t);
     /**
-     * True when one of a frame's `unless` concepts occurs in the utterance — a concept listed under
-     * `nearUnless` only within `[from, to)`, the window's cancelling reach ({@link reachOf}) — outside the words
-     * that make its own concepts: a cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is
-     * part of that word, not a polite marker.
+     * True when concept `c` occurs within `[from, to)` outside the words that make frame `f`'s own concepts: a
+     * cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is part of that word, not a polite
+     * marker.
      */
-    const cancelled = (f: Frame, [from, to]: readonly [number, number]): boolean =>
-      f.unless.some((c) =>
-        occ[c]!.some(
-          ([s, e]) =>
-            (!near.has(c) || (s >= from && e <= to)) &&
-            !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s)),
-        ),
+    const occursFor = (f: Frame, c: number, from: number, to: number): boolean =>
+      occ[c]!.some(
+        ([s, e]) => s >= from && e <= to && !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s)),
       );
+    /** Per frame: cancelled by a concept reaching the whole utterance (every one in a short utterance). */
+    const cancelledAnywhere = new Map<Frame, boolean>();
+    const long = clauses.length > SHORT_UTTERANCE_CLAUSES;
+    /**
+     * True when one of a frame's `unless` concepts cancels it in a window: anywhere in the utterance, except
+     * that a concept listed under `nearUnless` counts in a long utterance only within the window's reach
+     * (`[from, to)`, {@link reachOf}).
+     */
+    const cancelled = (f: Frame, [from, to]: readonly [number, number]): boolean => {
+      let anywhere = cancelledAnywhere.get(f);
+      if (anywhere === undefined) {
+        anywhere = f.unless.some((c) => (!long || !near.has(c)) && occursFor(f, c, 0, Infinity));
+        cancelledAnywhere.set(f, anywhere);
+      }
+      return anywhere || (long && f.unless.some((c) => near.has(c) && occursFor(f, c, from, to)));
+    };
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames.
