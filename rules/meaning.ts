@@ -660,25 +660,25 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         if (!f.all.every((c) => occ[c]!.length > 0)) continue;
         for (const w of windows) {
           if (w.pair && f.window === 'clause') continue;
-          if (cancelled(f, w.reach)) continue;
           let at = w.s;
           let first = -1;
           let last = -1;
           let ok = true;
           const words: string[] = [];
           for (const c of f.all) {
-            const inside = occ[c]!.filter(([s, e]) => s >= (f.order ? at : w.s) && e <= w.e);
-            if (!inside.length) {
+            // The earliest occurrence of the concept inside the window (after the previous one when ordered).
+            let o: readonly [number, number] | undefined;
+            for (const x of occ[c]!) if (x[0] >= (f.order ? at : w.s) && x[1] <= w.e && (!o || x[0] < o[0])) o = x;
+            if (!o) {
               ok = false;
               break;
             }
-            const o = inside.reduce((a, b) => (b[0] < a[0] ? b : a));
             if (f.order) at = o[1];
             words.push(t.norm.slice(o[0], o[1]));
             first = first < 0 ? o[0] : Math.min(first, o[0]);
             last = Math.max(last, o[1]);
           }
-          if (ok) {
+          if (ok && !cancelled(f, w.reach)) {
             r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id, words });
             framed.push([w.s, w.e]);
             break;
@@ -690,14 +690,23 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     // them not a topic, none of its cancelling ones in the utterance), and only for such ids.
     let spans: [string, number][] | undefined;
     if (examples.length) {
-      for (const w of windows) {
+      // A frame can make its id near in a window only when half of its concepts, one of them no topic, occur in
+      // the utterance at all: the others are left out once here instead of in every window.
+      const candidates: [string, Frame[]][] = [];
+      for (const [phrase, fs] of framesOf) {
+        const some = fs.filter((f) => {
+          const present = f.all.filter((c) => occ[c]!.length > 0);
+          return present.length >= Math.ceil(f.all.length / 2) && present.some((c) => !topics.has(c));
+        });
+        if (some.length) candidates.push([phrase, some]);
+      }
+      for (const w of candidates.length ? windows : []) {
         if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
         const nearIds = new Set<string>();
-        for (const [phrase, fs] of framesOf) {
+        for (const [phrase, fs] of candidates) {
           const near = fs.some((f) => {
-            if (cancelled(f, w.reach)) return false;
             const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
-            return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c));
+            return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c)) && !cancelled(f, w.reach);
           });
           if (near) nearIds.add(phrase);
         }
