@@ -5,22 +5,8 @@
  * question. Each kind is tested with sentences of its own, with near misses that must keep their reading.
  */
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptText } from '../../domain/transcript.js';
-import { analyzeTranscript } from '../../rules/analyze.js';
 import { parseRuleset } from '../../rules/ruleset.js';
-import { customRuleset, rule } from './helpers.js';
-
-type Turn = ['agent' | 'customer', string];
-
-/** Builds a transcript from `[speaker, text]` turns, 3 s each with 0.5 s gaps, and returns the consent result. */
-function consentOf(turns: Turn[]) {
-  const segments = turns.map(([speaker, text], i) => ({ start: i * 3.5, end: i * 3.5 + 3, speaker, text, confidence: 0.9 }));
-  const transcript = parseTranscriptText(
-    JSON.stringify({ callId: 'closing-kinds', durationSec: turns.length * 3.5, language: 'zh', segments }),
-    'closing-kinds.json',
-  );
-  return rule(analyzeTranscript(transcript, { now: new Date('2026-11-30T12:00:00Z') }), 'consent_before_hangup');
-}
+import { consentOf, customRuleset, type Turn } from './helpers.js';
 
 const opening: Turn[] = [
   ['agent', '您好，县医保服务中心，请讲。'],

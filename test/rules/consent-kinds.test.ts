@@ -3,19 +3,7 @@
  * kind is tested with sentences of its own, not taken from any labelled set.
  */
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptText } from '../../domain/transcript.js';
-import { analyzeTranscript } from '../../rules/analyze.js';
-import { rule } from './helpers.js';
-
-/** Builds a transcript from `[speaker, text]` turns, 3 s each with 0.5 s gaps, and returns the consent result. */
-function consentOf(turns: ['agent' | 'customer', string][]) {
-  const segments = turns.map(([speaker, text], i) => ({ start: i * 3.5, end: i * 3.5 + 3, speaker, text, confidence: 0.9 }));
-  const transcript = parseTranscriptText(
-    JSON.stringify({ callId: 'kinds', durationSec: turns.length * 3.5, language: 'zh', segments }),
-    'kinds.json',
-  );
-  return rule(analyzeTranscript(transcript, { now: new Date('2026-11-30T12:00:00Z') }), 'consent_before_hangup');
-}
+import { consentOf } from './helpers.js';
 
 const opening: ['agent' | 'customer', string][] = [
   ['agent', '您好，市政务服务中心，请讲。'],

@@ -6,21 +6,7 @@
  * misses that must keep their reading.
  */
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptText } from '../../domain/transcript.js';
-import { analyzeTranscript } from '../../rules/analyze.js';
-import { rule } from './helpers.js';
-
-type Turn = ['agent' | 'customer', string];
-
-/** Builds a transcript from `[speaker, text]` turns, 3 s each with 0.5 s gaps, and returns the consent result. */
-function consentOf(turns: Turn[]) {
-  const segments = turns.map(([speaker, text], i) => ({ start: i * 3.5, end: i * 3.5 + 3, speaker, text, confidence: 0.9 }));
-  const transcript = parseTranscriptText(
-    JSON.stringify({ callId: 'northern-leave', durationSec: turns.length * 3.5, language: 'zh', segments }),
-    'northern-leave.json',
-  );
-  return rule(analyzeTranscript(transcript, { now: new Date('2026-11-30T12:00:00Z') }), 'consent_before_hangup');
-}
+import { consentOf, type Turn } from './helpers.js';
 
 const opening: Turn[] = [
   ['agent', '您好，市政务服务中心，请讲。'],

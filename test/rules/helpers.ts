@@ -46,6 +46,24 @@ export function callWithAgentLine(agentLine: string, callerLine = '我这个材�
   };
 }
 
+/** One utterance of a test call: who speaks and what. */
+export type Turn = ['agent' | 'customer', string];
+
+/**
+ * The consent_before_hangup result of the default ruleset on a call built from `[speaker, text]` turns, 3 s
+ * each with 0.5 s gaps (confidence 0.9), analysed at a fixed time.
+ *
+ * @param callId the transcript's call id (and file name in errors)
+ */
+export function consentOf(turns: Turn[], callId = 'consent-kinds'): RuleResult {
+  const segments = turns.map(([speaker, text], i) => ({ start: i * 3.5, end: i * 3.5 + 3, speaker, text, confidence: 0.9 }));
+  const transcript = parseTranscriptText(
+    JSON.stringify({ callId, durationSec: turns.length * 3.5, language: 'zh', segments }),
+    `${callId}.json`,
+  );
+  return rule(analyzeTranscript(transcript, { now: new Date('2026-11-30T12:00:00Z') }), 'consent_before_hangup');
+}
+
 /** Sorted banned-phrase ids the default ruleset finds in {@link callWithAgentLine}. */
 export function bannedIdsOfAgentLine(agentLine: string, callerLine?: string): string[] {
   return bannedIds(analyzeTranscript(callWithAgentLine(agentLine, callerLine), { now: new Date(0) }));
