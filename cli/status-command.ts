@@ -106,6 +106,8 @@ export async function statusCommand(
       out.write(`\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); ${hint}:\n`);
       for (const f of failed)
         out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
+      const more = recordings.failed - failed.length;
+      if (more > 0) out.write(`  … and ${more} more (--limit ${options.limit} shows the newest ${failed.length})\n`);
     }
   } finally {
     await closeQueues(queues);

@@ -93,6 +93,9 @@ describe('callqa process', () => {
     expect(processFailures.find((f) => f.code === 'not_audio')!.codeZh).toBe('不是音频文件（如网页、文本或损坏的数据）');
     const table = await callqa(['status'], t.env);
     expect(table.stdout).toMatch(new RegExp(`${t.config.s3.processBucket}/\\S+ +\\[prepare\\] empty_file（文件为空（0 字节））: `));
+    // --limit says how many failures it left out.
+    const limited = await callqa(['status', '--limit', '1'], t.env);
+    expect(limited.stdout).toMatch(/… and \d+ more \(--limit 1 shows the newest 1\)/);
     // Failures of `process` are retried by running it again (retryHint: test/cli/status-hint.test.ts).
     expect(table.stdout).toContain('run it on the same folder again');
     const narrowed = await callqa(['status', '--json', '--bucket', t.config.s3.recordingsBucket], t.env);
