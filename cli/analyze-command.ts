@@ -8,7 +8,7 @@ import path from 'node:path';
 import { decodeUtf8 } from '../domain/json-input.js';
 import { parseTranscriptText } from '../domain/transcript.js';
 import { analyzeTranscript } from '../rules/analyze.js';
-import { METADATA_SUFFIX, TRANSCRIPT_SIDECAR_SUFFIX } from '../pipeline/storage-keys.js';
+import { metadataKey, sidecarOf } from '../pipeline/storage-keys.js';
 import type { Report } from '../domain/report.js';
 
 /**
@@ -31,8 +31,10 @@ export async function expandTranscriptPaths(paths: string[]): Promise<{ file: st
     if (info.isDirectory()) {
       const all = await readdir(p);
       const present = new Set(all);
-      const isMetadataSidecar = (n: string): boolean =>
-        present.has(n.slice(0, -METADATA_SUFFIX.length)) && !n.endsWith(TRANSCRIPT_SIDECAR_SUFFIX);
+      const isMetadataSidecar = (n: string): boolean => {
+        const recording = sidecarOf(n, (x) => present.has(x));
+        return recording !== undefined && n === metadataKey(recording);
+      };
       const names = all.filter((n) => n.endsWith('.json') && !isMetadataSidecar(n)).sort();
       if (!names.length) out.push({ file: p, error: 'no transcript files (*.json) in this folder' });
       out.push(...names.map((n) => ({ file: path.join(p, n) })));

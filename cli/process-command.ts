@@ -22,6 +22,7 @@ import {
   recordingId,
   reportHtmlKey,
   reportKey,
+  sidecarOf,
   TRANSCRIPT_SIDECAR_SUFFIX,
   transcriptKey,
 } from '../pipeline/storage-keys.js';
@@ -185,15 +186,9 @@ export async function planFolder(dir: string): Promise<FolderPlan> {
       });
     }
   }
-  const sidecarOf = (name: string): string | undefined => {
-    for (const suffix of [TRANSCRIPT_SIDECAR_SUFFIX, METADATA_SUFFIX]) {
-      if (name.endsWith(suffix) && files.has(name.slice(0, -suffix.length))) return name.slice(0, -suffix.length);
-    }
-    return undefined;
-  };
   const recordings: FolderPlan['recordings'] = [];
   for (const name of files) {
-    if (sidecarOf(name) !== undefined) continue;
+    if (sidecarOf(name, (n) => files.has(n)) !== undefined) continue;
     if (name.endsWith(METADATA_SUFFIX)) {
       const described = name.endsWith(TRANSCRIPT_SIDECAR_SUFFIX)
         ? `a transcript sidecar, but ${name.slice(0, -TRANSCRIPT_SIDECAR_SUFFIX.length)} is not in the folder`

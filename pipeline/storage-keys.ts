@@ -21,6 +21,20 @@ export function isRecordingKey(key: string): boolean {
   return base.length > 0 && !base.startsWith('.');
 }
 
+/**
+ * The recording a file of a folder is a sidecar of (pure): `<recording>.transcript.json` or `<recording>.json`
+ * with `<recording>` itself in the folder; undefined for any other name.
+ *
+ * @param name a file name in the folder
+ * @param inFolder whether a name is a file of the same folder
+ */
+export function sidecarOf(name: string, inFolder: (name: string) => boolean): string | undefined {
+  for (const suffix of [TRANSCRIPT_SIDECAR_SUFFIX, METADATA_SUFFIX]) {
+    if (name.endsWith(suffix) && inFolder(name.slice(0, -suffix.length))) return name.slice(0, -suffix.length);
+  }
+  return undefined;
+}
+
 /** Key of a recording's metadata sidecar. */
 export function metadataKey(recordingKey: string): string {
   return recordingKey + METADATA_SUFFIX;
