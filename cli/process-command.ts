@@ -287,7 +287,14 @@ export async function processFolder(
         await services.storage.putFile(bucket, key + TRANSCRIPT_SIDECAR_SUFFIX, local(rec.transcript), 'application/json');
       const stored = await services.storage.stat(bucket, key);
       if (!stored) throw new Error(`${rec.file}: the upload to ${bucket} did not arrive`);
-      const ref: RecordingRef = { recordingId: recordingId(bucket, key, stored.etag), bucket, key, etag: stored.etag, size: stored.size };
+      const ref: RecordingRef = {
+        recordingId: recordingId(bucket, key, stored.etag),
+        bucket,
+        key,
+        etag: stored.etag,
+        size: stored.size,
+        originalName: rec.file,
+      };
       recs.push(ref);
       fileOf.set(ref.recordingId, rec.file);
     }

@@ -6,7 +6,7 @@ import type { Config } from '../infra/config.js';
 import { countRecordingsByStatus, listFailedRecordings, listOpenRecordings } from '../infra/db/recordings-repository.js';
 import { openDatabase } from '../infra/db/pool.js';
 import type { Logger } from '../infra/logger.js';
-import { failureCodeLabel, failureCodeName } from '../domain/labels.js';
+import { failureCodeLabel, failureCodeName, recordingLocation } from '../domain/labels.js';
 import { assertRedisReachable, createRedis } from '../infra/redis.js';
 import { closeQueues, openQueues, STAGES } from '../workers/queues.js';
 
@@ -62,6 +62,7 @@ export async function statusCommand(
           stuck: stuck.map((r) => ({
             bucket: r.bucket,
             key: r.objectKey,
+            file: r.originalName,
             callId: r.callId,
             status: r.status,
             ageSec: Math.round(r.ageSec),
@@ -70,6 +71,7 @@ export async function statusCommand(
           failed: failed.map((f) => ({
             bucket: f.bucket,
             key: f.objectKey,
+            file: f.originalName,
             callId: f.callId,
             stage: f.failedStage,
             code: f.reasonCode,
@@ -96,7 +98,7 @@ export async function statusCommand(
       out.write(
         `\nnot finished for longer than ${formatAge(config.stuckAfterMs / 1000)} (STUCK_AFTER_MS), oldest first (key  status  age); the workers' reconciler queues those without a job again:\n`,
       );
-      for (const r of stuck) out.write(`  ${r.bucket}/${r.objectKey}  ${r.status}  ${formatAge(r.ageSec)}\n`);
+      for (const r of stuck) out.write(`  ${recordingLocation(r)}  ${r.status}  ${formatAge(r.ageSec)}\n`);
     }
     if (failed.length) {
       const hint = retryHint(
@@ -104,8 +106,7 @@ export async function statusCommand(
         config.s3.processBucket,
       );
       out.write(`\nfailed recordings, newest first (bucket/key  [stage] code（说明）: reason); ${hint}:\n`);
-      for (const f of failed)
-        out.write(`  ${f.bucket}/${f.objectKey}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
+      for (const f of failed) out.write(`  ${recordingLocation(f)}  [${f.failedStage}] ${failureCodeLabel(f.reasonCode)}: ${f.reason}\n`);
       const more = recordings.failed - failed.length;
       if (more > 0) out.write(`  … and ${more} more (--limit ${options.limit} shows the newest ${failed.length})\n`);
     }

@@ -82,3 +82,11 @@ export function failureCodeLabel(code: string | null | undefined): string {
 export function failureCodeName(code: string | null | undefined): string | undefined {
   return code && Object.hasOwn(FAILURE_CODE_NAMES, code) ? FAILURE_CODE_NAMES[code as FailureCode] : undefined;
 }
+
+/**
+ * Where a recording is, for operators: `bucket/key`, followed by the file name it had before upload when
+ * `callqa process` stored it under a content key (`process/local/3f9a….wav (来电0412.wav)`).
+ */
+export function recordingLocation(r: { bucket: string; objectKey: string; originalName?: string | null }): string {
+  return r.originalName ? `${r.bucket}/${r.objectKey} (${r.originalName})` : `${r.bucket}/${r.objectKey}`;
+}

@@ -5,7 +5,7 @@
  */
 import type { ReviewedScore } from '../rules/analyze/score.js';
 import { escapeHtml as esc, formatTime, REPORT_TIME_ZONE } from '../pipeline/report/render-html.js';
-import { failureCodeName, phraseName, RULE_NAMES, ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../domain/labels.js';
+import { failureCodeName, phraseName, recordingLocation, RULE_NAMES, ruleName, SPEAKER_NAMES, STATUS_NAMES } from '../domain/labels.js';
 import type { RecordingRow } from '../infra/db/recordings-repository.js';
 import type { Transcript } from '../domain/transcript.js';
 import type { Report } from '../domain/report.js';
@@ -489,7 +489,7 @@ export function failedPageHtml(opts: {
     .map(
       (
         f,
-      ) => `<tr><td>${esc(f.bucket)}/${esc(f.objectKey)}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(failureCodeName(f.reasonCode) ?? '')}</td><td>${esc(f.reason ?? '')}</td>
+      ) => `<tr><td>${esc(recordingLocation(f))}</td><td>${esc(f.failedStage ?? '')}</td><td><code>${esc(f.reasonCode ?? '')}</code><br>${esc(failureCodeName(f.reasonCode) ?? '')}</td><td>${esc(f.reason ?? '')}</td>
 <td>${esc(formatDateTime(f.updatedAt))}</td><td><form method="post" action="/admin/failed/retry">${csrf}
 <input type="hidden" name="id" value="${esc(f.id)}"><input type="hidden" name="bucket" value="${esc(f.bucket)}"><button type="submit">重试</button></form></td></tr>`,
     )

@@ -43,7 +43,14 @@ export interface ScanResult {
 export async function queueNewRecordings(deps: { db: Pool; queues: Queues }, recs: RecordingRef[]): Promise<RecordingRef[]> {
   const { inserted, status } = await insertQueuedRecordings(
     deps.db,
-    recs.map((rec) => ({ id: rec.recordingId, bucket: rec.bucket, objectKey: rec.key, etag: rec.etag, sizeBytes: rec.size })),
+    recs.map((rec) => ({
+      id: rec.recordingId,
+      bucket: rec.bucket,
+      objectKey: rec.key,
+      etag: rec.etag,
+      sizeBytes: rec.size,
+      originalName: rec.originalName,
+    })),
   );
   const pending = recs.filter((r) => status.get(r.recordingId) === 'queued');
   await deps.queues.prepare.addBulk(

@@ -23,6 +23,8 @@ export interface RecordingRow {
   failedStage: string | null;
   reasonCode: string | null;
   reason: string | null;
+  /** The file name before `callqa process` uploaded it under a content key; null for objects listed under their own names. */
+  originalName: string | null;
   updatedAt: Date;
 }
 
@@ -33,6 +35,8 @@ export interface RecordingIdentity {
   objectKey: string;
   etag: string;
   sizeBytes: number;
+  /** The file name before upload under a content key (`callqa process`), when there was one. */
+  originalName?: string;
 }
 
 /**
@@ -76,10 +80,17 @@ export async function insertQueuedRecordings(
 ): Promise<{ inserted: Set<string>; status: Map<string, RecordingStatus> }> {
   if (!recs.length) return { inserted: new Set(), status: new Map() };
   const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, status)
-     SELECT * , 'queued' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+    `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, original_name, status)
+     SELECT * , 'queued' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
      ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [recs.map((r) => r.id), recs.map((r) => r.bucket), recs.map((r) => r.objectKey), recs.map((r) => r.etag), recs.map((r) => r.sizeBytes)],
+    [
+      recs.map((r) => r.id),
+      recs.map((r) => r.bucket),
+      recs.map((r) => r.objectKey),
+      recs.map((r) => r.etag),
+      recs.map((r) => r.sizeBytes),
+      recs.map((r) => r.originalName ?? null),
+    ],
   );
   const inserted = new Set(rows.map((r) => r.id));
   for (const r of recs) if (inserted.has(r.id)) await supersedeFailedVersions(pool, r);
@@ -220,6 +231,7 @@ interface RecordingTableRow {
   failed_stage: string | null;
   reason_code: string | null;
   reason: string | null;
+  original_name: string | null;
   created_at: Date;
   updated_at: Date;
   requeue_count: number;
@@ -237,6 +249,7 @@ function toRecordingRow(r: RecordingTableRow): RecordingRow {
     failedStage: r.failed_stage,
     reasonCode: r.reason_code,
     reason: r.reason,
+    originalName: r.original_name,
     updatedAt: r.updated_at,
   };
 }

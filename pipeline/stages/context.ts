@@ -24,6 +24,8 @@ export interface RecordingRef {
   key: string;
   etag: string;
   size: number;
+  /** The file name before `callqa process` uploaded it under a content key, when there was one. */
+  originalName?: string;
 }
 
 /** Call facts gathered in prepare and carried to the transcript. */

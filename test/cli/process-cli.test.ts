@@ -85,14 +85,19 @@ describe('callqa process', () => {
     // Chinese explanation; --bucket narrows it to one.
     const status = JSON.parse((await callqa(['status', '--json'], t.env)).stdout) as {
       bucket: string | null;
-      failed: { bucket: string; key: string; code: string; codeZh: string }[];
+      failed: { bucket: string; key: string; file: string | null; code: string; codeZh: string }[];
     };
     expect(status.bucket).toBeNull();
     const processFailures = status.failed.filter((f) => f.bucket === t.config.s3.processBucket);
     expect(processFailures.map((f) => f.code)).toEqual(expect.arrayContaining(['empty_file', 'not_audio']));
-    expect(processFailures.find((f) => f.code === 'not_audio')!.codeZh).toBe('不是音频文件（如网页、文本或损坏的数据）');
+    expect(processFailures.find((f) => f.code === 'not_audio')).toMatchObject({
+      codeZh: '不是音频文件（如网页、文本或损坏的数据）',
+      file: 'page.wav', // the operator's own file name beside the content key it was stored under
+    });
     const table = await callqa(['status'], t.env);
-    expect(table.stdout).toMatch(new RegExp(`${t.config.s3.processBucket}/\\S+ +\\[prepare\\] empty_file（文件为空（0 字节））: `));
+    expect(table.stdout).toMatch(
+      new RegExp(`${t.config.s3.processBucket}/local/\\S+ \\(empty\\.wav\\) +\\[prepare\\] empty_file（文件为空（0 字节））: `),
+    );
     // --limit says how many failures it left out.
     const limited = await callqa(['status', '--limit', '1'], t.env);
     expect(limited.stdout).toMatch(/… and \d+ more \(--limit 1 shows the newest 1\)/);

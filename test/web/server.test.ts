@@ -432,12 +432,12 @@ describe('review workspace over HTTP', () => {
     expect(failed.body).toContain('不是音频文件（如网页、文本或损坏的数据）');
     // Every bucket the pipeline processed is listed (a `callqa process` run's failure too); ?bucket= narrows.
     await w.services.db.query(
-      `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, call_id, status, failed_stage, reason_code, reason)
-       VALUES ($1, 'callqa-process', 'run/empty.wav', 'e', 0, 'empty', 'failed', 'prepare', 'empty_file', 'callqa-process/run/empty.wav: the file is empty (0 bytes)')`,
+      `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, call_id, status, failed_stage, reason_code, reason, original_name)
+       VALUES ($1, 'callqa-process', 'run/empty.wav', 'e', 0, 'empty', 'failed', 'prepare', 'empty_file', 'callqa-process/run/empty.wav: the file is empty (0 bytes)', '空录音.wav')`,
       ['f'.repeat(40)],
     );
     const all = await admin.get('/admin/failed');
-    expect(all.body).toContain('callqa-process/run/empty.wav');
+    expect(all.body).toContain('callqa-process/run/empty.wav (空录音.wav)'); // the file name before upload
     expect(all.body).toContain('文件为空（0 字节）');
     const narrowed = await admin.get(`/admin/failed?bucket=${w.t.config.s3.recordingsBucket}`);
     expect(narrowed.body).toContain('broken-page.wav');
