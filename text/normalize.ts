@@ -13,8 +13,9 @@
  * - Traditional → Simplified Chinese with opencc-js (`tw` then `hk` presets to `cn`), because whisper
  *   switches script mid-call (dev-set kinds: "whole call in Traditional", "switched halfway");
  * - spaces of any kind (ASCII, tab, NBSP, ideographic U+3000, thin spaces …): when ASR or a writer put a space
- *   between single Han characters ("您 好 ， 县 行 政", "神　经　病") those spaces are removed; otherwise a space
- *   separates spoken phrases ("喂 你好 我想问一下") and becomes a clause separator;
+ *   between single Han characters ("您 好 ， 县 行 政", "神　经　病"), or between words of at most four characters
+ *   and 2.5 on average (word-tokenised ASR output: "您好 玉中区 政务 服务 中心 请 讲"), those spaces are
+ *   removed; otherwise a space separates spoken phrases ("喂 你好 我想问一下") and becomes a clause separator;
  * - every run of punctuation (Chinese or ASCII) becomes one clause separator {@link CLAUSE_SEP} (`，`);
  * - Latin letters are lower-cased.
  *
@@ -178,10 +179,14 @@ export function normalizeWithMap(text: string): NormalizedText {
     else chars = chars.map((c) => convertToSimplified(c));
     joined = chars.join('');
   }
-  // 3. Spaces. Tokens are the runs between spaces; when most tokens are single characters (ASR tokenisation)
+  // 3. Spaces. Tokens are the runs between spaces; when most tokens are single characters (ASR tokenisation
+  //    by character) or all are words of at most four characters, two and a half on average (ASR tokenisation by
+  //    word, as Kaldi- and WeNet-style Mandarin recognisers write: "您好 九龙坡区 政务 服务 中心 请 讲", "户主 变更
+  //    要 派出所 审")
   //    every space goes; otherwise the spaces inside a run of three or more single Han characters go (an
   //    evasion like "你这人 神 经 病"; not "喂 喂 喂", one word repeated), and so does a space next to a single
-  //    Han character that is no word of its own ({@link STANDALONE}); the others become clause breaks.
+  //    Han character that is no word of its own ({@link STANDALONE}); the others become clause breaks (spoken
+  //    phrases: "喂 你好 我想问一下", "早点来 我们五点半下班 明天也行").
   const tokens: { s: number; e: number }[] = [];
   for (let i = 0; i < chars.length;) {
     if (SPACE.test(chars[i]!)) {
@@ -194,7 +199,9 @@ export function normalizeWithMap(text: string): NormalizedText {
     i = j;
   }
   const single = tokens.filter((t) => t.e - t.s === 1).length;
-  const joinAll = tokens.length >= 4 && single / tokens.length >= 0.7;
+  const lengths = tokens.map((t) => t.e - t.s);
+  const byWord = Math.max(...lengths) <= 4 && lengths.reduce((a, b) => a + b, 0) / tokens.length <= 2.5;
+  const joinAll = (tokens.length >= 4 && single / tokens.length >= 0.7) || (tokens.length >= 5 && byWord);
   const singleHan = (t: { s: number; e: number }) => t.e - t.s === 1 && HAN.test(chars[t.s]!);
   const splitOff = (t: { s: number; e: number }) => singleHan(t) && !STANDALONE.includes(chars[t.s]!);
   // glue[k]: the space before token k goes: a single Han character that is no word of its own sticks to its

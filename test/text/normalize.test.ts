@@ -24,6 +24,18 @@ describe('normalizeText', () => {
   it('removes spaces ASR put between every character', () =>
     expect(normalizeText('您 好 ， 县 行 政 服 务 中 心')).toBe('您好，县行政服务中心'));
   it('keeps spaces between phrases as clause breaks', () => expect(normalizeText('喂 你好 我想问一下')).toBe('喂，你好，我想问一下'));
+  it.each([
+    ['您好 武侯区 政务 服务 中心 请 讲', '您好武侯区政务服务中心请讲'],
+    ['您好 沙坪坝区 行政 服务 中心 请讲', '您好沙坪坝区行政服务中心请讲'],
+    ['材料 交 到 三 楼 窗口 就 行', '材料交到三楼窗口就行'],
+    ['这个 事情 我们 管 不 了', '这个事情我们管不了'],
+  ])('removes the spaces of word-tokenised ASR output (five words or more, none over four characters): %s', (text, norm) =>
+    expect(normalizeText(text)).toBe(norm),
+  );
+  it.each([
+    ['喂 您好 听得到吗 喂', '喂，您好，听得到吗，喂'],
+    ['好的 我帮您登记一下 明天给您回电话 您看行吗 好', '好的，我帮您登记一下，明天给您回电话，您看行吗，好'],
+  ])('keeps spaces between spoken phrases as clause breaks: %s', (text, norm) => expect(normalizeText(text)).toBe(norm));
   it('makes full-width digits and letters half-width', () => expect(normalizeText('ＡＰＰ１２３')).toBe('app123'));
 });
 
