@@ -25,6 +25,7 @@ const SETS = [
   { name: 'service-calls-g', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
   { name: 'service-calls-h', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
   { name: 'service-calls-i', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
+  { name: 'service-calls-j', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
   { name: 'service-calls-k', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
 ] as const;
 /** Every banned-phrase id appears in at least this many calls of a set (each set README: every id in five calls at least, with different wordings). */
