@@ -27,6 +27,7 @@ const SETS = [
   { name: 'service-calls-i', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
   { name: 'service-calls-j', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
   { name: 'service-calls-k', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
+  { name: 'service-calls-l', minCalls: 120, minCompliant: 0.15, kinds: ['ASR'] },
 ] as const;
 /** Every banned-phrase id appears in at least this many calls of a set (each set README: every id in five calls at least, with different wordings). */
 const MIN_CALLS_PER_PHRASE = 5;
