@@ -14,7 +14,8 @@
  * 2. frames: for each clause and each pair of neighbouring clauses, the frames whose concepts all occur there
  *    (in order when asked) and whose `unless` concepts occur nowhere in the utterance (outside the words
  *    that make the frame's own concepts: 麻烦 in 嫌麻烦 is no polite marker) — those listed under
- *    `nearUnless` nowhere near the window in a long utterance ({@link reachOf});
+ *    `nearUnless` nowhere near the window in a long utterance ({@link reachOf}; a clause whose breaks ASR lost
+ *    counts as pieces, {@link reachPieces});
  * 3. examples: each clause and pair of clauses is compared with every example (TF-IDF cosine over jieba
  *    words, character unigrams and bigrams, and sound-key bigrams, through an inverted index); when the
  *    nearest example is a rewording of a phrase id, the similarity reaches the threshold and the window
@@ -166,6 +167,25 @@ export function cutsWord(t: MeaningText, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * True when `[start, end)` of the text starts inside a word of two or more characters (jieba) and ends after
+ * it: a short cancelling word made of that word's tail and the next word (请你 of 申请 + 你) is no word said.
+ *
+ * @param t the utterance (its words are cut once, {@link wordsOf})
+ * @param start start offset in `t.norm` (UTF-16 units)
+ * @param end end offset in `t.norm`, exclusive
+ */
+export function straddlesWord(t: MeaningText, start: number, end: number): boolean {
+  let at = 0;
+  for (const w of wordsOf(t)) {
+    const e = at + w.length;
+    if (at < start && start < e) return w.length > 1 && end > e;
+    if (at >= start) break;
+    at = e;
+  }
+  return false;
+}
+
 /** One Han character. */
 const HAN_CHAR = /^\p{Script=Han}$/u;
 
@@ -282,35 +302,52 @@ export function loadExampleBank(path: string): Record<string, { hits: string[]; 
  * Function words that southern speech (Xiang, Gan, Hakka, Cantonese, southwestern Mandarin) says with a word
  * of its own, not a sound slip of the standard one, so the fuzzy-pinyin folds cannot find them: 冇 for 没
  * (冇听进去, 还冇搞懂, 你冇看啊), the demonstrative 咯 for 这 (咯样, 咯里), the perfect particle 哒 for 了
- * (几点哒, 挂哒) and 么子 for 什么 (问到么子时候). Pairs of (standard, regional), applied to concept words by
- * {@link regionalForms}; ASR slips of the regional word (冒 for 冇) are then found by sound like any other.
+ * (几点哒, 挂哒) and 么子 for 什么 (问到么子时候). Southwestern and northwestern speech (Sichuan, Chongqing,
+ * Shaanxi, Henan, Gansu) likewise: 额 and 俺 for 我 (额们这儿, 俺不晓得), 恁 for 你 and for 那么 / 这么 (恁等着, 恁能耐),
+ * 各人 for 自己 (你各人去看), 啥子 for 什么, 咋个 and 咋 for 怎么 (咋个还不懂), 木有 and 没得 for 没有. Not 莫 for 别:
+ * 莫问了 is the milder "no need to ask" where 别问了 is a retort, so words with 莫 are concept words of their own. Pairs of (standard, regional), applied to concept words by {@link regionalForms}; ASR slips of the
+ * regional word (冒 for 冇) are then found by sound like any other.
  */
 const REGIONAL_FUNCTION_WORDS: readonly (readonly [string, string])[] = [
   ['没', '冇'],
   ['这', '咯'],
   ['了', '哒'],
   ['什么', '么子'],
+  ['我', '额'],
+  ['我', '俺'],
+  ['你', '恁'],
+  ['那么', '恁'],
+  ['这么', '恁'],
+  ['自己', '各人'],
+  ['什么', '啥子'],
+  ['怎么', '咋个'],
+  ['怎么', '咋'],
+  ['没有', '木有'],
+  ['没有', '没得'],
 ];
 
 /**
+ * Characters of concept words that match only as written, never by sound: 各 of the southwestern 各人 (自己,
+ * "oneself") sounds like 个 of 个人 ("personal", "a person"), words of every other call (员工个人的社保卡, 没一个人去看).
+ */
+const WRITTEN_ONLY = '各';
+
+/**
  * A concept word and its regional forms ({@link REGIONAL_FUNCTION_WORDS}): the word itself first, then the
- * word with every occurrence of each standard function word replaced by its regional one (one form per pair
- * the word contains), and with all of them replaced at once when it holds more than one. A word without
- * such a function word is returned alone.
+ * word with every occurrence of a standard function word replaced by a regional one, in every combination of
+ * the pairs it holds (俺给恁说过 as well as 我给恁说过 and 俺给你说过), pair by pair in the table's order. A word
+ * without such a function word is returned alone.
  *
  * @param norm a concept word, normalised ({@link normalizePhrase})
  * @returns distinct normal forms, `norm` first
  */
 export function regionalForms(norm: string): string[] {
-  const forms = new Set([norm]);
-  let all = norm;
+  let forms = [norm];
   for (const [standard, regional] of REGIONAL_FUNCTION_WORDS) {
     if (!norm.includes(standard)) continue;
-    forms.add(norm.replaceAll(standard, regional));
-    all = all.replaceAll(standard, regional);
+    forms = [...new Set([...forms, ...forms.filter((f) => f.includes(standard)).map((f) => f.replaceAll(standard, regional))])];
   }
-  forms.add(all);
-  return [...forms];
+  return forms;
 }
 
 /**
@@ -324,6 +361,53 @@ export const SHORT_UTTERANCE_CLAUSES = 4;
 
 /** Clauses on either side of a frame's window that its `unless` concepts reach in a long utterance. */
 export const REACH_CLAUSES = 1;
+
+/**
+ * A clause longer than this many characters is speech whose clause breaks were lost: ASR output written word by
+ * word has no punctuation, and its normal form joins the words into one run ("二期的话协议签了之后先是评估结果公示
+ * …你记到起鬼晓得好久拨得下来反正…"). For the reach of `nearUnless` concepts such a clause counts as
+ * {@link UNBROKEN_PIECE_CHARS}-character pieces ({@link reachPieces}), so a condition at its start does not cancel a
+ * frame at its end. No punctuated clause of the tuning calls is this long.
+ */
+export const UNBROKEN_CLAUSE_CHARS = 30;
+
+/** Length in characters of the pieces an unbroken clause is cut into at word boundaries (a spoken clause's length). */
+export const UNBROKEN_PIECE_CHARS = 10;
+
+/**
+ * The clauses of an utterance as {@link reachOf} counts them: each clause, except that one longer than
+ * {@link UNBROKEN_CLAUSE_CHARS} characters is cut at word boundaries into pieces of at least
+ * {@link UNBROKEN_PIECE_CHARS} characters (the last piece may be shorter).
+ *
+ * @param clauses `[start, end)` of each clause of the normalised text, in order
+ * @param words the text's words (jieba, {@link wordsOf}), read only when a clause is that long
+ * @returns `[start, end)` of each piece, in order; `clauses` itself when no clause is that long
+ */
+export function reachPieces(
+  clauses: readonly (readonly [number, number])[],
+  words: () => readonly string[],
+): readonly (readonly [number, number])[] {
+  if (!clauses.some(([s, e]) => e - s > UNBROKEN_CLAUSE_CHARS)) return clauses;
+  const ends = new Set<number>();
+  let at = 0;
+  for (const w of words()) ends.add((at += w.length));
+  const pieces: (readonly [number, number])[] = [];
+  for (const [s, e] of clauses) {
+    if (e - s <= UNBROKEN_CLAUSE_CHARS) {
+      pieces.push([s, e]);
+      continue;
+    }
+    let from = s;
+    for (let i = s + 1; i < e; i++) {
+      if (i - from >= UNBROKEN_PIECE_CHARS && ends.has(i)) {
+        pieces.push([from, i]);
+        from = i;
+      }
+    }
+    pieces.push([from, e]);
+  }
+  return pieces;
+}
 
 /** A window of an utterance frames and examples read: one clause or a pair, and where cancelling words count. */
 interface Window {
@@ -468,7 +552,8 @@ export function parseMeaning(text: string, fileName: string): Meaning {
    * character; one-character words as written where `singleWordAt` allows. A word of function characters
    * only (不都, 的吗, 不是) has no such character: by sound it keeps one of its own characters and cuts no
    * word of the text (`cuts`, {@link cutsWord}): 不陡列着 is 不都列着, 全部都写着 holds no 不都. No sound match
-   * takes {@link POLITE_YOU} for another character. A reduplicated word (明明) as written is no match where
+   * takes {@link POLITE_YOU} for another character, nor another character for one of {@link WRITTEN_ONLY}. A
+   * reduplicated word (明明) as written is no match where
    * `doubling` says it is a longer word with its last character written twice (说明明). `at` maps an offset of `norm` to one
    * of the utterance (identity for the utterance itself; see {@link undoubledText}); `heard` collects the
    * starts of words of two characters or more found by sound or across a doubling (see `occurrences`).
@@ -504,12 +589,14 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       for (const { ci, w } of (two ? byFirstSound.get(key2(sound, i, false)) : undefined) ?? []) {
         if (!w.sounds.some((k) => sound.startsWith(k, i)) || norm.startsWith(w.norm, i)) continue;
         let own = false;
-        let polite = false;
+        let barred = false;
         for (let k = i; k < i + w.norm.length; k++) {
           own ||= w.chars.has(norm[k]!) && (w.grammatical || !FUNCTION_CHARS.includes(norm[k]!));
-          polite ||= norm[k] === POLITE_YOU && w.norm[k - i] !== POLITE_YOU;
+          barred ||=
+            (norm[k] === POLITE_YOU && w.norm[k - i] !== POLITE_YOU) ||
+            (WRITTEN_ONLY.includes(w.norm[k - i]!) && norm[k] !== w.norm[k - i]);
         }
-        if (own && !polite && (!w.grammatical || !cuts(i, i + w.norm.length))) {
+        if (own && !barred && (!w.grammatical || !cuts(i, i + w.norm.length))) {
           push(ci, i, i + w.norm.length);
           heard?.add(at ? at[i]! : i);
         }
@@ -620,24 +707,49 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       if (to > from) clauses.push([from, to]);
       from = to + 1;
     }
+    // The reach of `nearUnless` concepts counts clauses whose breaks were lost as pieces ({@link reachPieces}).
+    const pieces = reachPieces(clauses, () => wordsOf(t));
+    /** Index of the piece holding offset `at` of the text. */
+    const pieceAt = (at: number): number => {
+      let i = 0;
+      while (i + 1 < pieces.length && pieces[i]![1] <= at) i++;
+      return i;
+    };
+    const unbroken = (at: number): boolean => clauses.some(([s, e]) => s <= at && at < e && e - s > UNBROKEN_CLAUSE_CHARS);
     const windows: Window[] = [];
     clauses.forEach(([s, e], i) => {
-      windows.push({ s, e, pair: false, reach: reachOf(clauses, i, i) });
-      if (i + 1 < clauses.length) windows.push({ s, e: clauses[i + 1]![1], pair: true, reach: reachOf(clauses, i, i + 1) });
+      windows.push({ s, e, pair: false, reach: reachOf(pieces, pieceAt(s), pieceAt(e - 1)) });
+      if (i + 1 < clauses.length) {
+        const e2 = clauses[i + 1]![1];
+        windows.push({ s, e: e2, pair: true, reach: reachOf(pieces, pieceAt(s), pieceAt(e2 - 1)) });
+      }
     });
+    /**
+     * Where `nearUnless` concepts cancel a frame whose words span `[first, last)` of window `w`: the window's
+     * reach, narrowed inside an unbroken clause at either end of the window to the pieces around the words.
+     */
+    const hitReach = (w: Window, first: number, last: number): readonly [number, number] =>
+      pieces === clauses || (!unbroken(w.s) && !unbroken(w.e - 1))
+        ? w.reach
+        : reachOf(pieces, pieceAt(unbroken(w.s) ? first : w.s), pieceAt(unbroken(w.e - 1) ? last - 1 : w.e - 1));
     const occ = occurrences(t);
     /**
      * True when concept `c` occurs within `[from, to)` outside the words that make frame `f`'s own concepts: a
      * cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is part of that word, not a polite
-     * marker.
+     * marker; nor does a two-character one count that straddles a word boundary ({@link straddlesWord}: 请你 in
+     * 申请你).
      */
     const occursFor = (f: Frame, c: number, from: number, to: number): boolean =>
       occ[c]!.some(
-        ([s, e]) => s >= from && e <= to && !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s)),
+        ([s, e]) =>
+          s >= from &&
+          e <= to &&
+          !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s)) &&
+          (e - s > 2 || !straddlesWord(t, s, e)),
       );
     /** Per frame: cancelled by a concept reaching the whole utterance (every one in a short utterance). */
     const cancelledAnywhere = new Map<Frame, boolean>();
-    const long = clauses.length > SHORT_UTTERANCE_CLAUSES;
+    const long = pieces.length > SHORT_UTTERANCE_CLAUSES;
     /**
      * True when one of a frame's `unless` concepts cancels it in a window: anywhere in the utterance, except
      * that a concept listed under `nearUnless` counts in a long utterance only within the window's reach
@@ -678,7 +790,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
             first = first < 0 ? o[0] : Math.min(first, o[0]);
             last = Math.max(last, o[1]);
           }
-          if (ok && !cancelled(f, w.reach)) {
+          if (ok && !cancelled(f, hitReach(w, first, last))) {
             r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id, words });
             framed.push([w.s, w.e]);
             break;
