@@ -305,7 +305,9 @@ export function loadExampleBank(path: string): Record<string, { hits: string[]; 
  * (几点哒, 挂哒) and 么子 for 什么 (问到么子时候). Southwestern and northwestern speech (Sichuan, Chongqing,
  * Shaanxi, Henan, Gansu) likewise: 额 and 俺 for 我 (额们这儿, 俺不晓得), 恁 for 你 and for 那么 / 这么 (恁等着, 恁能耐),
  * 各人 for 自己 (你各人去看), 啥子 for 什么, 咋个 and 咋 for 怎么 (咋个还不懂), 木有 and 没得 for 没有. Not 莫 for 别:
- * 莫问了 is the milder "no need to ask" where 别问了 is a retort, so words with 莫 are concept words of their own. Pairs of (standard, regional), applied to concept words by {@link regionalForms}; ASR slips of the
+ * 莫问了 is the milder "no need to ask" where 别问了 is a retort, so words with 莫 are concept words of their own.
+ * Jin and northwestern speech (Shanxi, Inner Mongolia, Ningxia, Qinghai, Xinjiang): 甚 for 什么 (发甚神经, 催甚),
+ * 做甚 for 干啥 / 干嘛 (找我们做甚), 嫑 for 不要 (嫑来我们这儿). Pairs of (standard, regional), applied to concept words by {@link regionalForms}; ASR slips of the
  * regional word (冒 for 冇) are then found by sound like any other.
  */
 const REGIONAL_FUNCTION_WORDS: readonly (readonly [string, string])[] = [
@@ -324,6 +326,10 @@ const REGIONAL_FUNCTION_WORDS: readonly (readonly [string, string])[] = [
   ['怎么', '咋'],
   ['没有', '木有'],
   ['没有', '没得'],
+  ['什么', '甚'],
+  ['干啥', '做甚'],
+  ['干嘛', '做甚'],
+  ['不要', '嫑'],
 ];
 
 /**

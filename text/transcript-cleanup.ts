@@ -9,7 +9,8 @@
  *    only is dropped.
  * 3. Known hallucinations ({@link HALLUCINATIONS}: subtitle credits, "谢谢观看"-style outros) removed — credit
  *    lines wherever they are, outro lines when they are a whole clause, so an invented tail
- *    ("…你去问民政局。谢谢观看") goes and the rest is still judged.
+ *    ("…你去问民政局。谢谢观看") goes and the rest is still judged; a segment that is an outro followed by a
+ *    farewell ("谢谢观看 再见") goes whole, so the invented 再见 is no caller's goodbye.
  * 4. The ASR initial prompt echoed back (whisper repeats its `--prompt` on silence): a clause that is a piece
  *    of the prompt reaching into its description (≥ {@link ECHO_MIN_CHARS} characters), or that holds
  *    {@link ECHO_LONG_CHARS} characters of the description, marks an echo; then every clause of that segment
@@ -183,6 +184,17 @@ const wholePatterns = HALLUCINATIONS.filter((h) => h.match === 'whole').map((h) 
   norm: normalizeForCompare(h.phrase),
 }));
 
+/**
+ * Farewells whisper appends to an invented outro in the same segment ("谢谢观看 再见", "感谢收看，拜拜"): with the
+ * outro before them they are part of the invention, not a caller's goodbye. Normal forms.
+ */
+const OUTRO_FAREWELLS = ['再见', '拜拜', '再会', '下次见', '下次再见', '大家再见', '我们下次再见', 'bye', 'byebye'];
+
+/** True when `norm` (normal form of a whole segment) is an outro line, alone or followed by a farewell. */
+function isOutroLine(norm: string, outro: string): boolean {
+  return norm === outro || (norm.startsWith(outro) && OUTRO_FAREWELLS.includes(norm.slice(outro.length)));
+}
+
 // A bracketed label naming a kind of non-speech, possibly with a few more words ("(音乐播放中)", "[背景音乐声]").
 const labelRegex = new RegExp(
   `[\\[(（【][^\\])）】]{0,8}?(?:${NON_SPEECH_WORDS.map(escapeRegExp).join('|')})[^\\])）】]{0,8}?[\\])）】]|[♪♫🎵🎶]`,
@@ -322,7 +334,7 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
     }
     if (!gone) {
       const norm = normalizeForCompare(text);
-      const whole = wholePatterns.find((h) => h.norm === norm);
+      const whole = wholePatterns.find((h) => isOutroLine(norm, h.norm));
       if (whole) {
         dropped.push({ start, end, text, reason: 'hallucination', patternId: whole.id });
         gone = true;

@@ -28,7 +28,7 @@ describe('sound folds and regional function words', () => {
   it('gives concept words their regional function words', () => {
     expect(regionalForms('还没搞懂')).toEqual(['还没搞懂', '还冇搞懂']);
     expect(regionalForms('几点了')).toEqual(['几点了', '几点哒']);
-    expect(regionalForms('问到什么时候')).toEqual(['问到什么时候', '问到么子时候', '问到啥子时候']);
+    expect(regionalForms('问到什么时候')).toEqual(['问到什么时候', '问到么子时候', '问到啥子时候', '问到甚时候']);
     expect(regionalForms('这样没了')).toEqual([
       '这样没了',
       '这样冇了',

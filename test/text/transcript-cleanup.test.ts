@@ -44,6 +44,9 @@ describe('postprocessSegments', () => {
     '字幕由 Amara.org 社區提供',
     '明镜需要您的支持 欢迎订阅明镜',
     '谢谢观看！',
+    '谢谢观看 再见',
+    '謝謝觀看，再見！',
+    '感谢收看 拜拜',
     '[BLANK_AUDIO]',
     '(掌声)',
     '[音乐]',
@@ -69,6 +72,17 @@ describe('postprocessSegments', () => {
     expect(dropped).toEqual([
       { start: 0, end: 3, text: '字幕由Amara.org社区提供', reason: 'hallucination', patternId: 'amara_credit', partial: true },
     ]);
+  });
+
+  it('keeps a farewell that no outro precedes, and an outro followed by more than a farewell', () => {
+    const { segments } = postprocessSegments(
+      [
+        { start: 0, end: 2, text: '好的谢谢，再见' },
+        { start: 2, end: 4, text: '谢谢观看 再见了您嘞 明天我再来' },
+      ],
+      { durationSec: 5 },
+    );
+    expect(segments.map((s) => s.text)).toEqual(['好的谢谢，再见', '再见了您嘞 明天我再来']);
   });
 
   it('strips non-speech labels inside a segment', () => {
