@@ -1,6 +1,6 @@
 /**
  * banned_phrase on kinds of northwestern and Jin agents (Shanxi, Inner Mongolia, Ningxia, Qinghai, Xinjiang):
- * banned meanings in local sayings (两眼一抹黑, 庙小容不下大神, 脑子一锅粥), local offices (苏木, 嘎查, 村上),
+ * banned meanings in local sayings (摸不着头脑, 庙小容不下大神, 脑子一锅粥), local offices (苏木, 嘎查, 村上),
  * regional rejections, hurry and closing words (要不得, 紧着点, 不上班了), and the same wordings as ASR delivers
  * them — cut across two segments of one agent turn, word by word, in Traditional characters. With the near
  * misses of the same shape that must not hit: a thing that is unclear (照片不清楚), "I can't say, I'll ask", a
@@ -32,7 +32,7 @@ describe('banned_phrase: kinds of northwestern and Jin agents', () => {
   });
 
   it.each([
-    ['B01', 'no idea, in a saying', '这个补贴的事我两眼一抹黑，你别问了。'],
+    ['B01', 'no idea, in a saying', '这个补贴的事我是丈二和尚摸不着头脑，你别问了。'],
     ['B01', 'no idea, northern words', '我心里也没个数，你打听别处吧。'],
     ['B01', 'no idea, not the least ground', '下拨到啥时候我一点底也没有。'],
     ['B01', "can't say, no more", '啥系统不系统的，我讲不上来。'],
@@ -62,6 +62,7 @@ describe('banned_phrase: kinds of northwestern and Jin agents', () => {
     ['the copy is unclear', '您这个复印件不清楚，我这边看不出号码。'],
     ["can't say now, will ask", '这个我一下说不上来，我问问科里再给您回电话。'],
     ['the caller new to it, with help', '您刚搬过来两眼一抹黑很正常，我一样一样给您说。'],
+    ['southwestern "anything else" heard doubled', '还有没得得？'],
     ['a referral to the sumu with a number', '这个得找苏木办，电话是0479一二三四五六七，你可以先打过去问。'],
     ['a head examination after a fall', '老人家摔了一跤，得去医院查查脑子有没有事。'],
     ['a small centre that cannot seat many', '我们大厅小，容不下那么多人，您错开时间来。'],
