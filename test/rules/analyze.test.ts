@@ -11,7 +11,7 @@ describe('analyzeTranscript', () => {
       callId: 'fx-consent-ask-answered',
       score: 100,
       flagged: false,
-      rulesetVersion: 'service-norms@8',
+      rulesetVersion: 'service-norms@9',
       analyzedAt: '2026-11-30T12:00:00.000Z',
       agentId: 'T001',
     });

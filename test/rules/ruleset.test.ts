@@ -52,7 +52,7 @@ function errorOf(text: string): string {
 describe('ruleset loading and validation', () => {
   it('loads the shipped ruleset with a version and the four required rules', () => {
     const r = defaultRuleset();
-    expect(r.version).toBe('service-norms@8');
+    expect(r.version).toBe('service-norms@9');
     expect(r.rules.map((x) => x.id)).toEqual(
       expect.arrayContaining(['opening_greeting', 'consent_before_hangup', 'banned_phrase', 'polite_language']),
     );
@@ -99,6 +99,8 @@ describe('ruleset loading and validation', () => {
     expect(() => loadRuleset('/nonexistent/x.yaml')).toThrow(/^\/nonexistent\/x\.yaml: cannot read ruleset/);
   });
   it('keeps the shipped file valid after a version bump', () => {
-    expect(parseRuleset(shipped.replace('version: service-norms@8', 'version: service-norms@9'), 'x.yaml').version).toBe('service-norms@9');
+    expect(parseRuleset(shipped.replace('version: service-norms@9', 'version: service-norms@10'), 'x.yaml').version).toBe(
+      'service-norms@10',
+    );
   });
 });
