@@ -68,7 +68,8 @@ async function supersedeFailedVersions(pool: Pool, r: RecordingIdentity): Promis
 }
 
 /**
- * Inserts a `queued` row for each recording version that has none (existing rows are left as they are)
+ * Inserts a `queued` row for each recording version that has none (existing rows are left as they are, but
+ * take the file name given when they had none)
  * and supersedes failed older versions of the new ones' objects. The first half of the one idempotent
  * enqueue step (workers/enqueue.ts): the caller then adds the prepare job of every row still `queued`.
  *
@@ -79,10 +80,14 @@ export async function insertQueuedRecordings(
   recs: RecordingIdentity[],
 ): Promise<{ inserted: Set<string>; status: Map<string, RecordingStatus> }> {
   if (!recs.length) return { inserted: new Set(), status: new Map() };
-  const { rows } = await pool.query<{ id: string }>(
+  // A row that exists keeps everything, except that it learns its file name when it had none (a row written
+  // before recordings had original_name, or by a scan): `xmax = 0` tells a row inserted now from one updated.
+  const { rows } = await pool.query<{ id: string; inserted: boolean }>(
     `INSERT INTO recordings (id, bucket, object_key, etag, size_bytes, original_name, status)
      SELECT * , 'queued' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
-     ON CONFLICT (id) DO NOTHING RETURNING id`,
+     ON CONFLICT (id) DO UPDATE SET original_name = EXCLUDED.original_name
+       WHERE recordings.original_name IS NULL AND EXCLUDED.original_name IS NOT NULL
+     RETURNING id, (xmax = 0) AS inserted`,
     [
       recs.map((r) => r.id),
       recs.map((r) => r.bucket),
@@ -92,7 +97,7 @@ export async function insertQueuedRecordings(
       recs.map((r) => r.originalName ?? null),
     ],
   );
-  const inserted = new Set(rows.map((r) => r.id));
+  const inserted = new Set(rows.filter((r) => r.inserted).map((r) => r.id));
   for (const r of recs) if (inserted.has(r.id)) await supersedeFailedVersions(pool, r);
   const status = new Map(
     (
