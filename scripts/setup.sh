@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-step, idempotent set-up on a fresh Debian/Ubuntu machine with Node.js 20:
 #   1. system programs from apt when missing: ffmpeg/ffprobe (audio), docker-compose (checks the
-#      compose file without an engine), a C/C++ toolchain, cmake and OpenBLAS (libopenblas-dev) for
+#      compose file without an engine), a C/C++ toolchain, cmake, OpenBLAS (libopenblas-dev) and patch for
 #      whisper.cpp, chromium and a Chinese font (browser tests);
 #   2. npm ci when node_modules is missing or older than package-lock.json;
 #   3. whisper.cpp 1.9.1's `whisper-cli`, built once from the source the nodejs-whisper package ships (with
@@ -26,6 +26,7 @@ command -v g++ >/dev/null || command -v c++ >/dev/null || apt_packages+=(g++)
 command -v cmake >/dev/null || apt_packages+=(cmake)
 command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
 pkg-config --exists openblas 2>/dev/null || apt_packages+=(libopenblas-dev)
+command -v patch >/dev/null || apt_packages+=(patch)
 # Debian's Chromium, driven by playwright-core in the review workspace's browser tests.
 [[ -x /usr/bin/chromium ]] || apt_packages+=(chromium)
 # A Chinese font, so pages and screenshots in Chromium (monthly statistics, review workspace) show Chinese text.

@@ -200,7 +200,35 @@ describe('runWhisper with the real binary', () => {
   it('scripts/build-whisper.sh is idempotent: a second run does nothing', async () => {
     const r = await run('bash', [buildScript]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/up to date: .*whisper-cli \(nodejs-whisper=0\.3\.1 whisper\.cpp=1\.9\.1 sha256=[0-9a-f]{16} blas=openblas\)/);
+    expect(r.stdout).toMatch(
+      /up to date: .*whisper-cli \(nodejs-whisper=0\.3\.1 whisper\.cpp=1\.9\.1 sha256=[0-9a-f]{16} blas=openblas patch=[0-9a-f]{16}\)/,
+    );
+  });
+
+  it("callqa's patch is in the binary: temperature fallbacks do not decode the initial prompt again", async () => {
+    // The zero-weight model fails every decoding pass, so each window falls back through all 5 temperatures;
+    // the prompt goes before the passes below 0.5 (0.0, 0.2, 0.4). whisper.cpp counts the tokens of every batch
+    // of 16 or more as "prompt" runs: patched, the prompt is decoded once per window whether or not passes fall
+    // back (as with -nf); unpatched, three times as often with fallbacks.
+    const prompt = initialPrompt(['县婚姻登记中心']);
+    const promptRuns = async (extra: string[]) => {
+      const r = await run(binary, [
+        ...['-m', generatedModel, '-l', 'zh', '-t', '1', '-mc', String(maxContextForPrompt(prompt))],
+        ...['--prompt', prompt, '--carry-initial-prompt', ...extra, '-f', speechWav, '-f', speechWav, '-of', join(tmp, 'p1')],
+        ...['-of', join(tmp, 'p2')],
+      ]);
+      expect(r.code).toBe(0);
+      const runs = /prompt time =\s*[\d.]+ ms \/\s*(\d+) runs/.exec(r.stderr);
+      const fallbacks = /fallbacks =\s*(\d+) p/.exec(r.stderr);
+      return { runs: Number(runs?.[1]), fallbacks: Number(fallbacks?.[1]) };
+    };
+    const withFallbacks = await promptRuns([]);
+    const withoutFallbacks = await promptRuns(['-nf']);
+    expect(withFallbacks.fallbacks).toBe(10);
+    expect(withoutFallbacks.fallbacks).toBe(0);
+    // The prompt's bytes (one token each in the test model's vocabulary) and [_PREV_], SOT, language, task.
+    expect(withoutFallbacks.runs).toBe(2 * (Buffer.byteLength(prompt, 'utf8') + 4));
+    expect(withFallbacks.runs).toBe(withoutFallbacks.runs);
   });
 
   it('the generated model loads as an empty test model in whisper.cpp 1.9.1', async () => {
