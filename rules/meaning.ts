@@ -22,8 +22,11 @@
  *    holds a cue (a concept one of that id's frames requires), that id hits.
  *
  * Cost: the jieba words are cut once per utterance ({@link wordsOf}); concept words are looked up by the
- * first two characters and the first two sounds at each position; the example comparison touches only the
- * examples that share a feature with the window; see scripts/bench-rules.ts for the measured time per call.
+ * first two characters and the first two sounds at each position (hash tables keyed by the two code units,
+ * meaning/pair-table.ts); the occurrences found are kept in typed arrays grouped by concept and reused from
+ * utterance to utterance; the example comparison (meaning/example-index.ts: features interned to integers,
+ * postings in typed arrays) touches only the examples that share a feature with the window. See
+ * scripts/bench-rules.ts for the measured time per call.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +35,8 @@ import { dict } from '@node-rs/jieba/dict.js';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { CLAUSE_SEP, FUNCTION_CHARS, POLITE_YOU, normalizePhrase, soundKey, soundKeyVariants } from '../text/normalize.js';
+import { ExampleIndex, type IndexedExample, type IndexedText, type TextFeatures } from './meaning/example-index.js';
+import { PairTable } from './meaning/pair-table.js';
 
 /** A hit of the meaning layer in an utterance's normalised text, with the reason a reviewer reads. */
 export interface MeaningHit {
@@ -90,21 +95,14 @@ interface ConceptWord {
 }
 
 interface Frame {
+  /** Position in the meaning file's frame list. */
+  index: number;
   id: string;
   phrase: string;
   all: number[];
   order: boolean;
   window: 'clause' | 'pair';
   unless: number[];
-}
-
-/** One example of the bank, as a weighted sparse vector. */
-interface Example {
-  phrase: string;
-  text: string;
-  /** true: a rewording of `phrase`; false: a near miss. */
-  hit: boolean;
-  norm: number;
 }
 
 /** What one utterance says, computed once (see the module comment). */
@@ -217,38 +215,6 @@ export function undoubledText(norm: string): { norm: string; at: number[] } | nu
   if (!at) return null;
   at.push(norm.length);
   return { norm: text, at };
-}
-
-/**
- * Features of `[s, e)` of a text for example similarity: words, character unigrams and bigrams, sound
- * bigrams. `words` are the text's jieba words with their start offsets; those inside the span count.
- */
-function features(norm: string, sound: string, words: readonly (readonly [string, number])[], s: number, e: number): Map<string, number> {
-  const f = new Map<string, number>();
-  const add = (k: string, w = 1) => f.set(k, (f.get(k) ?? 0) + w);
-  for (const [w, at] of words) if (at >= s && at + w.length <= e && w !== CLAUSE_SEP) add(`w${w}`);
-  for (let i = s; i < e; i++) {
-    const c = norm[i]!;
-    if (c === CLAUSE_SEP) continue;
-    add(`c${c}`, 0.5);
-    const d = i + 1 < e ? norm[i + 1] : undefined;
-    if (d !== undefined && d !== CLAUSE_SEP) {
-      add(`b${c}${d}`);
-      add(`s${sound[i]}${sound[i + 1]}`);
-    }
-  }
-  return f;
-}
-
-/** Jieba words of a text with their start offsets. */
-function wordSpans(words: readonly string[]): [string, number][] {
-  const out: [string, number][] = [];
-  let at = 0;
-  for (const w of words) {
-    out.push([w, at]);
-    at += w.length;
-  }
-  return out;
 }
 
 /** Positions of a YAML path, for `file:line` errors. */
@@ -442,6 +408,77 @@ export function reachOf(clauses: readonly (readonly [number, number])[], first: 
 }
 
 /**
+ * The concept occurrences of one utterance, grouped by concept in compressed sparse rows: the occurrences of
+ * concept `c` are the entries `first[c]` … `first[c + 1] − 1`, each `[start[k], end[k])` in the utterance's
+ * normalised text, in the order they were found. A meaning layer keeps one and refills it for each utterance
+ * it reads: {@link add} what is found, then {@link group}.
+ */
+class ConceptOccurrences {
+  /** Where each concept's entries begin; `first[c + 1] − first[c]` is how many it has. */
+  readonly first: Int32Array;
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  // The occurrences as found, before grouping (concept −1: dropped by `group`).
+  private foundC = new Int32Array(64);
+  private foundS = new Int32Array(64);
+  private foundE = new Int32Array(64);
+  private found = 0;
+  /** The next free entry of each concept while grouping. */
+  private readonly next: Int32Array;
+
+  /** @param concepts number of concepts of the meaning layer */
+  constructor(concepts: number) {
+    this.first = new Int32Array(concepts + 1);
+    this.next = new Int32Array(concepts);
+  }
+
+  /** Forgets the occurrences found so far. */
+  clear(): void {
+    this.found = 0;
+  }
+
+  /** Records an occurrence `[s, e)` of concept `c`. */
+  add(c: number, s: number, e: number): void {
+    if (this.found === this.foundC.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.foundC = grow(this.foundC);
+      this.foundS = grow(this.foundS);
+      this.foundE = grow(this.foundE);
+    }
+    this.foundC[this.found] = c;
+    this.foundS[this.found] = s;
+    this.foundE[this.found++] = e;
+  }
+
+  /** Groups the occurrences found by concept (keeping their order), leaving out those `keep` rejects. */
+  group(keep: ((c: number, s: number, e: number) => boolean) | null): void {
+    const { first, next, foundC, foundS, foundE } = this;
+    first.fill(0);
+    for (let k = 0; k < this.found; k++) {
+      if (keep && !keep(foundC[k]!, foundS[k]!, foundE[k]!)) foundC[k] = -1;
+      else first[foundC[k]! + 1]!++;
+    }
+    for (let c = 0; c < next.length; c++) first[c + 1]! += first[c]!;
+    if (this.start.length < first[next.length]!) {
+      this.start = new Int32Array(this.foundC.length);
+      this.end = new Int32Array(this.foundC.length);
+    }
+    next.set(first.subarray(0, next.length));
+    for (let k = 0; k < this.found; k++) {
+      const c = foundC[k]!;
+      if (c < 0) continue;
+      const at = next[c]!++;
+      this.start[at] = foundS[k]!;
+      this.end[at] = foundE[k]!;
+    }
+  }
+}
+
+/**
  * Parses and compiles a meaning file (see the module comment and the shipped file's header).
  *
  * @param text YAML text
@@ -475,6 +512,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     if (seen.has(f.id)) fail(['frames', i, 'id'], `frame id "${f.id}" is listed twice`);
     seen.add(f.id);
     return {
+      index: i,
       id: f.id,
       phrase: f.phrase,
       all: f.all.map((c, j) => conceptIndex(c, ['frames', i, 'all', j])),
@@ -488,14 +526,11 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   /** Cancelling concepts whose reach is bounded in long utterances ({@link reachOf}); the others reach the whole utterance. */
   const near = new Set(spec.nearUnless.map((c, i) => conceptIndex(c, ['nearUnless', i])));
 
-  // Example bank: TF-IDF vectors in an inverted index.
-  const examples: Example[] = [];
-  const postings = new Map<string, [number, number][]>();
-  const idf = new Map<string, number>();
+  // Example bank: TF-IDF vectors in an inverted index (meaning/example-index.ts).
   const threshold = spec.examples?.threshold ?? 1;
+  const entries: (IndexedExample & IndexedText)[] = [];
   if (spec.examples) {
     const bank = loadExampleBank(join(dirname(fileName), spec.examples.file));
-    const raw: { phrase: string; text: string; hit: boolean; f: Map<string, number> }[] = [];
     for (const [phrase, lists] of Object.entries(bank)) {
       phraseIds.add(phrase);
       for (const [list, hit] of [
@@ -504,46 +539,34 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       ] as const) {
         for (const text of list) {
           const norm = normalizePhrase(text);
-          if (norm)
-            raw.push({ phrase, text, hit, f: features(norm, soundKey(norm), wordSpans(segmenter().cut(norm, false)), 0, norm.length) });
+          if (norm) entries.push({ phrase, text, hit, norm, sound: soundKey(norm), words: segmenter().cut(norm, false) });
         }
       }
     }
-    const df = new Map<string, number>();
-    for (const r of raw) for (const k of r.f.keys()) df.set(k, (df.get(k) ?? 0) + 1);
-    for (const [k, n] of df) idf.set(k, Math.log((raw.length + 1) / n));
-    raw.forEach((r, idx) => {
-      let sq = 0;
-      for (const [k, n] of r.f) {
-        const w = n * idf.get(k)!;
-        if (w <= 0) continue;
-        sq += w * w;
-        let p = postings.get(k);
-        if (!p) postings.set(k, (p = []));
-        p.push([idx, w]);
-      }
-      examples.push({ phrase: r.phrase, text: r.text, hit: r.hit, norm: Math.sqrt(sq) });
-    });
   }
+  const exampleIndex = new ExampleIndex(entries);
+  const examples = exampleIndex.examples;
 
   /**
-   * Concept words by their first two characters (one for one-character words), and (two characters or more)
-   * by the first two characters of each of their sound keys: a lookup at a text position touches only the
-   * words that can start there.
+   * Concept words by their first two characters (one for one-character words: the pair `(c, 0)`), and (two
+   * characters or more) by the first two characters of each of their sound keys: a lookup at a text position
+   * touches only the words that can start there. Both tables map the pair to a list of `wordLists`.
    */
-  const byFirstChar = new Map<number, { ci: number; w: ConceptWord }[]>();
-  const byFirstSound = new Map<number, { ci: number; w: ConceptWord }[]>();
-  /** Lookup key of the first two UTF-16 units of a string at `i` (one unit: the second counts as 0). */
-  const key2 = (str: string, i: number, one: boolean): number => str.charCodeAt(i) * 0x10000 + (one ? 0 : str.charCodeAt(i + 1));
-  const add = (m: Map<number, { ci: number; w: ConceptWord }[]>, k: number, ci: number, w: ConceptWord) => {
-    const list = m.get(k);
-    if (list) list.push({ ci, w });
-    else m.set(k, [{ ci, w }]);
+  const byFirstChar = new PairTable();
+  const byFirstSound = new PairTable();
+  const wordLists: { ci: number; w: ConceptWord }[][] = [];
+  const add = (table: PairTable, a: number, b: number, ci: number, w: ConceptWord) => {
+    const k = table.getOrSet(a, b, wordLists.length);
+    if (k === wordLists.length) wordLists.push([]);
+    wordLists[k]!.push({ ci, w });
   };
   concepts.forEach((words, ci) => {
     for (const w of words) {
-      add(byFirstChar, key2(w.norm, 0, w.norm.length === 1), ci, w);
-      if (w.norm.length > 1) for (const first of new Set(w.sounds.map((k) => key2(k, 0, false)))) add(byFirstSound, first, ci, w);
+      add(byFirstChar, w.norm.charCodeAt(0), w.norm.length === 1 ? 0 : w.norm.charCodeAt(1), ci, w);
+      if (w.norm.length > 1) {
+        const firsts = new Set(w.sounds.map((k) => k.slice(0, 2)));
+        for (const first of firsts) add(byFirstSound, first.charCodeAt(0), first.charCodeAt(1), ci, w);
+      }
     }
   });
   /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
@@ -553,7 +576,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   const framesOf = new Map<string, Frame[]>();
   for (const f of frames) framesOf.set(f.phrase, [...(framesOf.get(f.phrase) ?? []), f]);
   /**
-   * Adds to `out` the occurrences of concept words in `norm` (with its sound key `sound`): as written, and
+   * Adds to `occ` the occurrences of concept words in `norm` (with its sound key `sound`): as written, and
    * (two characters or more) by sound keeping one of the word's own characters that is no function
    * character; one-character words as written where `singleWordAt` allows. A word of function characters
    * only (不都, 的吗, 不是) has no such character: by sound it keeps one of its own characters and cuts no
@@ -569,31 +592,39 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     sound: string,
     singleWordAt: ((i: number) => boolean) | null,
     cutsAt: (start: number, end: number) => boolean,
-    out: [number, number][][],
-    heard: Set<number> | null,
+    occ: ConceptOccurrences,
+    heard: Set<number>,
     doubling: ((i: number) => boolean) | null,
     at?: readonly number[],
   ): void => {
     const push = (ci: number, s: number, e: number) => {
-      out[ci]!.push(at ? [at[s]!, at[e]!] : [s, e]);
-      if (at && e - s > 1 && at[e]! - at[s]! !== e - s) heard?.add(at[s]!);
+      if (at) {
+        occ.add(ci, at[s]!, at[e]!);
+        if (e - s > 1 && at[e]! - at[s]! !== e - s) heard.add(at[s]!);
+      } else occ.add(ci, s, e);
     };
     const cuts = (s: number, e: number) => (at ? cutsAt(at[s]!, at[e]!) : cutsAt(s, e));
-    for (let i = 0; i < norm.length; i++) {
-      const two = i + 1 < norm.length;
-      for (const list of [
-        singleWordAt ? byFirstChar.get(key2(norm, i, true)) : undefined,
-        two ? byFirstChar.get(key2(norm, i, false)) : undefined,
-      ]) {
-        if (!list) continue;
-        for (const { ci, w } of list) {
-          if (!norm.startsWith(w.norm, i)) continue;
-          if (w.reduplicated && doubling?.(i)) continue;
-          if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt!(i)) push(ci, i, i + w.norm.length);
-        }
+    /** The words of list `k` of `byFirstChar` written at `i`. */
+    const written = (k: number, i: number) => {
+      for (const { ci, w } of wordLists[k]!) {
+        if (!norm.startsWith(w.norm, i)) continue;
+        if (w.reduplicated && doubling?.(i)) continue;
+        if (w.norm.length > 1 || writtenOnly.has(ci) || singleWordAt!(i)) push(ci, i, i + w.norm.length);
       }
-      for (const { ci, w } of (two ? byFirstSound.get(key2(sound, i, false)) : undefined) ?? []) {
-        if (!w.sounds.some((k) => sound.startsWith(k, i)) || norm.startsWith(w.norm, i)) continue;
+    };
+    for (let i = 0; i < norm.length; i++) {
+      const c = norm.charCodeAt(i);
+      const single = singleWordAt ? byFirstChar.get(c, 0) : -1;
+      if (single >= 0) written(single, i);
+      if (i + 1 === norm.length) continue;
+      const two = byFirstChar.get(c, norm.charCodeAt(i + 1));
+      if (two >= 0) written(two, i);
+      const bySound = byFirstSound.get(sound.charCodeAt(i), sound.charCodeAt(i + 1));
+      if (bySound < 0) continue;
+      for (const { ci, w } of wordLists[bySound]!) {
+        let same = false;
+        for (const k of w.sounds) if ((same = sound.startsWith(k, i))) break;
+        if (!same || norm.startsWith(w.norm, i)) continue;
         let own = false;
         let barred = false;
         for (let k = i; k < i + w.norm.length; k++) {
@@ -604,17 +635,20 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         }
         if (own && !barred && (!w.grammatical || !cuts(i, i + w.norm.length))) {
           push(ci, i, i + w.norm.length);
-          heard?.add(at ? at[i]! : i);
+          heard.add(at ? at[i]! : i);
         }
       }
     }
   };
+  // Work values of `occurrences` and `read`, reused from utterance to utterance (reading is not re-entrant).
+  const occ = new ConceptOccurrences(concepts.length);
+  const heard = new Set<number>();
   /**
    * Occurrences `[start, end)` of each concept in the text: {@link scan} of the text, then of the text
    * without its doubled characters ({@link undoubledText}: 知知道 is 知道, 开发发商 开发商), words of two
-   * characters or more only there.
+   * characters or more only there. Fills and returns `occ` (valid until the next call).
    */
-  const occurrences = (t: MeaningText): [number, number][][] => {
+  const occurrences = (t: MeaningText): ConceptOccurrences => {
     const sound = (t.sound ??= soundKey(t.norm));
     let singles: Set<number> | undefined;
     /** Offsets of the one-character words of the text (jieba), computed when first needed. */
@@ -629,9 +663,9 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       }
       return singles.has(i);
     };
-    const out: [number, number][][] = concepts.map(() => []);
+    occ.clear();
+    heard.clear();
     const cutsAt = (start: number, end: number) => cutsWord(t, start, end);
-    const heard = new Set<number>();
     const undoubled = undoubledText(t.norm);
     /**
      * True when the character at `i`, written twice there, is part of a longer word once written once (说明明
@@ -647,7 +681,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       }
       return false;
     };
-    scan(t.norm, sound, singleWordAt, cutsAt, out, heard, doubling);
+    scan(t.norm, sound, singleWordAt, cutsAt, occ, heard, doubling);
     if (undoubled)
       scan(
         undoubled.norm,
@@ -657,46 +691,25 @@ export function parseMeaning(text: string, fileName: string): Meaning {
           .join(''),
         null,
         cutsAt,
-        out,
+        occ,
         heard,
         null,
         undoubled.at,
       );
     // A one-character word that starts a longer concept word heard by sound or across a doubling (告 of 告俗你
     // for 告诉你, of 告告诉你) is the first syllable of that word, not a word of its own.
-    if (heard.size)
-      out.forEach((list, ci) => {
-        if (!writtenOnly.has(ci)) out[ci] = list.filter(([s, e]) => e - s > 1 || !heard.has(s));
-      });
-    return out;
+    occ.group(heard.size ? (ci, s, e) => writtenOnly.has(ci) || e - s > 1 || !heard.has(s) : null);
+    return occ;
   };
 
-  /** The nearest example to a window of the text (its {@link features}), by cosine similarity. */
-  // Dot products per example, reused by every call of `nearest` (zeroed again after each; no re-entry).
-  const dots = new Float64Array(examples.length);
-  const touched: number[] = [];
-  const nearest = (f: ReadonlyMap<string, number>): { ex: Example; sim: number } | null => {
-    let sq = 0;
-    for (const [k, n] of f) {
-      const w = n * (idf.get(k) ?? Math.log(examples.length + 1));
-      sq += w * w;
-      const p = postings.get(k);
-      if (!p) continue;
-      for (const [idx, ew] of p) {
-        if (dots[idx] === 0) touched.push(idx);
-        dots[idx] = dots[idx]! + w * ew;
-      }
-    }
-    let best: { ex: Example; sim: number } | null = null;
-    for (const idx of touched) {
-      const ex = examples[idx]!;
-      const sim = dots[idx]! / (Math.sqrt(sq) * ex.norm);
-      dots[idx] = 0;
-      if (sq > 0 && (!best || sim > best.sim)) best = { ex, sim };
-    }
-    touched.length = 0;
-    return best;
-  };
+  /** Per frame (by index), while one utterance is read: 1 when cancelled from anywhere in it, 0 when not, -1 not yet known. */
+  const cancelledAnywhere = new Int8Array(frames.length);
+  /** Per frame: 1 when half of its concepts, one of them no topic, occur in the utterance being read. */
+  const candidate = new Uint8Array(frames.length);
+  /** Per concept: 1 when it occurs inside the window being tried for examples. */
+  const inWindow = new Uint8Array(concepts.length);
+  /** The occurrence chosen for each concept of a frame, while a window is tried. */
+  const chosen: number[] = [];
 
   const cache = new WeakMap<MeaningText, Reading>();
   const read = (t: MeaningText): Reading => {
@@ -738,23 +751,27 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       pieces === clauses || (!unbroken(w.s) && !unbroken(w.e - 1))
         ? w.reach
         : reachOf(pieces, pieceAt(unbroken(w.s) ? first : w.s), pieceAt(unbroken(w.e - 1) ? last - 1 : w.e - 1));
-    const occ = occurrences(t);
-    /**
+    const { first, start, end } = occurrences(t); /**
      * True when concept `c` occurs within `[from, to)` outside the words that make frame `f`'s own concepts: a
      * cancelling word inside a longer word the frame reads (麻烦 in 嫌麻烦) is part of that word, not a polite
      * marker; nor does a two-character one count that straddles a word boundary ({@link straddlesWord}: 请你 in
      * 申请你).
      */
-    const occursFor = (f: Frame, c: number, from: number, to: number): boolean =>
-      occ[c]!.some(
-        ([s, e]) =>
-          s >= from &&
-          e <= to &&
-          !f.all.some((a) => occ[a]!.some(([as, ae]) => as <= s && e <= ae && ae - as > e - s)) &&
-          (e - s > 2 || !straddlesWord(t, s, e)),
-      );
-    /** Per frame: cancelled by a concept reaching the whole utterance (every one in a short utterance). */
-    const cancelledAnywhere = new Map<Frame, boolean>();
+    const occursFor = (f: Frame, c: number, from: number, to: number): boolean => {
+      for (let k = first[c]!; k < first[c + 1]!; k++) {
+        const s = start[k]!;
+        const e = end[k]!;
+        if (s < from || e > to) continue;
+        let inside = false;
+        for (const a of f.all) {
+          for (let j = first[a]!; j < first[a + 1]! && !inside; j++) inside = start[j]! <= s && e <= end[j]! && end[j]! - start[j]! > e - s;
+          if (inside) break;
+        }
+        if (!inside && (e - s > 2 || !straddlesWord(t, s, e))) return true;
+      }
+      return false;
+    };
+    cancelledAnywhere.fill(-1);
     const long = pieces.length > SHORT_UTTERANCE_CLAUSES;
     /**
      * True when one of a frame's `unless` concepts cancels it in a window: anywhere in the utterance, except
@@ -762,80 +779,109 @@ export function parseMeaning(text: string, fileName: string): Meaning {
      * (`[from, to)`, {@link reachOf}).
      */
     const cancelled = (f: Frame, [from, to]: readonly [number, number]): boolean => {
-      let anywhere = cancelledAnywhere.get(f);
-      if (anywhere === undefined) {
-        anywhere = f.unless.some((c) => (!long || !near.has(c)) && occursFor(f, c, 0, Infinity));
-        cancelledAnywhere.set(f, anywhere);
+      if (cancelledAnywhere[f.index] === -1) {
+        let anywhere = false;
+        for (const c of f.unless) if ((anywhere = (!long || !near.has(c)) && occursFor(f, c, 0, Infinity))) break;
+        cancelledAnywhere[f.index] = anywhere ? 1 : 0;
       }
-      return anywhere || (long && f.unless.some((c) => near.has(c) && occursFor(f, c, from, to)));
+      if (cancelledAnywhere[f.index] === 1) return true;
+      if (long) for (const c of f.unless) if (near.has(c) && occursFor(f, c, from, to)) return true;
+      return false;
     };
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames.
-    if (frames.length) {
-      for (const f of frames) {
-        if (r.hits.has(f.phrase)) continue;
-        if (!f.all.every((c) => occ[c]!.length > 0)) continue;
-        for (const w of windows) {
-          if (w.pair && f.window === 'clause') continue;
-          let at = w.s;
-          let first = -1;
-          let last = -1;
-          let ok = true;
-          const words: string[] = [];
-          for (const c of f.all) {
-            // The earliest occurrence of the concept inside the window (after the previous one when ordered).
-            let o: readonly [number, number] | undefined;
-            for (const x of occ[c]!) if (x[0] >= (f.order ? at : w.s) && x[1] <= w.e && (!o || x[0] < o[0])) o = x;
-            if (!o) {
-              ok = false;
-              break;
-            }
-            if (f.order) at = o[1];
-            words.push(t.norm.slice(o[0], o[1]));
-            first = first < 0 ? o[0] : Math.min(first, o[0]);
-            last = Math.max(last, o[1]);
+    for (const f of frames) {
+      if (r.hits.has(f.phrase)) continue;
+      let all = true;
+      for (const c of f.all) all &&= first[c + 1]! > first[c]!;
+      if (!all) continue;
+      for (const w of windows) {
+        if (w.pair && f.window === 'clause') continue;
+        let at = w.s;
+        chosen.length = 0;
+        for (const c of f.all) {
+          // The earliest occurrence of the concept inside the window (after the previous one when ordered).
+          let o = -1;
+          for (let k = first[c]!; k < first[c + 1]!; k++) {
+            if (start[k]! >= (f.order ? at : w.s) && end[k]! <= w.e && (o < 0 || start[k]! < start[o]!)) o = k;
           }
-          if (ok && !cancelled(f, hitReach(w, first, last))) {
-            r.hits.set(f.phrase, { start: first, end: last, via: 'frame', name: f.id, words });
-            framed.push([w.s, w.e]);
-            break;
-          }
+          if (o < 0) break;
+          if (f.order) at = end[o]!;
+          chosen.push(o);
         }
+        if (chosen.length < f.all.length) continue;
+        let from = Infinity;
+        let to = -1;
+        for (const o of chosen) {
+          from = Math.min(from, start[o]!);
+          to = Math.max(to, end[o]!);
+        }
+        if (cancelled(f, hitReach(w, from, to))) continue;
+        const words = chosen.map((o) => t.norm.slice(start[o], end[o]));
+        r.hits.set(f.phrase, { start: from, end: to, via: 'frame', name: f.id, words });
+        framed.push([w.s, w.e]);
+        break;
       }
     }
     // Examples: only in windows near a frame of some phrase id (half of its concepts in the window, one of
     // them not a topic, none of its cancelling ones in the utterance), and only for such ids.
-    let spans: [string, number][] | undefined;
-    if (examples.length) {
-      // A frame can make its id near in a window only when half of its concepts, one of them no topic, occur in
-      // the utterance at all: the others are left out once here instead of in every window.
-      const candidates: [string, Frame[]][] = [];
-      for (const [phrase, fs] of framesOf) {
-        const some = fs.filter((f) => {
-          const present = f.all.filter((c) => occ[c]!.length > 0);
-          return present.length >= Math.ceil(f.all.length / 2) && present.some((c) => !topics.has(c));
-        });
-        if (some.length) candidates.push([phrase, some]);
+    if (!examples.length) return r;
+    // A frame can make its id near in a window only when half of its concepts, one of them no topic, occur in
+    // the utterance at all: the others are left out once here instead of in every window.
+    let candidates = 0;
+    for (const f of frames) {
+      let present = 0;
+      let subject = false;
+      for (const c of f.all) {
+        if (first[c + 1]! === first[c]!) continue;
+        present++;
+        subject ||= !topics.has(c);
       }
-      for (const w of candidates.length ? windows : []) {
-        if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
-        const nearIds = new Set<string>();
-        for (const [phrase, fs] of candidates) {
-          const near = fs.some((f) => {
-            const there = f.all.filter((c) => occ[c]!.some(([s, e]) => s >= w.s && e <= w.e));
-            return there.length >= Math.ceil(f.all.length / 2) && there.some((c) => !topics.has(c)) && !cancelled(f, w.reach);
-          });
-          if (near) nearIds.add(phrase);
+      candidate[f.index] = present >= Math.ceil(f.all.length / 2) && subject ? 1 : 0;
+      candidates += candidate[f.index]!;
+    }
+    if (!candidates) return r;
+    /** True when a frame of `fs` comes near in the window `w` (whose concepts are marked in `inWindow`). */
+    const comesNear = (fs: readonly Frame[], w: Window): boolean => {
+      for (const f of fs) {
+        if (!candidate[f.index]) continue;
+        let there = 0;
+        let subject = false;
+        for (const c of f.all) {
+          if (!inWindow[c]) continue;
+          there++;
+          subject ||= !topics.has(c);
         }
-        if (!nearIds.size) continue;
-        spans ??= wordSpans(wordsOf(t));
-        const n = nearest(features(t.norm, sound, spans, w.s, w.e));
-        if (!n || !n.ex.hit || n.sim < threshold || !nearIds.has(n.ex.phrase)) continue;
-        const prev = r.hits.get(n.ex.phrase);
-        if (prev && (prev.via === 'frame' || (prev.similarity ?? 0) >= n.sim)) continue;
-        r.hits.set(n.ex.phrase, { start: w.s, end: w.e, via: 'example', name: n.ex.text, similarity: Math.round(n.sim * 100) / 100 });
+        if (there >= Math.ceil(f.all.length / 2) && subject && !cancelled(f, w.reach)) return true;
       }
+      return false;
+    };
+    let features: TextFeatures | undefined;
+    for (const w of windows) {
+      if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
+      for (let c = 0; c < concepts.length; c++) {
+        let k = first[c]!;
+        while (k < first[c + 1]! && !(start[k]! >= w.s && end[k]! <= w.e)) k++;
+        inWindow[c] = k < first[c + 1]! ? 1 : 0;
+      }
+      let anyNear = false;
+      for (const fs of framesOf.values()) if ((anyNear = comesNear(fs, w))) break;
+      if (!anyNear) continue;
+      features ??= exampleIndex.featuresOf({ norm: t.norm, sound, words: wordsOf(t) });
+      const n = exampleIndex.nearest(features, w.s, w.e);
+      if (!n) continue;
+      const ex = examples[n.example]!;
+      if (!ex.hit || n.similarity < threshold || !comesNear(framesOf.get(ex.phrase) ?? [], w)) continue;
+      const prev = r.hits.get(ex.phrase);
+      if (prev && (prev.via === 'frame' || (prev.similarity ?? 0) >= n.similarity)) continue;
+      r.hits.set(ex.phrase, {
+        start: w.s,
+        end: w.e,
+        via: 'example',
+        name: ex.text,
+        similarity: Math.round(n.similarity * 100) / 100,
+      });
     }
     return r;
   };
