@@ -52,10 +52,17 @@ export interface MeaningHit {
   words?: string[];
 }
 
-/** Text the meaning layer reads: the normalised utterance and its sound key (see `MatchText`). */
+/**
+ * Text the meaning layer reads: the normalised utterance, and what is computed from it once, on first use, and
+ * kept on the object (see `MatchText`, which extends it): its sound key and its jieba words. An object whose
+ * `norm` changes must not keep them.
+ */
 export interface MeaningText {
   norm: string;
+  /** `soundKey(norm)`. */
   sound?: string;
+  /** {@link wordsOf}. */
+  words?: readonly string[];
 }
 
 const wordList = z.array(z.union([z.string().min(1), z.number()]).transform(String)).min(1, 'a concept needs at least one word');
@@ -129,21 +136,13 @@ function segmenter(): Jieba {
   return jieba;
 }
 
-/** The jieba words of one utterance's normalised text, cut once per text object (see {@link wordsOf}). */
-const wordCache = new WeakMap<MeaningText, { norm: string; words: readonly string[] }>();
-
 /**
  * The jieba words (precise mode, no HMM) of an utterance's normalised text, in order, separators included,
- * so that their lengths add up to `t.norm.length`. Cut once per text object and shared by every reader of
- * the utterance (sound-alike regex checks, single-character concept words, example features); recomputed
- * when the object's `norm` changed.
+ * so that their lengths add up to `t.norm.length`. Cut once per text object (kept as `t.words`) and shared by
+ * every reader of the utterance (sound-alike regex checks, single-character concept words, example features).
  */
 export function wordsOf(t: MeaningText): readonly string[] {
-  const known = wordCache.get(t);
-  if (known && known.norm === t.norm) return known.words;
-  const words = segmenter().cut(t.norm, false);
-  wordCache.set(t, { norm: t.norm, words });
-  return words;
+  return (t.words ??= segmenter().cut(t.norm, false));
 }
 
 /**

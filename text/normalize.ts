@@ -330,6 +330,53 @@ export function charSounds(ch: string): readonly string[] {
   return r;
 }
 
+/** Dense ids of the sound classes of {@link charSounds} (class string → id), assigned on first use. */
+const soundClassIds = new Map<string, number>();
+/** {@link charSoundIds} of each character seen, by code point. */
+const charSoundIdCache = new Map<number, readonly number[]>();
+
+/**
+ * The sound classes of one character ({@link charSounds}) as dense integer ids, one per distinct class
+ * (stable for the life of the process), for sets of classes kept as bits ({@link soundClassBits}). Cached.
+ *
+ * @param ch one character (code point)
+ */
+export function charSoundIds(ch: string): readonly number[] {
+  const cp = ch.codePointAt(0) ?? 0;
+  let r = charSoundIdCache.get(cp);
+  if (r === undefined) {
+    r = charSounds(ch).map((cls) => {
+      let id = soundClassIds.get(cls);
+      if (id === undefined) soundClassIds.set(cls, (id = soundClassIds.size));
+      return id;
+    });
+    charSoundIdCache.set(cp, r);
+  }
+  return r;
+}
+
+/**
+ * The set of the sound classes of every reading of every character (code point) of a text, as bits: class
+ * `id` ({@link charSoundIds}) is in the set when bit `id & 31` of word `id >> 5` is 1 (words past the end are 0).
+ */
+export function soundClassBits(text: string): Uint32Array {
+  let bits = new Uint32Array((soundClassIds.size >> 5) + 1);
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i)!;
+    const ids = charSoundIdCache.get(cp) ?? charSoundIds(String.fromCodePoint(cp));
+    if (cp > 0xffff) i++;
+    for (const id of ids) {
+      if (id >> 5 >= bits.length) {
+        const grown = new Uint32Array((soundClassIds.size >> 5) + 1);
+        grown.set(bits);
+        bits = grown;
+      }
+      bits[id >> 5]! |= 1 << (id & 31);
+    }
+  }
+  return bits;
+}
+
 /** First private-use code point used by {@link soundKey}: one per sound class, assigned on first use. */
 const SOUND_BASE = 0xe000;
 const soundCodes = new Map<string, string>();

@@ -48,8 +48,8 @@ function toUtterances(segments: readonly Segment[]): Utterance[] {
 /**
  * Utterances with consecutive same-speaker segments merged when the gap is at most `gap` seconds (a scope's
  * `mergeGapSec`: one speaker's sentence that ASR split). A merged utterance joins the normalised texts with
- * `，`, takes the lowest confidence and the `idx` of its last part, and has no offset map; the others are the
- * same objects as in `utts`.
+ * `，`, takes the lower confidence of its parts (the first part's when the other has none) and the `idx` of
+ * its last part, and has no offset map; the others are the same objects as in `utts`.
  */
 export function mergeUtterances(utts: readonly Utterance[], gap: number): Utterance[] {
   const m: Utterance[] = [];
@@ -57,19 +57,20 @@ export function mergeUtterances(utts: readonly Utterance[], gap: number): Uttera
     const prev = m.at(-1);
     if (prev && prev.speaker === u.speaker && u.start - prev.end <= gap) {
       const norm = prev.norm && u.norm ? `${prev.norm}，${u.norm}` : prev.norm || u.norm;
-      const conf = prev.confidence !== undefined && u.confidence !== undefined ? Math.min(prev.confidence, u.confidence) : undefined;
+      // The lower confidence when both parts have one; else the first part's, if any.
+      const confidence =
+        prev.confidence !== undefined && u.confidence !== undefined ? Math.min(prev.confidence, u.confidence) : prev.confidence;
+      // A new object with only the utterance's own fields: what was computed from the parts' texts (sound key,
+      // words, …) does not hold for the joined text.
       m[m.length - 1] = {
-        ...prev,
         idx: u.idx,
+        start: prev.start,
         end: Math.max(prev.end, u.end),
+        speaker: prev.speaker,
         text: prev.text + u.text,
         norm,
-        ...(conf !== undefined ? { confidence: conf } : {}),
+        ...(confidence !== undefined ? { confidence } : {}),
       };
-      delete m[m.length - 1]!.chars;
-      delete m[m.length - 1]!.sound;
-      delete m[m.length - 1]!.undoubled;
-      delete m[m.length - 1]!.map;
     } else {
       m.push(u);
     }
@@ -115,7 +116,10 @@ export function prepareUtterances(
   promptCache.set(names ?? NO_NAMES, prompt);
   const all = toUtterances(cleanTranscriptSegments(transcript.segments, { durationSec: transcript.durationSec, prompt }).segments);
   const kept = ignore ? all.filter((u) => !u.norm || ignore(u, ctx) === null) : all;
-  return kept.filter((u) => u.norm.length > 0).map((u, idx) => ({ ...u, idx }));
+  // Renumbered in place (the objects are this call's own): what `ignore` computed on them stays (MatchText).
+  const utts = kept.filter((u) => u.norm.length > 0);
+  utts.forEach((u, idx) => (u.idx = idx));
+  return utts;
 }
 
 /** Start of the first utterance in seconds (0 when there is none): where the greeting window `withinSecOfFirstSpeech` starts. */

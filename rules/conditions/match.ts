@@ -3,9 +3,15 @@
  * lazily computed sound key), the per-call context, the hit and how certain it is.
  */
 import { soundKey } from '../../text/normalize.js';
+import type { MeaningText } from '../meaning.js';
 
-/** An utterance as the matchers see it. */
-export interface MatchText {
+/**
+ * An utterance as the matchers see it: its normalised text, and what is computed from it on first use and
+ * kept on the object, so that every condition of every rule computes it once per utterance (`sound` and
+ * `words` as the meaning layer reads them, {@link MeaningText}). An object whose `norm` changes must not keep
+ * these fields (a merged utterance is a new object: `mergeUtterances` in analyze/utterances.ts).
+ */
+export interface MatchText extends MeaningText {
   /** Normalised text (`normalizeText` in text/normalize.ts). */
   norm: string;
   /** `norm.split('')`, computed on first use by sound-alike matching. */
@@ -14,6 +20,8 @@ export interface MatchText {
   sound?: string;
   /** `sound` with doubled syllables folded (`undoubled` in text/normalize.ts), computed on first use. */
   undoubled?: { text: string; at: number[] };
+  /** The sound classes of its characters (`soundClassBits` in text/normalize.ts), computed on first use by phrase matching. */
+  soundClasses?: Uint32Array;
 }
 
 /** The sound key of an utterance, computed once. */

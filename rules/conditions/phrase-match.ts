@@ -4,7 +4,16 @@
  * The phrase forms (`any`, `all`, `atLeast`, `none`) are built on {@link findPhrase}; `regex` uses the
  * exception spans.
  */
-import { CLAUSE_SEP, charSounds, findSound, normalizePhrase, soundKey, type SoundMatch } from '../../text/normalize.js';
+import {
+  CLAUSE_SEP,
+  charSoundIds,
+  charSounds,
+  findSound,
+  normalizePhrase,
+  soundClassBits,
+  soundKey,
+  type SoundMatch,
+} from '../../text/normalize.js';
 import { MATCH_QUALITY, soundOf, type Hit, type MatchText } from './match.js';
 import { RulesetPathError, type Path } from './form.js';
 
@@ -15,8 +24,10 @@ import { RulesetPathError, type Path } from './form.js';
 export interface PreparedPhrase {
   norm: string;
   chars: string[] | null;
-  /** Sound classes of each character of `chars` ({@link charSounds}), for the quick test {@link mayMatchBySound}. */
+  /** Sound classes of each character of `chars` ({@link charSounds}). */
   sounds: (readonly string[])[] | null;
+  /** The same as ids (`charSoundIds`), for the quick test {@link mayMatchBySound}. */
+  soundIds: (readonly number[])[] | null;
   maxEdits: number;
   clipped: boolean;
 }
@@ -41,33 +52,28 @@ export function preparePhrases(phrases: string[], sound: boolean, path: Path, ma
     }
     // A single character has too many same-sounding neighbours to match by sound.
     const chars = sound && !norm.includes('，') && norm.length >= 2 ? norm.split('') : null;
-    return { norm, chars, sounds: chars ? chars.map((c) => charSounds(c)) : null, maxEdits, clipped };
+    return {
+      norm,
+      chars,
+      sounds: chars ? chars.map((c) => charSounds(c)) : null,
+      soundIds: chars ? chars.map((c) => charSoundIds(c)) : null,
+      maxEdits,
+      clipped,
+    };
   });
-}
-
-/** Sound classes of every reading of every character of an utterance, computed once per text object. */
-const classCache = new WeakMap<MatchText, { norm: string; classes: Set<string> }>();
-
-/** The set of sound classes ({@link charSounds}, all readings) of the characters of an utterance. */
-function soundClassesOf(t: MatchText): Set<string> {
-  const known = classCache.get(t);
-  if (known && known.norm === t.norm) return known.classes;
-  const classes = new Set<string>();
-  for (const c of t.norm) for (const x of charSounds(c)) classes.add(x);
-  classCache.set(t, { norm: t.norm, classes });
-  return classes;
 }
 
 /**
  * Whether a phrase can match an utterance by sound at all ({@link findSound} allows one missing syllable):
- * at least all but one of its characters have a same-sounding character somewhere in the text. A quick,
- * exact pre-test that spares the search on most utterances.
+ * at least all but one of its characters have a same-sounding character somewhere in the text (the sound
+ * classes of the text's characters, `soundClassBits`, computed once per utterance). A quick, exact pre-test
+ * that spares the search on most utterances.
  */
-function mayMatchBySound(t: MatchText, sounds: readonly (readonly string[])[]): boolean {
-  const classes = soundClassesOf(t);
+function mayMatchBySound(t: MatchText, soundIds: readonly (readonly number[])[]): boolean {
+  const classes = (t.soundClasses ??= soundClassBits(t.norm));
   let missing = 0;
-  for (const want of sounds) {
-    if (!want.some((x) => classes.has(x)) && ++missing > 1) return false;
+  for (const want of soundIds) {
+    if (!want.some((id) => ((classes[id >> 5] ?? 0) & (1 << (id & 31))) !== 0) && ++missing > 1) return false;
   }
   return true;
 }
@@ -190,7 +196,7 @@ export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly Pr
     i = t.norm.indexOf(p.norm, i + 1);
   }
   // A match by sound keeps at least one of the phrase's characters: without any, skip the search.
-  if (p.chars && p.sounds && p.chars.some((c) => t.norm.includes(c)) && mayMatchBySound(t, p.sounds)) {
+  if (p.chars && p.soundIds && p.chars.some((c) => t.norm.includes(c)) && mayMatchBySound(t, p.soundIds)) {
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {

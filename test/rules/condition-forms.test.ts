@@ -13,6 +13,7 @@ import { approxFind, covered, exceptionSpans, findPhrase, prepareExcepts, prepar
 import { compileRegexCondition } from '../../rules/conditions/regex-form.js';
 import { compileSimilarTo } from '../../rules/conditions/similar-form.js';
 import { bestSimilarity, ngrams, prepareExamples } from '../../rules/conditions/similarity.js';
+import { charSoundIds } from '../../text/normalize.js';
 
 const noRefs = (name: string, path: Path): Matcher => {
   throw new RulesetPathError(path, `unknown condition "${name}"`);
@@ -132,9 +133,19 @@ describe('logic and lookup forms', () => {
 describe('phrase matching', () => {
   it('prepares phrases once: normal form, sound characters (and their sound classes, every reading) from two characters up, refusing a phrase too short for maxEdits', () => {
     expect(preparePhrases(['再 見', '好'], true, ['p'])).toEqual([
-      { norm: '再见', chars: ['再', '见'], sounds: [['zai'], ['jian', 'xian']], maxEdits: 0, clipped: false },
-      { norm: '好', chars: null, sounds: null, maxEdits: 0, clipped: false },
+      {
+        norm: '再见',
+        chars: ['再', '见'],
+        sounds: [['zai'], ['jian', 'xian']],
+        soundIds: [charSoundIds('再'), charSoundIds('见')],
+        maxEdits: 0,
+        clipped: false,
+      },
+      { norm: '好', chars: null, sounds: null, soundIds: null, maxEdits: 0, clipped: false },
     ]);
+    // One id per class: 见's two readings are two classes, and 现 shares one of them.
+    expect(new Set(charSoundIds('见')).size).toBe(2);
+    expect(charSoundIds('现').filter((id) => charSoundIds('见').includes(id))).toHaveLength(1);
     expect(compileError(() => preparePhrases(['有完没完'], true, ['p'], 2))).toBe(
       'p.0: phrase "有完没完" is too short for maxEdits 2 (needs at least 6 characters and no punctuation)',
     );
