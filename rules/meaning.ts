@@ -709,6 +709,8 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   const inWindow = new Uint8Array(concepts.length);
   /** The occurrence chosen for each concept of a frame, while a window is tried. */
   const chosen: number[] = [];
+  /** The phrase ids a frame of which comes near in the window being tried for examples. */
+  const nearIds: string[] = [];
 
   const cache = new WeakMap<MeaningText, Reading>();
   const read = (t: MeaningText): Reading => {
@@ -864,14 +866,14 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         while (k < first[c + 1]! && !(start[k]! >= w.s && end[k]! <= w.e)) k++;
         inWindow[c] = k < first[c + 1]! ? 1 : 0;
       }
-      let anyNear = false;
-      for (const fs of framesOf.values()) if ((anyNear = comesNear(fs, w))) break;
-      if (!anyNear) continue;
+      nearIds.length = 0;
+      for (const [phrase, fs] of framesOf) if (comesNear(fs, w)) nearIds.push(phrase);
+      if (!nearIds.length) continue;
       features ??= exampleIndex.featuresOf({ norm: t.norm, sound, words: wordsOf(t) });
-      const n = exampleIndex.nearest(features, w.s, w.e);
+      const n = exampleIndex.nearest(features, w.s, w.e, { phrases: nearIds, similarity: threshold });
       if (!n) continue;
       const ex = examples[n.example]!;
-      if (!ex.hit || n.similarity < threshold || !comesNear(framesOf.get(ex.phrase) ?? [], w)) continue;
+      if (!ex.hit || n.similarity < threshold || !nearIds.includes(ex.phrase)) continue;
       const prev = r.hits.get(ex.phrase);
       if (prev && (prev.via === 'frame' || (prev.similarity ?? 0) >= n.similarity)) continue;
       r.hits.set(ex.phrase, {

@@ -12,6 +12,11 @@
  *   postStart[f + 1])`, in ascending example order, with their weights (count × IDF) at the same positions
  *   of `postW`; `idf[f]` is the feature's inverse document frequency `ln((N + 1) / df)` over the N examples.
  *   A feature no example has weighs `ln(N + 1)` and touches no example.
+ * - The phrase ids whose rewordings (examples with `hit`) have each feature, in compressed sparse rows too:
+ *   `boundPhrases[boundStart[f] .. boundStart[f + 1])`, each phrase id as its position in `phraseIds`. They
+ *   give an upper bound on the similarity of a window to any rewording of a phrase id (see
+ *   {@link ExampleIndex.nearest}), so a window that cannot come near enough to a phrase id the caller asks
+ *   about is never compared with the examples.
  *
  * Reading a text: {@link ExampleIndex.featuresOf} looks up the feature ids of every position once per
  * utterance (a window of two clauses reads the same positions as its clauses); features unknown to the bank
@@ -117,6 +122,22 @@ export interface Nearest {
   similarity: number;
 }
 
+/**
+ * What the caller of {@link ExampleIndex.nearest} looks for: a rewording of one of `phrases` (phrase ids) with a
+ * similarity of at least `similarity`; any other nearest example is of no use to it.
+ */
+export interface Wanted {
+  phrases: readonly string[];
+  similarity: number;
+}
+
+/**
+ * Relative margin of the upper bound of {@link ExampleIndex.nearest}: a window is left out only when even its
+ * bound, made this much larger, stays below the similarity wanted, so rounding in the last bits of either sum
+ * never leaves out a window whose computed similarity would reach it.
+ */
+const BOUND_MARGIN = 1e-9;
+
 /** Weight of a character unigram in a vector; every other feature counts 1 per occurrence. */
 const CHAR_WEIGHT = 0.5;
 
@@ -137,6 +158,12 @@ export class ExampleIndex {
   private readonly postW: Float64Array;
   /** Euclidean norm of each example's vector. */
   private readonly norms: Float64Array;
+  /** Phrase ids that have rewordings, each at its position in `boundPhrases`. */
+  private readonly phraseIds = new Map<string, number>();
+  private readonly boundStart: Int32Array;
+  private readonly boundPhrases: Int32Array;
+  /** Work array of `nearest`: per phrase id, the sum of the squared window weights on its rewordings' features. */
+  private readonly boundSq: Float64Array;
 
   // Work arrays of `nearest`, reused: the window's vector (ids and counts in first-occurrence order, and each
   // id's slot in it, -1 when absent), and the dot product with each example touched (0 when untouched).
@@ -194,6 +221,21 @@ export class ExampleIndex {
     });
     this.dots = new Float64Array(n);
     this.touched = new Int32Array(n);
+    // Per feature, the phrase ids whose rewordings have it (each once, in order of first rewording).
+    const phrasesOf: number[][] = Array.from({ length: this.known }, () => []);
+    entries.forEach((e, x) => {
+      if (!e.hit) return;
+      let p = this.phraseIds.get(e.phrase);
+      if (p === undefined) this.phraseIds.set(e.phrase, (p = this.phraseIds.size));
+      vectors[x]!.ids.forEach((id, j) => {
+        const list = phrasesOf[id]!;
+        if (weights[x]![j]! > 0 && !list.includes(p)) list.push(p);
+      });
+    });
+    this.boundStart = new Int32Array(this.known + 1);
+    phrasesOf.forEach((list, f) => (this.boundStart[f + 1] = this.boundStart[f]! + list.length));
+    this.boundPhrases = Int32Array.from(phrasesOf.flat());
+    this.boundSq = new Float64Array(this.phraseIds.size);
   }
 
   /**
@@ -304,15 +346,45 @@ export class ExampleIndex {
    * feature, in the order of the vector, that an example has; between examples first reached by the same
    * feature, bank order).
    *
+   * With `wanted`, null also when no rewording of a wanted phrase id can reach the wanted similarity, and
+   * then without comparing the window with any example: by Cauchy–Schwarz, the cosine of the window with an
+   * example is at most the length of the part of the window's vector on that example's features over the
+   * length of the whole, so sqrt(Σ w² over the features of the phrase's rewordings / Σ w² over all features)
+   * bounds the similarity to each of its rewordings ({@link BOUND_MARGIN} keeps rounding on the safe side).
+   * A nearest example that is returned is the same as without `wanted`.
+   *
    * @param f the text's features ({@link featuresOf})
    * @param s start offset of the window in the text
    * @param e end offset, exclusive
+   * @param wanted the phrase ids and the similarity the caller needs, when only those matter
    */
-  nearest(f: TextFeatures, s: number, e: number): Nearest | null {
+  nearest(f: TextFeatures, s: number, e: number, wanted?: Wanted): Nearest | null {
     this.vector(f, s, e);
-    const { dots, touched, postStart, postIdx, postW } = this;
-    let touchedLen = 0;
+    const { dots, touched, postStart, postIdx, postW, boundSq } = this;
     let sq = 0;
+    if (wanted) {
+      boundSq.fill(0);
+      for (let j = 0; j < this.vecLen; j++) {
+        const id = this.vecIds[j]!;
+        const known = id < this.known;
+        const w = this.vecN[j]! * (known ? this.idf[id]! : this.unseenIdf);
+        sq += w * w;
+        if (known)
+          for (let b = this.boundStart[id]!, end = this.boundStart[id + 1]!; b < end; b++) boundSq[this.boundPhrases[b]!]! += w * w;
+      }
+      const least = wanted.similarity * wanted.similarity * sq;
+      let reachable = false;
+      for (const phrase of wanted.phrases) {
+        const p = this.phraseIds.get(phrase);
+        reachable ||= p !== undefined && boundSq[p]! * (1 + BOUND_MARGIN) >= least;
+      }
+      if (!reachable) {
+        this.resetVector();
+        return null;
+      }
+      sq = 0;
+    }
+    let touchedLen = 0;
     for (let j = 0; j < this.vecLen; j++) {
       const id = this.vecIds[j]!;
       const known = id < this.known;
