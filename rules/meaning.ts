@@ -63,6 +63,8 @@ export interface MeaningText {
   sound?: string;
   /** {@link wordsOf}. */
   words?: readonly string[];
+  /** What a meaning layer read in the text ({@link Meaning.read}). */
+  reading?: Reading;
 }
 
 const wordList = z.array(z.union([z.string().min(1), z.number()]).transform(String)).min(1, 'a concept needs at least one word');
@@ -112,12 +114,17 @@ interface Frame {
   unless: number[];
 }
 
-/** What one utterance says, computed once (see the module comment). */
-interface Reading {
+/**
+ * What one utterance says to one meaning layer, computed once (see the module comment) and kept on the text
+ * (`MeaningText.reading`): the hits by phrase id, and the layer that read them.
+ */
+export interface Reading {
+  /** The {@link Meaning} that read the text (a text read by another layer is read again). */
+  by: Meaning;
   hits: Map<string, MeaningHit>;
 }
 
-/** A compiled meaning layer. Immutable apart from its per-utterance cache; share it freely. */
+/** A compiled meaning layer. Immutable (what it reads is kept on each text); share it freely. */
 export interface Meaning {
   version: string;
   source: string;
@@ -703,21 +710,22 @@ export function parseMeaning(text: string, fileName: string): Meaning {
 
   /** Per frame (by index), while one utterance is read: 1 when cancelled from anywhere in it, 0 when not, -1 not yet known. */
   const cancelledAnywhere = new Int8Array(frames.length);
+  /** Per frame: 1 when all its concepts occur in the utterance being read. */
+  const complete = new Uint8Array(frames.length);
   /** Per frame: 1 when half of its concepts, one of them no topic, occur in the utterance being read. */
   const candidate = new Uint8Array(frames.length);
-  /** Per concept: 1 when it occurs inside the window being tried for examples. */
+  /** Per concept: 1 when it occurs inside the window being tried for examples (0 between utterances). */
   const inWindow = new Uint8Array(concepts.length);
+  /** The concepts that occur in the utterance being read. */
+  const present: number[] = [];
   /** The occurrence chosen for each concept of a frame, while a window is tried. */
   const chosen: number[] = [];
   /** The phrase ids a frame of which comes near in the window being tried for examples. */
   const nearIds: string[] = [];
 
-  const cache = new WeakMap<MeaningText, Reading>();
   const read = (t: MeaningText): Reading => {
-    let r = cache.get(t);
-    if (r) return r;
-    r = { hits: new Map() };
-    cache.set(t, r);
+    if (t.reading?.by === layer) return t.reading;
+    const r: Reading = (t.reading = { by: layer, hits: new Map() });
     if (!t.norm) return r;
     const sound = (t.sound ??= soundKey(t.norm));
     const clauses: [number, number][] = [];
@@ -789,14 +797,26 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       if (long) for (const c of f.unless) if (near.has(c) && occursFor(f, c, from, to)) return true;
       return false;
     };
+    // Per frame, how many of its concepts occur in the utterance: frames need all of them (in one window), and
+    // a frame can make its id near in a window for examples only when half of them, one of them no topic, do.
+    let candidates = 0;
+    for (const f of frames) {
+      let occurring = 0;
+      let subject = false;
+      for (const c of f.all) {
+        if (first[c + 1]! === first[c]!) continue;
+        occurring++;
+        subject ||= !topics.has(c);
+      }
+      complete[f.index] = occurring === f.all.length ? 1 : 0;
+      candidate[f.index] = occurring >= Math.ceil(f.all.length / 2) && subject ? 1 : 0;
+      candidates += candidate[f.index]!;
+    }
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames.
     for (const f of frames) {
-      if (r.hits.has(f.phrase)) continue;
-      let all = true;
-      for (const c of f.all) all &&= first[c + 1]! > first[c]!;
-      if (!all) continue;
+      if (!complete[f.index] || r.hits.has(f.phrase)) continue;
       for (const w of windows) {
         if (w.pair && f.window === 'clause') continue;
         let at = w.s;
@@ -827,22 +847,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     }
     // Examples: only in windows near a frame of some phrase id (half of its concepts in the window, one of
     // them not a topic, none of its cancelling ones in the utterance), and only for such ids.
-    if (!examples.length) return r;
-    // A frame can make its id near in a window only when half of its concepts, one of them no topic, occur in
-    // the utterance at all: the others are left out once here instead of in every window.
-    let candidates = 0;
-    for (const f of frames) {
-      let present = 0;
-      let subject = false;
-      for (const c of f.all) {
-        if (first[c + 1]! === first[c]!) continue;
-        present++;
-        subject ||= !topics.has(c);
-      }
-      candidate[f.index] = present >= Math.ceil(f.all.length / 2) && subject ? 1 : 0;
-      candidates += candidate[f.index]!;
-    }
-    if (!candidates) return r;
+    if (!examples.length || !candidates) return r;
     /** True when a frame of `fs` comes near in the window `w` (whose concepts are marked in `inWindow`). */
     const comesNear = (fs: readonly Frame[], w: Window): boolean => {
       for (const f of fs) {
@@ -858,10 +863,13 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       }
       return false;
     };
+    // The concepts that occur at all: only they can be in a window (`inWindow` is 0 for the others).
+    present.length = 0;
+    for (let c = 0; c < concepts.length; c++) if (first[c + 1]! > first[c]!) present.push(c);
     let features: TextFeatures | undefined;
     for (const w of windows) {
       if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
-      for (let c = 0; c < concepts.length; c++) {
+      for (const c of present) {
         let k = first[c]!;
         while (k < first[c + 1]! && !(start[k]! >= w.s && end[k]! <= w.e)) k++;
         inWindow[c] = k < first[c + 1]! ? 1 : 0;
@@ -884,14 +892,16 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         similarity: Math.round(n.similarity * 100) / 100,
       });
     }
+    for (const c of present) inWindow[c] = 0;
     return r;
   };
 
-  return {
+  const layer: Meaning = {
     version: spec.version,
     source: fileName,
     phraseIds,
     find: (t, id) => read(t).hits.get(id) ?? null,
     read: (t) => read(t).hits,
   };
+  return layer;
 }

@@ -7,9 +7,9 @@ import type { MeaningText } from '../meaning.js';
 
 /**
  * An utterance as the matchers see it: its normalised text, and what is computed from it on first use and
- * kept on the object, so that every condition of every rule computes it once per utterance (`sound` and
- * `words` as the meaning layer reads them, {@link MeaningText}). An object whose `norm` changes must not keep
- * these fields (a merged utterance is a new object: `mergeUtterances` in analyze/utterances.ts).
+ * kept on the object, so that every condition of every rule computes it once per utterance (`sound`, `words`
+ * and the meaning layer's `reading`, {@link MeaningText}). An object whose `norm` changes must not keep these
+ * fields (a merged utterance is a new object: `mergeUtterances` in analyze/utterances.ts).
  */
 export interface MatchText extends MeaningText {
   /** Normalised text (`normalizeText` in text/normalize.ts). */
