@@ -578,9 +578,10 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   /** Concepts used only in `unless` lists: their single characters match anywhere, not only as a word. */
   const writtenOnly = new Set(frames.flatMap((f) => f.unless));
   for (const f of frames) for (const c of f.all) writtenOnly.delete(c);
-  /** Frames of each phrase id, for the near-frame check of example hits. */
+  /** Frames of each phrase id, for the near-frame check of example hits: `[phrase id, frames]`, in file order. */
   const framesOf = new Map<string, Frame[]>();
   for (const f of frames) framesOf.set(f.phrase, [...(framesOf.get(f.phrase) ?? []), f]);
+  const framesByPhrase = [...framesOf];
   /**
    * Adds to `occ` the occurrences of concept words in `norm` (with its sound key `sound`): as written, and
    * (two characters or more) by sound keeping one of the word's own characters that is no function
@@ -875,7 +876,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         inWindow[c] = k < first[c + 1]! ? 1 : 0;
       }
       nearIds.length = 0;
-      for (const [phrase, fs] of framesOf) if (comesNear(fs, w)) nearIds.push(phrase);
+      for (const [phrase, fs] of framesByPhrase) if (comesNear(fs, w)) nearIds.push(phrase);
       if (!nearIds.length) continue;
       features ??= exampleIndex.featuresOf({ norm: t.norm, sound, words: wordsOf(t) });
       const n = exampleIndex.nearest(features, w.s, w.e, { phrases: nearIds, similarity: threshold });
