@@ -119,6 +119,26 @@ const INVISIBLE =
   /[\p{Cf}\p{Co}\u0000-\u0008\u000e-\u001f\u007f-\u009f\u115f-\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/u;
 
 /**
+ * A regular expression's test on one character, memoised per UTF-16 code unit for single-unit characters (a
+ * table of 64 KiB: 0 not yet known, 1 no, 2 yes); other strings go to the expression. `re` has no `g` or `y`
+ * flag, so its test has no state.
+ */
+function charTest(re: RegExp): (c: string) => boolean {
+  const known = new Uint8Array(0x10000);
+  return (c) => {
+    if (c.length !== 1) return re.test(c);
+    const code = c.charCodeAt(0);
+    let k = known[code]!;
+    if (k === 0) known[code] = k = re.test(c) ? 2 : 1;
+    return k === 2;
+  };
+}
+const isPunct = charTest(PUNCT_CHAR);
+const isHan = charTest(HAN);
+const isSpace = charTest(SPACE);
+const isInvisible = charTest(INVISIBLE);
+
+/**
  * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
  * next to them is a pause, never a split word.
  */
@@ -160,9 +180,9 @@ export function normalizeWithMap(text: string): NormalizedText {
     if (code >= 0x4e00 && code <= 0x9fff) {
       chars.push(cp);
       from.push(at);
-    } else if (!INVISIBLE.test(cp)) {
+    } else if (!isInvisible(cp)) {
       for (const c of cp.normalize('NFKC').toLowerCase()) {
-        if (INVISIBLE.test(c)) continue;
+        if (isInvisible(c)) continue;
         chars.push(c);
         from.push(at);
       }
@@ -189,12 +209,12 @@ export function normalizeWithMap(text: string): NormalizedText {
   //    phrases: "喂 你好 我想问一下", "早点来 我们五点半下班 明天也行").
   const tokens: { s: number; e: number }[] = [];
   for (let i = 0; i < chars.length;) {
-    if (SPACE.test(chars[i]!)) {
+    if (isSpace(chars[i]!)) {
       i++;
       continue;
     }
     let j = i;
-    while (j < chars.length && !SPACE.test(chars[j]!)) j++;
+    while (j < chars.length && !isSpace(chars[j]!)) j++;
     tokens.push({ s: i, e: j });
     i = j;
   }
@@ -202,14 +222,14 @@ export function normalizeWithMap(text: string): NormalizedText {
   const lengths = tokens.map((t) => t.e - t.s);
   const byWord = Math.max(...lengths) <= 4 && lengths.reduce((a, b) => a + b, 0) / tokens.length <= 2.5;
   const joinAll = (tokens.length >= 4 && single / tokens.length >= 0.7) || (tokens.length >= 5 && byWord);
-  const singleHan = (t: { s: number; e: number }) => t.e - t.s === 1 && HAN.test(chars[t.s]!);
+  const singleHan = (t: { s: number; e: number }) => t.e - t.s === 1 && isHan(chars[t.s]!);
   const splitOff = (t: { s: number; e: number }) => singleHan(t) && !STANDALONE.includes(chars[t.s]!);
   // glue[k]: the space before token k goes: a single Han character that is no word of its own sticks to its
   // Han neighbour ("你这人神 经 病", "神经 病").
   const glue = tokens.map((t, k) => {
     if (joinAll) return true;
     const prev = tokens[k - 1];
-    return !!prev && HAN.test(chars[prev.e - 1]!) && HAN.test(chars[t.s]!) && (splitOff(prev) || splitOff(t));
+    return !!prev && isHan(chars[prev.e - 1]!) && isHan(chars[t.s]!) && (splitOff(prev) || splitOff(t));
   });
   for (let k = 0; k < tokens.length;) {
     let e = k;
@@ -221,7 +241,7 @@ export function normalizeWithMap(text: string): NormalizedText {
   const outChars: string[] = [];
   const outFrom: number[] = [];
   const push = (c: string, f: number) => {
-    const isSep = c === CLAUSE_SEP || PUNCT_CHAR.test(c);
+    const isSep = c === CLAUSE_SEP || isPunct(c);
     if (isSep) {
       if (outChars.length === 0 || outChars[outChars.length - 1] === CLAUSE_SEP) return;
       outChars.push(CLAUSE_SEP);
@@ -380,7 +400,6 @@ export function soundClassBits(text: string): Uint32Array {
 /** First private-use code point used by {@link soundKey}: one per sound class, assigned on first use. */
 const SOUND_BASE = 0xe000;
 const soundCodes = new Map<string, string>();
-const soundKeyCache = new Map<string, string>();
 
 /** The private-use character standing for a sound class (stable for the life of the process). */
 function soundCode(cls: string): string {
@@ -405,15 +424,26 @@ function keyReading(ch: string): string {
   return SPOKEN_READING[ch] ?? pinyin(ch, { type: 'array', toneType: 'none' })[0] ?? ch;
 }
 
-/** The sound-key character of one character: its spoken reading's class for Han ({@link keyReading}), itself otherwise. */
-function soundKeyChar(ch: string): string {
-  let k = soundKeyCache.get(ch);
-  if (k === undefined) {
-    k = HAN.test(ch) ? soundCode(canonicalSyllable(keyReading(ch))) : ch;
-    soundKeyCache.set(ch, k);
+/** The sound-key code unit of each UTF-16 code unit seen ({@link soundKeyUnit}), 0 when not yet known. */
+const soundKeyUnits = new Uint16Array(0x10000);
+
+/**
+ * The sound-key character of one UTF-16 code unit, as a code unit: for a Han character, the sound class of its
+ * spoken reading ({@link keyReading}, one private-use character per class); any other unit stands for itself.
+ * Cached per unit.
+ */
+function soundKeyUnit(code: number): number {
+  let k = soundKeyUnits[code]!;
+  if (k === 0) {
+    const ch = String.fromCharCode(code);
+    k = HAN.test(ch) ? soundCode(canonicalSyllable(keyReading(ch))).charCodeAt(0) : code;
+    soundKeyUnits[code] = k;
   }
   return k;
 }
+
+/** Work buffer of {@link soundKey}: the key's code units. */
+let keyUnits = new Uint16Array(256);
 
 /**
  * The sound key of normalised text: every Han character replaced by one private-use character (U+E000…)
@@ -422,8 +452,12 @@ function soundKeyChar(ch: string): string {
  * (县婚因登记中新 and 县婚姻登记中心).
  */
 export function soundKey(norm: string): string {
+  if (keyUnits.length < norm.length) keyUnits = new Uint16Array(2 * norm.length);
+  for (let i = 0; i < norm.length; i++) keyUnits[i] = soundKeyUnit(norm.charCodeAt(i));
   let out = '';
-  for (let i = 0; i < norm.length; i++) out += soundKeyChar(norm[i]!);
+  for (let i = 0; i < norm.length; i += 4096) {
+    out += String.fromCharCode.apply(null, keyUnits.subarray(i, Math.min(norm.length, i + 4096)) as unknown as number[]);
+  }
   return out;
 }
 
@@ -455,13 +489,18 @@ export function soundKeyVariants(norm: string, max = 8): string[] {
 
 /**
  * A sound key with every run of one repeated sound folded to one character (ASR doubled a syllable: 就这样样吧),
- * and the offset of each kept character in the key.
+ * and the offset of each kept character in the key, with one more entry, the key's length; null when no
+ * sound repeats (the key is its own undoubled form).
  */
-export function undoubled(sound: string): { text: string; at: number[] } {
-  let text = '';
-  const at: number[] = [];
-  for (let i = 0; i < sound.length; i++) {
-    if (i > 0 && sound[i] === sound[i - 1] && sound.charCodeAt(i) >= SOUND_BASE) continue;
+export function undoubled(sound: string): { text: string; at: number[] } | null {
+  const doubledAt = (i: number) => i > 0 && sound[i] === sound[i - 1] && sound.charCodeAt(i) >= SOUND_BASE;
+  let i = 1;
+  while (i < sound.length && !doubledAt(i)) i++;
+  if (i >= sound.length) return null;
+  let text = sound.slice(0, i);
+  const at = Array.from({ length: i }, (_, k) => k);
+  for (; i < sound.length; i++) {
+    if (doubledAt(i)) continue;
     text += sound[i];
     at.push(i);
   }
@@ -493,7 +532,7 @@ export function soundRegexSource(source: string): string {
       i += 2;
       continue;
     }
-    out += HAN.test(ch) ? soundKeyChar(ch) : ch;
+    out += String.fromCharCode(soundKeyUnit(ch.charCodeAt(0)));
     i++;
   }
   return out;

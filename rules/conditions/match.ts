@@ -18,8 +18,8 @@ export interface MatchText extends MeaningText {
   chars?: string[];
   /** {@link soundKey} of `norm`, computed on first use by regexes in the sound domain. */
   sound?: string;
-  /** `sound` with doubled syllables folded (`undoubled` in text/normalize.ts), computed on first use. */
-  undoubled?: { text: string; at: number[] };
+  /** `sound` with doubled syllables folded (`undoubled` in text/normalize.ts; null: none), computed on first use. */
+  undoubled?: { text: string; at: number[] } | null;
   /** The sound classes of its characters (`soundClassBits` in text/normalize.ts), computed on first use by phrase matching. */
   soundClasses?: Uint32Array;
 }

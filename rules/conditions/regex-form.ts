@@ -68,8 +68,9 @@ export const compileRegexCondition: FormCompiler = (raw, path) => {
     let bySound = first(reSound, sound, spans);
     if (!bySound) {
       // Last, with doubled syllables folded (就这样样吧 → 就这样吧).
-      const u = (t.undoubled ??= undoubled(sound));
-      if (u.text.length === sound.length) return null;
+      if (t.undoubled === undefined) t.undoubled = undoubled(sound);
+      const u = t.undoubled;
+      if (!u) return null;
       const m = first(reSound, u.text, []);
       if (!m) return null;
       bySound = [u.at[m[0]]!, m[1] > m[0] ? u.at[m[1] - 1]! + 1 : u.at[m[0]]!];
