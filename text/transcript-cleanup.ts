@@ -176,8 +176,15 @@ function phraseRegex(phrase: string, flags: string): RegExp {
   return new RegExp(chars.join('[\\s\\p{P}\\p{S}]*'), `iu${flags}`);
 }
 
+/**
+ * The `anywhere` patterns, longest first; `first` is the character a match starts with when it is a Han
+ * character (it has no other case, so text without it cannot match and is not searched), else null.
+ */
 const anywherePatterns = HALLUCINATIONS.filter((h) => h.match === 'anywhere')
-  .map((h) => ({ id: h.id, norm: normalizeForCompare(h.phrase), regex: phraseRegex(h.phrase, 'g') }))
+  .map((h) => {
+    const norm = normalizeForCompare(h.phrase);
+    return { id: h.id, norm, regex: phraseRegex(h.phrase, 'g'), first: /^\p{Script=Han}/u.test(norm) ? norm[0]! : null };
+  })
   .sort((x, y) => y.norm.length - x.norm.length);
 const wholePatterns = HALLUCINATIONS.filter((h) => h.match === 'whole').map((h) => ({
   id: h.id,
@@ -236,6 +243,7 @@ const CLAUSE_SPLIT = /([\s,.!?;:，。！？；：、…]+)/u;
  */
 function promptEcho(prompt: string | undefined): { whole: string; description: string[] } | null {
   if (!prompt) return null;
+  if (lastEcho?.prompt === prompt) return lastEcho.echo;
   const clauses = prompt
     .split(CLAUSE_SPLIT)
     .filter((_, i) => i % 2 === 0)
@@ -244,8 +252,12 @@ function promptEcho(prompt: string | undefined): { whole: string; description: s
   const description = clauses.filter(
     (c) => c.length >= ECHO_MIN_CHARS && !c.includes('您好') && !c.includes('请讲') && !c.endsWith('中心'),
   );
-  return description.length ? { whole: clauses.join(''), description } : null;
+  const echo = description.length ? { whole: clauses.join(''), description } : null;
+  lastEcho = { prompt, echo };
+  return echo;
 }
+/** The last prompt's {@link promptEcho}: every segment of a transcript is cleaned with the same prompt. */
+let lastEcho: { prompt: string; echo: ReturnType<typeof promptEcho> } | undefined;
 
 /**
  * True when `clause` (normal form) echoes the prompt: all of it is prompt text, at least
@@ -321,6 +333,7 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
     // segment when what is left is exactly an outro line.
     let gone = false;
     for (const h of anywherePatterns) {
+      if (h.first !== null && !text.includes(h.first)) continue;
       const found = text.match(h.regex);
       if (!found) continue;
       const rest = text.replace(h.regex, ' ').replace(/\s+/g, ' ').trim();
@@ -517,7 +530,9 @@ export function cleanTranscriptSegments(segments: readonly Segment[], opts: Post
     if (!c) continue;
     const untouched = r.dropped.length === 0;
     const flags = [...new Set([...(seg.flags ?? []), ...(c.flags ?? [])])];
-    kept.push({ ...c, speaker: seg.speaker, text: untouched ? seg.text : c.text, ...(flags.length ? { flags } : {}) });
+    const segment: Segment = { ...c, speaker: seg.speaker, text: untouched ? seg.text : c.text };
+    if (flags.length) segment.flags = flags;
+    kept.push(segment);
   }
   const out: Segment[] = [];
   for (let i = 0; i < kept.length;) {
