@@ -57,8 +57,11 @@ const tradTable = new Uint8Array(0x10000);
 /** The same for characters outside the Basic Multilingual Plane (rare). */
 const tradAstral = new Map<string, boolean>();
 
-/** True when some character of `t` changes under Traditional → Simplified conversion (cached per character). */
-function hasTraditional(t: string): boolean {
+/**
+ * True when some character of `t` changes under Traditional → Simplified conversion (cached per character);
+ * when false, {@link toSimplified} leaves `t` and every piece of it as they are.
+ */
+export function hasTraditional(t: string): boolean {
   for (let i = 0; i < t.length; i++) {
     const code = t.charCodeAt(i);
     if (code < 0x2e80) continue; // below the CJK radicals: nothing to convert

@@ -22,7 +22,7 @@
  *
  * Everything removed is reported in `dropped`, for the log and the report.
  */
-import { toSimplified } from './normalize.js';
+import { hasTraditional, toSimplified } from './normalize.js';
 import type { Segment, SegmentFlag } from '../domain/transcript.js';
 
 /** A segment as produced by whisper.ts (`RawSegment`): times in seconds. */
@@ -237,11 +237,21 @@ export const ECHO_LONG_CHARS = 8;
 /** Clause boundaries inside a segment: sentence and clause punctuation and spaces. */
 const CLAUSE_SPLIT = /([\s,.!?;:，。！？；：、…]+)/u;
 
+/** The echo test of a prompt ({@link promptEcho}). */
+interface PromptEcho {
+  /** The prompt's normal form. */
+  whole: string;
+  /** Its description clauses, in normal form. */
+  description: string[];
+  /** The UTF-16 code units of the description clauses. */
+  units: Set<number>;
+}
+
 /**
  * The echo test of a prompt: its normal form, and its description clauses (those without 您好 / 请讲 and
  * longer than the greeting's short words), in which an echo piece must lie.
  */
-function promptEcho(prompt: string | undefined): { whole: string; description: string[] } | null {
+function promptEcho(prompt: string | undefined): PromptEcho | null {
   if (!prompt) return null;
   if (lastEcho?.prompt === prompt) return lastEcho.echo;
   const clauses = prompt
@@ -252,19 +262,21 @@ function promptEcho(prompt: string | undefined): { whole: string; description: s
   const description = clauses.filter(
     (c) => c.length >= ECHO_MIN_CHARS && !c.includes('您好') && !c.includes('请讲') && !c.endsWith('中心'),
   );
-  const echo = description.length ? { whole: clauses.join(''), description } : null;
+  const units = new Set<number>();
+  for (const d of description) for (let i = 0; i < d.length; i++) units.add(d.charCodeAt(i));
+  const echo = description.length ? { whole: clauses.join(''), description, units } : null;
   lastEcho = { prompt, echo };
   return echo;
 }
 /** The last prompt's {@link promptEcho}: every segment of a transcript is cleaned with the same prompt. */
-let lastEcho: { prompt: string; echo: ReturnType<typeof promptEcho> } | undefined;
+let lastEcho: { prompt: string; echo: PromptEcho | null } | undefined;
 
 /**
  * True when `clause` (normal form) echoes the prompt: all of it is prompt text, at least
  * {@link ECHO_MIN_CHARS} characters, sharing {@link ECHO_MIN_CHARS} with a description clause; or it holds
  * {@link ECHO_LONG_CHARS} characters of a description clause.
  */
-function echoesDescription(clause: string, echo: { whole: string; description: readonly string[] }): boolean {
+function echoesDescription(clause: string, echo: PromptEcho): boolean {
   const holds = (n: number) => {
     for (const d of echo.description) {
       for (let i = 0; i + n <= clause.length; i++) if (d.includes(clause.slice(i, i + n))) return true;
@@ -273,6 +285,29 @@ function echoesDescription(clause: string, echo: { whole: string; description: r
   };
   if (clause.length >= ECHO_MIN_CHARS && echo.whole.includes(clause) && holds(ECHO_MIN_CHARS)) return true;
   return holds(ECHO_LONG_CHARS);
+}
+
+/**
+ * Whether what the clauses of `text` hold can be told from its whole normal form ({@link normalizeForCompare}):
+ * true when it has no Traditional characters and no Greek capital sigma. The normal form is then taken
+ * character by character (conversion leaves every character as it is; Σ is the one letter whose lower case
+ * depends on its neighbours; ignorable characters go one by one) and the clause separators
+ * ({@link CLAUSE_SPLIT}) are ignorable, so the normal form of each clause is a piece of the whole text's: what
+ * no piece of the whole holds, no clause holds.
+ */
+function clausesArePieces(text: string): boolean {
+  return !hasTraditional(text) && !text.includes('Σ');
+}
+
+/** The longest run of consecutive UTF-16 code units of `text` that are all in `units`. */
+function longestRun(text: string, units: ReadonlySet<number>): number {
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    run = units.has(text.charCodeAt(i)) ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
 }
 
 /**
@@ -351,7 +386,7 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
       if (whole) {
         dropped.push({ start, end, text, reason: 'hallucination', patternId: whole.id });
         gone = true;
-      } else {
+      } else if (!clausesArePieces(text) || wholePatterns.some((h) => norm.includes(h.norm))) {
         // An outro line as one clause of a longer segment: an invented head or tail, removed on its own.
         const { rest, removed } = removeClauses(text, (c) => wholePatterns.some((h) => h.norm === c));
         if (removed.length) {
@@ -368,7 +403,8 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
         }
       }
     }
-    if (!gone && echo) {
+    // An echo holds ECHO_MIN_CHARS characters of a description clause in a row (echoesDescription).
+    if (!gone && echo && (!clausesArePieces(text) || longestRun(normalizeForCompare(text), echo.units) >= ECHO_MIN_CHARS)) {
       const clauses = text
         .split(CLAUSE_SPLIT)
         .filter((_, i) => i % 2 === 0)
@@ -529,9 +565,13 @@ export function cleanTranscriptSegments(segments: readonly Segment[], opts: Post
     const c = r.segments[0];
     if (!c) continue;
     const untouched = r.dropped.length === 0;
-    const flags = [...new Set([...(seg.flags ?? []), ...(c.flags ?? [])])];
-    const segment: Segment = { ...c, speaker: seg.speaker, text: untouched ? seg.text : c.text };
-    if (flags.length) segment.flags = flags;
+    const flags = seg.flags?.length || c.flags?.length ? [...new Set([...(seg.flags ?? []), ...(c.flags ?? [])])] : [];
+    // The cleaned segment's fields, then the speaker, then flags it did not have (the order of a spread of it).
+    const segment = { start: c.start, end: c.end, text: untouched ? seg.text : c.text } as Segment;
+    if (c.confidence !== undefined) segment.confidence = c.confidence;
+    if (c.flags) segment.flags = flags;
+    segment.speaker = seg.speaker;
+    if (flags.length && !c.flags) segment.flags = flags;
     kept.push(segment);
   }
   const out: Segment[] = [];

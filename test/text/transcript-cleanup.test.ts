@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HALLUCINATIONS, normalizeForCompare, postprocessSegments, type AsrSegment } from '../../text/transcript-cleanup.js';
 import { toSimplified } from '../../text/normalize.js';
+import { initialPrompt } from '../../text/asr-prompt.js';
 import { parseWhisperJson } from '../../pipeline/transcribe/whisper.js';
 import { fixturesDir } from '../transcribe/helpers.js';
 
@@ -83,6 +84,35 @@ describe('postprocessSegments', () => {
       { durationSec: 5 },
     );
     expect(segments.map((s) => s.text)).toEqual(['好的谢谢，再见', '再见了您嘞 明天我再来']);
+  });
+
+  it('removes an outro line and an echo of the prompt as clauses of a longer segment, in Simplified and Traditional text, and keeps clauses that only share words with them', () => {
+    const prompt = initialPrompt(['县婚姻登记中心']);
+    const r = postprocessSegments(
+      [
+        '你去问民政局。谢谢观看',
+        '你去問民政局，謝謝觀看。',
+        '好的。以下是普通话的政务服务热线',
+        '好的，以下是普通話的政務服務熱線',
+        '政务服务热线电话',
+        '谢谢观看这个材料清单，政务大厅在哪里',
+      ].map((text, i) => ({ start: i, end: i + 1, text })),
+      { durationSec: 20, prompt, collapseRepeatedSegments: false },
+    );
+    expect(r.segments.map((s) => s.text)).toEqual([
+      '你去问民政局。',
+      '你去问民政局',
+      '好的。',
+      '好的',
+      '谢谢观看这个材料清单，政务大厅在哪里',
+    ]);
+    expect(r.dropped.map((d) => [d.reason, d.text])).toEqual([
+      ['hallucination', '谢谢观看'],
+      ['hallucination', '谢谢观看'],
+      ['prompt_echo', '以下是普通话的政务服务热线'],
+      ['prompt_echo', '以下是普通话的政务服务热线'],
+      ['prompt_echo', '政务服务热线电话'],
+    ]);
   });
 
   it('strips non-speech labels inside a segment', () => {
