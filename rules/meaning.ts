@@ -582,6 +582,9 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   const framesOf = new Map<string, Frame[]>();
   for (const f of frames) framesOf.set(f.phrase, [...(framesOf.get(f.phrase) ?? []), f]);
   const framesByPhrase = [...framesOf];
+  /** For each concept, the indices of the frames whose `all` lists it (once per listing), in file order. */
+  const framesWith: number[][] = concepts.map(() => []);
+  for (const f of frames) for (const c of f.all) framesWith[c]!.push(f.index);
   /**
    * Adds to `occ` the occurrences of concept words in `norm` (with its sound key `sound`): as written, and
    * (two characters or more) by sound keeping one of the word's own characters that is no function
@@ -711,11 +714,15 @@ export function parseMeaning(text: string, fileName: string): Meaning {
 
   /** Per frame (by index), while one utterance is read: 1 when cancelled from anywhere in it, 0 when not, -1 not yet known. */
   const cancelledAnywhere = new Int8Array(frames.length);
-  /** Per frame: 1 when all its concepts occur in the utterance being read. */
+  // Per frame, for the utterance being read: how many of its concepts (as listed) occur in it, whether one of
+  // them is no topic, whether all occur, and whether half of them with one no topic do.
+  const occurring = new Int32Array(frames.length);
+  const subject = new Uint8Array(frames.length);
   const complete = new Uint8Array(frames.length);
-  /** Per frame: 1 when half of its concepts, one of them no topic, occur in the utterance being read. */
   const candidate = new Uint8Array(frames.length);
-  /** Per concept: 1 when it occurs inside the window being tried for examples (0 between utterances). */
+  /** The frames with a concept in the utterance being read, in file order. */
+  const touched: number[] = [];
+  /** Per concept: 1 when it occurs inside the window being tried for examples. */
   const inWindow = new Uint8Array(concepts.length);
   /** The concepts that occur in the utterance being read. */
   const present: number[] = [];
@@ -800,24 +807,31 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     };
     // Per frame, how many of its concepts occur in the utterance: frames need all of them (in one window), and
     // a frame can make its id near in a window for examples only when half of them, one of them no topic, do.
-    let candidates = 0;
-    for (const f of frames) {
-      let occurring = 0;
-      let subject = false;
-      for (const c of f.all) {
-        if (first[c + 1]! === first[c]!) continue;
-        occurring++;
-        subject ||= !topics.has(c);
+    // Counted from the concepts present, so frames with none of them cost nothing.
+    for (const a of [occurring, subject, complete, candidate, inWindow]) a.fill(0);
+    present.length = 0;
+    touched.length = 0;
+    for (let c = 0; c < concepts.length; c++) if (first[c + 1]! > first[c]!) present.push(c);
+    for (const c of present) {
+      for (const x of framesWith[c]!) {
+        if (occurring[x]!++ === 0) touched.push(x);
+        if (!topics.has(c)) subject[x] = 1;
       }
-      complete[f.index] = occurring === f.all.length ? 1 : 0;
-      candidate[f.index] = occurring >= Math.ceil(f.all.length / 2) && subject ? 1 : 0;
-      candidates += candidate[f.index]!;
+    }
+    touched.sort((a, b) => a - b);
+    let candidates = 0;
+    for (const x of touched) {
+      const n = frames[x]!.all.length;
+      complete[x] = occurring[x] === n ? 1 : 0;
+      candidate[x] = occurring[x]! >= Math.ceil(n / 2) && subject[x] ? 1 : 0;
+      candidates += candidate[x];
     }
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
-    // Frames.
-    for (const f of frames) {
-      if (!complete[f.index] || r.hits.has(f.phrase)) continue;
+    // Frames, in file order (one that hits settles its phrase id).
+    for (const x of touched) {
+      const f = frames[x]!;
+      if (!complete[x] || r.hits.has(f.phrase)) continue;
       for (const w of windows) {
         if (w.pair && f.window === 'clause') continue;
         let at = w.s;
@@ -864,9 +878,7 @@ export function parseMeaning(text: string, fileName: string): Meaning {
       }
       return false;
     };
-    // The concepts that occur at all: only they can be in a window (`inWindow` is 0 for the others).
-    present.length = 0;
-    for (let c = 0; c < concepts.length; c++) if (first[c + 1]! > first[c]!) present.push(c);
+    // Only the concepts present can be in a window (`inWindow` stays 0 for the others).
     let features: TextFeatures | undefined;
     for (const w of windows) {
       if (framed.some(([s, e]) => s < w.e && w.s < e)) continue;
@@ -893,7 +905,6 @@ export function parseMeaning(text: string, fileName: string): Meaning {
         similarity: Math.round(n.similarity * 100) / 100,
       });
     }
-    for (const c of present) inWindow[c] = 0;
     return r;
   };
 
