@@ -184,25 +184,33 @@ function soundQuality(m: SoundMatch): number {
   return m.soundOnly ? MATCH_QUALITY.homophone : MATCH_QUALITY.exact;
 }
 
+/** True when `text` holds one of the characters. */
+function holdsOneOf(text: string, chars: readonly string[]): boolean {
+  for (const c of chars) if (text.includes(c)) return true;
+  return false;
+}
+
 /**
  * First occurrence of a phrase not covered by an exception: as written first, then by sound (same-sounding
  * characters, doubled or one missing syllable: {@link findSound}), then within `maxEdits`.
  */
 export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly PreparedExcept[]): Hit | null {
-  const spans = excepts.length ? exceptionSpans(t, excepts) : [];
+  // The exception spans, found when a match is there to check.
+  let spans: [number, number][] | undefined;
+  const excepted = (start: number, end: number) => excepts.length > 0 && covered(start, end, (spans ??= exceptionSpans(t, excepts)));
   let i = t.norm.indexOf(p.norm);
   while (i >= 0) {
-    if (!covered(i, i + p.norm.length, spans)) return { start: i, end: i + p.norm.length, match: 'exact', quality: MATCH_QUALITY.exact };
+    if (!excepted(i, i + p.norm.length)) return { start: i, end: i + p.norm.length, match: 'exact', quality: MATCH_QUALITY.exact };
     i = t.norm.indexOf(p.norm, i + 1);
   }
   // A match by sound keeps at least one of the phrase's characters: without any, skip the search.
-  if (p.chars && p.soundIds && p.chars.some((c) => t.norm.includes(c)) && mayMatchBySound(t, p.soundIds)) {
+  if (p.chars && p.soundIds && holdsOneOf(t.norm, p.chars) && mayMatchBySound(t, p.soundIds)) {
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {
       const m = findSound(chars, p.chars, from, p.clipped);
       if (!m) break;
-      if (!covered(m.start, m.end, spans)) {
+      if (!excepted(m.start, m.end)) {
         const quality = soundQuality(m);
         // A missing syllable is the least certain match: an edit-distance match, when allowed, says more.
         if (m.dropped && p.maxEdits > 0) break;
@@ -220,7 +228,7 @@ export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly Pr
       if (to < 0) to = chars.length;
       if (to - from >= p.norm.length - p.maxEdits) {
         const m = approxFind(chars, from, to, p.norm, p.chars !== null, p.maxEdits, p.sounds);
-        if (m && !covered(m[0], m[1], spans)) {
+        if (m && !excepted(m[0], m[1])) {
           return { start: m[0], end: m[1], match: 'edit', quality: MATCH_QUALITY.editBase - MATCH_QUALITY.editStep * m[2] };
         }
       }
