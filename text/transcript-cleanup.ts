@@ -380,13 +380,15 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
       dropped.push({ start, end, text: found.join(' '), reason: 'hallucination', patternId: h.id, partial: true });
       text = trimPunctuation(rest);
     }
+    // Whether clauses can be told from the whole text (true stays true as clauses are removed below).
+    const pieces = clausesArePieces(text);
     if (!gone) {
       const norm = normalizeForCompare(text);
       const whole = wholePatterns.find((h) => isOutroLine(norm, h.norm));
       if (whole) {
         dropped.push({ start, end, text, reason: 'hallucination', patternId: whole.id });
         gone = true;
-      } else if (!clausesArePieces(text) || wholePatterns.some((h) => norm.includes(h.norm))) {
+      } else if (!pieces || wholePatterns.some((h) => norm.includes(h.norm))) {
         // An outro line as one clause of a longer segment: an invented head or tail, removed on its own.
         const { rest, removed } = removeClauses(text, (c) => wholePatterns.some((h) => h.norm === c));
         if (removed.length) {
@@ -404,7 +406,7 @@ export function postprocessSegments(raw: readonly AsrSegment[], opts: Postproces
       }
     }
     // An echo holds ECHO_MIN_CHARS characters of a description clause in a row (echoesDescription).
-    if (!gone && echo && (!clausesArePieces(text) || longestRun(normalizeForCompare(text), echo.units) >= ECHO_MIN_CHARS)) {
+    if (!gone && echo && (!pieces || longestRun(normalizeForCompare(text), echo.units) >= ECHO_MIN_CHARS)) {
       const clauses = text
         .split(CLAUSE_SPLIT)
         .filter((_, i) => i % 2 === 0)
