@@ -141,6 +141,24 @@ const isHan = charTest(HAN);
 const isSpace = charTest(SPACE);
 const isInvisible = charTest(INVISIBLE);
 
+/** {@link folded} of each code point seen. */
+const foldCache = new Map<number, readonly string[]>();
+
+/**
+ * What one code point of a text becomes in the normal form before the steps that read its neighbours: nothing
+ * when it is invisible, else its NFKC form in lower case without invisible characters, as code points (㎏ is k, g).
+ * Cached per code point.
+ */
+function folded(cp: string): readonly string[] {
+  const code = cp.codePointAt(0)!;
+  let r = foldCache.get(code);
+  if (r === undefined) {
+    r = isInvisible(cp) ? [] : [...cp.normalize('NFKC').toLowerCase()].filter((c) => !isInvisible(c));
+    foldCache.set(code, r);
+  }
+  return r;
+}
+
 /**
  * Single characters that are words of their own in speech (interjections, fillers, short answers): a space
  * next to them is a pause, never a split word.
@@ -183,9 +201,8 @@ export function normalizeWithMap(text: string): NormalizedText {
     if (code >= 0x4e00 && code <= 0x9fff) {
       chars.push(cp);
       from.push(at);
-    } else if (!isInvisible(cp)) {
-      for (const c of cp.normalize('NFKC').toLowerCase()) {
-        if (isInvisible(c)) continue;
+    } else {
+      for (const c of folded(cp)) {
         chars.push(c);
         from.push(at);
       }
