@@ -720,8 +720,6 @@ export function parseMeaning(text: string, fileName: string): Meaning {
   const subject = new Uint8Array(frames.length);
   const complete = new Uint8Array(frames.length);
   const candidate = new Uint8Array(frames.length);
-  /** The frames with a concept in the utterance being read, in file order. */
-  const touched: number[] = [];
   /** Per concept: 1 when it occurs inside the window being tried for examples. */
   const inWindow = new Uint8Array(concepts.length);
   /** The concepts that occur in the utterance being read. */
@@ -810,28 +808,26 @@ export function parseMeaning(text: string, fileName: string): Meaning {
     // Counted from the concepts present, so frames with none of them cost nothing.
     for (const a of [occurring, subject, complete, candidate, inWindow]) a.fill(0);
     present.length = 0;
-    touched.length = 0;
     for (let c = 0; c < concepts.length; c++) if (first[c + 1]! > first[c]!) present.push(c);
     for (const c of present) {
       for (const x of framesWith[c]!) {
-        if (occurring[x]!++ === 0) touched.push(x);
+        occurring[x]!++;
         if (!topics.has(c)) subject[x] = 1;
       }
     }
-    touched.sort((a, b) => a - b);
     let candidates = 0;
-    for (const x of touched) {
+    for (let x = 0; x < frames.length; x++) {
+      if (!occurring[x]) continue;
       const n = frames[x]!.all.length;
       complete[x] = occurring[x] === n ? 1 : 0;
       candidate[x] = occurring[x]! >= Math.ceil(n / 2) && subject[x] ? 1 : 0;
-      candidates += candidate[x];
+      candidates += candidate[x]!;
     }
     /** Windows where a frame hit: examples add nothing there. */
     const framed: [number, number][] = [];
     // Frames, in file order (one that hits settles its phrase id).
-    for (const x of touched) {
-      const f = frames[x]!;
-      if (!complete[x] || r.hits.has(f.phrase)) continue;
+    for (const f of frames) {
+      if (!complete[f.index] || r.hits.has(f.phrase)) continue;
       for (const w of windows) {
         if (w.pair && f.window === 'clause') continue;
         let at = w.s;
