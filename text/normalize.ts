@@ -604,12 +604,20 @@ export const POLITE_YOU = '您';
  * @param from first index to try
  * @param clipped a short phrase missing a syllable also hits when the rest only starts or ends a clause (ASR
  *   clipped the onset or the end of the word: "您，县…中心", "耗县婚姻登记中心" for 您好)
+ * @param phraseSounds the phrase's sound classes per character ({@link charSounds}) when already known (a
+ *   prepared phrase); computed here when absent
  * @returns the leftmost match with the fewest departures, or `null`
  */
-export function findSound(chars: readonly string[], phrase: readonly string[], from = 0, clipped = false): SoundMatch | null {
+export function findSound(
+  chars: readonly string[],
+  phrase: readonly string[],
+  from = 0,
+  clipped = false,
+  phraseSounds?: readonly (readonly string[])[],
+): SoundMatch | null {
   const m = phrase.length;
   if (m === 0) return null;
-  const want = phrase.map((c) => charSounds(c));
+  const want = phraseSounds ?? phrase.map((c) => charSounds(c));
   const sameSound = (c: string, k: number) => c === phrase[k] || (c !== POLITE_YOU && charSounds(c).some((s) => want[k]!.includes(s)));
   let best: SoundMatch | null = null;
   const cost = (x: SoundMatch) => x.dropped * 2 + x.doubled + x.soundOnly * 0.1;

@@ -208,7 +208,7 @@ export function findPhrase(t: MatchText, p: PreparedPhrase, excepts: readonly Pr
     const chars = (t.chars ??= t.norm.split(''));
     let from = 0;
     for (;;) {
-      const m = findSound(chars, p.chars, from, p.clipped);
+      const m = findSound(chars, p.chars, from, p.clipped, p.sounds ?? undefined);
       if (!m) break;
       if (!excepted(m.start, m.end)) {
         const quality = soundQuality(m);
