@@ -24,9 +24,12 @@
  * Cost: the jieba words are cut once per utterance ({@link wordsOf}); concept words are looked up by the
  * first two characters and the first two sounds at each position (hash tables keyed by the two code units,
  * meaning/pair-table.ts); the occurrences found are kept in typed arrays grouped by concept and reused from
- * utterance to utterance; the example comparison (meaning/example-index.ts: features interned to integers,
- * postings in typed arrays) touches only the examples that share a feature with the window. See
- * scripts/bench-rules.ts for the measured time per call.
+ * utterance to utterance; frames are counted from the concepts present; the example comparison
+ * (meaning/example-index.ts: features interned to integers, postings in typed arrays) runs only in windows
+ * where a rewording of a phrase id near the window can reach the threshold at all (an upper bound from the
+ * window's features, no example touched) and then touches only the examples that share a feature with the
+ * window. What is read is kept on the text (`MeaningText.reading`). See scripts/bench-rules.ts for the
+ * measured time per call.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
